@@ -1,0 +1,276 @@
+//! The command line on the same binary as the app. No subcommand opens the desktop app;
+//! `serve` runs the engine headless until Ctrl-C; the rest read or change the engine's state.
+//! Every subcommand is a thin caller of an `Engine` method.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::clock::SystemClock;
+use crate::engine::{Engine, EngineError, EngineOptions};
+use crate::export::{ExportKind, Format};
+use crate::paths::AppPaths;
+use crate::secrets::{EnvFirstSecretStore, KeyringSecretStore, SecretName, SecretStore, Sensitive};
+
+#[derive(Debug, Parser)]
+#[command(name = "recupero", version, about = "Wins back abandoned carts over WhatsApp, from your own computer.")]
+pub struct Cli {
+    /// Folder for the database and logs (default: the OS app-data directory).
+    #[arg(long, global = true, env = "RECUPERO_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the engine headless (no window) until Ctrl-C.
+    Serve,
+    /// Read or change non-secret settings.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Manage secrets in the OS keychain (headless: RECUPERO_<NAME> environment variables).
+    #[command(subcommand)]
+    Secret(SecretCmd),
+    /// Show what the engine holds.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export carts, sends, messages or contacts.
+    Export {
+        kind: ExportKind,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Run the whole loop against the built-in sandbox with a fast clock (not ready yet).
+    Demo {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 1)]
+        days: u32,
+    },
+    /// Talk to a store's API (not ready yet).
+    #[command(subcommand)]
+    Store(StoreCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Every setting with its value, default and meaning.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    Get { key: String },
+    Set { key: String, value: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretCmd {
+    /// Store a secret read from standard input (never from the command line).
+    Set { name: String },
+    /// Which secrets are set (never their values).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Delete { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCmd {
+    /// Poll a store once and print every normalized cart (not ready yet).
+    Check {
+        #[arg(long)]
+        platform: String,
+        #[arg(long)]
+        base_url: String,
+        #[arg(long)]
+        store_id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The process's secret store: environment variables first, then the OS keychain.
+pub fn default_secret_store() -> Arc<dyn SecretStore> {
+    Arc::new(EnvFirstSecretStore::new(KeyringSecretStore::new("recupero"), std::env::vars()))
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            let not_ready = err.downcast_ref::<EngineError>().is_some_and(|e| e.code() == "not_ready");
+            eprintln!("error: {err:#}");
+            if not_ready {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn build_engine(paths: AppPaths) -> anyhow::Result<Arc<Engine>> {
+    let engine = Engine::build(EngineOptions {
+        paths,
+        secrets: default_secret_store(),
+        clock: Arc::new(SystemClock),
+        demo: false,
+    })?;
+    Ok(Arc::new(engine))
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let paths = AppPaths::resolve(cli.data_dir.as_deref())?;
+    let _log = crate::logging::init(&paths.log_dir, true)
+        .with_context(|| format!("while opening the log directory {}", paths.log_dir.display()))?;
+    let Some(command) = cli.command else {
+        return open_desktop(paths);
+    };
+    match command {
+        Command::Demo { .. } => Err(EngineError::NotReady {
+            what: "`recupero demo` (the sandbox store and WhatsApp arrive with the send-plan issue)",
+        }
+        .into()),
+        Command::Store(StoreCmd::Check { .. }) => Err(EngineError::NotReady {
+            what: "`recupero store check` (the store connectors arrive with their own issue)",
+        }
+        .into()),
+        Command::Serve => serve(build_engine(paths)?),
+        Command::Config(cmd) => config(build_engine(paths)?.as_ref(), cmd),
+        Command::Secret(cmd) => secret(build_engine(paths)?.as_ref(), cmd),
+        Command::Status { json } => {
+            let status = build_engine(paths)?.status()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                println!("Recupero {}{}", status.version, if status.demo { " (demo)" } else { "" });
+                println!("data:     {}", status.data_dir);
+                println!("secrets:  {}", status.secret_store);
+                println!("sending:  {}", if status.paused { "paused" } else { "active" });
+                let c = &status.counts;
+                println!("carts: {}  pending sends: {}  conversations: {}  unread: {}  escalated: {}",
+                    c.carts, c.pending_sends, c.conversations, c.unread, c.escalated);
+                println!("last poll: {}", status.last_poll_at.as_deref().unwrap_or("never"));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { kind, format, output } => {
+            let rows = build_engine(paths)?.export_rows(kind)?;
+            match output {
+                Some(path) => {
+                    let file = std::fs::File::create(&path)
+                        .with_context(|| format!("while creating {}", path.display()))?;
+                    rows.write(format, std::io::BufWriter::new(file))?;
+                    eprintln!("{} rows written to {}", rows.len(), path.display());
+                }
+                None => rows.write(format, std::io::stdout().lock())?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[cfg(feature = "desktop")]
+fn open_desktop(paths: AppPaths) -> anyhow::Result<ExitCode> {
+    let engine = build_engine(paths)?;
+    crate::desktop::run(engine)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "desktop"))]
+fn open_desktop(_paths: AppPaths) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("this build has no desktop window (built without the `desktop` feature); use `recupero serve`")
+}
+
+fn serve(engine: Arc<Engine>) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Runtime::new().context("while starting the async runtime")?;
+    rt.block_on(async move {
+        let status = engine.status()?;
+        eprintln!("Recupero {} serving headless; data in {}", status.version, status.data_dir);
+        eprintln!("Press Ctrl-C to stop.");
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("stopping…");
+        };
+        engine.run_until_stopped(shutdown).await?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn config(engine: &Engine, cmd: ConfigCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ConfigCmd::Show { json } => {
+            let all = engine.settings_show()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else {
+                let width = all.iter().map(|s| s.key.len()).max().unwrap_or(0);
+                for s in all {
+                    let marker = if s.value == s.default { "" } else { "  (changed)" };
+                    println!("{:width$}  {}{marker}\n{:width$}  # {}", s.key, s.value, "", s.description);
+                }
+            }
+        }
+        ConfigCmd::Get { key } => println!("{}", engine.setting_get(&key)?),
+        ConfigCmd::Set { key, value } => {
+            let stored = engine.setting_set(&key, &value)?;
+            println!("{} = {stored}", key.trim());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn secret(engine: &Engine, cmd: SecretCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        SecretCmd::Set { name } => {
+            let name = SecretName::parse(&name)?;
+            let value = read_secret_from_stdin(name)?;
+            engine.set_secret(name, value)?;
+            eprintln!("{name} stored in the {}.", engine.status()?.secret_store);
+        }
+        SecretCmd::List { json } => {
+            let states = engine.secret_states()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&states)?);
+            } else {
+                for s in states {
+                    println!("{:20} {}", s.name, if s.set { "set" } else { "not set" });
+                }
+            }
+        }
+        SecretCmd::Delete { name } => {
+            engine.delete_secret(SecretName::parse(&name)?)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A secret never comes from argv (it would land in shell history and `ps`). From a terminal it
+/// is read without echo; from a pipe, the whole input minus the trailing newline.
+fn read_secret_from_stdin(name: SecretName) -> anyhow::Result<Sensitive<String>> {
+    let stdin = std::io::stdin();
+    let raw = if stdin.is_terminal() {
+        rpassword::prompt_password(format!("Paste {name} and press Enter: "))?
+    } else {
+        let mut buf = String::new();
+        stdin.lock().read_to_string(&mut buf).context("while reading the secret from stdin")?;
+        buf
+    };
+    let value = raw.trim_end_matches(['\n', '\r']).to_string();
+    anyhow::ensure!(!value.trim().is_empty(), "no secret was given on standard input");
+    Ok(Sensitive::new(value))
+}

@@ -1,0 +1,325 @@
+//! Typed, non-secret settings with their defaults. Values are stored as text in SQLite (only
+//! the ones the owner changed); every value is validated and normalized on the way in, so what
+//! is stored always parses. Unknown keys and malformed values are rejected with the list of
+//! what is valid. Secrets never pass through here (see `secrets.rs`).
+
+use std::collections::BTreeMap;
+
+use chrono_tz::Tz;
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::domain::BusinessHours;
+use crate::storage::{self, settings as table};
+
+/// What kind of value a setting holds, for the UI to pick an editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Timezone,
+    Hours,
+    Minutes,
+    Hours24,
+    Days,
+    Seconds,
+    Int,
+    Percent,
+    Bool,
+    Language,
+    Country,
+    Text,
+}
+
+/// One setting: its key, what it means, its default and how a value is checked.
+pub struct Spec {
+    pub key: &'static str,
+    pub kind: Kind,
+    pub description: &'static str,
+    default: fn() -> String,
+    /// Returns the normalized value, or why the input is not acceptable.
+    validate: fn(&str) -> Result<String, String>,
+}
+
+fn int_in(v: &str, min: u32, max: u32) -> Result<String, String> {
+    match v.trim().parse::<u32>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
+        _ => Err(format!("expected a whole number from {min} to {max}")),
+    }
+}
+
+fn boolean(v: &str) -> Result<String, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok("true".into()),
+        "false" | "no" | "off" | "0" => Ok("false".into()),
+        _ => Err("expected true or false".into()),
+    }
+}
+
+fn timezone(v: &str) -> Result<String, String> {
+    v.trim()
+        .parse::<Tz>()
+        .map(|tz| tz.name().to_string())
+        .map_err(|_| "expected an IANA time zone such as America/Argentina/Buenos_Aires or Europe/Madrid".into())
+}
+
+fn hours(v: &str) -> Result<String, String> {
+    // The format does not depend on the zone; the zone is applied when the settings are read.
+    BusinessHours::parse(v, "UTC").map(|h| h.to_string()).map_err(|e| {
+        format!("{e} (example: mon-fri 09:00-18:00; sat 10:00-13:00; closed 2026-12-25)")
+    })
+}
+
+fn language(v: &str) -> Result<String, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        l @ ("auto" | "es" | "pt" | "en") => Ok(l.to_string()),
+        _ => Err("expected one of: auto, es, pt, en".into()),
+    }
+}
+
+fn country(v: &str) -> Result<String, String> {
+    let up = v.trim().to_ascii_uppercase();
+    match up.parse::<phonenumber::country::Id>() {
+        Ok(_) => Ok(up),
+        Err(_) => Err("expected a two-letter country code such as AR, BR, MX, CL, CO, ES".into()),
+    }
+}
+
+fn system_timezone() -> String {
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| name.parse::<Tz>().ok())
+        .map(|tz| tz.name().to_string())
+        .unwrap_or_else(|| "UTC".to_string())
+}
+
+/// Every setting Recupero knows, in the order `config show` lists them.
+pub static SPECS: &[Spec] = &[
+    Spec { key: "timezone", kind: Kind::Timezone, description: "The shop's IANA time zone; business hours are read in it (default: the computer's)", default: system_timezone, validate: timezone },
+    Spec { key: "business_hours", kind: Kind::Hours, description: "When messages may go out, e.g. 'mon-fri 09:00-18:00; sat 10:00-13:00; closed 2026-12-25'", default: || "mon-fri 09:00-18:00; sat 10:00-13:00".into(), validate: hours },
+    Spec { key: "default_country", kind: Kind::Country, description: "Country used to read phone numbers typed without a country code", default: || "AR".into(), validate: country },
+    Spec { key: "abandonment_delay_minutes", kind: Kind::Minutes, description: "Minutes after the checkout's last update before it counts as abandoned", default: || "15".into(), validate: |v| int_in(v, 10, 1440) },
+    Spec { key: "max_delay_minutes", kind: Kind::Minutes, description: "Latest first send after detection, when detection falls inside business hours", default: || "90".into(), validate: |v| int_in(v, 5, 1440) },
+    Spec { key: "backlog_spread_minutes", kind: Kind::Minutes, description: "Carts that waited overnight are spread over this many minutes after opening", default: || "30".into(), validate: |v| int_in(v, 0, 240) },
+    Spec { key: "max_cart_age_hours", kind: Kind::Hours24, description: "Carts older than this are not messaged any more", default: || "24".into(), validate: |v| int_in(v, 1, 168) },
+    Spec { key: "followups", kind: Kind::Int, description: "Follow-up messages after the first one (only if no reply, no purchase, no opt-out)", default: || "0".into(), validate: |v| int_in(v, 0, 2) },
+    Spec { key: "followup_delay_hours", kind: Kind::Hours24, description: "Hours between one message and its follow-up", default: || "24".into(), validate: |v| int_in(v, 1, 168) },
+    Spec { key: "per_customer_cap_days", kind: Kind::Days, description: "At most one recovery conversation per customer in this many days", default: || "7".into(), validate: |v| int_in(v, 1, 90) },
+    Spec { key: "consent_only", kind: Kind::Bool, description: "Message only customers who accepted marketing, where the store records it", default: || "false".into(), validate: boolean },
+    Spec { key: "holdout_percent", kind: Kind::Percent, description: "Share of carts that get no message, to measure the real lift", default: || "10".into(), validate: |v| int_in(v, 0, 50) },
+    Spec { key: "attribution_days", kind: Kind::Days, description: "A purchase within this many days after the first message counts as recovered", default: || "7".into(), validate: |v| int_in(v, 1, 30) },
+    Spec { key: "poll_interval_seconds", kind: Kind::Seconds, description: "How often each store is asked for new abandoned checkouts", default: || "60".into(), validate: |v| int_in(v, 15, 3600) },
+    Spec { key: "sending_paused", kind: Kind::Bool, description: "Pause all sending (the tray's pause switch)", default: || "false".into(), validate: boolean },
+    Spec { key: "ui_language", kind: Kind::Language, description: "App language: auto (the computer's), es, pt or en", default: || "auto".into(), validate: language },
+    Spec { key: "autostart", kind: Kind::Bool, description: "Start Recupero when the computer starts", default: || "false".into(), validate: boolean },
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("unknown setting '{key}'; valid settings: {valid}")]
+    UnknownKey { key: String, valid: String },
+    #[error("invalid value for {key}: {reason}")]
+    InvalidValue { key: String, reason: String },
+    #[error(transparent)]
+    Storage(#[from] rusqlite::Error),
+}
+
+pub fn spec(key: &str) -> Result<&'static Spec, ConfigError> {
+    SPECS.iter().find(|s| s.key == key.trim()).ok_or_else(|| ConfigError::UnknownKey {
+        key: key.to_string(),
+        valid: SPECS.iter().map(|s| s.key).collect::<Vec<_>>().join(", "),
+    })
+}
+
+/// One setting as shown by `config show` and the Settings screen.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingView {
+    pub key: String,
+    pub value: String,
+    pub default: String,
+    pub description: String,
+    pub kind: Kind,
+}
+
+/// The settings as typed values, read once per use from the database.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub timezone: Tz,
+    pub business_hours: BusinessHours,
+    pub default_country: String,
+    pub abandonment_delay_minutes: u32,
+    pub max_delay_minutes: u32,
+    pub backlog_spread_minutes: u32,
+    pub max_cart_age_hours: u32,
+    pub followups: u32,
+    pub followup_delay_hours: u32,
+    pub per_customer_cap_days: u32,
+    pub consent_only: bool,
+    pub holdout_percent: u32,
+    pub attribution_days: u32,
+    pub poll_interval_seconds: u32,
+    pub sending_paused: bool,
+    pub ui_language: String,
+    pub autostart: bool,
+}
+
+impl Settings {
+    /// Reads every setting, falling back to defaults. A stored value that no longer validates
+    /// (edited by hand) falls back to the default with a warning instead of stopping the app.
+    pub fn load(conn: &Connection) -> Result<Settings, ConfigError> {
+        let values = effective(conn)?;
+        let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+        let int = |k: &str| get(k).parse::<u32>().unwrap_or(0);
+        let timezone: Tz = get("timezone").parse().unwrap_or(Tz::UTC);
+        let business_hours = BusinessHours::parse(&get("business_hours"), timezone.name())
+            .map_err(|e| ConfigError::InvalidValue { key: "business_hours".into(), reason: e.to_string() })?;
+        Ok(Settings {
+            timezone,
+            business_hours,
+            default_country: get("default_country"),
+            abandonment_delay_minutes: int("abandonment_delay_minutes"),
+            max_delay_minutes: int("max_delay_minutes"),
+            backlog_spread_minutes: int("backlog_spread_minutes"),
+            max_cart_age_hours: int("max_cart_age_hours"),
+            followups: int("followups"),
+            followup_delay_hours: int("followup_delay_hours"),
+            per_customer_cap_days: int("per_customer_cap_days"),
+            consent_only: get("consent_only") == "true",
+            holdout_percent: int("holdout_percent"),
+            attribution_days: int("attribution_days"),
+            poll_interval_seconds: int("poll_interval_seconds"),
+            sending_paused: get("sending_paused") == "true",
+            ui_language: get("ui_language"),
+            autostart: get("autostart") == "true",
+        })
+    }
+}
+
+/// Every key with its effective value (stored if valid, else the default).
+fn effective(conn: &Connection) -> Result<BTreeMap<String, String>, ConfigError> {
+    let stored: BTreeMap<String, String> = table::all(conn)?.into_iter().collect();
+    let mut out = BTreeMap::new();
+    for s in SPECS {
+        let value = match stored.get(s.key) {
+            Some(v) => match (s.validate)(v) {
+                Ok(v) => v,
+                Err(reason) => {
+                    tracing::warn!(key = s.key, %reason, "stored setting is invalid; using the default");
+                    (s.default)()
+                }
+            },
+            None => (s.default)(),
+        };
+        out.insert(s.key.to_string(), value);
+    }
+    Ok(out)
+}
+
+pub fn show(conn: &Connection) -> Result<Vec<SettingView>, ConfigError> {
+    let values = effective(conn)?;
+    Ok(SPECS
+        .iter()
+        .map(|s| SettingView {
+            key: s.key.into(),
+            value: values.get(s.key).cloned().unwrap_or_default(),
+            default: (s.default)(),
+            description: s.description.into(),
+            kind: s.kind,
+        })
+        .collect())
+}
+
+pub fn get(conn: &Connection, key: &str) -> Result<String, ConfigError> {
+    let spec = spec(key)?;
+    Ok(effective(conn)?.remove(spec.key).unwrap_or_default())
+}
+
+/// Validates, normalizes and stores one value; returns what was stored.
+pub fn set(
+    conn: &Connection,
+    key: &str,
+    value: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<String, ConfigError> {
+    let spec = spec(key)?;
+    let normalized = (spec.validate)(value)
+        .map_err(|reason| ConfigError::InvalidValue { key: spec.key.into(), reason })?;
+    table::put(conn, spec.key, &normalized, &storage::ts(at))?;
+    Ok(normalized)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn conn() -> Connection {
+        let mut c = Connection::open_in_memory().unwrap();
+        storage::migrations::migrate(&mut c).unwrap();
+        c
+    }
+
+    fn at() -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn defaults_match_the_product_rules() {
+        let s = Settings::load(&conn()).unwrap();
+        assert_eq!(s.abandonment_delay_minutes, 15);
+        assert_eq!(s.max_delay_minutes, 90);
+        assert_eq!(s.max_cart_age_hours, 24);
+        assert_eq!(s.followups, 0, "follow-ups are off by default");
+        assert_eq!(s.per_customer_cap_days, 7);
+        assert_eq!(s.holdout_percent, 10);
+        assert_eq!(s.attribution_days, 7);
+        assert!(!s.sending_paused);
+    }
+
+    #[test]
+    fn values_are_normalized_and_typed() {
+        let c = conn();
+        assert_eq!(set(&c, "timezone", " America/Bogota ", at()).unwrap(), "America/Bogota");
+        assert_eq!(set(&c, "consent_only", "YES", at()).unwrap(), "true");
+        set(&c, "business_hours", "MON-FRI 9:00-18:00;sat 10:00-13:00", at()).unwrap();
+        let s = Settings::load(&c).unwrap();
+        assert_eq!(s.timezone, chrono_tz::America::Bogota);
+        assert!(s.consent_only);
+        assert_eq!(s.business_hours.tz(), chrono_tz::America::Bogota, "hours follow the zone");
+        // Saturday 2026-11-21 11:00 in Bogota (UTC-5) is open.
+        assert!(s.business_hours.is_open(chrono::Utc.with_ymd_and_hms(2026, 11, 21, 16, 0, 0).unwrap()));
+    }
+
+    #[test]
+    fn unknown_key_lists_the_valid_ones() {
+        let err = set(&conn(), "holdout", "10", at()).unwrap_err().to_string();
+        assert!(err.contains("unknown setting 'holdout'"), "{err}");
+        assert!(err.contains("holdout_percent") && err.contains("business_hours"), "{err}");
+    }
+
+    #[test]
+    fn malformed_values_are_rejected_with_what_is_valid() {
+        let c = conn();
+        for (key, bad, hint) in [
+            ("timezone", "Mars/Olympus", "IANA"),
+            ("followups", "3", "0 to 2"),
+            ("holdout_percent", "-1", "0 to 50"),
+            ("business_hours", "mon-fri 9-18", "example"),
+            ("ui_language", "fr", "auto, es, pt, en"),
+            ("consent_only", "maybe", "true or false"),
+            ("default_country", "ZZ", "two-letter"),
+        ] {
+            let err = set(&c, key, bad, at()).unwrap_err().to_string();
+            assert!(err.contains(hint), "{key}={bad}: {err}");
+        }
+        assert!(table::all(&c).unwrap().is_empty(), "nothing invalid is stored");
+    }
+
+    #[test]
+    fn a_hand_edited_invalid_value_falls_back_to_the_default() {
+        let c = conn();
+        table::put(&c, "followups", "seven", "2026-11-20T12:00:00.000Z").unwrap();
+        assert_eq!(get(&c, "followups").unwrap(), "0");
+        assert_eq!(Settings::load(&c).unwrap().followups, 0);
+    }
+}

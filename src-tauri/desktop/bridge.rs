@@ -1,0 +1,69 @@
+//! Forwards the engine's event stream to the webview (`engine-event`), the tray and native
+//! notifications, and applies settings that belong to the OS (start at login).
+
+use std::sync::Arc;
+
+use tauri::{AppHandle, Emitter};
+use tauri_plugin_autostart::ManagerExt as _;
+use tauri_plugin_notification::NotificationExt as _;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::engine::Engine;
+use crate::events::EngineEvent;
+
+use super::{notify, tray};
+
+pub const EVENT_NAME: &str = "engine-event";
+
+pub fn start(app: AppHandle, engine: Arc<Engine>) {
+    let mut rx = engine.events().subscribe();
+    apply_autostart(&app, &engine);
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let event = match rx.recv().await {
+                Ok(event) => event,
+                // Missed some: the status is what matters, re-read it.
+                Err(RecvError::Lagged(_)) => match engine.status() {
+                    Ok(status) => EngineEvent::StatusChanged { status },
+                    Err(_) => continue,
+                },
+                Err(RecvError::Closed) => break,
+            };
+            deliver(&app, &engine, &event);
+        }
+    });
+}
+
+fn deliver(app: &AppHandle, engine: &Engine, event: &EngineEvent) {
+    if let Err(e) = app.emit(EVENT_NAME, event) {
+        tracing::warn!(error = %e, "could not forward an event to the webview");
+    }
+    let lang = tray::lang_of(engine);
+    match event {
+        EngineEvent::StatusChanged { status } => tray::refresh(app, status, lang),
+        EngineEvent::SettingsChanged => apply_autostart(app, engine),
+        _ => {}
+    }
+    if let Some(n) = notify::notice_for(event, lang) {
+        let mut builder = app.notification().builder().title(&n.title);
+        if !n.body.is_empty() {
+            builder = builder.body(&n.body);
+        }
+        if let Err(e) = builder.show() {
+            tracing::warn!(error = %e, "could not show a notification");
+        }
+    }
+}
+
+fn apply_autostart(app: &AppHandle, engine: &Engine) {
+    let wanted = engine.settings().map(|s| s.autostart).unwrap_or(false);
+    let launcher = app.autolaunch();
+    let current = launcher.is_enabled().unwrap_or(false);
+    if wanted != current {
+        let result = if wanted { launcher.enable() } else { launcher.disable() };
+        match result {
+            Ok(()) => tracing::info!(enabled = wanted, "start at login changed"),
+            Err(e) => tracing::warn!(error = %e, "could not change start at login"),
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Which engine events become a native desktop notification, and with what text — decided in
+//! this one place. Texts come from the shared translation catalog.
+
+use crate::events::{EngineEvent, OwnerProblem};
+use crate::i18n::{t, Lang};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub title: String,
+    pub body: String,
+}
+
+/// The notification an event deserves, if any.
+pub fn notice_for(event: &EngineEvent, lang: Lang) -> Option<Notice> {
+    let notice = |title: &str, body: String| Some(Notice { title: t(lang, title, &[]), body });
+    match event {
+        EngineEvent::Escalation { contact_name, reason, .. } => {
+            let reason_key = format!("native.reason.{}", camel(reason));
+            let reason_text = t(lang, &reason_key, &[]);
+            let reason_text = if reason_text == reason_key { reason.clone() } else { reason_text };
+            let name = contact_name.as_deref().unwrap_or("?");
+            notice(
+                "native.notify.escalationTitle",
+                t(lang, "native.notify.escalationBody", &[("name", name), ("reason", &reason_text)]),
+            )
+        }
+        EngineEvent::NeedsOwner { problem } => {
+            let (title, body) = match problem {
+                OwnerProblem::TokenExpired => ("native.notify.tokenExpiredTitle", "native.notify.tokenExpiredBody"),
+                OwnerProblem::NumberDisconnected => {
+                    ("native.notify.numberDisconnectedTitle", "native.notify.numberDisconnectedBody")
+                }
+                OwnerProblem::TemplateRejected => {
+                    ("native.notify.templateRejectedTitle", "native.notify.templateRejectedBody")
+                }
+                OwnerProblem::StoreUnreachable => {
+                    ("native.notify.storeUnreachableTitle", "native.notify.storeUnreachableBody")
+                }
+            };
+            notice(title, t(lang, body, &[]))
+        }
+        EngineEvent::PausedChanged { paused } => notice(
+            if *paused { "native.notify.pausedTitle" } else { "native.notify.resumedTitle" },
+            String::new(),
+        ),
+        _ => None,
+    }
+}
+
+/// `asked_for_person` → `askedForPerson`, the catalog's key style.
+fn camel(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut upper = false;
+    for ch in code.chars() {
+        if ch == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(ch.to_uppercase());
+            upper = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escalation_becomes_a_notification_naming_the_customer_and_reason() {
+        let ev = EngineEvent::Escalation {
+            conversation_id: 3,
+            contact_name: Some("Zoë 🛒".into()),
+            reason: "asked_for_person".into(),
+        };
+        let n = notice_for(&ev, Lang::Es).expect("an escalation must notify");
+        assert!(n.body.contains("Zoë 🛒"), "{n:?}");
+        assert!(!n.body.contains('{') && !n.body.contains("native."), "fully translated: {n:?}");
+        assert_ne!(notice_for(&ev, Lang::En), Some(n), "text follows the language");
+    }
+
+    #[test]
+    fn owner_problems_notify_and_routine_events_do_not() {
+        let n = notice_for(&EngineEvent::NeedsOwner { problem: OwnerProblem::TokenExpired }, Lang::Pt).unwrap();
+        assert!(!n.title.is_empty() && !n.body.is_empty() && !n.title.starts_with("native."));
+        assert_eq!(notice_for(&EngineEvent::SettingsChanged, Lang::Es), None);
+        assert_eq!(notice_for(&EngineEvent::CartDetected { cart_id: 1 }, Lang::Es), None);
+    }
+
+    #[test]
+    fn reason_codes_map_to_catalog_keys() {
+        assert_eq!(camel("asked_for_person"), "askedForPerson");
+        assert_eq!(camel("complaint"), "complaint");
+    }
+}

@@ -1,0 +1,18 @@
+//! The domain: shop-independent values (money, phones, carts, business hours) parsed once at
+//! the edge and valid by construction afterwards. No I/O, no clock reads, no panics on input.
+
+pub mod cart;
+pub mod customer;
+pub mod hours;
+pub mod hours_spec;
+pub mod line_item;
+pub mod money;
+pub mod money_format;
+pub mod phone;
+
+pub use cart::{Cart, CartDraft, CartError, Contact, ExternalId, RecoveryLink, StoreId};
+pub use customer::{Customer, Language};
+pub use hours::{BusinessHours, HoursError, TimeRange};
+pub use line_item::LineItem;
+pub use money::{Currency, Money, MoneyError};
+pub use phone::{Phone, PhoneError};

@@ -1,0 +1,32 @@
+//! Recupero: wins back abandoned online-shop carts over WhatsApp, from the shop owner's computer.
+//!
+//! Map of the crate (dependencies point down this list, never up):
+//! - `desktop`  — the only module that imports tauri: window, tray, notifications, IPC commands
+//!   (feature `desktop`, on by default).
+//! - `cli`      — the command line on the same binary: `serve`, `config`, `secret`, `status`, `export`…
+//! - `engine`   — the headless engine: wires storage, settings, secrets and the clock; one method
+//!   per thing a caller can ask; the typed event stream (`events`).
+//! - `export`   — carts, sends, messages, contacts as JSON or CSV.
+//! - `config`   — typed non-secret settings with defaults, validated on the way in.
+//! - `secrets`  — `Sensitive<T>` and the secret stores (OS keychain, environment, memory).
+//! - `storage`  — SQLite: open, forward-only migrations, one file per table.
+//! - `i18n`     — native texts (tray, notifications) from the UI's own translation catalog.
+//! - `logging`, `paths` — where files go and how logs are written.
+//! - `clock`    — the only place that reads the wall clock; `TestClock` for tests.
+//! - `domain`   — pure values and rules (Money, Phone, Cart, BusinessHours…), no I/O.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod engine;
+pub mod events;
+pub mod export;
+pub mod i18n;
+pub mod logging;
+pub mod paths;
+pub mod secrets;
+pub mod storage;
+
+#[cfg(feature = "desktop")]
+pub mod desktop;

@@ -1,0 +1,294 @@
+//! Secrets (store tokens, the WhatsApp token, the app secret) and where they live: the OS keychain
+//! in the app, environment variables for headless use, memory in tests. A secret is wrapped in
+//! `Sensitive` from the moment it is read, so it can't reach a log, a panic message, SQLite or the
+//! webview by accident: its `Debug` is redacted and it has no `Serialize`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+/// A value that must never be printed or serialized. Read it with `expose()` at the one place
+/// that sends it (an HTTP header), nowhere else.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sensitive<T>(T);
+
+impl<T> Sensitive<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Sensitive<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sensitive(<redacted>)")
+    }
+}
+
+/// The secrets Recupero knows about. Names are fixed so a typo can't create a stray entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretName {
+    StoreToken,
+    StoreKey,
+    StoreSecret,
+    WhatsappToken,
+    WhatsappAppSecret,
+    AssistantApiKey,
+}
+
+impl SecretName {
+    pub const ALL: [SecretName; 6] = [
+        SecretName::StoreToken,
+        SecretName::StoreKey,
+        SecretName::StoreSecret,
+        SecretName::WhatsappToken,
+        SecretName::WhatsappAppSecret,
+        SecretName::AssistantApiKey,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretName::StoreToken => "store_token",
+            SecretName::StoreKey => "store_key",
+            SecretName::StoreSecret => "store_secret",
+            SecretName::WhatsappToken => "whatsapp_token",
+            SecretName::WhatsappAppSecret => "whatsapp_app_secret",
+            SecretName::AssistantApiKey => "assistant_api_key",
+        }
+    }
+
+    /// The environment variable that provides this secret headless, e.g. `RECUPERO_WHATSAPP_TOKEN`.
+    pub fn env_var(self) -> String {
+        format!("RECUPERO_{}", self.as_str().to_ascii_uppercase())
+    }
+
+    pub fn parse(name: &str) -> Result<Self, SecretError> {
+        Self::ALL
+            .into_iter()
+            .find(|n| n.as_str() == name.trim())
+            .ok_or_else(|| SecretError::UnknownName {
+                name: name.to_string(),
+                valid: Self::ALL.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", "),
+            })
+    }
+}
+
+impl fmt::Display for SecretName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("unknown secret '{name}'; valid names: {valid}")]
+    UnknownName { name: String, valid: String },
+    #[error("a secret can't be empty")]
+    Empty,
+    #[error(
+        "no OS keychain is available ({detail}). On Linux install and unlock a Secret Service \
+         provider (GNOME Keyring or KWallet: `apt-get install gnome-keyring`), or run headless with \
+         the secret in the environment instead, e.g. {env_hint}"
+    )]
+    NoKeychain { detail: String, env_hint: String },
+    #[error("the keychain refused the operation on '{name}': {detail}")]
+    Keychain { name: SecretName, detail: String },
+    #[error("'{name}' comes from the environment variable {var}; the keychain is not used for it")]
+    ReadOnlyFromEnv { name: SecretName, var: String },
+}
+
+/// Where secrets are kept. Implementations never log a secret's value.
+pub trait SecretStore: Send + Sync + 'static {
+    fn get(&self, name: SecretName) -> Result<Option<Sensitive<String>>, SecretError>;
+    fn set(&self, name: SecretName, value: Sensitive<String>) -> Result<(), SecretError>;
+    fn delete(&self, name: SecretName) -> Result<(), SecretError>;
+    /// A short human description ("OS keychain", "environment", "memory").
+    fn describe(&self) -> &'static str;
+}
+
+fn non_empty(value: &Sensitive<String>) -> Result<(), SecretError> {
+    if value.expose().trim().is_empty() {
+        Err(SecretError::Empty)
+    } else {
+        Ok(())
+    }
+}
+
+/// Kept in memory only: tests and the demo.
+#[derive(Default)]
+pub struct MemorySecretStore {
+    values: Mutex<HashMap<SecretName, Sensitive<String>>>,
+}
+
+impl SecretStore for MemorySecretStore {
+    fn get(&self, name: SecretName) -> Result<Option<Sensitive<String>>, SecretError> {
+        Ok(self.values.lock().unwrap_or_else(PoisonError::into_inner).get(&name).cloned())
+    }
+    fn set(&self, name: SecretName, value: Sensitive<String>) -> Result<(), SecretError> {
+        non_empty(&value)?;
+        self.values.lock().unwrap_or_else(PoisonError::into_inner).insert(name, value);
+        Ok(())
+    }
+    fn delete(&self, name: SecretName) -> Result<(), SecretError> {
+        self.values.lock().unwrap_or_else(PoisonError::into_inner).remove(&name);
+        Ok(())
+    }
+    fn describe(&self) -> &'static str {
+        "memory"
+    }
+}
+
+/// The operating system's keychain through `keyring` (Secret Service on Linux, Keychain on macOS,
+/// Credential Manager on Windows). One entry per name under the service `recupero`.
+pub struct KeyringSecretStore {
+    service: String,
+}
+
+impl KeyringSecretStore {
+    pub fn new(service: impl Into<String>) -> Self {
+        Self { service: service.into() }
+    }
+
+    fn entry(&self, name: SecretName) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(&self.service, name.as_str()).map_err(|e| map_keyring(name, e))
+    }
+}
+
+fn map_keyring(name: SecretName, err: keyring::Error) -> SecretError {
+    match err {
+        keyring::Error::NoStorageAccess(e) | keyring::Error::PlatformFailure(e) => {
+            SecretError::NoKeychain { detail: e.to_string(), env_hint: name.env_var() }
+        }
+        other => SecretError::Keychain { name, detail: other.to_string() },
+    }
+}
+
+impl SecretStore for KeyringSecretStore {
+    fn get(&self, name: SecretName) -> Result<Option<Sensitive<String>>, SecretError> {
+        match self.entry(name)?.get_password() {
+            Ok(v) => Ok(Some(Sensitive::new(v))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_keyring(name, e)),
+        }
+    }
+    fn set(&self, name: SecretName, value: Sensitive<String>) -> Result<(), SecretError> {
+        non_empty(&value)?;
+        self.entry(name)?.set_password(value.expose()).map_err(|e| map_keyring(name, e))
+    }
+    fn delete(&self, name: SecretName) -> Result<(), SecretError> {
+        match self.entry(name)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(map_keyring(name, e)),
+        }
+    }
+    fn describe(&self) -> &'static str {
+        "OS keychain"
+    }
+}
+
+/// Headless: environment variables first (`RECUPERO_WHATSAPP_TOKEN`…), then the inner store.
+/// Writes go to the inner store, unless the environment already provides that secret (a write
+/// would be shadowed and silently ignored, so it is refused instead).
+pub struct EnvFirstSecretStore<S> {
+    inner: S,
+    env: HashMap<String, String>,
+}
+
+impl<S: SecretStore> EnvFirstSecretStore<S> {
+    /// `env` is the process environment, passed in so tests don't mutate the real one.
+    pub fn new(inner: S, env: impl IntoIterator<Item = (String, String)>) -> Self {
+        let env = env.into_iter().filter(|(k, _)| k.starts_with("RECUPERO_")).collect();
+        Self { inner, env }
+    }
+
+    fn from_env(&self, name: SecretName) -> Option<Sensitive<String>> {
+        self.env
+            .get(&name.env_var())
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| Sensitive::new(v.clone()))
+    }
+}
+
+impl<S: SecretStore> SecretStore for EnvFirstSecretStore<S> {
+    fn get(&self, name: SecretName) -> Result<Option<Sensitive<String>>, SecretError> {
+        match self.from_env(name) {
+            Some(v) => Ok(Some(v)),
+            None => self.inner.get(name),
+        }
+    }
+    fn set(&self, name: SecretName, value: Sensitive<String>) -> Result<(), SecretError> {
+        if self.from_env(name).is_some() {
+            return Err(SecretError::ReadOnlyFromEnv { name, var: name.env_var() });
+        }
+        self.inner.set(name, value)
+    }
+    fn delete(&self, name: SecretName) -> Result<(), SecretError> {
+        self.inner.delete(name)
+    }
+    fn describe(&self) -> &'static str {
+        self.inner.describe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_debug_never_shows_the_value() {
+        let s = Sensitive::new("shpat_very_secret".to_string());
+        let printed = format!("{s:?} {:?}", Some(&s));
+        assert!(!printed.contains("very_secret"), "Debug leaked the secret: {printed}");
+        assert!(printed.contains("redacted"));
+    }
+
+    #[test]
+    fn unknown_secret_name_lists_the_valid_ones() {
+        let err = SecretName::parse("whatsap_token").unwrap_err().to_string();
+        assert!(err.contains("whatsapp_token") && err.contains("store_token"), "{err}");
+        assert_eq!(SecretName::parse(" whatsapp_token ").unwrap(), SecretName::WhatsappToken);
+    }
+
+    #[test]
+    fn memory_store_round_trips_and_refuses_empty() {
+        let store = MemorySecretStore::default();
+        assert!(store.get(SecretName::StoreToken).unwrap().is_none());
+        store.set(SecretName::StoreToken, Sensitive::new("abc".into())).unwrap();
+        assert_eq!(store.get(SecretName::StoreToken).unwrap().unwrap().expose(), "abc");
+        assert!(matches!(
+            store.set(SecretName::StoreToken, Sensitive::new("  ".into())),
+            Err(SecretError::Empty)
+        ));
+        store.delete(SecretName::StoreToken).unwrap();
+        assert!(store.get(SecretName::StoreToken).unwrap().is_none());
+    }
+
+    #[test]
+    fn environment_overrides_the_inner_store_and_refuses_shadowed_writes() {
+        let env = vec![
+            ("RECUPERO_WHATSAPP_TOKEN".to_string(), "from-env".to_string()),
+            ("HOME".to_string(), "/root".to_string()),
+        ];
+        let store = EnvFirstSecretStore::new(MemorySecretStore::default(), env);
+        assert_eq!(store.get(SecretName::WhatsappToken).unwrap().unwrap().expose(), "from-env");
+        assert!(matches!(
+            store.set(SecretName::WhatsappToken, Sensitive::new("x".into())),
+            Err(SecretError::ReadOnlyFromEnv { .. })
+        ));
+        store.set(SecretName::StoreToken, Sensitive::new("kept".into())).unwrap();
+        assert_eq!(store.get(SecretName::StoreToken).unwrap().unwrap().expose(), "kept");
+    }
+
+    #[test]
+    fn missing_keychain_message_says_how_to_fix_it() {
+        let err = map_keyring(
+            SecretName::WhatsappToken,
+            keyring::Error::NoStorageAccess("no secret service".into()),
+        )
+        .to_string();
+        assert!(err.contains("gnome-keyring"), "{err}");
+        assert!(err.contains("RECUPERO_WHATSAPP_TOKEN"), "{err}");
+    }
+}

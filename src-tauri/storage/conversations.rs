@@ -1,0 +1,69 @@
+//! The `conversations` table: one WhatsApp thread per contact, with what the inbox sorts on
+//! (escalated, unread, last activity) and the customer-service window (last inbound message).
+
+use rusqlite::{Connection, Row};
+use serde::Serialize;
+
+pub(crate) const SCHEMA_V1: &str = "
+CREATE TABLE conversations (
+    id                 INTEGER PRIMARY KEY,
+    contact_id         INTEGER NOT NULL UNIQUE REFERENCES contacts(id),
+    last_inbound_at    TEXT,
+    last_message_at    TEXT,
+    last_message       TEXT,
+    unread             INTEGER NOT NULL DEFAULT 0 CHECK (unread >= 0),
+    escalated          INTEGER NOT NULL DEFAULT 0 CHECK (escalated IN (0, 1)),
+    escalation_reason  TEXT,
+    automation_paused  INTEGER NOT NULL DEFAULT 0 CHECK (automation_paused IN (0, 1)),
+    created_at         TEXT NOT NULL
+) STRICT;
+CREATE INDEX conversations_inbox ON conversations(escalated DESC, unread DESC, last_message_at DESC);
+";
+
+/// One line of the inbox list.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationRow {
+    pub id: i64,
+    pub contact_name: Option<String>,
+    pub phone: String,
+    pub last_message: Option<String>,
+    pub last_at: Option<String>,
+    pub unread: i64,
+    pub escalated: bool,
+}
+
+impl ConversationRow {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get("id")?,
+            contact_name: r.get("name")?,
+            phone: r.get("phone_e164")?,
+            last_message: r.get("last_message")?,
+            last_at: r.get("last_message_at")?,
+            unread: r.get("unread")?,
+            escalated: r.get("escalated")?,
+        })
+    }
+}
+
+/// Escalated first, then unread, then most recent — the order the owner should work in.
+pub fn inbox(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<ConversationRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT v.id, k.name, k.phone_e164, v.last_message, v.last_message_at, v.unread, v.escalated
+         FROM conversations v JOIN contacts k ON k.id = v.contact_id
+         ORDER BY v.escalated DESC, (v.unread > 0) DESC, v.last_message_at DESC, v.id DESC
+         LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([i64::from(limit)], ConversationRow::from_row)?;
+    rows.collect()
+}
+
+/// (conversations, total unread messages, escalated conversations).
+pub fn counts(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
+    conn.query_row(
+        "SELECT count(*), coalesce(sum(unread), 0), coalesce(sum(escalated), 0) FROM conversations",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+}

@@ -1,0 +1,87 @@
+//! The `events` table: an append-only log of what happened (a cart detected, a send skipped and
+//! why, a setting changed, sending paused…). Triggers make UPDATE and DELETE fail, so the history
+//! the owner reads can't be rewritten.
+
+use rusqlite::{params, Connection, Row};
+use serde::Serialize;
+
+pub(crate) const SCHEMA_V1: &str = "
+CREATE TABLE events (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    cart_id     INTEGER REFERENCES carts(id),
+    contact_id  INTEGER REFERENCES contacts(id),
+    data        TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+CREATE INDEX events_cart ON events(cart_id, id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+";
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct EventRow {
+    pub id: i64,
+    pub at: String,
+    pub kind: String,
+    pub cart_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub data: String,
+}
+
+impl EventRow {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get("id")?,
+            at: r.get("at")?,
+            kind: r.get("kind")?,
+            cart_id: r.get("cart_id")?,
+            contact_id: r.get("contact_id")?,
+            data: r.get("data")?,
+        })
+    }
+}
+
+/// Appends one event. `data` is a JSON object with the details.
+pub fn append(
+    conn: &Connection,
+    at: &str,
+    kind: &str,
+    cart_id: Option<i64>,
+    contact_id: Option<i64>,
+    data: &serde_json::Value,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO events(at, kind, cart_id, contact_id, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![at, kind, cart_id, contact_id, data.to_string()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn recent(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<EventRow>> {
+    let mut stmt = conn.prepare("SELECT * FROM events ORDER BY id DESC LIMIT ?1")?;
+    let rows = stmt.query_map([i64::from(limit)], EventRow::from_row)?;
+    rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_cannot_be_rewritten_or_deleted() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::storage::migrations::migrate(&mut conn).unwrap();
+        let id = append(&conn, "2026-11-20T12:00:00.000Z", "paused", None, None, &serde_json::json!({"by":"tray"})).unwrap();
+        let upd = conn.execute("UPDATE events SET kind = 'resumed' WHERE id = ?1", [id]);
+        assert!(upd.is_err(), "an UPDATE must be refused");
+        let del = conn.execute("DELETE FROM events WHERE id = ?1", [id]);
+        assert!(del.is_err(), "a DELETE must be refused");
+        let rows = recent(&conn, 10).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].kind, "paused");
+    }
+}

@@ -1,0 +1,164 @@
+// Application state shared by all screens: current screen, AppStatus, settings, notices.
+
+import { api, type ApiError } from './api';
+import { onEngineEvent, type EngineEvent } from './events';
+import { browserLanguages, resolveLang, setLang, type MessageKey } from './i18n/index.svelte';
+import type { AppStatus, Screen, Setting } from './types';
+
+export type NoticeKind = 'info' | 'success' | 'error';
+
+export interface Notice {
+  id: number;
+  kind: NoticeKind;
+  key: MessageKey;
+  /** Extra text from the server (already human-readable, not translated). */
+  detail: string | null;
+}
+
+export const app = $state({
+  screen: 'carts' as Screen,
+  status: null as AppStatus | null,
+  settings: [] as Setting[],
+  notices: [] as Notice[],
+  /** Bumped whenever lists (carts, conversations) may have changed. */
+  dataVersion: 0,
+  demoBusy: false,
+  pauseBusy: false,
+});
+
+let nextNoticeId = 1;
+
+export function notify(kind: NoticeKind, key: MessageKey, detail: string | null = null): void {
+  // The same notice twice in a row says nothing new (e.g. "no backend" from every screen).
+  if (app.notices.some((n) => n.key === key && n.detail === detail)) return;
+  app.notices.push({ id: nextNoticeId++, kind, key, detail });
+  if (app.notices.length > 4) app.notices.splice(0, app.notices.length - 4);
+}
+
+export function dismissNotice(id: number): void {
+  const i = app.notices.findIndex((n) => n.id === id);
+  if (i >= 0) app.notices.splice(i, 1);
+}
+
+/** Show a failed command: "no backend" gets its own explanation, everything else `fallback`. */
+export function notifyError(err: ApiError, fallback: MessageKey): void {
+  if (err.code === 'no_backend') notify('error', 'notice.noBackend');
+  else notify('error', fallback, err.message || null);
+}
+
+export function navigate(screen: Screen): void {
+  app.screen = screen;
+}
+
+export function settingValue(key: string): string | undefined {
+  return app.settings.find((s) => s.key === key)?.value;
+}
+
+/** Apply the language from the `ui_language` setting (or the browser when "auto"). */
+export function applyLanguage(setting: string | undefined = settingValue('ui_language')): void {
+  setLang(resolveLang(setting, browserLanguages()));
+}
+
+export async function refreshStatus(): Promise<void> {
+  try {
+    app.status = await api.appStatus();
+  } catch (err) {
+    notifyError(err as ApiError, 'notice.statusFailed');
+  }
+}
+
+export async function refreshSettings(): Promise<void> {
+  try {
+    app.settings = await api.settingsShow();
+    applyLanguage();
+  } catch (err) {
+    notifyError(err as ApiError, 'notice.settingsFailed');
+  }
+}
+
+/** Save one setting; resolves with null on success or the error message to show by the field. */
+export async function saveSetting(key: string, value: string): Promise<string | null> {
+  try {
+    app.settings = await api.settingsSet(key, value);
+    if (key === 'ui_language') applyLanguage();
+    return null;
+  } catch (err) {
+    const e = err as ApiError;
+    if (e.code === 'no_backend') notifyError(e, 'notice.settingsFailed');
+    return e.message || e.code;
+  }
+}
+
+export async function startDemo(): Promise<void> {
+  if (app.demoBusy) return;
+  app.demoBusy = true;
+  try {
+    app.status = await api.startDemo();
+    notify('success', 'notice.demoStarted');
+    app.dataVersion++;
+  } catch (err) {
+    const e = err as ApiError;
+    notifyError(e, e.code === 'not_ready' ? 'notice.demoNotReady' : 'notice.demoFailed');
+  } finally {
+    app.demoBusy = false;
+  }
+}
+
+export async function setPaused(paused: boolean): Promise<void> {
+  if (app.pauseBusy) return;
+  app.pauseBusy = true;
+  try {
+    app.status = await api.setPaused(paused);
+  } catch (err) {
+    notifyError(err as ApiError, 'notice.pauseFailed');
+  } finally {
+    app.pauseBusy = false;
+  }
+}
+
+export function handleEngineEvent(event: EngineEvent): void {
+  switch (event.type) {
+    case 'status_changed':
+      app.status = event.status;
+      break;
+    case 'paused_changed':
+      if (app.status) app.status.paused = event.paused;
+      void refreshStatus();
+      break;
+    case 'settings_changed':
+      void refreshSettings();
+      void refreshStatus();
+      break;
+    case 'cart_detected':
+    case 'message_status':
+    case 'inbound_message':
+      app.dataVersion++;
+      void refreshStatus();
+      break;
+    case 'escalation':
+      app.dataVersion++;
+      notify('info', 'notice.escalation', event.reason || null);
+      void refreshStatus();
+      break;
+    case 'navigate':
+      navigate(event.screen);
+      break;
+  }
+}
+
+/**
+ * First load: language from the browser right away, then status + settings together; once both
+ * have settled, `<body data-ready="true">` tells the end-to-end test the UI is usable.
+ */
+export async function init(): Promise<() => void> {
+  applyLanguage(undefined);
+  let unlisten: () => void = () => {};
+  try {
+    unlisten = await onEngineEvent(handleEngineEvent);
+  } catch (err) {
+    console.error('could not subscribe to engine events', err);
+  }
+  await Promise.allSettled([refreshStatus(), refreshSettings()]);
+  if (typeof document !== 'undefined') document.body.dataset.ready = 'true';
+  return unlisten;
+}

@@ -1,0 +1,86 @@
+// The single `engine-event` channel from the Rust side, as a typed discriminated union.
+
+import type { AppStatus, Screen } from './types';
+import { isScreen } from './types';
+import { listen } from '@tauri-apps/api/event';
+import { hasBackend } from './api';
+
+export const ENGINE_EVENT = 'engine-event';
+
+export type EngineEvent =
+  | { type: 'status_changed'; status: AppStatus }
+  | { type: 'paused_changed'; paused: boolean }
+  | { type: 'settings_changed' }
+  | { type: 'cart_detected'; cartId: number }
+  | { type: 'message_status'; [field: string]: unknown }
+  | { type: 'inbound_message'; conversationId: number }
+  | { type: 'escalation'; conversationId: number; reason: string }
+  | { type: 'navigate'; screen: Screen };
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isStatus(v: unknown): v is AppStatus {
+  return (
+    isRecord(v) &&
+    typeof v.paused === 'boolean' &&
+    typeof v.demo === 'boolean' &&
+    typeof v.version === 'string' &&
+    isRecord(v.counts)
+  );
+}
+
+/**
+ * Validate an event payload. Returns null for unknown types or malformed payloads, so a newer
+ * backend can add events without breaking an older UI.
+ */
+export function parseEngineEvent(payload: unknown): EngineEvent | null {
+  if (!isRecord(payload) || typeof payload.type !== 'string') return null;
+  const p = payload;
+  switch (p.type) {
+    case 'status_changed':
+      return isStatus(p.status) ? { type: 'status_changed', status: p.status } : null;
+    case 'paused_changed':
+      return typeof p.paused === 'boolean' ? { type: 'paused_changed', paused: p.paused } : null;
+    case 'settings_changed':
+      return { type: 'settings_changed' };
+    case 'cart_detected':
+      return typeof p.cartId === 'number' ? { type: 'cart_detected', cartId: p.cartId } : null;
+    case 'message_status':
+      return { ...p, type: 'message_status' };
+    case 'inbound_message':
+      return typeof p.conversationId === 'number'
+        ? { type: 'inbound_message', conversationId: p.conversationId }
+        : null;
+    case 'escalation':
+      return typeof p.conversationId === 'number'
+        ? {
+            type: 'escalation',
+            conversationId: p.conversationId,
+            reason: typeof p.reason === 'string' ? p.reason : '',
+          }
+        : null;
+    case 'navigate':
+      return isScreen(p.screen) ? { type: 'navigate', screen: p.screen } : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Subscribe to engine events. Outside Tauri this is a no-op. Returns an unsubscribe function.
+ * Handler exceptions are caught so one bad event never breaks the subscription.
+ */
+export async function onEngineEvent(handler: (event: EngineEvent) => void): Promise<() => void> {
+  if (!hasBackend()) return () => {};
+  return listen<unknown>(ENGINE_EVENT, (e) => {
+    const event = parseEngineEvent(e.payload);
+    if (!event) return;
+    try {
+      handler(event);
+    } catch (err) {
+      console.error('engine-event handler failed', err);
+    }
+  });
+}

@@ -1,0 +1,73 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+const invoke = vi.fn();
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+
+import { api, hasBackend, toApiError } from '../src/lib/api';
+
+type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
+
+describe('api outside Tauri', () => {
+  it('rejects with no_backend instead of crashing', async () => {
+    expect(hasBackend()).toBe(false);
+    await expect(api.appStatus()).rejects.toMatchObject({ code: 'no_backend' });
+    await expect(api.startDemo()).rejects.toEqual({
+      code: 'no_backend',
+      message: expect.any(String),
+    });
+    expect(invoke).not.toHaveBeenCalled();
+  });
+});
+
+describe('api inside Tauri', () => {
+  beforeEach(() => {
+    (window as TauriWindow).__TAURI_INTERNALS__ = {};
+    invoke.mockReset();
+  });
+  afterEach(() => {
+    delete (window as TauriWindow).__TAURI_INTERNALS__;
+  });
+
+  it('calls the right command names with camelCase arguments', async () => {
+    invoke.mockResolvedValue([]);
+    await api.listCarts('sent', 'ana');
+    expect(invoke).toHaveBeenLastCalledWith('list_carts', { status: 'sent', search: 'ana' });
+    await api.listCarts(null, null);
+    expect(invoke).toHaveBeenLastCalledWith('list_carts', { status: null, search: null });
+    await api.settingsSet('ui_language', 'pt');
+    expect(invoke).toHaveBeenLastCalledWith('settings_set', { key: 'ui_language', value: 'pt' });
+    await api.setPaused(true);
+    expect(invoke).toHaveBeenLastCalledWith('set_paused', { paused: true });
+    await api.appStatus();
+    expect(invoke).toHaveBeenLastCalledWith('app_status', undefined);
+    await api.settingsShow();
+    expect(invoke).toHaveBeenLastCalledWith('settings_show', undefined);
+    await api.listConversations();
+    expect(invoke).toHaveBeenLastCalledWith('list_conversations', undefined);
+    await api.startDemo();
+    expect(invoke).toHaveBeenLastCalledWith('start_demo', undefined);
+  });
+
+  it('passes a {code, message} rejection through', async () => {
+    invoke.mockRejectedValue({ code: 'not_ready', message: 'demo lands later', extra: 1 });
+    await expect(api.startDemo()).rejects.toEqual({ code: 'not_ready', message: 'demo lands later' });
+  });
+
+  it('maps a string or Error rejection to {code, message}', async () => {
+    invoke.mockRejectedValue('command app_status not found');
+    await expect(api.appStatus()).rejects.toEqual({
+      code: 'error',
+      message: 'command app_status not found',
+    });
+    invoke.mockRejectedValue(new Error('boom'));
+    await expect(api.appStatus()).rejects.toEqual({ code: 'error', message: 'boom' });
+  });
+});
+
+describe('toApiError', () => {
+  it('handles odd values', () => {
+    expect(toApiError({ message: 'x' })).toEqual({ code: 'error', message: 'x' });
+    expect(toApiError({ code: 'c' })).toEqual({ code: 'c', message: '{"code":"c"}' });
+    expect(toApiError(undefined)).toEqual({ code: 'error', message: 'undefined' });
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parseEngineEvent } from '../src/lib/events';
+
+const status = {
+  version: '0.1.0',
+  paused: true,
+  demo: false,
+  dataDir: '/tmp/x',
+  counts: { carts: 1, pendingSends: 0, conversations: 0, unread: 0, escalated: 0 },
+  lastPollAt: null,
+};
+
+describe('parseEngineEvent', () => {
+  it('accepts every known event type', () => {
+    expect(parseEngineEvent({ type: 'status_changed', status })).toEqual({
+      type: 'status_changed',
+      status,
+    });
+    expect(parseEngineEvent({ type: 'paused_changed', paused: false })).toEqual({
+      type: 'paused_changed',
+      paused: false,
+    });
+    expect(parseEngineEvent({ type: 'settings_changed' })).toEqual({ type: 'settings_changed' });
+    expect(parseEngineEvent({ type: 'cart_detected', cartId: 7 })).toEqual({
+      type: 'cart_detected',
+      cartId: 7,
+    });
+    expect(parseEngineEvent({ type: 'message_status', messageId: 3, status: 'read' })).toEqual({
+      type: 'message_status',
+      messageId: 3,
+      status: 'read',
+    });
+    expect(parseEngineEvent({ type: 'inbound_message', conversationId: 2 })).toEqual({
+      type: 'inbound_message',
+      conversationId: 2,
+    });
+    expect(parseEngineEvent({ type: 'escalation', conversationId: 2, reason: 'asks for a human' })).toEqual({
+      type: 'escalation',
+      conversationId: 2,
+      reason: 'asks for a human',
+    });
+    expect(parseEngineEvent({ type: 'navigate', screen: 'inbox' })).toEqual({
+      type: 'navigate',
+      screen: 'inbox',
+    });
+  });
+
+  it('ignores unknown event types', () => {
+    expect(parseEngineEvent({ type: 'brand_new_event', foo: 1 })).toBeNull();
+    expect(parseEngineEvent({ type: 'navigate', screen: 'nowhere' })).toBeNull();
+  });
+
+  it('ignores malformed payloads without throwing', () => {
+    for (const bad of [null, undefined, 42, 'navigate', [], {}, { type: 5 }]) {
+      expect(parseEngineEvent(bad)).toBeNull();
+    }
+    expect(parseEngineEvent({ type: 'status_changed', status: { paused: 'yes' } })).toBeNull();
+    expect(parseEngineEvent({ type: 'paused_changed' })).toBeNull();
+    expect(parseEngineEvent({ type: 'cart_detected', cartId: '7' })).toBeNull();
+  });
+});

@@ -1,0 +1,178 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fakeBackend, type FakeBackend } from './fake-backend';
+
+let backend: FakeBackend;
+let emit: ((payload: unknown) => void) | null = null;
+
+vi.mock('@tauri-apps/api/core', () => ({
+  invoke: (cmd: string, args?: Record<string, unknown>) => backend.invoke(cmd, args),
+}));
+vi.mock('@tauri-apps/api/event', () => ({
+  listen: async (name: string, handler: (e: { payload: unknown }) => void) => {
+    expect(name).toBe('engine-event');
+    emit = (payload) => handler({ payload });
+    return () => {
+      emit = null;
+    };
+  },
+}));
+
+import App from '../src/App.svelte';
+import { app } from '../src/lib/app.svelte';
+
+type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
+
+beforeAll(() => {
+  (window as TauriWindow).__TAURI_INTERNALS__ = {};
+});
+
+beforeEach(async () => {
+  backend = fakeBackend();
+  app.screen = 'carts';
+  app.notices = [];
+  delete document.body.dataset.ready;
+  vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['es-MX', 'en']);
+  render(App);
+  await waitFor(() => expect(document.body.dataset.ready).toBe('true'));
+});
+
+afterEach(() => cleanup());
+
+const title = (name: string) => screen.getByTestId(`screen-${name}`).querySelector('h1')?.textContent;
+
+describe('App with a backend', () => {
+  it('shows the Carts empty state and the demo notice from start_demo', async () => {
+    expect(title('carts')).toBe('Carritos');
+    await screen.findByTestId('empty-carts');
+    await fireEvent.click(screen.getByTestId('try-demo'));
+    const notice = screen.getByTestId('notice');
+    await waitFor(() => expect(notice.textContent).toContain('La demo todavía no está disponible.'));
+    expect(notice.textContent).toContain('the demo engine lands in a later issue');
+  });
+
+  it('navigates between the four screens with their titles and empty states', async () => {
+    await fireEvent.click(screen.getByTestId('nav-inbox'));
+    expect(title('inbox')).toBe('Mensajes');
+    await screen.findByTestId('empty-inbox');
+    await fireEvent.click(screen.getByTestId('nav-results'));
+    expect(title('results')).toBe('Resultados');
+    expect(screen.getByTestId('empty-results')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('nav-settings'));
+    expect(title('settings')).toBe('Ajustes');
+    await fireEvent.click(screen.getByTestId('nav-carts'));
+    expect(title('carts')).toBe('Carritos');
+  });
+
+  it('switches the UI language from the settings select and persists it', async () => {
+    await fireEvent.click(screen.getByTestId('nav-settings'));
+    const select = screen.getByTestId('lang-select') as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(['auto', 'es', 'pt', 'en']);
+    expect(select.value).toBe('auto');
+
+    await fireEvent.change(select, { target: { value: 'pt' } });
+    await waitFor(() => expect(title('settings')).toBe('Configurações'));
+    expect(document.documentElement.lang).toBe('pt');
+    expect(backend.calls).toContainEqual({
+      cmd: 'settings_set',
+      args: { key: 'ui_language', value: 'pt' },
+    });
+
+    await fireEvent.change(select, { target: { value: 'en' } });
+    await waitFor(() => expect(title('settings')).toBe('Settings'));
+    expect(screen.getByTestId('nav-carts').textContent).toContain('Carts');
+
+    // "auto" follows the browser again (es-MX here).
+    await fireEvent.change(select, { target: { value: 'auto' } });
+    await waitFor(() => expect(title('settings')).toBe('Ajustes'));
+  });
+
+  it('renders every setting, with fallback help for unknown keys, and shows per-field errors', async () => {
+    await fireEvent.click(screen.getByTestId('nav-settings'));
+    for (const s of backend.settings) {
+      expect(screen.getByTestId(`setting-${s.key}`), s.key).toBeTruthy();
+      expect(screen.getByTestId(`save-${s.key}`), s.key).toBeTruthy();
+    }
+    expect(screen.getByTestId('field-brand_new_knob').textContent).toContain(
+      'A knob the UI has never heard of',
+    );
+    expect(screen.getByTestId('field-timezone').textContent).toContain('Zona horaria de la tienda');
+
+    const input = screen.getByTestId('setting-holdout_percent') as HTMLInputElement;
+    await fireEvent.input(input, { target: { value: '90' } });
+    await fireEvent.click(screen.getByTestId('save-holdout_percent'));
+    const error = await screen.findByTestId('error-holdout_percent');
+    expect(error.textContent).toBe('holdout_percent must be between 0 and 50');
+
+    await fireEvent.input(input, { target: { value: '20' } });
+    await fireEvent.click(screen.getByTestId('save-holdout_percent'));
+    await waitFor(() => expect(screen.queryByTestId('error-holdout_percent')).toBeNull());
+    expect(backend.settings.find((s) => s.key === 'holdout_percent')?.value).toBe('20');
+
+    const autostart = screen.getByTestId('setting-autostart') as HTMLInputElement;
+    expect(autostart.checked).toBe(false);
+    await fireEvent.click(autostart);
+    await waitFor(() =>
+      expect(backend.settings.find((s) => s.key === 'autostart')?.value).toBe('true'),
+    );
+  });
+
+  it('pauses and resumes sending, with the header badge', async () => {
+    expect(screen.queryByTestId('paused-badge')).toBeNull();
+    await fireEvent.click(screen.getByTestId('nav-settings'));
+    await fireEvent.click(screen.getByTestId('pause-toggle'));
+    const badge = await screen.findByTestId('paused-badge');
+    expect(badge.textContent).toContain('Envíos en pausa');
+    expect(backend.calls).toContainEqual({ cmd: 'set_paused', args: { paused: true } });
+    await fireEvent.click(screen.getByTestId('pause-toggle'));
+    await waitFor(() => expect(screen.queryByTestId('paused-badge')).toBeNull());
+  });
+
+  it('reacts to engine events and ignores unknown ones', async () => {
+    expect(emit).not.toBeNull();
+    emit!({ type: 'something_from_the_future', x: 1 });
+    emit!('garbage');
+    emit!({ type: 'navigate', screen: 'inbox' });
+    await waitFor(() => expect(title('inbox')).toBe('Mensajes'));
+
+    backend.status.paused = true;
+    emit!({ type: 'paused_changed', paused: true });
+    await screen.findByTestId('paused-badge');
+
+    emit!({ type: 'status_changed', status: { ...backend.status, paused: false } });
+    await waitFor(() => expect(screen.queryByTestId('paused-badge')).toBeNull());
+  });
+
+  it('lists carts with a status filter and search', async () => {
+    backend.carts = [
+      {
+        id: 1,
+        externalId: 'A-1001',
+        store: 'Tienda Sol',
+        firstName: 'Ana',
+        phone: '+5491155550000',
+        phoneProblem: null,
+        total: '12.500,00',
+        currency: 'ARS',
+        status: 'recovered',
+        detectedAt: '2025-05-01T15:00:00Z',
+      },
+    ];
+    emit!({ type: 'cart_detected', cartId: 1 });
+    const table = await screen.findByTestId('carts-table');
+    expect(table.textContent).toContain('Ana');
+    expect(table.textContent).toContain('Recuperado');
+    expect(table.textContent).toContain('12.500,00 ARS');
+
+    const filter = screen.getByTestId('carts-status-filter') as HTMLSelectElement;
+    await fireEvent.change(filter, { target: { value: 'sent' } });
+    await screen.findByTestId('carts-no-match');
+    expect(backend.calls).toContainEqual({ cmd: 'list_carts', args: { status: 'sent', search: null } });
+
+    await fireEvent.change(filter, { target: { value: '' } });
+    await fireEvent.input(screen.getByTestId('carts-search'), { target: { value: 'Ana' } });
+    await waitFor(() =>
+      expect(backend.calls).toContainEqual({ cmd: 'list_carts', args: { status: null, search: 'Ana' } }),
+    );
+  });
+});
