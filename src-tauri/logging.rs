@@ -15,6 +15,11 @@ pub const LOG_FILE_PREFIX: &str = "recupero.log";
 /// Installs the global subscriber. `stderr` is off for the desktop app's release builds and on
 /// for the command line. Calling it twice is harmless (the second call changes nothing).
 pub fn init(log_dir: &Path, stderr: bool) -> anyhow::Result<LogGuard> {
+    init_with_filter(log_dir, stderr, None)
+}
+
+/// As `init`, with an explicit filter (e.g. "trace") instead of `RUST_LOG`.
+pub fn init_with_filter(log_dir: &Path, stderr: bool, filter: Option<&str>) -> anyhow::Result<LogGuard> {
     std::fs::create_dir_all(log_dir)?;
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
@@ -22,7 +27,10 @@ pub fn init(log_dir: &Path, stderr: bool) -> anyhow::Result<LogGuard> {
         .max_log_files(14)
         .build(log_dir)?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = || match filter {
+        Some(f) => EnvFilter::new(f),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
     let file_layer = fmt::layer().with_ansi(false).with_writer(writer).with_filter(filter());
     let stderr_layer =
         stderr.then(|| fmt::layer().with_writer(std::io::stderr).with_target(false).with_filter(filter()));

@@ -1,0 +1,140 @@
+//! The command line, run as a real process: settings, status, export, and the subcommands that
+//! are not ready yet saying so.
+
+use crate::support::{recupero, text};
+
+#[test]
+fn config_set_then_get_and_show_lists_every_knob() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = recupero(dir.path(), &["config", "set", "timezone", "America/Bogota"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = recupero(dir.path(), &["config", "set", "business_hours", "mon-fri 09:00-18:00; sat 10:00-13:00"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = recupero(dir.path(), &["config", "get", "timezone"], None);
+    assert_eq!(text(&out.stdout).trim(), "America/Bogota");
+    let out = recupero(dir.path(), &["config", "show", "--json"], None);
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).expect("config show --json is JSON");
+    let keys: Vec<&str> = all.as_array().unwrap().iter().map(|s| s["key"].as_str().unwrap()).collect();
+    for key in ["timezone", "business_hours", "abandonment_delay_minutes", "max_delay_minutes", "holdout_percent", "followups", "per_customer_cap_days", "consent_only", "sending_paused"] {
+        assert!(keys.contains(&key), "config show must list {key}: {keys:?}");
+    }
+    let hours = all.as_array().unwrap().iter().find(|s| s["key"] == "business_hours").unwrap();
+    assert_eq!(hours["value"], "mon-fri 09:00-18:00; sat 10:00-13:00");
+}
+
+#[test]
+fn config_rejects_unknown_keys_and_bad_values_with_what_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = recupero(dir.path(), &["config", "set", "colour", "blue"], None);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("unknown setting 'colour'") && err.contains("holdout_percent"), "{err}");
+    let out = recupero(dir.path(), &["config", "set", "holdout_percent", "80"], None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("0 to 50"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn status_json_reports_counts_and_pause() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(recupero(dir.path(), &["config", "set", "sending_paused", "true"], None).status.success());
+    let out = recupero(dir.path(), &["status", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["paused"], true, "{s}");
+    assert_eq!(s["counts"]["carts"], 0);
+    assert_eq!(s["dataDir"], dir.path().display().to_string());
+}
+
+#[test]
+fn export_writes_json_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    for kind in ["carts", "sends", "messages", "contacts"] {
+        let out = recupero(dir.path(), &["export", kind, "--format", "json"], None);
+        assert!(out.status.success(), "{kind}: {}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v.is_array(), "{kind} export is a JSON array");
+        let out = recupero(dir.path(), &["export", kind, "--format", "csv"], None);
+        assert!(out.status.success());
+        assert!(text(&out.stdout).starts_with("id,"), "{kind} csv has a header: {}", text(&out.stdout));
+    }
+}
+
+#[test]
+fn unfinished_subcommands_say_they_are_not_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["demo", "--json"],
+        vec!["store", "check", "--platform", "shopify", "--base-url", "http://127.0.0.1:9"],
+    ] {
+        let out = recupero(dir.path(), &args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?} exits with 2");
+        assert!(text(&out.stderr).contains("not ready yet"), "{args:?}: {}", text(&out.stderr));
+    }
+    let help = recupero(dir.path(), &["--help"], None);
+    for sub in ["serve", "config", "secret", "status", "export", "demo", "store"] {
+        assert!(text(&help.stdout).contains(sub), "--help lists {sub}");
+    }
+}
+
+#[test]
+fn a_corrupt_database_stops_with_a_clear_message_and_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("recupero.sqlite3");
+    std::fs::write(&db, b"not a database at all").unwrap();
+    let out = recupero(dir.path(), &["status"], None);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("not a readable Recupero database") && err.contains("left untouched"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), b"not a database at all");
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(recupero(dir.path(), &["status"], None).status.success());
+    let db = dir.path().join("recupero.sqlite3");
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.pragma_update(None, "user_version", 42).unwrap();
+    }
+    let out = recupero(dir.path(), &["status"], None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("newer version of Recupero"), "{}", text(&out.stderr));
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, 42, "never migrated down");
+}
+
+#[test]
+fn secret_names_are_checked_and_values_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = recupero(dir.path(), &["secret", "set", "whatsap_token"], Some("abc\n"));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("whatsapp_token"), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("abc"));
+}
+
+#[test]
+fn serve_runs_until_interrupted() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_recupero"))
+        .arg("--data-dir").arg(dir.path()).arg("serve")
+        .stdout(Stdio::null()).stderr(Stdio::piped())
+        .spawn().unwrap();
+    // Wait until the database exists: the engine is up.
+    let db = dir.path().join("recupero.sqlite3");
+    for _ in 0..100 {
+        if db.exists() { break; }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(child.try_wait().unwrap().is_none(), "serve keeps running");
+    // SIGINT, as Ctrl-C would.
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "serve stops cleanly on Ctrl-C: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stopping"));
+}

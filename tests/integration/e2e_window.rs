@@ -1,0 +1,295 @@
+//! End to end in the real window: the built app under Xvfb, its WebKitGTK webview driven over
+//! WebDriver (Debian's WebKitWebDriver, as tauri-driver does internally). Clicks through the four
+//! screens in Spanish and English, changes a setting and the pause switch through the real IPC
+//! and checks them with the CLI against the same database, saves a screenshot of every screen
+//! under target/e2e-screenshots/, then closes the window and checks that the app stays in the
+//! tray with its webview released, and that a second launch brings the window back.
+//!
+//! Runs when RECUPERO_E2E=1 (the README's test command sets it, under xvfb-run and
+//! dbus-run-session); without it the test only says it was skipped.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+use crate::support::{recupero, text};
+
+const APP: &str = env!("CARGO_BIN_EXE_recupero");
+
+fn catalog(lang: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("ui/src/lib/i18n/{lang}.json"));
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn tr(cat: &Value, key: &str) -> String {
+    key.split('.').fold(cat, |v, k| &v[k]).as_str().unwrap_or_else(|| panic!("missing key {key}")).to_string()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Kills WebKitWebDriver (and with it nothing else) when the test ends, pass or fail.
+struct Driver(Child);
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// Pids of running `recupero` processes started for `data_dir`.
+fn app_pids(data_dir: &Path) -> Vec<u32> {
+    let needle = data_dir.display().to_string();
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let args: Vec<String> = cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        let is_app = args.first().is_some_and(|a| a.ends_with("/recupero"));
+        let state = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let zombie = state.split_whitespace().nth(2) == Some("Z");
+        if is_app && !zombie && args.iter().any(|a| a == &needle) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// WebKit helper processes (web content) whose parent is `pid`.
+fn webkit_web_children(pid: u32) -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            // stat: pid (comm) state ppid …
+            let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+            let ppid = after.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+            let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+            let zombie = after.split_whitespace().next() == Some("Z");
+            ppid == Some(pid) && comm.starts_with("WebKitWebProces") && !zombie
+        })
+        .count()
+}
+
+async fn wait_until<F: Fn() -> bool>(what: &str, f: F) {
+    for _ in 0..100 {
+        if f() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+async fn testid(c: &Client, id: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!("[data-testid='{id}']")))
+        .await
+        .unwrap_or_else(|e| panic!("element {id} never appeared: {e}"))
+}
+
+async fn h1_of(c: &Client, screen: &str) -> String {
+    let root = testid(c, &format!("screen-{screen}")).await;
+    root.find(Locator::Css("h1")).await.unwrap().text().await.unwrap()
+}
+
+async fn visit_all(c: &Client, lang: &str) {
+    let cat = catalog(lang);
+    for screen in ["carts", "inbox", "results", "settings"] {
+        testid(c, &format!("nav-{screen}")).await.click().await.unwrap();
+        let title = h1_of(c, screen).await;
+        assert_eq!(title, tr(&cat, &format!("{screen}.title")), "{screen} in {lang}");
+        if screen != "settings" {
+            let empty = testid(c, &format!("empty-{screen}")).await;
+            assert!(!empty.text().await.unwrap().is_empty(), "{screen} has an empty state");
+        }
+        let png = c.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+        std::fs::write(screenshot_dir().join(format!("{screen}-{lang}.png")), png).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
+    if std::env::var("RECUPERO_E2E").as_deref() != Ok("1") {
+        eprintln!("skipped: set RECUPERO_E2E=1 (needs Xvfb, D-Bus and WebKitWebDriver); the README test command does");
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    assert!(recupero(dir, &["config", "set", "ui_language", "es"], None).status.success());
+
+    let port = free_port();
+    let driver = Driver(
+        Command::new("WebKitWebDriver")
+            .arg(format!("--port={port}"))
+            .env("TAURI_WEBVIEW_AUTOMATION", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("WebKitWebDriver is installed (apt: webkit2gtk-driver)"),
+    );
+    let caps = json!({
+        "browserName": "wry",
+        "webkitgtk:browserOptions": { "binary": APP, "args": ["--data-dir", dir.display().to_string()] }
+    });
+    let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
+    let mut client = None;
+    for _ in 0..50 {
+        match ClientBuilder::native().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let c = client.expect("a WebDriver session with the app");
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("body[data-ready='true']"))
+        .await
+        .expect("the UI loads and reads the engine's status");
+    assert_eq!(c.title().await.unwrap(), "Recupero");
+
+    // Spanish first: every screen, with its empty state.
+    visit_all(&c, "es").await;
+
+    // The demo is not ready yet, and the UI says so instead of pretending.
+    testid(&c, "nav-carts").await.click().await.unwrap();
+    testid(&c, "try-demo").await.click().await.unwrap();
+    let notice = testid(&c, "notice").await.text().await.unwrap();
+    assert!(!notice.is_empty(), "the demo button explains itself");
+
+    // A setting through the real IPC: a bad value shows its error, a good one lands in SQLite.
+    testid(&c, "nav-settings").await.click().await.unwrap();
+    let field = testid(&c, "setting-holdout_percent").await;
+    field.clear().await.unwrap();
+    field.send_keys("80").await.unwrap();
+    testid(&c, "save-holdout_percent").await.click().await.unwrap();
+    let error = testid(&c, "error-holdout_percent").await.text().await.unwrap();
+    assert!(error.contains("0 to 50"), "the engine's reason is shown: {error}");
+    let field = testid(&c, "setting-holdout_percent").await;
+    field.clear().await.unwrap();
+    field.send_keys("20").await.unwrap();
+    testid(&c, "save-holdout_percent").await.click().await.unwrap();
+    testid(&c, "saved-holdout_percent").await;
+    let out = recupero(dir, &["config", "get", "holdout_percent"], None);
+    assert_eq!(text(&out.stdout).trim(), "20", "the UI wrote the engine's database");
+
+    // The pause switch: header badge in the UI, and the engine's status.
+    testid(&c, "pause-toggle").await.click().await.unwrap();
+    testid(&c, "paused-badge").await;
+    let status: Value = serde_json::from_slice(&recupero(dir, &["status", "--json"], None).stdout).unwrap();
+    assert_eq!(status["paused"], true, "pausing from the UI pauses the engine");
+    testid(&c, "pause-toggle").await.click().await.unwrap();
+
+    // Switch to English: the whole UI follows at once and the choice is saved.
+    let select = testid(&c, "lang-select").await;
+    select.select_by_value("en").await.unwrap();
+    let en = catalog("en");
+    for _ in 0..50 {
+        if h1_of(&c, "settings").await == tr(&en, "settings.title") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(h1_of(&c, "settings").await, tr(&en, "settings.title"));
+    let lang = c.execute("return document.documentElement.lang", vec![]).await.unwrap();
+    assert_eq!(lang, json!("en"));
+    visit_all(&c, "en").await;
+    assert_eq!(text(&recupero(dir, &["config", "get", "ui_language"], None).stdout).trim(), "en");
+
+    // The WebDriver session ends here (WebKitWebDriver closes the app it started).
+    c.close().await.unwrap();
+    drop(driver);
+    wait_until("the WebDriver-run app to exit", || app_pids(dir).is_empty()).await;
+
+    // Now the app as an owner runs it: closing its window leaves it in the tray with the
+    // webview released, and a second launch brings the window back instead of a second app.
+    let mut app = Command::new(APP).arg("--data-dir").arg(dir).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let pid = app.id();
+    wait_until("the window's web process", || webkit_web_children(pid) >= 1).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let closed = x11::close_windows_named("Recupero");
+    assert!(closed >= 1, "the app's window was found on the X display");
+    wait_until("the web process to exit after the window closed", || webkit_web_children(pid) == 0).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(app.try_wait().unwrap().is_none(), "the app keeps running in the tray after its window closed");
+    assert_eq!(app_pids(dir), vec![pid]);
+
+    let second = Command::new(APP).arg("--data-dir").arg(dir).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+    assert!(second.success(), "the second launch hands over and exits");
+    wait_until("the window to be recreated with a new web process", || webkit_web_children(pid) >= 1).await;
+    assert_eq!(app_pids(dir), vec![pid], "still one instance");
+
+    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let _ = app.wait();
+}
+
+/// Closing a window the way a window manager does when the owner clicks its close button:
+/// a WM_DELETE_WINDOW client message (Xvfb has no window manager to send it for us).
+mod x11 {
+    use std::ffi::CStr;
+    use std::ptr::null;
+    use x11_dl::xlib;
+
+    pub fn close_windows_named(title: &str) -> usize {
+        let x = xlib::Xlib::open().expect("libX11");
+        // SAFETY: plain Xlib calls on a display we open and close here; every pointer Xlib
+        // returns is checked for null and freed with XFree.
+        unsafe {
+            let dpy = (x.XOpenDisplay)(null());
+            assert!(!dpy.is_null(), "no X display (run under xvfb-run)");
+            let mut found = Vec::new();
+            find(&x, dpy, (x.XDefaultRootWindow)(dpy), title, &mut found);
+            let protocols = (x.XInternAtom)(dpy, c"WM_PROTOCOLS".as_ptr(), 0);
+            let delete = (x.XInternAtom)(dpy, c"WM_DELETE_WINDOW".as_ptr(), 0);
+            for &w in &found {
+                let mut ev: xlib::XEvent = std::mem::zeroed();
+                ev.client_message.type_ = xlib::ClientMessage;
+                ev.client_message.window = w;
+                ev.client_message.message_type = protocols;
+                ev.client_message.format = 32;
+                ev.client_message.data.set_long(0, delete as i64);
+                ev.client_message.data.set_long(1, xlib::CurrentTime as i64);
+                (x.XSendEvent)(dpy, w, 0, xlib::NoEventMask, &mut ev);
+            }
+            (x.XFlush)(dpy);
+            (x.XCloseDisplay)(dpy);
+            found.len()
+        }
+    }
+
+    unsafe fn find(x: &xlib::Xlib, dpy: *mut xlib::Display, w: xlib::Window, title: &str, out: &mut Vec<xlib::Window>) {
+        let mut name: *mut std::os::raw::c_char = std::ptr::null_mut();
+        if (x.XFetchName)(dpy, w, &mut name) != 0 && !name.is_null() {
+            if CStr::from_ptr(name).to_string_lossy() == title {
+                out.push(w);
+            }
+            (x.XFree)(name.cast());
+        }
+        let (mut root, mut parent) = (0, 0);
+        let mut children: *mut xlib::Window = std::ptr::null_mut();
+        let mut n = 0u32;
+        if (x.XQueryTree)(dpy, w, &mut root, &mut parent, &mut children, &mut n) != 0 && !children.is_null() {
+            for i in 0..n as usize {
+                find(x, dpy, *children.add(i), title, out);
+            }
+            (x.XFree)(children.cast());
+        }
+    }
+}

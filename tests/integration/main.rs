@@ -1,0 +1,10 @@
+//! The one integration-test binary: drives the engine and the real `recupero` binary against
+//! temporary data directories on this machine. The end-to-end test of the real window is here
+//! too, gated by `RECUPERO_E2E=1` (it needs Xvfb, a D-Bus session and WebKitWebDriver).
+
+mod support;
+
+mod cli;
+mod e2e_window;
+mod secrets_at_rest;
+mod storage_files;
