@@ -17,7 +17,11 @@ use crate::paths::AppPaths;
 use crate::secrets::{EnvFirstSecretStore, KeyringSecretStore, SecretName, SecretStore, Sensitive};
 
 #[derive(Debug, Parser)]
-#[command(name = "recupero", version, about = "Wins back abandoned carts over WhatsApp, from your own computer.")]
+#[command(
+    name = "recupero",
+    version,
+    about = "Wins back abandoned carts over WhatsApp, from your own computer."
+)]
 pub struct Cli {
     /// Folder for the database and logs (default: the OS app-data directory).
     #[arg(long, global = true, env = "RECUPERO_DATA_DIR", value_name = "DIR")]
@@ -70,20 +74,29 @@ pub enum ConfigCmd {
         #[arg(long)]
         json: bool,
     },
-    Get { key: String },
-    Set { key: String, value: String },
+    Get {
+        key: String,
+    },
+    Set {
+        key: String,
+        value: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SecretCmd {
     /// Store a secret read from standard input (never from the command line).
-    Set { name: String },
+    Set {
+        name: String,
+    },
     /// Which secrets are set (never their values).
     List {
         #[arg(long)]
         json: bool,
     },
-    Delete { name: String },
+    Delete {
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,8 +174,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("secrets:  {}", status.secret_store);
                 println!("sending:  {}", if status.paused { "paused" } else { "active" });
                 let c = &status.counts;
-                println!("carts: {}  pending sends: {}  conversations: {}  unread: {}  escalated: {}",
-                    c.carts, c.pending_sends, c.conversations, c.unread, c.escalated);
+                println!(
+                    "carts: {}  pending sends: {}  conversations: {}  unread: {}  escalated: {}",
+                    c.carts, c.pending_sends, c.conversations, c.unread, c.escalated
+                );
                 println!("last poll: {}", status.last_poll_at.as_deref().unwrap_or("never"));
             }
             Ok(ExitCode::SUCCESS)
@@ -192,7 +207,9 @@ fn open_desktop(paths: AppPaths) -> anyhow::Result<ExitCode> {
 
 #[cfg(not(feature = "desktop"))]
 fn open_desktop(_paths: AppPaths) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this build has no desktop window (built without the `desktop` feature); use `recupero serve`")
+    anyhow::bail!(
+        "this build has no desktop window (built without the `desktop` feature); use `recupero serve`"
+    )
 }
 
 fn serve(engine: Arc<Engine>) -> anyhow::Result<ExitCode> {

@@ -56,17 +56,16 @@ fn boolean(v: &str) -> Result<String, String> {
 }
 
 fn timezone(v: &str) -> Result<String, String> {
-    v.trim()
-        .parse::<Tz>()
-        .map(|tz| tz.name().to_string())
-        .map_err(|_| "expected an IANA time zone such as America/Argentina/Buenos_Aires or Europe/Madrid".into())
+    v.trim().parse::<Tz>().map(|tz| tz.name().to_string()).map_err(|_| {
+        "expected an IANA time zone such as America/Argentina/Buenos_Aires or Europe/Madrid".into()
+    })
 }
 
 fn hours(v: &str) -> Result<String, String> {
     // The format does not depend on the zone; the zone is applied when the settings are read.
-    BusinessHours::parse(v, "UTC").map(|h| h.to_string()).map_err(|e| {
-        format!("{e} (example: mon-fri 09:00-18:00; sat 10:00-13:00; closed 2026-12-25)")
-    })
+    BusinessHours::parse(v, "UTC")
+        .map(|h| h.to_string())
+        .map_err(|e| format!("{e} (example: mon-fri 09:00-18:00; sat 10:00-13:00; closed 2026-12-25)"))
 }
 
 fn language(v: &str) -> Result<String, String> {
@@ -94,23 +93,126 @@ fn system_timezone() -> String {
 
 /// Every setting Recupero knows, in the order `config show` lists them.
 pub static SPECS: &[Spec] = &[
-    Spec { key: "timezone", kind: Kind::Timezone, description: "The shop's IANA time zone; business hours are read in it (default: the computer's)", default: system_timezone, validate: timezone },
-    Spec { key: "business_hours", kind: Kind::Hours, description: "When messages may go out, e.g. 'mon-fri 09:00-18:00; sat 10:00-13:00; closed 2026-12-25'", default: || "mon-fri 09:00-18:00; sat 10:00-13:00".into(), validate: hours },
-    Spec { key: "default_country", kind: Kind::Country, description: "Country used to read phone numbers typed without a country code", default: || "AR".into(), validate: country },
-    Spec { key: "abandonment_delay_minutes", kind: Kind::Minutes, description: "Minutes after the checkout's last update before it counts as abandoned", default: || "15".into(), validate: |v| int_in(v, 10, 1440) },
-    Spec { key: "max_delay_minutes", kind: Kind::Minutes, description: "Latest first send after detection, when detection falls inside business hours", default: || "90".into(), validate: |v| int_in(v, 5, 1440) },
-    Spec { key: "backlog_spread_minutes", kind: Kind::Minutes, description: "Carts that waited overnight are spread over this many minutes after opening", default: || "30".into(), validate: |v| int_in(v, 0, 240) },
-    Spec { key: "max_cart_age_hours", kind: Kind::Hours24, description: "Carts older than this are not messaged any more", default: || "24".into(), validate: |v| int_in(v, 1, 168) },
-    Spec { key: "followups", kind: Kind::Int, description: "Follow-up messages after the first one (only if no reply, no purchase, no opt-out)", default: || "0".into(), validate: |v| int_in(v, 0, 2) },
-    Spec { key: "followup_delay_hours", kind: Kind::Hours24, description: "Hours between one message and its follow-up", default: || "24".into(), validate: |v| int_in(v, 1, 168) },
-    Spec { key: "per_customer_cap_days", kind: Kind::Days, description: "At most one recovery conversation per customer in this many days", default: || "7".into(), validate: |v| int_in(v, 1, 90) },
-    Spec { key: "consent_only", kind: Kind::Bool, description: "Message only customers who accepted marketing, where the store records it", default: || "false".into(), validate: boolean },
-    Spec { key: "holdout_percent", kind: Kind::Percent, description: "Share of carts that get no message, to measure the real lift", default: || "10".into(), validate: |v| int_in(v, 0, 50) },
-    Spec { key: "attribution_days", kind: Kind::Days, description: "A purchase within this many days after the first message counts as recovered", default: || "7".into(), validate: |v| int_in(v, 1, 30) },
-    Spec { key: "poll_interval_seconds", kind: Kind::Seconds, description: "How often each store is asked for new abandoned checkouts", default: || "60".into(), validate: |v| int_in(v, 15, 3600) },
-    Spec { key: "sending_paused", kind: Kind::Bool, description: "Pause all sending (the tray's pause switch)", default: || "false".into(), validate: boolean },
-    Spec { key: "ui_language", kind: Kind::Language, description: "App language: auto (the computer's), es, pt or en", default: || "auto".into(), validate: language },
-    Spec { key: "autostart", kind: Kind::Bool, description: "Start Recupero when the computer starts", default: || "false".into(), validate: boolean },
+    Spec {
+        key: "timezone",
+        kind: Kind::Timezone,
+        description: "The shop's IANA time zone; business hours are read in it (default: the computer's)",
+        default: system_timezone,
+        validate: timezone,
+    },
+    Spec {
+        key: "business_hours",
+        kind: Kind::Hours,
+        description:
+            "When messages may go out, e.g. 'mon-fri 09:00-18:00; sat 10:00-13:00; closed 2026-12-25'",
+        default: || "mon-fri 09:00-18:00; sat 10:00-13:00".into(),
+        validate: hours,
+    },
+    Spec {
+        key: "default_country",
+        kind: Kind::Country,
+        description: "Country used to read phone numbers typed without a country code",
+        default: || "AR".into(),
+        validate: country,
+    },
+    Spec {
+        key: "abandonment_delay_minutes",
+        kind: Kind::Minutes,
+        description: "Minutes after the checkout's last update before it counts as abandoned",
+        default: || "15".into(),
+        validate: |v| int_in(v, 10, 1440),
+    },
+    Spec {
+        key: "max_delay_minutes",
+        kind: Kind::Minutes,
+        description: "Latest first send after detection, when detection falls inside business hours",
+        default: || "90".into(),
+        validate: |v| int_in(v, 5, 1440),
+    },
+    Spec {
+        key: "backlog_spread_minutes",
+        kind: Kind::Minutes,
+        description: "Carts that waited overnight are spread over this many minutes after opening",
+        default: || "30".into(),
+        validate: |v| int_in(v, 0, 240),
+    },
+    Spec {
+        key: "max_cart_age_hours",
+        kind: Kind::Hours24,
+        description: "Carts older than this are not messaged any more",
+        default: || "24".into(),
+        validate: |v| int_in(v, 1, 168),
+    },
+    Spec {
+        key: "followups",
+        kind: Kind::Int,
+        description: "Follow-up messages after the first one (only if no reply, no purchase, no opt-out)",
+        default: || "0".into(),
+        validate: |v| int_in(v, 0, 2),
+    },
+    Spec {
+        key: "followup_delay_hours",
+        kind: Kind::Hours24,
+        description: "Hours between one message and its follow-up",
+        default: || "24".into(),
+        validate: |v| int_in(v, 1, 168),
+    },
+    Spec {
+        key: "per_customer_cap_days",
+        kind: Kind::Days,
+        description: "At most one recovery conversation per customer in this many days",
+        default: || "7".into(),
+        validate: |v| int_in(v, 1, 90),
+    },
+    Spec {
+        key: "consent_only",
+        kind: Kind::Bool,
+        description: "Message only customers who accepted marketing, where the store records it",
+        default: || "false".into(),
+        validate: boolean,
+    },
+    Spec {
+        key: "holdout_percent",
+        kind: Kind::Percent,
+        description: "Share of carts that get no message, to measure the real lift",
+        default: || "10".into(),
+        validate: |v| int_in(v, 0, 50),
+    },
+    Spec {
+        key: "attribution_days",
+        kind: Kind::Days,
+        description: "A purchase within this many days after the first message counts as recovered",
+        default: || "7".into(),
+        validate: |v| int_in(v, 1, 30),
+    },
+    Spec {
+        key: "poll_interval_seconds",
+        kind: Kind::Seconds,
+        description: "How often each store is asked for new abandoned checkouts",
+        default: || "60".into(),
+        validate: |v| int_in(v, 15, 3600),
+    },
+    Spec {
+        key: "sending_paused",
+        kind: Kind::Bool,
+        description: "Pause all sending (the tray's pause switch)",
+        default: || "false".into(),
+        validate: boolean,
+    },
+    Spec {
+        key: "ui_language",
+        kind: Kind::Language,
+        description: "App language: auto (the computer's), es, pt or en",
+        default: || "auto".into(),
+        validate: language,
+    },
+    Spec {
+        key: "autostart",
+        kind: Kind::Bool,
+        description: "Start Recupero when the computer starts",
+        default: || "false".into(),
+        validate: boolean,
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,9 @@ use crate::config::{self, ConfigError, SettingView, Settings};
 use crate::events::{EngineEvent, EventBus};
 use crate::paths::AppPaths;
 use crate::secrets::{SecretError, SecretName, SecretStore, Sensitive};
-use crate::storage::{self, carts, contacts, conversations, events, messages, sends, stores, Db, StorageError};
+use crate::storage::{
+    self, carts, contacts, conversations, events, messages, sends, stores, Db, StorageError,
+};
 
 /// Errors a caller can branch on. `code()` is what the UI receives.
 #[derive(Debug, thiserror::Error)]
@@ -215,7 +217,10 @@ impl Engine {
         use crate::export::{ExportKind, Rows};
         let conn = self.db.conn();
         Ok(match kind {
-            ExportKind::Carts => Rows::Carts(carts::list(&conn, &carts::CartFilter { limit: Some(u32::MAX), ..Default::default() })?),
+            ExportKind::Carts => Rows::Carts(carts::list(
+                &conn,
+                &carts::CartFilter { limit: Some(u32::MAX), ..Default::default() },
+            )?),
             ExportKind::Sends => Rows::Sends(sends::list(&conn)?),
             ExportKind::Messages => Rows::Messages(messages::list(&conn)?),
             ExportKind::Contacts => Rows::Contacts(contacts::list(&conn)?),

@@ -10,15 +10,31 @@ use crate::engine::AppStatus;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum EngineEvent {
-    StatusChanged { status: AppStatus },
-    PausedChanged { paused: bool },
+    StatusChanged {
+        status: AppStatus,
+    },
+    PausedChanged {
+        paused: bool,
+    },
     SettingsChanged,
-    CartDetected { cart_id: i64 },
-    InboundMessage { conversation_id: i64 },
-    Escalation { conversation_id: i64, contact_name: Option<String>, reason: String },
+    CartDetected {
+        cart_id: i64,
+    },
+    InboundMessage {
+        conversation_id: i64,
+    },
+    Escalation {
+        conversation_id: i64,
+        contact_name: Option<String>,
+        reason: String,
+    },
     /// Something only the owner can fix (expired token, disconnected number…).
-    NeedsOwner { problem: OwnerProblem },
-    Navigate { screen: Screen },
+    NeedsOwner {
+        problem: OwnerProblem,
+    },
+    Navigate {
+        screen: Screen,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

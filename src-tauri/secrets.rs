@@ -65,13 +65,10 @@ impl SecretName {
     }
 
     pub fn parse(name: &str) -> Result<Self, SecretError> {
-        Self::ALL
-            .into_iter()
-            .find(|n| n.as_str() == name.trim())
-            .ok_or_else(|| SecretError::UnknownName {
-                name: name.to_string(),
-                valid: Self::ALL.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", "),
-            })
+        Self::ALL.into_iter().find(|n| n.as_str() == name.trim()).ok_or_else(|| SecretError::UnknownName {
+            name: name.to_string(),
+            valid: Self::ALL.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", "),
+        })
     }
 }
 
@@ -203,23 +200,20 @@ impl<S: SecretStore> EnvFirstSecretStore<S> {
         Self { inner, env }
     }
 
-    fn from_env(&self, name: SecretName) -> Option<Sensitive<String>> {
-        self.env
-            .get(&name.env_var())
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| Sensitive::new(v.clone()))
+    fn env_value(&self, name: SecretName) -> Option<Sensitive<String>> {
+        self.env.get(&name.env_var()).filter(|v| !v.trim().is_empty()).map(|v| Sensitive::new(v.clone()))
     }
 }
 
 impl<S: SecretStore> SecretStore for EnvFirstSecretStore<S> {
     fn get(&self, name: SecretName) -> Result<Option<Sensitive<String>>, SecretError> {
-        match self.from_env(name) {
+        match self.env_value(name) {
             Some(v) => Ok(Some(v)),
             None => self.inner.get(name),
         }
     }
     fn set(&self, name: SecretName, value: Sensitive<String>) -> Result<(), SecretError> {
-        if self.from_env(name).is_some() {
+        if self.env_value(name).is_some() {
             return Err(SecretError::ReadOnlyFromEnv { name, var: name.env_var() });
         }
         self.inner.set(name, value)

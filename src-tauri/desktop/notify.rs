@@ -26,7 +26,9 @@ pub fn notice_for(event: &EngineEvent, lang: Lang) -> Option<Notice> {
         }
         EngineEvent::NeedsOwner { problem } => {
             let (title, body) = match problem {
-                OwnerProblem::TokenExpired => ("native.notify.tokenExpiredTitle", "native.notify.tokenExpiredBody"),
+                OwnerProblem::TokenExpired => {
+                    ("native.notify.tokenExpiredTitle", "native.notify.tokenExpiredBody")
+                }
                 OwnerProblem::NumberDisconnected => {
                     ("native.notify.numberDisconnectedTitle", "native.notify.numberDisconnectedBody")
                 }
@@ -83,7 +85,8 @@ mod tests {
 
     #[test]
     fn owner_problems_notify_and_routine_events_do_not() {
-        let n = notice_for(&EngineEvent::NeedsOwner { problem: OwnerProblem::TokenExpired }, Lang::Pt).unwrap();
+        let n =
+            notice_for(&EngineEvent::NeedsOwner { problem: OwnerProblem::TokenExpired }, Lang::Pt).unwrap();
         assert!(!n.title.is_empty() && !n.body.is_empty() && !n.title.starts_with("native."));
         assert_eq!(notice_for(&EngineEvent::SettingsChanged, Lang::Es), None);
         assert_eq!(notice_for(&EngineEvent::CartDetected { cart_id: 1 }, Lang::Es), None);

@@ -111,10 +111,7 @@ impl Contact {
             Some(raw) => match Phone::parse(raw, default_region) {
                 Ok(phone) => Contact::Phone(phone),
                 Err(PhoneError::Empty) => Contact::Missing,
-                Err(reason) => Contact::Unusable {
-                    raw: raw.chars().take(64).collect(),
-                    reason,
-                },
+                Err(reason) => Contact::Unusable { raw: raw.chars().take(64).collect(), reason },
             },
         }
     }
@@ -184,15 +181,8 @@ impl Cart {
     /// Checks that every line is priced in the total's currency.
     pub fn new(draft: CartDraft) -> Result<Cart, CartError> {
         let total = draft.total.currency();
-        if let Some(item) = draft
-            .items
-            .iter()
-            .find(|i| i.unit_price().currency() != total)
-        {
-            return Err(CartError::MixedCurrencies {
-                total,
-                item: item.unit_price().currency(),
-            });
+        if let Some(item) = draft.items.iter().find(|i| i.unit_price().currency() != total) {
+            return Err(CartError::MixedCurrencies { total, item: item.unit_price().currency() });
         }
         Ok(Cart {
             store_id: draft.store_id,
@@ -242,11 +232,9 @@ impl Cart {
 
     /// Sum of unit price × quantity over the lines, before shipping, taxes and discounts.
     pub fn items_subtotal(&self) -> Result<Money, MoneyError> {
-        self.items
-            .iter()
-            .try_fold(Money::zero(self.total.currency()), |sum, item| {
-                sum.checked_add(&item.unit_price().checked_mul(item.quantity())?)
-            })
+        self.items.iter().try_fold(Money::zero(self.total.currency()), |sum, item| {
+            sum.checked_add(&item.unit_price().checked_mul(item.quantity())?)
+        })
     }
 
     /// A short product list for a message, e.g. `"Remera azul (M) x2, Zapatillas x1 y 2 más"`,
@@ -295,8 +283,7 @@ mod tests {
             contact: Contact::from_raw(Some("11 2345 6789"), "AR"),
             items,
             total: ars("1234.50"),
-            recovery_link: RecoveryLink::parse("https://tienda.example/checkout/recover?t=abc")
-                .unwrap(),
+            recovery_link: RecoveryLink::parse("https://tienda.example/checkout/recover?t=abc").unwrap(),
             created_at: at,
             updated_at: at,
             completed_at: None,
@@ -375,20 +362,14 @@ mod tests {
     fn subtotal_reports_overflow_instead_of_wrapping() {
         let huge = Money::parse("1000000000000000", "ARS").unwrap();
         let items = vec![LineItem::new("Oro", None, 2, huge, None).unwrap()];
-        assert_eq!(
-            cart(items, None).items_subtotal(),
-            Err(MoneyError::TooLarge)
-        );
+        assert_eq!(cart(items, None).items_subtotal(), Err(MoneyError::TooLarge));
     }
 
     #[test]
     fn a_line_in_another_currency_is_refused() {
         let usd = Money::parse("10", "USD").unwrap();
         let items = vec![LineItem::new("Gorra", None, 1, usd, None).unwrap()];
-        assert!(matches!(
-            Cart::new(draft(items, None)),
-            Err(CartError::MixedCurrencies { .. })
-        ));
+        assert!(matches!(Cart::new(draft(items, None)), Err(CartError::MixedCurrencies { .. })));
     }
 
     #[rstest]

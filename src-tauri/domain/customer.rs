@@ -100,11 +100,7 @@ impl From<CustomerRepr> for Customer {
 impl Customer {
     /// Builds a customer from what the store recorded: a name (full or first), a language tag
     /// and whether they accepted marketing (`None` when the store does not record it).
-    pub fn new(
-        name: Option<&str>,
-        language: Option<&str>,
-        marketing_consent: Option<bool>,
-    ) -> Self {
+    pub fn new(name: Option<&str>, language: Option<&str>, marketing_consent: Option<bool>) -> Self {
         Customer {
             first_name: name.and_then(first_name),
             language: language.and_then(Language::parse),
@@ -131,15 +127,10 @@ fn first_name(name: &str) -> Option<String> {
         Some((_, after)) if !after.trim().is_empty() => after,
         _ => name,
     };
-    let word = given
-        .split_whitespace()
-        .next()?
-        .trim_end_matches(['.', ',', ';', ':']);
+    let word = given.split_whitespace().next()?.trim_end_matches(['.', ',', ';', ':']);
     let not_a_name = word.is_empty()
         || word.contains('@')
-        || word
-            .chars()
-            .all(|c| c.is_ascii_digit() || c.is_ascii_punctuation())
+        || word.chars().all(|c| c.is_ascii_digit() || c.is_ascii_punctuation())
         || word.graphemes(true).count() > MAX_FIRST_NAME_GRAPHEMES;
     (!not_a_name).then(|| word.to_owned())
 }
@@ -166,10 +157,7 @@ mod tests {
     #[case("juan@mail.com", None)]
     #[case("12345", None)]
     #[case("...", None)]
-    fn first_name_is_the_first_word_kept_as_typed(
-        #[case] name: &str,
-        #[case] expected: Option<&str>,
-    ) {
+    fn first_name_is_the_first_word_kept_as_typed(#[case] name: &str, #[case] expected: Option<&str>) {
         let customer = Customer::new(Some(name), None, None);
         assert_eq!(customer.first_name(), expected, "from {name:?}");
     }
@@ -198,19 +186,13 @@ mod tests {
     #[case("123", None)]
     #[case("english", None)]
     #[case("é", None)]
-    fn language_comes_from_the_primary_subtag(
-        #[case] tag: &str,
-        #[case] expected: Option<Language>,
-    ) {
+    fn language_comes_from_the_primary_subtag(#[case] tag: &str, #[case] expected: Option<Language>) {
         assert_eq!(Language::parse(tag), expected, "from {tag:?}");
     }
 
     #[test]
     fn consent_is_kept_as_recorded_including_unknown() {
-        assert_eq!(
-            Customer::new(None, None, Some(false)).marketing_consent(),
-            Some(false)
-        );
+        assert_eq!(Customer::new(None, None, Some(false)).marketing_consent(), Some(false));
         assert_eq!(Customer::new(None, None, None).marketing_consent(), None);
     }
 
@@ -218,10 +200,7 @@ mod tests {
     fn serde_round_trips_and_normalises_stored_names() {
         let customer = Customer::new(Some("Ana Gómez"), Some("es-AR"), Some(true));
         let json = serde_json::to_string(&customer).unwrap();
-        assert_eq!(
-            json,
-            r#"{"first_name":"Ana","language":"es","marketing_consent":true}"#
-        );
+        assert_eq!(json, r#"{"first_name":"Ana","language":"es","marketing_consent":true}"#);
         assert_eq!(serde_json::from_str::<Customer>(&json).unwrap(), customer);
         let raw = r#"{"first_name":"Ana Gómez","language":"xx-YY","marketing_consent":null}"#;
         let read: Customer = serde_json::from_str(raw).unwrap();

@@ -30,10 +30,8 @@ pub struct TimeRange {
 impl TimeRange {
     /// `None` unless `start < end <= 1440`.
     pub fn new(start_minute: u16, end_minute: u16) -> Option<TimeRange> {
-        (start_minute < end_minute && end_minute <= MINUTES_PER_DAY).then_some(TimeRange {
-            start: start_minute,
-            end: end_minute,
-        })
+        (start_minute < end_minute && end_minute <= MINUTES_PER_DAY)
+            .then_some(TimeRange { start: start_minute, end: end_minute })
     }
 
     pub fn start_minute(&self) -> u16 {
@@ -92,11 +90,7 @@ impl BusinessHours {
                 }
             }
         }
-        Ok(BusinessHours {
-            tz,
-            weekly: normalised,
-            closed_dates: BTreeSet::new(),
-        })
+        Ok(BusinessHours { tz, weekly: normalised, closed_dates: BTreeSet::new() })
     }
 
     /// The same hours, also closed on these local dates (holidays, vacations).
@@ -167,9 +161,7 @@ impl BusinessHours {
     /// The local calendar date of an instant; `None` far outside any real schedule (years
     /// before 1900 or after 9000), where chrono's local-time arithmetic could overflow.
     fn local_date(&self, at: DateTime<Utc>) -> Option<NaiveDate> {
-        (1900..=9000)
-            .contains(&at.year())
-            .then(|| at.with_timezone(&self.tz).date_naive())
+        (1900..=9000).contains(&at.year()).then(|| at.with_timezone(&self.tz).date_naive())
     }
 
     /// The UTC intervals the shop is open on a local date, in order; empty when closed.
@@ -200,10 +192,7 @@ impl BusinessHours {
     }
 
     fn earliest(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-        self.tz
-            .from_local_datetime(&local)
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
+        self.tz.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc))
     }
 }
 
@@ -230,11 +219,7 @@ mod tests {
         // Friday 2026-03-06 23:40 in Buenos Aires (UTC-3).
         let friday_night = utc(2026, 3, 7, 2, 40);
         assert!(!shop.is_open(friday_night));
-        assert_eq!(
-            shop.next_open_instant(friday_night),
-            Some(utc(2026, 3, 9, 12, 0)),
-            "Monday 09:00 local"
-        );
+        assert_eq!(shop.next_open_instant(friday_night), Some(utc(2026, 3, 9, 12, 0)), "Monday 09:00 local");
     }
 
     #[test]
@@ -244,14 +229,8 @@ mod tests {
         assert!(shop.is_open(wednesday_ten));
         assert_eq!(shop.next_open_instant(wednesday_ten), Some(wednesday_ten));
         assert_eq!(shop.closes_at(wednesday_ten), Some(utc(2026, 3, 4, 21, 0)));
-        assert!(
-            shop.is_open(utc(2026, 3, 4, 12, 0)),
-            "opening minute is inside"
-        );
-        assert!(
-            !shop.is_open(utc(2026, 3, 4, 21, 0)),
-            "closing minute is outside"
-        );
+        assert!(shop.is_open(utc(2026, 3, 4, 12, 0)), "opening minute is inside");
+        assert!(!shop.is_open(utc(2026, 3, 4, 21, 0)), "closing minute is outside");
     }
 
     #[test]
@@ -272,25 +251,15 @@ mod tests {
         assert!(!shop.is_open(lunch));
         assert_eq!(shop.closes_at(lunch), None);
         assert_eq!(shop.next_open_instant(lunch), Some(utc(2026, 3, 4, 17, 0)));
-        assert_eq!(
-            shop.closes_at(utc(2026, 3, 4, 13, 0)),
-            Some(utc(2026, 3, 4, 16, 0))
-        );
+        assert_eq!(shop.closes_at(utc(2026, 3, 4, 13, 0)), Some(utc(2026, 3, 4, 16, 0)));
     }
 
     #[test]
     fn santiago_2026_clock_changes_are_where_the_tz_database_says() {
         let gap = America::Santiago.with_ymd_and_hms(2026, 9, 6, 0, 30, 0);
-        assert_eq!(
-            gap,
-            LocalResult::None,
-            "spring forward 00:00 -> 01:00 on 6 Sept"
-        );
+        assert_eq!(gap, LocalResult::None, "spring forward 00:00 -> 01:00 on 6 Sept");
         let repeat = America::Santiago.with_ymd_and_hms(2026, 4, 4, 23, 30, 0);
-        assert!(
-            matches!(repeat, LocalResult::Ambiguous(..)),
-            "fall back 00:00 -> 23:00 on 5 April"
-        );
+        assert!(matches!(repeat, LocalResult::Ambiguous(..)), "fall back 00:00 -> 23:00 on 5 April");
     }
 
     #[test]
@@ -304,10 +273,7 @@ mod tests {
             "00:00 does not exist; the first instant after the gap is 01:00 at UTC-3"
         );
         assert!(!shop.is_open(utc(2026, 9, 6, 3, 59)));
-        assert_eq!(
-            shop.closes_at(utc(2026, 9, 6, 4, 0)),
-            Some(utc(2026, 9, 6, 15, 0))
-        );
+        assert_eq!(shop.closes_at(utc(2026, 9, 6, 4, 0)), Some(utc(2026, 9, 6, 15, 0)));
     }
 
     #[test]
@@ -315,14 +281,8 @@ mod tests {
         let shop = hours("sat 23:30-24:00", "America/Santiago");
         let open = shop.next_open_instant(utc(2026, 4, 4, 12, 0));
         assert_eq!(open, Some(utc(2026, 4, 5, 2, 30)), "first 23:30, at UTC-3");
-        assert!(
-            shop.is_open(utc(2026, 4, 5, 3, 45)),
-            "the repeated 23:45 is still open"
-        );
-        assert_eq!(
-            shop.closes_at(utc(2026, 4, 5, 2, 30)),
-            Some(utc(2026, 4, 5, 4, 0))
-        );
+        assert!(shop.is_open(utc(2026, 4, 5, 3, 45)), "the repeated 23:45 is still open");
+        assert_eq!(shop.closes_at(utc(2026, 4, 5, 2, 30)), Some(utc(2026, 4, 5, 4, 0)));
     }
 
     #[test]
@@ -359,14 +319,8 @@ mod tests {
     fn sao_paulo_2019_fall_back_gives_the_repeated_hour_to_the_earlier_reading() {
         let shop = hours("sat 23:00-24:00; sun 09:00-18:00", "America/Sao_Paulo");
         let saturday_noon = utc(2019, 2, 16, 15, 0);
-        assert_eq!(
-            shop.next_open_instant(saturday_noon),
-            Some(utc(2019, 2, 17, 1, 0))
-        );
-        assert_eq!(
-            shop.closes_at(utc(2019, 2, 17, 1, 0)),
-            Some(utc(2019, 2, 17, 3, 0))
-        );
+        assert_eq!(shop.next_open_instant(saturday_noon), Some(utc(2019, 2, 17, 1, 0)));
+        assert_eq!(shop.closes_at(utc(2019, 2, 17, 1, 0)), Some(utc(2019, 2, 17, 3, 0)));
         assert_eq!(
             shop.next_open_instant(utc(2019, 2, 17, 3, 0)),
             Some(utc(2019, 2, 17, 12, 0)),
@@ -395,19 +349,13 @@ mod tests {
         let shop = hours("sun 02:30-05:00", "Europe/Madrid");
         let opening = shop.next_open_instant(utc(2026, 10, 24, 12, 0));
         assert_eq!(opening, Some(utc(2026, 10, 25, 0, 30)), "02:30 CEST");
-        assert_eq!(
-            shop.closes_at(utc(2026, 10, 25, 0, 30)),
-            Some(utc(2026, 10, 25, 4, 0))
-        );
+        assert_eq!(shop.closes_at(utc(2026, 10, 25, 0, 30)), Some(utc(2026, 10, 25, 4, 0)));
         assert_eq!(Europe::Madrid, shop.tz());
     }
 
     #[test]
     fn mexico_city_follows_dst_before_2022_and_not_after() {
-        let shop = hours(
-            "sun 02:00-04:00; mon-fri 09:00-18:00",
-            "America/Mexico_City",
-        );
+        let shop = hours("sun 02:00-04:00; mon-fri 09:00-18:00", "America/Mexico_City");
         assert_eq!(
             shop.next_open_instant(utc(2022, 4, 2, 12, 0)),
             Some(utc(2022, 4, 3, 8, 0)),
@@ -476,9 +424,7 @@ mod tests {
     fn arb_shop() -> impl Strategy<Value = BusinessHours> {
         let day = proptest::collection::btree_set(0u16..=1440, 0..5).prop_map(|cuts| {
             let cuts: Vec<u16> = cuts.into_iter().collect();
-            cuts.chunks_exact(2)
-                .filter_map(|pair| TimeRange::new(pair[0], pair[1]))
-                .collect::<Vec<_>>()
+            cuts.chunks_exact(2).filter_map(|pair| TimeRange::new(pair[0], pair[1])).collect::<Vec<_>>()
         });
         (0..ZONES.len(), proptest::array::uniform7(day))
             .prop_map(|(zone, weekly)| BusinessHours::new(ZONES[zone], weekly).unwrap())

@@ -16,23 +16,13 @@ use serde::{Deserialize, Serialize};
 use super::hours::{BusinessHours, HoursError, TimeRange};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-const WEEKDAYS: [Weekday; 7] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-    Weekday::Sat,
-    Weekday::Sun,
-];
+const WEEKDAYS: [Weekday; 7] =
+    [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
 
 impl BusinessHours {
     /// Parses the human form in an IANA time zone such as `"America/Argentina/Buenos_Aires"`.
     pub fn parse(spec: &str, time_zone: &str) -> Result<BusinessHours, HoursError> {
-        let tz: Tz = time_zone
-            .trim()
-            .parse()
-            .map_err(|_| HoursError::UnknownTimeZone(excerpt(time_zone)))?;
+        let tz: Tz = time_zone.trim().parse().map_err(|_| HoursError::UnknownTimeZone(excerpt(time_zone)))?;
         let mut weekly: [Vec<TimeRange>; 7] = Default::default();
         let mut closed = Vec::new();
         for clause in spec.split(';').map(str::trim).filter(|c| !c.is_empty()) {
@@ -98,10 +88,7 @@ struct HoursRepr {
 
 impl Serialize for BusinessHours {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let repr = HoursRepr {
-            time_zone: self.tz().name().to_owned(),
-            hours: self.to_string(),
-        };
+        let repr = HoursRepr { time_zone: self.tz().name().to_owned(), hours: self.to_string() };
         repr.serialize(serializer)
     }
 }
@@ -153,9 +140,7 @@ fn parse_ranges(text: &str) -> Result<Vec<TimeRange>, HoursError> {
     compact
         .split(',')
         .map(|token| {
-            let (start, end) = token
-                .split_once('-')
-                .ok_or_else(|| HoursError::BadTime(excerpt(token)))?;
+            let (start, end) = token.split_once('-').ok_or_else(|| HoursError::BadTime(excerpt(token)))?;
             let (start, end) = (parse_time(start, false)?, parse_time(end, true)?);
             if end < start {
                 return Err(HoursError::CrossesMidnight(excerpt(token)));
@@ -169,16 +154,13 @@ fn parse_ranges(text: &str) -> Result<Vec<TimeRange>, HoursError> {
 fn parse_time(token: &str, is_end: bool) -> Result<u16, HoursError> {
     let bad = || HoursError::BadTime(excerpt(token));
     let (hours, minutes) = token.split_once(':').ok_or_else(bad)?;
-    let digits = |s: &str, max_len: usize| {
-        (1..=max_len).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
-    };
+    let digits =
+        |s: &str, max_len: usize| (1..=max_len).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
     if !digits(hours, 2) || !digits(minutes, 2) || minutes.len() != 2 {
         return Err(bad());
     }
-    let (hours, minutes): (u16, u16) = (
-        hours.parse().map_err(|_| bad())?,
-        minutes.parse().map_err(|_| bad())?,
-    );
+    let (hours, minutes): (u16, u16) =
+        (hours.parse().map_err(|_| bad())?, minutes.parse().map_err(|_| bad())?);
     let total = hours * 60 + minutes;
     let valid = minutes < 60 && (hours < 24 || (is_end && total == 24 * 60));
     valid.then_some(total).ok_or_else(bad)
@@ -192,9 +174,7 @@ fn parse_dates(text: &str) -> Result<Vec<NaiveDate>, HoursError> {
     }
     dates
         .into_iter()
-        .map(|d| {
-            NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| HoursError::BadDate(excerpt(d)))
-        })
+        .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| HoursError::BadDate(excerpt(d))))
         .collect()
 }
 
@@ -215,10 +195,7 @@ mod tests {
     }
 
     #[rstest]
-    #[case(
-        "mon-fri 09:00-18:00; sat 10:00-13:00",
-        "mon-fri 09:00-18:00; sat 10:00-13:00"
-    )]
+    #[case("mon-fri 09:00-18:00; sat 10:00-13:00", "mon-fri 09:00-18:00; sat 10:00-13:00")]
     #[case("mon-fri 09:00-13:00,14:00-18:00", "mon-fri 09:00-13:00,14:00-18:00")]
     #[case("mon,wed 09:00-12:00", "mon 09:00-12:00; wed 09:00-12:00")]
     #[case("MON - FRI 9:00 - 18:00 ;", "mon-fri 09:00-18:00")]
@@ -244,10 +221,7 @@ mod tests {
         let nine_to_six = TimeRange::new(9 * 60, 18 * 60).unwrap();
         assert_eq!(hours.ranges(Weekday::Mon), &[nine_to_six]);
         assert_eq!(hours.ranges(Weekday::Fri), &[nine_to_six]);
-        assert_eq!(
-            hours.ranges(Weekday::Sat),
-            &[TimeRange::new(600, 780).unwrap()]
-        );
+        assert_eq!(hours.ranges(Weekday::Sat), &[TimeRange::new(600, 780).unwrap()]);
         assert!(hours.ranges(Weekday::Sun).is_empty());
         assert_eq!(hours.tz(), chrono_tz::America::Argentina::Buenos_Aires);
     }
@@ -269,11 +243,7 @@ mod tests {
     #[case("closed 2026-02-30", HoursError::BadDate("2026-02-30".into()))]
     #[case("closed", HoursError::BadDate(String::new()))]
     fn errors_name_the_offending_token(#[case] spec: &str, #[case] expected: HoursError) {
-        assert_eq!(
-            BusinessHours::parse(spec, BA),
-            Err(expected),
-            "from {spec:?}"
-        );
+        assert_eq!(BusinessHours::parse(spec, BA), Err(expected), "from {spec:?}");
     }
 
     #[test]
@@ -300,20 +270,14 @@ mod tests {
     fn arb_hours() -> impl Strategy<Value = BusinessHours> {
         let day = proptest::collection::btree_set(0u16..=1440, 0..5).prop_map(|cuts| {
             let cuts: Vec<u16> = cuts.into_iter().collect();
-            cuts.chunks_exact(2)
-                .filter_map(|pair| TimeRange::new(pair[0], pair[1]))
-                .collect::<Vec<_>>()
+            cuts.chunks_exact(2).filter_map(|pair| TimeRange::new(pair[0], pair[1])).collect::<Vec<_>>()
         });
         let dates = proptest::collection::vec(0u32..800, 0..4);
         (proptest::array::uniform7(day), dates).prop_map(|(weekly, dates)| {
             let base = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
             BusinessHours::new(chrono_tz::Europe::Madrid, weekly)
                 .unwrap()
-                .with_closed_dates(
-                    dates
-                        .into_iter()
-                        .map(|d| base + chrono::Days::new(d.into())),
-                )
+                .with_closed_dates(dates.into_iter().map(|d| base + chrono::Days::new(d.into())))
         })
     }
 

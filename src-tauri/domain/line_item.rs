@@ -62,17 +62,9 @@ impl LineItem {
         if quantity == 0 {
             return Err(CartError::ZeroQuantity(name));
         }
-        let variant = variant
-            .map(collapse_whitespace)
-            .filter(|v| !v.is_empty() && v != "Default Title");
+        let variant = variant.map(collapse_whitespace).filter(|v| !v.is_empty() && v != "Default Title");
         let image_url = image_url.and_then(web_url).map(String::from);
-        Ok(LineItem {
-            name,
-            variant,
-            quantity,
-            unit_price,
-            image_url,
-        })
+        Ok(LineItem { name, variant, quantity, unit_price, image_url })
     }
 
     pub fn name(&self) -> &str {
@@ -127,28 +119,15 @@ mod tests {
 
     #[test]
     fn names_lose_newlines_tabs_and_space_runs_whatsapp_would_refuse() {
-        let line = LineItem::new(
-            "  Remera\n\tazul      lisa ",
-            Some("Default Title"),
-            1,
-            ars("1"),
-            None,
-        )
-        .unwrap();
+        let line =
+            LineItem::new("  Remera\n\tazul      lisa ", Some("Default Title"), 1, ars("1"), None).unwrap();
         assert_eq!(line.name(), "Remera azul lisa");
-        assert_eq!(
-            line.variant(),
-            None,
-            "Shopify's placeholder variant is not a variant"
-        );
+        assert_eq!(line.variant(), None, "Shopify's placeholder variant is not a variant");
     }
 
     #[test]
     fn line_items_need_a_name_and_a_quantity() {
-        assert_eq!(
-            LineItem::new(" \n ", None, 1, ars("1"), None),
-            Err(CartError::EmptyItemName)
-        );
+        assert_eq!(LineItem::new(" \n ", None, 1, ars("1"), None), Err(CartError::EmptyItemName));
         assert_eq!(
             LineItem::new("Gorra", None, 0, ars("1"), None),
             Err(CartError::ZeroQuantity("Gorra".into()))
@@ -161,10 +140,7 @@ mod tests {
     #[case(Some("javascript:alert(1)"), None)]
     #[case(Some("not a url"), None)]
     #[case(None, None)]
-    fn bad_image_urls_are_dropped_not_fatal(
-        #[case] input: Option<&str>,
-        #[case] expected: Option<&str>,
-    ) {
+    fn bad_image_urls_are_dropped_not_fatal(#[case] input: Option<&str>, #[case] expected: Option<&str>) {
         let line = LineItem::new("Gorra", None, 1, ars("1"), input).unwrap();
         assert_eq!(line.image_url(), expected);
     }
@@ -179,10 +155,6 @@ mod tests {
     fn truncation_counts_graphemes_not_bytes() {
         assert_eq!(truncate("ñandú", 5), "ñandú");
         assert_eq!(truncate("ñandú🇦🇷🇧🇷", 6), "ñandú🇦🇷…");
-        assert_eq!(
-            truncate("a b", 2),
-            "a…",
-            "no dangling space before the ellipsis"
-        );
+        assert_eq!(truncate("a b", 2), "a…", "no dangling space before the ellipsis");
     }
 }

@@ -52,11 +52,9 @@ impl Currency {
     pub fn parse(code: &str) -> Result<Currency, MoneyError> {
         let trimmed = code.trim();
         match trimmed.as_bytes() {
-            [a, b, c] if trimmed.bytes().all(|b| b.is_ascii_alphabetic()) => Ok(Currency([
-                a.to_ascii_uppercase(),
-                b.to_ascii_uppercase(),
-                c.to_ascii_uppercase(),
-            ])),
+            [a, b, c] if trimmed.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                Ok(Currency([a.to_ascii_uppercase(), b.to_ascii_uppercase(), c.to_ascii_uppercase()]))
+            }
             _ => Err(MoneyError::InvalidCurrency(excerpt(code))),
         }
     }
@@ -70,10 +68,7 @@ impl Currency {
     /// Digits after the decimal point in everyday amounts: 0 for CLP and PYG, 2 for ARS,
     /// BRL, COP, MXN, PEN, UYU, USD, EUR, GBP, BOB, CRC, DOP, GTQ and any unknown code.
     pub fn minor_units(&self) -> u32 {
-        MINOR_UNITS
-            .iter()
-            .find(|(code, _)| *code == self.code())
-            .map_or(2, |(_, units)| *units)
+        MINOR_UNITS.iter().find(|(code, _)| *code == self.code()).map_or(2, |(_, units)| *units)
     }
 }
 
@@ -174,8 +169,7 @@ impl Money {
         if int_part.trim_start_matches('0').len() > 16 {
             return Err(MoneyError::TooLarge);
         }
-        let value =
-            Decimal::from_str(digits).map_err(|_| MoneyError::Malformed(excerpt(amount)))?;
+        let value = Decimal::from_str(digits).map_err(|_| MoneyError::Malformed(excerpt(amount)))?;
         if negative && !value.is_zero() {
             return Err(MoneyError::Negative);
         }
@@ -194,18 +188,12 @@ impl Money {
             return Err(MoneyError::TooPrecise);
         }
         // `abs` turns a negative zero into a plain zero so equal values print alike.
-        Ok(Money {
-            amount: amount.abs(),
-            currency,
-        })
+        Ok(Money { amount: amount.abs(), currency })
     }
 
     /// Zero of the given currency, the start of a sum.
     pub fn zero(currency: Currency) -> Money {
-        Money {
-            amount: Decimal::ZERO,
-            currency,
-        }
+        Money { amount: Decimal::ZERO, currency }
     }
 
     pub fn amount(&self) -> Decimal {
@@ -221,19 +209,13 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
-        let sum = self
-            .amount
-            .checked_add(other.amount)
-            .ok_or(MoneyError::TooLarge)?;
+        let sum = self.amount.checked_add(other.amount).ok_or(MoneyError::TooLarge)?;
         Money::from_decimal(sum, self.currency)
     }
 
     /// The amount times a quantity, e.g. a line's unit price times its quantity.
     pub fn checked_mul(&self, quantity: u32) -> Result<Money, MoneyError> {
-        let product = self
-            .amount
-            .checked_mul(Decimal::from(quantity))
-            .ok_or(MoneyError::TooLarge)?;
+        let product = self.amount.checked_mul(Decimal::from(quantity)).ok_or(MoneyError::TooLarge)?;
         Money::from_decimal(product, self.currency)
     }
 }
@@ -277,11 +259,7 @@ mod tests {
     #[case("1000000000000000", "1000000000000000")]
     fn api_decimal_strings_parse_to_exact_amounts(#[case] input: &str, #[case] expected: &str) {
         let money = Money::parse(input, "ARS").unwrap();
-        assert_eq!(
-            money.amount(),
-            Decimal::from_str(expected).unwrap(),
-            "input {input:?}"
-        );
+        assert_eq!(money.amount(), Decimal::from_str(expected).unwrap(), "input {input:?}");
     }
 
     #[rstest]
@@ -301,10 +279,7 @@ mod tests {
     #[case("1000000000000000.01", MoneyError::TooLarge)]
     #[case("99999999999999999999999999999999999999", MoneyError::TooLarge)]
     #[case("1.123456789", MoneyError::TooPrecise)]
-    fn malformed_amounts_are_refused_with_a_reason(
-        #[case] input: &str,
-        #[case] expected: MoneyError,
-    ) {
+    fn malformed_amounts_are_refused_with_a_reason(#[case] input: &str, #[case] expected: MoneyError) {
         assert_eq!(Money::parse(input, "USD"), Err(expected), "input {input:?}");
     }
 
@@ -324,10 +299,7 @@ mod tests {
     #[case("€€€")]
     #[case("ÀRS")]
     fn malformed_currency_codes_are_refused(#[case] input: &str) {
-        assert!(matches!(
-            Currency::parse(input),
-            Err(MoneyError::InvalidCurrency(_))
-        ));
+        assert!(matches!(Currency::parse(input), Err(MoneyError::InvalidCurrency(_))));
     }
 
     #[rstest]
@@ -350,21 +322,14 @@ mod tests {
     #[test]
     fn adding_same_currency_sums_exactly() {
         let sum = ars("0.10").checked_add(&ars("0.20")).unwrap();
-        assert_eq!(
-            sum,
-            ars("0.30"),
-            "decimal arithmetic must not drift like f64"
-        );
+        assert_eq!(sum, ars("0.30"), "decimal arithmetic must not drift like f64");
     }
 
     #[test]
     fn adding_different_currencies_is_refused() {
         let usd = Money::parse("1", "USD").unwrap();
         let err = ars("1").checked_add(&usd).unwrap_err();
-        assert_eq!(
-            err,
-            MoneyError::CurrencyMismatch(Currency::parse("ARS").unwrap(), usd.currency())
-        );
+        assert_eq!(err, MoneyError::CurrencyMismatch(Currency::parse("ARS").unwrap(), usd.currency()));
     }
 
     #[test]
@@ -385,20 +350,14 @@ mod tests {
         let back: Money = serde_json::from_str(&json).unwrap();
         assert_eq!(back, ars("1234.50"));
         let negative = serde_json::from_str::<Money>(r#"{"amount":"-1","currency":"ARS"}"#);
-        assert!(
-            negative.is_err(),
-            "deserializing must not bypass validation"
-        );
+        assert!(negative.is_err(), "deserializing must not bypass validation");
         let bad_code = serde_json::from_str::<Money>(r#"{"amount":"1","currency":"AR"}"#);
         assert!(bad_code.is_err());
     }
 
     #[test]
     fn json_numbers_are_refused_so_floats_never_sneak_in() {
-        for json in [
-            r#"{"amount":0.1,"currency":"ARS"}"#,
-            r#"{"amount":12,"currency":"ARS"}"#,
-        ] {
+        for json in [r#"{"amount":0.1,"currency":"ARS"}"#, r#"{"amount":12,"currency":"ARS"}"#] {
             assert!(serde_json::from_str::<Money>(json).is_err(), "{json}");
         }
     }

@@ -51,14 +51,7 @@ const fn data(
     layout: Layout,
     home: Option<(&'static str, &'static str)>,
 ) -> LocaleData {
-    LocaleData {
-        tag,
-        decimal,
-        group,
-        min_grouping,
-        layout,
-        home,
-    }
+    LocaleData { tag, decimal, group, min_grouping, layout, home }
 }
 
 use Layout::{Prefix, PrefixSpaced, Suffix};
@@ -93,13 +86,12 @@ const LOCALES: &[LocaleData] = &[
 
 /// Regions whose Spanish inherits from `es-419` in CLDR's parent-locale data.
 const LATIN_AMERICA: &[&str] = &[
-    "AR", "BO", "BR", "BZ", "CL", "CO", "CR", "CU", "DO", "EC", "GT", "HN", "MX", "NI", "PA", "PE",
-    "PR", "PY", "SV", "US", "UY", "VE",
+    "AR", "BO", "BR", "BZ", "CL", "CO", "CR", "CU", "DO", "EC", "GT", "HN", "MX", "NI", "PA", "PE", "PR",
+    "PY", "SV", "US", "UY", "VE",
 ];
 
 /// International symbols that read unambiguously in every locale here.
-const INTERNATIONAL_SYMBOLS: &[(&str, &str)] =
-    &[("USD", "US$"), ("EUR", "€"), ("GBP", "£"), ("BRL", "R$")];
+const INTERNATIONAL_SYMBOLS: &[(&str, &str)] = &[("USD", "US$"), ("EUR", "€"), ("GBP", "£"), ("BRL", "R$")];
 
 impl Money {
     /// The amount as a customer in `locale` (BCP 47, e.g. `"es-AR"`, `"pt_BR"`) expects to
@@ -111,10 +103,9 @@ impl Money {
         let code = currency.code();
         let symbol = match data.home {
             Some((home, symbol)) if home == code => symbol,
-            _ => INTERNATIONAL_SYMBOLS
-                .iter()
-                .find(|(iso, _)| *iso == code)
-                .map_or(code, |(_, symbol)| symbol),
+            _ => {
+                INTERNATIONAL_SYMBOLS.iter().find(|(iso, _)| *iso == code).map_or(code, |(_, symbol)| symbol)
+            }
         };
         match data.layout {
             Prefix if needs_spacing(symbol) => format!("{symbol}{NBSP}{number}"),
@@ -137,9 +128,7 @@ fn resolve(locale: &str) -> &'static LocaleData {
         })
         .map(str::to_ascii_uppercase);
     let find = |tag: &str| LOCALES.iter().find(|d| d.tag == tag);
-    let exact = region
-        .as_ref()
-        .and_then(|region| find(&format!("{language}-{region}")));
+    let exact = region.as_ref().and_then(|region| find(&format!("{language}-{region}")));
     let parent = || {
         let region = region.as_deref()?;
         match language.as_str() {
@@ -149,17 +138,12 @@ fn resolve(locale: &str) -> &'static LocaleData {
             _ => None,
         }
     };
-    exact
-        .or_else(parent)
-        .or_else(|| find(&language))
-        .unwrap_or(&LOCALES[0])
+    exact.or_else(parent).or_else(|| find(&language)).unwrap_or(&LOCALES[0])
 }
 
 fn format_number(money: &Money, data: &LocaleData) -> String {
     let minor = money.currency().minor_units();
-    let rounded = money
-        .amount()
-        .round_dp_with_strategy(minor, RoundingStrategy::MidpointAwayFromZero);
+    let rounded = money.amount().round_dp_with_strategy(minor, RoundingStrategy::MidpointAwayFromZero);
     let plain = rounded.abs().to_string();
     let (int_part, frac_part) = plain.split_once('.').unwrap_or((&plain, ""));
 
@@ -256,35 +240,22 @@ mod tests {
     #[case("fr-FR", "ARS\u{a0}1,234.50")]
     #[case("", "ARS\u{a0}1,234.50")]
     #[case("🙂-💥", "ARS\u{a0}1,234.50")]
-    fn unknown_locales_fall_back_to_language_then_english(
-        #[case] locale: &str,
-        #[case] expected: &str,
-    ) {
+    fn unknown_locales_fall_back_to_language_then_english(#[case] locale: &str, #[case] expected: &str) {
         assert_eq!(money("1234.50", "ARS").format(locale), expected);
     }
 
     #[test]
     fn portuguese_without_region_is_brazilian_and_other_regions_follow_portugal() {
         assert_eq!(money("1234.5", "BRL").format("pt"), "R$\u{a0}1.234,50");
-        assert_eq!(
-            money("12345", "EUR").format("pt-AO"),
-            "12\u{a0}345,00\u{a0}€"
-        );
+        assert_eq!(money("12345", "EUR").format("pt-AO"), "12\u{a0}345,00\u{a0}€");
     }
 
     #[rstest]
     #[case("0.5", "$1")]
     #[case("2.5", "$3")]
     #[case("0.49", "$0")]
-    fn zero_decimal_currencies_round_half_away_from_zero(
-        #[case] amount: &str,
-        #[case] expected: &str,
-    ) {
-        assert_eq!(
-            money(amount, "CLP").format("es-CL"),
-            expected,
-            "not banker's rounding"
-        );
+    fn zero_decimal_currencies_round_half_away_from_zero(#[case] amount: &str, #[case] expected: &str) {
+        assert_eq!(money(amount, "CLP").format("es-CL"), expected, "not banker's rounding");
     }
 
     #[test]

@@ -51,10 +51,7 @@ impl TryFrom<PhoneRepr> for Phone {
         if !shaped || digits.starts_with('0') {
             return Err(PhoneError::Invalid);
         }
-        Ok(Phone {
-            e164: repr.e164,
-            raw: repr.raw,
-        })
+        Ok(Phone { e164: repr.e164, raw: repr.raw })
     }
 }
 
@@ -90,14 +87,9 @@ impl Phone {
         let number = repair(region, number).ok_or(PhoneError::Invalid)?;
         let e164 = number.format().mode(Mode::E164).to_string();
         match number.number_type(&DATABASE) {
-            Type::Mobile
-            | Type::FixedLineOrMobile
-            | Type::Voip
-            | Type::PersonalNumber
-            | Type::Unknown => Ok(Phone {
-                e164,
-                raw: raw.trim().to_owned(),
-            }),
+            Type::Mobile | Type::FixedLineOrMobile | Type::Voip | Type::PersonalNumber | Type::Unknown => {
+                Ok(Phone { e164, raw: raw.trim().to_owned() })
+            }
             _ => Err(PhoneError::NotMobile(e164)),
         }
     }
@@ -153,17 +145,13 @@ fn looks_like_a_phone(text: &str) -> bool {
     let body = text.strip_prefix('+').unwrap_or(text);
     let digits = body.bytes().filter(u8::is_ascii_digit).count();
     (1..=20).contains(&digits)
-        && body
-            .chars()
-            .all(|c| c.is_ascii_digit() || c.is_whitespace() || "-()./".contains(c))
+        && body.chars().all(|c| c.is_ascii_digit() || c.is_whitespace() || "-()./".contains(c))
 }
 
 /// The crate has panicked on odd input in the past (rust-phonenumber issue #43); a panic
 /// must never take a cart down with it, so it is treated as "not a number".
 fn parse_number(region: Id, text: &str) -> Option<PhoneNumber> {
-    catch_unwind(AssertUnwindSafe(|| phonenumber::parse(Some(region), text)))
-        .ok()?
-        .ok()
+    catch_unwind(AssertUnwindSafe(|| phonenumber::parse(Some(region), text))).ok()?.ok()
 }
 
 /// Applies the country rules from the module docs; `None` when no valid number results.
@@ -182,10 +170,7 @@ fn repair(region: Id, number: PhoneNumber) -> Option<PhoneNumber> {
         _ => None,
     };
     if let Some(repaired) = candidate.and_then(|text| parse_number(region, &text)) {
-        let is_mobile = matches!(
-            repaired.number_type(&DATABASE),
-            Type::Mobile | Type::FixedLineOrMobile
-        );
+        let is_mobile = matches!(repaired.number_type(&DATABASE), Type::Mobile | Type::FixedLineOrMobile);
         if repaired.is_valid() && is_mobile {
             return Some(repaired);
         }
@@ -233,11 +218,7 @@ mod tests {
     // A foreign number keeps its own country whatever the store's region.
     #[case("AR", "+34 612 34 56 78", "+34612345678")]
     #[case("ar", "11 2345 6789", "+5491123456789")]
-    fn typed_mobiles_normalise_to_e164(
-        #[case] region: &str,
-        #[case] raw: &str,
-        #[case] e164: &str,
-    ) {
+    fn typed_mobiles_normalise_to_e164(#[case] region: &str, #[case] raw: &str, #[case] e164: &str) {
         let phone = Phone::parse(raw, region).unwrap();
         assert_eq!(phone.e164(), e164, "{region} {raw:?}");
         assert_eq!(phone.raw(), raw.trim(), "the raw text is kept for display");
@@ -284,10 +265,7 @@ mod tests {
 
     #[test]
     fn old_eight_digit_brazilian_mobiles_are_invalid() {
-        assert_eq!(
-            Phone::parse("(11) 8123-4567", "BR"),
-            Err(PhoneError::Invalid)
-        );
+        assert_eq!(Phone::parse("(11) 8123-4567", "BR"), Err(PhoneError::Invalid));
     }
 
     #[test]
@@ -308,10 +286,7 @@ mod tests {
     #[case("ARG")]
     #[case("🇦🇷")]
     fn unknown_regions_are_refused(#[case] region: &str) {
-        assert!(matches!(
-            Phone::parse("11 2345 6789", region),
-            Err(PhoneError::UnknownRegion(_))
-        ));
+        assert!(matches!(Phone::parse("11 2345 6789", region), Err(PhoneError::UnknownRegion(_))));
     }
 
     #[test]

@@ -75,7 +75,15 @@ mod tests {
     fn events_cannot_be_rewritten_or_deleted() {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::storage::migrations::migrate(&mut conn).unwrap();
-        let id = append(&conn, "2026-11-20T12:00:00.000Z", "paused", None, None, &serde_json::json!({"by":"tray"})).unwrap();
+        let id = append(
+            &conn,
+            "2026-11-20T12:00:00.000Z",
+            "paused",
+            None,
+            None,
+            &serde_json::json!({"by":"tray"}),
+        )
+        .unwrap();
         let upd = conn.execute("UPDATE events SET kind = 'resumed' WHERE id = ?1", [id]);
         assert!(upd.is_err(), "an UPDATE must be refused");
         let del = conn.execute("DELETE FROM events WHERE id = ?1", [id]);

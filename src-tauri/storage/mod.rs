@@ -63,15 +63,12 @@ impl Db {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|source| StorageError::Open { path: path.to_path_buf(), source })?;
-        let corrupt = |e: rusqlite::Error| StorageError::Corrupt {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        };
+        let corrupt =
+            |e: rusqlite::Error| StorageError::Corrupt { path: path.to_path_buf(), detail: e.to_string() };
         conn.busy_timeout(Duration::from_secs(5)).map_err(corrupt)?;
         if existed {
             // A damaged file must be reported before anything writes to it.
-            let verdict: String =
-                conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(corrupt)?;
+            let verdict: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(corrupt)?;
             if verdict != "ok" {
                 return Err(StorageError::Corrupt { path: path.to_path_buf(), detail: verdict });
             }

@@ -8,14 +8,28 @@ fn config_set_then_get_and_show_lists_every_knob() {
     let dir = tempfile::tempdir().unwrap();
     let out = recupero(dir.path(), &["config", "set", "timezone", "America/Bogota"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = recupero(dir.path(), &["config", "set", "business_hours", "mon-fri 09:00-18:00; sat 10:00-13:00"], None);
+    let out = recupero(
+        dir.path(),
+        &["config", "set", "business_hours", "mon-fri 09:00-18:00; sat 10:00-13:00"],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = recupero(dir.path(), &["config", "get", "timezone"], None);
     assert_eq!(text(&out.stdout).trim(), "America/Bogota");
     let out = recupero(dir.path(), &["config", "show", "--json"], None);
     let all: serde_json::Value = serde_json::from_slice(&out.stdout).expect("config show --json is JSON");
     let keys: Vec<&str> = all.as_array().unwrap().iter().map(|s| s["key"].as_str().unwrap()).collect();
-    for key in ["timezone", "business_hours", "abandonment_delay_minutes", "max_delay_minutes", "holdout_percent", "followups", "per_customer_cap_days", "consent_only", "sending_paused"] {
+    for key in [
+        "timezone",
+        "business_hours",
+        "abandonment_delay_minutes",
+        "max_delay_minutes",
+        "holdout_percent",
+        "followups",
+        "per_customer_cap_days",
+        "consent_only",
+        "sending_paused",
+    ] {
         assert!(keys.contains(&key), "config show must list {key}: {keys:?}");
     }
     let hours = all.as_array().unwrap().iter().find(|s| s["key"] == "business_hours").unwrap();
@@ -120,13 +134,19 @@ fn serve_runs_until_interrupted() {
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_recupero"))
-        .arg("--data-dir").arg(dir.path()).arg("serve")
-        .stdout(Stdio::null()).stderr(Stdio::piped())
-        .spawn().unwrap();
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     // Wait until the database exists: the engine is up.
     let db = dir.path().join("recupero.sqlite3");
     for _ in 0..100 {
-        if db.exists() { break; }
+        if db.exists() {
+            break;
+        }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     std::thread::sleep(std::time::Duration::from_millis(500));

@@ -55,7 +55,8 @@ fn app_pids(data_dir: &Path) -> Vec<u32> {
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
         let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
-        let args: Vec<String> = cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        let args: Vec<String> =
+            cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
         let is_app = args.first().is_some_and(|a| a.ends_with("/recupero"));
         let state = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
         let zombie = state.split_whitespace().nth(2) == Some("Z");
@@ -149,7 +150,11 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
     let mut client = None;
     for _ in 0..50 {
-        match ClientBuilder::native().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+        match ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
             Ok(c) => {
                 client = Some(c);
                 break;
@@ -220,7 +225,13 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
 
     // Now the app as an owner runs it: closing its window leaves it in the tray with the
     // webview released, and a second launch brings the window back instead of a second app.
-    let mut app = Command::new(APP).arg("--data-dir").arg(dir).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut app = Command::new(APP)
+        .arg("--data-dir")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let pid = app.id();
     wait_until("the window's web process", || webkit_web_children(pid) >= 1).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -231,7 +242,13 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     assert!(app.try_wait().unwrap().is_none(), "the app keeps running in the tray after its window closed");
     assert_eq!(app_pids(dir), vec![pid]);
 
-    let second = Command::new(APP).arg("--data-dir").arg(dir).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+    let second = Command::new(APP)
+        .arg("--data-dir")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
     assert!(second.success(), "the second launch hands over and exits");
     wait_until("the window to be recreated with a new web process", || webkit_web_children(pid) >= 1).await;
     assert_eq!(app_pids(dir), vec![pid], "still one instance");
@@ -274,7 +291,13 @@ mod x11 {
         }
     }
 
-    unsafe fn find(x: &xlib::Xlib, dpy: *mut xlib::Display, w: xlib::Window, title: &str, out: &mut Vec<xlib::Window>) {
+    unsafe fn find(
+        x: &xlib::Xlib,
+        dpy: *mut xlib::Display,
+        w: xlib::Window,
+        title: &str,
+        out: &mut Vec<xlib::Window>,
+    ) {
         let mut name: *mut std::os::raw::c_char = std::ptr::null_mut();
         if (x.XFetchName)(dpy, w, &mut name) != 0 && !name.is_null() {
             if CStr::from_ptr(name).to_string_lossy() == title {

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# One command to run every test on a fresh Debian/Ubuntu machine: installs what is missing,
+# then the UI's type check and tests, rustfmt, clippy (-D warnings), the headless engine tests
+# without any tauri crate, and the full suite with the real window under Xvfb (WebDriver) and
+# a real Secret Service keyring. Fails if anything fails.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh --test
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=never NO_AT_BRIDGE=1
+[[ "${CI:-}" == "true" ]] && export CARGO_INCREMENTAL=0
+
+step() { echo; echo "==> $*"; }
+
+step "UI: type check and tests"
+(cd ui && npm run check && npm test)
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy (all targets, warnings are errors)"
+cargo clippy --locked --all-targets -- -D warnings
+
+step "the engine builds without tauri"
+if cargo tree --locked --no-default-features -e normal,build | grep -Ei '^\S*\s*tauri|[ ]tauri' ; then
+  echo "error: a tauri crate is in the headless build" >&2; exit 1
+fi
+cargo clippy --locked --no-default-features --lib -- -D warnings
+
+step "headless tests (no tauri)"
+cargo test --locked --no-default-features
+
+step "all tests, with the real window (Xvfb + WebDriver) and a real keyring"
+cat > target/run-tests-in-session.sh <<'INNER'
+set -euo pipefail
+# An unlocked Secret Service for this D-Bus session, as a desktop login would provide.
+echo -n "recupero-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+RECUPERO_E2E=1 RECUPERO_KEYCHAIN_TESTS=1 cargo test --locked
+INNER
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash target/run-tests-in-session.sh \
+  2> >(grep -v -e 'Failed to set fd limit' -e 'Activating service' -e 'Successfully activated' >&2)
+
+echo
+echo "All tests passed. Screenshots of the real window: target/e2e-screenshots/"
