@@ -22,10 +22,8 @@ impl AppPaths {
         let dirs = directories::ProjectDirs::from("app", "recupero", "recupero").ok_or_else(|| {
             anyhow::anyhow!("could not find a home directory for the app data; pass --data-dir")
         })?;
-        let log_dir = dirs
-            .state_dir()
-            .map(|d| d.join("logs"))
-            .unwrap_or_else(|| dirs.data_local_dir().join("logs"));
+        let log_dir =
+            dirs.state_dir().map(|d| d.join("logs")).unwrap_or_else(|| dirs.data_local_dir().join("logs"));
         Ok(AppPaths { data_dir: dirs.data_dir().to_path_buf(), log_dir })
     }
 
