@@ -33,7 +33,10 @@ cargo test --locked --no-default-features
 step "all tests, with the real window (Xvfb + WebDriver) and a real keyring"
 cat > target/run-tests-in-session.sh <<'INNER'
 set -euo pipefail
-# An unlocked Secret Service for this D-Bus session, as a desktop login would provide.
+# An unlocked Secret Service for this D-Bus session, as a desktop login would provide, with a
+# keyring of its own (a fresh XDG_DATA_HOME) so an old keyring on the machine can't ask for a
+# password nobody will type.
+export XDG_DATA_HOME="$(mktemp -d)"
 echo -n "recupero-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 RECUPERO_E2E=1 RECUPERO_KEYCHAIN_TESTS=1 cargo test --locked
 INNER

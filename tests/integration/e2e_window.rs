@@ -133,11 +133,14 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     let dir = data.path();
     assert!(recupero(dir, &["config", "set", "ui_language", "es"], None).status.success());
 
+    // A home of its own, so start-at-login writes where the test can look.
+    let home = tempfile::tempdir().unwrap();
     let port = free_port();
     let driver = Driver(
         Command::new("WebKitWebDriver")
             .arg(format!("--port={port}"))
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
+            .env("HOME", home.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -195,12 +198,38 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     let out = recupero(dir, &["config", "get", "holdout_percent"], None);
     assert_eq!(text(&out.stdout).trim(), "20", "the UI wrote the engine's database");
 
-    // The pause switch: header badge in the UI, and the engine's status.
+    // The pause switch: header badge in the UI, the engine's status, and a real desktop
+    // notification (the D-Bus Notify call, captured with dbus-monitor).
+    let monitor_log = data.path().join("notify.log");
+    let mut monitor = Command::new("dbus-monitor")
+        .args(["--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"])
+        .stdout(std::fs::File::create(&monitor_log).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-monitor is installed (apt: dbus-bin)");
+    tokio::time::sleep(Duration::from_millis(300)).await;
     testid(&c, "pause-toggle").await.click().await.unwrap();
     testid(&c, "paused-badge").await;
     let status: Value = serde_json::from_slice(&recupero(dir, &["status", "--json"], None).stdout).unwrap();
     assert_eq!(status["paused"], true, "pausing from the UI pauses the engine");
+    let paused_title = tr(&catalog("es"), "native.notify.pausedTitle");
+    wait_until("a Notify call with the paused title", || {
+        std::fs::read_to_string(&monitor_log).unwrap_or_default().contains(&paused_title)
+    })
+    .await;
+    let _ = monitor.kill();
+    let _ = monitor.wait();
     testid(&c, "pause-toggle").await.click().await.unwrap();
+
+    // Start at login: the switch writes (and removes) the XDG autostart entry.
+    let autostart = home.path().join(".config/autostart");
+    let entries = || std::fs::read_dir(&autostart).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(entries(), 0);
+    testid(&c, "setting-autostart").await.click().await.unwrap();
+    wait_until("the autostart entry to be written", || entries() == 1).await;
+    testid(&c, "setting-autostart").await.click().await.unwrap();
+    wait_until("the autostart entry to be removed", || entries() == 0).await;
+    assert_eq!(text(&recupero(dir, &["config", "get", "autostart"], None).stdout).trim(), "false");
 
     // Switch to English: the whole UI follows at once and the choice is saved.
     let select = testid(&c, "lang-select").await;

@@ -51,7 +51,16 @@ pub fn recupero(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         use std::io::Write;
         child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     }
-    child.wait_with_output().unwrap()
+    // Never hang the suite (a keychain waiting for a password prompt, say): 60 s at most.
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    panic!("`recupero {}` did not finish within 60 s; stderr: {}", args.join(" "), text(&out.stderr));
 }
 
 pub fn text(bytes: &[u8]) -> String {
