@@ -98,6 +98,8 @@ def close_windows_named(title):
     x.XQueryTree.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(ctypes.c_ulong),
                              ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.POINTER(ctypes.c_ulong)),
                              ctypes.POINTER(ctypes.c_uint)]
+    x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+    x.XFlush.argtypes = [ctypes.c_void_p]
     dpy = x.XOpenDisplay(None)
     found = []
 
@@ -123,7 +125,6 @@ def close_windows_named(title):
     for w in found:
         ev = ClientMessage(type=33, window=w, message_type=protocols, format=32)
         ev.data[0] = delete
-        x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
         x.XSendEvent(dpy, w, 0, 0, ctypes.byref(ev))
     x.XFlush(dpy)
     return len(found)

@@ -147,7 +147,10 @@ fn build_engine(paths: AppPaths) -> anyhow::Result<Arc<Engine>> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = AppPaths::resolve(cli.data_dir.as_deref())?;
-    let _log = crate::logging::init(&paths.log_dir, true)
+    // Logs go to the file always; to stderr only for the long-running modes, so that
+    // `config get` and friends print just their answer (errors are printed by `main`).
+    let log_to_stderr = matches!(cli.command, None | Some(Command::Serve));
+    let _log = crate::logging::init(&paths.log_dir, log_to_stderr)
         .with_context(|| format!("while opening the log directory {}", paths.log_dir.display()))?;
     let Some(command) = cli.command else {
         return open_desktop(paths);
