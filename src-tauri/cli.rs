@@ -62,9 +62,20 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         days: u32,
     },
-    /// Talk to a store's API (not ready yet).
+    /// Connect, check and poll stores (Tiendanube/Nuvemshop, Shopify, WooCommerce).
     #[command(subcommand)]
     Store(StoreCmd),
+    /// Serve the sandbox stores on loopback, to try `store check` or the app without a shop.
+    Sandbox {
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+        /// Checkouts per platform.
+        #[arg(long, default_value_t = 40)]
+        count: u64,
+        /// Answer as fast as asked (no 429s, no Shopify query-cost bucket).
+        #[arg(long)]
+        no_rate_limits: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,16 +110,76 @@ pub enum SecretCmd {
     },
 }
 
+/// Where a store is. Credentials come from the secret store or the environment:
+/// RECUPERO_STORE_TOKEN (Tiendanube, Shopify), RECUPERO_STORE_KEY + RECUPERO_STORE_SECRET
+/// (WooCommerce; Shopify client credentials).
+#[derive(Debug, clap::Args)]
+pub struct StoreArgs {
+    /// tiendanube (or nuvemshop), shopify, woocommerce
+    #[arg(long)]
+    platform: String,
+    /// The root of the platform's documented paths, e.g. https://api.tiendanube.com,
+    /// https://myshop.myshopify.com, or the WooCommerce site's address.
+    #[arg(long)]
+    base_url: String,
+    /// Tiendanube's store id.
+    #[arg(long)]
+    store_id: Option<String>,
+    /// Two-letter country for phone numbers typed without a prefix (default: the
+    /// default_country setting).
+    #[arg(long)]
+    country: Option<String>,
+    /// API version (Tiendanube v1 or e.g. 2025-03; Shopify e.g. 2026-01).
+    #[arg(long)]
+    api_version: Option<String>,
+    /// WooCommerce: send the keys in the query string (servers that drop Authorization).
+    #[arg(long)]
+    query_string_auth: bool,
+}
+
+impl StoreArgs {
+    fn input(self, name: Option<String>) -> crate::stores::StoreInput {
+        crate::stores::StoreInput {
+            platform: self.platform,
+            base_url: self.base_url,
+            store_id: self.store_id,
+            country: self.country,
+            name,
+            api_version: self.api_version,
+            query_string_auth: self.query_string_auth,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum StoreCmd {
-    /// Poll a store once and print every normalized cart (not ready yet).
+    /// Poll a store once from the start and print every normalized cart (saves nothing).
     Check {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// One JSON object per line.
         #[arg(long)]
-        platform: String,
+        json: bool,
+        /// Stop after this many carts.
         #[arg(long)]
-        base_url: String,
+        limit: Option<usize>,
+    },
+    /// Save a store so the engine polls it (set its secrets first with `recupero secret set`).
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// A name for the owner's eyes.
         #[arg(long)]
-        store_id: Option<String>,
+        name: Option<String>,
+    },
+    /// The saved stores with their connection state and last successful poll.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Poll every saved store now, until caught up.
+    Poll {
         #[arg(long)]
         json: bool,
     },
@@ -160,10 +231,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             what: "`recupero demo` (the sandbox store and WhatsApp arrive with the send-plan issue)",
         }
         .into()),
-        Command::Store(StoreCmd::Check { .. }) => Err(EngineError::NotReady {
-            what: "`recupero store check` (the store connectors arrive with their own issue)",
-        }
-        .into()),
+        Command::Store(cmd) => store(build_engine(paths)?, cmd),
+        Command::Sandbox { port, count, no_rate_limits } => sandbox(port, count, !no_rate_limits),
         Command::Serve => serve(build_engine(paths)?),
         Command::Config(cmd) => config(build_engine(paths)?.as_ref(), cmd),
         Command::Secret(cmd) => secret(build_engine(paths)?.as_ref(), cmd),
@@ -213,6 +282,136 @@ fn open_desktop(_paths: AppPaths) -> anyhow::Result<ExitCode> {
     anyhow::bail!(
         "this build has no desktop window (built without the `desktop` feature); use `recupero serve`"
     )
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("while starting the async runtime")
+}
+
+fn store(engine: Arc<Engine>, cmd: StoreCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        StoreCmd::Check { store, json, limit } => {
+            let input = store.input(None);
+            let report = runtime()?.block_on(engine.store_check(&input, limit.unwrap_or(usize::MAX)))?;
+            let mut out = std::io::stdout().lock();
+            use std::io::Write;
+            for cart in &report.carts {
+                if json {
+                    writeln!(out, "{}", serde_json::to_string(cart)?)?;
+                } else {
+                    let phone = cart.phone.clone().unwrap_or_else(|| {
+                        format!("no phone: {}", cart.phone_problem.as_deref().unwrap_or("unknown"))
+                    });
+                    let items: u32 = cart.items.iter().map(|i| i.quantity).sum();
+                    writeln!(
+                        out,
+                        "{:<14} {:<12} {:<28} {:>12} {} {:>3} items{}",
+                        cart.checkout_id,
+                        cart.first_name.as_deref().unwrap_or("-"),
+                        phone,
+                        cart.total,
+                        cart.currency,
+                        items,
+                        if cart.completed { "  completed" } else { "" }
+                    )?;
+                }
+            }
+            for skip in &report.skipped {
+                eprintln!("skipped checkout {}: {}", skip.checkout_id.as_deref().unwrap_or("(no id)"), skip.reason);
+            }
+            eprintln!("{} carts, {} skipped", report.carts.len(), report.skipped.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        StoreCmd::Add { store, name } => {
+            let row = engine.connect_store(&store.input(name))?;
+            println!("store {} saved: {} {} ({})", row.id, row.platform, row.base_url, row.name);
+            Ok(ExitCode::SUCCESS)
+        }
+        StoreCmd::List { json } => {
+            let rows = engine.list_stores()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if rows.is_empty() {
+                println!("no stores yet: `recupero store add --platform … --base-url …`");
+            } else {
+                for r in rows {
+                    println!(
+                        "{:>3} {:<12} {:<8} last success: {:<25} {}  {}",
+                        r.id,
+                        r.platform,
+                        r.state,
+                        r.last_success_at.as_deref().unwrap_or("never"),
+                        r.base_url,
+                        r.last_error.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        StoreCmd::Poll { json } => {
+            let results = runtime()?.block_on(async {
+                let mut all = Vec::new();
+                for row in engine.list_stores()? {
+                    all.push((row.id, engine.poll_store_until_caught_up(row.id, true).await?));
+                }
+                Ok::<_, EngineError>(all)
+            })?;
+            let mut failed = false;
+            for (id, outcomes) in results {
+                let (mut new, mut updated, mut completed, mut skipped) = (0, 0, 0, 0);
+                let mut error = None;
+                for o in &outcomes {
+                    match o {
+                        crate::scheduler::poller::PollOutcome::Page { new: n, updated: u, completed: c, skipped: s, .. } => {
+                            new += n;
+                            updated += u;
+                            completed += c;
+                            skipped += s;
+                        }
+                        crate::scheduler::poller::PollOutcome::Failed { error: e, .. } => error = Some(e.to_string()),
+                        crate::scheduler::poller::PollOutcome::NotDue { .. } => {}
+                    }
+                }
+                failed |= error.is_some();
+                if json {
+                    let line = serde_json::json!({ "store": id, "new": new, "updated": updated,
+                        "completed": completed, "skipped": skipped, "error": error });
+                    println!("{line}");
+                } else {
+                    println!("store {id}: {new} new, {updated} updated, {completed} completed, {skipped} skipped{}",
+                        error.map(|e| format!("; failed: {e}")).unwrap_or_default());
+                }
+            }
+            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+fn sandbox(port: u16, count: u64, rate_limits: bool) -> anyhow::Result<ExitCode> {
+    use crate::clock::Clock;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let clock = Arc::new(SystemClock);
+        let mut config = crate::sandbox::SandboxConfig::new(clock.now(), count);
+        config.rate_limits = rate_limits;
+        let sandbox = crate::sandbox::Sandbox::start(config.clone(), clock, port)
+            .await
+            .with_context(|| format!("while listening on 127.0.0.1:{port}"))?;
+        let base = sandbox.base_url();
+        println!("Sandbox stores on {base} ({count} checkouts each). Try, in another terminal:");
+        println!("  RECUPERO_STORE_TOKEN={} recupero store check --platform tiendanube --base-url {base} --store-id {}", config.token, config.tiendanube_store_id);
+        println!("  RECUPERO_STORE_TOKEN={} recupero store check --platform shopify --base-url {base}", config.token);
+        println!("  RECUPERO_STORE_KEY={} RECUPERO_STORE_SECRET={} recupero store check --platform woocommerce --base-url {base}", config.woo_key, config.woo_secret);
+        println!("Press Ctrl-C to stop.");
+        let _ = tokio::signal::ctrl_c().await;
+        drop(sandbox);
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve(engine: Arc<Engine>) -> anyhow::Result<ExitCode> {

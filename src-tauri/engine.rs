@@ -2,7 +2,9 @@
 //! with one method per thing the app, the command line or `serve` can ask. No tauri here: the
 //! desktop shell and the CLI are thin callers of these methods.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -11,8 +13,13 @@ use crate::config::{self, ConfigError, SettingView, Settings};
 use crate::events::{EngineEvent, EventBus};
 use crate::paths::AppPaths;
 use crate::secrets::{SecretError, SecretName, SecretStore, Sensitive};
+use crate::scheduler::poller::{self, PollOutcome, PollSettings};
 use crate::storage::{
     self, carts, contacts, conversations, events, messages, sends, stores, Db, StorageError,
+};
+use crate::stores::{
+    AnyConnector, Credentials, Cursor, Platform, StoreCheckReport, StoreConnector, StoreError, StoreInput,
+    StoreOptions,
 };
 
 /// Errors a caller can branch on. `code()` is what the UI receives.
@@ -24,6 +31,8 @@ pub enum EngineError {
     Secret(#[from] SecretError),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error("{what} is not ready yet in this version of Recupero")]
     NotReady { what: &'static str },
     #[error(transparent)]
@@ -45,6 +54,7 @@ impl EngineError {
             EngineError::Config(ConfigError::Storage(_)) | EngineError::Storage(_) => "storage",
             EngineError::Secret(SecretError::NoKeychain { .. }) => "no_keychain",
             EngineError::Secret(_) => "secret",
+            EngineError::Store(e) => e.code(),
             EngineError::NotReady { .. } => "not_ready",
             EngineError::Other(_) => "internal",
         }
@@ -100,7 +110,13 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     events: EventBus,
     demo: bool,
+    /// Connectors keep state (Shopify's renewed token), so each store's is built once; a
+    /// changed secret or store drops them.
+    connectors: Mutex<HashMap<i64, Arc<AnyConnector>>>,
 }
+
+/// Carts shown by one "Test connection" at most (the command line has no limit).
+pub const CHECK_PREVIEW_LIMIT: usize = 50;
 
 impl Engine {
     /// Opens (and migrates) the database in the data directory and wires the parts together.
@@ -115,6 +131,7 @@ impl Engine {
             clock: opts.clock,
             events: EventBus::default(),
             demo: opts.demo,
+            connectors: Mutex::new(HashMap::new()),
         })
     }
 
@@ -230,6 +247,7 @@ impl Engine {
     /// Stores a secret in the secret store (never in SQLite) and records that it changed.
     pub fn set_secret(&self, name: SecretName, value: Sensitive<String>) -> EngineResult<()> {
         self.secrets.set(name, value)?;
+        self.forget_connectors();
         let now = self.clock.now();
         events::append(
             &self.db.conn(),
@@ -245,6 +263,7 @@ impl Engine {
 
     pub fn delete_secret(&self, name: SecretName) -> EngineResult<()> {
         self.secrets.delete(name)?;
+        self.forget_connectors();
         tracing::info!(secret = %name, "secret deleted");
         Ok(())
     }
@@ -268,6 +287,233 @@ impl Engine {
         Ok(self.secrets.get(name)?)
     }
 
+    fn forget_connectors(&self) {
+        self.connectors.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+
+    /// The credentials for a platform: those given (a "Test connection"), else the secret store
+    /// (keychain, or `RECUPERO_STORE_*` in the environment).
+    fn store_credentials(&self, platform: Platform, input: Option<&StoreInput>) -> EngineResult<Credentials> {
+        let given = |f: fn(&StoreInput) -> Option<&Sensitive<String>>| {
+            input.and_then(f).filter(|v| !v.expose().trim().is_empty()).cloned()
+        };
+        // Only the secrets the platform needs are read (a missing keychain must not fail a
+        // check whose credentials came from the environment).
+        let read = |name: SecretName, given: Option<Sensitive<String>>| -> EngineResult<Option<Sensitive<String>>> {
+            match given {
+                Some(v) => Ok(Some(v)),
+                None => Ok(self.secrets.get(name)?),
+            }
+        };
+        let gave_keys = input.is_some_and(|i| i.key.is_some() || i.secret.is_some());
+        let token = || read(SecretName::StoreToken, given(|i| i.token.as_ref()));
+        let key = || read(SecretName::StoreKey, given(|i| i.key.as_ref()));
+        let secret = || read(SecretName::StoreSecret, given(|i| i.secret.as_ref()));
+        let missing = |what: &str| {
+            EngineError::Store(StoreError::Invalid(format!(
+                "{platform} needs {what}: `recupero secret set …` or the RECUPERO_STORE_* environment variables"
+            )))
+        };
+        Ok(match platform {
+            Platform::Tiendanube => Credentials::Token(token()?.ok_or_else(|| missing("an access token (store_token)"))?),
+            Platform::Shopify => {
+                let token = if gave_keys { given(|i| i.token.as_ref()) } else { token()? };
+                match token {
+                    Some(token) => Credentials::Token(token),
+                    None => match (key()?, secret()?) {
+                        (Some(client_id), Some(client_secret)) => Credentials::ClientCredentials { client_id, client_secret },
+                        _ => return Err(missing("an admin API token (store_token) or a client id and secret (store_key, store_secret)")),
+                    },
+                }
+            }
+            Platform::Woocommerce => match (key()?, secret()?) {
+                (Some(key), Some(secret)) => Credentials::KeySecret { key, secret },
+                _ => return Err(missing("a consumer key and secret (store_key, store_secret)")),
+            },
+        })
+    }
+
+    /// Polls a store described by `input` from the start, without saving anything, and returns
+    /// up to `limit` carts (all of them with `usize::MAX`). What `recupero store check` prints
+    /// and the Settings screen's "Test connection" lists.
+    pub async fn store_check(&self, input: &StoreInput, limit: usize) -> EngineResult<StoreCheckReport> {
+        let settings = self.settings()?;
+        let config = input.config(&settings.default_country)?;
+        let credentials = self.store_credentials(config.platform, Some(input))?;
+        let connector = AnyConnector::new(config, credentials, self.clock.clone())?;
+        let mut report = StoreCheckReport::default();
+        let mut cursor = Cursor::start();
+        loop {
+            let page = connector.list_changed(&cursor).await?;
+            report.carts.extend(page.carts.iter().map(Into::into));
+            report.skipped.extend(page.skipped);
+            cursor = page.next;
+            if !page.more || report.carts.len() >= limit {
+                break;
+            }
+            if !page.pace.is_zero() {
+                tokio::time::sleep(page.pace).await;
+            }
+        }
+        report.carts.truncate(limit);
+        Ok(report)
+    }
+
+    /// Saves a store (credentials given go to the secret store) and returns its row.
+    pub fn connect_store(&self, input: &StoreInput) -> EngineResult<stores::StoreRow> {
+        let settings = self.settings()?;
+        let config = input.config(&settings.default_country)?;
+        // Check the credentials fit the platform before saving anything.
+        let credentials = self.store_credentials(config.platform, Some(input))?;
+        AnyConnector::new(config.clone(), credentials, self.clock.clone())?;
+        for (name, value) in [
+            (SecretName::StoreToken, &input.token),
+            (SecretName::StoreKey, &input.key),
+            (SecretName::StoreSecret, &input.secret),
+        ] {
+            if let Some(value) = value.as_ref().filter(|v| !v.expose().trim().is_empty()) {
+                self.set_secret(name, value.clone())?;
+            }
+        }
+        let name = input
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(String::from)
+            .unwrap_or_else(|| config.base_url.host_str().unwrap_or("store").to_string());
+        let options = serde_json::to_string(&input.options()).unwrap_or_else(|_| "{}".into());
+        let now = storage::ts(self.clock.now());
+        let id = {
+            let conn = self.db.conn();
+            let id = stores::upsert(
+                &conn,
+                &stores::NewStore {
+                    platform: config.platform.as_str(),
+                    name: &name,
+                    base_url: config.base_url.as_str(),
+                    external_id: config.external_id.as_deref(),
+                    country: &config.country,
+                    options: &options,
+                },
+                &now,
+            )?;
+            events::append(&conn, &now, "store_connected", None, None, &serde_json::json!({ "store": id, "platform": config.platform }))?;
+            id
+        };
+        self.forget_connectors();
+        tracing::info!(store = id, platform = %config.platform, "store connected");
+        self.emit_status();
+        stores::get(&self.db.conn(), id)?.ok_or_else(|| EngineError::Other(anyhow::anyhow!("store {id} vanished")))
+    }
+
+    pub fn list_stores(&self) -> EngineResult<Vec<stores::StoreRow>> {
+        Ok(stores::list(&self.db.conn())?)
+    }
+
+    /// The connector for a saved store, built once and kept.
+    fn connector(&self, store_id: i64) -> EngineResult<Arc<AnyConnector>> {
+        if let Some(c) = self.connectors.lock().unwrap_or_else(PoisonError::into_inner).get(&store_id) {
+            return Ok(c.clone());
+        }
+        let state = stores::poll_state(&self.db.conn(), store_id)?
+            .ok_or_else(|| EngineError::Store(StoreError::Invalid(format!("no store {store_id}"))))?;
+        let row = &state.row;
+        let platform = Platform::parse(&row.platform)?;
+        let options: StoreOptions = serde_json::from_str(&state.options).unwrap_or_default();
+        let mut config = crate::stores::StoreConfig::new(platform, &row.base_url, &row.country)?;
+        config.id = crate::domain::StoreId(store_id);
+        config.external_id = row.external_id.clone();
+        config.api_version = options.api_version;
+        config.query_string_auth = options.query_string_auth;
+        config.page_size = options.page_size;
+        let credentials = self.store_credentials(platform, None)?;
+        let connector = Arc::new(AnyConnector::new(config, credentials, self.clock.clone())?);
+        self.connectors.lock().unwrap_or_else(PoisonError::into_inner).insert(store_id, connector.clone());
+        Ok(connector)
+    }
+
+    fn poll_settings(&self) -> EngineResult<PollSettings> {
+        let s = self.settings()?;
+        Ok(PollSettings {
+            interval: Duration::from_secs(u64::from(s.poll_interval_seconds.max(5))),
+            intake: carts::Intake {
+                abandonment_delay: chrono::Duration::minutes(i64::from(s.abandonment_delay_minutes)),
+                max_age: chrono::Duration::hours(i64::from(s.max_cart_age_hours)),
+            },
+        })
+    }
+
+    /// One poll step for one store (one page). `force` ignores the schedule and the backoff.
+    pub async fn poll_store(&self, store_id: i64, force: bool) -> EngineResult<PollOutcome> {
+        let settings = self.poll_settings()?;
+        let connector = match self.connector(store_id) {
+            Ok(c) => c,
+            Err(EngineError::Store(error)) => {
+                // Missing credentials or a bad address: shown on the store like any failure.
+                let now = self.clock.now();
+                let conn = self.db.conn();
+                let failures = stores::poll_state(&conn, store_id)?.map_or(1, |s| s.failures.saturating_add(1));
+                let retry_at = now + chrono::Duration::from_std(poller::AUTH_BACKOFF).unwrap_or_default();
+                stores::record_failure(&conn, store_id, &storage::ts(now), &error.to_string(), failures, &storage::ts(retry_at))?;
+                return Ok(PollOutcome::Failed { error, failures, retry_at });
+            }
+            Err(e) => return Err(e),
+        };
+        let outcome =
+            poller::poll_step(&self.db, self.clock.as_ref(), &self.events, store_id, connector.as_ref(), &settings, force)
+                .await?;
+        if matches!(outcome, PollOutcome::Page { more: false, .. } | PollOutcome::Failed { .. }) {
+            self.emit_status();
+        }
+        Ok(outcome)
+    }
+
+    /// Polls a store until it is caught up (or fails), waiting between pages as the store asks.
+    /// Returns the outcomes of every step.
+    pub async fn poll_store_until_caught_up(&self, store_id: i64, force: bool) -> EngineResult<Vec<PollOutcome>> {
+        let mut outcomes = Vec::new();
+        let mut force = force;
+        loop {
+            let outcome = self.poll_store(store_id, force).await?;
+            force = true;
+            let next = match &outcome {
+                PollOutcome::Page { more: true, pace, .. } => Some(*pace),
+                _ => None,
+            };
+            outcomes.push(outcome);
+            match next {
+                Some(pace) if !pace.is_zero() => tokio::time::sleep(pace).await,
+                Some(_) => {}
+                None => return Ok(outcomes),
+            }
+        }
+    }
+
+    /// Every store that is due, each in its own task so a slow or failing one never holds up
+    /// the others. Returns each store's last outcome.
+    pub async fn poll_due_stores(self: &Arc<Self>) -> EngineResult<Vec<(i64, Result<PollOutcome, String>)>> {
+        let ids: Vec<i64> = self.list_stores()?.into_iter().filter(|s| s.state != "paused").map(|s| s.id).collect();
+        let mut tasks = tokio::task::JoinSet::new();
+        for id in ids {
+            let engine = self.clone();
+            tasks.spawn(async move {
+                let result = engine.poll_store_until_caught_up(id, false).await;
+                (id, result.map(|mut o| o.pop().unwrap_or(PollOutcome::NotDue { at: engine.clock.now() })).map_err(|e| e.to_string()))
+            });
+        }
+        let mut out = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(pair) => out.push(pair),
+                Err(e) => tracing::error!(error = %e, "a store poll task panicked"),
+            }
+        }
+        out.sort_by_key(|(id, _)| *id);
+        poller::promote_waiting(&self.db, self.clock.as_ref(), &self.events)?;
+        Ok(out)
+    }
+
     fn emit_status(&self) {
         match self.status() {
             Ok(status) => self.events.emit(EngineEvent::StatusChanged { status }),
@@ -284,18 +530,26 @@ impl Engine {
         Ok(status)
     }
 
-    /// Runs the engine's background work until `shutdown` resolves. The store poller, the
-    /// dispatcher and the webhook receiver join this loop as they land; today it keeps the
-    /// database tidy and the status fresh.
+    /// Runs the engine's background work until `shutdown` resolves: the store poller (each
+    /// store on its own schedule) and housekeeping. The dispatcher and the webhook receiver join
+    /// this loop as they land.
     pub async fn run_until_stopped(
         self: Arc<Self>,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> EngineResult<()> {
         tokio::pin!(shutdown);
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut poll_tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        poll_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
+                _ = poll_tick.tick() => {
+                    // Each store keeps its own schedule (interval, backoff); this only looks.
+                    if let Err(e) = self.poll_due_stores().await {
+                        tracing::warn!(error = %e, "store polling failed");
+                    }
+                }
                 _ = tick.tick() => {
                     let engine = self.clone();
                     match tokio::task::spawn_blocking(move || engine.try_housekeeping()).await {

@@ -15,6 +15,8 @@
 //! - `clock`    — the only place that reads the wall clock; `TestClock` for tests.
 //! - `domain`   — pure values and rules (Money, Phone, Cart, BusinessHours…), no I/O.
 
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -25,8 +27,11 @@ pub mod export;
 pub mod i18n;
 pub mod logging;
 pub mod paths;
+pub mod sandbox;
+pub mod scheduler;
 pub mod secrets;
 pub mod storage;
+pub mod stores;
 
 #[cfg(feature = "desktop")]
 pub mod desktop;

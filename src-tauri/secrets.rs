@@ -21,6 +21,14 @@ impl<T> Sensitive<T> {
     }
 }
 
+/// Secrets arrive from the UI (write-only fields) and are wrapped at once; there is still no
+/// `Serialize`, so they can't go back out.
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Sensitive<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Sensitive)
+    }
+}
+
 impl<T> fmt::Debug for Sensitive<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Sensitive(<redacted>)")

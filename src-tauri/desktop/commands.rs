@@ -10,6 +10,8 @@ use crate::config::SettingView;
 use crate::engine::{AppStatus, Engine, EngineError, EngineResult};
 use crate::storage::carts::{CartFilter, CartRow};
 use crate::storage::conversations::ConversationRow;
+use crate::storage::stores::StoreRow;
+use crate::stores::{StoreCheckReport, StoreInput};
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct IpcError {
@@ -87,4 +89,22 @@ pub async fn start_demo(engine: State<'_, Arc<Engine>>) -> Ipc<AppStatus> {
         })
     })
     .await
+}
+
+/// "Test connection": polls the store with the credentials typed (or saved) and saves nothing.
+#[tauri::command]
+pub async fn store_test(engine: State<'_, Arc<Engine>>, input: StoreInput) -> Ipc<StoreCheckReport> {
+    let engine = engine.inner().clone();
+    engine.store_check(&input, crate::engine::CHECK_PREVIEW_LIMIT).await.map_err(IpcError::from)
+}
+
+/// Saves the store; credentials go to the OS keychain and never come back.
+#[tauri::command]
+pub async fn store_connect(engine: State<'_, Arc<Engine>>, input: StoreInput) -> Ipc<StoreRow> {
+    blocking(&engine, move |e| e.connect_store(&input)).await
+}
+
+#[tauri::command]
+pub async fn list_stores(engine: State<'_, Arc<Engine>>) -> Ipc<Vec<StoreRow>> {
+    blocking(&engine, |e| e.list_stores()).await
 }

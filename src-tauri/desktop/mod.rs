@@ -28,6 +28,9 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::list_carts,
         commands::list_conversations,
         commands::start_demo,
+        commands::store_test,
+        commands::store_connect,
+        commands::list_stores,
     ])
 }
 

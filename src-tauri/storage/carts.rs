@@ -2,8 +2,12 @@
 //! (store, checkout id) so re-seeing a checkout updates it and never duplicates it. A cart without
 //! a usable phone is kept with the reason, so the owner sees it.
 
-use rusqlite::{params, Connection, Row};
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
+
+use super::ts;
+use crate::domain::{Cart, Contact};
 
 pub(crate) const SCHEMA_V1: &str = "
 CREATE TABLE carts (
@@ -33,6 +37,144 @@ CREATE INDEX carts_detected ON carts(detected_at);
 CREATE INDEX carts_status ON carts(status, detected_at);
 CREATE INDEX carts_contact ON carts(contact_id);
 ";
+
+/// `first_seen_at`: when the poller first read the checkout. `detected_at` is when the checkout
+/// became a cart to message: its last update plus the abandonment delay, or the first sight if
+/// later. Until then the cart is `waiting`.
+pub(crate) const SCHEMA_V2: &str = "
+ALTER TABLE carts ADD COLUMN first_seen_at TEXT;
+CREATE INDEX carts_store_updated ON carts(store_id, checkout_updated_at);
+";
+
+/// The rules that turn a checkout into a cart's status, from the send-plan settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Intake {
+    /// Quiet time after the checkout's last update before it counts as abandoned.
+    pub abandonment_delay: Duration,
+    /// A checkout last updated longer ago than this is kept but never messaged.
+    pub max_age: Duration,
+}
+
+/// Status and detection time of a checkout seen at `now`.
+pub fn intake_status(cart: &Cart, now: DateTime<Utc>, rules: Intake) -> (&'static str, DateTime<Utc>) {
+    let ready = cart.updated_at() + rules.abandonment_delay;
+    if cart.completed_at().is_some() {
+        return ("completed", now);
+    }
+    if now - cart.updated_at() > rules.max_age {
+        return ("expired", now);
+    }
+    if ready > now {
+        ("waiting", ready)
+    } else {
+        ("detected", now)
+    }
+}
+
+/// What happened to a checkout when it was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// First time seen; with the status it got.
+    New { id: i64, status: &'static str },
+    /// Seen before and its data refreshed; `completed` when this update says it was bought.
+    Updated { id: i64, completed: bool },
+}
+
+fn phone_columns(contact: &Contact) -> (Option<String>, Option<String>, Option<String>) {
+    match contact {
+        Contact::Phone(p) => (Some(p.e164().to_string()), Some(p.raw().to_string()), None),
+        Contact::Missing => (None, None, Some("no phone number in the checkout".to_string())),
+        Contact::Unusable { raw, reason } => (None, Some(raw.clone()), Some(reason.to_string())),
+    }
+}
+
+/// Inserts or refreshes the cart of a checkout: one row per (store, checkout id), so seeing a
+/// checkout again updates it and never duplicates it. Statuses the send plan owns (planned,
+/// sent…) are never moved back; a waiting cart's detection time follows its latest update.
+pub fn upsert(conn: &Connection, cart: &Cart, now: DateTime<Utc>, rules: Intake) -> rusqlite::Result<Stored> {
+    let store_id = cart.store_id().0;
+    let external = cart.external_id().as_str();
+    let existing: Option<(i64, String, Option<String>)> = conn
+        .query_row(
+            "SELECT id, status, completed_at FROM carts WHERE store_id = ?1 AND external_id = ?2",
+            params![store_id, external],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let (phone_e164, phone_raw, phone_problem) = phone_columns(cart.contact());
+    let contact_id = match cart.contact().phone() {
+        Some(phone) => Some(super::contacts::upsert_from_cart(conn, phone.e164(), cart, now)?),
+        None => None,
+    };
+    let customer = cart.customer();
+    let items = serde_json::to_string(cart.items()).unwrap_or_else(|_| "[]".into());
+    let total = cart.total();
+    let completed_at = cart.completed_at().map(ts);
+    match existing {
+        None => {
+            let (status, detected_at) = intake_status(cart, now, rules);
+            conn.execute(
+                "INSERT INTO carts (store_id, external_id, contact_id, phone_e164, phone_raw, phone_problem, first_name,
+                   language, marketing_consent, currency, total, items_json, recovery_url, checkout_created_at,
+                   checkout_updated_at, completed_at, detected_at, status, first_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                params![
+                    store_id, external, contact_id, phone_e164, phone_raw, phone_problem, customer.first_name(),
+                    customer.language().map(|l| l.code().to_string()), customer.marketing_consent(),
+                    total.currency().code(), total.amount().to_string(), items, cart.recovery_link().as_str(),
+                    ts(cart.created_at()), ts(cart.updated_at()), completed_at, ts(detected_at), status, ts(now)
+                ],
+            )?;
+            Ok(Stored::New { id: conn.last_insert_rowid(), status })
+        }
+        Some((id, previous, was_completed)) => {
+            let (status, detected_at) = match previous.as_str() {
+                "waiting" | "detected" | "expired" => intake_status(cart, now, rules),
+                // A cart the plan already owns keeps its status; completion is recorded beside it.
+                _ => (if cart.completed_at().is_some() && previous == "completed" { "completed" } else { "" }, now),
+            };
+            // `detected` stays detected even if the customer touched the checkout again.
+            let status = if previous == "detected" && status == "waiting" { "detected" } else { status };
+            conn.execute(
+                "UPDATE carts SET contact_id = ?2, phone_e164 = ?3, phone_raw = ?4, phone_problem = ?5, first_name = ?6,
+                   language = ?7, marketing_consent = ?8, currency = ?9, total = ?10, items_json = ?11,
+                   recovery_url = ?12, checkout_updated_at = ?13, completed_at = COALESCE(completed_at, ?14),
+                   status = CASE WHEN ?15 = '' THEN status ELSE ?15 END,
+                   detected_at = CASE WHEN status = 'waiting' AND ?15 IN ('waiting', 'detected') THEN ?16 ELSE detected_at END
+                 WHERE id = ?1",
+                params![
+                    id, contact_id, phone_e164, phone_raw, phone_problem, customer.first_name(),
+                    customer.language().map(|l| l.code().to_string()), customer.marketing_consent(),
+                    total.currency().code(), total.amount().to_string(), items, cart.recovery_link().as_str(),
+                    ts(cart.updated_at()), completed_at, status, ts(detected_at)
+                ],
+            )?;
+            Ok(Stored::Updated { id, completed: was_completed.is_none() && cart.completed_at().is_some() })
+        }
+    }
+}
+
+/// Records that a known checkout became a paid order. Unknown ids are ignored. Returns the
+/// cart's id when this is news.
+pub fn mark_completed(conn: &Connection, store_id: i64, external_id: &str, at: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "UPDATE carts SET completed_at = ?3,
+           status = CASE WHEN status IN ('waiting', 'detected', 'expired') THEN 'completed' ELSE status END
+         WHERE store_id = ?1 AND external_id = ?2 AND completed_at IS NULL RETURNING id",
+        params![store_id, external_id, ts(at)],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Waiting carts whose abandonment delay has passed become `detected`. Returns their ids.
+pub fn promote_ready(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "UPDATE carts SET status = 'detected' WHERE status = 'waiting' AND detected_at <= ?1 RETURNING id",
+    )?;
+    let ids = stmt.query_map([ts(now)], |r| r.get(0))?;
+    ids.collect()
+}
 
 /// What the Carts screen and the export show for one cart.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]

@@ -2,7 +2,8 @@
 //! known and by the E.164 number we sent to (the two differ for AR, MX and BR numbers). Opt-out,
 //! takeover and escalation are facts about the contact, so every cart of that customer obeys them.
 
-use rusqlite::{Connection, Row};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, Row};
 use serde::Serialize;
 
 pub(crate) const SCHEMA_V1: &str = "
@@ -56,4 +57,25 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ContactRow>> {
     let mut stmt = conn.prepare("SELECT * FROM contacts ORDER BY id")?;
     let rows = stmt.query_map([], ContactRow::from_row)?;
     rows.collect()
+}
+
+/// The contact behind a cart's phone, created on first sight. Name, language and consent are
+/// refreshed from the newest checkout; opt-out and takeover are never touched here.
+pub fn upsert_from_cart(conn: &Connection, e164: &str, cart: &crate::domain::Cart, now: DateTime<Utc>) -> rusqlite::Result<i64> {
+    let customer = cart.customer();
+    conn.query_row(
+        "INSERT INTO contacts (phone_e164, name, language, marketing_consent, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(phone_e164) DO UPDATE SET name = COALESCE(excluded.name, name),
+           language = COALESCE(excluded.language, language),
+           marketing_consent = COALESCE(excluded.marketing_consent, marketing_consent)
+         RETURNING id",
+        params![
+            e164,
+            customer.first_name(),
+            customer.language().map(|l| l.code().to_string()),
+            customer.marketing_consent(),
+            super::ts(now)
+        ],
+        |r| r.get(0),
+    )
 }

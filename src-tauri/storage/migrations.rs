@@ -7,6 +7,7 @@ use rusqlite::Connection;
 use super::{carts, contacts, conversations, events, messages, sends, settings, stores, StorageError};
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
+/// 1: the first schema. 2: store polling state (options, failures, next poll) and carts' first sight.
 fn migrations() -> Vec<String> {
     vec![[
         settings::SCHEMA_V1,
@@ -18,7 +19,8 @@ fn migrations() -> Vec<String> {
         messages::SCHEMA_V1,
         events::SCHEMA_V1,
     ]
-    .concat()]
+    .concat(),
+    [stores::SCHEMA_V2, carts::SCHEMA_V2].concat()]
 }
 
 pub fn latest_version() -> i64 {

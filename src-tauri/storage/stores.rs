@@ -1,7 +1,7 @@
 //! The `stores` table: each connected shop, its platform, where its API lives, the polling
 //! cursor and the connection state the owner sees. Credentials are never here (keychain only).
 
-use rusqlite::{Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 pub(crate) const SCHEMA_V1: &str = "
@@ -20,6 +20,14 @@ CREATE TABLE stores (
     created_at       TEXT NOT NULL,
     UNIQUE (platform, base_url, external_id)
 ) STRICT;
+";
+
+/// Polling state: per-store options (API version, WooCommerce query-string auth, page size) as
+/// JSON, consecutive failures for the backoff, and when the next poll is due.
+pub(crate) const SCHEMA_V2: &str = "
+ALTER TABLE stores ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE stores ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE stores ADD COLUMN next_poll_at TEXT;
 ";
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -65,4 +73,92 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<StoreRow>> {
 /// The most recent successful poll over all stores, if any.
 pub fn last_success(conn: &Connection) -> rusqlite::Result<Option<String>> {
     conn.query_row("SELECT max(last_success_at) FROM stores", [], |r| r.get(0))
+}
+
+/// What the poller needs besides the public row.
+#[derive(Debug, Clone)]
+pub struct PollState {
+    pub row: StoreRow,
+    pub cursor: Option<String>,
+    pub options: String,
+    pub failures: u32,
+    pub next_poll_at: Option<String>,
+}
+
+/// A store to save (credentials go to the secret store, never here).
+#[derive(Debug, Clone)]
+pub struct NewStore<'a> {
+    pub platform: &'a str,
+    pub name: &'a str,
+    pub base_url: &'a str,
+    pub external_id: Option<&'a str>,
+    pub country: &'a str,
+    pub options: &'a str,
+}
+
+/// Saves a store, or updates the one with the same platform, address and store id (keeping its
+/// cursor, so reconnecting never re-reads history). Returns its id.
+pub fn upsert(conn: &Connection, store: &NewStore<'_>, now: &str) -> rusqlite::Result<i64> {
+    let existing: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM stores WHERE platform = ?1 AND base_url = ?2 AND external_id IS ?3",
+            params![store.platform, store.base_url, store.external_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(id) => {
+            conn.execute(
+                "UPDATE stores SET name = ?2, country = ?3, options = ?4, state = CASE WHEN state = 'failing' THEN 'new' ELSE state END,
+                 failures = 0, next_poll_at = NULL, last_error = NULL WHERE id = ?1",
+                params![id, store.name, store.country, store.options],
+            )?;
+            Ok(id)
+        }
+        None => {
+            conn.execute(
+                "INSERT INTO stores (platform, name, base_url, external_id, country, options, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![store.platform, store.name, store.base_url, store.external_id, store.country, store.options, now],
+            )?;
+            Ok(conn.last_insert_rowid())
+        }
+    }
+}
+
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<StoreRow>> {
+    conn.query_row("SELECT * FROM stores WHERE id = ?1", [id], StoreRow::from_row).optional()
+}
+
+pub fn poll_state(conn: &Connection, id: i64) -> rusqlite::Result<Option<PollState>> {
+    conn.query_row("SELECT * FROM stores WHERE id = ?1", [id], |r| {
+        Ok(PollState {
+            row: StoreRow::from_row(r)?,
+            cursor: r.get("cursor")?,
+            options: r.get("options")?,
+            failures: r.get::<_, i64>("failures")?.clamp(0, i64::from(u32::MAX)) as u32,
+            next_poll_at: r.get("next_poll_at")?,
+        })
+    })
+    .optional()
+}
+
+/// A page was stored: move the cursor with it (same transaction as the carts).
+pub fn save_page(conn: &Connection, id: i64, cursor: Option<&str>, now: &str, next_poll_at: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE stores SET cursor = ?2, state = 'ok', failures = 0, last_error = NULL, last_poll_at = ?3,
+         last_success_at = ?3, next_poll_at = ?4 WHERE id = ?1",
+        params![id, cursor, now, next_poll_at],
+    )?;
+    Ok(())
+}
+
+/// A poll failed: the cursor stays where it was; the owner sees the state and the error.
+pub fn record_failure(conn: &Connection, id: i64, now: &str, error: &str, failures: u32, next_poll_at: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE stores SET state = 'failing', failures = ?3, last_error = ?4, last_poll_at = ?2, next_poll_at = ?5
+         WHERE id = ?1",
+        params![id, now, failures, error, next_poll_at],
+    )?;
+    Ok(())
 }

@@ -4,6 +4,7 @@ const invoke = vi.fn();
 vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
 
 import { api, hasBackend, toApiError } from '../src/lib/api';
+import type { StoreInput } from '../src/lib/types';
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 
@@ -15,6 +16,7 @@ describe('api outside Tauri', () => {
       code: 'no_backend',
       message: expect.any(String),
     });
+    await expect(api.listStores()).rejects.toMatchObject({ code: 'no_backend' });
     expect(invoke).not.toHaveBeenCalled();
   });
 });
@@ -46,6 +48,26 @@ describe('api inside Tauri', () => {
     expect(invoke).toHaveBeenLastCalledWith('list_conversations', undefined);
     await api.startDemo();
     expect(invoke).toHaveBeenLastCalledWith('start_demo', undefined);
+    await api.listStores();
+    expect(invoke).toHaveBeenLastCalledWith('list_stores', undefined);
+  });
+
+  it('sends the store input under `input` to store_test and store_connect', async () => {
+    const input: StoreInput = {
+      platform: 'woocommerce',
+      baseUrl: 'https://shop.example',
+      storeId: null,
+      country: 'MX',
+      name: null,
+      token: null,
+      key: 'ck_1',
+      secret: 'cs_1',
+    };
+    invoke.mockResolvedValue({ carts: [], skipped: [] });
+    await api.storeTest(input);
+    expect(invoke).toHaveBeenLastCalledWith('store_test', { input });
+    await api.storeConnect(input);
+    expect(invoke).toHaveBeenLastCalledWith('store_connect', { input });
   });
 
   it('passes a {code, message} rejection through', async () => {

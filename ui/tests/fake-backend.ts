@@ -1,11 +1,25 @@
 // A tiny in-memory stand-in for the Rust commands, for component tests.
 
-import type { AppStatus, Cart, Setting } from '../src/lib/types';
+import type {
+  ApiError,
+  AppStatus,
+  Cart,
+  Setting,
+  StoreCheckReport,
+  StoreInput,
+  StoreRow,
+} from '../src/lib/types';
 
 export interface FakeBackend {
   status: AppStatus;
   settings: Setting[];
   carts: Cart[];
+  stores: StoreRow[];
+  /** What store_test answers; `storeFailure`, when set, is what store_test/store_connect reject with. */
+  storeReport: StoreCheckReport;
+  storeFailure: ApiError | null;
+  /** When set, store_test/store_connect wait for it, so a test can look at the UI mid-request. */
+  storeGate: Promise<void> | null;
   calls: { cmd: string; args: Record<string, unknown> | undefined }[];
   invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
 }
@@ -38,6 +52,10 @@ export function fakeBackend(): FakeBackend {
       s('brand_new_knob', 'x', 'text', 'A knob the UI has never heard of'),
     ],
     carts: [],
+    stores: [],
+    storeReport: { carts: [], skipped: [] },
+    storeFailure: null,
+    storeGate: null,
     calls: [],
     async invoke(cmd, args) {
       fb.calls.push({ cmd, args });
@@ -66,6 +84,32 @@ export function fakeBackend(): FakeBackend {
         }
         case 'list_conversations':
           return [];
+        case 'list_stores':
+          return structuredClone(fb.stores);
+        case 'store_test':
+          await fb.storeGate;
+          if (fb.storeFailure) throw { ...fb.storeFailure };
+          return structuredClone(fb.storeReport);
+        case 'store_connect': {
+          await fb.storeGate;
+          if (fb.storeFailure) throw { ...fb.storeFailure };
+          const input = args?.input as StoreInput;
+          const row: StoreRow = {
+            id: fb.stores.length + 1,
+            platform: input.platform,
+            name: input.name ?? new URL(input.baseUrl).hostname,
+            baseUrl: input.baseUrl,
+            externalId: input.storeId,
+            country: input.country,
+            state: 'new',
+            lastPollAt: null,
+            lastSuccessAt: null,
+            lastError: null,
+            createdAt: '2025-05-01T15:00:00Z',
+          };
+          fb.stores.push(row);
+          return structuredClone(row);
+        }
         case 'start_demo':
           throw { code: 'not_ready', message: 'the demo engine lands in a later issue' };
         default:

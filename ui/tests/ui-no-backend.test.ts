@@ -27,4 +27,23 @@ describe('App outside Tauri', () => {
     // No paused badge without a status.
     expect(screen.queryByTestId('paused-badge')).toBeNull();
   });
+
+  it('lets the owner fill the store form, and says there is no backend when testing it', async () => {
+    vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['pt-BR']);
+    render(App);
+    await waitFor(() => expect(document.body.dataset.ready).toBe('true'));
+    await fireEvent.click(screen.getByTestId('nav-settings'));
+
+    const list = screen.getByTestId('store-list');
+    await waitFor(() => expect(list.textContent).toContain('Você ainda não conectou nenhuma loja.'));
+    expect((screen.getByTestId('store-country') as HTMLInputElement).value).toBe('BR');
+    await fireEvent.input(screen.getByTestId('store-id'), { target: { value: '42' } });
+    await fireEvent.input(screen.getByTestId('store-token'), { target: { value: 'token' } });
+    await fireEvent.click(screen.getByTestId('store-test'));
+    const error = await screen.findByTestId('store-error');
+    expect(error.textContent).toContain('não está conectada ao aplicativo de desktop');
+    expect(error.textContent, 'no English detail under the translated sentence').not.toContain(
+      'Not running',
+    );
+  });
 });

@@ -117,6 +117,31 @@ describe('App with a backend', () => {
     );
   });
 
+  it('shows the store connection in Settings, with the connected shops', async () => {
+    backend.stores = [
+      {
+        id: 1,
+        platform: 'shopify',
+        name: 'Tienda Sol',
+        baseUrl: 'https://sol.myshopify.com',
+        externalId: null,
+        country: 'AR',
+        state: 'failing',
+        lastPollAt: '2025-05-01T15:00:00Z',
+        lastSuccessAt: null,
+        lastError: 'HTTP 503',
+        createdAt: '2025-04-01T12:00:00Z',
+      },
+    ];
+    await fireEvent.click(screen.getByTestId('nav-settings'));
+    const section = screen.getByTestId('store-section');
+    expect(section.closest('section')?.querySelector('h2')?.textContent).toBe('Tu tienda online');
+    const row = await screen.findByTestId('store-list-row');
+    expect(row.textContent).toContain('Con problemas');
+    expect(row.textContent).toContain('HTTP 503');
+    expect(screen.getByTestId('notice').textContent, 'loading the shops raised no notice').toBe('');
+  });
+
   it('pauses and resumes sending, with the header badge', async () => {
     expect(screen.queryByTestId('paused-badge')).toBeNull();
     await fireEvent.click(screen.getByTestId('nav-settings'));

@@ -2,7 +2,16 @@
 // rejects with an ApiError `{ code, message }` — never with anything else.
 
 import { invoke } from '@tauri-apps/api/core';
-import type { ApiError, AppStatus, Cart, Conversation, Setting } from './types';
+import type {
+  ApiError,
+  AppStatus,
+  Cart,
+  Conversation,
+  Setting,
+  StoreCheckReport,
+  StoreInput,
+  StoreRow,
+} from './types';
 
 export type { ApiError } from './types';
 
@@ -57,4 +66,9 @@ export const api = {
     call<Cart[]>('list_carts', { status, search }),
   listConversations: () => call<Conversation[]>('list_conversations'),
   startDemo: () => call<AppStatus>('start_demo'),
+  /** Poll the store once with these credentials; saves nothing. */
+  storeTest: (input: StoreInput) => call<StoreCheckReport>('store_test', { input }),
+  /** Save the store; its credentials go to the OS keychain. */
+  storeConnect: (input: StoreInput) => call<StoreRow>('store_connect', { input }),
+  listStores: () => call<StoreRow[]>('list_stores'),
 };

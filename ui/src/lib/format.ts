@@ -1,4 +1,5 @@
-// Date formatting in the UI language, in the shop's time zone when it is a valid IANA name.
+// Dates in the UI language, in the shop's time zone when it is a valid IANA name; money amounts
+// the server sends as plain decimals, in the UI language.
 
 export function formatDateTime(
   iso: string | null | undefined,
@@ -31,4 +32,21 @@ export function timeZoneNames(): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * A plain decimal amount from the server ("12500.50") with its ISO 4217 code, in the UI language:
+ * "12.500,50 ARS" in Spanish, "ARS 12,500.50" in English. Anything else is shown as it came,
+ * followed by its currency.
+ */
+export function formatMoney(amount: string, currency: string, lang: string): string {
+  const plain = amount.trim();
+  if (/^-?\d+(\.\d+)?$/.test(plain) && /^[A-Z]{3}$/.test(currency)) {
+    try {
+      return new Intl.NumberFormat(lang, { style: 'currency', currency }).format(Number(plain));
+    } catch {
+      // A currency code this webview does not know: fall through to the raw form.
+    }
+  }
+  return `${amount} ${currency}`.trim();
 }

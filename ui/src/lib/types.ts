@@ -52,6 +52,86 @@ export interface Conversation {
   escalated: boolean;
 }
 
+/** The store platforms Recupero can connect to. */
+export type Platform = 'tiendanube' | 'shopify' | 'woocommerce';
+
+/**
+ * What `store_test` and `store_connect` take. Fields a platform does not use are null:
+ * tiendanube → storeId + token; shopify → token, or key + secret (client ID + client secret of a
+ * Dev Dashboard app); woocommerce → key (consumer key ck_…) + secret (consumer secret cs_…).
+ */
+export interface StoreInput {
+  platform: Platform;
+  baseUrl: string;
+  storeId: string | null;
+  /** Two-letter ISO 3166 code, used to read local phone numbers. */
+  country: string;
+  name: string | null;
+  token: string | null;
+  key: string | null;
+  secret: string | null;
+}
+
+export interface CheckedItem {
+  name: string;
+  variant: string | null;
+  quantity: number;
+  /** Decimal amount, in the cart's currency. */
+  unitPrice: string;
+  imageUrl: string | null;
+}
+
+/** One checkout as `store_test` read it (nothing is saved). */
+export interface CheckedCart {
+  checkoutId: string;
+  completed: boolean;
+  phone: string | null;
+  /** Short machine text saying why the phone cannot be used. */
+  phoneProblem: string | null;
+  firstName: string | null;
+  language: string | null;
+  marketingConsent: boolean | null;
+  /** ISO 4217 code. */
+  currency: string;
+  /** Decimal amount, e.g. "1234.50". */
+  total: string;
+  items: CheckedItem[];
+  recoveryLink: string;
+  /** RFC 3339, UTC. */
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+/** A checkout the store returned that Recupero could not use, and why. */
+export interface SkippedCheckout {
+  checkoutId: string | null;
+  reason: string;
+}
+
+export interface StoreCheckReport {
+  carts: CheckedCart[];
+  skipped: SkippedCheckout[];
+}
+
+export type StoreState = 'new' | 'ok' | 'failing' | 'paused';
+
+/** A connected store. Its credentials stay in the OS keychain and never come back. */
+export interface StoreRow {
+  id: number;
+  platform: string;
+  name: string;
+  baseUrl: string;
+  externalId: string | null;
+  country: string;
+  state: StoreState;
+  /** RFC 3339, UTC. */
+  lastPollAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+}
+
 /** Every rejected command resolves to this shape (see api.ts). */
 export interface ApiError {
   code: string;

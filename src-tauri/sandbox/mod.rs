@@ -1,0 +1,392 @@
+//! The sandbox: each store platform's API served on loopback with the documented paths, auth
+//! headers, field names, paging, rate-limit headers and 429s, over a reproducible set of
+//! realistic checkouts ([`catalog`]). Tests drive it (inject faults, complete or update a
+//! checkout, read the request log); the demo and `recupero sandbox` serve it for people.
+//!
+//! One server answers all three platforms, whose paths don't overlap:
+//! - Tiendanube: `GET /{version}/{store_id}/checkouts[/{id}]`, `GET /{version}/{store_id}/orders[/{id}]`
+//! - Shopify: `POST /admin/api/{version}/graphql.json`, `POST /admin/oauth/access_token`
+//! - WooCommerce: `GET /wp-json/wc/v3/orders[/{id}]`
+//!
+//! Production code never reaches in here: only the command line, the desktop shell (demo) and
+//! tests start it.
+
+pub mod catalog;
+pub mod graphql;
+mod shopify;
+mod tiendanube;
+mod woocommerce;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::clock::Clock;
+use crate::stores::Platform;
+use catalog::{CatalogSpec, SandboxCheckout};
+
+/// What the sandbox serves and which credentials it accepts.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    pub seed: u64,
+    /// Checkouts per platform at start.
+    pub count: u64,
+    /// Creation time of the newest one; the others are `spacing` apart before it.
+    pub newest_at: DateTime<Utc>,
+    pub spacing: Duration,
+    /// Emulate each platform's limits (Tiendanube's bucket, Shopify's query cost). Off for the
+    /// ingest benchmark.
+    pub rate_limits: bool,
+    pub tiendanube_store_id: String,
+    /// Tiendanube's access token and Shopify's static admin token.
+    pub token: String,
+    pub shopify_client_id: String,
+    pub shopify_client_secret: String,
+    pub woo_key: String,
+    pub woo_secret: String,
+}
+
+impl SandboxConfig {
+    pub fn new(newest_at: DateTime<Utc>, count: u64) -> SandboxConfig {
+        SandboxConfig {
+            seed: 2026,
+            count,
+            newest_at,
+            spacing: Duration::minutes(3),
+            rate_limits: true,
+            tiendanube_store_id: "1234567".into(),
+            token: "sandbox-token".into(),
+            shopify_client_id: "sandbox-client-id".into(),
+            shopify_client_secret: "sandbox-client-secret".into(),
+            woo_key: "ck_sandbox".into(),
+            woo_secret: "cs_sandbox".into(),
+        }
+    }
+}
+
+/// A failure to serve on the next list request of a platform.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// Answer with this status (429 carries `Retry-After` in seconds when given).
+    Status { status: u16, retry_after: Option<f64> },
+    /// One checkout of the page has an unreadable price or quantity.
+    MalformedItem,
+    /// The page is cut off mid-JSON.
+    MalformedPage,
+}
+
+/// A request as the sandbox saw it (secrets in the query string are masked).
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub platform: Platform,
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub status: u16,
+    pub user_agent: Option<String>,
+}
+
+/// An order placed from a fresh checkout (Tiendanube's "matching contact" completion).
+#[derive(Debug, Clone)]
+pub struct ExtraOrder {
+    pub id: u64,
+    pub phone: String,
+    pub created_at: DateTime<Utc>,
+}
+
+struct Inner {
+    checkouts: HashMap<Platform, Vec<SandboxCheckout>>,
+    faults: HashMap<Platform, VecDeque<Fault>>,
+    log: Vec<Logged>,
+    shopify_tokens: Vec<String>,
+    tokens_issued: u32,
+    extra_orders: Vec<ExtraOrder>,
+    next_id: HashMap<Platform, u64>,
+    /// Tiendanube's leaky bucket: (level, last update).
+    tn_bucket: (f64, Instant),
+    /// Shopify's cost bucket: (available points, last update).
+    shopify_bucket: (f64, Instant),
+}
+
+pub(crate) struct Shared {
+    config: SandboxConfig,
+    clock: Arc<dyn Clock>,
+    inner: Mutex<Inner>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Takes the next injected fault for a platform's list endpoint, if any.
+    fn take_fault(&self, platform: Platform) -> Option<Fault> {
+        self.lock().faults.get_mut(&platform).and_then(VecDeque::pop_front)
+    }
+
+    fn record(&self, platform: Platform, method: &str, path: &str, query: &str, headers: &HeaderMap, status: u16) {
+        let masked: Vec<String> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k == "consumer_secret" || k == "consumer_key" => format!("{k}=***"),
+                _ => p.to_string(),
+            })
+            .collect();
+        let user_agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).map(String::from);
+        self.lock().log.push(Logged {
+            platform,
+            method: method.into(),
+            path: path.into(),
+            query: masked.join("&"),
+            status,
+            user_agent,
+        });
+    }
+
+    /// The checkouts of a platform whose ids satisfy `keep`, cloned out of the lock.
+    fn select(&self, platform: Platform, keep: impl Fn(&SandboxCheckout) -> bool) -> Vec<SandboxCheckout> {
+        let inner = self.lock();
+        inner.checkouts.get(&platform).map(|all| all.iter().filter(|c| keep(c)).cloned().collect()).unwrap_or_default()
+    }
+
+    fn find(&self, platform: Platform, id: u64) -> Option<SandboxCheckout> {
+        let inner = self.lock();
+        let all = inner.checkouts.get(&platform)?;
+        all.binary_search_by_key(&id, |c| c.id).ok().map(|i| all[i].clone())
+    }
+}
+
+/// A running sandbox. Dropping it stops the server.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// First ids per platform, so ids never collide across platforms in one database.
+fn first_id(platform: Platform) -> u64 {
+    match platform {
+        Platform::Tiendanube => 411_300_000,
+        Platform::Shopify => 35_000_000_000,
+        Platform::Woocommerce => 5_000,
+    }
+}
+
+impl Sandbox {
+    /// Generates the checkouts and serves them on `127.0.0.1:port` (0 picks a free port).
+    pub async fn start(config: SandboxConfig, clock: Arc<dyn Clock>, port: u16) -> std::io::Result<Sandbox> {
+        let mut checkouts = HashMap::new();
+        let mut next_id = HashMap::new();
+        for (i, platform) in Platform::ALL.into_iter().enumerate() {
+            let spec = CatalogSpec {
+                seed: config.seed.wrapping_add(i as u64),
+                first_id: first_id(platform),
+                count: config.count,
+                newest_at: config.newest_at,
+                spacing: config.spacing,
+                country: (platform == Platform::Tiendanube).then_some("AR").filter(|_| config.seed % 2 == 1),
+            };
+            let all: Vec<SandboxCheckout> = (0..config.count).map(|n| catalog::checkout(&spec, n)).collect();
+            next_id.insert(platform, first_id(platform) + config.count);
+            checkouts.insert(platform, all);
+        }
+        let now = Instant::now();
+        let shared = Arc::new(Shared {
+            config,
+            clock,
+            inner: Mutex::new(Inner {
+                checkouts,
+                faults: HashMap::new(),
+                log: Vec::new(),
+                shopify_tokens: Vec::new(),
+                tokens_issued: 0,
+                extra_orders: Vec::new(),
+                next_id,
+                tn_bucket: (0.0, now),
+                shopify_bucket: (shopify::MAX_AVAILABLE, now),
+            }),
+        });
+        let app = Router::new()
+            .merge(tiendanube::routes())
+            .merge(shopify::routes())
+            .merge(woocommerce::routes())
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::warn!(error = %e, "sandbox server stopped");
+            }
+        });
+        tracing::info!(%addr, "sandbox stores listening");
+        Ok(Sandbox { addr, shared, stop: Some(stop) })
+    }
+
+    /// The root every platform's documented paths hang from, e.g. `http://127.0.0.1:40123`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn config(&self) -> &SandboxConfig {
+        &self.shared.config
+    }
+
+    /// Queues a fault for the next list request of `platform`.
+    pub fn inject(&self, platform: Platform, fault: Fault) {
+        self.shared.lock().faults.entry(platform).or_default().push_back(fault);
+    }
+
+    /// The customer completes the checkout at `at`.
+    pub fn complete(&self, platform: Platform, id: u64, at: DateTime<Utc>) {
+        self.edit(platform, id, |c| c.completes_at = Some(at));
+    }
+
+    /// The customer comes back and changes the checkout at `at` (a second item, another quantity).
+    pub fn touch(&self, platform: Platform, id: u64, at: DateTime<Utc>) {
+        self.edit(platform, id, |c| {
+            c.updated_at = at;
+            if let Some(first) = c.items.first_mut() {
+                first.quantity += 1;
+            }
+        });
+    }
+
+    /// Replaces the customer's phone (None removes it).
+    pub fn set_phone(&self, platform: Platform, id: u64, phone: Option<&str>) {
+        self.edit(platform, id, |c| c.phone = phone.map(String::from));
+    }
+
+    fn edit(&self, platform: Platform, id: u64, change: impl FnOnce(&mut SandboxCheckout)) {
+        let mut inner = self.shared.lock();
+        if let Some(all) = inner.checkouts.get_mut(&platform) {
+            if let Ok(i) = all.binary_search_by_key(&id, |c| c.id) {
+                change(&mut all[i]);
+            }
+        }
+    }
+
+    /// `n` new checkouts appear, the newest created at `newest_at`. Returns their ids.
+    pub fn add(&self, platform: Platform, n: u64, newest_at: DateTime<Utc>) -> Vec<u64> {
+        let mut inner = self.shared.lock();
+        let first = inner.next_id.get(&platform).copied().unwrap_or_else(|| first_id(platform));
+        let spec = CatalogSpec {
+            seed: self.shared.config.seed ^ first,
+            first_id: first,
+            count: n,
+            newest_at,
+            spacing: self.shared.config.spacing,
+            country: None,
+        };
+        let new: Vec<SandboxCheckout> = (0..n).map(|i| catalog::checkout(&spec, i)).collect();
+        let ids = new.iter().map(|c| c.id).collect();
+        inner.next_id.insert(platform, first + n);
+        inner.checkouts.entry(platform).or_default().extend(new);
+        ids
+    }
+
+    /// A Tiendanube order placed from a fresh checkout by the same phone.
+    pub fn add_tiendanube_order(&self, phone: &str, created_at: DateTime<Utc>) -> u64 {
+        let mut inner = self.shared.lock();
+        let id = 900_000_000 + inner.extra_orders.len() as u64;
+        inner.extra_orders.push(ExtraOrder { id, phone: phone.into(), created_at });
+        id
+    }
+
+    pub fn checkout(&self, platform: Platform, id: u64) -> Option<SandboxCheckout> {
+        self.shared.find(platform, id)
+    }
+
+    /// Every checkout of a platform, in id order.
+    pub fn checkouts(&self, platform: Platform) -> Vec<SandboxCheckout> {
+        self.shared.select(platform, |_| true)
+    }
+
+    pub fn requests(&self) -> Vec<Logged> {
+        self.shared.lock().log.clone()
+    }
+
+    /// Shopify client-credentials tokens issued so far.
+    pub fn tokens_issued(&self) -> u32 {
+        self.shared.lock().tokens_issued
+    }
+
+    /// Every Shopify token issued so far stops working (as after its 24 hours).
+    pub fn expire_tokens(&self) {
+        self.shared.lock().shopify_tokens.clear();
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A JSON answer with extra headers.
+pub(crate) fn json_response(status: StatusCode, headers: Vec<(&'static str, String)>, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    let h = response.headers_mut();
+    h.insert("content-type", "application/json; charset=utf-8".parse().expect("static header"));
+    for (name, value) in headers {
+        if let Ok(value) = value.parse() {
+            h.insert(name, value);
+        }
+    }
+    response
+}
+
+/// Cuts a JSON body short, as a proxy dropping the connection would.
+pub(crate) fn truncate(body: &str) -> String {
+    let cut = body.len() / 2;
+    let mut end = cut.max(1).min(body.len());
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    body[..end].to_string()
+}
+
+/// The fault as a response, for the cases that replace the whole answer.
+pub(crate) fn fault_response(fault: &Fault) -> Option<Response> {
+    match fault {
+        Fault::Status { status, retry_after } => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut headers = Vec::new();
+            if let Some(seconds) = retry_after {
+                headers.push(("retry-after", format!("{seconds}")));
+            }
+            let body = if status.is_server_error() {
+                "<html><body>502 Bad Gateway</body></html>".to_string()
+            } else {
+                r#"{"errors":"Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}"#.to_string()
+            };
+            Some(json_response(status, headers, body))
+        }
+        Fault::MalformedItem | Fault::MalformedPage => None,
+    }
+}
+
+/// Query parameters as pairs, decoded.
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.as_bytes()).into_owned().collect()
+}
+
+pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}

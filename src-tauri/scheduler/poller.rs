@@ -1,0 +1,225 @@
+//! The store poller: one step reads one page of changed checkouts from one store and stores the
+//! carts together with the cursor that follows them, in one transaction. So a crash between
+//! pages loses nothing and re-reads at most one page, and re-seeing a checkout updates its row.
+//!
+//! Failures (429, 5xx, timeouts, refused connections, an unreadable page) leave the cursor where
+//! it was and schedule the next try with exponential backoff and jitter, never sooner than the
+//! store's own `Retry-After`. Each store has its own state, so one store down never stops the
+//! others. Time comes from the clock; waiting is the caller's job (`PollOutcome` says how long).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::clock::Clock;
+use crate::events::{EngineEvent, EventBus, OwnerProblem};
+use crate::storage::carts::{self, Intake, Stored};
+use crate::storage::{self, events, stores, Db, StorageError};
+use crate::stores::{Cursor, Page, StoreConnector, StoreError};
+
+/// Backoff after the first failure; doubles each time up to [`MAX_BACKOFF`].
+pub const FIRST_BACKOFF: Duration = Duration::from_secs(30);
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30 * 60);
+/// Credentials refused: only the owner can fix it, so don't hammer the store meanwhile.
+pub const AUTH_BACKOFF: Duration = Duration::from_secs(15 * 60);
+/// Transient failures in a row before the owner is told.
+pub const TELL_OWNER_AFTER: u32 = 10;
+
+#[derive(Debug, Clone, Copy)]
+pub struct PollSettings {
+    pub interval: Duration,
+    pub intake: Intake,
+}
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollOutcome {
+    /// The store's next poll is later.
+    NotDue { at: DateTime<Utc> },
+    /// A page was stored. `more`: another page is waiting, after `pace`.
+    Page { new: usize, updated: usize, completed: usize, skipped: usize, more: bool, pace: Duration },
+    /// Nothing stored; the next try is at `retry_at`.
+    Failed { error: StoreError, failures: u32, retry_at: DateTime<Utc> },
+}
+
+/// How long to wait after `failures` failures in a row; `jitter` in [0, 1) spreads it ±20 %.
+pub fn backoff(failures: u32, error: &StoreError, jitter: f64) -> Duration {
+    let base = if matches!(error, StoreError::Auth { .. } | StoreError::Invalid(_)) {
+        AUTH_BACKOFF
+    } else {
+        let doublings = failures.saturating_sub(1).min(10);
+        (FIRST_BACKOFF * 2u32.pow(doublings)).min(MAX_BACKOFF)
+    };
+    let spread = base.mul_f64(0.8 + 0.4 * jitter.clamp(0.0, 1.0));
+    spread.max(error.retry_after().unwrap_or(Duration::ZERO))
+}
+
+fn chrono(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+/// One step for one store: read a page (unless the store isn't due and `force` is false) and
+/// store it, or record the failure.
+pub async fn poll_step<C: StoreConnector>(
+    db: &Db,
+    clock: &dyn Clock,
+    events_out: &EventBus,
+    store_id: i64,
+    connector: &C,
+    settings: &PollSettings,
+    force: bool,
+) -> Result<PollOutcome, StorageError> {
+    let Some(state) = stores::poll_state(&db.conn(), store_id)? else {
+        return Err(StorageError::Sql(rusqlite::Error::QueryReturnedNoRows));
+    };
+    let now = clock.now();
+    if !force {
+        if let Some(at) = state.next_poll_at.as_deref().and_then(|t| crate::stores::fields::parse_time(t).ok()) {
+            if at > now {
+                return Ok(PollOutcome::NotDue { at });
+            }
+        }
+    }
+    let cursor = Cursor::from_stored(state.cursor.clone());
+    match connector.list_changed(&cursor).await {
+        Ok(page) => store_page(db, clock, events_out, store_id, page, settings),
+        Err(error) => {
+            let failures = state.failures.saturating_add(1);
+            let wait = backoff(failures, &error, fastrand::f64());
+            let now = clock.now();
+            let retry_at = now + chrono(wait);
+            {
+                let conn = db.conn();
+                stores::record_failure(&conn, store_id, &storage::ts(now), &error.to_string(), failures, &storage::ts(retry_at))?;
+                events::append(
+                    &conn,
+                    &storage::ts(now),
+                    "store_poll_failed",
+                    None,
+                    None,
+                    &serde_json::json!({ "store": store_id, "error": error.to_string(), "code": error.code(), "failures": failures }),
+                )?;
+            }
+            tracing::warn!(store = store_id, failures, retry_in_s = wait.as_secs(), error = %error, "store poll failed");
+            let tell = match error {
+                StoreError::Auth { .. } | StoreError::Invalid(_) => failures == 1,
+                _ => failures == TELL_OWNER_AFTER,
+            };
+            if tell {
+                events_out.emit(EngineEvent::NeedsOwner { problem: OwnerProblem::StoreUnreachable });
+            }
+            Ok(PollOutcome::Failed { error, failures, retry_at })
+        }
+    }
+}
+
+fn store_page(
+    db: &Db,
+    clock: &dyn Clock,
+    events_out: &EventBus,
+    store_id: i64,
+    page: Page,
+    settings: &PollSettings,
+) -> Result<PollOutcome, StorageError> {
+    let now = clock.now();
+    let next_poll = if page.more { now + chrono(page.pace) } else { now + chrono(settings.interval) };
+    let (mut new, mut updated, mut completed) = (0, 0, 0);
+    let mut detected = Vec::new();
+    {
+        let mut conn = db.conn();
+        let tx = conn.transaction()?;
+        let at = storage::ts(now);
+        for cart in &page.carts {
+            if cart.store_id().0 != store_id {
+                tracing::error!(store = store_id, "a connector returned a cart for another store; ignored");
+                continue;
+            }
+            match carts::upsert(&tx, cart, now, settings.intake)? {
+                Stored::New { id, status } => {
+                    new += 1;
+                    if status == "detected" {
+                        detected.push(id);
+                    }
+                }
+                Stored::Updated { id, completed: now_completed } => {
+                    updated += 1;
+                    if now_completed {
+                        completed += 1;
+                        events::append(&tx, &at, "cart_completed", Some(id), None, &serde_json::json!({ "how": "checkout completed" }))?;
+                    }
+                }
+            }
+        }
+        for done in &page.completed {
+            if let Some(id) = carts::mark_completed(&tx, store_id, done.external_id.as_str(), done.completed_at)? {
+                completed += 1;
+                events::append(&tx, &at, "cart_completed", Some(id), None, &serde_json::json!({ "how": "order paid" }))?;
+            }
+        }
+        for skip in &page.skipped {
+            events::append(
+                &tx,
+                &at,
+                "checkout_skipped",
+                None,
+                None,
+                &serde_json::json!({ "store": store_id, "checkoutId": skip.checkout_id, "reason": skip.reason }),
+            )?;
+        }
+        detected.extend(carts::promote_ready(&tx, now)?);
+        for id in &detected {
+            events::append(&tx, &at, "cart_detected", Some(*id), None, &serde_json::json!({}))?;
+        }
+        stores::save_page(&tx, store_id, page.next.as_stored(), &at, &storage::ts(next_poll))?;
+        tx.commit()?;
+    }
+    for skip in &page.skipped {
+        tracing::warn!(store = store_id, checkout = ?skip.checkout_id, reason = %skip.reason, "checkout skipped");
+    }
+    if let Some(&last) = detected.iter().max() {
+        // One event per batch: listeners re-read the list.
+        events_out.emit(EngineEvent::CartDetected { cart_id: last });
+    }
+    tracing::debug!(store = store_id, new, updated, completed, skipped = page.skipped.len(), more = page.more, "store page stored");
+    Ok(PollOutcome::Page { new, updated, completed, skipped: page.skipped.len(), more: page.more, pace: page.pace })
+}
+
+/// Carts whose abandonment delay has passed since the last poll become `detected` (the poll
+/// does this too; the engine's loop calls it between polls).
+pub fn promote_waiting(db: &Db, clock: &dyn Clock, events_out: &EventBus) -> Result<usize, StorageError> {
+    let now = clock.now();
+    let ids = {
+        let mut conn = db.conn();
+        let tx = conn.transaction()?;
+        let ids = carts::promote_ready(&tx, now)?;
+        for id in &ids {
+            events::append(&tx, &storage::ts(now), "cart_detected", Some(*id), None, &serde_json::json!({}))?;
+        }
+        tx.commit()?;
+        ids
+    };
+    if let Some(&last) = ids.iter().max() {
+        events_out.emit(EngineEvent::CartDetected { cart_id: last });
+    }
+    Ok(ids.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_honours_retry_after() {
+        let e = StoreError::Server { status: 503 };
+        assert_eq!(backoff(1, &e, 0.5), FIRST_BACKOFF);
+        assert_eq!(backoff(2, &e, 0.5), FIRST_BACKOFF * 2);
+        assert_eq!(backoff(3, &e, 0.5), FIRST_BACKOFF * 4);
+        assert_eq!(backoff(50, &e, 0.5), MAX_BACKOFF);
+        assert_eq!(backoff(1, &e, 0.0), FIRST_BACKOFF.mul_f64(0.8));
+        assert!(backoff(1, &e, 0.999) < FIRST_BACKOFF.mul_f64(1.2));
+        let slow = StoreError::RateLimited { retry_after: Some(Duration::from_secs(120)) };
+        assert_eq!(backoff(1, &slow, 0.0), Duration::from_secs(120), "never sooner than Retry-After");
+        let auth = StoreError::Auth { status: 401, detail: String::new() };
+        assert_eq!(backoff(1, &auth, 0.5), AUTH_BACKOFF);
+    }
+}

@@ -1,0 +1,160 @@
+//! Loose readers for the shapes store APIs really send: ids and prices as numbers or strings,
+//! timestamps with `+0000` or without any offset, quantities as `"2"`.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Deserialize;
+
+use crate::domain::{Cart, CartDraft, Contact, Customer, ExternalId, LineItem, Money, RecoveryLink, StoreId};
+
+/// A JSON scalar read as text: `"58.07"`, `58.07`, `411335234` and `true` all work.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Scalar {
+    Text(String),
+    Number(serde_json::Number),
+    Bool(bool),
+}
+
+impl Scalar {
+    pub fn text(&self) -> String {
+        match self {
+            Scalar::Text(s) => s.trim().to_string(),
+            Scalar::Number(n) => n.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
+    }
+
+    /// A whole, non-negative count (`2`, `"2"`, `2.0`).
+    pub fn count(&self) -> Option<u32> {
+        let text = self.text();
+        text.parse::<u32>().ok().or_else(|| {
+            let f: f64 = text.parse().ok()?;
+            (f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f)).then_some(f as u32)
+        })
+    }
+}
+
+/// Reads the timestamps stores send: RFC 3339 (`2026-01-10T07:05:27-03:00`, `…Z`),
+/// Tiendanube's `2021-05-12T19:08:06+0000`, and WooCommerce's `_gmt` fields with no offset
+/// (taken as UTC).
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+        if let Ok(t) = DateTime::parse_from_str(text, format) {
+            return Ok(t.with_timezone(&Utc));
+        }
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(t.and_utc());
+        }
+    }
+    Err(format!("unreadable timestamp {:?}", text.chars().take(40).collect::<String>()))
+}
+
+pub fn optional_time(text: Option<&str>) -> Result<Option<DateTime<Utc>>, String> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => parse_time(t).map(Some),
+    }
+}
+
+pub fn money(amount: &Scalar, currency: &str) -> Result<Money, String> {
+    Money::parse(&amount.text(), currency).map_err(|e| format!("price {:?}: {e}", amount.text()))
+}
+
+/// The platform-neutral pieces a connector extracted from one checkout.
+pub struct Parts<'a> {
+    pub store: StoreId,
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub consent: Option<bool>,
+    pub phone: Option<&'a str>,
+    pub country: &'a str,
+    pub items: Vec<LineItem>,
+    pub total: Money,
+    pub link: &'a str,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// Builds the domain cart, or says in one line why it can't be.
+pub fn cart(parts: Parts<'_>) -> Result<Cart, String> {
+    let draft = CartDraft {
+        store_id: parts.store,
+        external_id: ExternalId::parse(parts.id).map_err(|e| e.to_string())?,
+        customer: Customer::new(parts.name, parts.language, parts.consent),
+        contact: Contact::from_raw(parts.phone, parts.country),
+        items: parts.items,
+        total: parts.total,
+        recovery_link: RecoveryLink::parse(parts.link).map_err(|e| e.to_string())?,
+        created_at: parts.created_at,
+        // A store that reports no update time means "not updated since creation".
+        updated_at: parts.updated_at.max(parts.created_at),
+        completed_at: parts.completed_at,
+    };
+    Cart::new(draft).map_err(|e| e.to_string())
+}
+
+/// The id of a raw JSON checkout, for the "skipped" report when the rest can't be read.
+pub fn raw_id(value: &serde_json::Value, field: &str) -> Option<String> {
+    match value.get(field)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn timestamps_in_every_shape_stores_send() {
+        let utc = Utc.with_ymd_and_hms(2026, 1, 10, 10, 5, 0).unwrap();
+        for text in [
+            "2026-01-10T10:05:00Z",
+            "2026-01-10T07:05:00-03:00",
+            "2026-01-10T10:05:00+0000",
+            "2026-01-10T07:05:00-0300",
+            "2026-01-10T10:05:00",
+            "2026-01-10 10:05:00",
+            " 2026-01-10T10:05:00.000Z ",
+        ] {
+            assert_eq!(parse_time(text), Ok(utc), "{text}");
+        }
+        assert!(parse_time("10/01/2026").is_err());
+        assert!(parse_time("").is_err());
+        assert_eq!(optional_time(Some("  ")), Ok(None));
+        assert_eq!(optional_time(None), Ok(None));
+    }
+
+    #[test]
+    fn scalars_read_numbers_and_strings_alike() {
+        let s: Vec<Scalar> = serde_json::from_str(r#"["58.07", 58.07, 2, "2", 2.0, true, " 7 "]"#).unwrap();
+        assert_eq!(s[0].text(), "58.07");
+        assert_eq!(s[1].text(), "58.07");
+        assert_eq!(s[2].count(), Some(2));
+        assert_eq!(s[3].count(), Some(2));
+        assert_eq!(s[4].count(), Some(2));
+        assert_eq!(s[5].count(), None);
+        assert_eq!(s[6].count(), Some(7));
+        let bad: Scalar = serde_json::from_str("-1").unwrap();
+        assert_eq!(bad.count(), None);
+        let frac: Scalar = serde_json::from_str("1.5").unwrap();
+        assert_eq!(frac.count(), None);
+    }
+
+    #[test]
+    fn prices_as_strings_or_numbers_become_money() {
+        assert_eq!(money(&Scalar::Text("1234.50".into()), "ARS").unwrap().amount().to_string(), "1234.50");
+        let err = money(&Scalar::Text("abc".into()), "ARS").unwrap_err();
+        assert!(err.contains("abc"), "{err}");
+    }
+}

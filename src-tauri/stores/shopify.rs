@@ -1,0 +1,535 @@
+//! Shopify: the GraphQL Admin API's `abandonedCheckouts` at `{base}/admin/api/{version}/graphql.json`
+//! (the REST checkouts resource is legacy).
+//!
+//! Facts (../shared/reference/stores.md §2): header `X-Shopify-Access-Token`; scope `read_orders`;
+//! filter `updated_at:>='…'`, cursor paging (`pageInfo.endCursor`); cost-based throttling read
+//! from `extensions.cost.throttleStatus`, `THROTTLED` when the bucket can't pay for the query.
+//! The list "includes both abandoned and recovered checkouts": `completedAt` tells them apart.
+//!
+//! Tokens: a static admin API token, or the client-credentials grant (client id + secret POSTed
+//! to `{base}/admin/oauth/access_token`) whose token lasts 24 hours; it is renewed 10 minutes
+//! before it expires, and once more if the API still answers 401.
+//!
+//! UNCONFIRMED field names, checked against no live schema: `countryCodeV2` on the addresses,
+//! `smsMarketingConsent.marketingState` and `locale` on the customer.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::sync::Mutex;
+
+use super::fields::{self, Parts, Scalar};
+use super::http::{self, StoreHttp};
+use super::{
+    first_present, skipped, Completion, CompletionQuery, Credentials, Cursor, Page, Platform, StoreConfig,
+    StoreConnector, StoreError,
+};
+use crate::clock::Clock;
+use crate::domain::{Cart, ExternalId, LineItem};
+use crate::secrets::Sensitive;
+
+pub const DEFAULT_VERSION: &str = "2026-01";
+/// Shopify refuses a query costing more than 1000 points; with the fields below a checkout
+/// costs about 85, so 10 per page stays under it (the connection itself allows 250).
+pub const MAX_PER_PAGE: u32 = 10;
+const DEFAULT_PER_PAGE: u32 = 10;
+const OVERLAP: chrono::Duration = chrono::Duration::minutes(10);
+const RENEW_BEFORE: chrono::Duration = chrono::Duration::minutes(10);
+/// Line items read per checkout (query cost grows with it). A bigger cart keeps its exact total;
+/// only its first 15 lines are listed.
+const LINE_ITEMS: u32 = 15;
+
+/// The fields read from each checkout. Both queries use them, with no fragments.
+const NODE: &str = "id name createdAt updatedAt completedAt abandonedCheckoutUrl \
+    totalPriceSet { presentmentMoney { amount currencyCode } } \
+    customer { firstName locale defaultPhoneNumber { phoneNumber } smsMarketingConsent { marketingState } } \
+    shippingAddress { firstName phone countryCodeV2 } \
+    billingAddress { firstName phone countryCodeV2 } \
+    lineItems(first: LINE_ITEMS) { nodes { title variantTitle quantity image { url } \
+      originalUnitPriceSet { presentmentMoney { amount currencyCode } } } }";
+
+fn list_query() -> String {
+    format!(
+        "query RecuperoCheckouts($first: Int!, $after: String, $query: String) {{ \
+         abandonedCheckouts(first: $first, after: $after, query: $query, sortKey: ID) {{ \
+         pageInfo {{ hasNextPage endCursor }} nodes {{ {} }} }} }}",
+        NODE.replace("LINE_ITEMS", &LINE_ITEMS.to_string())
+    )
+}
+
+fn node_query() -> String {
+    format!(
+        "query RecuperoCheckout($id: ID!) {{ node(id: $id) {{ ... on AbandonedCheckout {{ {} }} }} }}",
+        NODE.replace("LINE_ITEMS", &LINE_ITEMS.to_string())
+    )
+}
+
+enum Auth {
+    Static(Sensitive<String>),
+    Client {
+        client_id: Sensitive<String>,
+        client_secret: Sensitive<String>,
+        token: Mutex<Option<(Sensitive<String>, DateTime<Utc>)>>,
+    },
+}
+
+pub struct Shopify {
+    config: StoreConfig,
+    auth: Auth,
+    http: StoreHttp,
+    clock: std::sync::Arc<dyn Clock>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct State {
+    /// Latest `updatedAt` ingested by a finished pass.
+    updated_since: Option<DateTime<Utc>>,
+    /// `endCursor` of the pass in progress, and the filter it was started with.
+    after: Option<String>,
+    pass_query: Option<String>,
+    pass_max_updated: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GqlResponse<T> {
+    data: Option<T>,
+    #[serde(default)]
+    errors: Vec<GqlError>,
+    extensions: Option<Extensions>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GqlError {
+    message: String,
+    extensions: Option<GqlErrorExt>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GqlErrorExt {
+    code: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Extensions {
+    cost: Option<Cost>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Cost {
+    requested_query_cost: Option<f64>,
+    throttle_status: Option<ThrottleStatus>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ThrottleStatus {
+    currently_available: f64,
+    restore_rate: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListData {
+    abandoned_checkouts: Connection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Connection {
+    page_info: PageInfo,
+    nodes: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfo {
+    has_next_page: bool,
+    end_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NodeData {
+    node: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Node {
+    id: String,
+    created_at: String,
+    updated_at: Option<String>,
+    completed_at: Option<String>,
+    abandoned_checkout_url: Option<String>,
+    total_price_set: MoneyBag,
+    customer: Option<Customer>,
+    shipping_address: Option<Address>,
+    billing_address: Option<Address>,
+    line_items: Option<LineItems>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MoneyBag {
+    presentment_money: MoneyV2,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MoneyV2 {
+    amount: Scalar,
+    currency_code: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Customer {
+    first_name: Option<String>,
+    locale: Option<String>,
+    default_phone_number: Option<PhoneNumber>,
+    sms_marketing_consent: Option<Consent>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PhoneNumber {
+    phone_number: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Consent {
+    marketing_state: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Address {
+    first_name: Option<String>,
+    phone: Option<String>,
+    country_code_v2: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LineItems {
+    nodes: Vec<LineItemNode>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LineItemNode {
+    title: Option<String>,
+    variant_title: Option<String>,
+    quantity: Scalar,
+    image: Option<ImageNode>,
+    original_unit_price_set: MoneyBag,
+}
+
+#[derive(Debug, Deserialize)]
+struct ImageNode {
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    access_token: String,
+    expires_in: Option<i64>,
+}
+
+const GID_PREFIX: &str = "gid://shopify/AbandonedCheckout/";
+
+/// `gid://shopify/AbandonedCheckout/123` is shown and stored as `123`.
+fn short_id(gid: &str) -> &str {
+    gid.strip_prefix(GID_PREFIX).unwrap_or(gid)
+}
+
+fn consent(state: Option<&str>) -> Option<bool> {
+    match state? {
+        "SUBSCRIBED" => Some(true),
+        "NOT_SUBSCRIBED" | "UNSUBSCRIBED" | "REDACTED" | "INVALID" => Some(false),
+        _ => None,
+    }
+}
+
+impl Shopify {
+    pub fn new(
+        config: StoreConfig,
+        credentials: Credentials,
+        http: StoreHttp,
+        clock: std::sync::Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
+        if !super::is_loopback(&config.base_url) && config.base_url.scheme() != "https" {
+            return Err(StoreError::Invalid("Shopify's Admin API is HTTPS only".into()));
+        }
+        let auth = match credentials {
+            Credentials::Token(token) => Auth::Static(token),
+            Credentials::ClientCredentials { client_id, client_secret } => {
+                Auth::Client { client_id, client_secret, token: Mutex::new(None) }
+            }
+            Credentials::KeySecret { key, secret } => {
+                Auth::Client { client_id: key, client_secret: secret, token: Mutex::new(None) }
+            }
+        };
+        Ok(Shopify { config, auth, http, clock })
+    }
+
+    fn version(&self) -> &str {
+        self.config.api_version.as_deref().unwrap_or(DEFAULT_VERSION)
+    }
+
+    /// The access token to send, renewing a client-credentials token that is about to expire.
+    async fn token(&self, renew: bool) -> Result<Sensitive<String>, StoreError> {
+        let (client_id, client_secret, cache) = match &self.auth {
+            Auth::Static(token) => return Ok(token.clone()),
+            Auth::Client { client_id, client_secret, token } => (client_id, client_secret, token),
+        };
+        let mut cache = cache.lock().await;
+        let now = self.clock.now();
+        if let Some((token, expires)) = cache.as_ref() {
+            if !renew && *expires - now > RENEW_BEFORE {
+                return Ok(token.clone());
+            }
+        }
+        let url = self.config.url(&["admin", "oauth", "access_token"]);
+        let body = json!({
+            "client_id": client_id.expose(),
+            "client_secret": client_secret.expose(),
+            "grant_type": "client_credentials",
+        });
+        let reply = self.http.send(self.http.post(url).json(&body)).await.map_err(|e| match e {
+            StoreError::Rejected { status: 400, detail } => StoreError::Auth { status: 400, detail },
+            other => other,
+        })?;
+        let answer: TokenReply = http::json(&reply.body)?;
+        let lifetime = chrono::Duration::seconds(answer.expires_in.unwrap_or(86_399).clamp(60, 86_400 * 7));
+        let token = Sensitive::new(answer.access_token);
+        *cache = Some((token.clone(), now + lifetime));
+        tracing::info!(store = self.config.id.0, expires_in_s = lifetime.num_seconds(), "Shopify token renewed");
+        Ok(token)
+    }
+
+    /// One GraphQL call: renews the token once on 401, turns `THROTTLED` into a wait.
+    async fn graphql<T: for<'de> Deserialize<'de>>(
+        &self,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> Result<(T, Duration), StoreError> {
+        let url = self.config.url(&["admin", "api", self.version(), "graphql.json"]);
+        let body = json!({ "query": query, "variables": variables });
+        let mut renewed = false;
+        let reply = loop {
+            let token = self.token(renewed).await?;
+            let request =
+                self.http.post(url.clone()).header("X-Shopify-Access-Token", token.expose()).json(&body);
+            match self.http.send(request).await {
+                Err(StoreError::Auth { status: 401, .. }) if !renewed && matches!(self.auth, Auth::Client { .. }) => {
+                    renewed = true;
+                }
+                other => break other?,
+            }
+        };
+        let response: GqlResponse<T> = http::json(&reply.body)?;
+        let (wait, throttled_wait) = waits(response.extensions.as_ref());
+        if let Some(error) = response.errors.first() {
+            let code = error.extensions.as_ref().and_then(|e| e.code.as_deref()).unwrap_or_default();
+            return Err(match code {
+                "THROTTLED" => StoreError::RateLimited { retry_after: Some(throttled_wait) },
+                "ACCESS_DENIED" | "UNAUTHORIZED" => {
+                    StoreError::Auth { status: 200, detail: error.message.chars().take(200).collect() }
+                }
+                _ => StoreError::Protocol(format!("GraphQL error: {}", error.message.chars().take(200).collect::<String>())),
+            });
+        }
+        let data = response.data.ok_or_else(|| StoreError::Protocol("GraphQL answer without data".into()))?;
+        Ok((data, wait))
+    }
+
+    fn parse(&self, value: serde_json::Value) -> Result<Cart, String> {
+        let n: Node = serde_json::from_value(value).map_err(|e| format!("unexpected checkout: {e}"))?;
+        let total = &n.total_price_set.presentment_money;
+        let currency = total.currency_code.trim();
+        let items = n
+            .line_items
+            .iter()
+            .flat_map(|l| &l.nodes)
+            .map(|l| {
+                let quantity =
+                    l.quantity.count().ok_or_else(|| format!("quantity {:?} is not a count", l.quantity.text()))?;
+                let price = &l.original_unit_price_set.presentment_money;
+                if price.currency_code.trim() != currency {
+                    return Err(format!("line priced in {} in a {currency} checkout", price.currency_code));
+                }
+                let price = fields::money(&price.amount, currency)?;
+                let image = l.image.as_ref().and_then(|i| i.url.as_deref());
+                LineItem::new(l.title.as_deref().unwrap_or_default(), l.variant_title.as_deref(), quantity, price, image)
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let customer = n.customer.as_ref();
+        let (shipping, billing) = (n.shipping_address.as_ref(), n.billing_address.as_ref());
+        let country = first_present([
+            shipping.and_then(|a| a.country_code_v2.as_deref()),
+            billing.and_then(|a| a.country_code_v2.as_deref()),
+        ])
+        .filter(|c| c.len() == 2)
+        .unwrap_or(&self.config.country);
+        let created_at = fields::parse_time(&n.created_at)?;
+        fields::cart(Parts {
+            store: self.config.id,
+            id: short_id(&n.id),
+            name: first_present([
+                customer.and_then(|c| c.first_name.as_deref()),
+                shipping.and_then(|a| a.first_name.as_deref()),
+                billing.and_then(|a| a.first_name.as_deref()),
+            ]),
+            language: customer.and_then(|c| c.locale.as_deref()),
+            consent: consent(customer.and_then(|c| c.sms_marketing_consent.as_ref()?.marketing_state.as_deref())),
+            phone: first_present([
+                customer.and_then(|c| c.default_phone_number.as_ref()?.phone_number.as_deref()),
+                shipping.and_then(|a| a.phone.as_deref()),
+                billing.and_then(|a| a.phone.as_deref()),
+            ]),
+            country,
+            items,
+            total: fields::money(&total.amount, currency)?,
+            link: n.abandoned_checkout_url.as_deref().unwrap_or_default(),
+            created_at,
+            updated_at: fields::optional_time(n.updated_at.as_deref())?.unwrap_or(created_at),
+            completed_at: fields::optional_time(n.completed_at.as_deref())?,
+        })
+    }
+}
+
+/// (wait before the next call, wait after a THROTTLED answer), from the cost extension: the
+/// bucket refills at `restoreRate` points per second.
+fn waits(extensions: Option<&Extensions>) -> (Duration, Duration) {
+    let Some(cost) = extensions.and_then(|e| e.cost.as_ref()) else {
+        return (Duration::ZERO, Duration::from_secs(1));
+    };
+    let requested = cost.requested_query_cost.unwrap_or(0.0).max(0.0);
+    let Some(status) = cost.throttle_status.as_ref().filter(|s| s.restore_rate > 0.0) else {
+        return (Duration::ZERO, Duration::from_secs(1));
+    };
+    let missing = (requested - status.currently_available).max(0.0);
+    let wait = Duration::from_secs_f64((missing / status.restore_rate).min(60.0));
+    (wait, wait.max(Duration::from_millis(100)))
+}
+
+impl StoreConnector for Shopify {
+    fn platform(&self) -> Platform {
+        Platform::Shopify
+    }
+
+    async fn list_changed(&self, cursor: &Cursor) -> Result<Page, StoreError> {
+        let mut state: State = cursor.decode();
+        let filter = match (&state.pass_query, &state.after) {
+            (Some(query), Some(_)) => query.clone(),
+            _ => state
+                .updated_since
+                .map(|t| format!("updated_at:>='{}'", (t - OVERLAP).format("%Y-%m-%dT%H:%M:%SZ")))
+                .unwrap_or_default(),
+        };
+        let first = self.config.page_size.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE);
+        let variables = json!({
+            "first": first,
+            "after": state.after,
+            "query": (!filter.is_empty()).then_some(&filter),
+        });
+        let (data, pace): (ListData, Duration) = self.graphql(&list_query(), variables).await?;
+        let connection = data.abandoned_checkouts;
+        let mut page = Page {
+            carts: Vec::with_capacity(connection.nodes.len()),
+            completed: Vec::new(),
+            skipped: Vec::new(),
+            next: Cursor::start(),
+            more: false,
+            pace,
+        };
+        for value in connection.nodes {
+            let id = fields::raw_id(&value, "id");
+            match self.parse(value) {
+                Ok(cart) => {
+                    state.pass_max_updated = state.pass_max_updated.max(Some(cart.updated_at()));
+                    page.carts.push(cart);
+                }
+                Err(reason) => page.skipped.push(skipped(id.as_deref().map(short_id), reason)),
+            }
+        }
+        if connection.page_info.has_next_page && connection.page_info.end_cursor.is_some() {
+            state.after = connection.page_info.end_cursor;
+            state.pass_query = Some(filter);
+            page.more = true;
+        } else {
+            state.after = None;
+            state.pass_query = None;
+            state.updated_since = state.updated_since.max(state.pass_max_updated.take());
+        }
+        page.next = Cursor::encode(&state);
+        Ok(page)
+    }
+
+    async fn fetch(&self, id: &ExternalId) -> Result<Option<Cart>, StoreError> {
+        let gid = if id.as_str().starts_with("gid://") {
+            id.as_str().to_string()
+        } else {
+            format!("{GID_PREFIX}{}", id.as_str())
+        };
+        let (data, _): (NodeData, _) = self.graphql(&node_query(), json!({ "id": gid })).await?;
+        match data.node {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(value) => self.parse(value).map(Some).map_err(StoreError::Protocol),
+        }
+    }
+
+    async fn completion(&self, query: &CompletionQuery) -> Result<Completion, StoreError> {
+        Ok(match self.fetch(&query.external_id).await? {
+            None => Completion::Gone,
+            Some(cart) => match cart.completed_at() {
+                Some(at) => Completion::Completed { at: Some(at), how: "checkout completed".into() },
+                None => Completion::Open,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_name_every_field_the_parser_reads() {
+        let q = list_query();
+        for field in ["abandonedCheckoutUrl", "defaultPhoneNumber", "countryCodeV2", "lineItems(first: 15)", "endCursor"] {
+            assert!(q.contains(field), "{field} missing from {q}");
+        }
+        assert!(node_query().contains("... on AbandonedCheckout"));
+    }
+
+    #[test]
+    fn throttle_waits_follow_the_restore_rate() {
+        let ext: Extensions = serde_json::from_value(json!({"cost": {"requestedQueryCost": 302.0,
+            "actualQueryCost": 50, "throttleStatus": {"maximumAvailable": 2000.0,
+            "currentlyAvailable": 102.0, "restoreRate": 100.0}}}))
+        .unwrap();
+        let (wait, throttled) = waits(Some(&ext));
+        assert_eq!(wait, Duration::from_secs(2));
+        assert_eq!(throttled, Duration::from_secs(2));
+        let plenty: Extensions = serde_json::from_value(json!({"cost": {"requestedQueryCost": 10.0,
+            "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 1990.0, "restoreRate": 100.0}}}))
+        .unwrap();
+        assert_eq!(waits(Some(&plenty)).0, Duration::ZERO);
+        assert_eq!(waits(None), (Duration::ZERO, Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn ids_and_consent_states_are_read() {
+        assert_eq!(short_id("gid://shopify/AbandonedCheckout/42"), "42");
+        assert_eq!(short_id("odd"), "odd");
+        assert_eq!(consent(Some("SUBSCRIBED")), Some(true));
+        assert_eq!(consent(Some("UNSUBSCRIBED")), Some(false));
+        assert_eq!(consent(Some("PENDING")), None);
+        assert_eq!(consent(None), None);
+    }
+}

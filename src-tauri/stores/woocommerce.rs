@@ -1,0 +1,351 @@
+//! WooCommerce: REST v3 `{base}/wp-json/wc/v3/orders`, the abandoned statuses asked for explicitly.
+//!
+//! Facts (../shared/reference/stores.md §4): `checkout-draft` (block checkout; not in the default
+//! `any` list since 2026-03), `pending` (left at the gateway), `failed` (payment failed);
+//! `modified_after` with `dates_are_gmt=true`; `per_page` ≤ 100 with `X-WP-TotalPages`; consumer
+//! key + secret by HTTP Basic over HTTPS, or in the query string for servers that drop the
+//! `Authorization` header; `payment_url` is the recovery link. A paid order keeps its id and moves
+//! to `processing`/`on-hold`/`completed`, so each poll has two passes: the abandoned statuses
+//! (new and changed carts) and the paid statuses changed since the last poll (completions).
+//!
+//! Known limits: no core rate limit (hosts may add one: 429 and 5xx are handled like elsewhere);
+//! a pending order is cancelled by WooCommerce after the "hold stock" minutes (default 60), and
+//! its link stops working — `completion` reports it as gone.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::fields::{self, Parts, Scalar};
+use super::http::{self, Reply, StoreHttp};
+use super::{
+    first_present, skipped, Completed, Completion, CompletionQuery, Credentials, Cursor, Page, Platform,
+    StoreConfig, StoreConnector, StoreError,
+};
+use crate::domain::{Cart, Currency, ExternalId, LineItem, Money};
+use crate::secrets::Sensitive;
+
+pub const MAX_PER_PAGE: u32 = 100;
+pub const ABANDONED: &str = "checkout-draft,pending,failed";
+pub const PAID: &str = "processing,on-hold,completed";
+const OVERLAP: chrono::Duration = chrono::Duration::minutes(10);
+
+pub struct WooCommerce {
+    config: StoreConfig,
+    key: Sensitive<String>,
+    secret: Sensitive<String>,
+    http: StoreHttp,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Pass {
+    #[default]
+    Abandoned,
+    Paid,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct State {
+    /// Latest `date_modified_gmt` ingested by a finished poll.
+    modified_after: Option<DateTime<Utc>>,
+    pass: Pass,
+    /// Next page number of the pass in progress (1 when none is).
+    page: Option<u32>,
+    pass_max_modified: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Order {
+    id: Scalar,
+    status: String,
+    currency: String,
+    total: Scalar,
+    date_created_gmt: Option<String>,
+    date_created: Option<String>,
+    date_modified_gmt: Option<String>,
+    date_paid_gmt: Option<String>,
+    #[serde(default)]
+    billing: Address,
+    #[serde(default)]
+    shipping: Address,
+    #[serde(default)]
+    line_items: Vec<Item>,
+    payment_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Address {
+    first_name: Option<String>,
+    phone: Option<String>,
+    country: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Item {
+    name: Option<String>,
+    parent_name: Option<String>,
+    quantity: Scalar,
+    price: Option<Scalar>,
+    subtotal: Option<Scalar>,
+    image: Option<Image>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Image {
+    src: Option<String>,
+}
+
+fn is_paid(status: &str) -> bool {
+    matches!(status, "processing" | "on-hold" | "completed")
+}
+
+/// The unit price: `price` when it is a clean amount, else the line subtotal over the quantity
+/// (WooCommerce computes `price` as a float and can send `6.666666666666667`).
+fn unit_price(item: &Item, quantity: u32, currency: &str) -> Result<Money, String> {
+    let code = Currency::parse(currency).map_err(|e| e.to_string())?;
+    if let Some(Ok(money)) = item.price.as_ref().map(|p| fields::money(p, currency)) {
+        if money.amount().scale() <= code.minor_units() {
+            return Ok(money);
+        }
+    }
+    let subtotal = item.subtotal.as_ref().ok_or("line without a price")?.text();
+    let subtotal = Decimal::from_str(&subtotal).map_err(|_| format!("price {subtotal:?} is not a number"))?;
+    let unit = (subtotal / Decimal::from(quantity.max(1))).round_dp(code.minor_units());
+    Money::from_decimal(unit, code).map_err(|e| e.to_string())
+}
+
+impl WooCommerce {
+    pub fn new(config: StoreConfig, credentials: Credentials, http: StoreHttp) -> Result<Self, StoreError> {
+        let Credentials::KeySecret { key, secret } = credentials else {
+            return Err(StoreError::Invalid("WooCommerce needs a consumer key and secret (store_key, store_secret)".into()));
+        };
+        if !super::is_loopback(&config.base_url) && config.base_url.scheme() != "https" {
+            return Err(StoreError::Invalid(
+                "WooCommerce keys are only sent over HTTPS: use the site's https:// address".into(),
+            ));
+        }
+        Ok(WooCommerce { config, key, secret, http })
+    }
+
+    fn url(&self, rest: &[&str]) -> Url {
+        let mut segments = vec!["wp-json", "wc", "v3"];
+        segments.extend_from_slice(rest);
+        self.config.url(&segments)
+    }
+
+    async fn get(&self, mut url: Url) -> Result<Reply, StoreError> {
+        let request = if self.config.query_string_auth {
+            url.query_pairs_mut()
+                .append_pair("consumer_key", self.key.expose())
+                .append_pair("consumer_secret", self.secret.expose());
+            self.http.get(url)
+        } else {
+            let basic = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", self.key.expose(), self.secret.expose()));
+            self.http.get(url).header("Authorization", format!("Basic {basic}"))
+        };
+        self.http.send(request).await
+    }
+
+    fn list_url(&self, state: &State, page: u32) -> Url {
+        let mut url = self.url(&["orders"]);
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("status", if state.pass == Pass::Paid { PAID } else { ABANDONED })
+                .append_pair("per_page", &self.config.page_size.unwrap_or(MAX_PER_PAGE).clamp(1, MAX_PER_PAGE).to_string())
+                .append_pair("page", &page.to_string())
+                .append_pair("orderby", "id")
+                .append_pair("order", "asc");
+            if let Some(t) = state.modified_after {
+                q.append_pair("modified_after", &(t - OVERLAP).format("%Y-%m-%dT%H:%M:%S").to_string())
+                    .append_pair("dates_are_gmt", "true");
+            }
+        }
+        url
+    }
+
+    fn parse(&self, order: Order) -> Result<Cart, String> {
+        let id = order.id.text();
+        let currency = order.currency.trim();
+        let items = order
+            .line_items
+            .iter()
+            .map(|item| {
+                let quantity = item
+                    .quantity
+                    .count()
+                    .ok_or_else(|| format!("quantity {:?} is not a count", item.quantity.text()))?;
+                let price = unit_price(item, quantity, currency)?;
+                let full = item.name.as_deref().unwrap_or_default();
+                // A variation is named "Camiseta - M" with parent_name "Camiseta".
+                let (name, variant) = match item.parent_name.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+                    Some(parent) => {
+                        let rest = full.strip_prefix(parent).map(|r| r.trim_start_matches([' ', '-', '–']).trim());
+                        (parent, rest.filter(|r| !r.is_empty()))
+                    }
+                    None => (full, None),
+                };
+                let image = item.image.as_ref().and_then(|i| i.src.as_deref());
+                LineItem::new(name, variant, quantity, price, image).map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let created = order.date_created_gmt.as_deref().or(order.date_created.as_deref()).ok_or("no creation date")?;
+        let created_at = fields::parse_time(created)?;
+        let completed_at = if is_paid(&order.status) {
+            fields::optional_time(order.date_paid_gmt.as_deref())?
+                .or(fields::optional_time(order.date_modified_gmt.as_deref())?)
+                .or(Some(created_at))
+        } else {
+            None
+        };
+        let country = first_present([order.billing.country.as_deref(), order.shipping.country.as_deref()])
+            .filter(|c| c.len() == 2)
+            .unwrap_or(&self.config.country);
+        fields::cart(Parts {
+            store: self.config.id,
+            id: &id,
+            name: first_present([order.billing.first_name.as_deref(), order.shipping.first_name.as_deref()]),
+            language: None,
+            consent: None,
+            phone: first_present([order.billing.phone.as_deref(), order.shipping.phone.as_deref()]),
+            country,
+            items,
+            total: fields::money(&order.total, currency)?,
+            link: order.payment_url.as_deref().unwrap_or_default(),
+            created_at,
+            updated_at: fields::optional_time(order.date_modified_gmt.as_deref())?.unwrap_or(created_at),
+            completed_at,
+        })
+    }
+
+    async fn order(&self, id: &ExternalId) -> Result<Option<Order>, StoreError> {
+        match self.get(self.url(&["orders", id.as_str()])).await {
+            Ok(reply) => Ok(Some(http::json(&reply.body)?)),
+            Err(StoreError::Rejected { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl StoreConnector for WooCommerce {
+    fn platform(&self) -> Platform {
+        Platform::Woocommerce
+    }
+
+    async fn list_changed(&self, cursor: &Cursor) -> Result<Page, StoreError> {
+        let mut state: State = cursor.decode();
+        let number = state.page.unwrap_or(1).max(1);
+        let reply = self.get(self.list_url(&state, number)).await?;
+        let values: Vec<serde_json::Value> = http::json(&reply.body)?;
+        let total_pages = reply.header("x-wp-totalpages").and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(1);
+        let mut page = Page {
+            carts: Vec::with_capacity(values.len()),
+            completed: Vec::new(),
+            skipped: Vec::new(),
+            next: Cursor::start(),
+            more: false,
+            pace: Duration::ZERO,
+        };
+        for value in values {
+            let id = fields::raw_id(&value, "id");
+            let order = match serde_json::from_value::<Order>(value) {
+                Ok(order) => order,
+                Err(e) => {
+                    page.skipped.push(skipped(id.as_deref(), format!("unexpected order: {e}")));
+                    continue;
+                }
+            };
+            if let Ok(Some(modified)) = fields::optional_time(order.date_modified_gmt.as_deref()) {
+                state.pass_max_modified = state.pass_max_modified.max(Some(modified));
+            }
+            if state.pass == Pass::Paid {
+                let paid = fields::optional_time(order.date_paid_gmt.as_deref())
+                    .ok()
+                    .flatten()
+                    .or(fields::optional_time(order.date_modified_gmt.as_deref()).ok().flatten());
+                match (ExternalId::parse(&order.id.text()), paid) {
+                    (Ok(external_id), Some(completed_at)) => page.completed.push(Completed { external_id, completed_at }),
+                    _ => page.skipped.push(skipped(id.as_deref(), "paid order without an id or a date")),
+                }
+                continue;
+            }
+            match self.parse(order) {
+                Ok(cart) => page.carts.push(cart),
+                Err(reason) => page.skipped.push(skipped(id.as_deref(), reason)),
+            }
+        }
+        if number < total_pages {
+            state.page = Some(number + 1);
+            page.more = true;
+        } else {
+            state.page = None;
+            let first_sync = state.modified_after.is_none();
+            match state.pass {
+                // Completions only matter for orders we already know: none on the first sync.
+                Pass::Abandoned if !first_sync => {
+                    state.pass = Pass::Paid;
+                    page.more = true;
+                }
+                _ => {
+                    state.pass = Pass::Abandoned;
+                    state.modified_after = state.modified_after.max(state.pass_max_modified.take());
+                }
+            }
+        }
+        page.next = Cursor::encode(&state);
+        Ok(page)
+    }
+
+    async fn fetch(&self, id: &ExternalId) -> Result<Option<Cart>, StoreError> {
+        match self.order(id).await? {
+            None => Ok(None),
+            Some(order) => self.parse(order).map(Some).map_err(StoreError::Protocol),
+        }
+    }
+
+    async fn completion(&self, query: &CompletionQuery) -> Result<Completion, StoreError> {
+        Ok(match self.order(&query.external_id).await? {
+            None => Completion::Gone,
+            Some(order) if is_paid(&order.status) => Completion::Completed {
+                at: fields::optional_time(order.date_paid_gmt.as_deref()).ok().flatten(),
+                how: format!("order is {}", order.status),
+            },
+            // Cancelled after the hold-stock time, refunded or trashed: the link no longer works.
+            Some(order) if matches!(order.status.as_str(), "cancelled" | "refunded" | "trash") => Completion::Gone,
+            Some(_) => Completion::Open,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(json: serde_json::Value) -> Item {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn a_float_price_falls_back_to_the_subtotal() {
+        let clean = item(serde_json::json!({"name": "x", "quantity": 2, "price": 19.95, "subtotal": "39.90"}));
+        assert_eq!(unit_price(&clean, 2, "EUR").unwrap().amount().to_string(), "19.95");
+        let float = item(serde_json::json!({"name": "x", "quantity": 3, "price": 6.666666666666667, "subtotal": "20.00"}));
+        assert_eq!(unit_price(&float, 3, "EUR").unwrap().amount().to_string(), "6.67");
+        let clp = item(serde_json::json!({"name": "x", "quantity": 3, "price": 3333.3333333, "subtotal": "10000"}));
+        assert_eq!(unit_price(&clp, 3, "CLP").unwrap().amount().to_string(), "3333");
+        let none = item(serde_json::json!({"name": "x", "quantity": 1}));
+        assert!(unit_price(&none, 1, "EUR").is_err());
+    }
+
+    #[test]
+    fn paid_statuses() {
+        assert!(is_paid("processing") && is_paid("on-hold") && is_paid("completed"));
+        assert!(!is_paid("pending") && !is_paid("checkout-draft") && !is_paid("failed"));
+    }
+}
