@@ -321,7 +321,11 @@ fn store(engine: Arc<Engine>, cmd: StoreCmd) -> anyhow::Result<ExitCode> {
                 }
             }
             for skip in &report.skipped {
-                eprintln!("skipped checkout {}: {}", skip.checkout_id.as_deref().unwrap_or("(no id)"), skip.reason);
+                eprintln!(
+                    "skipped checkout {}: {}",
+                    skip.checkout_id.as_deref().unwrap_or("(no id)"),
+                    skip.reason
+                );
             }
             eprintln!("{} carts, {} skipped", report.carts.len(), report.skipped.len());
             Ok(ExitCode::SUCCESS)
@@ -366,13 +370,21 @@ fn store(engine: Arc<Engine>, cmd: StoreCmd) -> anyhow::Result<ExitCode> {
                 let mut error = None;
                 for o in &outcomes {
                     match o {
-                        crate::scheduler::poller::PollOutcome::Page { new: n, updated: u, completed: c, skipped: s, .. } => {
+                        crate::scheduler::poller::PollOutcome::Page {
+                            new: n,
+                            updated: u,
+                            completed: c,
+                            skipped: s,
+                            ..
+                        } => {
                             new += n;
                             updated += u;
                             completed += c;
                             skipped += s;
                         }
-                        crate::scheduler::poller::PollOutcome::Failed { error: e, .. } => error = Some(e.to_string()),
+                        crate::scheduler::poller::PollOutcome::Failed { error: e, .. } => {
+                            error = Some(e.to_string())
+                        }
                         crate::scheduler::poller::PollOutcome::NotDue { .. } => {}
                     }
                 }

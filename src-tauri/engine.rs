@@ -12,8 +12,8 @@ use crate::clock::Clock;
 use crate::config::{self, ConfigError, SettingView, Settings};
 use crate::events::{EngineEvent, EventBus};
 use crate::paths::AppPaths;
-use crate::secrets::{SecretError, SecretName, SecretStore, Sensitive};
 use crate::scheduler::poller::{self, PollOutcome, PollSettings};
+use crate::secrets::{SecretError, SecretName, SecretStore, Sensitive};
 use crate::storage::{
     self, carts, contacts, conversations, events, messages, sends, stores, Db, StorageError,
 };
@@ -299,12 +299,13 @@ impl Engine {
         };
         // Only the secrets the platform needs are read (a missing keychain must not fail a
         // check whose credentials came from the environment).
-        let read = |name: SecretName, given: Option<Sensitive<String>>| -> EngineResult<Option<Sensitive<String>>> {
-            match given {
-                Some(v) => Ok(Some(v)),
-                None => Ok(self.secrets.get(name)?),
-            }
-        };
+        let read =
+            |name: SecretName, given: Option<Sensitive<String>>| -> EngineResult<Option<Sensitive<String>>> {
+                match given {
+                    Some(v) => Ok(Some(v)),
+                    None => Ok(self.secrets.get(name)?),
+                }
+            };
         let gave_keys = input.is_some_and(|i| i.key.is_some() || i.secret.is_some());
         let token = || read(SecretName::StoreToken, given(|i| i.token.as_ref()));
         let key = || read(SecretName::StoreKey, given(|i| i.key.as_ref()));
@@ -315,7 +316,9 @@ impl Engine {
             )))
         };
         Ok(match platform {
-            Platform::Tiendanube => Credentials::Token(token()?.ok_or_else(|| missing("an access token (store_token)"))?),
+            Platform::Tiendanube => {
+                Credentials::Token(token()?.ok_or_else(|| missing("an access token (store_token)"))?)
+            }
             Platform::Shopify => {
                 let token = if gave_keys { given(|i| i.token.as_ref()) } else { token()? };
                 match token {
@@ -398,13 +401,21 @@ impl Engine {
                 },
                 &now,
             )?;
-            events::append(&conn, &now, "store_connected", None, None, &serde_json::json!({ "store": id, "platform": config.platform }))?;
+            events::append(
+                &conn,
+                &now,
+                "store_connected",
+                None,
+                None,
+                &serde_json::json!({ "store": id, "platform": config.platform }),
+            )?;
             id
         };
         self.forget_connectors();
         tracing::info!(store = id, platform = %config.platform, "store connected");
         self.emit_status();
-        stores::get(&self.db.conn(), id)?.ok_or_else(|| EngineError::Other(anyhow::anyhow!("store {id} vanished")))
+        stores::get(&self.db.conn(), id)?
+            .ok_or_else(|| EngineError::Other(anyhow::anyhow!("store {id} vanished")))
     }
 
     pub fn list_stores(&self) -> EngineResult<Vec<stores::StoreRow>> {
@@ -453,16 +464,31 @@ impl Engine {
                 // Missing credentials or a bad address: shown on the store like any failure.
                 let now = self.clock.now();
                 let conn = self.db.conn();
-                let failures = stores::poll_state(&conn, store_id)?.map_or(1, |s| s.failures.saturating_add(1));
+                let failures =
+                    stores::poll_state(&conn, store_id)?.map_or(1, |s| s.failures.saturating_add(1));
                 let retry_at = now + chrono::Duration::from_std(poller::AUTH_BACKOFF).unwrap_or_default();
-                stores::record_failure(&conn, store_id, &storage::ts(now), &error.to_string(), failures, &storage::ts(retry_at))?;
+                stores::record_failure(
+                    &conn,
+                    store_id,
+                    &storage::ts(now),
+                    &error.to_string(),
+                    failures,
+                    &storage::ts(retry_at),
+                )?;
                 return Ok(PollOutcome::Failed { error, failures, retry_at });
             }
             Err(e) => return Err(e),
         };
-        let outcome =
-            poller::poll_step(&self.db, self.clock.as_ref(), &self.events, store_id, connector.as_ref(), &settings, force)
-                .await?;
+        let outcome = poller::poll_step(
+            &self.db,
+            self.clock.as_ref(),
+            &self.events,
+            store_id,
+            connector.as_ref(),
+            &settings,
+            force,
+        )
+        .await?;
         if matches!(outcome, PollOutcome::Page { more: false, .. } | PollOutcome::Failed { .. }) {
             self.emit_status();
         }
@@ -471,7 +497,11 @@ impl Engine {
 
     /// Polls a store until it is caught up (or fails), waiting between pages as the store asks.
     /// Returns the outcomes of every step.
-    pub async fn poll_store_until_caught_up(&self, store_id: i64, force: bool) -> EngineResult<Vec<PollOutcome>> {
+    pub async fn poll_store_until_caught_up(
+        &self,
+        store_id: i64,
+        force: bool,
+    ) -> EngineResult<Vec<PollOutcome>> {
         let mut outcomes = Vec::new();
         let mut force = force;
         loop {
@@ -490,16 +520,41 @@ impl Engine {
         }
     }
 
+    /// Did the customer buy? Asks the store about one cart (the pre-send re-check): checkout
+    /// completed, an order with the same id, or (Tiendanube) an order from the same phone.
+    pub async fn cart_completion(&self, cart_id: i64) -> EngineResult<crate::stores::Completion> {
+        let (store_id, external, phone, created): (i64, String, Option<String>, String) =
+            self.db.conn().query_row(
+                "SELECT store_id, external_id, phone_e164, checkout_created_at FROM carts WHERE id = ?1",
+                [cart_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+        let query = crate::stores::CompletionQuery {
+            external_id: crate::domain::ExternalId::parse(&external)
+                .map_err(|e| EngineError::Other(anyhow::anyhow!("cart {cart_id}: {e}")))?,
+            phone_e164: phone,
+            since: crate::stores::fields::parse_time(&created)
+                .map_err(|e| EngineError::Other(anyhow::anyhow!("cart {cart_id}: {e}")))?,
+        };
+        Ok(self.connector(store_id)?.completion(&query).await?)
+    }
+
     /// Every store that is due, each in its own task so a slow or failing one never holds up
     /// the others. Returns each store's last outcome.
     pub async fn poll_due_stores(self: &Arc<Self>) -> EngineResult<Vec<(i64, Result<PollOutcome, String>)>> {
-        let ids: Vec<i64> = self.list_stores()?.into_iter().filter(|s| s.state != "paused").map(|s| s.id).collect();
+        let ids: Vec<i64> =
+            self.list_stores()?.into_iter().filter(|s| s.state != "paused").map(|s| s.id).collect();
         let mut tasks = tokio::task::JoinSet::new();
         for id in ids {
             let engine = self.clone();
             tasks.spawn(async move {
                 let result = engine.poll_store_until_caught_up(id, false).await;
-                (id, result.map(|mut o| o.pop().unwrap_or(PollOutcome::NotDue { at: engine.clock.now() })).map_err(|e| e.to_string()))
+                (
+                    id,
+                    result
+                        .map(|mut o| o.pop().unwrap_or(PollOutcome::NotDue { at: engine.clock.now() }))
+                        .map_err(|e| e.to_string()),
+                )
             });
         }
         let mut out = Vec::new();

@@ -102,35 +102,113 @@ struct Country {
 
 /// `#` becomes a random digit.
 const COUNTRIES: &[Country] = &[
-    Country { code: "AR", currency: "ARS", language: "es", prices: (4_000, 90_000), cents: true,
-        phones: &["011 15-5###-####", "+54 9 11 6###-####", "115#######", "(0351) 15 5##-####", "+549116#######"] },
-    Country { code: "BR", currency: "BRL", language: "pt", prices: (40, 600), cents: true,
-        phones: &["(11) 98###-####", "+55 11 97### ####", "1199#######", "+55 (21) 9 8###-####"] },
-    Country { code: "MX", currency: "MXN", language: "es", prices: (150, 2_500), cents: true,
-        phones: &["55 5### ####", "+52 1 55 6### ####", "044 55 4### ####", "+52 33 3### ####"] },
-    Country { code: "CL", currency: "CLP", language: "es", prices: (5_990, 79_990), cents: false,
-        phones: &["9 78## ####", "+56 9 76## ####", "+56975######"] },
-    Country { code: "CO", currency: "COP", language: "es", prices: (30_000, 400_000), cents: false,
-        phones: &["300 ### ####", "+57 31# ### ####", "320#######"] },
-    Country { code: "ES", currency: "EUR", language: "es", prices: (9, 150), cents: true,
-        phones: &["6## ## ## ##", "+34 6## ### ###", "6########"] },
-    Country { code: "UY", currency: "UYU", language: "es", prices: (390, 4_500), cents: true,
-        phones: &["099 ### ###", "+598 99 ### ###"] },
-    Country { code: "PE", currency: "PEN", language: "es", prices: (29, 450), cents: true,
-        phones: &["98# ### ###", "+51 99# ### ###"] },
-    Country { code: "US", currency: "USD", language: "en", prices: (9, 180), cents: true,
-        phones: &["(415) 555-####", "+1 415-555-####"] },
+    Country {
+        code: "AR",
+        currency: "ARS",
+        language: "es",
+        prices: (4_000, 90_000),
+        cents: true,
+        phones: &[
+            "011 15-5###-####",
+            "+54 9 11 6###-####",
+            "115#######",
+            "(0351) 15 5##-####",
+            "+549116#######",
+        ],
+    },
+    Country {
+        code: "BR",
+        currency: "BRL",
+        language: "pt",
+        prices: (40, 600),
+        cents: true,
+        phones: &["(11) 98###-####", "+55 11 97### ####", "1199#######", "+55 (21) 9 8###-####"],
+    },
+    Country {
+        code: "MX",
+        currency: "MXN",
+        language: "es",
+        prices: (150, 2_500),
+        cents: true,
+        phones: &["55 5### ####", "+52 1 55 6### ####", "044 55 4### ####", "+52 33 3### ####"],
+    },
+    Country {
+        code: "CL",
+        currency: "CLP",
+        language: "es",
+        prices: (5_990, 79_990),
+        cents: false,
+        phones: &["9 78## ####", "+56 9 76## ####", "+56975######"],
+    },
+    Country {
+        code: "CO",
+        currency: "COP",
+        language: "es",
+        prices: (30_000, 400_000),
+        cents: false,
+        phones: &["300 ### ####", "+57 31# ### ####", "320#######"],
+    },
+    Country {
+        code: "ES",
+        currency: "EUR",
+        language: "es",
+        prices: (9, 150),
+        cents: true,
+        phones: &["6## ## ## ##", "+34 6## ### ###", "6########"],
+    },
+    Country {
+        code: "UY",
+        currency: "UYU",
+        language: "es",
+        prices: (390, 4_500),
+        cents: true,
+        phones: &["099 ### ###", "+598 99 ### ###"],
+    },
+    Country {
+        code: "PE",
+        currency: "PEN",
+        language: "es",
+        prices: (29, 450),
+        cents: true,
+        phones: &["98# ### ###", "+51 99# ### ###"],
+    },
+    Country {
+        code: "US",
+        currency: "USD",
+        language: "en",
+        prices: (9, 180),
+        cents: true,
+        phones: &["(415) 555-####", "+1 415-555-####"],
+    },
 ];
 
 const FIRST_ES: &[&str] = &[
-    "María José", "Lucía", "Sofía", "Martín", "Agustín", "Begoña", "José Ángel", "Ñusta", "Valentina 🌸",
-    "Iñaki", "Camila", "Joaquín", "Zoë", "Renata", "Ximena", "Ramón", "ana", "DIEGO", "Nahuel", "محمد",
+    "María José",
+    "Lucía",
+    "Sofía",
+    "Martín",
+    "Agustín",
+    "Begoña",
+    "José Ángel",
+    "Ñusta",
+    "Valentina 🌸",
+    "Iñaki",
+    "Camila",
+    "Joaquín",
+    "Zoë",
+    "Renata",
+    "Ximena",
+    "Ramón",
+    "ana",
+    "DIEGO",
+    "Nahuel",
+    "محمد",
 ];
-const FIRST_PT: &[&str] = &[
-    "João", "Conceição", "Luíza", "Antônio", "Gonçalo", "Thaís", "Lúcia 💜", "Caio", "Débora", "Júlia",
-];
+const FIRST_PT: &[&str] =
+    &["João", "Conceição", "Luíza", "Antônio", "Gonçalo", "Thaís", "Lúcia 💜", "Caio", "Débora", "Júlia"];
 const FIRST_EN: &[&str] = &["Emily", "Zoë", "Liam", "Chloé", "Noah ⚽"];
-const LAST: &[&str] = &["Pérez", "Gómez", "Núñez", "da Silva", "Conceição", "O'Brien", "Muñoz", "Araújo", "López-Ibáñez"];
+const LAST: &[&str] =
+    &["Pérez", "Gómez", "Núñez", "da Silva", "Conceição", "O'Brien", "Muñoz", "Araújo", "López-Ibáñez"];
 
 const PRODUCTS_ES: &[(&str, &[&str])] = &[
     ("Remera oversize", &["S", "M", "L", "XL"]),
@@ -219,15 +297,18 @@ pub fn checkout(spec: &CatalogSpec, n: u64) -> SandboxCheckout {
         })
         .collect();
     let created_at = spec.newest_at - spec.spacing * i32::try_from(spec.count - 1 - n).unwrap_or(i32::MAX);
-    let updated_at = created_at
-        + if rng.u32(..10) == 0 { Duration::minutes(rng.i64(5..=90)) } else { Duration::seconds(rng.i64(0..=90)) };
+    // Some customers come back later; never after the newest checkout (the sandbox's "now").
+    let updated_at = (created_at
+        + if rng.u32(..10) == 0 {
+            Duration::minutes(rng.i64(5..=90))
+        } else {
+            Duration::seconds(rng.i64(0..=90))
+        })
+    .min(spec.newest_at.max(created_at));
     let completes_at = (rng.u32(..100) < 15).then(|| updated_at + Duration::minutes(rng.i64(20..=240)));
     let consent = [Some(true), Some(false), None][rng.usize(..3)];
-    let email_user: String = first_name
-        .chars()
-        .filter(char::is_ascii_alphabetic)
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let email_user: String =
+        first_name.chars().filter(char::is_ascii_alphabetic).collect::<String>().to_ascii_lowercase();
     SandboxCheckout {
         id,
         token: format!("{:032x}", rng.u128(..)),
@@ -272,7 +353,10 @@ mod tests {
         let s = spec(50);
         for n in 0..50 {
             let (a, b) = (checkout(&s, n), checkout(&s, n));
-            assert_eq!((a.id, &a.first_name, &a.phone, a.total()), (b.id, &b.first_name, &b.phone, b.total()));
+            assert_eq!(
+                (a.id, &a.first_name, &a.phone, a.total()),
+                (b.id, &b.first_name, &b.phone, b.total())
+            );
         }
     }
 
@@ -283,7 +367,7 @@ mod tests {
         assert!(all.iter().any(|c| c.phone.is_none()), "some have no phone");
         assert!(all.iter().any(|c| c.completes_at.is_some()), "some complete later");
         assert!(all.iter().any(|c| c.items.len() == 40), "a few huge carts");
-        assert!(all.iter().any(|c| c.first_name.chars().any(|ch| !ch.is_ascii())), "accents and emoji");
+        assert!(all.iter().any(|c| !c.first_name.is_ascii()), "accents and emoji");
         for currency in ["ARS", "BRL", "MXN", "CLP", "EUR", "USD"] {
             assert!(all.iter().any(|c| c.currency == currency), "{currency}");
         }

@@ -198,8 +198,11 @@ impl Parser {
                         }
                         self.pos += 1;
                     }
-                    let selection =
-                        if self.peek() == Some(&Tok::Punct('{')) { self.selection_set()? } else { Vec::new() };
+                    let selection = if self.peek() == Some(&Tok::Punct('{')) {
+                        self.selection_set()?
+                    } else {
+                        Vec::new()
+                    };
                     out.push(Selection::Field(Field { name, args, selection }));
                 }
                 other => return Err(format!("unexpected {other:?} in a selection set")),
@@ -235,7 +238,9 @@ pub fn parse(query: &str) -> Result<Vec<Selection>, String> {
 /// type: that is an error, as on the real API.
 pub fn prune(full: &Value, selection: &[Selection], type_name: &str) -> Result<Value, String> {
     match full {
-        Value::Array(items) => items.iter().map(|v| prune(v, selection, type_name)).collect::<Result<_, _>>().map(Value::Array),
+        Value::Array(items) => {
+            items.iter().map(|v| prune(v, selection, type_name)).collect::<Result<_, _>>().map(Value::Array)
+        }
         Value::Object(map) => {
             let mut out = Map::new();
             prune_into(map, selection, type_name, &mut out)?;
@@ -245,7 +250,12 @@ pub fn prune(full: &Value, selection: &[Selection], type_name: &str) -> Result<V
     }
 }
 
-fn prune_into(map: &Map<String, Value>, selection: &[Selection], type_name: &str, out: &mut Map<String, Value>) -> Result<(), String> {
+fn prune_into(
+    map: &Map<String, Value>,
+    selection: &[Selection],
+    type_name: &str,
+    out: &mut Map<String, Value>,
+) -> Result<(), String> {
     for s in selection {
         match s {
             Selection::Inline { on, selection } => prune_into(map, selection, on, out)?,
@@ -253,7 +263,8 @@ fn prune_into(map: &Map<String, Value>, selection: &[Selection], type_name: &str
                 let value = map
                     .get(&f.name)
                     .ok_or_else(|| format!("Field '{}' doesn't exist on type '{type_name}'", f.name))?;
-                let kept = if f.selection.is_empty() { value.clone() } else { prune(value, &f.selection, &f.name)? };
+                let kept =
+                    if f.selection.is_empty() { value.clone() } else { prune(value, &f.selection, &f.name)? };
                 out.insert(f.name.clone(), kept);
             }
         }
@@ -280,7 +291,9 @@ pub fn cost(selection: &[Selection], variables: &Value) -> f64 {
                         .selection
                         .iter()
                         .map(|c| match c {
-                            Selection::Field(c) if c.name == "nodes" || c.name == "edges" => 1.0 + cost(&c.selection, variables),
+                            Selection::Field(c) if c.name == "nodes" || c.name == "edges" => {
+                                1.0 + cost(&c.selection, variables)
+                            }
                             _ => 0.0,
                         })
                         .sum();
@@ -339,7 +352,9 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for q in ["", "{", "query { a(", "mutation { x }", "{ a } { b }", "{ \"x }", "{ a(b: ) }", "{ ... F }"] {
+        for q in
+            ["", "{", "query { a(", "mutation { x }", "{ a } { b }", "{ \"x }", "{ a(b: ) }", "{ ... F }"]
+        {
             assert!(parse(q).is_err(), "{q:?}");
         }
     }

@@ -134,7 +134,15 @@ impl Shared {
         self.lock().faults.get_mut(&platform).and_then(VecDeque::pop_front)
     }
 
-    fn record(&self, platform: Platform, method: &str, path: &str, query: &str, headers: &HeaderMap, status: u16) {
+    fn record(
+        &self,
+        platform: Platform,
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: &HeaderMap,
+        status: u16,
+    ) {
         let masked: Vec<String> = query
             .split('&')
             .filter(|p| !p.is_empty())
@@ -157,7 +165,11 @@ impl Shared {
     /// The checkouts of a platform whose ids satisfy `keep`, cloned out of the lock.
     fn select(&self, platform: Platform, keep: impl Fn(&SandboxCheckout) -> bool) -> Vec<SandboxCheckout> {
         let inner = self.lock();
-        inner.checkouts.get(&platform).map(|all| all.iter().filter(|c| keep(c)).cloned().collect()).unwrap_or_default()
+        inner
+            .checkouts
+            .get(&platform)
+            .map(|all| all.iter().filter(|c| keep(c)).cloned().collect())
+            .unwrap_or_default()
     }
 
     fn find(&self, platform: Platform, id: u64) -> Option<SandboxCheckout> {
@@ -340,7 +352,11 @@ impl Drop for Sandbox {
 }
 
 /// A JSON answer with extra headers.
-pub(crate) fn json_response(status: StatusCode, headers: Vec<(&'static str, String)>, body: String) -> Response {
+pub(crate) fn json_response(
+    status: StatusCode,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+) -> Response {
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
     h.insert("content-type", "application/json; charset=utf-8".parse().expect("static header"));

@@ -55,8 +55,12 @@ fn address(c: &SandboxCheckout, phone: Option<&str>) -> Value {
 fn render(c: &SandboxCheckout, now: DateTime<Utc>) -> Value {
     let phone = |field: PhoneField| if c.phone_in == field { c.phone.as_deref() } else { None };
     let consent = match c.consent {
-        Some(true) => json!({ "marketingState": "SUBSCRIBED", "marketingOptInLevel": "SINGLE_OPT_IN", "consentUpdatedAt": time(c.created_at) }),
-        Some(false) => json!({ "marketingState": "NOT_SUBSCRIBED", "marketingOptInLevel": null, "consentUpdatedAt": null }),
+        Some(true) => {
+            json!({ "marketingState": "SUBSCRIBED", "marketingOptInLevel": "SINGLE_OPT_IN", "consentUpdatedAt": time(c.created_at) })
+        }
+        Some(false) => {
+            json!({ "marketingState": "NOT_SUBSCRIBED", "marketingOptInLevel": null, "consentUpdatedAt": null })
+        }
         None => Value::Null,
     };
     let line_items: Vec<Value> = c
@@ -112,7 +116,9 @@ fn gql_error(message: &str, code: &str, cost: Option<Value>) -> Response {
 }
 
 fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
-    let Some(token) = headers.get("x-shopify-access-token").and_then(|v| v.to_str().ok()) else { return false };
+    let Some(token) = headers.get("x-shopify-access-token").and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
     token == shared.config.token || shared.lock().shopify_tokens.iter().any(|t| t == token)
 }
 
@@ -161,7 +167,14 @@ fn resolve<'a>(arg: Option<&'a Arg>, variables: &'a Value) -> Option<Value> {
 
 async fn graphql_endpoint(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let response = answer(&shared, &headers, &body);
-    shared.record(Platform::Shopify, "POST", "/admin/api/graphql.json", "", &headers, response.status().as_u16());
+    shared.record(
+        Platform::Shopify,
+        "POST",
+        "/admin/api/graphql.json",
+        "",
+        &headers,
+        response.status().as_u16(),
+    );
     response
 }
 
@@ -171,7 +184,11 @@ fn answer(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
         return json_response(StatusCode::UNAUTHORIZED, vec![], body.to_string());
     }
     let Ok(request) = serde_json::from_slice::<Value>(body) else {
-        return json_response(StatusCode::BAD_REQUEST, vec![], json!({ "errors": "Bad Request" }).to_string());
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            vec![],
+            json!({ "errors": "Bad Request" }).to_string(),
+        );
     };
     let variables = request.get("variables").cloned().unwrap_or(json!({}));
     let selection = match request.get("query").and_then(Value::as_str).map(graphql::parse) {
@@ -194,7 +211,13 @@ fn answer(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
         let now = Instant::now();
         let points = (points + now.duration_since(last).as_secs_f64() * RESTORE_RATE).min(MAX_AVAILABLE);
         let limited = shared.config.rate_limits;
-        let after = if !limited { MAX_AVAILABLE } else if points >= requested { points - requested } else { points };
+        let after = if !limited {
+            MAX_AVAILABLE
+        } else if points >= requested {
+            points - requested
+        } else {
+            points
+        };
         inner.shopify_bucket = (after, now);
         if limited && points < requested {
             Err(points)
@@ -240,7 +263,13 @@ fn answer(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
                     },
                 }
             }
-            other => return gql_error(&format!("Field '{other}' doesn't exist on type 'QueryRoot'"), "undefinedField", None),
+            other => {
+                return gql_error(
+                    &format!("Field '{other}' doesn't exist on type 'QueryRoot'"),
+                    "undefinedField",
+                    None,
+                )
+            }
         };
         data.insert(field.name.clone(), value);
     }
@@ -252,7 +281,13 @@ fn answer(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
     json_response(StatusCode::OK, vec![], text)
 }
 
-fn list(shared: &Shared, now: DateTime<Utc>, field: &graphql::Field, variables: &Value, fault: Option<&Fault>) -> Result<Value, String> {
+fn list(
+    shared: &Shared,
+    now: DateTime<Utc>,
+    field: &graphql::Field,
+    variables: &Value,
+    fault: Option<&Fault>,
+) -> Result<Value, String> {
     let first = resolve(field.arg("first"), variables).and_then(|v| v.as_u64()).ok_or("first is required")?;
     if first == 0 || first > 250 {
         return Err("first must be between 1 and 250".into());
@@ -266,23 +301,27 @@ fn list(shared: &Shared, now: DateTime<Utc>, field: &graphql::Field, variables: 
             .and_then(|s| s.strip_prefix("id:").and_then(|n| n.parse::<u64>().ok()))
             .ok_or("invalid cursor")?,
     };
-    let query = resolve(field.arg("query"), variables).and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+    let query =
+        resolve(field.arg("query"), variables).and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
     let terms: Vec<&str> = query.split_whitespace().collect();
     let error = std::cell::RefCell::new(None);
     let mut matching = shared.select(Platform::Shopify, |c| {
         c.id > after
             && c.created_at <= now
-            && terms.iter().all(|t| matches_term(c, now, t).unwrap_or_else(|e| {
-                *error.borrow_mut() = Some(e);
-                false
-            }))
+            && terms.iter().all(|t| {
+                matches_term(c, now, t).unwrap_or_else(|e| {
+                    *error.borrow_mut() = Some(e);
+                    false
+                })
+            })
     });
     if let Some(e) = error.into_inner() {
         return Err(e);
     }
     let more = matching.len() > first as usize;
     matching.truncate(first as usize);
-    let end = matching.last().map(|c| base64::engine::general_purpose::STANDARD.encode(format!("id:{}", c.id)));
+    let end =
+        matching.last().map(|c| base64::engine::general_purpose::STANDARD.encode(format!("id:{}", c.id)));
     let mut nodes: Vec<Value> = matching.iter().map(|c| render(c, now)).collect();
     if fault == Some(&Fault::MalformedItem) {
         if let Some(first) = nodes.first_mut() {
@@ -308,12 +347,19 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
     let field = |name: &str| request.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
     let config = &shared.config;
     let response = if field("grant_type") != "client_credentials" {
-        json_response(StatusCode::BAD_REQUEST, vec![], json!({ "error": "unsupported_grant_type" }).to_string())
-    } else if field("client_id") != config.shopify_client_id || field("client_secret") != config.shopify_client_secret {
         json_response(
             StatusCode::BAD_REQUEST,
             vec![],
-            json!({ "error": "invalid_client", "error_description": "Client authentication failed" }).to_string(),
+            json!({ "error": "unsupported_grant_type" }).to_string(),
+        )
+    } else if field("client_id") != config.shopify_client_id
+        || field("client_secret") != config.shopify_client_secret
+    {
+        json_response(
+            StatusCode::BAD_REQUEST,
+            vec![],
+            json!({ "error": "invalid_client", "error_description": "Client authentication failed" })
+                .to_string(),
         )
     } else {
         let mut inner = shared.lock();
@@ -323,6 +369,13 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
         let body = json!({ "access_token": token, "scope": "read_orders", "expires_in": 86399 });
         json_response(StatusCode::OK, vec![], body.to_string())
     };
-    shared.record(Platform::Shopify, "POST", "/admin/oauth/access_token", "", &headers, response.status().as_u16());
+    shared.record(
+        Platform::Shopify,
+        "POST",
+        "/admin/oauth/access_token",
+        "",
+        &headers,
+        response.status().as_u16(),
+    );
     response
 }

@@ -34,21 +34,42 @@ fn time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S+0000").to_string()
 }
 
-fn error(status: StatusCode, message: &str, description: &str, headers: Vec<(&'static str, String)>) -> Response {
+fn error(
+    status: StatusCode,
+    message: &str,
+    description: &str,
+    headers: Vec<(&'static str, String)>,
+) -> Response {
     let body = json!({ "code": status.as_u16(), "message": message, "description": description });
     json_response(status, headers, body.to_string())
 }
 
 /// Checks the headers and the bucket; on success returns the rate-limit headers to send.
-fn admit(shared: &Shared, store: &str, headers: &HeaderMap) -> Result<Vec<(&'static str, String)>, Response> {
+fn admit(
+    shared: &Shared,
+    store: &str,
+    headers: &HeaderMap,
+) -> Result<Vec<(&'static str, String)>, Box<Response>> {
     if headers.get("user-agent").and_then(|v| v.to_str().ok()).is_none_or(|v| v.trim().is_empty()) {
-        return Err(error(StatusCode::BAD_REQUEST, "Bad Request", "A User-Agent header is required", vec![]));
+        return Err(Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            "A User-Agent header is required",
+            vec![],
+        )));
     }
     let auth = headers.get("authentication").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let expected = &shared.config.token;
-    let ok = auth.split_once(' ').is_some_and(|(kind, token)| kind.eq_ignore_ascii_case("bearer") && token == expected);
+    let ok = auth
+        .split_once(' ')
+        .is_some_and(|(kind, token)| kind.eq_ignore_ascii_case("bearer") && token == expected);
     if !ok || store != shared.config.tiendanube_store_id {
-        return Err(error(StatusCode::UNAUTHORIZED, "Unauthorized", "Invalid access token", vec![]));
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "Invalid access token",
+            vec![],
+        )));
     }
     let mut inner = shared.lock();
     let (level, last) = inner.tn_bucket;
@@ -64,7 +85,12 @@ fn admit(shared: &Shared, store: &str, headers: &HeaderMap) -> Result<Vec<(&'sta
     };
     if limited && level + 1.0 > BUCKET {
         inner.tn_bucket = (level, now);
-        return Err(error(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests", "Rate limit exceeded", headers_for(level)));
+        return Err(Box::new(error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too Many Requests",
+            "Rate limit exceeded",
+            headers_for(level),
+        )));
     }
     let level = if limited { level + 1.0 } else { 0.0 };
     inner.tn_bucket = (level, now);
@@ -139,14 +165,21 @@ async fn list(
 ) -> Response {
     let query = query.unwrap_or_default();
     let response = list_inner(&shared, &version, &store, &query, &headers);
-    shared.record(Platform::Tiendanube, "GET", &format!("/{store}/checkouts"), &query, &headers, response.status().as_u16());
+    shared.record(
+        Platform::Tiendanube,
+        "GET",
+        &format!("/{store}/checkouts"),
+        &query,
+        &headers,
+        response.status().as_u16(),
+    );
     response
 }
 
 fn list_inner(shared: &Shared, version: &str, store: &str, query: &str, headers: &HeaderMap) -> Response {
     let limits = match admit(shared, store, headers) {
         Ok(h) => h,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let fault = shared.take_fault(Platform::Tiendanube);
     if let Some(response) = fault.as_ref().and_then(fault_response) {
@@ -161,12 +194,22 @@ fn list_inner(shared: &Shared, version: &str, store: &str, query: &str, headers:
     let (Ok(created_min), Ok(updated_min), Ok(created_max), Ok(updated_max)) =
         (bound("created_at_min"), bound("updated_at_min"), bound("created_at_max"), bound("updated_at_max"))
     else {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", "Invalid date format", limits);
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unprocessable Entity",
+            "Invalid date format",
+            limits,
+        );
     };
     let page: usize = param(&pairs, "page").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
     let per_page: usize = param(&pairs, "per_page").and_then(|v| v.parse().ok()).unwrap_or(30);
     if per_page == 0 || per_page > 200 {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", "per_page must be between 1 and 200", limits);
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unprocessable Entity",
+            "per_page must be between 1 and 200",
+            limits,
+        );
     }
     let now = shared.now();
     let matching = shared.select(Platform::Tiendanube, |c| {
@@ -182,12 +225,8 @@ fn list_inner(shared: &Shared, version: &str, store: &str, query: &str, headers:
     if total == 0 || page > last {
         return error(StatusCode::NOT_FOUND, "Not Found", &format!("Last page is {last}"), limits);
     }
-    let mut body: Vec<Value> = matching
-        .iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .map(|c| render(c, now, store))
-        .collect();
+    let mut body: Vec<Value> =
+        matching.iter().skip((page - 1) * per_page).take(per_page).map(|c| render(c, now, store)).collect();
     if fault == Some(Fault::MalformedItem) {
         if let Some(first) = body.first_mut() {
             first["products"][0]["price"] = json!("12,5O");
@@ -198,9 +237,15 @@ fn list_inner(shared: &Shared, version: &str, store: &str, query: &str, headers:
         text = truncate(&text);
     }
     let link_to = |n: usize| {
-        let mut url = url::Url::parse(&format!("http://{}/", headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1"))).expect("host");
+        let mut url = url::Url::parse(&format!(
+            "http://{}/",
+            headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1")
+        ))
+        .expect("host");
         url.set_path(&format!("/{version}/{store}/checkouts"));
-        url.query_pairs_mut().extend_pairs(pairs.iter().filter(|(k, _)| k != "page")).append_pair("page", &n.to_string());
+        url.query_pairs_mut()
+            .extend_pairs(pairs.iter().filter(|(k, _)| k != "page"))
+            .append_pair("page", &n.to_string());
         url.to_string()
     };
     let mut links = Vec::new();
@@ -224,16 +269,28 @@ async fn one(
     headers: HeaderMap,
 ) -> Response {
     let response = match admit(&shared, &store, &headers) {
-        Err(response) => response,
+        Err(response) => *response,
         Ok(limits) => {
             let now = shared.now();
-            match id.parse().ok().and_then(|id| shared.find(Platform::Tiendanube, id)).filter(|c| c.created_at <= now) {
+            match id
+                .parse()
+                .ok()
+                .and_then(|id| shared.find(Platform::Tiendanube, id))
+                .filter(|c| c.created_at <= now)
+            {
                 Some(c) => json_response(StatusCode::OK, limits, render(&c, now, &store).to_string()),
                 None => error(StatusCode::NOT_FOUND, "Not Found", "Checkout not found", limits),
             }
         }
     };
-    shared.record(Platform::Tiendanube, "GET", &format!("/{store}/checkouts/{id}"), "", &headers, response.status().as_u16());
+    shared.record(
+        Platform::Tiendanube,
+        "GET",
+        &format!("/{store}/checkouts/{id}"),
+        "",
+        &headers,
+        response.status().as_u16(),
+    );
     response
 }
 
@@ -248,7 +305,12 @@ fn all_orders(shared: &Shared, now: DateTime<Utc>) -> Vec<Value> {
         })
         .collect();
     let extra = shared.lock().extra_orders.clone();
-    orders.extend(extra.iter().filter(|o| o.created_at <= now).map(|o| render_order(o.id, Some(&o.phone), o.created_at, Some(o.created_at))));
+    orders.extend(
+        extra
+            .iter()
+            .filter(|o| o.created_at <= now)
+            .map(|o| render_order(o.id, Some(&o.phone), o.created_at, Some(o.created_at))),
+    );
     orders
 }
 
@@ -260,7 +322,7 @@ async fn orders(
 ) -> Response {
     let query = query.unwrap_or_default();
     let response = match admit(&shared, &store, &headers) {
-        Err(response) => response,
+        Err(response) => *response,
         Ok(limits) => {
             let pairs = query_pairs(&query);
             let min = param(&pairs, "created_at_min").and_then(|v| parse_time(v).ok());
@@ -279,7 +341,14 @@ async fn orders(
             }
         }
     };
-    shared.record(Platform::Tiendanube, "GET", &format!("/{store}/orders"), &query, &headers, response.status().as_u16());
+    shared.record(
+        Platform::Tiendanube,
+        "GET",
+        &format!("/{store}/orders"),
+        &query,
+        &headers,
+        response.status().as_u16(),
+    );
     response
 }
 
@@ -289,16 +358,25 @@ async fn order(
     headers: HeaderMap,
 ) -> Response {
     let response = match admit(&shared, &store, &headers) {
-        Err(response) => response,
+        Err(response) => *response,
         Ok(limits) => {
             let now = shared.now();
-            let found = all_orders(&shared, now).into_iter().find(|o| o["id"].as_u64().map(|n| n.to_string()) == Some(id.clone()));
+            let found = all_orders(&shared, now)
+                .into_iter()
+                .find(|o| o["id"].as_u64().map(|n| n.to_string()) == Some(id.clone()));
             match found {
                 Some(o) => json_response(StatusCode::OK, limits, o.to_string()),
                 None => error(StatusCode::NOT_FOUND, "Not Found", "Order not found", limits),
             }
         }
     };
-    shared.record(Platform::Tiendanube, "GET", &format!("/{store}/orders/{id}"), "", &headers, response.status().as_u16());
+    shared.record(
+        Platform::Tiendanube,
+        "GET",
+        &format!("/{store}/orders/{id}"),
+        "",
+        &headers,
+        response.status().as_u16(),
+    );
     response
 }

@@ -49,7 +49,8 @@ fn authorized(shared: &Shared, headers: &HeaderMap, pairs: &[(String, String)]) 
         .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
         .and_then(|b| String::from_utf8(b).ok())
         .is_some_and(|pair| pair == format!("{key}:{secret}"));
-    let query = param(pairs, "consumer_key") == Some(key.as_str()) && param(pairs, "consumer_secret") == Some(secret.as_str());
+    let query = param(pairs, "consumer_key") == Some(key.as_str())
+        && param(pairs, "consumer_secret") == Some(secret.as_str());
     basic || query
 }
 
@@ -120,14 +121,25 @@ fn site(headers: &HeaderMap) -> String {
 async fn list(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
     let query = query.unwrap_or_default();
     let response = list_inner(&shared, &query, &headers);
-    shared.record(Platform::Woocommerce, "GET", "/wp-json/wc/v3/orders", &query, &headers, response.status().as_u16());
+    shared.record(
+        Platform::Woocommerce,
+        "GET",
+        "/wp-json/wc/v3/orders",
+        &query,
+        &headers,
+        response.status().as_u16(),
+    );
     response
 }
 
 fn list_inner(shared: &Shared, query: &str, headers: &HeaderMap) -> Response {
     let pairs = query_pairs(query);
     if !authorized(shared, headers, &pairs) {
-        return error(StatusCode::UNAUTHORIZED, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.");
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "woocommerce_rest_cannot_view",
+            "Sorry, you cannot list resources.",
+        );
     }
     let fault = shared.take_fault(Platform::Woocommerce);
     if let Some(response) = fault.as_ref().and_then(fault_response) {
@@ -181,7 +193,9 @@ fn list_inner(shared: &Shared, query: &str, headers: &HeaderMap) -> Response {
     let link_to = |n: usize| {
         let mut url = url::Url::parse(&format!("{site}/wp-json/wc/v3/orders")).expect("site url");
         url.query_pairs_mut()
-            .extend_pairs(pairs.iter().filter(|(k, _)| k != "page" && k != "consumer_key" && k != "consumer_secret"))
+            .extend_pairs(
+                pairs.iter().filter(|(k, _)| k != "page" && k != "consumer_key" && k != "consumer_secret"),
+            )
             .append_pair("page", &n.to_string());
         url.to_string()
     };
@@ -208,14 +222,30 @@ async fn one(
     let query = query.unwrap_or_default();
     let pairs = query_pairs(&query);
     let response = if !authorized(&shared, &headers, &pairs) {
-        error(StatusCode::UNAUTHORIZED, "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource.")
+        error(
+            StatusCode::UNAUTHORIZED,
+            "woocommerce_rest_cannot_view",
+            "Sorry, you cannot view this resource.",
+        )
     } else {
         let now = shared.now();
-        match id.parse().ok().and_then(|n| shared.find(Platform::Woocommerce, n)).filter(|c| c.created_at <= now) {
+        match id
+            .parse()
+            .ok()
+            .and_then(|n| shared.find(Platform::Woocommerce, n))
+            .filter(|c| c.created_at <= now)
+        {
             Some(c) => json_response(StatusCode::OK, vec![], render(&c, now, &site(&headers)).to_string()),
             None => error(StatusCode::NOT_FOUND, "woocommerce_rest_shop_order_invalid_id", "Invalid ID."),
         }
     };
-    shared.record(Platform::Woocommerce, "GET", &format!("/wp-json/wc/v3/orders/{id}"), &query, &headers, response.status().as_u16());
+    shared.record(
+        Platform::Woocommerce,
+        "GET",
+        &format!("/wp-json/wc/v3/orders/{id}"),
+        &query,
+        &headers,
+        response.status().as_u16(),
+    );
     response
 }

@@ -74,7 +74,9 @@ pub async fn poll_step<C: StoreConnector>(
     };
     let now = clock.now();
     if !force {
-        if let Some(at) = state.next_poll_at.as_deref().and_then(|t| crate::stores::fields::parse_time(t).ok()) {
+        if let Some(at) =
+            state.next_poll_at.as_deref().and_then(|t| crate::stores::fields::parse_time(t).ok())
+        {
             if at > now {
                 return Ok(PollOutcome::NotDue { at });
             }
@@ -90,7 +92,14 @@ pub async fn poll_step<C: StoreConnector>(
             let retry_at = now + chrono(wait);
             {
                 let conn = db.conn();
-                stores::record_failure(&conn, store_id, &storage::ts(now), &error.to_string(), failures, &storage::ts(retry_at))?;
+                stores::record_failure(
+                    &conn,
+                    store_id,
+                    &storage::ts(now),
+                    &error.to_string(),
+                    failures,
+                    &storage::ts(retry_at),
+                )?;
                 events::append(
                     &conn,
                     &storage::ts(now),
@@ -145,15 +154,31 @@ fn store_page(
                     updated += 1;
                     if now_completed {
                         completed += 1;
-                        events::append(&tx, &at, "cart_completed", Some(id), None, &serde_json::json!({ "how": "checkout completed" }))?;
+                        events::append(
+                            &tx,
+                            &at,
+                            "cart_completed",
+                            Some(id),
+                            None,
+                            &serde_json::json!({ "how": "checkout completed" }),
+                        )?;
                     }
                 }
             }
         }
         for done in &page.completed {
-            if let Some(id) = carts::mark_completed(&tx, store_id, done.external_id.as_str(), done.completed_at)? {
+            if let Some(id) =
+                carts::mark_completed(&tx, store_id, done.external_id.as_str(), done.completed_at)?
+            {
                 completed += 1;
-                events::append(&tx, &at, "cart_completed", Some(id), None, &serde_json::json!({ "how": "order paid" }))?;
+                events::append(
+                    &tx,
+                    &at,
+                    "cart_completed",
+                    Some(id),
+                    None,
+                    &serde_json::json!({ "how": "order paid" }),
+                )?;
             }
         }
         for skip in &page.skipped {
@@ -180,8 +205,23 @@ fn store_page(
         // One event per batch: listeners re-read the list.
         events_out.emit(EngineEvent::CartDetected { cart_id: last });
     }
-    tracing::debug!(store = store_id, new, updated, completed, skipped = page.skipped.len(), more = page.more, "store page stored");
-    Ok(PollOutcome::Page { new, updated, completed, skipped: page.skipped.len(), more: page.more, pace: page.pace })
+    tracing::debug!(
+        store = store_id,
+        new,
+        updated,
+        completed,
+        skipped = page.skipped.len(),
+        more = page.more,
+        "store page stored"
+    );
+    Ok(PollOutcome::Page {
+        new,
+        updated,
+        completed,
+        skipped: page.skipped.len(),
+        more: page.more,
+        pace: page.pace,
+    })
 }
 
 /// Carts whose abandonment delay has passed since the last poll become `detected` (the poll

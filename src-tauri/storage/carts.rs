@@ -131,7 +131,10 @@ pub fn upsert(conn: &Connection, cart: &Cart, now: DateTime<Utc>, rules: Intake)
             let (status, detected_at) = match previous.as_str() {
                 "waiting" | "detected" | "expired" => intake_status(cart, now, rules),
                 // A cart the plan already owns keeps its status; completion is recorded beside it.
-                _ => (if cart.completed_at().is_some() && previous == "completed" { "completed" } else { "" }, now),
+                _ => (
+                    if cart.completed_at().is_some() && previous == "completed" { "completed" } else { "" },
+                    now,
+                ),
             };
             // `detected` stays detected even if the customer touched the checkout again.
             let status = if previous == "detected" && status == "waiting" { "detected" } else { status };
@@ -156,7 +159,12 @@ pub fn upsert(conn: &Connection, cart: &Cart, now: DateTime<Utc>, rules: Intake)
 
 /// Records that a known checkout became a paid order. Unknown ids are ignored. Returns the
 /// cart's id when this is news.
-pub fn mark_completed(conn: &Connection, store_id: i64, external_id: &str, at: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
+pub fn mark_completed(
+    conn: &Connection,
+    store_id: i64,
+    external_id: &str,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<Option<i64>> {
     conn.query_row(
         "UPDATE carts SET completed_at = ?3,
            status = CASE WHEN status IN ('waiting', 'detected', 'expired') THEN 'completed' ELSE status END

@@ -61,7 +61,12 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ContactRow>> {
 
 /// The contact behind a cart's phone, created on first sight. Name, language and consent are
 /// refreshed from the newest checkout; opt-out and takeover are never touched here.
-pub fn upsert_from_cart(conn: &Connection, e164: &str, cart: &crate::domain::Cart, now: DateTime<Utc>) -> rusqlite::Result<i64> {
+pub fn upsert_from_cart(
+    conn: &Connection,
+    e164: &str,
+    cart: &crate::domain::Cart,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
     let customer = cart.customer();
     conn.query_row(
         "INSERT INTO contacts (phone_e164, name, language, marketing_consent, created_at) VALUES (?1, ?2, ?3, ?4, ?5)

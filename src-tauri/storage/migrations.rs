@@ -9,18 +9,20 @@ use super::{carts, contacts, conversations, events, messages, sends, settings, s
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
 /// 1: the first schema. 2: store polling state (options, failures, next poll) and carts' first sight.
 fn migrations() -> Vec<String> {
-    vec![[
-        settings::SCHEMA_V1,
-        stores::SCHEMA_V1,
-        contacts::SCHEMA_V1,
-        carts::SCHEMA_V1,
-        sends::SCHEMA_V1,
-        conversations::SCHEMA_V1,
-        messages::SCHEMA_V1,
-        events::SCHEMA_V1,
+    vec![
+        [
+            settings::SCHEMA_V1,
+            stores::SCHEMA_V1,
+            contacts::SCHEMA_V1,
+            carts::SCHEMA_V1,
+            sends::SCHEMA_V1,
+            conversations::SCHEMA_V1,
+            messages::SCHEMA_V1,
+            events::SCHEMA_V1,
+        ]
+        .concat(),
+        [stores::SCHEMA_V2, carts::SCHEMA_V2].concat(),
     ]
-    .concat(),
-    [stores::SCHEMA_V2, carts::SCHEMA_V2].concat()]
 }
 
 pub fn latest_version() -> i64 {

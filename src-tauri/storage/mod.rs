@@ -122,7 +122,7 @@ fn check_header(path: &Path) -> Result<(), StorageError> {
 }
 
 /// Timestamps are stored as RFC 3339 UTC text with a fixed width, so they sort as text.
-pub(crate) fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
+pub fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

@@ -119,7 +119,15 @@ pub fn upsert(conn: &Connection, store: &NewStore<'_>, now: &str) -> rusqlite::R
             conn.execute(
                 "INSERT INTO stores (platform, name, base_url, external_id, country, options, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![store.platform, store.name, store.base_url, store.external_id, store.country, store.options, now],
+                params![
+                    store.platform,
+                    store.name,
+                    store.base_url,
+                    store.external_id,
+                    store.country,
+                    store.options,
+                    now
+                ],
             )?;
             Ok(conn.last_insert_rowid())
         }
@@ -144,7 +152,13 @@ pub fn poll_state(conn: &Connection, id: i64) -> rusqlite::Result<Option<PollSta
 }
 
 /// A page was stored: move the cursor with it (same transaction as the carts).
-pub fn save_page(conn: &Connection, id: i64, cursor: Option<&str>, now: &str, next_poll_at: &str) -> rusqlite::Result<()> {
+pub fn save_page(
+    conn: &Connection,
+    id: i64,
+    cursor: Option<&str>,
+    now: &str,
+    next_poll_at: &str,
+) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE stores SET cursor = ?2, state = 'ok', failures = 0, last_error = NULL, last_poll_at = ?3,
          last_success_at = ?3, next_poll_at = ?4 WHERE id = ?1",
@@ -154,7 +168,14 @@ pub fn save_page(conn: &Connection, id: i64, cursor: Option<&str>, now: &str, ne
 }
 
 /// A poll failed: the cursor stays where it was; the owner sees the state and the error.
-pub fn record_failure(conn: &Connection, id: i64, now: &str, error: &str, failures: u32, next_poll_at: &str) -> rusqlite::Result<()> {
+pub fn record_failure(
+    conn: &Connection,
+    id: i64,
+    now: &str,
+    error: &str,
+    failures: u32,
+    next_poll_at: &str,
+) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE stores SET state = 'failing', failures = ?3, last_error = ?4, last_poll_at = ?2, next_poll_at = ?5
          WHERE id = ?1",

@@ -13,8 +13,11 @@ use url::Url;
 use super::{StoreConfig, StoreError};
 
 /// Tiendanube answers 400 without a User-Agent naming the app and a contact.
-pub const USER_AGENT: &str =
-    concat!("Recupero/", env!("CARGO_PKG_VERSION"), " (desktop cart recovery; https://github.com/recupero-app/recupero)");
+pub const USER_AGENT: &str = concat!(
+    "Recupero/",
+    env!("CARGO_PKG_VERSION"),
+    " (desktop cart recovery; https://github.com/recupero-app/recupero)"
+);
 
 /// A page of 200 checkouts with big carts stays far below this; anything larger is refused.
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -93,7 +96,7 @@ pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<
     let detail = short(body);
     Err(match status.as_u16() {
         429 => StoreError::RateLimited { retry_after: retry_after(headers) },
-        401 | 402 | 403 => StoreError::Auth { status: status.as_u16(), detail },
+        401..=403 => StoreError::Auth { status: status.as_u16(), detail },
         s if s >= 500 => StoreError::Server { status: s },
         s => StoreError::Rejected { status: s, detail },
     })
@@ -206,7 +209,8 @@ mod tests {
              <https://api.example/v1/1/checkouts?page=9>; rel=\"last\"",
         )]);
         assert_eq!(next_link(&h).as_deref(), Some("https://api.example/v1/1/checkouts?page=3&per_page=200"));
-        let last_only = headers(&[("link", "<https://x/?page=1>; rel=\"first\", <https://x/?page=9>; rel=last")]);
+        let last_only =
+            headers(&[("link", "<https://x/?page=1>; rel=\"first\", <https://x/?page=9>; rel=last")]);
         assert_eq!(next_link(&last_only), None);
         assert_eq!(next_link(&headers(&[("link", "garbage")])), None);
     }

@@ -129,8 +129,7 @@ impl StoreConfig {
 /// A base URL the owner typed: absolute http(s), no query or fragment; a missing scheme means https.
 pub fn parse_base_url(text: &str) -> Result<Url, StoreError> {
     let text = text.trim();
-    let with_scheme =
-        if text.contains("://") { text.to_string() } else { format!("https://{text}") };
+    let with_scheme = if text.contains("://") { text.to_string() } else { format!("https://{text}") };
     let url = Url::parse(&with_scheme)
         .map_err(|e| StoreError::Invalid(format!("'{text}' is not a valid URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
@@ -303,8 +302,10 @@ pub trait StoreConnector: Send + Sync {
     fn platform(&self) -> Platform;
     fn list_changed(&self, cursor: &Cursor) -> impl Future<Output = Result<Page, StoreError>> + Send;
     fn fetch(&self, id: &ExternalId) -> impl Future<Output = Result<Option<Cart>, StoreError>> + Send;
-    fn completion(&self, query: &CompletionQuery)
-        -> impl Future<Output = Result<Completion, StoreError>> + Send;
+    fn completion(
+        &self,
+        query: &CompletionQuery,
+    ) -> impl Future<Output = Result<Completion, StoreError>> + Send;
 }
 
 /// Per-store options saved beside the store (JSON in `stores.options`).
@@ -338,13 +339,18 @@ impl StoreInput {
     /// The connection settings, validated; `default_country` when the owner gave none.
     pub fn config(&self, default_country: &str) -> Result<StoreConfig, StoreError> {
         let platform = Platform::parse(&self.platform)?;
-        let country = self.country.as_deref().map(str::trim).filter(|c| !c.is_empty()).unwrap_or(default_country);
+        let country =
+            self.country.as_deref().map(str::trim).filter(|c| !c.is_empty()).unwrap_or(default_country);
         if country.len() != 2 || !country.chars().all(|c| c.is_ascii_alphabetic()) {
-            return Err(StoreError::Invalid(format!("country '{country}' must be a two-letter code such as AR or BR")));
+            return Err(StoreError::Invalid(format!(
+                "country '{country}' must be a two-letter code such as AR or BR"
+            )));
         }
         let mut config = StoreConfig::new(platform, &self.base_url, country)?;
-        config.external_id = self.store_id.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
-        config.api_version = self.api_version.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+        config.external_id =
+            self.store_id.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+        config.api_version =
+            self.api_version.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
         config.query_string_auth = self.query_string_auth;
         config.page_size = self.page_size;
         Ok(config)
@@ -452,8 +458,12 @@ impl AnyConnector {
     ) -> Result<AnyConnector, StoreError> {
         let http = http::StoreHttp::new(&config)?;
         Ok(match config.platform {
-            Platform::Tiendanube => AnyConnector::Tiendanube(tiendanube::Tiendanube::new(config, credentials, http)?),
-            Platform::Shopify => AnyConnector::Shopify(shopify::Shopify::new(config, credentials, http, clock)?),
+            Platform::Tiendanube => {
+                AnyConnector::Tiendanube(tiendanube::Tiendanube::new(config, credentials, http)?)
+            }
+            Platform::Shopify => {
+                AnyConnector::Shopify(shopify::Shopify::new(config, credentials, http, clock)?)
+            }
             Platform::Woocommerce => {
                 AnyConnector::Woocommerce(woocommerce::WooCommerce::new(config, credentials, http)?)
             }
@@ -522,7 +532,10 @@ mod tests {
 
     #[test]
     fn base_urls_are_checked_and_normalised() {
-        assert_eq!(parse_base_url("myshop.myshopify.com/").unwrap().as_str(), "https://myshop.myshopify.com/");
+        assert_eq!(
+            parse_base_url("myshop.myshopify.com/").unwrap().as_str(),
+            "https://myshop.myshopify.com/"
+        );
         assert_eq!(parse_base_url("http://127.0.0.1:8080").unwrap().as_str(), "http://127.0.0.1:8080/");
         for bad in ["", "ftp://x.com", "https://user:pw@x.com", "https://x.com/?a=1", "https://"] {
             assert!(parse_base_url(bad).is_err(), "{bad:?} must be refused");
@@ -532,9 +545,15 @@ mod tests {
     #[test]
     fn urls_keep_a_sub_path_and_encode_segments() {
         let mut config = StoreConfig::new(Platform::Woocommerce, "https://site.example/shop", "ES").unwrap();
-        assert_eq!(config.url(&["wp-json", "wc", "v3", "orders"]).as_str(), "https://site.example/shop/wp-json/wc/v3/orders");
+        assert_eq!(
+            config.url(&["wp-json", "wc", "v3", "orders"]).as_str(),
+            "https://site.example/shop/wp-json/wc/v3/orders"
+        );
         config.base_url = parse_base_url("https://api.example").unwrap();
-        assert_eq!(config.url(&["v1", "12 3", "checkouts"]).as_str(), "https://api.example/v1/12%203/checkouts");
+        assert_eq!(
+            config.url(&["v1", "12 3", "checkouts"]).as_str(),
+            "https://api.example/v1/12%203/checkouts"
+        );
     }
 
     #[test]
@@ -564,7 +583,10 @@ mod tests {
 
     #[test]
     fn the_first_present_value_wins() {
-        assert_eq!(first_present([None, Some("  "), Some(" 11 2345 6789 "), Some("x")]), Some("11 2345 6789"));
+        assert_eq!(
+            first_present([None, Some("  "), Some(" 11 2345 6789 "), Some("x")]),
+            Some("11 2345 6789")
+        );
         assert_eq!(first_present([None, None]), None);
     }
 

@@ -306,7 +306,11 @@ impl Shopify {
         let lifetime = chrono::Duration::seconds(answer.expires_in.unwrap_or(86_399).clamp(60, 86_400 * 7));
         let token = Sensitive::new(answer.access_token);
         *cache = Some((token.clone(), now + lifetime));
-        tracing::info!(store = self.config.id.0, expires_in_s = lifetime.num_seconds(), "Shopify token renewed");
+        tracing::info!(
+            store = self.config.id.0,
+            expires_in_s = lifetime.num_seconds(),
+            "Shopify token renewed"
+        );
         Ok(token)
     }
 
@@ -324,7 +328,9 @@ impl Shopify {
             let request =
                 self.http.post(url.clone()).header("X-Shopify-Access-Token", token.expose()).json(&body);
             match self.http.send(request).await {
-                Err(StoreError::Auth { status: 401, .. }) if !renewed && matches!(self.auth, Auth::Client { .. }) => {
+                Err(StoreError::Auth { status: 401, .. })
+                    if !renewed && matches!(self.auth, Auth::Client { .. }) =>
+                {
                     renewed = true;
                 }
                 other => break other?,
@@ -339,7 +345,10 @@ impl Shopify {
                 "ACCESS_DENIED" | "UNAUTHORIZED" => {
                     StoreError::Auth { status: 200, detail: error.message.chars().take(200).collect() }
                 }
-                _ => StoreError::Protocol(format!("GraphQL error: {}", error.message.chars().take(200).collect::<String>())),
+                _ => StoreError::Protocol(format!(
+                    "GraphQL error: {}",
+                    error.message.chars().take(200).collect::<String>()
+                )),
             });
         }
         let data = response.data.ok_or_else(|| StoreError::Protocol("GraphQL answer without data".into()))?;
@@ -355,16 +364,24 @@ impl Shopify {
             .iter()
             .flat_map(|l| &l.nodes)
             .map(|l| {
-                let quantity =
-                    l.quantity.count().ok_or_else(|| format!("quantity {:?} is not a count", l.quantity.text()))?;
+                let quantity = l
+                    .quantity
+                    .count()
+                    .ok_or_else(|| format!("quantity {:?} is not a count", l.quantity.text()))?;
                 let price = &l.original_unit_price_set.presentment_money;
                 if price.currency_code.trim() != currency {
                     return Err(format!("line priced in {} in a {currency} checkout", price.currency_code));
                 }
                 let price = fields::money(&price.amount, currency)?;
                 let image = l.image.as_ref().and_then(|i| i.url.as_deref());
-                LineItem::new(l.title.as_deref().unwrap_or_default(), l.variant_title.as_deref(), quantity, price, image)
-                    .map_err(|e| e.to_string())
+                LineItem::new(
+                    l.title.as_deref().unwrap_or_default(),
+                    l.variant_title.as_deref(),
+                    quantity,
+                    price,
+                    image,
+                )
+                .map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, String>>()?;
         let customer = n.customer.as_ref();
@@ -385,7 +402,9 @@ impl Shopify {
                 billing.and_then(|a| a.first_name.as_deref()),
             ]),
             language: customer.and_then(|c| c.locale.as_deref()),
-            consent: consent(customer.and_then(|c| c.sms_marketing_consent.as_ref()?.marketing_state.as_deref())),
+            consent: consent(
+                customer.and_then(|c| c.sms_marketing_consent.as_ref()?.marketing_state.as_deref()),
+            ),
             phone: first_present([
                 customer.and_then(|c| c.default_phone_number.as_ref()?.phone_number.as_deref()),
                 shipping.and_then(|a| a.phone.as_deref()),
@@ -501,7 +520,13 @@ mod tests {
     #[test]
     fn queries_name_every_field_the_parser_reads() {
         let q = list_query();
-        for field in ["abandonedCheckoutUrl", "defaultPhoneNumber", "countryCodeV2", "lineItems(first: 15)", "endCursor"] {
+        for field in [
+            "abandonedCheckoutUrl",
+            "defaultPhoneNumber",
+            "countryCodeV2",
+            "lineItems(first: 15)",
+            "endCursor",
+        ] {
             assert!(q.contains(field), "{field} missing from {q}");
         }
         assert!(node_query().contains("... on AbandonedCheckout"));

@@ -118,7 +118,9 @@ impl Tiendanube {
             .as_deref()
             .map(str::trim)
             .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()))
-            .ok_or_else(|| StoreError::Invalid("Tiendanube needs the store id (a number, --store-id)".into()))?
+            .ok_or_else(|| {
+                StoreError::Invalid("Tiendanube needs the store id (a number, --store-id)".into())
+            })?
             .to_string();
         let Credentials::Token(token) = credentials else {
             return Err(StoreError::Invalid("Tiendanube needs an access token (store_token)".into()));
@@ -148,8 +150,7 @@ impl Tiendanube {
         if url.host_str() != self.config.base_url.host_str() || url.port() != self.config.base_url.port() {
             return Err(StoreError::Protocol("a paging link pointed to another host".into()));
         }
-        let request =
-            self.http.get(url).header("Authentication", format!("bearer {}", self.token.expose()));
+        let request = self.http.get(url).header("Authentication", format!("bearer {}", self.token.expose()));
         self.http.send(request).await
     }
 
@@ -182,8 +183,10 @@ impl Tiendanube {
             .products
             .iter()
             .map(|p| {
-                let quantity =
-                    p.quantity.count().ok_or_else(|| format!("quantity {:?} is not a count", p.quantity.text()))?;
+                let quantity = p
+                    .quantity
+                    .count()
+                    .ok_or_else(|| format!("quantity {:?} is not a count", p.quantity.text()))?;
                 let price = fields::money(&p.price, currency)?;
                 let variants: Vec<String> =
                     p.variant_values.iter().flatten().map(Scalar::text).filter(|v| !v.is_empty()).collect();
@@ -209,7 +212,11 @@ impl Tiendanube {
         fields::cart(Parts {
             store: self.config.id,
             id: &id,
-            name: first_present([c.contact_name.as_deref(), c.shipping_name.as_deref(), c.billing_name.as_deref()]),
+            name: first_present([
+                c.contact_name.as_deref(),
+                c.shipping_name.as_deref(),
+                c.billing_name.as_deref(),
+            ]),
             language: c.language.as_deref(),
             consent: None,
             phone: first_present([
@@ -241,7 +248,9 @@ impl Tiendanube {
 fn pace(reply: &Reply) -> Duration {
     let remaining = reply.header("x-rate-limit-remaining").and_then(|v| v.trim().parse::<u32>().ok());
     match remaining {
-        Some(0) => http::retry_after(&reply.headers).unwrap_or(Duration::from_secs(1)).min(Duration::from_secs(30)),
+        Some(0) => {
+            http::retry_after(&reply.headers).unwrap_or(Duration::from_secs(1)).min(Duration::from_secs(30))
+        }
         Some(r) if r < 4 => Duration::from_millis(500),
         _ => Duration::ZERO,
     }
@@ -259,7 +268,9 @@ impl StoreConnector for Tiendanube {
     async fn list_changed(&self, cursor: &Cursor) -> Result<Page, StoreError> {
         let mut state: State = cursor.decode();
         let url = match &state.next {
-            Some(next) => Url::parse(next).map_err(|e| StoreError::Protocol(format!("bad paging link: {e}")))?,
+            Some(next) => {
+                Url::parse(next).map_err(|e| StoreError::Protocol(format!("bad paging link: {e}")))?
+            }
             None => self.first_url(&state),
         };
         let (values, next, wait): (Vec<serde_json::Value>, _, _) = match self.get(url).await {

@@ -123,7 +123,9 @@ fn unit_price(item: &Item, quantity: u32, currency: &str) -> Result<Money, Strin
 impl WooCommerce {
     pub fn new(config: StoreConfig, credentials: Credentials, http: StoreHttp) -> Result<Self, StoreError> {
         let Credentials::KeySecret { key, secret } = credentials else {
-            return Err(StoreError::Invalid("WooCommerce needs a consumer key and secret (store_key, store_secret)".into()));
+            return Err(StoreError::Invalid(
+                "WooCommerce needs a consumer key and secret (store_key, store_secret)".into(),
+            ));
         };
         if !super::is_loopback(&config.base_url) && config.base_url.scheme() != "https" {
             return Err(StoreError::Invalid(
@@ -146,8 +148,11 @@ impl WooCommerce {
                 .append_pair("consumer_secret", self.secret.expose());
             self.http.get(url)
         } else {
-            let basic = base64::engine::general_purpose::STANDARD
-                .encode(format!("{}:{}", self.key.expose(), self.secret.expose()));
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                self.key.expose(),
+                self.secret.expose()
+            ));
             self.http.get(url).header("Authorization", format!("Basic {basic}"))
         };
         self.http.send(request).await
@@ -158,7 +163,10 @@ impl WooCommerce {
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("status", if state.pass == Pass::Paid { PAID } else { ABANDONED })
-                .append_pair("per_page", &self.config.page_size.unwrap_or(MAX_PER_PAGE).clamp(1, MAX_PER_PAGE).to_string())
+                .append_pair(
+                    "per_page",
+                    &self.config.page_size.unwrap_or(MAX_PER_PAGE).clamp(1, MAX_PER_PAGE).to_string(),
+                )
                 .append_pair("page", &page.to_string())
                 .append_pair("orderby", "id")
                 .append_pair("order", "asc");
@@ -184,18 +192,22 @@ impl WooCommerce {
                 let price = unit_price(item, quantity, currency)?;
                 let full = item.name.as_deref().unwrap_or_default();
                 // A variation is named "Camiseta - M" with parent_name "Camiseta".
-                let (name, variant) = match item.parent_name.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-                    Some(parent) => {
-                        let rest = full.strip_prefix(parent).map(|r| r.trim_start_matches([' ', '-', '–']).trim());
-                        (parent, rest.filter(|r| !r.is_empty()))
-                    }
-                    None => (full, None),
-                };
+                let (name, variant) =
+                    match item.parent_name.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+                        Some(parent) => {
+                            let rest = full
+                                .strip_prefix(parent)
+                                .map(|r| r.trim_start_matches([' ', '-', '–']).trim());
+                            (parent, rest.filter(|r| !r.is_empty()))
+                        }
+                        None => (full, None),
+                    };
                 let image = item.image.as_ref().and_then(|i| i.src.as_deref());
                 LineItem::new(name, variant, quantity, price, image).map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, String>>()?;
-        let created = order.date_created_gmt.as_deref().or(order.date_created.as_deref()).ok_or("no creation date")?;
+        let created =
+            order.date_created_gmt.as_deref().or(order.date_created.as_deref()).ok_or("no creation date")?;
         let created_at = fields::parse_time(created)?;
         let completed_at = if is_paid(&order.status) {
             fields::optional_time(order.date_paid_gmt.as_deref())?
@@ -243,7 +255,8 @@ impl StoreConnector for WooCommerce {
         let number = state.page.unwrap_or(1).max(1);
         let reply = self.get(self.list_url(&state, number)).await?;
         let values: Vec<serde_json::Value> = http::json(&reply.body)?;
-        let total_pages = reply.header("x-wp-totalpages").and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(1);
+        let total_pages =
+            reply.header("x-wp-totalpages").and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(1);
         let mut page = Page {
             carts: Vec::with_capacity(values.len()),
             completed: Vec::new(),
@@ -270,7 +283,9 @@ impl StoreConnector for WooCommerce {
                     .flatten()
                     .or(fields::optional_time(order.date_modified_gmt.as_deref()).ok().flatten());
                 match (ExternalId::parse(&order.id.text()), paid) {
-                    (Ok(external_id), Some(completed_at)) => page.completed.push(Completed { external_id, completed_at }),
+                    (Ok(external_id), Some(completed_at)) => {
+                        page.completed.push(Completed { external_id, completed_at })
+                    }
                     _ => page.skipped.push(skipped(id.as_deref(), "paid order without an id or a date")),
                 }
                 continue;
@@ -317,7 +332,9 @@ impl StoreConnector for WooCommerce {
                 how: format!("order is {}", order.status),
             },
             // Cancelled after the hold-stock time, refunded or trashed: the link no longer works.
-            Some(order) if matches!(order.status.as_str(), "cancelled" | "refunded" | "trash") => Completion::Gone,
+            Some(order) if matches!(order.status.as_str(), "cancelled" | "refunded" | "trash") => {
+                Completion::Gone
+            }
             Some(_) => Completion::Open,
         })
     }
@@ -333,11 +350,15 @@ mod tests {
 
     #[test]
     fn a_float_price_falls_back_to_the_subtotal() {
-        let clean = item(serde_json::json!({"name": "x", "quantity": 2, "price": 19.95, "subtotal": "39.90"}));
+        let clean =
+            item(serde_json::json!({"name": "x", "quantity": 2, "price": 19.95, "subtotal": "39.90"}));
         assert_eq!(unit_price(&clean, 2, "EUR").unwrap().amount().to_string(), "19.95");
-        let float = item(serde_json::json!({"name": "x", "quantity": 3, "price": 6.666666666666667, "subtotal": "20.00"}));
+        let float = item(
+            serde_json::json!({"name": "x", "quantity": 3, "price": 6.666666666666667, "subtotal": "20.00"}),
+        );
         assert_eq!(unit_price(&float, 3, "EUR").unwrap().amount().to_string(), "6.67");
-        let clp = item(serde_json::json!({"name": "x", "quantity": 3, "price": 3333.3333333, "subtotal": "10000"}));
+        let clp =
+            item(serde_json::json!({"name": "x", "quantity": 3, "price": 3333.3333333, "subtotal": "10000"}));
         assert_eq!(unit_price(&clp, 3, "CLP").unwrap().amount().to_string(), "3333");
         let none = item(serde_json::json!({"name": "x", "quantity": 1}));
         assert!(unit_price(&none, 1, "EUR").is_err());

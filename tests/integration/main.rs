@@ -8,3 +8,4 @@ mod cli;
 mod e2e_window;
 mod secrets_at_rest;
 mod storage_files;
+mod stores;

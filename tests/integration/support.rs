@@ -37,6 +37,16 @@ pub fn spawn_app() -> TestApp {
 
 /// Runs the real binary with `--data-dir dir`, optional stdin, and a clean RECUPERO_* env.
 pub fn recupero(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    run(dir, args, &[], stdin)
+}
+
+/// Like [`recupero`], with extra environment variables (e.g. `RECUPERO_STORE_TOKEN`).
+pub fn recupero_env(dir: &Path, args: &[String], env: &[(String, String)]) -> Output {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(dir, &args, env, None)
+}
+
+fn run(dir: &Path, args: &[&str], env: &[(String, String)], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_recupero"));
     cmd.arg("--data-dir").arg(dir).args(args);
     for (k, _) in std::env::vars() {
@@ -44,6 +54,7 @@ pub fn recupero(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
             cmd.env_remove(k);
         }
     }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd.env("RUST_LOG", "info").stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("the recupero binary runs");
