@@ -172,6 +172,44 @@ impl Shared {
             .unwrap_or_default()
     }
 
+    /// One page of the checkouts with id above `after_id` that satisfy `keep`, in id order (or
+    /// reversed), and how many match in all (`count_all`; else the scan stops once the page is
+    /// full). Only the page is cloned, so a sandbox of 100,000
+    /// checkouts answers each page quickly.
+    fn page(
+        &self,
+        platform: Platform,
+        after_id: u64,
+        keep: impl Fn(&SandboxCheckout) -> bool,
+        skip: usize,
+        take: usize,
+        reverse: bool,
+        count_all: bool,
+    ) -> (usize, Vec<SandboxCheckout>) {
+        let inner = self.lock();
+        let Some(all) = inner.checkouts.get(&platform) else { return (0, Vec::new()) };
+        let start = all.partition_point(|c| c.id <= after_id);
+        let tail = &all[start..];
+        let mut total = 0;
+        let mut page = Vec::with_capacity(take.min(256));
+        let mut visit = |c: &SandboxCheckout| {
+            if keep(c) {
+                if total >= skip && page.len() < take {
+                    page.push(c.clone());
+                }
+                total += 1;
+            }
+            // Keep going only to count, when the caller wants the total.
+            count_all || page.len() < take
+        };
+        if reverse {
+            tail.iter().rev().all(&mut visit);
+        } else {
+            tail.iter().all(&mut visit);
+        }
+        (total, page)
+    }
+
     fn find(&self, platform: Platform, id: u64) -> Option<SandboxCheckout> {
         let inner = self.lock();
         let all = inner.checkouts.get(&platform)?;

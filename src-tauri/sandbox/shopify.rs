@@ -305,16 +305,17 @@ fn list(
         resolve(field.arg("query"), variables).and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
     let terms: Vec<&str> = query.split_whitespace().collect();
     let error = std::cell::RefCell::new(None);
-    let mut matching = shared.select(Platform::Shopify, |c| {
-        c.id > after
-            && c.created_at <= now
+    let keep = |c: &SandboxCheckout| {
+        c.created_at <= now
             && terms.iter().all(|t| {
                 matches_term(c, now, t).unwrap_or_else(|e| {
                     *error.borrow_mut() = Some(e);
                     false
                 })
             })
-    });
+    };
+    // Cursor paging needs no total: a page and one more tell whether there is a next page.
+    let (_, mut matching) = shared.page(Platform::Shopify, after, keep, 0, first as usize + 1, false, false);
     if let Some(e) = error.into_inner() {
         return Err(e);
     }

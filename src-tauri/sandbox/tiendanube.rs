@@ -212,21 +212,20 @@ fn list_inner(shared: &Shared, version: &str, store: &str, query: &str, headers:
         );
     }
     let now = shared.now();
-    let matching = shared.select(Platform::Tiendanube, |c| {
-        c.id > since_id
-            && c.created_at <= now
+    let keep = |c: &SandboxCheckout| {
+        c.created_at <= now
             && created_min.is_none_or(|t| c.created_at >= t)
             && created_max.is_none_or(|t| c.created_at <= t)
             && updated_min.is_none_or(|t| c.updated_at(now) >= t)
             && updated_max.is_none_or(|t| c.updated_at(now) <= t)
-    });
-    let total = matching.len();
+    };
+    let (total, matching) =
+        shared.page(Platform::Tiendanube, since_id, keep, (page - 1) * per_page, per_page, false, true);
     let last = total.div_ceil(per_page);
     if total == 0 || page > last {
         return error(StatusCode::NOT_FOUND, "Not Found", &format!("Last page is {last}"), limits);
     }
-    let mut body: Vec<Value> =
-        matching.iter().skip((page - 1) * per_page).take(per_page).map(|c| render(c, now, store)).collect();
+    let mut body: Vec<Value> = matching.iter().map(|c| render(c, now, store)).collect();
     if fault == Some(Fault::MalformedItem) {
         if let Some(first) = body.first_mut() {
             first["products"][0]["price"] = json!("12,5O");

@@ -163,7 +163,7 @@ fn list_inner(shared: &Shared, query: &str, headers: &HeaderMap) -> Response {
         tracing::debug!("WooCommerce sandbox: dates without dates_are_gmt read as UTC");
     }
     let now = shared.now();
-    let mut matching = shared.select(Platform::Woocommerce, |c| {
+    let keep = |c: &SandboxCheckout| {
         let s = status(c, now);
         // `any` excludes checkout-draft since WooCommerce 10.x (PR #63743).
         let wanted = statuses.iter().any(|w| w == s || (w == "any" && s != "checkout-draft"));
@@ -171,16 +171,13 @@ fn list_inner(shared: &Shared, query: &str, headers: &HeaderMap) -> Response {
             && c.created_at <= now
             && modified_after.is_none_or(|t| c.updated_at(now) > t)
             && after.is_none_or(|t| c.created_at > t)
-    });
+    };
     let descending = param(&pairs, "order") != Some("asc");
-    if descending {
-        matching.reverse();
-    }
-    let total = matching.len();
+    let (total, matching) =
+        shared.page(Platform::Woocommerce, 0, keep, (page - 1) * per_page, per_page, descending, true);
     let pages = total.div_ceil(per_page);
     let site = site(headers);
-    let mut body: Vec<Value> =
-        matching.iter().skip((page - 1) * per_page).take(per_page).map(|c| render(c, now, &site)).collect();
+    let mut body: Vec<Value> = matching.iter().map(|c| render(c, now, &site)).collect();
     if fault == Some(Fault::MalformedItem) {
         if let Some(first) = body.first_mut() {
             first["line_items"][0]["quantity"] = json!("dos");

@@ -198,6 +198,37 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     let out = recupero(dir, &["config", "get", "holdout_percent"], None);
     assert_eq!(text(&out.stdout).trim(), "20", "the UI wrote the engine's database");
 
+    // Store connection against the sandbox: "Test connection" lists what the store shows, with
+    // phone problems; Save keeps the store (its token goes to the real keychain).
+    let sandbox = {
+        use recupero::clock::Clock;
+        let clock = std::sync::Arc::new(recupero::clock::SystemClock);
+        let config = recupero::sandbox::SandboxConfig::new(clock.now(), 12);
+        recupero::sandbox::Sandbox::start(config, clock, 0).await.expect("sandbox listens")
+    };
+    testid(&c, "store-platform").await.select_by_value("tiendanube").await.unwrap();
+    let base = testid(&c, "store-base-url").await;
+    base.clear().await.unwrap();
+    base.send_keys(&sandbox.base_url()).await.unwrap();
+    testid(&c, "store-id").await.send_keys(&sandbox.config().tiendanube_store_id).await.unwrap();
+    let country = testid(&c, "store-country").await;
+    country.clear().await.unwrap();
+    country.send_keys("AR").await.unwrap();
+    testid(&c, "store-token").await.send_keys(&sandbox.config().token).await.unwrap();
+    testid(&c, "store-test").await.click().await.unwrap();
+    testid(&c, "store-result-row").await;
+    let rows = c.find_all(Locator::Css("[data-testid='store-result-row']")).await.unwrap();
+    assert_eq!(rows.len(), 12, "every checkout of the sandbox store is listed");
+    let listed = testid(&c, "store-results").await.text().await.unwrap();
+    let first = sandbox.checkouts(recupero::stores::Platform::Tiendanube)[0].first_name.clone();
+    let word = first.split_whitespace().next().unwrap_or_default().to_string();
+    assert!(listed.contains(&word), "names as the store has them: {word} in {listed}");
+    testid(&c, "store-save").await.click().await.unwrap();
+    testid(&c, "store-list-row").await;
+    let stores: Value = serde_json::from_slice(&recupero(dir, &["store", "list", "--json"], None).stdout).unwrap();
+    assert_eq!(stores[0]["platform"], "tiendanube", "{stores}");
+    c.screenshot().await.map(|png| std::fs::write(screenshot_dir().join("store-connection-es.png"), png)).ok();
+
     // The pause switch: header badge in the UI, the engine's status, and a real desktop
     // notification (the D-Bus Notify call, captured with dbus-monitor).
     let monitor_log = data.path().join("notify.log");
