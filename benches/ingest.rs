@@ -51,7 +51,8 @@ fn main() {
         .expect("recupero sandbox starts");
     let mut first_line = String::new();
     BufReader::new(sandbox.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
-    let base = first_line.split_whitespace().find(|w| w.starts_with("http://")).expect("base URL").to_string();
+    let base =
+        first_line.split_whitespace().find(|w| w.starts_with("http://")).expect("base URL").to_string();
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     println!("ingest benchmark: {count} checkouts per platform from {base}");

@@ -225,9 +225,13 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     assert!(listed.contains(&word), "names as the store has them: {word} in {listed}");
     testid(&c, "store-save").await.click().await.unwrap();
     testid(&c, "store-list-row").await;
-    let stores: Value = serde_json::from_slice(&recupero(dir, &["store", "list", "--json"], None).stdout).unwrap();
+    let stores: Value =
+        serde_json::from_slice(&recupero(dir, &["store", "list", "--json"], None).stdout).unwrap();
     assert_eq!(stores[0]["platform"], "tiendanube", "{stores}");
-    c.screenshot().await.map(|png| std::fs::write(screenshot_dir().join("store-connection-es.png"), png)).ok();
+    c.screenshot()
+        .await
+        .map(|png| std::fs::write(screenshot_dir().join("store-connection-es.png"), png))
+        .ok();
 
     // The pause switch: header badge in the UI, the engine's status, and a real desktop
     // notification (the D-Bus Notify call, captured with dbus-monitor).
