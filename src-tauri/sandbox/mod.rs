@@ -181,11 +181,9 @@ impl Shared {
         platform: Platform,
         after_id: u64,
         keep: impl Fn(&SandboxCheckout) -> bool,
-        skip: usize,
-        take: usize,
-        reverse: bool,
-        count_all: bool,
+        window: Window,
     ) -> (usize, Vec<SandboxCheckout>) {
+        let Window { skip, take, reverse, count_all } = window;
         let inner = self.lock();
         let Some(all) = inner.checkouts.get(&platform) else { return (0, Vec::new()) };
         let start = all.partition_point(|c| c.id <= after_id);
@@ -210,11 +208,43 @@ impl Shared {
         (total, page)
     }
 
+    /// One page of the checkouts that `key` keeps, ordered by the key (then id): for APIs that
+    /// sort by modification time. Sorts keys and indexes only; clones just the page.
+    fn page_by_key<K: Ord>(
+        &self,
+        platform: Platform,
+        key: impl Fn(&SandboxCheckout) -> Option<K>,
+        skip: usize,
+        take: usize,
+        reverse: bool,
+    ) -> (usize, Vec<SandboxCheckout>) {
+        let inner = self.lock();
+        let Some(all) = inner.checkouts.get(&platform) else { return (0, Vec::new()) };
+        let mut keys: Vec<(K, u64, usize)> =
+            all.iter().enumerate().filter_map(|(i, c)| key(c).map(|k| (k, c.id, i))).collect();
+        keys.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        if reverse {
+            keys.reverse();
+        }
+        let page = keys.iter().skip(skip).take(take).map(|(_, _, i)| all[*i].clone()).collect();
+        (keys.len(), page)
+    }
+
     fn find(&self, platform: Platform, id: u64) -> Option<SandboxCheckout> {
         let inner = self.lock();
         let all = inner.checkouts.get(&platform)?;
         all.binary_search_by_key(&id, |c| c.id).ok().map(|i| all[i].clone())
     }
+}
+
+/// Which part of a list to answer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    pub skip: usize,
+    pub take: usize,
+    pub reverse: bool,
+    /// Count every match (for total headers) instead of stopping once the page is full.
+    pub count_all: bool,
 }
 
 /// A running sandbox. Dropping it stops the server.

@@ -167,14 +167,13 @@ fn resolve<'a>(arg: Option<&'a Arg>, variables: &'a Value) -> Option<Value> {
 
 async fn graphql_endpoint(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let response = answer(&shared, &headers, &body);
-    shared.record(
-        Platform::Shopify,
-        "POST",
-        "/admin/api/graphql.json",
-        "",
-        &headers,
-        response.status().as_u16(),
-    );
+    // The log shows the variables (where the filter and the cursor travel) as the "query".
+    let variables = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("variables").map(Value::to_string))
+        .unwrap_or_default();
+    let status = response.status().as_u16();
+    shared.record(Platform::Shopify, "POST", "/admin/api/graphql.json", &variables, &headers, status);
     response
 }
 
@@ -315,7 +314,12 @@ fn list(
             })
     };
     // Cursor paging needs no total: a page and one more tell whether there is a next page.
-    let (_, mut matching) = shared.page(Platform::Shopify, after, keep, 0, first as usize + 1, false, false);
+    let (_, mut matching) = shared.page(
+        Platform::Shopify,
+        after,
+        keep,
+        super::Window { skip: 0, take: first as usize + 1, reverse: false, count_all: false },
+    );
     if let Some(e) = error.into_inner() {
         return Err(e);
     }

@@ -219,8 +219,12 @@ fn list_inner(shared: &Shared, version: &str, store: &str, query: &str, headers:
             && updated_min.is_none_or(|t| c.updated_at(now) >= t)
             && updated_max.is_none_or(|t| c.updated_at(now) <= t)
     };
-    let (total, matching) =
-        shared.page(Platform::Tiendanube, since_id, keep, (page - 1) * per_page, per_page, false, true);
+    let (total, matching) = shared.page(
+        Platform::Tiendanube,
+        since_id,
+        keep,
+        super::Window { skip: (page - 1) * per_page, take: per_page, reverse: false, count_all: true },
+    );
     let last = total.div_ceil(per_page);
     if total == 0 || page > last {
         return error(StatusCode::NOT_FOUND, "Not Found", &format!("Last page is {last}"), limits);

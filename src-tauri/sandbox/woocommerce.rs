@@ -173,8 +173,26 @@ fn list_inner(shared: &Shared, query: &str, headers: &HeaderMap) -> Response {
             && after.is_none_or(|t| c.created_at > t)
     };
     let descending = param(&pairs, "order") != Some("asc");
-    let (total, matching) =
-        shared.page(Platform::Woocommerce, 0, keep, (page - 1) * per_page, per_page, descending, true);
+    let window =
+        super::Window { skip: (page - 1) * per_page, take: per_page, reverse: descending, count_all: true };
+    let (total, matching) = match param(&pairs, "orderby").unwrap_or("date") {
+        "modified" => shared.page_by_key(
+            Platform::Woocommerce,
+            |c| keep(c).then(|| c.updated_at(now)),
+            window.skip,
+            window.take,
+            descending,
+        ),
+        // `date` and `id` agree in the sandbox: ids grow with creation time.
+        "date" | "id" => shared.page(Platform::Woocommerce, 0, keep, window),
+        other => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "rest_invalid_param",
+                &format!("Invalid parameter(s): orderby ({other})"),
+            )
+        }
+    };
     let pages = total.div_ceil(per_page);
     let site = site(headers);
     let mut body: Vec<Value> = matching.iter().map(|c| render(c, now, &site)).collect();

@@ -459,13 +459,13 @@ impl AnyConnector {
         let http = http::StoreHttp::new(&config)?;
         Ok(match config.platform {
             Platform::Tiendanube => {
-                AnyConnector::Tiendanube(tiendanube::Tiendanube::new(config, credentials, http)?)
+                AnyConnector::Tiendanube(tiendanube::Tiendanube::new(config, credentials, http, clock)?)
             }
             Platform::Shopify => {
                 AnyConnector::Shopify(shopify::Shopify::new(config, credentials, http, clock)?)
             }
             Platform::Woocommerce => {
-                AnyConnector::Woocommerce(woocommerce::WooCommerce::new(config, credentials, http)?)
+                AnyConnector::Woocommerce(woocommerce::WooCommerce::new(config, credentials, http, clock)?)
             }
         })
     }

@@ -90,6 +90,9 @@ struct State {
     after: Option<String>,
     pass_query: Option<String>,
     pass_max_updated: Option<DateTime<Utc>>,
+    /// When the pass in progress started (our clock): the watermark never moves past it, so
+    /// what changes while we page (10 checkouts a page, throttled) is read next time.
+    pass_started: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -443,6 +446,7 @@ impl StoreConnector for Shopify {
 
     async fn list_changed(&self, cursor: &Cursor) -> Result<Page, StoreError> {
         let mut state: State = cursor.decode();
+        let started = *state.pass_started.get_or_insert_with(|| self.clock.now());
         let filter = match (&state.pass_query, &state.after) {
             (Some(query), Some(_)) => query.clone(),
             _ => state
@@ -483,7 +487,9 @@ impl StoreConnector for Shopify {
         } else {
             state.after = None;
             state.pass_query = None;
-            state.updated_since = state.updated_since.max(state.pass_max_updated.take());
+            state.pass_started = None;
+            let reached = state.pass_max_updated.take().map(|t| t.min(started));
+            state.updated_since = state.updated_since.max(reached);
         }
         page.next = Cursor::encode(&state);
         Ok(page)

@@ -7,9 +7,12 @@
 //! old abandonments: that is normal.
 //!
 //! Sync, in two passes per poll, each paged and resumable from the saved cursor:
-//! 1. new checkouts: `since_id=<highest id seen>` (documented, reliable);
-//! 2. changed checkouts: `updated_at_min=<latest update seen − 10 min>`, so a checkout that was
-//!    updated or completed after we first saw it is read again. `updated_at_min` is used by
+//! 1. new checkouts: `since_id=<highest id read>`, moved forward after every page (always page
+//!    1), so a checkout leaving the list mid-pass can't shift another one out of sight;
+//! 2. changed checkouts: `updated_at_min=<watermark − 10 min>` following the `Link` pages, so a
+//!    checkout updated or completed after we first read it is read again. The watermark only
+//!    moves when this pass ends, to the latest update read but never past the moment the poll
+//!    started (an update made while we page is read next time). `updated_at_min` is used by
 //!    third-party integrations but missing from the official parameter table (UNCONFIRMED);
 //!    the pre-send check re-reads each checkout by id anyway, so nothing depends on it alone.
 //!
@@ -17,6 +20,7 @@
 //! orders appear to share ids: UNCONFIRMED, strong hint in the docs); else an order created
 //! since the checkout whose `contact_phone` is the same number.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -29,6 +33,7 @@ use super::{
     first_present, skipped, Completion, CompletionQuery, Credentials, Cursor, Page, Platform, StoreConfig,
     StoreConnector, StoreError,
 };
+use crate::clock::Clock;
 use crate::domain::{Cart, ExternalId, LineItem, Phone};
 use crate::secrets::Sensitive;
 
@@ -41,6 +46,7 @@ pub struct Tiendanube {
     store_id: String,
     token: Sensitive<String>,
     http: StoreHttp,
+    clock: Arc<dyn Clock>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,15 +59,17 @@ enum Pass {
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct State {
-    /// Highest checkout id ingested by a finished "new" pass.
+    /// Highest checkout id read so far.
     since_id: Option<u64>,
-    /// Latest `updated_at` ingested by a finished pass.
+    /// Watermark of the "changed" pass: updates up to here have been read.
     updated_min: Option<DateTime<Utc>>,
     pass: Pass,
-    /// The `Link rel=next` of the pass in progress.
+    /// The `Link rel=next` of the "changed" pass in progress.
     next: Option<String>,
-    pass_max_id: Option<u64>,
+    /// Latest `updated_at` read since the watermark last moved.
     pass_max_updated: Option<DateTime<Utc>>,
+    /// When the poll in progress started (our clock).
+    poll_started: Option<DateTime<Utc>>,
 }
 
 /// A checkout as the API sends it. Every documented field is accepted; these are the ones read.
@@ -112,7 +120,12 @@ struct Order {
 }
 
 impl Tiendanube {
-    pub fn new(config: StoreConfig, credentials: Credentials, http: StoreHttp) -> Result<Self, StoreError> {
+    pub fn new(
+        config: StoreConfig,
+        credentials: Credentials,
+        http: StoreHttp,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
         let store_id = config
             .external_id
             .as_deref()
@@ -128,7 +141,7 @@ impl Tiendanube {
         if !super::is_loopback(&config.base_url) && config.base_url.scheme() != "https" {
             return Err(StoreError::Invalid("Tiendanube's API is HTTPS only".into()));
         }
-        Ok(Tiendanube { config, store_id, token, http })
+        Ok(Tiendanube { config, store_id, token, http, clock })
     }
 
     fn version(&self) -> &str {
@@ -267,11 +280,12 @@ impl StoreConnector for Tiendanube {
 
     async fn list_changed(&self, cursor: &Cursor) -> Result<Page, StoreError> {
         let mut state: State = cursor.decode();
-        let url = match &state.next {
-            Some(next) => {
+        let started = *state.poll_started.get_or_insert_with(|| self.clock.now());
+        let url = match (&state.pass, &state.next) {
+            (Pass::Changed, Some(next)) => {
                 Url::parse(next).map_err(|e| StoreError::Protocol(format!("bad paging link: {e}")))?
             }
-            None => self.first_url(&state),
+            _ => self.first_url(&state),
         };
         let (values, next, wait): (Vec<serde_json::Value>, _, _) = match self.get(url).await {
             Ok(reply) => (http::json(&reply.body)?, http::next_link(&reply.headers), pace(&reply)),
@@ -292,7 +306,7 @@ impl StoreConnector for Tiendanube {
         for value in values {
             let id = fields::raw_id(&value, "id");
             if let Some(n) = id.as_deref().and_then(|i| i.parse::<u64>().ok()) {
-                state.pass_max_id = state.pass_max_id.max(Some(n));
+                state.since_id = state.since_id.max(Some(n));
             }
             match self.parse(value) {
                 Ok(cart) => {
@@ -302,22 +316,30 @@ impl StoreConnector for Tiendanube {
                 Err(reason) => page.skipped.push(skipped(id.as_deref(), reason)),
             }
         }
-        state.next = next;
-        if state.next.is_some() {
+        if next.is_some() {
+            // New pass: the next request starts after the highest id read (page 1 again).
+            state.next = if state.pass == Pass::Changed { next } else { None };
             page.more = true;
         } else {
-            // The pass is over: move its high-water marks into the cursor.
+            state.next = None;
             let first_sync = state.updated_min.is_none();
-            state.updated_min = state.updated_min.max(state.pass_max_updated.take());
+            // Never past the poll's start: what changed while we paged is read next time.
+            let watermark = state.pass_max_updated.map(|t| t.min(started));
             match state.pass {
+                Pass::New if first_sync => {
+                    // The first "new" pass read everything there is.
+                    state.updated_min = watermark.or(Some(started));
+                    state.pass_max_updated = None;
+                    state.poll_started = None;
+                }
                 Pass::New => {
-                    state.since_id = state.since_id.max(state.pass_max_id.take());
-                    // On the first sync the "new" pass read everything; no need to re-read it.
-                    state.pass = if first_sync { Pass::New } else { Pass::Changed };
-                    page.more = !first_sync;
+                    state.pass = Pass::Changed;
+                    page.more = true;
                 }
                 Pass::Changed => {
-                    state.pass_max_id = None;
+                    state.updated_min = state.updated_min.max(watermark);
+                    state.pass_max_updated = None;
+                    state.poll_started = None;
                     state.pass = Pass::New;
                 }
             }

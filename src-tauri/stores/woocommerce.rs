@@ -8,11 +8,19 @@
 //! to `processing`/`on-hold`/`completed`, so each poll has two passes: the abandoned statuses
 //! (new and changed carts) and the paid statuses changed since the last poll (completions).
 //!
+//! Paging is by modification time (`orderby=modified&order=asc`), moving `modified_after` to the
+//! last page's latest change (minus a second) instead of counting pages: orders keep leaving the
+//! abandoned statuses (paid, cancelled after the hold-stock time, drafts deleted daily), and page
+//! numbers over a shrinking list would skip whatever moves up across a page boundary. An order
+//! changed while we page moves to the end of the order and is read in this pass or the next.
+//! Each pass keeps its own watermark.
+//!
 //! Known limits: no core rate limit (hosts may add one: 429 and 5xx are handled like elsewhere);
 //! a pending order is cancelled by WooCommerce after the "hold stock" minutes (default 60), and
 //! its link stops working — `completion` reports it as gone.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -27,6 +35,7 @@ use super::{
     first_present, skipped, Completed, Completion, CompletionQuery, Credentials, Cursor, Page, Platform,
     StoreConfig, StoreConnector, StoreError,
 };
+use crate::clock::Clock;
 use crate::domain::{Cart, Currency, ExternalId, LineItem, Money};
 use crate::secrets::Sensitive;
 
@@ -40,6 +49,7 @@ pub struct WooCommerce {
     key: Sensitive<String>,
     secret: Sensitive<String>,
     http: StoreHttp,
+    clock: Arc<dyn Clock>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,12 +62,15 @@ enum Pass {
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct State {
-    /// Latest `date_modified_gmt` ingested by a finished poll.
-    modified_after: Option<DateTime<Utc>>,
+    /// Watermarks: orders changed up to here have been read, per pass.
+    abandoned_after: Option<DateTime<Utc>>,
+    paid_after: Option<DateTime<Utc>>,
     pass: Pass,
-    /// Next page number of the pass in progress (1 when none is).
+    /// The `modified_after` of the pass in progress (None: the pass hasn't started).
+    query_after: Option<DateTime<Utc>>,
+    in_pass: bool,
+    /// Page number within one `query_after`, only past 1 when a whole page shares one second.
     page: Option<u32>,
-    pass_max_modified: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,7 +134,12 @@ fn unit_price(item: &Item, quantity: u32, currency: &str) -> Result<Money, Strin
 }
 
 impl WooCommerce {
-    pub fn new(config: StoreConfig, credentials: Credentials, http: StoreHttp) -> Result<Self, StoreError> {
+    pub fn new(
+        config: StoreConfig,
+        credentials: Credentials,
+        http: StoreHttp,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
         let Credentials::KeySecret { key, secret } = credentials else {
             return Err(StoreError::Invalid(
                 "WooCommerce needs a consumer key and secret (store_key, store_secret)".into(),
@@ -132,7 +150,7 @@ impl WooCommerce {
                 "WooCommerce keys are only sent over HTTPS: use the site's https:// address".into(),
             ));
         }
-        Ok(WooCommerce { config, key, secret, http })
+        Ok(WooCommerce { config, key, secret, http, clock })
     }
 
     fn url(&self, rest: &[&str]) -> Url {
@@ -158,24 +176,25 @@ impl WooCommerce {
         self.http.send(request).await
     }
 
-    fn list_url(&self, state: &State, page: u32) -> Url {
+    fn list_url(&self, pass: Pass, after: Option<DateTime<Utc>>, page: u32) -> Url {
         let mut url = self.url(&["orders"]);
         {
             let mut q = url.query_pairs_mut();
-            q.append_pair("status", if state.pass == Pass::Paid { PAID } else { ABANDONED })
-                .append_pair(
-                    "per_page",
-                    &self.config.page_size.unwrap_or(MAX_PER_PAGE).clamp(1, MAX_PER_PAGE).to_string(),
-                )
+            q.append_pair("status", if pass == Pass::Paid { PAID } else { ABANDONED })
+                .append_pair("per_page", &self.per_page().to_string())
                 .append_pair("page", &page.to_string())
-                .append_pair("orderby", "id")
+                .append_pair("orderby", "modified")
                 .append_pair("order", "asc");
-            if let Some(t) = state.modified_after {
-                q.append_pair("modified_after", &(t - OVERLAP).format("%Y-%m-%dT%H:%M:%S").to_string())
+            if let Some(t) = after {
+                q.append_pair("modified_after", &t.format("%Y-%m-%dT%H:%M:%S").to_string())
                     .append_pair("dates_are_gmt", "true");
             }
         }
         url
+    }
+
+    fn per_page(&self) -> u32 {
+        self.config.page_size.unwrap_or(MAX_PER_PAGE).clamp(1, MAX_PER_PAGE)
     }
 
     fn parse(&self, order: Order) -> Result<Cart, String> {
@@ -252,11 +271,16 @@ impl StoreConnector for WooCommerce {
 
     async fn list_changed(&self, cursor: &Cursor) -> Result<Page, StoreError> {
         let mut state: State = cursor.decode();
+        if !state.in_pass {
+            let watermark = if state.pass == Pass::Paid { state.paid_after } else { state.abandoned_after };
+            state.query_after = watermark.map(|t| t - OVERLAP);
+            state.in_pass = true;
+            state.page = None;
+        }
         let number = state.page.unwrap_or(1).max(1);
-        let reply = self.get(self.list_url(&state, number)).await?;
+        let reply = self.get(self.list_url(state.pass, state.query_after, number)).await?;
         let values: Vec<serde_json::Value> = http::json(&reply.body)?;
-        let total_pages =
-            reply.header("x-wp-totalpages").and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(1);
+        let full = values.len() as u32 >= self.per_page();
         let mut page = Page {
             carts: Vec::with_capacity(values.len()),
             completed: Vec::new(),
@@ -265,6 +289,7 @@ impl StoreConnector for WooCommerce {
             more: false,
             pace: Duration::ZERO,
         };
+        let mut page_max: Option<DateTime<Utc>> = None;
         for value in values {
             let id = fields::raw_id(&value, "id");
             let order = match serde_json::from_value::<Order>(value) {
@@ -275,7 +300,7 @@ impl StoreConnector for WooCommerce {
                 }
             };
             if let Ok(Some(modified)) = fields::optional_time(order.date_modified_gmt.as_deref()) {
-                state.pass_max_modified = state.pass_max_modified.max(Some(modified));
+                page_max = page_max.max(Some(modified));
             }
             if state.pass == Pass::Paid {
                 let paid = fields::optional_time(order.date_paid_gmt.as_deref())
@@ -295,21 +320,38 @@ impl StoreConnector for WooCommerce {
                 Err(reason) => page.skipped.push(skipped(id.as_deref(), reason)),
             }
         }
-        if number < total_pages {
-            state.page = Some(number + 1);
+        if full {
+            // Continue after the latest change on this page (minus a second: the API compares
+            // whole seconds, strictly). A page that all shares one second goes by page number.
+            let next_after = page_max.map(|t| t - chrono::Duration::seconds(1));
+            if next_after.is_some() && next_after > state.query_after {
+                state.query_after = next_after;
+                state.page = None;
+            } else {
+                state.page = Some(number + 1);
+            }
             page.more = true;
         } else {
+            // The pass is over: its watermark is the latest change read.
+            let reached = state.query_after.max(page_max.map(|t| t - chrono::Duration::seconds(1)));
+            state.in_pass = false;
             state.page = None;
-            let first_sync = state.modified_after.is_none();
+            state.query_after = None;
             match state.pass {
-                // Completions only matter for orders we already know: none on the first sync.
-                Pass::Abandoned if !first_sync => {
-                    state.pass = Pass::Paid;
-                    page.more = true;
+                Pass::Abandoned => {
+                    let first_sync = state.abandoned_after.is_none();
+                    state.abandoned_after = state.abandoned_after.max(reached).or(Some(self.clock.now()));
+                    if first_sync {
+                        // Orders paid before we ever looked don't matter.
+                        state.paid_after = Some(self.clock.now());
+                    } else {
+                        state.pass = Pass::Paid;
+                        page.more = true;
+                    }
                 }
-                _ => {
+                Pass::Paid => {
+                    state.paid_after = state.paid_after.max(reached);
                     state.pass = Pass::Abandoned;
-                    state.modified_after = state.modified_after.max(state.pass_max_modified.take());
                 }
             }
         }
