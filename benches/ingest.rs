@@ -126,4 +126,5 @@ fn main() {
         );
     }
     let _ = sandbox.kill();
+    let _ = sandbox.wait();
 }
