@@ -115,6 +115,11 @@ pub struct Engine {
     connectors: Mutex<HashMap<i64, Arc<AnyConnector>>>,
 }
 
+/// The keychain scope of one store's credentials.
+fn store_scope(id: i64) -> String {
+    format!("store-{id}")
+}
+
 /// Carts shown by one "Test connection" at most (the command line has no limit).
 pub const CHECK_PREVIEW_LIMIT: usize = 50;
 
@@ -293,7 +298,15 @@ impl Engine {
 
     /// The credentials for a platform: those given (a "Test connection"), else the secret store
     /// (keychain, or `RECUPERO_STORE_*` in the environment).
-    fn store_credentials(&self, platform: Platform, input: Option<&StoreInput>) -> EngineResult<Credentials> {
+    /// `store`: a saved store reads only its own credentials (scoped to it in the keychain, or
+    /// the environment); without one (a check, a new connection) the general `store_*` secrets
+    /// or the environment serve.
+    fn store_credentials(
+        &self,
+        platform: Platform,
+        input: Option<&StoreInput>,
+        store: Option<i64>,
+    ) -> EngineResult<Credentials> {
         let given = |f: fn(&StoreInput) -> Option<&Sensitive<String>>| {
             input.and_then(f).filter(|v| !v.expose().trim().is_empty()).cloned()
         };
@@ -301,9 +314,10 @@ impl Engine {
         // check whose credentials came from the environment).
         let read =
             |name: SecretName, given: Option<Sensitive<String>>| -> EngineResult<Option<Sensitive<String>>> {
-                match given {
-                    Some(v) => Ok(Some(v)),
-                    None => Ok(self.secrets.get(name)?),
+                match (given, store) {
+                    (Some(v), _) => Ok(Some(v)),
+                    (None, Some(id)) => Ok(self.secrets.get_scoped(name, &store_scope(id))?),
+                    (None, None) => Ok(self.secrets.get(name)?),
                 }
             };
         let gave_keys = input.is_some_and(|i| i.key.is_some() || i.secret.is_some());
@@ -342,7 +356,7 @@ impl Engine {
     pub async fn store_check(&self, input: &StoreInput, limit: usize) -> EngineResult<StoreCheckReport> {
         let settings = self.settings()?;
         let config = input.config(&settings.default_country)?;
-        let credentials = self.store_credentials(config.platform, Some(input))?;
+        let credentials = self.store_credentials(config.platform, Some(input), None)?;
         let connector = AnyConnector::new(config, credentials, self.clock.clone())?;
         let mut report = StoreCheckReport::default();
         let mut cursor = Cursor::start();
@@ -367,17 +381,8 @@ impl Engine {
         let settings = self.settings()?;
         let config = input.config(&settings.default_country)?;
         // Check the credentials fit the platform before saving anything.
-        let credentials = self.store_credentials(config.platform, Some(input))?;
-        AnyConnector::new(config.clone(), credentials, self.clock.clone())?;
-        for (name, value) in [
-            (SecretName::StoreToken, &input.token),
-            (SecretName::StoreKey, &input.key),
-            (SecretName::StoreSecret, &input.secret),
-        ] {
-            if let Some(value) = value.as_ref().filter(|v| !v.expose().trim().is_empty()) {
-                self.set_secret(name, value.clone())?;
-            }
-        }
+        let credentials = self.store_credentials(config.platform, Some(input), None)?;
+        AnyConnector::new(config.clone(), credentials.clone(), self.clock.clone())?;
         let name = input
             .name
             .as_deref()
@@ -411,6 +416,32 @@ impl Engine {
             )?;
             id
         };
+        // The store keeps its own copy of its credentials, so a second store never reuses them.
+        let pairs: Vec<(SecretName, &Sensitive<String>)> = match &credentials {
+            Credentials::Token(t) => vec![(SecretName::StoreToken, t)],
+            Credentials::ClientCredentials { client_id, client_secret } => {
+                vec![(SecretName::StoreKey, client_id), (SecretName::StoreSecret, client_secret)]
+            }
+            Credentials::KeySecret { key, secret } => {
+                vec![(SecretName::StoreKey, key), (SecretName::StoreSecret, secret)]
+            }
+        };
+        for (name, value) in pairs {
+            match self.secrets.set_scoped(name, &store_scope(id), value.clone()) {
+                // Headless with RECUPERO_STORE_*: the environment serves every store.
+                Ok(()) | Err(SecretError::ReadOnlyFromEnv { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let now_at = self.clock.now();
+        events::append(
+            &self.db.conn(),
+            &storage::ts(now_at),
+            "secret_set",
+            None,
+            None,
+            &serde_json::json!({ "scope": store_scope(id), "store": self.secrets.describe() }),
+        )?;
         self.forget_connectors();
         tracing::info!(store = id, platform = %config.platform, "store connected");
         self.emit_status();
@@ -438,7 +469,7 @@ impl Engine {
         config.api_version = options.api_version;
         config.query_string_auth = options.query_string_auth;
         config.page_size = options.page_size;
-        let credentials = self.store_credentials(platform, None)?;
+        let credentials = self.store_credentials(platform, None, Some(store_id))?;
         let connector = Arc::new(AnyConnector::new(config, credentials, self.clock.clone())?);
         self.connectors.lock().unwrap_or_else(PoisonError::into_inner).insert(store_id, connector.clone());
         Ok(connector)
@@ -594,17 +625,25 @@ impl Engine {
     ) -> EngineResult<()> {
         tokio::pin!(shutdown);
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        let mut poll_tick = tokio::time::interval(std::time::Duration::from_secs(5));
-        poll_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = &mut shutdown => break,
-                _ = poll_tick.tick() => {
+        // The poller runs in its own task so a long catch-up never delays shutdown or upkeep;
+        // aborting it between pages is safe (each page is one transaction).
+        let poller = {
+            let engine = self.clone();
+            tokio::spawn(async move {
+                let mut poll_tick = tokio::time::interval(std::time::Duration::from_secs(5));
+                poll_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    poll_tick.tick().await;
                     // Each store keeps its own schedule (interval, backoff); this only looks.
-                    if let Err(e) = self.poll_due_stores().await {
+                    if let Err(e) = engine.poll_due_stores().await {
                         tracing::warn!(error = %e, "store polling failed");
                     }
                 }
+            })
+        };
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
                 _ = tick.tick() => {
                     let engine = self.clone();
                     match tokio::task::spawn_blocking(move || engine.try_housekeeping()).await {
@@ -615,6 +654,8 @@ impl Engine {
                 }
             }
         }
+        poller.abort();
+        let _ = poller.await;
         self.db.checkpoint()?;
         tracing::info!("engine stopped");
         Ok(())

@@ -109,6 +109,10 @@ pub trait SecretStore: Send + Sync + 'static {
     fn get(&self, name: SecretName) -> Result<Option<Sensitive<String>>, SecretError>;
     fn set(&self, name: SecretName, value: Sensitive<String>) -> Result<(), SecretError>;
     fn delete(&self, name: SecretName) -> Result<(), SecretError>;
+    /// A secret that belongs to one thing, e.g. one connected store (`scope` = "store-3"), so two
+    /// stores never share, overwrite or leak each other's credentials.
+    fn get_scoped(&self, name: SecretName, scope: &str) -> Result<Option<Sensitive<String>>, SecretError>;
+    fn set_scoped(&self, name: SecretName, scope: &str, value: Sensitive<String>) -> Result<(), SecretError>;
     /// A short human description ("OS keychain", "environment", "memory").
     fn describe(&self) -> &'static str;
 }
@@ -125,6 +129,7 @@ fn non_empty(value: &Sensitive<String>) -> Result<(), SecretError> {
 #[derive(Default)]
 pub struct MemorySecretStore {
     values: Mutex<HashMap<SecretName, Sensitive<String>>>,
+    scoped: Mutex<HashMap<(SecretName, String), Sensitive<String>>>,
 }
 
 impl SecretStore for MemorySecretStore {
@@ -138,6 +143,19 @@ impl SecretStore for MemorySecretStore {
     }
     fn delete(&self, name: SecretName) -> Result<(), SecretError> {
         self.values.lock().unwrap_or_else(PoisonError::into_inner).remove(&name);
+        Ok(())
+    }
+    fn get_scoped(&self, name: SecretName, scope: &str) -> Result<Option<Sensitive<String>>, SecretError> {
+        Ok(self
+            .scoped
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&(name, scope.to_string()))
+            .cloned())
+    }
+    fn set_scoped(&self, name: SecretName, scope: &str, value: Sensitive<String>) -> Result<(), SecretError> {
+        non_empty(&value)?;
+        self.scoped.lock().unwrap_or_else(PoisonError::into_inner).insert((name, scope.to_string()), value);
         Ok(())
     }
     fn describe(&self) -> &'static str {
@@ -158,6 +176,12 @@ impl KeyringSecretStore {
 
     fn entry(&self, name: SecretName) -> Result<keyring::Entry, SecretError> {
         keyring::Entry::new(&self.service, name.as_str()).map_err(|e| map_keyring(name, e))
+    }
+
+    /// Scoped entries are named `store_token@store-3`.
+    fn scoped_entry(&self, name: SecretName, scope: &str) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(&self.service, &format!("{}@{scope}", name.as_str()))
+            .map_err(|e| map_keyring(name, e))
     }
 }
 
@@ -187,6 +211,17 @@ impl SecretStore for KeyringSecretStore {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(map_keyring(name, e)),
         }
+    }
+    fn get_scoped(&self, name: SecretName, scope: &str) -> Result<Option<Sensitive<String>>, SecretError> {
+        match self.scoped_entry(name, scope)?.get_password() {
+            Ok(v) => Ok(Some(Sensitive::new(v))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_keyring(name, e)),
+        }
+    }
+    fn set_scoped(&self, name: SecretName, scope: &str, value: Sensitive<String>) -> Result<(), SecretError> {
+        non_empty(&value)?;
+        self.scoped_entry(name, scope)?.set_password(value.expose()).map_err(|e| map_keyring(name, e))
     }
     fn describe(&self) -> &'static str {
         "OS keychain"
@@ -228,6 +263,19 @@ impl<S: SecretStore> SecretStore for EnvFirstSecretStore<S> {
     }
     fn delete(&self, name: SecretName) -> Result<(), SecretError> {
         self.inner.delete(name)
+    }
+    /// Headless, `RECUPERO_<NAME>` stands for every scope (one store per headless install).
+    fn get_scoped(&self, name: SecretName, scope: &str) -> Result<Option<Sensitive<String>>, SecretError> {
+        match self.env_value(name) {
+            Some(v) => Ok(Some(v)),
+            None => self.inner.get_scoped(name, scope),
+        }
+    }
+    fn set_scoped(&self, name: SecretName, scope: &str, value: Sensitive<String>) -> Result<(), SecretError> {
+        if self.env_value(name).is_some() {
+            return Err(SecretError::ReadOnlyFromEnv { name, var: name.env_var() });
+        }
+        self.inner.set_scoped(name, scope, value)
     }
     fn describe(&self) -> &'static str {
         self.inner.describe()

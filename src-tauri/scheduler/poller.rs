@@ -150,8 +150,11 @@ fn store_page(
                         detected.push(id);
                     }
                 }
-                Stored::Updated { id, completed: now_completed } => {
+                Stored::Updated { id, completed: now_completed, detected: now_detected } => {
                     updated += 1;
+                    if now_detected {
+                        detected.push(id);
+                    }
                     if now_completed {
                         completed += 1;
                         events::append(

@@ -64,6 +64,10 @@ pub fn intake_status(cart: &Cart, now: DateTime<Utc>, rules: Intake) -> (&'stati
     if now - cart.updated_at() > rules.max_age {
         return ("expired", now);
     }
+    // Kept and shown with the phone problem, never messaged (until an update brings a phone).
+    if cart.contact().phone().is_none() {
+        return ("no_phone", now);
+    }
     if ready > now {
         ("waiting", ready)
     } else {
@@ -76,8 +80,9 @@ pub fn intake_status(cart: &Cart, now: DateTime<Utc>, rules: Intake) -> (&'stati
 pub enum Stored {
     /// First time seen; with the status it got.
     New { id: i64, status: &'static str },
-    /// Seen before and its data refreshed; `completed` when this update says it was bought.
-    Updated { id: i64, completed: bool },
+    /// Seen before and its data refreshed; `completed` when this update says it was bought,
+    /// `detected` when it just became a cart to message (e.g. a phone was added).
+    Updated { id: i64, completed: bool, detected: bool },
 }
 
 fn phone_columns(contact: &Contact) -> (Option<String>, Option<String>, Option<String>) {
@@ -129,21 +134,22 @@ pub fn upsert(conn: &Connection, cart: &Cart, now: DateTime<Utc>, rules: Intake)
         }
         Some((id, previous, was_completed)) => {
             let (status, detected_at) = match previous.as_str() {
-                "waiting" | "detected" | "expired" => intake_status(cart, now, rules),
+                "waiting" | "detected" | "expired" | "no_phone" => intake_status(cart, now, rules),
                 // A cart the plan already owns keeps its status; completion is recorded beside it.
                 _ => (
                     if cart.completed_at().is_some() && previous == "completed" { "completed" } else { "" },
                     now,
                 ),
             };
-            // `detected` stays detected even if the customer touched the checkout again.
-            let status = if previous == "detected" && status == "waiting" { "detected" } else { status };
+            // A customer who comes back to a detected (not yet planned) checkout is active again:
+            // the abandonment delay starts over.
             conn.execute(
                 "UPDATE carts SET contact_id = ?2, phone_e164 = ?3, phone_raw = ?4, phone_problem = ?5, first_name = ?6,
                    language = ?7, marketing_consent = ?8, currency = ?9, total = ?10, items_json = ?11,
                    recovery_url = ?12, checkout_updated_at = ?13, completed_at = COALESCE(completed_at, ?14),
                    status = CASE WHEN ?15 = '' THEN status ELSE ?15 END,
-                   detected_at = CASE WHEN status = 'waiting' AND ?15 IN ('waiting', 'detected') THEN ?16 ELSE detected_at END
+                   detected_at = CASE WHEN ?15 = 'waiting' OR (status != 'detected' AND ?15 = 'detected')
+                                      THEN ?16 ELSE detected_at END
                  WHERE id = ?1",
                 params![
                     id, contact_id, phone_e164, phone_raw, phone_problem, customer.first_name(),
@@ -152,7 +158,11 @@ pub fn upsert(conn: &Connection, cart: &Cart, now: DateTime<Utc>, rules: Intake)
                     ts(cart.updated_at()), completed_at, status, ts(detected_at)
                 ],
             )?;
-            Ok(Stored::Updated { id, completed: was_completed.is_none() && cart.completed_at().is_some() })
+            Ok(Stored::Updated {
+                id,
+                completed: was_completed.is_none() && cart.completed_at().is_some(),
+                detected: previous != "detected" && status == "detected",
+            })
         }
     }
 }
@@ -167,7 +177,7 @@ pub fn mark_completed(
 ) -> rusqlite::Result<Option<i64>> {
     conn.query_row(
         "UPDATE carts SET completed_at = ?3,
-           status = CASE WHEN status IN ('waiting', 'detected', 'expired') THEN 'completed' ELSE status END
+           status = CASE WHEN status IN ('waiting', 'detected', 'expired', 'no_phone') THEN 'completed' ELSE status END
          WHERE store_id = ?1 AND external_id = ?2 AND completed_at IS NULL RETURNING id",
         params![store_id, external_id, ts(at)],
         |r| r.get(0),

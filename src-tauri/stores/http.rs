@@ -11,6 +11,7 @@ use reqwest::{RequestBuilder, StatusCode};
 use url::Url;
 
 use super::{StoreConfig, StoreError};
+use crate::secrets::Sensitive;
 
 /// Tiendanube answers 400 without a User-Agent naming the app and a contact.
 pub const USER_AGENT: &str = concat!(
@@ -38,18 +39,47 @@ impl Reply {
 #[derive(Clone)]
 pub struct StoreHttp {
     client: reqwest::Client,
+    /// Values that must never appear in an error text (a store's error page may echo the URL).
+    masks: Vec<Sensitive<String>>,
 }
 
 impl StoreHttp {
-    pub fn new(_config: &StoreConfig) -> Result<StoreHttp, StoreError> {
+    /// Redirects are not followed: our auth headers (and WooCommerce's query-string keys) must
+    /// never travel to another address; the owner is told to use the final address instead.
+    /// Away from loopback only HTTPS is spoken.
+    pub fn new(config: &StoreConfig) -> Result<StoreHttp, StoreError> {
         let client = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(!super::is_loopback(&config.base_url))
             .no_proxy()
             .build()
             .map_err(|e| StoreError::Invalid(format!("could not set up HTTP: {}", e.without_url())))?;
-        Ok(StoreHttp { client })
+        Ok(StoreHttp { client, masks: Vec::new() })
+    }
+
+    /// Masks these secrets in every error text this client produces.
+    pub fn masking(mut self, secrets: &[&Sensitive<String>]) -> StoreHttp {
+        self.masks = secrets.iter().map(|s| (*s).clone()).filter(|s| s.expose().len() >= 4).collect();
+        self
+    }
+
+    fn mask(&self, error: StoreError) -> StoreError {
+        let clean = |mut text: String| {
+            for secret in &self.masks {
+                text = text.replace(secret.expose().as_str(), "***");
+            }
+            text
+        };
+        match error {
+            StoreError::Auth { status, detail } => StoreError::Auth { status, detail: clean(detail) },
+            StoreError::Rejected { status, detail } => StoreError::Rejected { status, detail: clean(detail) },
+            StoreError::Protocol(detail) => StoreError::Protocol(clean(detail)),
+            StoreError::Unreachable(detail) => StoreError::Unreachable(clean(detail)),
+            other => other,
+        }
     }
 
     pub fn get(&self, url: Url) -> RequestBuilder {
@@ -62,6 +92,10 @@ impl StoreHttp {
 
     /// Sends the request and sorts the outcome: 2xx is a [`Reply`], anything else an error.
     pub async fn send(&self, request: RequestBuilder) -> Result<Reply, StoreError> {
+        self.send_unmasked(request).await.map_err(|e| self.mask(e))
+    }
+
+    async fn send_unmasked(&self, request: RequestBuilder) -> Result<Reply, StoreError> {
         let mut response = request.send().await.map_err(network_error)?;
         let status = response.status();
         let headers = response.headers().clone();
@@ -92,6 +126,19 @@ fn network_error(e: reqwest::Error) -> StoreError {
 pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<(), StoreError> {
     if status.is_success() {
         return Ok(());
+    }
+    if status.is_redirection() {
+        // Name the host only: the target may carry query-string keys.
+        let to = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| Url::parse(l).ok())
+            .map(|u| format!("{}://{}", u.scheme(), u.host_str().unwrap_or("?")))
+            .unwrap_or_else(|| "another address".into());
+        return Err(StoreError::Invalid(format!(
+            "the store redirected (HTTP {}) to {to}: use that address as the store's base URL",
+            status.as_u16()
+        )));
     }
     let detail = short(body);
     Err(match status.as_u16() {
@@ -190,6 +237,29 @@ mod tests {
             Err(StoreError::Rejected { status: 400, detail }) if detail == "User-Agent missing"
         ));
         assert!(classify(StatusCode::OK, &HeaderMap::new(), b"").is_ok());
+    }
+
+    #[test]
+    fn redirects_are_refused_naming_only_the_host() {
+        let h =
+            headers(&[("location", "https://www.shop.example/wp-json/wc/v3/orders?consumer_secret=cs_x")]);
+        let err = classify(StatusCode::MOVED_PERMANENTLY, &h, b"").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("https://www.shop.example") && !text.contains("cs_x"), "{text}");
+        assert_eq!(err.code(), "store_invalid");
+    }
+
+    #[test]
+    fn secrets_echoed_by_a_store_are_masked() {
+        let config =
+            StoreConfig::new(super::super::Platform::Woocommerce, "https://shop.example", "ES").unwrap();
+        let secret = Sensitive::new("cs_verysecret".to_string());
+        let http = StoreHttp::new(&config).unwrap().masking(&[&secret]);
+        let err = http.mask(StoreError::Rejected {
+            status: 403,
+            detail: "denied for ?consumer_secret=cs_verysecret".into(),
+        });
+        assert!(!err.to_string().contains("cs_verysecret"), "{err}");
     }
 
     #[test]

@@ -266,6 +266,13 @@ impl Shopify {
         if !super::is_loopback(&config.base_url) && config.base_url.scheme() != "https" {
             return Err(StoreError::Invalid("Shopify's Admin API is HTTPS only".into()));
         }
+        let http = match &credentials {
+            Credentials::Token(t) => http.masking(&[t]),
+            Credentials::ClientCredentials { client_id, client_secret } => {
+                http.masking(&[client_id, client_secret])
+            }
+            Credentials::KeySecret { key, secret } => http.masking(&[key, secret]),
+        };
         let auth = match credentials {
             Credentials::Token(token) => Auth::Static(token),
             Credentials::ClientCredentials { client_id, client_secret } => {

@@ -141,6 +141,7 @@ impl Tiendanube {
         if !super::is_loopback(&config.base_url) && config.base_url.scheme() != "https" {
             return Err(StoreError::Invalid("Tiendanube's API is HTTPS only".into()));
         }
+        let http = http.masking(&[&token]);
         Ok(Tiendanube { config, store_id, token, http, clock })
     }
 
@@ -160,7 +161,8 @@ impl Tiendanube {
 
     async fn get(&self, url: Url) -> Result<Reply, StoreError> {
         // The `Link` URLs are the API's own; still, never send the token off the store's host.
-        if url.host_str() != self.config.base_url.host_str() || url.port() != self.config.base_url.port() {
+        let base = &self.config.base_url;
+        if url.scheme() != base.scheme() || url.host_str() != base.host_str() || url.port() != base.port() {
             return Err(StoreError::Protocol("a paging link pointed to another host".into()));
         }
         let request = self.http.get(url).header("Authentication", format!("bearer {}", self.token.expose()));

@@ -150,6 +150,7 @@ impl WooCommerce {
                 "WooCommerce keys are only sent over HTTPS: use the site's https:// address".into(),
             ));
         }
+        let http = http.masking(&[&key, &secret]);
         Ok(WooCommerce { config, key, secret, http, clock })
     }
 

@@ -119,6 +119,7 @@ async fn first_sync_reads_every_checkout_over_several_pages(#[values(0, 1, 2)] p
     assert_eq!(w.count("(phone_e164 IS NULL) = (phone_problem IS NULL)"), 0);
     assert!(w.count("phone_e164 LIKE '+%'") > 0);
     assert!(w.count("phone_problem IS NOT NULL") > 0, "the set has carts without a usable phone, kept");
+    assert_eq!(w.count("phone_e164 IS NULL AND status IN ('waiting', 'detected')"), 0, "never to message");
     let (state, last_success) = w.state();
     assert_eq!(state, "ok");
     assert_eq!(last_success.as_deref(), Some(recupero::storage::ts(w.app.clock.now()).as_str()));
@@ -427,10 +428,10 @@ async fn a_crash_between_pages_loses_nothing_and_duplicates_nothing() {
         demo: false,
     })
     .unwrap();
-    // Credentials live in the (new, empty) secret store: set them as the owner would.
-    engine
-        .set_secret(recupero::secrets::SecretName::StoreToken, Sensitive::new(sandbox.config().token.clone()))
-        .unwrap();
+    // Credentials live in the (new, empty) secret store: the owner connects the store again,
+    // which keeps its cursor.
+    let again = engine.connect_store(&input(Platform::Tiendanube, &sandbox, Some(5))).unwrap();
+    assert_eq!(again.id, store);
     engine.poll_store_until_caught_up(store, true).await.unwrap();
     let (rows, distinct): (i64, i64) = engine
         .db()
@@ -629,5 +630,23 @@ async fn woocommerce_orders_leaving_the_list_while_we_page_shift_nothing_out_of_
     w.sync().await;
     for id in abandoned {
         assert_eq!(w.count(&format!("external_id = '{id}'")), 1, "order {id} was read");
+    }
+}
+
+#[tokio::test]
+async fn two_stores_on_one_platform_keep_their_own_credentials() {
+    let app = spawn_app();
+    let mut stores = Vec::new();
+    for token in ["token-of-shop-a", "token-of-shop-b"] {
+        let mut config = fast(SandboxConfig::new(app.clock.now(), 4));
+        config.token = token.into();
+        let sandbox = Sandbox::start(config, Arc::new(app.clock.clone()), 0).await.unwrap();
+        let id = app.engine.connect_store(&input(Platform::Tiendanube, &sandbox, None)).unwrap().id;
+        stores.push((id, sandbox));
+    }
+    for (id, sandbox) in &stores {
+        let outcomes = app.engine.poll_store_until_caught_up(*id, true).await.unwrap();
+        assert!(matches!(outcomes[0], PollOutcome::Page { new: 4, .. }), "store {id}: {outcomes:?}");
+        assert!(sandbox.requests().iter().all(|r| r.status == 200), "each store got its own token");
     }
 }
