@@ -30,6 +30,10 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         .route("/{version}/{store}/orders/{id}", get(order))
 }
 
+fn headers_host(headers: &HeaderMap) -> String {
+    headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_string()
+}
+
 fn time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S+0000").to_string()
 }
@@ -244,7 +248,7 @@ fn list_inner(shared: &Shared, version: &str, store: &str, query: &str, headers:
             "http://{}/",
             headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1")
         ))
-        .expect("host");
+        .unwrap_or_else(|_| url::Url::parse("http://127.0.0.1/").expect("static URL"));
         url.set_path(&format!("/{version}/{store}/checkouts"));
         url.query_pairs_mut()
             .extend_pairs(pairs.iter().filter(|(k, _)| k != "page"))
@@ -319,11 +323,12 @@ fn all_orders(shared: &Shared, now: DateTime<Utc>) -> Vec<Value> {
 
 async fn orders(
     State(shared): State<Arc<Shared>>,
-    Path((_version, store)): Path<(String, String)>,
+    Path((version, store)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let query = query.unwrap_or_default();
+    let request_headers = headers.clone();
     let response = match admit(&shared, &store, &headers) {
         Err(response) => *response,
         Ok(limits) => {
@@ -337,10 +342,27 @@ async fn orders(
                     min.is_none_or(|m| created.is_some_and(|c| c >= m))
                 })
                 .collect();
-            if list.is_empty() {
-                error(StatusCode::NOT_FOUND, "Not Found", "Last page is 0", limits)
+            let per_page: usize =
+                param(&pairs, "per_page").and_then(|v| v.parse().ok()).unwrap_or(30).clamp(1, 200);
+            let page: usize = param(&pairs, "page").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+            let last = list.len().div_ceil(per_page);
+            if list.is_empty() || page > last {
+                error(StatusCode::NOT_FOUND, "Not Found", &format!("Last page is {last}"), limits)
             } else {
-                json_response(StatusCode::OK, limits, Value::Array(list).to_string())
+                let body: Vec<&Value> = list.iter().skip((page - 1) * per_page).take(per_page).collect();
+                let mut headers = limits;
+                headers.push(("x-total-count", list.len().to_string()));
+                if page < last {
+                    let host = headers_host(&request_headers);
+                    let mut url = url::Url::parse(&format!("http://{host}/"))
+                        .unwrap_or_else(|_| url::Url::parse("http://127.0.0.1/").expect("static URL"));
+                    url.set_path(&format!("/{version}/{store}/orders"));
+                    url.query_pairs_mut()
+                        .extend_pairs(pairs.iter().filter(|(k, _)| k != "page"))
+                        .append_pair("page", &(page + 1).to_string());
+                    headers.push(("link", format!("<{url}>; rel=\"next\"")));
+                }
+                json_response(StatusCode::OK, headers, serde_json::to_string(&body).unwrap_or_default())
             }
         }
     };

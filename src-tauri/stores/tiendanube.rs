@@ -38,6 +38,8 @@ use crate::domain::{Cart, ExternalId, LineItem, Phone};
 use crate::secrets::Sensitive;
 
 pub const MAX_PER_PAGE: u32 = 200;
+/// Orders pages read when matching a purchase by phone (2,000 orders since the checkout).
+const MAX_ORDER_PAGES: u32 = 10;
 /// How far back the "changed" pass looks before the latest update it saw.
 const OVERLAP: chrono::Duration = chrono::Duration::minutes(10);
 
@@ -379,26 +381,40 @@ impl StoreConnector for Tiendanube {
             let mut url = self.url(&["orders"]);
             url.query_pairs_mut()
                 .append_pair("created_at_min", &query.since.to_rfc3339())
-                .append_pair("per_page", "50");
-            let orders: Vec<serde_json::Value> = match self.get(url).await {
-                Ok(reply) => http::json(&reply.body)?,
-                Err(StoreError::Rejected { status: 404, .. }) => Vec::new(),
-                Err(e) => return Err(e),
-            };
-            for value in orders {
-                let Ok(order) = serde_json::from_value::<Order>(value) else { continue };
-                let same = order
-                    .contact_phone
-                    .as_deref()
-                    .and_then(|p| Phone::parse(p, &self.config.country).ok())
-                    .is_some_and(|p| p.e164() == phone);
-                if same && order_is_live(&order) {
-                    let at = order.paid_at.as_deref().or(order.created_at.as_deref());
-                    return Ok(Completion::Completed {
-                        at: fields::optional_time(at).ok().flatten(),
-                        how: format!("order {} from the same phone", order.id.text()),
-                    });
+                .append_pair("per_page", &MAX_PER_PAGE.to_string());
+            // Every order since the checkout, page by page (bounded: a small shop's day).
+            let mut next = Some(url);
+            let mut pages = 0;
+            while let Some(url) = next.take() {
+                pages += 1;
+                let (orders, link): (Vec<serde_json::Value>, _) = match self.get(url).await {
+                    Ok(reply) => (http::json(&reply.body)?, http::next_link(&reply.headers)),
+                    Err(StoreError::Rejected { status: 404, .. }) => (Vec::new(), None),
+                    Err(e) => return Err(e),
+                };
+                for value in orders {
+                    let Ok(order) = serde_json::from_value::<Order>(value) else { continue };
+                    let same = order
+                        .contact_phone
+                        .as_deref()
+                        .and_then(|p| Phone::parse(p, &self.config.country).ok())
+                        .is_some_and(|p| p.e164() == phone);
+                    if same && order_is_live(&order) {
+                        let at = order.paid_at.as_deref().or(order.created_at.as_deref());
+                        return Ok(Completion::Completed {
+                            at: fields::optional_time(at).ok().flatten(),
+                            how: format!("order {} from the same phone", order.id.text()),
+                        });
+                    }
                 }
+                if pages >= MAX_ORDER_PAGES {
+                    // Unknown is not "open": the caller must not message on a guess.
+                    return Err(StoreError::Protocol(format!(
+                        "more than {} orders since the checkout; could not rule out a purchase",
+                        MAX_ORDER_PAGES * MAX_PER_PAGE
+                    )));
+                }
+                next = link.and_then(|l| Url::parse(&l).ok());
             }
         }
         Ok(if checkout.is_some() { Completion::Open } else { Completion::Gone })

@@ -306,7 +306,11 @@ async fn tiendanube_matches_an_order_from_a_fresh_checkout_by_phone() {
         )
         .unwrap();
     assert_eq!(w.app.engine.cart_completion(cart_id).await.unwrap(), Completion::Open);
-    // The customer bought from a new checkout, typing the number another way.
+    // The shop had a busy day: 230 other orders first (the match is on the second page)…
+    for n in 0..230 {
+        w.sandbox.add_tiendanube_order(&format!("+5491170{n:06}"), w.app.clock.now());
+    }
+    // …then the customer bought from a new checkout, typing the number another way.
     let local = phone.replacen("+549", "0", 1);
     w.sandbox.add_tiendanube_order(&local, w.app.clock.now());
     let answer = w.app.engine.cart_completion(cart_id).await.unwrap();
