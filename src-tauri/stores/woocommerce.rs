@@ -281,7 +281,10 @@ impl StoreConnector for WooCommerce {
         let number = state.page.unwrap_or(1).max(1);
         let reply = self.get(self.list_url(state.pass, state.query_after, number)).await?;
         let values: Vec<serde_json::Value> = http::json(&reply.body)?;
-        let full = values.len() as u32 >= self.per_page();
+        let total_pages =
+            reply.header("x-wp-totalpages").and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(1);
+        // More is waiting when the API says so (X-WP-TotalPages) or the page came back full.
+        let full = total_pages > number || values.len() as u32 >= self.per_page();
         let mut page = Page {
             carts: Vec::with_capacity(values.len()),
             completed: Vec::new(),
