@@ -114,12 +114,17 @@ impl StoreHttp {
 fn network_error(e: reqwest::Error) -> StoreError {
     let e = e.without_url();
     if e.is_timeout() {
-        StoreError::Unreachable("no answer in time".into())
-    } else if e.is_connect() {
-        StoreError::Unreachable("connection refused or failed".into())
-    } else {
-        StoreError::Unreachable(e.to_string())
+        return StoreError::Unreachable("no answer in time".into());
     }
+    // The innermost causes say what happened ("Connection refused", "dns error"…).
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    StoreError::Unreachable(text)
 }
 
 /// Maps a non-2xx status to the error it means.
