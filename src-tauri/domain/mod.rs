@@ -9,6 +9,7 @@ pub mod line_item;
 pub mod money;
 pub mod money_format;
 pub mod phone;
+pub mod send_plan;
 
 pub use cart::{Cart, CartDraft, CartError, Contact, ExternalId, RecoveryLink, StoreId};
 pub use customer::{Customer, Language};
