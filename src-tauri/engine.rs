@@ -493,20 +493,17 @@ impl Engine {
             Ok(c) => c,
             Err(EngineError::Store(error)) => {
                 // Missing credentials or a bad address: shown on the store like any failure.
-                let now = self.clock.now();
-                let conn = self.db.conn();
-                let failures =
-                    stores::poll_state(&conn, store_id)?.map_or(1, |s| s.failures.saturating_add(1));
-                let retry_at = now + chrono::Duration::from_std(poller::AUTH_BACKOFF).unwrap_or_default();
-                stores::record_failure(
-                    &conn,
+                let previous = stores::poll_state(&self.db.conn(), store_id)?.map_or(0, |s| s.failures);
+                let outcome = poller::record_failure(
+                    &self.db,
+                    self.clock.as_ref(),
+                    &self.events,
                     store_id,
-                    &storage::ts(now),
-                    &error.to_string(),
-                    failures,
-                    &storage::ts(retry_at),
+                    previous,
+                    error,
                 )?;
-                return Ok(PollOutcome::Failed { error, failures, retry_at });
+                self.emit_status();
+                return Ok(outcome);
             }
             Err(e) => return Err(e),
         };

@@ -85,41 +85,53 @@ pub async fn poll_step<C: StoreConnector>(
     let cursor = Cursor::from_stored(state.cursor.clone());
     match connector.list_changed(&cursor).await {
         Ok(page) => store_page(db, clock, events_out, store_id, page, settings),
-        Err(error) => {
-            let failures = state.failures.saturating_add(1);
-            let wait = backoff(failures, &error, fastrand::f64());
-            let now = clock.now();
-            let retry_at = now + chrono(wait);
-            {
-                let conn = db.conn();
-                stores::record_failure(
-                    &conn,
-                    store_id,
-                    &storage::ts(now),
-                    &error.to_string(),
-                    failures,
-                    &storage::ts(retry_at),
-                )?;
-                events::append(
-                    &conn,
-                    &storage::ts(now),
-                    "store_poll_failed",
-                    None,
-                    None,
-                    &serde_json::json!({ "store": store_id, "error": error.to_string(), "code": error.code(), "failures": failures }),
-                )?;
-            }
-            tracing::warn!(store = store_id, failures, retry_in_s = wait.as_secs(), error = %error, "store poll failed");
-            let tell = match error {
-                StoreError::Auth { .. } | StoreError::Invalid(_) => failures == 1,
-                _ => failures == TELL_OWNER_AFTER,
-            };
-            if tell {
-                events_out.emit(EngineEvent::NeedsOwner { problem: OwnerProblem::StoreUnreachable });
-            }
-            Ok(PollOutcome::Failed { error, failures, retry_at })
-        }
+        Err(error) => record_failure(db, clock, events_out, store_id, state.failures, error),
     }
+}
+
+/// A poll (or building the store's connector) failed: the cursor stays; the store shows
+/// `failing` with the error; the next try waits for the backoff; the owner hears of it when
+/// only they can fix it, or after [`TELL_OWNER_AFTER`] failures in a row.
+pub fn record_failure(
+    db: &Db,
+    clock: &dyn Clock,
+    events_out: &EventBus,
+    store_id: i64,
+    previous_failures: u32,
+    error: StoreError,
+) -> Result<PollOutcome, StorageError> {
+    let failures = previous_failures.saturating_add(1);
+    let wait = backoff(failures, &error, fastrand::f64());
+    let now = clock.now();
+    let retry_at = now + chrono(wait);
+    {
+        let conn = db.conn();
+        stores::record_failure(
+            &conn,
+            store_id,
+            &storage::ts(now),
+            &error.to_string(),
+            failures,
+            &storage::ts(retry_at),
+        )?;
+        events::append(
+            &conn,
+            &storage::ts(now),
+            "store_poll_failed",
+            None,
+            None,
+            &serde_json::json!({ "store": store_id, "error": error.to_string(), "code": error.code(), "failures": failures }),
+        )?;
+    }
+    tracing::warn!(store = store_id, failures, retry_in_s = wait.as_secs(), error = %error, "store poll failed");
+    let tell = match error {
+        StoreError::Auth { .. } | StoreError::Invalid(_) => failures == 1,
+        _ => failures == TELL_OWNER_AFTER,
+    };
+    if tell {
+        events_out.emit(EngineEvent::NeedsOwner { problem: OwnerProblem::StoreUnreachable });
+    }
+    Ok(PollOutcome::Failed { error, failures, retry_at })
 }
 
 fn store_page(
