@@ -83,6 +83,52 @@ fn country(v: &str) -> Result<String, String> {
     }
 }
 
+/// An http(s) base URL (plain http only on loopback, for the sandbox and tests).
+fn base_url(v: &str) -> Result<String, String> {
+    let url = url::Url::parse(v.trim()).map_err(|_| "expected an address such as https://graph.facebook.com".to_string())?;
+    let loopback = crate::stores::is_loopback(&url);
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err("expected an https:// address (http:// only on this computer, for the sandbox)".into()),
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// An id made of digits (Meta's phone-number and account ids), or empty for "not set".
+fn digits_or_empty(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if v.chars().all(|c| c.is_ascii_digit()) && v.len() <= 32 {
+        Ok(v.to_string())
+    } else {
+        Err("expected the numeric id Meta shows (digits only), or nothing".into())
+    }
+}
+
+fn api_version(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    let ok = v.strip_prefix('v').is_some_and(|rest| {
+        let mut parts = rest.split('.');
+        parts.next().is_some_and(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()))
+            && parts.next().is_some_and(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()))
+            && parts.next().is_none()
+    });
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err("expected a Graph API version such as v25.0".into())
+    }
+}
+
+fn template_name(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if !v.is_empty() && v.len() <= 512 && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        Ok(v.to_string())
+    } else {
+        Err("expected a template name: lower-case letters, digits and underscores".into())
+    }
+}
+
 fn system_timezone() -> String {
     iana_time_zone::get_timezone()
         .ok()
@@ -200,6 +246,48 @@ pub static SPECS: &[Spec] = &[
         validate: boolean,
     },
     Spec {
+        key: "whatsapp_api_base",
+        kind: Kind::Text,
+        description: "The WhatsApp Cloud API address: Meta's Graph API, or a partner's compatible endpoint",
+        default: || "https://graph.facebook.com".into(),
+        validate: base_url,
+    },
+    Spec {
+        key: "whatsapp_api_version",
+        kind: Kind::Text,
+        description: "The Graph API version requests are pinned to",
+        default: || "v25.0".into(),
+        validate: api_version,
+    },
+    Spec {
+        key: "whatsapp_phone_number_id",
+        kind: Kind::Text,
+        description: "The WhatsApp phone-number id messages are sent from (empty: not connected)",
+        default: String::new,
+        validate: digits_or_empty,
+    },
+    Spec {
+        key: "whatsapp_business_account_id",
+        kind: Kind::Text,
+        description: "The WhatsApp Business Account id (to read the template's approval)",
+        default: String::new,
+        validate: digits_or_empty,
+    },
+    Spec {
+        key: "template_name",
+        kind: Kind::Text,
+        description: "The approved recovery template: body {{1}} store, {{2}} first name, {{3}} products; URL button",
+        default: || "recupero_carrito".into(),
+        validate: template_name,
+    },
+    Spec {
+        key: "send_lease_seconds",
+        kind: Kind::Seconds,
+        description: "How long a claimed send may take before it counts as interrupted (then it is never resent blindly)",
+        default: || "120".into(),
+        validate: |v| int_in(v, 2, 600),
+    },
+    Spec {
         key: "ui_language",
         kind: Kind::Language,
         description: "App language: auto (the computer's), es, pt or en",
@@ -263,6 +351,12 @@ pub struct Settings {
     pub sending_paused: bool,
     pub ui_language: String,
     pub autostart: bool,
+    pub whatsapp_api_base: String,
+    pub whatsapp_api_version: String,
+    pub whatsapp_phone_number_id: String,
+    pub whatsapp_business_account_id: String,
+    pub template_name: String,
+    pub send_lease_seconds: u32,
 }
 
 impl Settings {
@@ -293,6 +387,12 @@ impl Settings {
             sending_paused: get("sending_paused") == "true",
             ui_language: get("ui_language"),
             autostart: get("autostart") == "true",
+            whatsapp_api_base: get("whatsapp_api_base"),
+            whatsapp_api_version: get("whatsapp_api_version"),
+            whatsapp_phone_number_id: get("whatsapp_phone_number_id"),
+            whatsapp_business_account_id: get("whatsapp_business_account_id"),
+            template_name: get("template_name"),
+            send_lease_seconds: int("send_lease_seconds"),
         })
     }
 }
@@ -410,6 +510,11 @@ mod tests {
             ("ui_language", "fr", "auto, es, pt, en"),
             ("consent_only", "maybe", "true or false"),
             ("default_country", "ZZ", "two-letter"),
+            ("whatsapp_api_base", "http://graph.example.com", "https://"),
+            ("whatsapp_api_version", "25", "v25.0"),
+            ("whatsapp_phone_number_id", "12ab", "digits"),
+            ("template_name", "Carrito Abandonado", "lower-case"),
+            ("send_lease_seconds", "1", "2 to 600"),
         ] {
             let err = set(&c, key, bad, at()).unwrap_err().to_string();
             assert!(err.contains(hint), "{key}={bad}: {err}");

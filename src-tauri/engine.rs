@@ -12,7 +12,11 @@ use crate::clock::Clock;
 use crate::config::{self, ConfigError, SettingView, Settings};
 use crate::events::{EngineEvent, EventBus};
 use crate::paths::AppPaths;
+use crate::scheduler::outbox::{self, DispatchReport, DispatchRules, PreSendStore};
+use crate::scheduler::planner::PlanRules;
 use crate::scheduler::poller::{self, PollOutcome, PollSettings};
+use crate::whatsapp::client::{CloudClient, CloudConfig};
+use crate::whatsapp::{BoxFuture, MessageSender};
 use crate::secrets::{SecretError, SecretName, SecretStore, Sensitive};
 use crate::storage::{
     self, carts, contacts, conversations, events, messages, sends, stores, Db, StorageError,
@@ -113,6 +117,38 @@ pub struct Engine {
     /// Connectors keep state (Shopify's renewed token), so each store's is built once; a
     /// changed secret or store drops them.
     connectors: Mutex<HashMap<i64, Arc<AnyConnector>>>,
+    /// The WhatsApp sender: given by the demo and tests, else built from the settings and the
+    /// token (and kept while those stay the same).
+    sender: Mutex<SenderSlot>,
+    /// This process's name on the leases it takes.
+    lease_owner: String,
+}
+
+#[derive(Default)]
+struct SenderSlot {
+    given: Option<Arc<dyn MessageSender>>,
+    built: Option<(String, Arc<dyn MessageSender>)>,
+}
+
+/// One line of a cart's timeline ("why not sent" included).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEntry {
+    pub at: String,
+    pub kind: String,
+    pub step: Option<i64>,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CartTimeline {
+    pub cart: carts::CartRow,
+    pub entries: Vec<TimelineEntry>,
+    pub sends: Vec<sends::SendRow>,
+    /// Why the first message did not (or will not yet) go, as a reason code.
+    pub why_not_sent: Option<String>,
 }
 
 /// The keychain scope of one store's credentials.
@@ -137,6 +173,8 @@ impl Engine {
             events: EventBus::default(),
             demo: opts.demo,
             connectors: Mutex::new(HashMap::new()),
+            sender: Mutex::new(SenderSlot::default()),
+            lease_owner: format!("pid{}-{:08x}", std::process::id(), fastrand::u32(..)),
         })
     }
 
@@ -294,6 +332,208 @@ impl Engine {
 
     fn forget_connectors(&self) {
         self.connectors.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.sender.lock().unwrap_or_else(PoisonError::into_inner).built = None;
+    }
+
+    /// Sends through `sender` from now on (the demo's sandbox WhatsApp, a test double).
+    pub fn use_sender(&self, sender: Arc<dyn MessageSender>) {
+        self.sender.lock().unwrap_or_else(PoisonError::into_inner).given = Some(sender);
+    }
+
+    /// The sender in use: the one given, else the Cloud API client when the phone-number id and
+    /// the token are set. `None`: WhatsApp is not connected yet.
+    fn sender(&self, settings: &Settings) -> EngineResult<Option<Arc<dyn MessageSender>>> {
+        let mut slot = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(given) = &slot.given {
+            return Ok(Some(given.clone()));
+        }
+        if settings.whatsapp_phone_number_id.is_empty() {
+            return Ok(None);
+        }
+        let key = format!(
+            "{}|{}|{}|{}",
+            settings.whatsapp_api_base,
+            settings.whatsapp_api_version,
+            settings.whatsapp_phone_number_id,
+            settings.whatsapp_business_account_id
+        );
+        if let Some((built_for, sender)) = &slot.built {
+            if *built_for == key {
+                return Ok(Some(sender.clone()));
+            }
+        }
+        let Some(token) = self.secrets.get(SecretName::WhatsappToken)? else {
+            return Ok(None);
+        };
+        let base_url = url::Url::parse(&settings.whatsapp_api_base)
+            .map_err(|e| EngineError::Other(anyhow::anyhow!("whatsapp_api_base: {e}")))?;
+        let client = CloudClient::new(CloudConfig {
+            base_url,
+            api_version: settings.whatsapp_api_version.clone(),
+            phone_number_id: settings.whatsapp_phone_number_id.clone(),
+            business_account_id: settings.whatsapp_business_account_id.clone(),
+            token,
+        })
+        .map_err(|e| EngineError::Other(anyhow::anyhow!(e)))?;
+        let sender: Arc<dyn MessageSender> = Arc::new(client);
+        slot.built = Some((key, sender.clone()));
+        Ok(Some(sender))
+    }
+
+    fn dispatch_rules(&self, s: &Settings) -> DispatchRules {
+        DispatchRules {
+            plan: PlanRules::from_settings(s),
+            abandonment_delay: chrono::Duration::minutes(i64::from(s.abandonment_delay_minutes)),
+            consent_only: s.consent_only,
+            customer_cap: chrono::Duration::days(i64::from(s.per_customer_cap_days)),
+            attribution: chrono::Duration::days(i64::from(s.attribution_days)),
+            paused: s.sending_paused,
+            template: s.template_name.clone(),
+            lease: chrono::Duration::seconds(i64::from(s.send_lease_seconds.max(2))),
+            batch: 20,
+        }
+    }
+
+    /// One dispatcher step: reap, re-plan overdue, claim due sends, check, send, finish.
+    pub async fn dispatch_due(&self) -> EngineResult<DispatchReport> {
+        let settings = self.settings()?;
+        let rules = self.dispatch_rules(&settings);
+        let sender = self.sender(&settings)?;
+        let report = outbox::dispatch_step(
+            &self.db,
+            self.clock.as_ref(),
+            &self.events,
+            sender.as_deref(),
+            self,
+            &rules,
+            &self.lease_owner,
+        )
+        .await?;
+        if report.sent > 0 || !report.skipped.is_empty() || report.failed > 0 || report.unknown > 0 {
+            self.emit_status();
+        }
+        Ok(report)
+    }
+
+    /// WhatsApp's later word about a message (a status webhook): settles an `unknown` send.
+    pub fn reconcile_status(
+        &self,
+        callback_data: Option<&str>,
+        wamid: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> EngineResult<Option<i64>> {
+        Ok(outbox::reconcile(&self.db, callback_data, wamid, at, self.clock.now())?)
+    }
+
+    /// A customer's message (until the webhook receiver lands: tests and the demo call this).
+    /// Stops follow-ups for their carts.
+    pub fn record_inbound(&self, phone_e164: &str, text: &str, wamid: &str) -> EngineResult<Option<i64>> {
+        let now = storage::ts(self.clock.now());
+        let mut conn = self.db.conn();
+        let tx = conn.transaction()?;
+        let Some(contact) = contacts::id_by_phone(&tx, phone_e164)? else {
+            return Ok(None);
+        };
+        let thread = conversations::ensure(&tx, contact, &now)?;
+        let id = messages::insert(
+            &tx,
+            &messages::NewMessage {
+                conversation_id: thread,
+                direction: "in",
+                origin: "customer",
+                wamid: Some(wamid),
+                send_id: None,
+                kind: "text",
+                body: Some(text),
+                status: None,
+                at: &now,
+            },
+        )?;
+        if id.is_some() {
+            conversations::touch(&tx, thread, text, &now, true)?;
+            events::append(&tx, &now, "customer_replied", None, Some(contact), &serde_json::json!({}))?;
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The customer opted out (a keyword, the template's button, Meta's 131050).
+    pub fn opt_out(&self, phone_e164: &str, source: &str) -> EngineResult<bool> {
+        let now = storage::ts(self.clock.now());
+        let conn = self.db.conn();
+        let Some(contact) = contacts::id_by_phone(&conn, phone_e164)? else {
+            return Ok(false);
+        };
+        let news = contacts::opt_out(&conn, contact, source, &now)?;
+        if news {
+            events::append(&conn, &now, "opted_out", None, Some(contact), &serde_json::json!({ "source": source }))?;
+        }
+        Ok(news)
+    }
+
+    /// A cart with its history and, when it was not messaged, why.
+    pub fn cart_timeline(&self, cart_id: i64) -> EngineResult<CartTimeline> {
+        let settings = self.settings()?;
+        let idle = if settings.sending_paused {
+            Some("paused")
+        } else if self.sender(&settings)?.is_none() {
+            Some("no_whatsapp")
+        } else {
+            None
+        };
+        let conn = self.db.conn();
+        let cart = carts::get(&conn, cart_id)?
+            .ok_or_else(|| EngineError::Other(anyhow::anyhow!("there is no cart {cart_id}")))?;
+        let sends = sends::for_cart(&conn, cart_id)?;
+        let entries = events::for_cart(&conn, cart_id)?
+            .into_iter()
+            .filter_map(|e| {
+                let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
+                let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(String::from);
+                let kind = match e.kind.as_str() {
+                    "cart_detected" => "detected",
+                    "send_planned" => "planned",
+                    "send_replanned" => "replanned",
+                    "send_held" | "send_retry" => "held",
+                    "send_sent" => "sent",
+                    "send_skipped" => "skipped",
+                    "send_failed" => "failed",
+                    "send_unknown" => "unknown",
+                    "send_reconciled" => "sent",
+                    "cart_completed" => "completed",
+                    "cart_outcome" if text("outcome").as_deref() == Some("recovered") => "recovered",
+                    "cart_outcome" => "note",
+                    "opted_out" => "opted_out",
+                    _ => return None,
+                };
+                Some(TimelineEntry {
+                    at: e.at,
+                    kind: kind.into(),
+                    step: data.get("step").and_then(serde_json::Value::as_i64),
+                    reason: text("reason").or_else(|| text("code")).or_else(|| text("outcome")),
+                    detail: text("detail").or_else(|| text("how")).or_else(|| text("due").map(|d| format!("due {d}"))),
+                })
+            })
+            .collect();
+        let first = sends.iter().find(|s| s.step == 0);
+        let why_not_sent = match first {
+            Some(s) if s.state == "skipped" => s.skip_reason.clone(),
+            Some(s) if s.state == "failed" => Some(s.error_code.clone().unwrap_or_else(|| "send_failed".into())),
+            // Waiting: say why only when something other than the clock holds it.
+            Some(s) if s.state == "planned" => idle.map(String::from).or_else(|| {
+                s.held_reason.clone().filter(|r| {
+                    ["template_not_approved", "store_unreachable", "whatsapp_unreachable"].contains(&r.as_str())
+                })
+            }),
+            Some(_) => None,
+            None => match cart.status.as_str() {
+                "no_phone" => Some("no_phone".into()),
+                "expired" => Some("too_old".into()),
+                "completed" => Some("purchased".into()),
+                _ => None,
+            },
+        };
+        Ok(CartTimeline { cart, entries, sends, why_not_sent })
     }
 
     /// The credentials for a platform: those given (a "Test connection"), else the secret store
@@ -483,6 +723,8 @@ impl Engine {
                 abandonment_delay: chrono::Duration::minutes(i64::from(s.abandonment_delay_minutes)),
                 max_age: chrono::Duration::hours(i64::from(s.max_cart_age_hours)),
             },
+            plan: PlanRules::from_settings(&s),
+            attribution: chrono::Duration::days(i64::from(s.attribution_days)),
         })
     }
 
@@ -593,8 +835,14 @@ impl Engine {
             }
         }
         out.sort_by_key(|(id, _)| *id);
-        poller::promote_waiting(&self.db, self.clock.as_ref(), &self.events)?;
+        self.promote_waiting()?;
         Ok(out)
+    }
+
+    /// Carts whose abandonment delay ran out since the last poll are detected and planned.
+    pub fn promote_waiting(&self) -> EngineResult<usize> {
+        let plan = PlanRules::from_settings(&self.settings()?);
+        Ok(poller::promote_waiting(&self.db, self.clock.as_ref(), &self.events, &plan)?)
     }
 
     fn emit_status(&self) {
@@ -614,8 +862,8 @@ impl Engine {
     }
 
     /// Runs the engine's background work until `shutdown` resolves: the store poller (each
-    /// store on its own schedule) and housekeeping. The dispatcher and the webhook receiver join
-    /// this loop as they land.
+    /// store on its own schedule), the outbox dispatcher and housekeeping. The webhook receiver
+    /// joins this loop when it lands.
     pub async fn run_until_stopped(
         self: Arc<Self>,
         shutdown: impl std::future::Future<Output = ()>,
@@ -638,6 +886,24 @@ impl Engine {
                 }
             })
         };
+        // The dispatcher too: one step every couple of seconds (each send is fenced, so an abort
+        // mid-step leaves at worst an `unknown` send, never a duplicate).
+        let dispatcher = {
+            let engine = self.clone();
+            tokio::spawn(async move {
+                let mut dispatch_tick = tokio::time::interval(std::time::Duration::from_secs(2));
+                dispatch_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    dispatch_tick.tick().await;
+                    if let Err(e) = engine.promote_waiting() {
+                        tracing::warn!(error = %e, "promoting waiting carts failed");
+                    }
+                    if let Err(e) = engine.dispatch_due().await {
+                        tracing::warn!(error = %e, "dispatch failed");
+                    }
+                }
+            })
+        };
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
@@ -652,9 +918,22 @@ impl Engine {
             }
         }
         poller.abort();
+        dispatcher.abort();
         let _ = poller.await;
+        let _ = dispatcher.await;
         self.db.checkpoint()?;
         tracing::info!("engine stopped");
         Ok(())
+    }
+}
+
+impl PreSendStore for Engine {
+    fn completion<'a>(&'a self, cart_id: i64) -> BoxFuture<'a, Result<crate::stores::Completion, StoreError>> {
+        Box::pin(async move {
+            self.cart_completion(cart_id).await.map_err(|e| match e {
+                EngineError::Store(e) => e,
+                other => StoreError::Invalid(other.to_string()),
+            })
+        })
     }
 }

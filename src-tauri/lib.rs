@@ -7,6 +7,10 @@
 //! - `engine`   — the headless engine: wires storage, settings, secrets and the clock; one method
 //!   per thing a caller can ask; the typed event stream (`events`).
 //! - `export`   — carts, sends, messages, contacts as JSON or CSV.
+//! - `scheduler` — the store poller, the planner, the outbox dispatcher, the recovery tracker.
+//! - `stores`   — store connectors (Tiendanube, Shopify, WooCommerce) behind one trait.
+//! - `whatsapp` — the Cloud API client and the `MessageSender` seam the outbox sends through.
+//! - `sandbox`  — fake store APIs and a fake WhatsApp on loopback (demo and tests only).
 //! - `config`   — typed non-secret settings with defaults, validated on the way in.
 //! - `secrets`  — `Sensitive<T>` and the secret stores (OS keychain, environment, memory).
 //! - `storage`  — SQLite: open, forward-only migrations, one file per table.
@@ -32,6 +36,7 @@ pub mod scheduler;
 pub mod secrets;
 pub mod storage;
 pub mod stores;
+pub mod whatsapp;
 
 #[cfg(feature = "desktop")]
 pub mod desktop;

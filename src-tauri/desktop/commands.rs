@@ -7,7 +7,7 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::config::SettingView;
-use crate::engine::{AppStatus, Engine, EngineError, EngineResult};
+use crate::engine::{AppStatus, CartTimeline, Engine, EngineError, EngineResult};
 use crate::storage::carts::{CartFilter, CartRow};
 use crate::storage::conversations::ConversationRow;
 use crate::storage::stores::StoreRow;
@@ -74,6 +74,12 @@ pub async fn list_carts(
     search: Option<String>,
 ) -> Ipc<Vec<CartRow>> {
     blocking(&engine, move |e| e.list_carts(&CartFilter { status, search, limit: None })).await
+}
+
+/// A cart's timeline, with why it was not messaged when it wasn't.
+#[tauri::command]
+pub async fn cart_timeline(engine: State<'_, Arc<Engine>>, cart_id: i64) -> Ipc<CartTimeline> {
+    blocking(&engine, move |e| e.cart_timeline(cart_id)).await
 }
 
 #[tauri::command]

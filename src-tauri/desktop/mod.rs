@@ -26,6 +26,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::settings_show,
         commands::settings_set,
         commands::list_carts,
+        commands::cart_timeline,
         commands::list_conversations,
         commands::start_demo,
         commands::store_test,

@@ -242,21 +242,25 @@ impl Cart {
     /// language, or `fallback` (normally the shop's) when the store did not record one;
     /// languages other than Spanish and Portuguese get English.
     pub fn item_summary(&self, max_items: usize, fallback: &Language) -> String {
-        let shown = max_items.max(1);
-        let labels: Vec<String> = self.items.iter().take(shown).map(LineItem::label).collect();
-        let mut summary = labels.join(", ");
-        let hidden = self.items.len().saturating_sub(shown);
-        if hidden > 0 {
-            let language = self.customer.language().unwrap_or(fallback);
-            let tail = match language {
-                Language::Es => format!(" y {hidden} más"),
-                Language::Pt => format!(" e mais {hidden}"),
-                Language::En | Language::Other(_) => format!(" and {hidden} more"),
-            };
-            summary.push_str(&tail);
-        }
-        summary
+        summarize_items(&self.items, max_items, self.customer.language().unwrap_or(fallback))
     }
+}
+
+/// [`Cart::item_summary`] over stored line items, in `language`.
+pub fn summarize_items(items: &[LineItem], max_items: usize, language: &Language) -> String {
+    let shown = max_items.max(1);
+    let labels: Vec<String> = items.iter().take(shown).map(LineItem::label).collect();
+    let mut summary = labels.join(", ");
+    let hidden = items.len().saturating_sub(shown);
+    if hidden > 0 {
+        let tail = match language {
+            Language::Es => format!(" y {hidden} más"),
+            Language::Pt => format!(" e mais {hidden}"),
+            Language::En | Language::Other(_) => format!(" and {hidden} more"),
+        };
+        summary.push_str(&tail);
+    }
+    summary
 }
 
 #[cfg(test)]

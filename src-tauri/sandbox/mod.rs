@@ -16,6 +16,7 @@ pub mod graphql;
 mod shopify;
 mod tiendanube;
 mod woocommerce;
+pub mod whatsapp;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -302,18 +303,7 @@ impl Sandbox {
             .merge(shopify::routes())
             .merge(woocommerce::routes())
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-        let addr = listener.local_addr()?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::warn!(error = %e, "sandbox server stopped");
-            }
-        });
-        tracing::info!(%addr, "sandbox stores listening");
+        let (addr, stop) = serve(app, port, "sandbox stores").await?;
         Ok(Sandbox { addr, shared, stop: Some(stop) })
     }
 
@@ -344,6 +334,11 @@ impl Sandbox {
                 first.quantity += 1;
             }
         });
+    }
+
+    /// The customer never buys this one (undoes the catalog's planned purchase, if any).
+    pub fn never_completes(&self, platform: Platform, id: u64) {
+        self.edit(platform, id, |c| c.completes_at = None);
     }
 
     /// Replaces the customer's phone (None removes it).
@@ -417,6 +412,28 @@ impl Drop for Sandbox {
             let _ = stop.send(());
         }
     }
+}
+
+/// Serves `app` on `127.0.0.1:port` (0 picks a free port) until the returned sender is used
+/// or dropped.
+pub(crate) async fn serve(
+    app: Router,
+    port: u16,
+    what: &'static str,
+) -> std::io::Result<(SocketAddr, tokio::sync::oneshot::Sender<()>)> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::warn!(error = %e, what, "sandbox server stopped");
+        }
+    });
+    tracing::info!(%addr, what, "sandbox listening");
+    Ok((addr, stop))
 }
 
 /// A JSON answer with extra headers.

@@ -13,6 +13,8 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
 use crate::events::{EngineEvent, EventBus, OwnerProblem};
+use super::planner::{self, PlanRules};
+use super::tracker;
 use crate::storage::carts::{self, Intake, Stored};
 use crate::storage::{self, events, stores, Db, StorageError};
 use crate::stores::{Cursor, Page, StoreConnector, StoreError};
@@ -25,10 +27,14 @@ pub const AUTH_BACKOFF: Duration = Duration::from_secs(15 * 60);
 /// Transient failures in a row before the owner is told.
 pub const TELL_OWNER_AFTER: u32 = 10;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PollSettings {
     pub interval: Duration,
     pub intake: Intake,
+    /// Each cart that becomes detected is planned in the same transaction.
+    pub plan: PlanRules,
+    /// The recovery tracker's window, for purchases the poll reveals.
+    pub attribution: chrono::Duration,
 }
 
 /// What one step did.
@@ -177,6 +183,8 @@ fn store_page(
                             None,
                             &serde_json::json!({ "how": "checkout completed" }),
                         )?;
+                        let done = cart.completed_at().unwrap_or(now);
+                        tracker::record_completion(&tx, id, done, settings.attribution, now)?;
                     }
                 }
             }
@@ -194,6 +202,7 @@ fn store_page(
                     None,
                     &serde_json::json!({ "how": "order paid" }),
                 )?;
+                tracker::record_completion(&tx, id, done.completed_at, settings.attribution, now)?;
             }
         }
         for skip in &page.skipped {
@@ -209,6 +218,7 @@ fn store_page(
         detected.extend(carts::promote_ready(&tx, now)?);
         for id in &detected {
             events::append(&tx, &at, "cart_detected", Some(*id), None, &serde_json::json!({}))?;
+            planner::plan_first(&tx, *id, now, &settings.plan)?;
         }
         stores::save_page(&tx, store_id, page.next.as_stored(), &at, &storage::ts(next_poll))?;
         tx.commit()?;
@@ -241,7 +251,12 @@ fn store_page(
 
 /// Carts whose abandonment delay has passed since the last poll become `detected` (the poll
 /// does this too; the engine's loop calls it between polls).
-pub fn promote_waiting(db: &Db, clock: &dyn Clock, events_out: &EventBus) -> Result<usize, StorageError> {
+pub fn promote_waiting(
+    db: &Db,
+    clock: &dyn Clock,
+    events_out: &EventBus,
+    plan: &PlanRules,
+) -> Result<usize, StorageError> {
     let now = clock.now();
     let ids = {
         let mut conn = db.conn();
@@ -249,6 +264,7 @@ pub fn promote_waiting(db: &Db, clock: &dyn Clock, events_out: &EventBus) -> Res
         let ids = carts::promote_ready(&tx, now)?;
         for id in &ids {
             events::append(&tx, &storage::ts(now), "cart_detected", Some(*id), None, &serde_json::json!({}))?;
+            planner::plan_first(&tx, *id, now, plan)?;
         }
         tx.commit()?;
         ids

@@ -46,6 +46,67 @@ ALTER TABLE carts ADD COLUMN first_seen_at TEXT;
 CREATE INDEX carts_store_updated ON carts(store_id, checkout_updated_at);
 ";
 
+/// `outcome`: what the recovery tracker concluded when the cart was bought (`recovered`,
+/// `bought_before_message`, `bought_after_optout`, `holdout_converted`, `bought_late`).
+pub(crate) const SCHEMA_V3: &str = "
+ALTER TABLE carts ADD COLUMN outcome TEXT;
+ALTER TABLE carts ADD COLUMN outcome_at TEXT;
+CREATE INDEX carts_outcome ON carts(outcome);
+";
+
+/// Statuses the intake owns (re-evaluated on every sight); after planning the send plan owns it.
+pub const INTAKE_STATUSES: [&str; 5] = ["waiting", "detected", "expired", "no_phone", "completed"];
+
+/// What the planner needs about a cart.
+#[derive(Debug, Clone)]
+pub struct PlanInfo {
+    pub store_id: i64,
+    pub external_id: String,
+    pub status: String,
+    pub detected_at: DateTime<Utc>,
+    pub checkout_updated_at: DateTime<Utc>,
+    pub completed: bool,
+}
+
+pub fn plan_info(conn: &Connection, id: i64) -> rusqlite::Result<Option<PlanInfo>> {
+    let parse = |s: String| crate::stores::fields::parse_time(&s).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    conn.prepare_cached(
+        "SELECT store_id, external_id, status, detected_at, checkout_updated_at, completed_at FROM carts WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(PlanInfo {
+            store_id: r.get(0)?,
+            external_id: r.get(1)?,
+            status: r.get(2)?,
+            detected_at: parse(r.get(3)?),
+            checkout_updated_at: parse(r.get(4)?),
+            completed: r.get::<_, Option<String>>(5)?.is_some(),
+        })
+    })
+    .optional()
+}
+
+pub fn set_status(conn: &Connection, id: i64, status: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE carts SET status = ?2 WHERE id = ?1")?.execute(params![id, status])?;
+    Ok(())
+}
+
+pub fn set_holdout(conn: &Connection, id: i64, holdout: bool) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE carts SET holdout = ?2 WHERE id = ?1")?.execute(params![id, holdout])?;
+    Ok(())
+}
+
+/// Records the tracker's verdict once (a later completion never rewrites it).
+pub fn set_outcome(conn: &Connection, id: i64, outcome: &str, at: &str, status: Option<&str>) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE carts SET outcome = ?2, outcome_at = ?3, status = COALESCE(?4, status)
+             WHERE id = ?1 AND outcome IS NULL",
+        )?
+        .execute(params![id, outcome, at, status])?;
+    Ok(n == 1)
+}
+
 /// The rules that turn a checkout into a cart's status, from the send-plan settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Intake {
@@ -212,6 +273,8 @@ pub struct CartRow {
     pub holdout: bool,
     pub detected_at: String,
     pub completed_at: Option<String>,
+    pub outcome: Option<String>,
+    pub outcome_at: Option<String>,
 }
 
 impl CartRow {
@@ -230,6 +293,8 @@ impl CartRow {
             holdout: r.get("holdout")?,
             detected_at: r.get("detected_at")?,
             completed_at: r.get("completed_at")?,
+            outcome: r.get("outcome")?,
+            outcome_at: r.get("outcome_at")?,
         })
     }
 }
@@ -264,4 +329,10 @@ pub fn list(conn: &Connection, filter: &CartFilter) -> rusqlite::Result<Vec<Cart
 
 pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM carts", [], |r| r.get(0))
+}
+
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<CartRow>> {
+    conn.prepare_cached("SELECT c.*, s.name AS store FROM carts c JOIN stores s ON s.id = c.store_id WHERE c.id = ?1")?
+        .query_row([id], CartRow::from_row)
+        .optional()
 }

@@ -84,3 +84,24 @@ pub fn upsert_from_cart(
         |r| r.get(0),
     )
 }
+
+/// The customer stopped messages (keyword, button, Meta's 131050): suppressed for good until
+/// they opt back in. Keeps the first opt-out's time and source. Returns true when this is news.
+pub fn opt_out(conn: &Connection, id: i64, source: &str, at: &str) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("UPDATE contacts SET opted_out_at = ?3, opt_out_source = ?2 WHERE id = ?1 AND opted_out_at IS NULL")?
+        .execute(params![id, source, at])?;
+    Ok(n == 1)
+}
+
+/// A person took over the conversation (owner in the app or on the phone): automation stops
+/// for this customer until given back.
+pub fn take_over(conn: &Connection, id: i64, at: Option<&str>) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE contacts SET takeover_at = ?2 WHERE id = ?1")?.execute(params![id, at])?;
+    Ok(())
+}
+
+pub fn id_by_phone(conn: &Connection, e164: &str) -> rusqlite::Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached("SELECT id FROM contacts WHERE phone_e164 = ?1")?.query_row([e164], |r| r.get(0)).optional()
+}

@@ -67,3 +67,25 @@ pub fn counts(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )
 }
+
+/// The contact's conversation, created on first need. Returns its id.
+pub fn ensure(conn: &Connection, contact_id: i64, now: &str) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO conversations (contact_id, created_at) VALUES (?1, ?2)
+         ON CONFLICT(contact_id) DO UPDATE SET contact_id = excluded.contact_id RETURNING id",
+    )?
+    .query_row(rusqlite::params![contact_id, now], |r| r.get(0))
+}
+
+/// Moves the thread's last activity (and, for a customer's message, the unread count and the
+/// customer-service window).
+pub fn touch(conn: &Connection, id: i64, text: &str, at: &str, inbound: bool) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE conversations SET last_message = ?2, last_message_at = ?3,
+           last_inbound_at = CASE WHEN ?4 THEN ?3 ELSE last_inbound_at END,
+           unread = unread + CASE WHEN ?4 THEN 1 ELSE 0 END
+         WHERE id = ?1",
+    )?
+    .execute(rusqlite::params![id, text, at, inbound])?;
+    Ok(())
+}

@@ -67,6 +67,13 @@ pub fn recent(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<EventRow>> 
     rows.collect()
 }
 
+/// A cart's history, oldest first.
+pub fn for_cart(conn: &Connection, cart_id: i64) -> rusqlite::Result<Vec<EventRow>> {
+    let mut stmt = conn.prepare_cached("SELECT * FROM events WHERE cart_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([cart_id], EventRow::from_row)?;
+    rows.collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

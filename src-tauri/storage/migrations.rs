@@ -8,6 +8,7 @@ use super::{carts, contacts, conversations, events, messages, sends, settings, s
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
 /// 1: the first schema. 2: store polling state (options, failures, next poll) and carts' first sight.
+/// 3: the outbox's lease phases and backlog windows; carts' recovery outcome.
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -22,6 +23,7 @@ fn migrations() -> Vec<String> {
         ]
         .concat(),
         [stores::SCHEMA_V2, carts::SCHEMA_V2].concat(),
+        [sends::SCHEMA_V3, carts::SCHEMA_V3].concat(),
     ]
 }
 

@@ -9,3 +9,4 @@ mod e2e_window;
 mod secrets_at_rest;
 mod storage_files;
 mod stores;
+mod send_plan;

@@ -17,6 +17,7 @@ describe('api outside Tauri', () => {
       message: expect.any(String),
     });
     await expect(api.listStores()).rejects.toMatchObject({ code: 'no_backend' });
+    await expect(api.cartTimeline(1)).rejects.toMatchObject({ code: 'no_backend' });
     expect(invoke).not.toHaveBeenCalled();
   });
 });
@@ -50,6 +51,15 @@ describe('api inside Tauri', () => {
     expect(invoke).toHaveBeenLastCalledWith('start_demo', undefined);
     await api.listStores();
     expect(invoke).toHaveBeenLastCalledWith('list_stores', undefined);
+  });
+
+  it('asks cart_timeline for one cart by its id, as cartId', async () => {
+    const timeline = { cart: { id: 7 }, entries: [], whyNotSent: 'purchased' };
+    invoke.mockResolvedValue(timeline);
+    await expect(api.cartTimeline(7)).resolves.toEqual(timeline);
+    expect(invoke).toHaveBeenLastCalledWith('cart_timeline', { cartId: 7 });
+    invoke.mockRejectedValue({ code: 'not_found', message: 'no cart 7' });
+    await expect(api.cartTimeline(7)).rejects.toEqual({ code: 'not_found', message: 'no cart 7' });
   });
 
   it('sends the store input under `input` to store_test and store_connect', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import { fakeBackend, type FakeBackend } from './fake-backend';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { fakeBackend, makeCart, sampleTimelines, type FakeBackend } from './fake-backend';
 
 let backend: FakeBackend;
 let emit: ((payload: unknown) => void) | null = null;
@@ -170,18 +170,7 @@ describe('App with a backend', () => {
 
   it('lists carts with a status filter and search', async () => {
     backend.carts = [
-      {
-        id: 1,
-        externalId: 'A-1001',
-        store: 'Tienda Sol',
-        firstName: 'Ana',
-        phone: '+5491155550000',
-        phoneProblem: null,
-        total: '12.500,00',
-        currency: 'ARS',
-        status: 'recovered',
-        detectedAt: '2025-05-01T15:00:00Z',
-      },
+      makeCart({ total: '12.500,00', status: 'recovered', detectedAt: '2025-05-01T15:00:00Z' }),
     ];
     emit!({ type: 'cart_detected', cartId: 1 });
     const table = await screen.findByTestId('carts-table');
@@ -199,5 +188,83 @@ describe('App with a backend', () => {
     await waitFor(() =>
       expect(backend.calls).toContainEqual({ cmd: 'list_carts', args: { status: null, search: 'Ana' } }),
     );
+  });
+
+  it('offers every cart status in the filter', async () => {
+    backend.carts = [makeCart()];
+    emit!({ type: 'cart_detected', cartId: 1 });
+    const filter = (await screen.findByTestId('carts-status-filter')) as HTMLSelectElement;
+    const options = [...filter.options].map((o) => o.value);
+    for (const status of [
+      'waiting', 'detected', 'no_phone', 'expired', 'completed', 'planned', 'sent', 'not_sent',
+      'holdout', 'recovered',
+    ]) {
+      expect(options, status).toContain(status);
+    }
+    const waiting = [...filter.options].find((o) => o.value === 'waiting');
+    expect(waiting?.textContent).toBe('En espera');
+  });
+
+  it('opens a cart to show its timeline and why it was not sent, and closes it', async () => {
+    const timelines = sampleTimelines();
+    backend.carts = timelines.map((x) => x.cart);
+    backend.timelines = new Map(timelines.map((x) => [x.cart.id, x]));
+    emit!({ type: 'cart_detected', cartId: 1 });
+    const rows = await screen.findAllByTestId('cart-row');
+    expect(rows).toHaveLength(3);
+    expect(screen.queryByTestId('cart-timeline-panel')).toBeNull();
+
+    // A click anywhere on the row opens it.
+    await fireEvent.click(rows[0].querySelector('td:last-child')!);
+    const panel = await screen.findByTestId('cart-timeline-panel');
+    expect(backend.calls).toContainEqual({ cmd: 'cart_timeline', args: { cartId: 1 } });
+    const toggle = within(rows[0]).getByTestId('cart-open');
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    const banner = await within(panel).findByTestId('cart-why-not-sent');
+    expect(banner.textContent).toContain('Ya compró antes del mensaje');
+    const skipped = within(panel)
+      .getAllByTestId('timeline-entry')
+      .find((e) => e.dataset.kind === 'skipped');
+    expect(skipped?.textContent).toContain('Motivo: Ya compró antes del mensaje');
+
+    // Another cart replaces it: only one is open at a time.
+    await fireEvent.click(within(rows[1]).getByTestId('cart-open'));
+    await waitFor(() =>
+      expect(screen.getByTestId('cart-holdout-note').textContent).toContain('a propósito'),
+    );
+    expect(screen.getAllByTestId('cart-timeline-panel')).toHaveLength(1);
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+
+    await fireEvent.click(screen.getByTestId('cart-timeline-close'));
+    await waitFor(() => expect(screen.queryByTestId('cart-timeline-panel')).toBeNull());
+    expect(document.activeElement).toBe(within(rows[1]).getByTestId('cart-open'));
+
+    // Clicking the open cart again closes it too.
+    await fireEvent.click(rows[2]);
+    await screen.findByTestId('cart-timeline-panel');
+    await fireEvent.click(rows[2]);
+    await waitFor(() => expect(screen.queryByTestId('cart-timeline-panel')).toBeNull());
+  });
+
+  it('reloads an open timeline on engine events and says when it cannot load', async () => {
+    backend.carts = [makeCart({ id: 5 })];
+    emit!({ type: 'cart_detected', cartId: 5 });
+    await fireEvent.click(await screen.findByTestId('cart-open'));
+    await waitFor(() => expect(screen.getAllByTestId('timeline-entry')).toHaveLength(1));
+
+    backend.timelineFailure = { code: 'storage', message: 'database is locked' };
+    emit!({ type: 'message_status', cartId: 5 });
+    const error = await screen.findByTestId('cart-timeline-error');
+    expect(error.textContent).toContain('No se pudo cargar el historial de este carrito.');
+    expect(error.textContent).toContain('database is locked');
+    // The last timeline stays visible under the error.
+    expect(screen.getAllByTestId('timeline-entry')).toHaveLength(1);
+
+    backend.timelineFailure = null;
+    await fireEvent.click(within(error).getByRole('button'));
+    await waitFor(() => expect(screen.queryByTestId('cart-timeline-error')).toBeNull());
+    const timelineCalls = backend.calls.filter((c) => c.cmd === 'cart_timeline');
+    expect(timelineCalls.length).toBeGreaterThanOrEqual(3);
+    expect(timelineCalls.every((c) => c.args?.cartId === 5)).toBe(true);
   });
 });

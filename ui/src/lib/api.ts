@@ -6,6 +6,7 @@ import type {
   ApiError,
   AppStatus,
   Cart,
+  CartTimeline,
   Conversation,
   Setting,
   StoreCheckReport,
@@ -64,6 +65,8 @@ export const api = {
   settingsSet: (key: string, value: string) => call<Setting[]>('settings_set', { key, value }),
   listCarts: (status: string | null, search: string | null) =>
     call<Cart[]>('list_carts', { status, search }),
+  /** One cart with what happened to it, oldest first, and why its message was not sent. */
+  cartTimeline: (cartId: number) => call<CartTimeline>('cart_timeline', { cartId }),
   listConversations: () => call<Conversation[]>('list_conversations'),
   startDemo: () => call<AppStatus>('start_demo'),
   /** Poll the store once with these credentials; saves nothing. */

@@ -38,8 +38,42 @@ export interface Cart {
   total: string;
   currency: string;
   status: string;
+  /** True when the cart was put in the control group (never messaged, to measure the lift). */
+  holdout: boolean;
+  recoveryUrl: string | null;
   /** RFC 3339, UTC. */
   detectedAt: string;
+  /** When the store says the checkout was bought; RFC 3339, UTC. */
+  completedAt: string | null;
+  /** How the cart ended for the results (see CART_OUTCOMES in cart-labels.ts); null while open. */
+  outcome: string | null;
+  /** RFC 3339, UTC. */
+  outcomeAt: string | null;
+}
+
+/** The Rust side calls the row of `list_carts` / `cart_timeline` CartRow. */
+export type CartRow = Cart;
+
+/** One thing that happened to a cart (see TIMELINE_KINDS in cart-labels.ts for the kinds). */
+export interface TimelineEntry {
+  /** RFC 3339, UTC. */
+  at: string;
+  /** detected, planned, replanned, held, sending, sent, skipped, failed, unknown, completed, … */
+  kind: string;
+  /** 0 = the first message, 1..2 = follow-ups; null when not about a message. */
+  step: number | null;
+  /** For skipped/held/failed/replanned: a reason code or a WhatsApp error code ("131026"). */
+  reason: string | null;
+  /** Free text from the engine (English, technical). */
+  detail: string | null;
+}
+
+/** What `cart_timeline` answers: the cart, its history oldest first, and why nothing went out. */
+export interface CartTimeline {
+  cart: Cart;
+  entries: TimelineEntry[];
+  /** A reason code when the first message was not (or will not be) sent, else null. */
+  whyNotSent: string | null;
 }
 
 export interface Conversation {

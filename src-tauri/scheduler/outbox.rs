@@ -1,0 +1,569 @@
+//! The outbox dispatcher: at most one message per cart step, even across crashes, and never
+//! lost. One [`dispatch_step`]:
+//!
+//! 1. **Reap** leases that ran out: a send whose request never started goes back to `planned`;
+//!    one whose request may have left becomes `unknown` (settled later from WhatsApp's status
+//!    webhooks by its idempotency key, never re-sent blindly).
+//! 2. **Re-plan** overdue sends (the computer slept, the app was closed, sending was paused):
+//!    inside hours, spread like a backlog, never at night; past the maximum age: skipped.
+//! 3. **Claim** due sends in a short `BEGIN IMMEDIATE` (lease owner + expiry).
+//! 4. For each: the **pre-send checks** (purchase, opt-out, takeover, reply, consent, cap, age,
+//!    hours, the customer still active, holdout, template approved, the store re-fetch). A
+//!    "no" is a skip with its reason; a "not now" gives the send back with a later time.
+//! 5. **Send** with no transaction open, after a fenced "sending" mark; **finish** with an
+//!    update fenced by the lease owner.
+
+use std::collections::HashMap;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::planner::{self, PlanRules};
+use super::tracker;
+use crate::clock::Clock;
+use crate::domain::cart::summarize_items;
+use crate::domain::send_plan::{backlog_slot, first_send, Timing};
+use crate::domain::{Language, LineItem};
+use crate::events::{EngineEvent, EventBus, OwnerProblem};
+use crate::storage::{carts, contacts, conversations, events, messages, sends, ts, Db, StorageError};
+use crate::stores::fields::parse_time;
+use crate::stores::{Completion, StoreError};
+use crate::whatsapp::{self, BoxFuture, MessageSender, OutgoingTemplate, SendError};
+
+/// Asks the store about one cart right before its send (the engine's connectors).
+pub trait PreSendStore: Send + Sync {
+    fn completion<'a>(&'a self, cart_id: i64) -> BoxFuture<'a, Result<Completion, StoreError>>;
+}
+
+/// Everything a dispatch step obeys, from the settings.
+#[derive(Debug, Clone)]
+pub struct DispatchRules {
+    pub plan: PlanRules,
+    pub abandonment_delay: Duration,
+    pub consent_only: bool,
+    pub customer_cap: Duration,
+    pub attribution: Duration,
+    pub paused: bool,
+    pub template: String,
+    pub lease: Duration,
+    pub batch: u32,
+}
+
+/// What one step did; `skipped` and `held` carry (send id, reason).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DispatchReport {
+    pub reaped: usize,
+    pub unknown: usize,
+    pub replanned: usize,
+    pub claimed: usize,
+    pub sent: usize,
+    pub failed: usize,
+    pub skipped: Vec<(i64, String)>,
+    pub held: Vec<(i64, String)>,
+    /// Nothing was claimed: sending is paused or no WhatsApp account is connected.
+    pub idle_reason: Option<String>,
+}
+
+/// How long until a send may be tried again after a retryable error.
+fn retry_backoff(attempts: i64, hint: Option<StdDuration>) -> Duration {
+    let doublings = u32::try_from(attempts.clamp(1, 6) - 1).unwrap_or(0);
+    let base = Duration::seconds(30 * 2i64.pow(doublings)).min(Duration::minutes(10));
+    let hint = hint.and_then(|h| Duration::from_std(h).ok()).unwrap_or(Duration::zero());
+    base.max(hint)
+}
+
+enum Verdict {
+    Go,
+    Skip(&'static str),
+    /// Not this round: back to `planned` at this time, with the reason.
+    Hold(DateTime<Utc>, &'static str),
+    /// Not before the next opening (re-planned there), or too old by then.
+    Closed,
+}
+
+fn time(s: &str) -> DateTime<Utc> {
+    parse_time(s).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The checks that need only the database.
+fn local_checks(
+    conn: &Connection,
+    ctx: &sends::SendContext,
+    now: DateTime<Utc>,
+    rules: &DispatchRules,
+) -> rusqlite::Result<Verdict> {
+    if ctx.completed_at.is_some() {
+        return Ok(Verdict::Skip("purchased"));
+    }
+    let (Some(contact), Some(_)) = (ctx.contact_id, ctx.phone_e164.as_deref()) else {
+        return Ok(Verdict::Skip("no_phone"));
+    };
+    if ctx.opted_out_at.is_some() {
+        return Ok(Verdict::Skip("opted_out"));
+    }
+    if ctx.takeover_at.is_some() || ctx.automation_paused {
+        return Ok(Verdict::Skip("takeover"));
+    }
+    if ctx.step > 0 {
+        let first = sends::first_sent_at(conn, ctx.cart_id)?;
+        match first {
+            Some(first) if messages::customer_wrote_since(conn, contact, &first)? => {
+                return Ok(Verdict::Skip("replied"))
+            }
+            Some(_) => {}
+            None => return Ok(Verdict::Skip("no_first_message")),
+        }
+    }
+    if rules.consent_only && ctx.marketing_consent != Some(true) {
+        return Ok(Verdict::Skip("no_consent"));
+    }
+    let updated = time(&ctx.checkout_updated_at);
+    if ctx.step == 0 {
+        if sends::contact_messaged_since(conn, contact, ctx.cart_id, &ts(now - rules.customer_cap))? {
+            return Ok(Verdict::Skip("customer_cap"));
+        }
+        if now - updated > rules.plan.timing.max_age {
+            return Ok(Verdict::Skip("too_old"));
+        }
+        // The customer came back to the checkout: wait until they have left it again.
+        let quiet = updated + rules.abandonment_delay;
+        if quiet > now {
+            return Ok(Verdict::Hold(quiet, "customer_active"));
+        }
+    }
+    if !rules.plan.hours.is_open(now) {
+        return Ok(Verdict::Closed);
+    }
+    if ctx.holdout {
+        return Ok(Verdict::Skip("holdout"));
+    }
+    Ok(Verdict::Go)
+}
+
+/// Re-plans one send for a shop that is closed now (or a send past its deadline): inside the
+/// next opening, or skipped as too old. `spread`: (index, count) among a batch re-planned
+/// together, so a wake-up never fires them all at once.
+fn replan_one(
+    conn: &Connection,
+    ctx: &sends::SendContext,
+    now: DateTime<Utc>,
+    rules: &DispatchRules,
+    spread: (u32, u32),
+    reason: &str,
+) -> rusqlite::Result<Option<&'static str>> {
+    let at = ts(now);
+    // Follow-ups age from their own planned time, first messages from the checkout's update.
+    let reference = if ctx.step == 0 { time(&ctx.checkout_updated_at) } else { time(&ctx.due_at) };
+    match first_send(&rules.plan.hours, now, reference, &rules.plan.timing) {
+        Timing::Now { deadline } => {
+            let slot = backlog_slot(now, spread.0, spread.1, rules.plan.timing.backlog_spread, deadline);
+            sends::replan(conn, ctx.id, &ts(slot), &ts(deadline), None, reason, &at)?;
+            Ok(None)
+        }
+        Timing::AtOpening { opens_at, deadline } => {
+            if sends::replan(conn, ctx.id, &ts(opens_at), &ts(deadline), Some(&ts(opens_at)), reason, &at)? {
+                planner::reslot(conn, opens_at, rules.plan.timing.backlog_spread, &at)?;
+            }
+            Ok(None)
+        }
+        Timing::TooOld { .. } => Ok(Some("too_old")),
+        Timing::NeverOpen => Ok(Some("no_business_hours")),
+    }
+}
+
+fn skip(conn: &Connection, ctx: &sends::SendContext, reason: &str, detail: Option<&str>, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+    let at = ts(now);
+    if !sends::skip(conn, ctx.id, reason, detail, &at)? {
+        return Ok(false);
+    }
+    if ctx.step == 0 && reason != "holdout" {
+        carts::set_status(conn, ctx.cart_id, "not_sent")?;
+    }
+    events::append(
+        conn,
+        &at,
+        "send_skipped",
+        Some(ctx.cart_id),
+        ctx.contact_id,
+        &serde_json::json!({ "step": ctx.step, "reason": reason, "detail": detail }),
+    )?;
+    Ok(true)
+}
+
+/// Step 2: overdue planned sends are re-planned inside hours (spread) or skipped as too old.
+fn replan_overdue(conn: &mut Connection, now: DateTime<Utc>, rules: &DispatchRules, reason: &str) -> Result<usize, StorageError> {
+    let ids = sends::overdue(conn, &ts(now), 5000)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let tx = conn.transaction()?;
+    let count = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+    for (i, id) in ids.iter().enumerate() {
+        let Some(ctx) = sends::context(&tx, *id)? else { continue };
+        let index = u32::try_from(i).unwrap_or(u32::MAX);
+        if let Some(why) = replan_one(&tx, &ctx, now, rules, (index, count), reason)? {
+            skip(&tx, &ctx, why, Some(reason), now)?;
+        } else {
+            events::append(
+                &tx,
+                &ts(now),
+                "send_replanned",
+                Some(ctx.cart_id),
+                ctx.contact_id,
+                &serde_json::json!({ "step": ctx.step, "reason": reason }),
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(ids.len())
+}
+
+/// The template message for a send.
+fn message(ctx: &sends::SendContext, template: &str) -> OutgoingTemplate {
+    let language = ctx.language.as_deref().and_then(Language::parse).unwrap_or(match ctx.store_country.as_str() {
+        "BR" | "PT" => Language::Pt,
+        "US" | "GB" => Language::En,
+        _ => Language::Es,
+    });
+    let items: Vec<LineItem> = serde_json::from_str(&ctx.items_json).unwrap_or_default();
+    let summary = summarize_items(&items, 2, &language);
+    let fallback_name = match language {
+        Language::Pt => "cliente",
+        Language::En | Language::Other(_) => "there",
+        Language::Es => "cliente",
+    };
+    let first_name = ctx.first_name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(fallback_name);
+    OutgoingTemplate {
+        to: ctx.phone_e164.clone().unwrap_or_default(),
+        template: template.to_string(),
+        language: whatsapp::template_language(language.code(), &ctx.store_country),
+        body: vec![
+            whatsapp::clean_parameter(&ctx.store_name, 60),
+            whatsapp::clean_parameter(first_name, 60),
+            whatsapp::clean_parameter(if summary.is_empty() { "-" } else { &summary }, 200),
+        ],
+        button_suffix: ctx.recovery_url.as_deref().and_then(whatsapp::button_suffix),
+        callback_data: sends::idempotency_key(ctx.cart_id, ctx.step),
+    }
+}
+
+/// One dispatcher step. `sender` is `None` when no WhatsApp account is connected.
+#[allow(clippy::too_many_arguments)]
+pub async fn dispatch_step(
+    db: &Db,
+    clock: &dyn Clock,
+    bus: &EventBus,
+    sender: Option<&dyn MessageSender>,
+    store: &dyn PreSendStore,
+    rules: &DispatchRules,
+    owner: &str,
+) -> Result<DispatchReport, StorageError> {
+    let mut report = DispatchReport::default();
+    let now = clock.now();
+    {
+        let mut conn = db.conn();
+        let (back, unknown) = sends::reap_expired(&mut conn, &ts(now))?;
+        report.reaped = back.len();
+        report.unknown = unknown.len();
+        for id in &unknown {
+            tracing::warn!(send = id, "a send was interrupted after its request started; marked unknown");
+            let cart: Option<i64> =
+                conn.query_row("SELECT cart_id FROM sends WHERE id = ?1", [id], |r| r.get(0)).ok();
+            events::append(
+                &conn,
+                &ts(now),
+                "send_unknown",
+                cart,
+                None,
+                &serde_json::json!({ "send": id, "detail": "interrupted while sending" }),
+            )?;
+        }
+        let idle = if rules.paused {
+            Some("paused")
+        } else if sender.is_none() {
+            Some("no_whatsapp")
+        } else {
+            None
+        };
+        report.replanned = replan_overdue(&mut conn, now, rules, idle.unwrap_or("deadline_passed"))?;
+        if let Some(reason) = idle {
+            report.idle_reason = Some(reason.to_string());
+            return Ok(report);
+        }
+    }
+    let Some(sender) = sender else { return Ok(report) };
+    let lease_until = ts(now + rules.lease);
+    let claimed = sends::claim_due(&mut db.conn(), owner, &ts(now), &lease_until, rules.batch)?;
+    report.claimed = claimed.len();
+    let mut templates: HashMap<String, Result<bool, SendError>> = HashMap::new();
+    let mut stop: Option<String> = None;
+    for id in claimed {
+        let now = clock.now();
+        let Some(ctx) = sends::context(&db.conn(), id)? else { continue };
+        if stop.is_some() {
+            sends::release(&db.conn(), id, owner, &ts(now + Duration::minutes(15)), "account", &ts(now))?;
+            report.held.push((id, "account".to_string()));
+            continue;
+        }
+        // 1. What the database knows.
+        let verdict = {
+            let conn = db.conn();
+            local_checks(&conn, &ctx, now, rules)?
+        };
+        match verdict {
+            Verdict::Go => {}
+            Verdict::Skip(reason) => {
+                if skip(&db.conn(), &ctx, reason, None, now)? {
+                    report.skipped.push((id, reason.to_string()));
+                }
+                continue;
+            }
+            Verdict::Hold(at, reason) => {
+                hold(db, &ctx, owner, at, reason, now, &mut report)?;
+                continue;
+            }
+            Verdict::Closed => {
+                let mut conn = db.conn();
+                let tx = conn.transaction()?;
+                match replan_one(&tx, &ctx, now, rules, (0, 1), "closed")? {
+                    Some(why) => {
+                        skip(&tx, &ctx, why, None, now)?;
+                        report.skipped.push((id, why.to_string()));
+                    }
+                    None => report.held.push((id, "closed".into())),
+                }
+                tx.commit()?;
+                continue;
+            }
+        }
+        // 2. The template must be approved (asked once per language per step).
+        let outgoing = message(&ctx, &rules.template);
+        let approved = match templates.get(&outgoing.language) {
+            Some(known) => known.clone(),
+            None => {
+                let state = sender.template_state(&rules.template, &outgoing.language).await;
+                let known = state.map(|s| s.is_some_and(|s| s.approved()));
+                templates.insert(outgoing.language.clone(), known.clone());
+                known
+            }
+        };
+        match approved {
+            Ok(true) => {}
+            Ok(false) => {
+                hold(db, &ctx, owner, now + Duration::minutes(15), "template_not_approved", now, &mut report)?;
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the template's state");
+                hold(db, &ctx, owner, now + Duration::minutes(5), "whatsapp_unreachable", now, &mut report)?;
+                continue;
+            }
+        }
+        // 3. Ask the store: bought? (No lock held while waiting.) Unreachable: not this round.
+        match store.completion(ctx.cart_id).await {
+            Ok(Completion::Open) => {}
+            Ok(Completion::Completed { at, how }) => {
+                let done = at.unwrap_or(now);
+                {
+                    let mut conn = db.conn();
+                    let tx = conn.transaction()?;
+                    if let Some(cart) = carts::mark_completed(&tx, ctx.store_id, &ctx.external_id, done)? {
+                        events::append(&tx, &ts(now), "cart_completed", Some(cart), None, &serde_json::json!({ "how": how }))?;
+                    }
+                    skip(&tx, &ctx, "purchased", Some(&how), now)?;
+                    tracker::record_completion(&tx, ctx.cart_id, done, rules.attribution, now)?;
+                    tx.commit()?;
+                }
+                report.skipped.push((id, "purchased".into()));
+                continue;
+            }
+            Ok(Completion::Gone) => {
+                if skip(&db.conn(), &ctx, "checkout_gone", None, now)? {
+                    report.skipped.push((id, "checkout_gone".into()));
+                }
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(cart = ctx.cart_id, error = %e, "pre-send store check failed; not sending this round");
+                hold(db, &ctx, owner, now + Duration::minutes(5), "store_unreachable", now, &mut report)?;
+                continue;
+            }
+        }
+        // 4. The fenced "about to send". Losing it means another dispatcher owns the row now.
+        let now = clock.now();
+        if !sends::mark_sending(&db.conn(), id, owner, &outgoing.to, &ts(now))? {
+            tracing::warn!(send = id, "lost the lease before sending; left to its new owner");
+            continue;
+        }
+        // 5. Send, with no transaction open.
+        let result = sender.send_template(&outgoing).await;
+        let done = clock.now();
+        finish(db, bus, &ctx, owner, &outgoing, result, done, rules, &mut report, &mut stop)?;
+    }
+    Ok(report)
+}
+
+fn hold(
+    db: &Db,
+    ctx: &sends::SendContext,
+    owner: &str,
+    until: DateTime<Utc>,
+    reason: &'static str,
+    now: DateTime<Utc>,
+    report: &mut DispatchReport,
+) -> Result<(), StorageError> {
+    let conn = db.conn();
+    if sends::release(&conn, ctx.id, owner, &ts(until), reason, &ts(now))? {
+        events::append(
+            &conn,
+            &ts(now),
+            "send_held",
+            Some(ctx.cart_id),
+            ctx.contact_id,
+            &serde_json::json!({ "step": ctx.step, "reason": reason, "until": ts(until) }),
+        )?;
+        report.held.push((ctx.id, reason.to_string()));
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    db: &Db,
+    bus: &EventBus,
+    ctx: &sends::SendContext,
+    owner: &str,
+    outgoing: &OutgoingTemplate,
+    result: Result<whatsapp::Accepted, SendError>,
+    now: DateTime<Utc>,
+    rules: &DispatchRules,
+    report: &mut DispatchReport,
+    stop: &mut Option<String>,
+) -> Result<(), StorageError> {
+    let at = ts(now);
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
+    let event = |kind: &str, data: serde_json::Value| {
+        events::append(&tx, &at, kind, Some(ctx.cart_id), ctx.contact_id, &data).map(|_| ())
+    };
+    match result {
+        Ok(accepted) => {
+            if sends::finish(&tx, ctx.id, owner, "sent", Some(&accepted.wamid), None, None, &at)? {
+                report.sent += 1;
+                if ctx.step == 0 && !matches!(carts::plan_info(&tx, ctx.cart_id)?.map(|i| i.status), Some(s) if s == "recovered" || s == "completed") {
+                    carts::set_status(&tx, ctx.cart_id, "sent")?;
+                }
+                if let Some(contact) = ctx.contact_id {
+                    let thread = conversations::ensure(&tx, contact, &at)?;
+                    let text = outgoing.body.join(" · ");
+                    messages::insert(
+                        &tx,
+                        &messages::NewMessage {
+                            conversation_id: thread,
+                            direction: "out",
+                            origin: "automation",
+                            wamid: Some(&accepted.wamid),
+                            send_id: Some(ctx.id),
+                            kind: "template",
+                            body: Some(&text),
+                            status: Some("accepted"),
+                            at: &at,
+                        },
+                    )?;
+                    conversations::touch(&tx, thread, &text, &at, false)?;
+                }
+                let sent_at = tx
+                    .query_row("SELECT sent_at FROM sends WHERE id = ?1", [ctx.id], |r| r.get::<_, Option<String>>(0))?
+                    .map_or(now, |s| time(&s));
+                planner::plan_followup(&tx, ctx.cart_id, ctx.step, sent_at, &rules.plan, now)?;
+                event("send_sent", serde_json::json!({ "step": ctx.step, "wamid": accepted.wamid }))?;
+            }
+        }
+        Err(SendError::Retryable { code, detail, retry_after }) => {
+            let attempts: i64 = tx.query_row("SELECT attempts FROM sends WHERE id = ?1", [ctx.id], |r| r.get(0))?;
+            let next = now + retry_backoff(attempts, retry_after);
+            let deadline = time(&ctx.deadline_at);
+            if next <= deadline && rules.plan.hours.is_open(next) {
+                sends::retry_later(&tx, ctx.id, owner, &ts(next), &code, &detail, &at)?;
+                report.held.push((ctx.id, format!("retry:{code}")));
+                event("send_retry", serde_json::json!({ "step": ctx.step, "code": code, "at": ts(next) }))?;
+            } else {
+                let why = format!("{detail} (no time left before the deadline to try again)");
+                if sends::finish(&tx, ctx.id, owner, "failed", None, Some(&code), Some(&why), &at)? {
+                    report.failed += 1;
+                    mark_not_sent(&tx, ctx)?;
+                    event("send_failed", serde_json::json!({ "step": ctx.step, "code": code, "detail": why }))?;
+                }
+            }
+        }
+        Err(SendError::Terminal { code, detail }) => {
+            if sends::finish(&tx, ctx.id, owner, "failed", None, Some(&code), Some(&detail), &at)? {
+                report.failed += 1;
+                mark_not_sent(&tx, ctx)?;
+                event("send_failed", serde_json::json!({ "step": ctx.step, "code": code, "detail": detail }))?;
+            }
+        }
+        Err(SendError::OptedOut { code }) => {
+            if sends::finish(&tx, ctx.id, owner, "failed", None, Some(&code), Some("the customer stopped marketing messages"), &at)? {
+                report.failed += 1;
+                mark_not_sent(&tx, ctx)?;
+                if let Some(contact) = ctx.contact_id {
+                    contacts::opt_out(&tx, contact, "meta_131050", &at)?;
+                }
+                event("opted_out", serde_json::json!({ "source": "meta_131050" }))?;
+            }
+        }
+        Err(SendError::Account { code, detail }) => {
+            // Not this message's fault: give it back, pause everything, tell the owner.
+            sends::retry_later(&tx, ctx.id, owner, &ts(now + Duration::minutes(15)), &code, &detail, &at)?;
+            report.held.push((ctx.id, format!("account:{code}")));
+            crate::config::set(&tx, "sending_paused", "true", now).map_err(|e| match e {
+                crate::config::ConfigError::Storage(e) => StorageError::Sql(e),
+                other => StorageError::Sql(rusqlite::Error::InvalidParameterName(other.to_string())),
+            })?;
+            events::append(&tx, &at, "sending_paused", None, None, &serde_json::json!({ "code": code, "detail": detail }))?;
+            *stop = Some(code);
+        }
+        Err(SendError::Unknown { detail }) => {
+            if sends::finish(&tx, ctx.id, owner, "unknown", None, None, Some(&detail), &at)? {
+                report.unknown += 1;
+                event("send_unknown", serde_json::json!({ "step": ctx.step, "detail": detail }))?;
+            }
+        }
+    }
+    tx.commit()?;
+    drop(conn);
+    if let Some(code) = stop.as_deref() {
+        tracing::error!(%code, "WhatsApp account cannot send; sending paused");
+        let problem = match code {
+            "0" | "190" => OwnerProblem::TokenExpired,
+            "132001" | "132015" | "132016" => OwnerProblem::TemplateRejected,
+            _ => OwnerProblem::NumberDisconnected,
+        };
+        bus.emit(EngineEvent::PausedChanged { paused: true });
+        bus.emit(EngineEvent::NeedsOwner { problem });
+    }
+    Ok(())
+}
+
+fn mark_not_sent(conn: &Connection, ctx: &sends::SendContext) -> rusqlite::Result<()> {
+    if ctx.step == 0 {
+        carts::set_status(conn, ctx.cart_id, "not_sent")?;
+    }
+    Ok(())
+}
+
+/// A status webhook (delivery, read, failed) that names a message: an `unknown` send is settled
+/// by its idempotency key or wamid. Returns the send id when one was settled.
+pub fn reconcile(db: &Db, callback_data: Option<&str>, wamid: &str, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Option<i64>, StorageError> {
+    let conn = db.conn();
+    let settled = sends::reconcile(&conn, callback_data, wamid, &ts(at), &ts(now))?;
+    if let Some(id) = settled {
+        events::append(&conn, &ts(now), "send_reconciled", None, None, &serde_json::json!({ "send": id, "wamid": wamid }))?;
+    }
+    Ok(settled)
+}
+

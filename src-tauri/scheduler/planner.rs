@@ -1,0 +1,231 @@
+//! The planner: gives a cart its send plan in the same transaction that records the cart, so a
+//! cart is never stored without its plan (nor planned twice: one row per cart and step).
+//!
+//! - Holdout: a fixed share of carts, chosen by a hash of the store and the checkout id, so a
+//!   restart (or a re-read of the same checkout) never reshuffles it. Holdout carts are planned
+//!   like the others and skipped at their send instant, so they are tracked the same way.
+//! - Timing from [`crate::domain::send_plan`]: now (inside hours, by the 90-minute deadline), at
+//!   the next opening (spread with the rest of that opening's backlog, in detection order), or
+//!   skipped with the reason (too old, no opening hours).
+//! - Follow-ups, when enabled, are planned once the previous message has left.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::Connection;
+
+use crate::config::Settings;
+use crate::domain::send_plan::{backlog_slot, first_send, Timing, TimingRules};
+use crate::domain::BusinessHours;
+use crate::storage::{carts, events, sends, ts};
+
+/// The planning knobs, from the settings.
+#[derive(Debug, Clone)]
+pub struct PlanRules {
+    pub hours: BusinessHours,
+    pub timing: TimingRules,
+    pub holdout_percent: u32,
+    pub followups: u32,
+    pub followup_delay: Duration,
+}
+
+impl PlanRules {
+    pub fn from_settings(s: &Settings) -> PlanRules {
+        PlanRules {
+            hours: s.business_hours.clone(),
+            timing: TimingRules {
+                max_delay: Duration::minutes(i64::from(s.max_delay_minutes)),
+                backlog_spread: Duration::minutes(i64::from(s.backlog_spread_minutes)),
+                max_age: Duration::hours(i64::from(s.max_cart_age_hours)),
+            },
+            holdout_percent: s.holdout_percent,
+            followups: s.followups,
+            followup_delay: Duration::hours(i64::from(s.followup_delay_hours)),
+        }
+    }
+}
+
+/// FNV-1a, 64 bits: tiny, and fixed forever (std's hasher may change between Rust versions,
+/// which would reshuffle the holdout).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Whether a checkout belongs to the holdout group: the same answer for the same store and
+/// checkout id on every run.
+pub fn is_holdout(store_id: i64, external_id: &str, percent: u32) -> bool {
+    if percent == 0 {
+        return false;
+    }
+    let h = fnv1a(format!("holdout:{store_id}:{external_id}").as_bytes());
+    // Fold the high bits in: FNV's low bits alone are weak.
+    (((h >> 32) ^ h) % 100) < u64::from(percent.min(100))
+}
+
+/// What planning did to one cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Planned {
+    Planned { send_id: i64, holdout: bool },
+    Skipped { reason: &'static str },
+    /// The cart already had its plan, or was bought.
+    Nothing,
+}
+
+/// Spreads the planned sends waiting for the opening `window` over the backlog spread, in
+/// detection order. Called whenever one joins.
+pub fn reslot(conn: &Connection, window: DateTime<Utc>, spread: Duration, now: &str) -> rusqlite::Result<usize> {
+    let key = ts(window);
+    let members = sends::window_members(conn, &key)?;
+    let count = u32::try_from(members.len()).unwrap_or(u32::MAX);
+    for (i, (id, deadline)) in members.iter().enumerate() {
+        let deadline = crate::stores::fields::parse_time(deadline).unwrap_or(window + spread);
+        let slot = backlog_slot(window, u32::try_from(i).unwrap_or(u32::MAX), count, spread, deadline);
+        sends::set_due(conn, *id, &ts(slot), now)?;
+    }
+    Ok(members.len())
+}
+
+/// Plans a send at `start` per `timing`; returns the send id, or the skip reason.
+fn insert_timed(
+    conn: &Connection,
+    cart_id: i64,
+    step: i64,
+    start: DateTime<Utc>,
+    timing: Timing,
+    rules: &PlanRules,
+    now: &str,
+) -> rusqlite::Result<Result<Option<i64>, &'static str>> {
+    let (due, deadline, window, skip) = match timing {
+        Timing::Now { deadline } => (start, deadline, None, None),
+        Timing::AtOpening { opens_at, deadline } => (opens_at, deadline, Some(opens_at), None),
+        Timing::TooOld { next_possible, .. } => (next_possible, next_possible, None, Some("too_old")),
+        Timing::NeverOpen => (start, start, None, Some("no_business_hours")),
+    };
+    let window_key = window.map(ts);
+    let (due_s, deadline_s) = (ts(due), ts(deadline));
+    let id = sends::insert(
+        conn,
+        &sends::NewSend {
+            cart_id,
+            step,
+            due_at: &due_s,
+            deadline_at: &deadline_s,
+            window_opens_at: window_key.as_deref(),
+            skip_reason: skip,
+        },
+        now,
+    )?;
+    if let (Some(_), Some(w)) = (id, window) {
+        reslot(conn, w, rules.timing.backlog_spread, now)?;
+    }
+    Ok(match skip {
+        Some(reason) => Err(reason),
+        None => Ok(id),
+    })
+}
+
+/// Gives a just-detected cart its first send (or records why it gets none). Idempotent.
+pub fn plan_first(conn: &Connection, cart_id: i64, now: DateTime<Utc>, rules: &PlanRules) -> rusqlite::Result<Planned> {
+    let Some(info) = carts::plan_info(conn, cart_id)? else {
+        return Ok(Planned::Nothing);
+    };
+    if info.completed || info.status != "detected" {
+        return Ok(Planned::Nothing);
+    }
+    let holdout = is_holdout(info.store_id, &info.external_id, rules.holdout_percent);
+    carts::set_holdout(conn, cart_id, holdout)?;
+    // The 90 minutes count from detection; a cart promoted late is planned from now.
+    let detected = info.detected_at.min(now);
+    let mut start = detected;
+    let mut timing = first_send(&rules.hours, detected, info.checkout_updated_at, &rules.timing);
+    if matches!(timing, Timing::Now { deadline } if deadline <= now) || detected < now && !rules.hours.is_open(now) {
+        start = now;
+        timing = first_send(&rules.hours, now, info.checkout_updated_at, &rules.timing);
+    }
+    if let Timing::Now { .. } = timing {
+        start = start.max(detected);
+    }
+    let at = ts(now);
+    match insert_timed(conn, cart_id, 0, start, timing, rules, &at)? {
+        Ok(Some(send_id)) => {
+            carts::set_status(conn, cart_id, if holdout { "holdout" } else { "planned" })?;
+            let (due, deadline): (String, String) = conn.query_row(
+                "SELECT due_at, deadline_at FROM sends WHERE id = ?1",
+                [send_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            events::append(
+                conn,
+                &at,
+                "send_planned",
+                Some(cart_id),
+                None,
+                &serde_json::json!({ "step": 0, "due": due, "deadline": deadline, "holdout": holdout }),
+            )?;
+            Ok(Planned::Planned { send_id, holdout })
+        }
+        Ok(None) => Ok(Planned::Nothing),
+        Err(reason) => {
+            carts::set_status(conn, cart_id, "not_sent")?;
+            events::append(conn, &at, "send_skipped", Some(cart_id), None, &serde_json::json!({ "step": 0, "reason": reason }))?;
+            Ok(Planned::Skipped { reason })
+        }
+    }
+}
+
+/// After step `step` left at `sent_at`, plans the next follow-up if the settings want one:
+/// `followup_delay` later, moved into business hours.
+pub fn plan_followup(
+    conn: &Connection,
+    cart_id: i64,
+    step: i64,
+    sent_at: DateTime<Utc>,
+    rules: &PlanRules,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<i64>> {
+    let next = step + 1;
+    if next > i64::from(rules.followups.min(2)) {
+        return Ok(None);
+    }
+    let at = sent_at + rules.followup_delay;
+    // A follow-up is measured from its own time, not the checkout's age.
+    let timing = first_send(&rules.hours, at, at, &rules.timing);
+    let now_s = ts(now);
+    match insert_timed(conn, cart_id, next, at, timing, rules, &now_s)? {
+        Ok(Some(id)) => {
+            events::append(
+                conn,
+                &now_s,
+                "send_planned",
+                Some(cart_id),
+                None,
+                &serde_json::json!({ "step": next, "after": ts(at) }),
+            )?;
+            Ok(Some(id))
+        }
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_holdout_is_a_fixed_share_and_never_reshuffles() {
+        let picked = (0..10_000).filter(|i| is_holdout(1, &format!("{}", 411_300_000 + i), 10)).count();
+        assert!((800..=1200).contains(&picked), "about 10 % in the holdout, got {picked}");
+        for i in 0..100 {
+            let id = format!("chk-{i}");
+            assert_eq!(is_holdout(3, &id, 10), is_holdout(3, &id, 10));
+        }
+        assert_eq!((0..1000).filter(|i| is_holdout(1, &i.to_string(), 0)).count(), 0);
+        // Pinned values: a change of hash would silently reshuffle every shop's holdout.
+        assert_eq!(fnv1a(b"holdout:1:411300000"), 0xe514_b690_4bff_3eea);
+        assert!(is_holdout(1, "411300000", 10), "bucket 2 of 100 is in a 10 % holdout");
+        assert!(!is_holdout(1, "411300000", 2), "…and not in a 2 % one");
+    }
+}

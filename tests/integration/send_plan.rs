@@ -1,0 +1,555 @@
+//! The send plan end to end, with the test clock: the sandbox store on loopback, the engine's
+//! poller, planner and dispatcher, and the sandbox WhatsApp (real HTTP through the Cloud API
+//! client) counting exactly what each customer received.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use recupero::clock::Clock;
+use recupero::events::{EngineEvent, OwnerProblem};
+use recupero::sandbox::whatsapp::{ReceivedMessage, WaFault, WhatsAppSandbox, WhatsAppSandboxConfig};
+use recupero::sandbox::{Sandbox, SandboxConfig};
+use recupero::secrets::Sensitive;
+use recupero::stores::{Platform, StoreInput};
+use recupero::whatsapp::client::{CloudClient, CloudConfig};
+use rstest::rstest;
+
+use crate::support::{spawn_app, TestApp};
+
+const BA: &str = "America/Argentina/Buenos_Aires";
+
+/// A wall-clock time in `tz`, as UTC (the earlier one when it happens twice).
+pub fn local(tz: &str, y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    let tz: Tz = tz.parse().unwrap();
+    tz.from_local_datetime(&NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, min, 0).unwrap())
+        .earliest()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub struct Shop {
+    pub app: TestApp,
+    pub store: Sandbox,
+    pub wa: WhatsAppSandbox,
+    pub store_id: i64,
+    tz: Tz,
+    phones: std::sync::atomic::AtomicU32,
+}
+
+pub fn cloud_client(wa: &WhatsAppSandbox) -> CloudClient {
+    let c = wa.config();
+    CloudClient::new(CloudConfig {
+        base_url: wa.base_url().parse().unwrap(),
+        api_version: "v25.0".into(),
+        phone_number_id: c.phone_number_id.clone(),
+        business_account_id: c.business_account_id.clone(),
+        token: Sensitive::new(c.token.clone()),
+    })
+    .unwrap()
+}
+
+impl Shop {
+    /// A Tiendanube shop in `tz` open `hours`, the clock at `start`, no checkouts yet, holdout
+    /// off unless `settings` says otherwise.
+    pub async fn open(tz: &str, hours: &str, start: DateTime<Utc>, settings: &[(&str, &str)]) -> Shop {
+        let app = spawn_app();
+        app.clock.set(start);
+        let engine = &app.engine;
+        engine.setting_set("timezone", tz).unwrap();
+        engine.setting_set("business_hours", hours).unwrap();
+        engine.setting_set("holdout_percent", "0").unwrap();
+        for (k, v) in settings {
+            engine.setting_set(k, v).unwrap();
+        }
+        let mut config = SandboxConfig::new(start - Duration::days(3), 0);
+        config.rate_limits = false;
+        let store = Sandbox::start(config, Arc::new(app.clock.clone()), 0).await.unwrap();
+        let wa = WhatsAppSandbox::start(WhatsAppSandboxConfig::default(), Arc::new(app.clock.clone()), 0)
+            .await
+            .unwrap();
+        engine.use_sender(Arc::new(cloud_client(&wa)));
+        let c = store.config();
+        let row = engine
+            .connect_store(&StoreInput {
+                platform: "tiendanube".into(),
+                base_url: store.base_url(),
+                country: Some("AR".into()),
+                store_id: Some(c.tiendanube_store_id.clone()),
+                token: Some(Sensitive::new(c.token.clone())),
+                ..Default::default()
+            })
+            .unwrap();
+        Shop { app, store, wa, store_id: row.id, tz: tz.parse().unwrap(), phones: 0.into() }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.app.clock.now()
+    }
+
+    /// A checkout last touched at `updated`, with its own mobile number. Returns its id.
+    pub fn checkout(&self, updated: DateTime<Utc>) -> u64 {
+        let n = self.phones.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.checkout_with_phone(updated, &format!("+54 9 11 5{:03}-{:04}", n / 10_000, n % 10_000))
+    }
+
+    pub fn checkout_with_phone(&self, updated: DateTime<Utc>, phone: &str) -> u64 {
+        let id = self.store.add(Platform::Tiendanube, 1, updated)[0];
+        self.store.set_phone(Platform::Tiendanube, id, Some(phone));
+        self.store.never_completes(Platform::Tiendanube, id);
+        id
+    }
+
+    /// One round of what the engine's loops do.
+    pub async fn tick(&self) {
+        self.app.engine.poll_due_stores().await.unwrap();
+        self.app.engine.dispatch_due().await.unwrap();
+    }
+
+    /// Runs the loops every `step` of test time up to `until` (never past it).
+    pub async fn run_until(&self, until: DateTime<Utc>, step: Duration) {
+        loop {
+            self.tick().await;
+            let left = until - self.now();
+            if left <= Duration::zero() {
+                break;
+            }
+            self.app.clock.advance(step.min(left));
+        }
+    }
+
+    pub fn cart_id(&self, external: u64) -> i64 {
+        self.app
+            .engine
+            .db()
+            .conn()
+            .query_row(
+                "SELECT id FROM carts WHERE store_id = ?1 AND external_id = ?2",
+                rusqlite::params![self.store_id, external.to_string()],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    /// (state, skip reason) of a cart's step.
+    pub fn send(&self, external: u64, step: i64) -> (String, Option<String>) {
+        self.app
+            .engine
+            .db()
+            .conn()
+            .query_row(
+                "SELECT s.state, s.skip_reason FROM sends s JOIN carts c ON c.id = s.cart_id
+                 WHERE c.store_id = ?1 AND c.external_id = ?2 AND s.step = ?3",
+                rusqlite::params![self.store_id, external.to_string(), step],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    }
+
+    /// The messages the sandbox WhatsApp accepted for one checkout (by its send key).
+    pub fn messages_for(&self, external: u64) -> Vec<ReceivedMessage> {
+        let cart = self.cart_id(external);
+        let prefix = format!("recupero:{cart}:");
+        self.wa
+            .messages()
+            .into_iter()
+            .filter(|m| m.callback_data.as_deref().is_some_and(|c| c.starts_with(&prefix)))
+            .collect()
+    }
+
+    pub fn local(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        at.with_timezone(&self.tz).naive_local()
+    }
+}
+
+/// No (cart, step) got two messages; returns how many were sent.
+pub fn assert_no_duplicates(messages: &[ReceivedMessage]) -> usize {
+    let mut keys: Vec<&str> = messages.iter().filter_map(|m| m.callback_data.as_deref()).collect();
+    let total = keys.len();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), total, "a cart step was messaged twice");
+    total
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cart_detected_at_2340_goes_shortly_after_the_next_opening_and_not_before() {
+    let start = local(BA, 2026, 11, 19, 23, 40); // Thursday
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00; sat 10:00-13:00", start, &[]).await;
+    let id = shop.checkout(start - Duration::minutes(20));
+    let opening = local(BA, 2026, 11, 20, 9, 0);
+    shop.run_until(opening - Duration::minutes(1), Duration::minutes(5)).await;
+    assert!(shop.wa.messages().is_empty(), "nothing goes out at night: {:?}", shop.wa.messages());
+    assert_eq!(shop.send(id, 0), ("planned".into(), None));
+    shop.run_until(opening + Duration::hours(1), Duration::minutes(1)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1, "exactly one message");
+    assert!(sent[0].at >= opening && sent[0].at <= opening + Duration::minutes(30), "at {}", sent[0].at);
+    let m = &sent[0];
+    assert_eq!(m.template, "recupero_carrito");
+    assert_eq!(m.body.len(), 3, "store, first name, products");
+    assert!(m.button_suffix.as_deref().is_some_and(|s| !s.is_empty()), "the recovery link's path");
+    assert_eq!(shop.send(id, 0).0, "sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cart_detected_at_1000_goes_within_the_deadline() {
+    let start = local(BA, 2026, 11, 20, 10, 0); // Friday
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[]).await;
+    let id = shop.checkout(start - Duration::minutes(16));
+    shop.run_until(start + Duration::minutes(120), Duration::minutes(1)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].at <= start + Duration::minutes(90), "within 90 minutes of detection: {}", sent[0].at);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_hundred_carts_detected_overnight_are_spread_not_burst() {
+    let start = local(BA, 2026, 11, 19, 19, 0); // Thursday, closed from 18:00
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[]).await;
+    let mut ids = Vec::new();
+    // 300 checkouts abandoned between 19:00 and 07:00, polled as they come.
+    for i in 0..300 {
+        ids.push(shop.checkout(start + Duration::seconds(i * 144)));
+        if i % 25 == 24 {
+            shop.app.clock.set(start + Duration::seconds(i * 144) + Duration::minutes(16));
+            shop.tick().await;
+        }
+    }
+    let opening = local(BA, 2026, 11, 20, 9, 0);
+    shop.run_until(opening - Duration::seconds(1), Duration::minutes(10)).await;
+    assert!(shop.wa.messages().is_empty(), "nothing before the opening");
+    shop.run_until(opening + Duration::minutes(45), Duration::seconds(20)).await;
+    let messages = shop.wa.messages();
+    assert_eq!(assert_no_duplicates(&messages), 300, "every cart messaged once");
+    let first = messages.iter().map(|m| m.at).min().unwrap();
+    let last = messages.iter().map(|m| m.at).max().unwrap();
+    assert!(first >= opening, "first at {first}");
+    assert!(last <= opening + Duration::minutes(31), "spread over the first 30 minutes: last at {last}");
+    assert!(last - first >= Duration::minutes(25), "not a burst: {first} .. {last}");
+    // No minute carries much more than its share (300 over 30 minutes = 10 a minute).
+    let mut per_minute = std::collections::BTreeMap::new();
+    for m in &messages {
+        *per_minute.entry((m.at - opening).num_minutes()).or_insert(0) += 1;
+    }
+    assert!(per_minute.values().all(|&n| n <= 15), "{per_minute:?}");
+    // In detection order.
+    let order: Vec<u64> = ids
+        .iter()
+        .map(|id| shop.messages_for(*id)[0].at.timestamp_millis() as u64)
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "sent in detection order");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_closed_on_saturday_waits_until_monday() {
+    let start = local(BA, 2026, 11, 21, 11, 0); // Saturday
+    // A weekend is longer than the default 24-hour maximum age: this shop allows 72 hours.
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("max_cart_age_hours", "72")]).await;
+    let kept = shop.checkout(start - Duration::minutes(20));
+    shop.run_until(start + Duration::minutes(2), Duration::minutes(1)).await;
+    let monday = local(BA, 2026, 11, 23, 9, 0);
+    shop.run_until(monday - Duration::minutes(1), Duration::minutes(30)).await;
+    assert!(shop.wa.messages().is_empty(), "nothing on Saturday or Sunday");
+    shop.run_until(monday + Duration::minutes(40), Duration::minutes(1)).await;
+    let sent = shop.messages_for(kept);
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].at >= monday && sent[0].at <= monday + Duration::minutes(30), "{}", sent[0].at);
+
+    // With the default 24 hours the same cart is too old by Monday: skipped, with the reason.
+    let start = local(BA, 2026, 11, 21, 11, 0);
+    let strict = Shop::open(BA, "mon-fri 09:00-18:00", start, &[]).await;
+    let old = strict.checkout(start - Duration::minutes(20));
+    strict.run_until(monday + Duration::minutes(40), Duration::minutes(30)).await;
+    assert!(strict.wa.messages().is_empty());
+    assert_eq!(strict.send(old, 0), ("skipped".into(), Some("too_old".into())));
+}
+
+#[rstest]
+#[case::santiago_spring_forward("America/Santiago", (2026, 9, 5))]
+#[case::santiago_fall_back("America/Santiago", (2026, 4, 4))]
+#[case::madrid_spring_forward("Europe/Madrid", (2026, 3, 28))]
+#[case::madrid_fall_back("Europe/Madrid", (2026, 10, 24))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dst_changes_neither_skip_nor_duplicate_a_send(#[case] tz: &str, #[case] saturday: (i32, u32, u32)) {
+    let (y, m, d) = saturday;
+    let start = local(tz, y, m, d, 22, 0);
+    let shop = Shop::open(tz, "mon-sun 09:00-18:00", start, &[]).await;
+    // Carts abandoned through the night of the change, one every 20 minutes until 08:00.
+    let mut ids = Vec::new();
+    let end = local(tz, y, m, d + 1, 8, 0);
+    while shop.now() < end {
+        ids.push(shop.checkout(shop.now() - Duration::minutes(16)));
+        shop.tick().await;
+        shop.app.clock.advance(Duration::minutes(20));
+    }
+    let opening = local(tz, y, m, d + 1, 9, 0);
+    shop.run_until(opening + Duration::hours(2), Duration::minutes(1)).await;
+    let messages = shop.wa.messages();
+    assert_eq!(assert_no_duplicates(&messages), ids.len(), "every cart exactly once");
+    for msg in &messages {
+        let wall = shop.local(msg.at);
+        assert!(
+            wall >= NaiveDate::from_ymd_opt(y, m, d + 1).unwrap().and_hms_opt(9, 0, 0).unwrap()
+                && wall <= NaiveDate::from_ymd_opt(y, m, d + 1).unwrap().and_hms_opt(9, 30, 0).unwrap(),
+            "sent at local {wall}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cart_completed_one_minute_before_its_send_is_skipped_with_its_reason() {
+    let start = local(BA, 2026, 11, 19, 23, 40);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("backlog_spread_minutes", "0")]).await;
+    let id = shop.checkout(start - Duration::minutes(20));
+    shop.tick().await;
+    let opening = local(BA, 2026, 11, 20, 9, 0);
+    // Bought at 08:59; no poll in between: the pre-send re-check must catch it.
+    shop.store.complete(Platform::Tiendanube, id, opening - Duration::minutes(1));
+    shop.app.clock.set(opening);
+    shop.app.engine.dispatch_due().await.unwrap();
+    assert!(shop.wa.messages().is_empty(), "never message after a purchase");
+    assert_eq!(shop.send(id, 0), ("skipped".into(), Some("purchased".into())));
+    let timeline = shop.app.engine.cart_timeline(shop.cart_id(id)).unwrap();
+    assert_eq!(timeline.why_not_sent.as_deref(), Some("purchased"));
+    assert!(timeline.entries.iter().any(|e| e.kind == "skipped" && e.reason.as_deref() == Some("purchased")));
+    assert_eq!(timeline.cart.outcome.as_deref(), Some("bought_before_message"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opted_out_customer_never_gets_a_message() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("backlog_spread_minutes", "0")]).await;
+    let phone = "+54 9 11 6000-0001";
+    let first = shop.checkout_with_phone(start - Duration::minutes(20), phone);
+    // Polled (the contact exists), not yet dispatched.
+    shop.app.engine.poll_due_stores().await.unwrap();
+    assert!(shop.app.engine.opt_out("+5491160000001", "keyword").unwrap());
+    shop.run_until(start + Duration::hours(3), Duration::minutes(5)).await;
+    // Another cart of theirs, days later, too.
+    let later = start + Duration::days(4);
+    shop.app.clock.set(later);
+    let second = shop.checkout_with_phone(later - Duration::minutes(20), phone);
+    shop.run_until(later + Duration::hours(3), Duration::minutes(5)).await;
+    assert!(shop.wa.messages().is_empty());
+    assert_eq!(shop.send(first, 0), ("skipped".into(), Some("opted_out".into())));
+    assert_eq!(shop.send(second, 0), ("skipped".into(), Some("opted_out".into())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holdout_cart_is_never_messaged_but_is_tracked() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("holdout_percent", "50")]).await;
+    let ids: Vec<u64> = (0..24).map(|i| shop.checkout(start - Duration::minutes(20 + i))).collect();
+    shop.run_until(start + Duration::hours(2), Duration::minutes(1)).await;
+    let (mut held_out, mut messaged) = (Vec::new(), 0);
+    for id in &ids {
+        let cart = shop.cart_id(*id);
+        let holdout: bool = shop
+            .app
+            .engine
+            .db()
+            .conn()
+            .query_row("SELECT holdout FROM carts WHERE id = ?1", [cart], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            holdout,
+            recupero::scheduler::planner::is_holdout(shop.store_id, &id.to_string(), 50),
+            "the group is a pure function of the checkout"
+        );
+        if holdout {
+            assert!(shop.messages_for(*id).is_empty(), "a holdout cart is never messaged");
+            assert_eq!(shop.send(*id, 0), ("skipped".into(), Some("holdout".into())));
+            held_out.push(*id);
+        } else {
+            assert_eq!(shop.messages_for(*id).len(), 1);
+            messaged += 1;
+        }
+    }
+    assert!(!held_out.is_empty() && messaged > 0, "both groups exist ({} held out)", held_out.len());
+    // A holdout customer buys a day later: tracked as the baseline.
+    shop.app.clock.advance(Duration::days(1));
+    shop.store.complete(Platform::Tiendanube, held_out[0], shop.now());
+    shop.run_until(shop.now() + Duration::minutes(3), Duration::minutes(1)).await;
+    let timeline = shop.app.engine.cart_timeline(shop.cart_id(held_out[0])).unwrap();
+    assert_eq!(timeline.cart.outcome.as_deref(), Some("holdout_converted"));
+    assert_eq!(timeline.why_not_sent.as_deref(), Some("holdout"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_ups_stop_when_the_customer_replies() {
+    let start = local(BA, 2026, 11, 16, 10, 0); // Monday
+    let shop = Shop::open(
+        BA,
+        "mon-fri 09:00-18:00",
+        start,
+        &[("followups", "2"), ("followup_delay_hours", "24"), ("backlog_spread_minutes", "0")],
+    )
+    .await;
+    let quiet = shop.checkout(start - Duration::minutes(20));
+    let chatty = shop.checkout(start - Duration::minutes(21));
+    shop.run_until(start + Duration::minutes(10), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(quiet).len(), 1);
+    assert_eq!(shop.messages_for(chatty).len(), 1);
+    // The chatty customer answers in the afternoon.
+    shop.app.clock.set(start + Duration::hours(5));
+    let phone = shop.messages_for(chatty)[0].to.clone();
+    shop.app.engine.record_inbound(&phone, "¿Tienen talle M?", "wamid.IN1").unwrap().expect("stored");
+    shop.run_until(start + Duration::days(2) + Duration::hours(1), Duration::minutes(10)).await;
+    assert_eq!(shop.messages_for(quiet).len(), 3, "first message and two follow-ups");
+    assert_eq!(shop.messages_for(chatty).len(), 1, "a reply stops the follow-ups");
+    assert_eq!(shop.send(chatty, 1), ("skipped".into(), Some("replied".into())));
+    let steps: Vec<String> =
+        shop.messages_for(quiet).iter().map(|m| m.callback_data.clone().unwrap()).collect();
+    assert!(steps[1].ends_with(":1") && steps[2].ends_with(":2"), "{steps:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_sleep_overdue_sends_are_replanned_inside_hours_never_at_night() {
+    let start = local(BA, 2026, 11, 20, 17, 50); // Friday, 10 minutes before closing
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("max_cart_age_hours", "96")]).await;
+    let id = shop.checkout(start - Duration::minutes(20));
+    shop.app.engine.poll_due_stores().await.unwrap(); // planned, deadline 18:00
+    // The laptop sleeps until 23:00.
+    shop.app.clock.set(local(BA, 2026, 11, 20, 23, 0));
+    shop.app.engine.dispatch_due().await.unwrap();
+    assert!(shop.wa.messages().is_empty(), "never fired at night");
+    let monday = local(BA, 2026, 11, 23, 9, 0);
+    shop.run_until(monday + Duration::minutes(40), Duration::minutes(30)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].at >= monday && sent[0].at <= monday + Duration::minutes(30), "{}", sent[0].at);
+
+    // Asleep past the maximum age: skipped with that reason.
+    let start = local(BA, 2026, 11, 20, 17, 50);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[]).await;
+    let id = shop.checkout(start - Duration::minutes(20));
+    shop.app.engine.poll_due_stores().await.unwrap();
+    shop.app.clock.set(local(BA, 2026, 11, 23, 10, 0));
+    shop.tick().await;
+    assert!(shop.wa.messages().is_empty());
+    assert_eq!(shop.send(id, 0), ("skipped".into(), Some("too_old".into())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_send_is_unknown_never_resent_and_settled_by_the_status_webhook() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("send_lease_seconds", "30")]).await;
+    let id = shop.checkout(start - Duration::minutes(20));
+    shop.wa.inject(WaFault::AcceptThenLoseAnswer);
+    shop.run_until(start + Duration::hours(1), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(id).len(), 1, "the message left once");
+    assert_eq!(shop.send(id, 0).0, "unknown", "we don't know it left, so we don't resend");
+    // Meta's status webhook echoes the send's key.
+    let msg = &shop.messages_for(id)[0];
+    let settled = shop.app.engine.reconcile_status(msg.callback_data.as_deref(), &msg.wamid, msg.at).unwrap();
+    assert!(settled.is_some());
+    assert_eq!(shop.send(id, 0).0, "sent");
+    shop.run_until(start + Duration::hours(2), Duration::minutes(5)).await;
+    assert_eq!(shop.messages_for(id).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throughput_errors_retry_terminal_ones_are_recorded_with_the_code() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("backlog_spread_minutes", "0")]).await;
+    let retried = shop.checkout(start - Duration::minutes(20));
+    shop.wa.inject(WaFault::Error { code: 130429 });
+    shop.run_until(start + Duration::minutes(20), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(retried).len(), 1, "sent once after the back-off");
+    let failed = shop.checkout(shop.now() - Duration::minutes(20));
+    shop.wa.inject(WaFault::Error { code: 131026 });
+    shop.run_until(shop.now() + Duration::minutes(20), Duration::minutes(1)).await;
+    assert!(shop.messages_for(failed).is_empty());
+    let row = shop.app.engine.cart_timeline(shop.cart_id(failed)).unwrap();
+    assert_eq!(row.sends[0].state, "failed");
+    assert_eq!(row.sends[0].error_code.as_deref(), Some("131026"));
+    assert_eq!(row.why_not_sent.as_deref(), Some("131026"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_pauses_sending_and_tells_the_owner() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[]).await;
+    let mut events = shop.app.engine.events().subscribe();
+    let id = shop.checkout(start - Duration::minutes(20));
+    shop.wa.inject(WaFault::Error { code: 190 });
+    shop.run_until(start + Duration::minutes(5), Duration::minutes(1)).await;
+    assert!(shop.messages_for(id).is_empty());
+    assert!(shop.app.engine.settings().unwrap().sending_paused, "everything paused");
+    let mut told = false;
+    while let Ok(e) = events.try_recv() {
+        told |= e == EngineEvent::NeedsOwner { problem: OwnerProblem::TokenExpired };
+    }
+    assert!(told, "the owner is told");
+    assert_eq!(shop.app.engine.cart_timeline(shop.cart_id(id)).unwrap().why_not_sent.as_deref(), Some("paused"));
+    // The owner fixes the token and resumes.
+    shop.app.engine.set_paused(false).unwrap();
+    shop.run_until(start + Duration::minutes(60), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(id).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unapproved_template_or_an_unreachable_store_holds_the_send() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[]).await;
+    let id = shop.checkout(start - Duration::minutes(20));
+    shop.wa.set_template_status("recupero_carrito", "PENDING");
+    shop.run_until(start + Duration::minutes(5), Duration::minutes(1)).await;
+    assert!(shop.messages_for(id).is_empty());
+    let t = shop.app.engine.cart_timeline(shop.cart_id(id)).unwrap();
+    assert_eq!(t.why_not_sent.as_deref(), Some("template_not_approved"));
+    shop.wa.set_template_status("recupero_carrito", "APPROVED");
+    shop.run_until(start + Duration::minutes(30), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(id).len(), 1);
+
+    // The store is down at send time: not this round.
+    let other = shop.checkout(shop.now() - Duration::minutes(20));
+    shop.app.clock.advance(Duration::minutes(2));
+    shop.app.engine.poll_due_stores().await.unwrap();
+    let cart = shop.cart_id(other);
+    let Shop { app, store, wa, .. } = shop;
+    drop(store);
+    app.engine.dispatch_due().await.unwrap();
+    let t = app.engine.cart_timeline(cart).unwrap();
+    assert_eq!(t.sends[0].state, "planned");
+    assert_eq!(t.why_not_sent.as_deref(), Some("store_unreachable"));
+    assert_eq!(wa.messages().len(), 1, "nothing sent without the re-check");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_dispatchers_on_one_database_never_send_twice() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("backlog_spread_minutes", "0")]).await;
+    for i in 0..60 {
+        shop.checkout(start - Duration::minutes(20 + i));
+    }
+    shop.app.engine.poll_due_stores().await.unwrap();
+    // A second engine (another process, say) on the same data directory.
+    let second = Arc::new(
+        recupero::engine::Engine::build(recupero::engine::EngineOptions {
+            paths: recupero::paths::AppPaths::resolve(Some(shop.app.dir.path())).unwrap(),
+            secrets: Arc::new(recupero::secrets::MemorySecretStore::default()),
+            clock: Arc::new(shop.app.clock.clone()),
+            demo: false,
+        })
+        .unwrap(),
+    );
+    second.use_sender(Arc::new(cloud_client(&shop.wa)));
+    second.connect_store(&StoreInput {
+        platform: "tiendanube".into(),
+        base_url: shop.store.base_url(),
+        country: Some("AR".into()),
+        store_id: Some(shop.store.config().tiendanube_store_id.clone()),
+        token: Some(Sensitive::new(shop.store.config().token.clone())),
+        ..Default::default()
+    })
+    .unwrap();
+    for _ in 0..5 {
+        let (a, b) = tokio::join!(shop.app.engine.dispatch_due(), second.dispatch_due());
+        a.unwrap();
+        b.unwrap();
+        shop.app.clock.advance(Duration::seconds(30));
+    }
+    assert_eq!(assert_no_duplicates(&shop.wa.messages()), 60);
+}
