@@ -55,12 +55,19 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
-    /// Run the whole loop against the built-in sandbox with a fast clock (not ready yet).
+    /// Run the whole loop against the built-in sandbox store and WhatsApp with a fast simulated
+    /// clock, using this data directory's settings; prints what happened. Starts a fresh database
+    /// here (settings kept) and refuses a data directory with a real store.
     Demo {
         #[arg(long)]
         json: bool,
-        #[arg(long, default_value_t = 1)]
+        /// Simulated days (1 to 30).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=30))]
         days: u32,
+        /// Start the simulated clock here (RFC 3339, e.g. 2026-11-23T08:00:00-05:00) instead of now,
+        /// to replay the same run.
+        #[arg(long)]
+        start: Option<String>,
     },
     /// Connect, check and poll stores (Tiendanube/Nuvemshop, Shopify, WooCommerce).
     #[command(subcommand)]
@@ -227,10 +234,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return open_desktop(paths);
     };
     match command {
-        Command::Demo { .. } => Err(EngineError::NotReady {
-            what: "`recupero demo` (the sandbox store and WhatsApp arrive with the send-plan issue)",
+        Command::Demo { json, days, start } => {
+            let start = start
+                .map(|s| chrono::DateTime::parse_from_rfc3339(s.trim()).map(|t| t.with_timezone(&chrono::Utc)))
+                .transpose()
+                .context("--start expects an RFC 3339 instant such as 2026-11-23T08:00:00-05:00")?;
+            let report = runtime()?.block_on(crate::demo::run(paths, days, start))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{}", report.text());
+            }
+            Ok(ExitCode::SUCCESS)
         }
-        .into()),
         Command::Store(cmd) => store(build_engine(paths)?, cmd),
         Command::Sandbox { port, count, no_rate_limits } => sandbox(port, count, !no_rate_limits),
         Command::Serve => serve(build_engine(paths)?),

@@ -6,6 +6,7 @@
 //! - `cli`      — the command line on the same binary: `serve`, `config`, `secret`, `status`, `export`…
 //! - `engine`   — the headless engine: wires storage, settings, secrets and the clock; one method
 //!   per thing a caller can ask; the typed event stream (`events`).
+//! - `demo`     — `recupero demo`: the real engine against the sandbox with a simulated clock.
 //! - `export`   — carts, sends, messages, contacts as JSON or CSV.
 //! - `scheduler` — the store poller, the planner, the outbox dispatcher, the recovery tracker.
 //! - `stores`   — store connectors (Tiendanube, Shopify, WooCommerce) behind one trait.
@@ -24,6 +25,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod events;

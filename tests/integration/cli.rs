@@ -75,15 +75,79 @@ fn export_writes_json_and_csv() {
 }
 
 #[test]
-fn unfinished_subcommands_say_they_are_not_ready() {
+fn help_lists_every_subcommand() {
     let dir = tempfile::tempdir().unwrap();
-    let out = recupero(dir.path(), &["demo", "--json"], None);
-    assert_eq!(out.status.code(), Some(2), "demo exits with 2");
-    assert!(text(&out.stderr).contains("not ready yet"), "{}", text(&out.stderr));
     let help = recupero(dir.path(), &["--help"], None);
-    for sub in ["serve", "config", "secret", "status", "export", "demo", "store"] {
+    for sub in ["serve", "config", "secret", "status", "export", "demo", "store", "sandbox"] {
         assert!(text(&help.stdout).contains(sub), "--help lists {sub}");
     }
+}
+
+#[test]
+fn the_demo_runs_the_real_engine_and_the_export_shows_the_same_sends() {
+    let dir = tempfile::tempdir().unwrap();
+    let hours = "mon-fri 09:00-18:00; sat 10:00-13:00";
+    for (k, v) in [("timezone", "America/Bogota"), ("business_hours", hours), ("default_country", "CO")] {
+        assert!(recupero(dir.path(), &["config", "set", k, v], None).status.success());
+    }
+    // From a Monday 08:00 in Bogota, so the run is the same every time.
+    let out = recupero(dir.path(), &["demo", "--json", "--days", "2", "--start", "2026-11-23T08:00:00-05:00"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let n = |k: &str| report[k].as_i64().unwrap_or_else(|| panic!("{k} in {report}"));
+    assert_eq!(report["timezone"], "America/Bogota", "the data directory's settings apply");
+    assert!(n("detected") > 20, "{report}");
+    assert!(n("sent") > 10, "{report}");
+    assert!(n("planned") >= n("detected"));
+    assert_eq!(n("sent_outside_hours"), 0, "{report}");
+    assert_eq!(n("duplicates"), 0, "{report}");
+    assert!(n("holdout") > 0, "{report}");
+    assert!(report["skipped"]["holdout"].as_i64().unwrap_or(0) > 0, "holdout carts are skipped: {report}");
+    assert!(n("recovered") > 0, "{report}");
+    // The same sends, afterwards, from the same data directory.
+    let out = recupero(dir.path(), &["export", "sends", "--format", "json"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let sends: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sends.len() as i64, n("planned"));
+    let business = recupero::domain::BusinessHours::parse(hours, "America/Bogota").unwrap();
+    let mut sent = 0;
+    for s in &sends {
+        assert!(s["cartId"].is_i64() && s["step"].is_i64() && s["plannedAt"].is_string(), "{s}");
+        if s["state"] == "sent" {
+            sent += 1;
+            let at = s["sentAt"].as_str().unwrap();
+            assert!(at.ends_with('Z'), "UTC: {at}");
+            let at = chrono::DateTime::parse_from_rfc3339(at).unwrap().with_timezone(&chrono::Utc);
+            assert!(business.is_open(at), "sent inside hours: {at}");
+        }
+        if s["state"] == "skipped" {
+            assert!(s["skipReason"].is_string(), "{s}");
+        }
+    }
+    assert_eq!(sent, n("sent"));
+    // Running it again starts over (the settings stay).
+    let again = recupero(dir.path(), &["demo", "--days", "1"], None);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(text(&again.stdout).contains("America/Bogota"), "{}", text(&again.stdout));
+}
+
+#[test]
+fn the_demo_refuses_a_data_directory_with_a_real_store() {
+    let app = crate::support::spawn_app();
+    app.engine
+        .connect_store(&recupero::stores::StoreInput {
+            platform: "tiendanube".into(),
+            base_url: "https://api.tiendanube.com".into(),
+            name: Some("Mi tienda".into()),
+            store_id: Some("123".into()),
+            token: Some(recupero::secrets::Sensitive::new("t0ken".into())),
+            ..Default::default()
+        })
+        .unwrap();
+    let out = recupero(app.dir.path(), &["demo"], None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("real store connected (Mi tienda)"), "{}", text(&out.stderr));
+    assert_eq!(app.engine.list_stores().unwrap().len(), 1, "nothing was touched");
 }
 
 #[test]

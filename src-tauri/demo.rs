@@ -1,0 +1,307 @@
+//! `recupero demo`: the real engine (poller, planner, dispatcher, tracker, the same SQLite file)
+//! against the sandbox store and the sandbox WhatsApp on loopback, with a simulated clock that
+//! runs a day in seconds. Customers arrive through the day, some buy on their own (holdout or
+//! not), some buy after the message, a few opt out or reply. The settings in the data directory
+//! (time zone, business hours, holdout…) apply.
+//!
+//! The demo starts a fresh database in the data directory, keeping its settings, so that
+//! `recupero export sends --data-dir DIR` shows exactly this run. It refuses a data directory
+//! where a real store is connected.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Timelike, Utc};
+use serde::Serialize;
+
+use crate::clock::{Clock, SystemClock, TestClock};
+use crate::config::Settings;
+use crate::engine::{Engine, EngineOptions};
+use crate::paths::AppPaths;
+use crate::sandbox::whatsapp::{WhatsAppSandbox, WhatsAppSandboxConfig};
+use crate::sandbox::{Sandbox, SandboxConfig};
+use crate::secrets::{MemorySecretStore, Sensitive};
+use crate::storage::{self, Db};
+use crate::stores::{Platform, StoreInput};
+use crate::whatsapp::client::{CloudClient, CloudConfig};
+
+/// The demo store's name: how a later run recognises its own data.
+pub const DEMO_STORE: &str = "Tienda Sandbox (demo)";
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub struct DemoReport {
+    pub days: u32,
+    pub from: String,
+    pub to: String,
+    pub timezone: String,
+    pub business_hours: String,
+    /// Checkouts the store showed.
+    pub checkouts: u64,
+    /// Carts detected and given a plan.
+    pub detected: i64,
+    /// Sends planned (first messages and follow-ups).
+    pub planned: i64,
+    pub sent: i64,
+    pub sent_outside_hours: i64,
+    pub failed: i64,
+    pub unknown: i64,
+    pub pending: i64,
+    pub skipped: BTreeMap<String, i64>,
+    pub recovered: i64,
+    /// Recovered revenue per currency (decimal strings; never summed across currencies).
+    pub recovered_revenue: BTreeMap<String, String>,
+    pub holdout: i64,
+    pub holdout_converted: i64,
+    pub outcomes: BTreeMap<String, i64>,
+    /// Messages the sandbox WhatsApp received more than once for the same cart step.
+    pub duplicates: i64,
+    pub messages_received: usize,
+}
+
+/// Refuses a data directory with a real store; otherwise replaces its database with a fresh one
+/// holding the same settings.
+fn fresh_database(paths: &AppPaths) -> anyhow::Result<()> {
+    paths.create_dirs()?;
+    let db_path = paths.db_path();
+    if !db_path.exists() {
+        return Ok(());
+    }
+    let settings = {
+        let db = Db::open(&db_path)?;
+        let conn = db.conn();
+        let real: Vec<String> = conn
+            .prepare("SELECT name FROM stores WHERE name != ?1")?
+            .query_map([DEMO_STORE], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        if !real.is_empty() {
+            anyhow::bail!(
+                "the data directory {} has a real store connected ({}); run the demo with another --data-dir",
+                paths.data_dir.display(),
+                real.join(", ")
+            );
+        }
+        storage::settings::all(&conn)?
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", db_path.display()));
+        if file.exists() {
+            std::fs::remove_file(&file).with_context(|| format!("while removing {}", file.display()))?;
+        }
+    }
+    let db = Db::open(&db_path)?;
+    let conn = db.conn();
+    for (key, value) in settings {
+        storage::settings::put(&conn, &key, &value, "1970-01-01T00:00:00.000Z")?;
+    }
+    Ok(())
+}
+
+/// Customers per hour, by the shop's local hour: quiet at night, busy in the evening.
+fn arrivals_per_hour(hour: u32) -> f64 {
+    match hour {
+        0..=6 => 0.6,
+        7..=11 => 2.0,
+        12..=17 => 2.5,
+        18..=22 => 4.0,
+        _ => 1.5,
+    }
+}
+
+/// Runs the demo for `days` simulated days and reports what happened.
+/// `start`: where the simulated clock begins (default: now).
+pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> anyhow::Result<DemoReport> {
+    fresh_database(&paths)?;
+    let now = SystemClock.now();
+    let start = start.unwrap_or_else(|| now.with_nanosecond(0).unwrap_or(now));
+    let clock = TestClock::at(start);
+    let engine = Arc::new(Engine::build(EngineOptions {
+        paths,
+        secrets: Arc::new(MemorySecretStore::default()),
+        clock: Arc::new(clock.clone()),
+        demo: true,
+    })?);
+    let settings: Settings = engine.settings()?;
+    let mut config = SandboxConfig::new(start - Duration::hours(2), 0);
+    config.rate_limits = false;
+    let store = Sandbox::start(config, Arc::new(clock.clone()), 0).await?;
+    let wa = WhatsAppSandbox::start(WhatsAppSandboxConfig::default(), Arc::new(clock.clone()), 0).await?;
+    let wa_config = wa.config().clone();
+    engine.use_sender(Arc::new(
+        CloudClient::new(CloudConfig {
+            base_url: wa.base_url().parse()?,
+            api_version: "v25.0".into(),
+            phone_number_id: wa_config.phone_number_id.clone(),
+            business_account_id: wa_config.business_account_id.clone(),
+            token: Sensitive::new(wa_config.token.clone()),
+        })
+        .map_err(anyhow::Error::msg)?,
+    ));
+    let sc = store.config().clone();
+    let row = engine.connect_store(&StoreInput {
+        platform: "tiendanube".into(),
+        base_url: store.base_url(),
+        name: Some(DEMO_STORE.into()),
+        country: Some(settings.default_country.clone()),
+        store_id: Some(sc.tiendanube_store_id.clone()),
+        token: Some(Sensitive::new(sc.token.clone())),
+        ..Default::default()
+    })?;
+    // The demo's template uses the sandbox's name.
+    engine.setting_set("template_name", crate::sandbox::whatsapp::TEMPLATE)?;
+
+    let mut rng = fastrand::Rng::with_seed(20_261_121);
+    let end = start + Duration::days(i64::from(days.max(1)));
+    let mut seen_messages = 0usize;
+    let mut checkouts = 0u64;
+    let tz = settings.timezone;
+    while clock.now() < end {
+        let now = clock.now();
+        // New customers leave checkouts this minute.
+        let rate = arrivals_per_hour(now.with_timezone(&tz).hour()) / 60.0;
+        if rng.f64() < rate {
+            store.add(Platform::Tiendanube, 1, now - Duration::minutes(rng.i64(0..5)));
+            checkouts += 1;
+        }
+        engine.poll_store_until_caught_up(row.id, false).await?;
+        engine.promote_waiting()?;
+        engine.dispatch_due().await?;
+        // What customers do with the messages they got.
+        let received = wa.messages();
+        for m in &received[seen_messages..] {
+            let Some(cart) = m.callback_data.as_deref().and_then(|c| c.split(':').nth(1)).and_then(|c| c.parse::<i64>().ok()) else {
+                continue;
+            };
+            let external: Option<String> = engine
+                .db()
+                .conn()
+                .query_row("SELECT external_id FROM carts WHERE id = ?1", [cart], |r| r.get(0))
+                .ok();
+            let Some(id) = external.and_then(|e| e.parse::<u64>().ok()) else { continue };
+            let roll = rng.u32(..100);
+            if roll < 22 {
+                store.complete(Platform::Tiendanube, id, m.at + Duration::minutes(rng.i64(5..600)));
+            } else if roll < 25 {
+                engine.opt_out(&m.to, "keyword")?;
+            } else if roll < 33 {
+                engine.record_inbound(&m.to, "¿Hacen envíos al interior?", &format!("wamid.DEMOIN{cart}"))?;
+            }
+        }
+        seen_messages = received.len();
+        clock.advance(Duration::minutes(1));
+    }
+    report(&engine, &wa, &settings, start, end, days, checkouts, row.id)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    engine: &Engine,
+    wa: &WhatsAppSandbox,
+    settings: &Settings,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    days: u32,
+    checkouts: u64,
+    store_id: i64,
+) -> anyhow::Result<DemoReport> {
+    let conn = engine.db().conn();
+    let count = |sql: &str| -> anyhow::Result<i64> { Ok(conn.query_row(sql, [store_id], |r| r.get(0))?) };
+    let sends_of = "FROM sends s JOIN carts c ON c.id = s.cart_id WHERE c.store_id = ?1";
+    let mut skipped = BTreeMap::new();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT s.skip_reason, count(*) {sends_of} AND s.state = 'skipped' GROUP BY s.skip_reason"
+    ))?;
+    for row in stmt.query_map([store_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+        let (reason, n) = row?;
+        skipped.insert(reason, n);
+    }
+    let mut outcomes = BTreeMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT outcome, count(*) FROM carts WHERE store_id = ?1 AND outcome IS NOT NULL GROUP BY outcome",
+    )?;
+    for row in stmt.query_map([store_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+        let (outcome, n) = row?;
+        outcomes.insert(outcome, n);
+    }
+    let mut revenue: BTreeMap<String, rust_decimal::Decimal> = BTreeMap::new();
+    let mut stmt =
+        conn.prepare("SELECT currency, total FROM carts WHERE store_id = ?1 AND outcome = 'recovered'")?;
+    for row in stmt.query_map([store_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let (currency, total) = row?;
+        let amount: rust_decimal::Decimal = total.parse().unwrap_or_default();
+        *revenue.entry(currency).or_default() += amount;
+    }
+    let mut outside = 0;
+    let mut stmt = conn.prepare(&format!("SELECT s.sent_at {sends_of} AND s.state = 'sent'"))?;
+    for row in stmt.query_map([store_id], |r| r.get::<_, Option<String>>(0))? {
+        if let Some(at) = row?.and_then(|t| crate::stores::fields::parse_time(&t).ok()) {
+            if !settings.business_hours.is_open(at) {
+                outside += 1;
+            }
+        }
+    }
+    let messages = wa.messages();
+    let mut keys = HashSet::new();
+    let duplicates =
+        messages.iter().filter(|m| !keys.insert(m.callback_data.clone().unwrap_or_else(|| m.wamid.clone()))).count();
+    Ok(DemoReport {
+        days,
+        from: storage::ts(start),
+        to: storage::ts(end),
+        timezone: settings.timezone.name().to_string(),
+        business_hours: settings.business_hours.to_string(),
+        checkouts,
+        detected: count(&format!("SELECT count(*) {sends_of} AND s.step = 0"))?,
+        planned: count(&format!("SELECT count(*) {sends_of}"))?,
+        sent: count(&format!("SELECT count(*) {sends_of} AND s.state = 'sent'"))?,
+        sent_outside_hours: outside,
+        failed: count(&format!("SELECT count(*) {sends_of} AND s.state = 'failed'"))?,
+        unknown: count(&format!("SELECT count(*) {sends_of} AND s.state = 'unknown'"))?,
+        pending: count(&format!("SELECT count(*) {sends_of} AND s.state IN ('planned', 'leased')"))?,
+        skipped,
+        recovered: outcomes.get("recovered").copied().unwrap_or(0),
+        recovered_revenue: revenue.into_iter().map(|(c, a)| (c, a.to_string())).collect(),
+        holdout: count("SELECT count(*) FROM carts c WHERE c.store_id = ?1 AND c.holdout = 1")?,
+        holdout_converted: outcomes.get("holdout_converted").copied().unwrap_or(0),
+        outcomes,
+        duplicates: i64::try_from(duplicates).unwrap_or(i64::MAX),
+        messages_received: messages.len(),
+    })
+}
+
+impl DemoReport {
+    /// The human-readable summary.
+    pub fn text(&self) -> String {
+        let skipped: Vec<String> = self.skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let revenue: Vec<String> = self.recovered_revenue.iter().map(|(c, a)| format!("{a} {c}")).collect();
+        format!(
+            "Recupero demo: {days} simulated day(s), {from} → {to} ({tz}; hours {hours})\n\
+             checkouts seen      {checkouts}\n\
+             carts detected      {detected} (holdout: {holdout})\n\
+             messages sent       {sent} (outside hours: {outside}; duplicates: {dups})\n\
+             not sent            {skipped}\n\
+             failed / unknown    {failed} / {unknown}; still planned: {pending}\n\
+             recovered           {recovered} carts ({revenue}); holdout carts bought: {hconv}\n\
+             See every send: recupero export sends --format json --data-dir <this data dir>",
+            days = self.days,
+            from = self.from,
+            to = self.to,
+            tz = self.timezone,
+            hours = self.business_hours,
+            checkouts = self.checkouts,
+            detected = self.detected,
+            holdout = self.holdout,
+            sent = self.sent,
+            outside = self.sent_outside_hours,
+            dups = self.duplicates,
+            skipped = if skipped.is_empty() { "none".into() } else { skipped.join(", ") },
+            failed = self.failed,
+            unknown = self.unknown,
+            pending = self.pending,
+            recovered = self.recovered,
+            revenue = if revenue.is_empty() { "no revenue yet".into() } else { revenue.join(", ") },
+            hconv = self.holdout_converted,
+        )
+    }
+}
