@@ -10,3 +10,4 @@ mod secrets_at_rest;
 mod storage_files;
 mod stores;
 mod send_plan;
+mod crash;
