@@ -236,7 +236,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demo { json, days, start } => {
             let start = start
-                .map(|s| chrono::DateTime::parse_from_rfc3339(s.trim()).map(|t| t.with_timezone(&chrono::Utc)))
+                .map(|s| {
+                    chrono::DateTime::parse_from_rfc3339(s.trim()).map(|t| t.with_timezone(&chrono::Utc))
+                })
                 .transpose()
                 .context("--start expects an RFC 3339 instant such as 2026-11-23T08:00:00-05:00")?;
             let report = runtime()?.block_on(crate::demo::run(paths, days, start))?;

@@ -85,12 +85,15 @@ fn country(v: &str) -> Result<String, String> {
 
 /// An http(s) base URL (plain http only on loopback, for the sandbox and tests).
 fn base_url(v: &str) -> Result<String, String> {
-    let url = url::Url::parse(v.trim()).map_err(|_| "expected an address such as https://graph.facebook.com".to_string())?;
+    let url = url::Url::parse(v.trim())
+        .map_err(|_| "expected an address such as https://graph.facebook.com".to_string())?;
     let loopback = crate::stores::is_loopback(&url);
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}
-        _ => return Err("expected an https:// address (http:// only on this computer, for the sandbox)".into()),
+        _ => {
+            return Err("expected an https:// address (http:// only on this computer, for the sandbox)".into())
+        }
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
@@ -122,7 +125,10 @@ fn api_version(v: &str) -> Result<String, String> {
 
 fn template_name(v: &str) -> Result<String, String> {
     let v = v.trim();
-    if !v.is_empty() && v.len() <= 512 && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+    if !v.is_empty()
+        && v.len() <= 512
+        && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
         Ok(v.to_string())
     } else {
         Err("expected a template name: lower-case letters, digits and underscores".into())

@@ -170,7 +170,12 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
         // What customers do with the messages they got.
         let received = wa.messages();
         for m in &received[seen_messages..] {
-            let Some(cart) = m.callback_data.as_deref().and_then(|c| c.split(':').nth(1)).and_then(|c| c.parse::<i64>().ok()) else {
+            let Some(cart) = m
+                .callback_data
+                .as_deref()
+                .and_then(|c| c.split(':').nth(1))
+                .and_then(|c| c.parse::<i64>().ok())
+            else {
                 continue;
             };
             let external: Option<String> = engine
@@ -243,8 +248,10 @@ fn report(
     }
     let messages = wa.messages();
     let mut keys = HashSet::new();
-    let duplicates =
-        messages.iter().filter(|m| !keys.insert(m.callback_data.clone().unwrap_or_else(|| m.wamid.clone()))).count();
+    let duplicates = messages
+        .iter()
+        .filter(|m| !keys.insert(m.callback_data.clone().unwrap_or_else(|| m.wamid.clone())))
+        .count();
     Ok(DemoReport {
         days,
         from: storage::ts(start),

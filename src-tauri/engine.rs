@@ -15,8 +15,6 @@ use crate::paths::AppPaths;
 use crate::scheduler::outbox::{self, DispatchReport, DispatchRules, PreSendStore};
 use crate::scheduler::planner::PlanRules;
 use crate::scheduler::poller::{self, PollOutcome, PollSettings};
-use crate::whatsapp::client::{CloudClient, CloudConfig};
-use crate::whatsapp::{BoxFuture, MessageSender};
 use crate::secrets::{SecretError, SecretName, SecretStore, Sensitive};
 use crate::storage::{
     self, carts, contacts, conversations, events, messages, sends, stores, Db, StorageError,
@@ -25,6 +23,8 @@ use crate::stores::{
     AnyConnector, Credentials, Cursor, Platform, StoreCheckReport, StoreConnector, StoreError, StoreInput,
     StoreOptions,
 };
+use crate::whatsapp::client::{CloudClient, CloudConfig};
+use crate::whatsapp::{BoxFuture, MessageSender};
 
 /// Errors a caller can branch on. `code()` is what the UI receives.
 #[derive(Debug, thiserror::Error)]
@@ -466,7 +466,14 @@ impl Engine {
         };
         let news = contacts::opt_out(&conn, contact, source, &now)?;
         if news {
-            events::append(&conn, &now, "opted_out", None, Some(contact), &serde_json::json!({ "source": source }))?;
+            events::append(
+                &conn,
+                &now,
+                "opted_out",
+                None,
+                Some(contact),
+                &serde_json::json!({ "source": source }),
+            )?;
         }
         Ok(news)
     }
@@ -511,18 +518,23 @@ impl Engine {
                     kind: kind.into(),
                     step: data.get("step").and_then(serde_json::Value::as_i64),
                     reason: text("reason").or_else(|| text("code")).or_else(|| text("outcome")),
-                    detail: text("detail").or_else(|| text("how")).or_else(|| text("due").map(|d| format!("due {d}"))),
+                    detail: text("detail")
+                        .or_else(|| text("how"))
+                        .or_else(|| text("due").map(|d| format!("due {d}"))),
                 })
             })
             .collect();
         let first = sends.iter().find(|s| s.step == 0);
         let why_not_sent = match first {
             Some(s) if s.state == "skipped" => s.skip_reason.clone(),
-            Some(s) if s.state == "failed" => Some(s.error_code.clone().unwrap_or_else(|| "send_failed".into())),
+            Some(s) if s.state == "failed" => {
+                Some(s.error_code.clone().unwrap_or_else(|| "send_failed".into()))
+            }
             // Waiting: say why only when something other than the clock holds it.
             Some(s) if s.state == "planned" => idle.map(String::from).or_else(|| {
                 s.held_reason.clone().filter(|r| {
-                    ["template_not_approved", "store_unreachable", "whatsapp_unreachable"].contains(&r.as_str())
+                    ["template_not_approved", "store_unreachable", "whatsapp_unreachable"]
+                        .contains(&r.as_str())
                 })
             }),
             Some(_) => None,
@@ -928,7 +940,10 @@ impl Engine {
 }
 
 impl PreSendStore for Engine {
-    fn completion<'a>(&'a self, cart_id: i64) -> BoxFuture<'a, Result<crate::stores::Completion, StoreError>> {
+    fn completion<'a>(
+        &'a self,
+        cart_id: i64,
+    ) -> BoxFuture<'a, Result<crate::stores::Completion, StoreError>> {
         Box::pin(async move {
             self.cart_completion(cart_id).await.map_err(|e| match e {
                 EngineError::Store(e) => e,

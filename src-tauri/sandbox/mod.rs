@@ -15,8 +15,8 @@ pub mod catalog;
 pub mod graphql;
 mod shopify;
 mod tiendanube;
-mod woocommerce;
 pub mod whatsapp;
+mod woocommerce;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;

@@ -150,7 +150,11 @@ async fn send(
         }
     }
     if body_params.iter().any(|p| p.contains('\n') || p.contains('\t') || p.contains("     ")) {
-        return error(StatusCode::BAD_REQUEST, 132000, "Param text cannot have new-line/tab characters or more than 4 consecutive spaces");
+        return error(
+            StatusCode::BAD_REQUEST,
+            132000,
+            "Param text cannot have new-line/tab characters or more than 4 consecutive spaces",
+        );
     }
     let language = template["language"]["code"].as_str().unwrap_or_default().to_string();
     let latency = shared.config.max_latency;

@@ -174,7 +174,13 @@ fn replan_one(
     }
 }
 
-fn skip(conn: &Connection, ctx: &sends::SendContext, reason: &str, detail: Option<&str>, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+fn skip(
+    conn: &Connection,
+    ctx: &sends::SendContext,
+    reason: &str,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
     let at = ts(now);
     if !sends::skip(conn, ctx.id, reason, detail, &at)? {
         return Ok(false);
@@ -194,7 +200,12 @@ fn skip(conn: &Connection, ctx: &sends::SendContext, reason: &str, detail: Optio
 }
 
 /// Step 2: overdue planned sends are re-planned inside hours (spread) or skipped as too old.
-fn replan_overdue(conn: &mut Connection, now: DateTime<Utc>, rules: &DispatchRules, reason: &str) -> Result<usize, StorageError> {
+fn replan_overdue(
+    conn: &mut Connection,
+    now: DateTime<Utc>,
+    rules: &DispatchRules,
+    reason: &str,
+) -> Result<usize, StorageError> {
     let ids = sends::overdue(conn, &ts(now), 5000)?;
     if ids.is_empty() {
         return Ok(0);
@@ -223,11 +234,12 @@ fn replan_overdue(conn: &mut Connection, now: DateTime<Utc>, rules: &DispatchRul
 
 /// The template message for a send.
 fn message(ctx: &sends::SendContext, template: &str) -> OutgoingTemplate {
-    let language = ctx.language.as_deref().and_then(Language::parse).unwrap_or(match ctx.store_country.as_str() {
-        "BR" | "PT" => Language::Pt,
-        "US" | "GB" => Language::En,
-        _ => Language::Es,
-    });
+    let language =
+        ctx.language.as_deref().and_then(Language::parse).unwrap_or(match ctx.store_country.as_str() {
+            "BR" | "PT" => Language::Pt,
+            "US" | "GB" => Language::En,
+            _ => Language::Es,
+        });
     let items: Vec<LineItem> = serde_json::from_str(&ctx.items_json).unwrap_or_default();
     let summary = summarize_items(&items, 2, &language);
     let fallback_name = match language {
@@ -353,7 +365,15 @@ pub async fn dispatch_step(
         match approved {
             Ok(true) => {}
             Ok(false) => {
-                hold(db, &ctx, owner, now + Duration::minutes(15), "template_not_approved", now, &mut report)?;
+                hold(
+                    db,
+                    &ctx,
+                    owner,
+                    now + Duration::minutes(15),
+                    "template_not_approved",
+                    now,
+                    &mut report,
+                )?;
                 continue;
             }
             Err(e) => {
@@ -371,7 +391,14 @@ pub async fn dispatch_step(
                     let mut conn = db.conn();
                     let tx = conn.transaction()?;
                     if let Some(cart) = carts::mark_completed(&tx, ctx.store_id, &ctx.external_id, done)? {
-                        events::append(&tx, &ts(now), "cart_completed", Some(cart), None, &serde_json::json!({ "how": how }))?;
+                        events::append(
+                            &tx,
+                            &ts(now),
+                            "cart_completed",
+                            Some(cart),
+                            None,
+                            &serde_json::json!({ "how": how }),
+                        )?;
                     }
                     skip(&tx, &ctx, "purchased", Some(&how), now)?;
                     tracker::record_completion(&tx, ctx.cart_id, done, rules.attribution, now)?;
@@ -453,7 +480,9 @@ fn finish(
         Ok(accepted) => {
             if sends::finish(&tx, ctx.id, owner, "sent", Some(&accepted.wamid), None, None, &at)? {
                 report.sent += 1;
-                if ctx.step == 0 && !matches!(carts::plan_info(&tx, ctx.cart_id)?.map(|i| i.status), Some(s) if s == "recovered" || s == "completed") {
+                if ctx.step == 0
+                    && !matches!(carts::plan_info(&tx, ctx.cart_id)?.map(|i| i.status), Some(s) if s == "recovered" || s == "completed")
+                {
                     carts::set_status(&tx, ctx.cart_id, "sent")?;
                 }
                 if let Some(contact) = ctx.contact_id {
@@ -476,14 +505,17 @@ fn finish(
                     conversations::touch(&tx, thread, &text, &at, false)?;
                 }
                 let sent_at = tx
-                    .query_row("SELECT sent_at FROM sends WHERE id = ?1", [ctx.id], |r| r.get::<_, Option<String>>(0))?
+                    .query_row("SELECT sent_at FROM sends WHERE id = ?1", [ctx.id], |r| {
+                        r.get::<_, Option<String>>(0)
+                    })?
                     .map_or(now, |s| time(&s));
                 planner::plan_followup(&tx, ctx.cart_id, ctx.step, sent_at, &rules.plan, now)?;
                 event("send_sent", serde_json::json!({ "step": ctx.step, "wamid": accepted.wamid }))?;
             }
         }
         Err(SendError::Retryable { code, detail, retry_after }) => {
-            let attempts: i64 = tx.query_row("SELECT attempts FROM sends WHERE id = ?1", [ctx.id], |r| r.get(0))?;
+            let attempts: i64 =
+                tx.query_row("SELECT attempts FROM sends WHERE id = ?1", [ctx.id], |r| r.get(0))?;
             let next = now + retry_backoff(attempts, retry_after);
             let deadline = time(&ctx.deadline_at);
             if next <= deadline && rules.plan.hours.is_open(next) {
@@ -495,7 +527,10 @@ fn finish(
                 if sends::finish(&tx, ctx.id, owner, "failed", None, Some(&code), Some(&why), &at)? {
                     report.failed += 1;
                     mark_not_sent(&tx, ctx)?;
-                    event("send_failed", serde_json::json!({ "step": ctx.step, "code": code, "detail": why }))?;
+                    event(
+                        "send_failed",
+                        serde_json::json!({ "step": ctx.step, "code": code, "detail": why }),
+                    )?;
                 }
             }
         }
@@ -503,11 +538,23 @@ fn finish(
             if sends::finish(&tx, ctx.id, owner, "failed", None, Some(&code), Some(&detail), &at)? {
                 report.failed += 1;
                 mark_not_sent(&tx, ctx)?;
-                event("send_failed", serde_json::json!({ "step": ctx.step, "code": code, "detail": detail }))?;
+                event(
+                    "send_failed",
+                    serde_json::json!({ "step": ctx.step, "code": code, "detail": detail }),
+                )?;
             }
         }
         Err(SendError::OptedOut { code }) => {
-            if sends::finish(&tx, ctx.id, owner, "failed", None, Some(&code), Some("the customer stopped marketing messages"), &at)? {
+            if sends::finish(
+                &tx,
+                ctx.id,
+                owner,
+                "failed",
+                None,
+                Some(&code),
+                Some("the customer stopped marketing messages"),
+                &at,
+            )? {
                 report.failed += 1;
                 mark_not_sent(&tx, ctx)?;
                 if let Some(contact) = ctx.contact_id {
@@ -524,7 +571,14 @@ fn finish(
                 crate::config::ConfigError::Storage(e) => StorageError::Sql(e),
                 other => StorageError::Sql(rusqlite::Error::InvalidParameterName(other.to_string())),
             })?;
-            events::append(&tx, &at, "sending_paused", None, None, &serde_json::json!({ "code": code, "detail": detail }))?;
+            events::append(
+                &tx,
+                &at,
+                "sending_paused",
+                None,
+                None,
+                &serde_json::json!({ "code": code, "detail": detail }),
+            )?;
             *stop = Some(code);
         }
         Err(SendError::Unknown { detail }) => {
@@ -558,12 +612,24 @@ fn mark_not_sent(conn: &Connection, ctx: &sends::SendContext) -> rusqlite::Resul
 
 /// A status webhook (delivery, read, failed) that names a message: an `unknown` send is settled
 /// by its idempotency key or wamid. Returns the send id when one was settled.
-pub fn reconcile(db: &Db, callback_data: Option<&str>, wamid: &str, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Option<i64>, StorageError> {
+pub fn reconcile(
+    db: &Db,
+    callback_data: Option<&str>,
+    wamid: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, StorageError> {
     let conn = db.conn();
     let settled = sends::reconcile(&conn, callback_data, wamid, &ts(at), &ts(now))?;
     if let Some(id) = settled {
-        events::append(&conn, &ts(now), "send_reconciled", None, None, &serde_json::json!({ "send": id, "wamid": wamid }))?;
+        events::append(
+            &conn,
+            &ts(now),
+            "send_reconciled",
+            None,
+            None,
+            &serde_json::json!({ "send": id, "wamid": wamid }),
+        )?;
     }
     Ok(settled)
 }
-

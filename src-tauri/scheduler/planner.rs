@@ -68,15 +68,25 @@ pub fn is_holdout(store_id: i64, external_id: &str, percent: u32) -> bool {
 /// What planning did to one cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Planned {
-    Planned { send_id: i64, holdout: bool },
-    Skipped { reason: &'static str },
+    Planned {
+        send_id: i64,
+        holdout: bool,
+    },
+    Skipped {
+        reason: &'static str,
+    },
     /// The cart already had its plan, or was bought.
     Nothing,
 }
 
 /// Spreads the planned sends waiting for the opening `window` over the backlog spread, in
 /// detection order. Called whenever one joins.
-pub fn reslot(conn: &Connection, window: DateTime<Utc>, spread: Duration, now: &str) -> rusqlite::Result<usize> {
+pub fn reslot(
+    conn: &Connection,
+    window: DateTime<Utc>,
+    spread: Duration,
+    now: &str,
+) -> rusqlite::Result<usize> {
     let key = ts(window);
     let members = sends::window_members(conn, &key)?;
     let count = u32::try_from(members.len()).unwrap_or(u32::MAX);
@@ -128,7 +138,12 @@ fn insert_timed(
 }
 
 /// Gives a just-detected cart its first send (or records why it gets none). Idempotent.
-pub fn plan_first(conn: &Connection, cart_id: i64, now: DateTime<Utc>, rules: &PlanRules) -> rusqlite::Result<Planned> {
+pub fn plan_first(
+    conn: &Connection,
+    cart_id: i64,
+    now: DateTime<Utc>,
+    rules: &PlanRules,
+) -> rusqlite::Result<Planned> {
     let Some(info) = carts::plan_info(conn, cart_id)? else {
         return Ok(Planned::Nothing);
     };
@@ -141,7 +156,9 @@ pub fn plan_first(conn: &Connection, cart_id: i64, now: DateTime<Utc>, rules: &P
     let detected = info.detected_at.min(now);
     let mut start = detected;
     let mut timing = first_send(&rules.hours, detected, info.checkout_updated_at, &rules.timing);
-    if matches!(timing, Timing::Now { deadline } if deadline <= now) || detected < now && !rules.hours.is_open(now) {
+    if matches!(timing, Timing::Now { deadline } if deadline <= now)
+        || detected < now && !rules.hours.is_open(now)
+    {
         start = now;
         timing = first_send(&rules.hours, now, info.checkout_updated_at, &rules.timing);
     }
@@ -152,11 +169,10 @@ pub fn plan_first(conn: &Connection, cart_id: i64, now: DateTime<Utc>, rules: &P
     match insert_timed(conn, cart_id, 0, start, timing, rules, &at)? {
         Ok(Some(send_id)) => {
             carts::set_status(conn, cart_id, if holdout { "holdout" } else { "planned" })?;
-            let (due, deadline): (String, String) = conn.query_row(
-                "SELECT due_at, deadline_at FROM sends WHERE id = ?1",
-                [send_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+            let (due, deadline): (String, String) =
+                conn.query_row("SELECT due_at, deadline_at FROM sends WHERE id = ?1", [send_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
             events::append(
                 conn,
                 &at,
@@ -170,7 +186,14 @@ pub fn plan_first(conn: &Connection, cart_id: i64, now: DateTime<Utc>, rules: &P
         Ok(None) => Ok(Planned::Nothing),
         Err(reason) => {
             carts::set_status(conn, cart_id, "not_sent")?;
-            events::append(conn, &at, "send_skipped", Some(cart_id), None, &serde_json::json!({ "step": 0, "reason": reason }))?;
+            events::append(
+                conn,
+                &at,
+                "send_skipped",
+                Some(cart_id),
+                None,
+                &serde_json::json!({ "step": 0, "reason": reason }),
+            )?;
             Ok(Planned::Skipped { reason })
         }
     }

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::clock::Clock;
-use crate::events::{EngineEvent, EventBus, OwnerProblem};
 use super::planner::{self, PlanRules};
 use super::tracker;
+use crate::clock::Clock;
+use crate::events::{EngineEvent, EventBus, OwnerProblem};
 use crate::storage::carts::{self, Intake, Stored};
 use crate::storage::{self, events, stores, Db, StorageError};
 use crate::stores::{Cursor, Page, StoreConnector, StoreError};

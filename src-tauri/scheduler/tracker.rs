@@ -83,7 +83,14 @@ pub fn record_completion(
     }
     let skipped = sends::skip_pending_for_cart(conn, cart_id, "purchased", &at)?;
     for _ in &skipped {
-        events::append(conn, &at, "send_skipped", Some(cart_id), None, &serde_json::json!({ "reason": "purchased" }))?;
+        events::append(
+            conn,
+            &at,
+            "send_skipped",
+            Some(cart_id),
+            None,
+            &serde_json::json!({ "reason": "purchased" }),
+        )?;
     }
     events::append(
         conn,

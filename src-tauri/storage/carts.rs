@@ -97,7 +97,13 @@ pub fn set_holdout(conn: &Connection, id: i64, holdout: bool) -> rusqlite::Resul
 }
 
 /// Records the tracker's verdict once (a later completion never rewrites it).
-pub fn set_outcome(conn: &Connection, id: i64, outcome: &str, at: &str, status: Option<&str>) -> rusqlite::Result<bool> {
+pub fn set_outcome(
+    conn: &Connection,
+    id: i64,
+    outcome: &str,
+    at: &str,
+    status: Option<&str>,
+) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE carts SET outcome = ?2, outcome_at = ?3, status = COALESCE(?4, status)
@@ -332,7 +338,9 @@ pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<CartRow>> {
-    conn.prepare_cached("SELECT c.*, s.name AS store FROM carts c JOIN stores s ON s.id = c.store_id WHERE c.id = ?1")?
-        .query_row([id], CartRow::from_row)
-        .optional()
+    conn.prepare_cached(
+        "SELECT c.*, s.name AS store FROM carts c JOIN stores s ON s.id = c.store_id WHERE c.id = ?1",
+    )?
+    .query_row([id], CartRow::from_row)
+    .optional()
 }

@@ -103,5 +103,7 @@ pub fn take_over(conn: &Connection, id: i64, at: Option<&str>) -> rusqlite::Resu
 
 pub fn id_by_phone(conn: &Connection, e164: &str) -> rusqlite::Result<Option<i64>> {
     use rusqlite::OptionalExtension;
-    conn.prepare_cached("SELECT id FROM contacts WHERE phone_e164 = ?1")?.query_row([e164], |r| r.get(0)).optional()
+    conn.prepare_cached("SELECT id FROM contacts WHERE phone_e164 = ?1")?
+        .query_row([e164], |r| r.get(0))
+        .optional()
 }

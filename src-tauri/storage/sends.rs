@@ -185,13 +185,20 @@ pub fn replan(
 }
 
 /// Records a send as skipped with its reason (any state before sending).
-pub fn skip(conn: &Connection, id: i64, reason: &str, detail: Option<&str>, now: &str) -> rusqlite::Result<bool> {
-    let n = conn.prepare_cached(
-        "UPDATE sends SET state = 'skipped', skip_reason = ?2, error_detail = ?3, updated_at = ?4,
+pub fn skip(
+    conn: &Connection,
+    id: i64,
+    reason: &str,
+    detail: Option<&str>,
+    now: &str,
+) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE sends SET state = 'skipped', skip_reason = ?2, error_detail = ?3, updated_at = ?4,
            lease_owner = NULL, lease_expires_at = NULL
          WHERE id = ?1 AND state IN ('planned', 'leased') AND sending_at IS NULL",
-    )?
-    .execute(rusqlite::params![id, reason, detail, now])?;
+        )?
+        .execute(rusqlite::params![id, reason, detail, now])?;
     Ok(n == 1)
 }
 
@@ -250,7 +257,13 @@ pub fn reap_expired(conn: &mut Connection, now: &str) -> rusqlite::Result<(Vec<i
 
 /// The fenced "about to send": only the lease's owner, before the lease runs out. After this a
 /// crash leaves the row `unknown`, never re-sendable.
-pub fn mark_sending(conn: &Connection, id: i64, owner: &str, recipient: &str, now: &str) -> rusqlite::Result<bool> {
+pub fn mark_sending(
+    conn: &Connection,
+    id: i64,
+    owner: &str,
+    recipient: &str,
+    now: &str,
+) -> rusqlite::Result<bool> {
     let n = conn.prepare_cached(
         "UPDATE sends SET sending_at = ?4, recipient = ?3, updated_at = ?4
          WHERE id = ?1 AND lease_owner = ?2 AND state = 'leased' AND sending_at IS NULL AND lease_expires_at > ?4",
@@ -260,7 +273,14 @@ pub fn mark_sending(conn: &Connection, id: i64, owner: &str, recipient: &str, no
 }
 
 /// Gives a claimed send back unsent (the checks said "not this round"), fenced by the owner.
-pub fn release(conn: &Connection, id: i64, owner: &str, due_at: &str, reason: &str, now: &str) -> rusqlite::Result<bool> {
+pub fn release(
+    conn: &Connection,
+    id: i64,
+    owner: &str,
+    due_at: &str,
+    reason: &str,
+    now: &str,
+) -> rusqlite::Result<bool> {
     let n = conn.prepare_cached(
         "UPDATE sends SET state = 'planned', due_at = ?3, held_reason = ?4, lease_owner = NULL, lease_expires_at = NULL,
            updated_at = ?5
@@ -283,19 +303,28 @@ pub fn finish(
     error_detail: Option<&str>,
     now: &str,
 ) -> rusqlite::Result<bool> {
-    let n = conn.prepare_cached(
-        "UPDATE sends SET state = ?3, wamid = ?4, error_code = ?5, error_detail = ?6,
+    let n = conn
+        .prepare_cached(
+            "UPDATE sends SET state = ?3, wamid = ?4, error_code = ?5, error_detail = ?6,
            sent_at = CASE WHEN ?3 = 'sent' THEN sending_at ELSE sent_at END,
            lease_owner = NULL, lease_expires_at = NULL, updated_at = ?7
          WHERE id = ?1 AND lease_owner = ?2 AND state IN ('leased', 'unknown') AND sending_at IS NOT NULL",
-    )?
-    .execute(rusqlite::params![id, owner, state, wamid, error_code, error_detail, now])?;
+        )?
+        .execute(rusqlite::params![id, owner, state, wamid, error_code, error_detail, now])?;
     Ok(n == 1)
 }
 
 /// A send whose request may have gone out goes back to `planned` after a definite "nothing
 /// was sent" (a refused connection, a throughput error), fenced by the owner.
-pub fn retry_later(conn: &Connection, id: i64, owner: &str, due_at: &str, code: &str, detail: &str, now: &str) -> rusqlite::Result<bool> {
+pub fn retry_later(
+    conn: &Connection,
+    id: i64,
+    owner: &str,
+    due_at: &str,
+    code: &str,
+    detail: &str,
+    now: &str,
+) -> rusqlite::Result<bool> {
     let n = conn.prepare_cached(
         "UPDATE sends SET state = 'planned', due_at = ?3, error_code = ?4, error_detail = ?5, held_reason = 'retry',
            sending_at = NULL, recipient = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?6
@@ -308,7 +337,13 @@ pub fn retry_later(conn: &Connection, id: i64, owner: &str, due_at: &str, code: 
 /// A status webhook (or any later word from WhatsApp) about a message: an `unknown` send with
 /// that idempotency key (Meta echoes it as `biz_opaque_callback_data`) or wamid is settled as
 /// sent. Returns the send's id when one was settled.
-pub fn reconcile(conn: &Connection, callback_data: Option<&str>, wamid: &str, at: &str, now: &str) -> rusqlite::Result<Option<i64>> {
+pub fn reconcile(
+    conn: &Connection,
+    callback_data: Option<&str>,
+    wamid: &str,
+    at: &str,
+    now: &str,
+) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached(
         "UPDATE sends SET state = 'sent', wamid = ?2, sent_at = COALESCE(sending_at, ?3), error_detail = NULL,
            updated_at = ?4
@@ -392,7 +427,12 @@ pub fn context(conn: &Connection, id: i64) -> rusqlite::Result<Option<SendContex
 
 /// A recovery conversation this customer already had since `since` (another cart's first
 /// message that left or may have left).
-pub fn contact_messaged_since(conn: &Connection, contact_id: i64, other_than_cart: i64, since: &str) -> rusqlite::Result<bool> {
+pub fn contact_messaged_since(
+    conn: &Connection,
+    contact_id: i64,
+    other_than_cart: i64,
+    since: &str,
+) -> rusqlite::Result<bool> {
     conn.prepare_cached(
         "SELECT EXISTS(SELECT 1 FROM sends s JOIN carts c ON c.id = s.cart_id
            WHERE c.contact_id = ?1 AND s.cart_id != ?2 AND s.step = 0
@@ -428,7 +468,12 @@ pub fn for_cart(conn: &Connection, cart_id: i64) -> rusqlite::Result<Vec<SendRow
 }
 
 /// Planned (not yet claimed) sends of a cart are skipped with `reason` (a purchase, an opt-out).
-pub fn skip_pending_for_cart(conn: &Connection, cart_id: i64, reason: &str, now: &str) -> rusqlite::Result<Vec<i64>> {
+pub fn skip_pending_for_cart(
+    conn: &Connection,
+    cart_id: i64,
+    reason: &str,
+    now: &str,
+) -> rusqlite::Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
         "UPDATE sends SET state = 'skipped', skip_reason = ?2, updated_at = ?3
          WHERE cart_id = ?1 AND state = 'planned' RETURNING id",

@@ -210,7 +210,9 @@ impl CloudClient {
         }
         match serde_json::from_slice::<SendResponse>(&body) {
             Ok(SendResponse { contacts, messages }) => match messages.into_iter().next() {
-                Some(m) => Ok(Accepted { wamid: m.id, wa_id: contacts.into_iter().next().and_then(|c| c.wa_id) }),
+                Some(m) => {
+                    Ok(Accepted { wamid: m.id, wa_id: contacts.into_iter().next().and_then(|c| c.wa_id) })
+                }
                 None => Err(SendError::Unknown { detail: "WhatsApp accepted without a message id".into() }),
             },
             // A 200 we can't read: it was most likely accepted; don't send again.
@@ -223,9 +225,14 @@ impl CloudClient {
             .url(&format!("{}/message_templates", self.config.business_account_id.trim()))
             .map_err(|detail| SendError::Account { code: "config".into(), detail })?;
         url.query_pairs_mut().append_pair("name", name).append_pair("fields", "name,language,status");
-        let response = self.http.get(url).bearer_auth(self.config.token.expose()).send().await.map_err(|e| {
-            SendError::Retryable { code: "network".into(), detail: self.mask(e.without_url().to_string()), retry_after: None }
-        })?;
+        let response =
+            self.http.get(url).bearer_auth(self.config.token.expose()).send().await.map_err(|e| {
+                SendError::Retryable {
+                    code: "network".into(),
+                    detail: self.mask(e.without_url().to_string()),
+                    retry_after: None,
+                }
+            })?;
         let status = response.status();
         let body = response.bytes().await.map_err(|e| SendError::Retryable {
             code: "network".into(),
@@ -249,7 +256,10 @@ impl CloudClient {
 }
 
 impl MessageSender for CloudClient {
-    fn send_template<'a>(&'a self, message: &'a OutgoingTemplate) -> BoxFuture<'a, Result<Accepted, SendError>> {
+    fn send_template<'a>(
+        &'a self,
+        message: &'a OutgoingTemplate,
+    ) -> BoxFuture<'a, Result<Accepted, SendError>> {
         Box::pin(self.send(message))
     }
 

@@ -91,8 +91,9 @@ impl SendError {
             }
             // Per-user marketing cap: not before 24 h, which is past any send's deadline.
             131049 => SendError::Terminal { code: c, detail },
-            0 | 3 | 10 | 33 | 190 | 368 | 131031 | 131042 | 131045 | 132001 | 132015 | 132016
-            | 133010 => SendError::Account { code: c, detail },
+            0 | 3 | 10 | 33 | 190 | 368 | 131031 | 131042 | 131045 | 132001 | 132015 | 132016 | 133010 => {
+                SendError::Account { code: c, detail }
+            }
             200..=299 => SendError::Account { code: c, detail },
             _ => SendError::Terminal { code: c, detail },
         }
@@ -116,7 +117,10 @@ impl TemplateState {
 
 /// Sends template messages. Boxed futures keep it usable as `dyn` (the engine holds one).
 pub trait MessageSender: Send + Sync {
-    fn send_template<'a>(&'a self, message: &'a OutgoingTemplate) -> BoxFuture<'a, Result<Accepted, SendError>>;
+    fn send_template<'a>(
+        &'a self,
+        message: &'a OutgoingTemplate,
+    ) -> BoxFuture<'a, Result<Accepted, SendError>>;
 
     /// The template's state, or `None` when the account has no template of that name and language.
     fn template_state<'a>(
@@ -183,7 +187,9 @@ pub fn button_suffix(recovery_url: &str) -> Option<String> {
     let encoded: String = rest
         .chars()
         .map(|c| match c {
-            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' | '.' | '~' | '/' | '?' | '=' | '&' | '%' => c.to_string(),
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' | '.' | '~' | '/' | '?' | '=' | '&' | '%' => {
+                c.to_string()
+            }
             other => {
                 let mut buf = [0u8; 4];
                 other.encode_utf8(&mut buf).bytes().map(|b| format!("%{b:02X}")).collect()
@@ -205,7 +211,9 @@ mod tests {
         assert!(matches!(SendError::from_meta(131026, "x".into(), 0), SendError::Terminal { .. }));
         assert!(matches!(SendError::from_meta(131049, "x".into(), 0), SendError::Terminal { .. }));
         match SendError::from_meta(131056, "x".into(), 2) {
-            SendError::Retryable { retry_after, .. } => assert_eq!(retry_after, Some(Duration::from_secs(16))),
+            SendError::Retryable { retry_after, .. } => {
+                assert_eq!(retry_after, Some(Duration::from_secs(16)))
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -227,7 +235,10 @@ mod tests {
             button_suffix("https://shop.example/checkout/v3/proceed/123/abc?token=x y").as_deref(),
             Some("checkout/v3/proceed/123/abc?token=x%20y")
         );
-        assert_eq!(button_suffix("https://loja.example/carrinho/ção").as_deref(), Some("carrinho/%C3%A7%C3%A3o"));
+        assert_eq!(
+            button_suffix("https://loja.example/carrinho/ção").as_deref(),
+            Some("carrinho/%C3%A7%C3%A3o")
+        );
         assert_eq!(button_suffix("not a url"), None);
     }
 

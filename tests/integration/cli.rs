@@ -91,7 +91,11 @@ fn the_demo_runs_the_real_engine_and_the_export_shows_the_same_sends() {
         assert!(recupero(dir.path(), &["config", "set", k, v], None).status.success());
     }
     // From a Monday 08:00 in Bogota, so the run is the same every time.
-    let out = recupero(dir.path(), &["demo", "--json", "--days", "2", "--start", "2026-11-23T08:00:00-05:00"], None);
+    let out = recupero(
+        dir.path(),
+        &["demo", "--json", "--days", "2", "--start", "2026-11-23T08:00:00-05:00"],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     let n = |k: &str| report[k].as_i64().unwrap_or_else(|| panic!("{k} in {report}"));

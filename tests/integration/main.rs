@@ -5,9 +5,9 @@
 mod support;
 
 mod cli;
+mod crash;
 mod e2e_window;
 mod secrets_at_rest;
+mod send_plan;
 mod storage_files;
 mod stores;
-mod send_plan;
-mod crash;

@@ -234,17 +234,15 @@ async fn three_hundred_carts_detected_overnight_are_spread_not_burst() {
     }
     assert!(per_minute.values().all(|&n| n <= 15), "{per_minute:?}");
     // In detection order.
-    let order: Vec<u64> = ids
-        .iter()
-        .map(|id| shop.messages_for(*id)[0].at.timestamp_millis() as u64)
-        .collect();
+    let order: Vec<u64> =
+        ids.iter().map(|id| shop.messages_for(*id)[0].at.timestamp_millis() as u64).collect();
     assert!(order.windows(2).all(|w| w[0] <= w[1]), "sent in detection order");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shop_closed_on_saturday_waits_until_monday() {
     let start = local(BA, 2026, 11, 21, 11, 0); // Saturday
-    // A weekend is longer than the default 24-hour maximum age: this shop allows 72 hours.
+                                                // A weekend is longer than the default 24-hour maximum age: this shop allows 72 hours.
     let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("max_cart_age_hours", "72")]).await;
     let kept = shop.checkout(start - Duration::minutes(20));
     shop.run_until(start + Duration::minutes(2), Duration::minutes(1)).await;
@@ -410,7 +408,7 @@ async fn after_sleep_overdue_sends_are_replanned_inside_hours_never_at_night() {
     let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("max_cart_age_hours", "96")]).await;
     let id = shop.checkout(start - Duration::minutes(20));
     shop.app.engine.poll_due_stores().await.unwrap(); // planned, deadline 18:00
-    // The laptop sleeps until 23:00.
+                                                      // The laptop sleeps until 23:00.
     shop.app.clock.set(local(BA, 2026, 11, 20, 23, 0));
     shop.app.engine.dispatch_due().await.unwrap();
     assert!(shop.wa.messages().is_empty(), "never fired at night");
@@ -482,7 +480,10 @@ async fn an_expired_token_pauses_sending_and_tells_the_owner() {
         told |= e == EngineEvent::NeedsOwner { problem: OwnerProblem::TokenExpired };
     }
     assert!(told, "the owner is told");
-    assert_eq!(shop.app.engine.cart_timeline(shop.cart_id(id)).unwrap().why_not_sent.as_deref(), Some("paused"));
+    assert_eq!(
+        shop.app.engine.cart_timeline(shop.cart_id(id)).unwrap().why_not_sent.as_deref(),
+        Some("paused")
+    );
     // The owner fixes the token and resumes.
     shop.app.engine.set_paused(false).unwrap();
     shop.run_until(start + Duration::minutes(60), Duration::minutes(1)).await;
@@ -536,15 +537,16 @@ async fn two_dispatchers_on_one_database_never_send_twice() {
         .unwrap(),
     );
     second.use_sender(Arc::new(cloud_client(&shop.wa)));
-    second.connect_store(&StoreInput {
-        platform: "tiendanube".into(),
-        base_url: shop.store.base_url(),
-        country: Some("AR".into()),
-        store_id: Some(shop.store.config().tiendanube_store_id.clone()),
-        token: Some(Sensitive::new(shop.store.config().token.clone())),
-        ..Default::default()
-    })
-    .unwrap();
+    second
+        .connect_store(&StoreInput {
+            platform: "tiendanube".into(),
+            base_url: shop.store.base_url(),
+            country: Some("AR".into()),
+            store_id: Some(shop.store.config().tiendanube_store_id.clone()),
+            token: Some(Sensitive::new(shop.store.config().token.clone())),
+            ..Default::default()
+        })
+        .unwrap();
     for _ in 0..5 {
         let (a, b) = tokio::join!(shop.app.engine.dispatch_due(), second.dispatch_due());
         a.unwrap();
@@ -552,4 +554,33 @@ async fn two_dispatchers_on_one_database_never_send_twice() {
         shop.app.clock.advance(Duration::seconds(30));
     }
     assert_eq!(assert_no_duplicates(&shop.wa.messages()), 60);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_recovery_conversation_per_customer_per_week_and_consent_only() {
+    let start = local(BA, 2026, 11, 16, 10, 0); // Monday
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("backlog_spread_minutes", "0")]).await;
+    let phone = "+54 9 11 7000-0001";
+    let first = shop.checkout_with_phone(start - Duration::minutes(20), phone);
+    shop.run_until(start + Duration::minutes(10), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(first).len(), 1);
+    // Two days later, another cart of the same customer: capped.
+    shop.app.clock.set(start + Duration::days(2));
+    let second = shop.checkout_with_phone(shop.now() - Duration::minutes(20), phone);
+    shop.run_until(shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
+    assert!(shop.messages_for(second).is_empty());
+    assert_eq!(shop.send(second, 0), ("skipped".into(), Some("customer_cap".into())));
+    // Eight days after the first message the cap is over.
+    shop.app.clock.set(start + Duration::days(8));
+    let third = shop.checkout_with_phone(shop.now() - Duration::minutes(20), phone);
+    shop.run_until(shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(third).len(), 1);
+
+    // Consent-only: the sandbox's Tiendanube checkouts record no marketing consent.
+    shop.app.engine.setting_set("consent_only", "true").unwrap();
+    shop.app.clock.advance(Duration::hours(1));
+    let unknown_consent = shop.checkout(shop.now() - Duration::minutes(20));
+    shop.run_until(shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
+    assert!(shop.messages_for(unknown_consent).is_empty());
+    assert_eq!(shop.send(unknown_consent, 0), ("skipped".into(), Some("no_consent".into())));
 }
