@@ -340,6 +340,10 @@ pub async fn dispatch_step(
             Verdict::Closed => {
                 let mut conn = db.conn();
                 let tx = conn.transaction()?;
+                // Give the lease back (fenced), then move the now-unclaimed row.
+                if !sends::release(&tx, id, owner, &ctx.due_at, "closed", &ts(now))? {
+                    continue;
+                }
                 match replan_one(&tx, &ctx, now, rules, (0, 1), "closed")? {
                     Some(why) => {
                         skip(&tx, &ctx, why, None, now)?;
@@ -390,18 +394,11 @@ pub async fn dispatch_step(
                 {
                     let mut conn = db.conn();
                     let tx = conn.transaction()?;
-                    if let Some(cart) = carts::mark_completed(&tx, ctx.store_id, &ctx.external_id, done)? {
-                        events::append(
-                            &tx,
-                            &ts(now),
-                            "cart_completed",
-                            Some(cart),
-                            None,
-                            &serde_json::json!({ "how": how }),
-                        )?;
-                    }
+                    let news = carts::mark_completed(&tx, ctx.store_id, &ctx.external_id, done)?.is_some();
                     skip(&tx, &ctx, "purchased", Some(&how), now)?;
-                    tracker::record_completion(&tx, ctx.cart_id, done, rules.attribution, now)?;
+                    if news {
+                        tracker::record_purchase(&tx, ctx.cart_id, &how, done, rules.attribution, now)?;
+                    }
                     tx.commit()?;
                 }
                 report.skipped.push((id, "purchased".into()));
@@ -567,10 +564,7 @@ fn finish(
             // Not this message's fault: give it back, pause everything, tell the owner.
             sends::retry_later(&tx, ctx.id, owner, &ts(now + Duration::minutes(15)), &code, &detail, &at)?;
             report.held.push((ctx.id, format!("account:{code}")));
-            crate::config::set(&tx, "sending_paused", "true", now).map_err(|e| match e {
-                crate::config::ConfigError::Storage(e) => StorageError::Sql(e),
-                other => StorageError::Sql(rusqlite::Error::InvalidParameterName(other.to_string())),
-            })?;
+            crate::storage::settings::put(&tx, "sending_paused", "true", &at)?;
             events::append(
                 &tx,
                 &at,

@@ -162,9 +162,6 @@ pub fn plan_first(
         start = now;
         timing = first_send(&rules.hours, now, info.checkout_updated_at, &rules.timing);
     }
-    if let Timing::Now { .. } = timing {
-        start = start.max(detected);
-    }
     let at = ts(now);
     match insert_timed(conn, cart_id, 0, start, timing, rules, &at)? {
         Ok(Some(send_id)) => {

@@ -175,16 +175,15 @@ fn store_page(
                     }
                     if now_completed {
                         completed += 1;
-                        events::append(
-                            &tx,
-                            &at,
-                            "cart_completed",
-                            Some(id),
-                            None,
-                            &serde_json::json!({ "how": "checkout completed" }),
-                        )?;
                         let done = cart.completed_at().unwrap_or(now);
-                        tracker::record_completion(&tx, id, done, settings.attribution, now)?;
+                        tracker::record_purchase(
+                            &tx,
+                            id,
+                            "checkout completed",
+                            done,
+                            settings.attribution,
+                            now,
+                        )?;
                     }
                 }
             }
@@ -194,15 +193,14 @@ fn store_page(
                 carts::mark_completed(&tx, store_id, done.external_id.as_str(), done.completed_at)?
             {
                 completed += 1;
-                events::append(
+                tracker::record_purchase(
                     &tx,
-                    &at,
-                    "cart_completed",
-                    Some(id),
-                    None,
-                    &serde_json::json!({ "how": "order paid" }),
+                    id,
+                    "order paid",
+                    done.completed_at,
+                    settings.attribution,
+                    now,
                 )?;
-                tracker::record_completion(&tx, id, done.completed_at, settings.attribution, now)?;
             }
         }
         for skip in &page.skipped {

@@ -45,6 +45,26 @@ pub fn classify(
     }
 }
 
+/// A known cart was bought (`how`: what showed it): the event, then its outcome.
+pub fn record_purchase(
+    conn: &Connection,
+    cart_id: i64,
+    how: &str,
+    completed: DateTime<Utc>,
+    attribution: Duration,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<&'static str>> {
+    events::append(
+        conn,
+        &ts(now),
+        "cart_completed",
+        Some(cart_id),
+        None,
+        &serde_json::json!({ "how": how }),
+    )?;
+    record_completion(conn, cart_id, completed, attribution, now)
+}
+
 /// Records what a purchase of cart `cart_id` at `completed` means. Carts that never got a plan
 /// (bought while still inside the abandonment delay) are not abandoned carts and get nothing.
 /// Returns the outcome when one was recorded now.

@@ -54,9 +54,6 @@ ALTER TABLE carts ADD COLUMN outcome_at TEXT;
 CREATE INDEX carts_outcome ON carts(outcome);
 ";
 
-/// Statuses the intake owns (re-evaluated on every sight); after planning the send plan owns it.
-pub const INTAKE_STATUSES: [&str; 5] = ["waiting", "detected", "expired", "no_phone", "completed"];
-
 /// What the planner needs about a cart.
 #[derive(Debug, Clone)]
 pub struct PlanInfo {

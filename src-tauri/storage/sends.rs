@@ -165,7 +165,7 @@ pub fn set_due(conn: &Connection, id: i64, due_at: &str, now: &str) -> rusqlite:
     Ok(())
 }
 
-/// Moves a planned send to a new time (and opening window), with the reason it moved.
+/// Moves a planned (unclaimed) send to a new time (and opening window), with the reason it moved.
 pub fn replan(
     conn: &Connection,
     id: i64,
@@ -178,7 +178,7 @@ pub fn replan(
     let n = conn.prepare_cached(
         "UPDATE sends SET due_at = ?2, deadline_at = ?3, window_opens_at = ?4, held_reason = ?5, updated_at = ?6,
            state = 'planned', lease_owner = NULL, lease_expires_at = NULL
-         WHERE id = ?1 AND state IN ('planned', 'leased') AND sending_at IS NULL",
+         WHERE id = ?1 AND state = 'planned'",
     )?
     .execute(rusqlite::params![id, due_at, deadline_at, window_opens_at, reason, now])?;
     Ok(n == 1)

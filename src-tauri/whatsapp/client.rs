@@ -79,15 +79,6 @@ struct TemplateItem {
     status: String,
 }
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
 impl CloudClient {
     pub fn new(config: CloudConfig) -> Result<CloudClient, String> {
         if config.phone_number_id.trim().is_empty() {
@@ -98,7 +89,7 @@ impl CloudClient {
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
-            .https_only(!is_loopback(&config.base_url))
+            .https_only(!crate::stores::is_loopback(&config.base_url))
             .no_proxy()
             .build()
             .map_err(|e| format!("could not set up HTTP: {e}"))?;
