@@ -49,6 +49,7 @@ fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
 async fn sigkill_at_random_points_never_duplicates_or_loses_a_send() {
     let cycles: u32 = std::env::var("RECUPERO_CRASH_CYCLES").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
     let seed: u64 = std::env::var("RECUPERO_CRASH_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
+    let _heavy = crate::support::HEAVY.lock().await;
     println!("crash test: {cycles} cycles, seed {seed}");
     let mut rng = fastrand::Rng::with_seed(seed);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);

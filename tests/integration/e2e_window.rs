@@ -129,6 +129,7 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
         eprintln!("skipped: set RECUPERO_E2E=1 (needs Xvfb, D-Bus and WebKitWebDriver); the README test command does");
         return;
     }
+    let _heavy = crate::support::HEAVY.lock().await;
     let data = tempfile::tempdir().unwrap();
     let dir = data.path();
     assert!(recupero(dir, &["config", "set", "ui_language", "es"], None).status.success());

@@ -98,3 +98,7 @@ pub fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
 pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Held by the tests that spawn CPU-heavy child processes (the crash test, the real window), so
+/// they never run side by side on a 2-core machine and starve each other's timeouts.
+pub static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
