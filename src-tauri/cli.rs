@@ -72,6 +72,9 @@ pub enum Command {
     /// Connect, check and poll stores (Tiendanube/Nuvemshop, Shopify, WooCommerce).
     #[command(subcommand)]
     Store(StoreCmd),
+    /// The WhatsApp side: templates and the webhook address.
+    #[command(subcommand)]
+    Whatsapp(WhatsappCmd),
     /// Serve the sandbox stores on loopback, to try `store check` or the app without a shop.
     Sandbox {
         #[arg(long, default_value_t = 8787)]
@@ -82,6 +85,30 @@ pub enum Command {
         /// Answer as fast as asked (no 429s, no Shopify query-cost bucket).
         #[arg(long)]
         no_rate_limits: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WhatsappCmd {
+    /// The recovery template's languages and review state, as WhatsApp reports them now
+    /// (`--all`: every template on the account).
+    Templates {
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Submit the recovery template for review in es, pt_BR and en. The button opens
+    /// BUTTON_BASE followed by each cart's recovery path, so BUTTON_BASE must be the start every
+    /// recovery link of the shop shares (e.g. https://mitienda.com/).
+    CreateTemplate {
+        #[arg(long, value_name = "BUTTON_BASE")]
+        button_url: String,
+    },
+    /// The local webhook address (with its secret path) and the verify token to give Meta.
+    Webhook {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -252,6 +279,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Store(cmd) => store(build_engine(paths)?, cmd),
         Command::Sandbox { port, count, no_rate_limits } => sandbox(port, count, !no_rate_limits),
         Command::Serve => serve(build_engine(paths)?),
+        Command::Whatsapp(cmd) => whatsapp(build_engine(paths)?, cmd),
         Command::Config(cmd) => config(build_engine(paths)?.as_ref(), cmd),
         Command::Secret(cmd) => secret(build_engine(paths)?.as_ref(), cmd),
         Command::Status { json } => {
@@ -269,6 +297,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     c.carts, c.pending_sends, c.conversations, c.unread, c.escalated
                 );
                 println!("last poll: {}", status.last_poll_at.as_deref().unwrap_or("never"));
+                println!("webhook:   {}", status.webhook_url);
+                println!("last webhook: {}", status.last_webhook_at.as_deref().unwrap_or("never"));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -448,7 +478,10 @@ fn serve(engine: Arc<Engine>) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("while starting the async runtime")?;
     rt.block_on(async move {
         let status = engine.status()?;
+        let settings = engine.settings()?;
         eprintln!("Recupero {} serving headless; data in {}", status.version, status.data_dir);
+        eprintln!("Webhook URL (expose it with a tunnel): {}", status.webhook_url);
+        eprintln!("Webhook verify token: {}", settings.webhook_verify_token);
         eprintln!("Press Ctrl-C to stop.");
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
@@ -457,6 +490,72 @@ fn serve(engine: Arc<Engine>) -> anyhow::Result<ExitCode> {
         engine.run_until_stopped(shutdown).await?;
         Ok::<_, anyhow::Error>(())
     })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn whatsapp(engine: Arc<Engine>, cmd: WhatsappCmd) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    match cmd {
+        WhatsappCmd::Templates { json, all } => {
+            let rows: Vec<crate::whatsapp::TemplateState> = if all {
+                rt.block_on(engine.account_templates())?
+            } else {
+                rt.block_on(engine.refresh_templates())?
+                    .into_iter()
+                    .map(|t| crate::whatsapp::TemplateState {
+                        name: t.name,
+                        language: t.language,
+                        status: t.status,
+                        category: t.category,
+                        id: t.meta_id,
+                        body_params: t.body_params,
+                        header_format: t.header_format,
+                        button_url: t.button_url,
+                    })
+                    .collect()
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if rows.is_empty() {
+                println!("No template yet. Create the recovery template with `recupero whatsapp create-template --button-url https://your-shop/`.");
+            } else {
+                for t in rows {
+                    println!(
+                        "{:<24} {:<6} {:<10} {} parameters{}",
+                        t.name,
+                        t.language,
+                        t.status,
+                        t.body_params.map_or("?".into(), |n| n.to_string()),
+                        t.button_url.map(|u| format!(", button {u}")).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        WhatsappCmd::CreateTemplate { button_url } => {
+            for (language, status) in rt.block_on(engine.create_recovery_template(&button_url))? {
+                println!("{language:<6} {status}");
+            }
+            println!("Review usually takes minutes and can take up to 24 hours; Recupero checks every few minutes.");
+        }
+        WhatsappCmd::Webhook { json } => {
+            let status = engine.status()?;
+            let settings = engine.settings()?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "webhook_url": status.webhook_url,
+                        "verify_token": settings.webhook_verify_token,
+                        "last_webhook_at": status.last_webhook_at,
+                    }))?
+                );
+            } else {
+                println!("local address: {}", status.webhook_url);
+                println!("verify token:  {}", settings.webhook_verify_token);
+                println!("last received: {}", status.last_webhook_at.as_deref().unwrap_or("never"));
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

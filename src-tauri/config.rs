@@ -123,6 +123,31 @@ fn api_version(v: &str) -> Result<String, String> {
     }
 }
 
+/// An HTTP header name (letters, digits and dashes).
+fn header_name(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        Ok(v.to_string())
+    } else {
+        Err("expected an HTTP header name such as Authorization or D360-API-KEY".into())
+    }
+}
+
+/// A generated secret word (URL-safe letters, digits, `-` and `_`), at least `min` long, or
+/// empty for "generate one".
+fn secret_word(v: &str, min: usize) -> Result<String, String> {
+    let v = v.trim();
+    let ok = v.is_empty()
+        || (v.len() >= min
+            && v.len() <= 128
+            && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err(format!("expected at least {min} letters, digits, '-' or '_' (or nothing, to generate one)"))
+    }
+}
+
 fn template_name(v: &str) -> Result<String, String> {
     let v = v.trim();
     if !v.is_empty()
@@ -252,7 +277,7 @@ pub static SPECS: &[Spec] = &[
         validate: boolean,
     },
     Spec {
-        key: "whatsapp_api_base",
+        key: "whatsapp_base_url",
         kind: Kind::Text,
         description: "The WhatsApp Cloud API address: Meta's Graph API, or a partner's compatible endpoint",
         default: || "https://graph.facebook.com".into(),
@@ -273,11 +298,46 @@ pub static SPECS: &[Spec] = &[
         validate: digits_or_empty,
     },
     Spec {
-        key: "whatsapp_business_account_id",
+        key: "whatsapp_waba_id",
         kind: Kind::Text,
         description: "The WhatsApp Business Account id (to read the template's approval)",
         default: String::new,
         validate: digits_or_empty,
+    },
+    Spec {
+        key: "whatsapp_auth_header",
+        kind: Kind::Text,
+        description: "The header the access token goes in: Authorization (Meta: \"Bearer <token>\") or a partner's, e.g. D360-API-KEY (the token as is)",
+        default: || "Authorization".into(),
+        validate: header_name,
+    },
+    Spec {
+        key: "whatsapp_max_per_second",
+        kind: Kind::Text,
+        description: "Messages per second at most (a Coexistence number is fixed at 20)",
+        default: || "20".into(),
+        validate: |v| int_in(v, 1, 1000),
+    },
+    Spec {
+        key: "webhook_port",
+        kind: Kind::Text,
+        description: "The loopback port the webhook receiver listens on (expose it with a tunnel)",
+        default: || "8790".into(),
+        validate: |v| int_in(v, 1024, 65535),
+    },
+    Spec {
+        key: "webhook_path",
+        kind: Kind::Text,
+        description: "The secret part of the webhook address (generated once; empty: generate a new one)",
+        default: String::new,
+        validate: |v| secret_word(v, 24),
+    },
+    Spec {
+        key: "webhook_verify_token",
+        kind: Kind::Text,
+        description: "The verify token to give Meta with the callback URL (generated once; empty: generate a new one)",
+        default: String::new,
+        validate: |v| secret_word(v, 16),
     },
     Spec {
         key: "template_name",
@@ -357,12 +417,17 @@ pub struct Settings {
     pub sending_paused: bool,
     pub ui_language: String,
     pub autostart: bool,
-    pub whatsapp_api_base: String,
+    pub whatsapp_base_url: String,
     pub whatsapp_api_version: String,
     pub whatsapp_phone_number_id: String,
-    pub whatsapp_business_account_id: String,
+    pub whatsapp_waba_id: String,
     pub template_name: String,
     pub send_lease_seconds: u32,
+    pub whatsapp_auth_header: String,
+    pub whatsapp_max_per_second: u32,
+    pub webhook_port: u16,
+    pub webhook_path: String,
+    pub webhook_verify_token: String,
 }
 
 impl Settings {
@@ -393,12 +458,17 @@ impl Settings {
             sending_paused: get("sending_paused") == "true",
             ui_language: get("ui_language"),
             autostart: get("autostart") == "true",
-            whatsapp_api_base: get("whatsapp_api_base"),
+            whatsapp_base_url: get("whatsapp_base_url"),
             whatsapp_api_version: get("whatsapp_api_version"),
             whatsapp_phone_number_id: get("whatsapp_phone_number_id"),
-            whatsapp_business_account_id: get("whatsapp_business_account_id"),
+            whatsapp_waba_id: get("whatsapp_waba_id"),
             template_name: get("template_name"),
             send_lease_seconds: int("send_lease_seconds"),
+            whatsapp_auth_header: get("whatsapp_auth_header"),
+            whatsapp_max_per_second: int("whatsapp_max_per_second"),
+            webhook_port: u16::try_from(int("webhook_port")).unwrap_or(8790),
+            webhook_path: get("webhook_path"),
+            webhook_verify_token: get("webhook_verify_token"),
         })
     }
 }
@@ -516,7 +586,7 @@ mod tests {
             ("ui_language", "fr", "auto, es, pt, en"),
             ("consent_only", "maybe", "true or false"),
             ("default_country", "ZZ", "two-letter"),
-            ("whatsapp_api_base", "http://graph.example.com", "https://"),
+            ("whatsapp_base_url", "http://graph.example.com", "https://"),
             ("whatsapp_api_version", "25", "v25.0"),
             ("whatsapp_phone_number_id", "12ab", "digits"),
             ("template_name", "Carrito Abandonado", "lower-case"),

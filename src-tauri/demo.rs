@@ -135,6 +135,7 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
             phone_number_id: wa_config.phone_number_id.clone(),
             business_account_id: wa_config.business_account_id.clone(),
             token: Sensitive::new(wa_config.token.clone()),
+            auth_header: "Authorization".into(),
         })
         .map_err(anyhow::Error::msg)?,
     ));

@@ -17,7 +17,8 @@ use crate::scheduler::planner::PlanRules;
 use crate::scheduler::poller::{self, PollOutcome, PollSettings};
 use crate::secrets::{SecretError, SecretName, SecretStore, Sensitive};
 use crate::storage::{
-    self, carts, contacts, conversations, events, messages, sends, stores, Db, StorageError,
+    self, carts, contacts, conversations, events, messages, sends, stores, templates, webhook_events, Db,
+    StorageError,
 };
 use crate::stores::{
     AnyConnector, Credentials, Cursor, Platform, StoreCheckReport, StoreConnector, StoreError, StoreInput,
@@ -37,6 +38,14 @@ pub enum EngineError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("WhatsApp is not connected yet (phone-number id and token)")]
+    NoWhatsApp,
+    #[error("the customer's 24-hour window is closed: only a template can be sent")]
+    WindowClosed,
+    #[error("no such conversation")]
+    NoConversation,
+    #[error(transparent)]
+    WhatsApp(#[from] crate::whatsapp::SendError),
     #[error("{what} is not ready yet in this version of Recupero")]
     NotReady { what: &'static str },
     #[error(transparent)]
@@ -60,6 +69,10 @@ impl EngineError {
             EngineError::Secret(_) => "secret",
             EngineError::Store(e) => e.code(),
             EngineError::NotReady { .. } => "not_ready",
+            EngineError::NoWhatsApp => "no_whatsapp",
+            EngineError::WindowClosed => "window_closed",
+            EngineError::NoConversation => "no_conversation",
+            EngineError::WhatsApp(_) => "whatsapp",
             EngineError::Other(_) => "internal",
         }
     }
@@ -89,6 +102,14 @@ pub struct AppStatus {
     pub secret_store: String,
     pub counts: Counts,
     pub last_poll_at: Option<String>,
+    /// The local webhook address with its secret path (what the tunnel forwards to). Named
+    /// `webhook_url` in JSON, as documented for `recupero status --json`.
+    #[serde(rename = "webhook_url")]
+    pub webhook_url: String,
+    /// When the last webhook delivery arrived (onboarding's "last webhook received").
+    pub last_webhook_at: Option<String>,
+    /// Webhook deliveries stored but not processed yet.
+    pub webhooks_pending: i64,
 }
 
 /// Whether a secret is present, never its value.
@@ -122,12 +143,16 @@ pub struct Engine {
     sender: Mutex<SenderSlot>,
     /// This process's name on the leases it takes.
     lease_owner: String,
+    /// Wakes the webhook processor when the receiver stored a delivery.
+    webhook_wake: tokio::sync::Notify,
 }
 
 #[derive(Default)]
 struct SenderSlot {
     given: Option<Arc<dyn MessageSender>>,
     built: Option<(String, Arc<dyn MessageSender>)>,
+    /// Kept across calls: it remembers whom we wrote to in the last seconds.
+    throttle: Option<Arc<crate::whatsapp::throttle::Throttle>>,
 }
 
 /// One line of a cart's timeline ("why not sent" included).
@@ -151,6 +176,23 @@ pub struct CartTimeline {
     pub why_not_sent: Option<String>,
 }
 
+/// The webhook address's secret path and Meta's verify token are generated once, from the
+/// operating system's random source, and kept (they are part of what the owner registers).
+fn ensure_webhook_secrets(db: &Db, now: chrono::DateTime<chrono::Utc>) -> EngineResult<()> {
+    use base64::Engine as _;
+    let conn = db.conn();
+    for (key, bytes) in [("webhook_path", 24usize), ("webhook_verify_token", 18)] {
+        if config::get(&conn, key)?.is_empty() {
+            let mut buf = vec![0u8; bytes];
+            getrandom::fill(&mut buf)
+                .map_err(|e| EngineError::Other(anyhow::anyhow!("no random source: {e}")))?;
+            let word = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&buf);
+            config::set(&conn, key, &word, now)?;
+        }
+    }
+    Ok(())
+}
+
 /// The keychain scope of one store's credentials.
 fn store_scope(id: i64) -> String {
     format!("store-{id}")
@@ -164,6 +206,7 @@ impl Engine {
     pub fn build(opts: EngineOptions) -> EngineResult<Engine> {
         opts.paths.create_dirs()?;
         let db = Db::open(&opts.paths.db_path())?;
+        ensure_webhook_secrets(&db, opts.clock.now())?;
         tracing::info!(db = %db.path().display(), secrets = opts.secrets.describe(), "engine ready");
         Ok(Engine {
             paths: opts.paths,
@@ -175,6 +218,7 @@ impl Engine {
             connectors: Mutex::new(HashMap::new()),
             sender: Mutex::new(SenderSlot::default()),
             lease_owner: format!("pid{}-{:08x}", std::process::id(), fastrand::u32(..)),
+            webhook_wake: tokio::sync::Notify::new(),
         })
     }
 
@@ -213,6 +257,9 @@ impl Engine {
                 escalated,
             },
             last_poll_at: stores::last_success(&conn)?,
+            webhook_url: crate::webhooks::local_url(settings.webhook_port, &settings.webhook_path),
+            last_webhook_at: webhook_events::last_received(&conn)?,
+            webhooks_pending: webhook_events::counts(&conn)?.1,
         })
     }
 
@@ -342,7 +389,24 @@ impl Engine {
 
     /// The sender in use: the one given, else the Cloud API client when the phone-number id and
     /// the token are set. `None`: WhatsApp is not connected yet.
+    /// Every sender is throttled (the number's rate, one message per customer every 6 s).
     fn sender(&self, settings: &Settings) -> EngineResult<Option<Arc<dyn MessageSender>>> {
+        use crate::whatsapp::throttle::{Throttle, ThrottledSender};
+        let raw = self.raw_sender(settings)?;
+        let mut slot = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
+        let rate = settings.whatsapp_max_per_second.max(1);
+        let throttle = match &slot.throttle {
+            Some(t) if t.per_second() == rate => t.clone(),
+            _ => {
+                let t = Arc::new(Throttle::new(rate, self.clock.clone()));
+                slot.throttle = Some(t.clone());
+                t
+            }
+        };
+        Ok(raw.map(|inner| Arc::new(ThrottledSender { inner, throttle }) as Arc<dyn MessageSender>))
+    }
+
+    fn raw_sender(&self, settings: &Settings) -> EngineResult<Option<Arc<dyn MessageSender>>> {
         let mut slot = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(given) = &slot.given {
             return Ok(Some(given.clone()));
@@ -351,11 +415,12 @@ impl Engine {
             return Ok(None);
         }
         let key = format!(
-            "{}|{}|{}|{}",
-            settings.whatsapp_api_base,
+            "{}|{}|{}|{}|{}",
+            settings.whatsapp_base_url,
             settings.whatsapp_api_version,
             settings.whatsapp_phone_number_id,
-            settings.whatsapp_business_account_id
+            settings.whatsapp_waba_id,
+            settings.whatsapp_auth_header
         );
         if let Some((built_for, sender)) = &slot.built {
             if *built_for == key {
@@ -365,14 +430,15 @@ impl Engine {
         let Some(token) = self.secrets.get(SecretName::WhatsappToken)? else {
             return Ok(None);
         };
-        let base_url = url::Url::parse(&settings.whatsapp_api_base)
-            .map_err(|e| EngineError::Other(anyhow::anyhow!("whatsapp_api_base: {e}")))?;
+        let base_url = url::Url::parse(&settings.whatsapp_base_url)
+            .map_err(|e| EngineError::Other(anyhow::anyhow!("whatsapp_base_url: {e}")))?;
         let client = CloudClient::new(CloudConfig {
             base_url,
             api_version: settings.whatsapp_api_version.clone(),
             phone_number_id: settings.whatsapp_phone_number_id.clone(),
-            business_account_id: settings.whatsapp_business_account_id.clone(),
+            business_account_id: settings.whatsapp_waba_id.clone(),
             token,
+            auth_header: settings.whatsapp_auth_header.clone(),
         })
         .map_err(|e| EngineError::Other(anyhow::anyhow!(e)))?;
         let sender: Arc<dyn MessageSender> = Arc::new(client);
@@ -423,6 +489,297 @@ impl Engine {
         at: chrono::DateTime<chrono::Utc>,
     ) -> EngineResult<Option<i64>> {
         Ok(outbox::reconcile(&self.db, callback_data, wamid, at, self.clock.now())?)
+    }
+
+    /// Processes the stored webhook deliveries, oldest first, each in its own transaction with
+    /// its "processed" mark, then tells the outside world (new messages, takeovers, problems
+    /// only the owner can fix). Returns how many deliveries were processed.
+    pub fn process_webhooks(&self) -> EngineResult<usize> {
+        use crate::webhooks::process::{self, Effects, Routing};
+        let settings = self.settings()?;
+        let routing = Routing {
+            phone_number_id: Some(settings.whatsapp_phone_number_id.clone()).filter(|s| !s.is_empty()),
+        };
+        let mut done = 0;
+        let mut all = Effects::default();
+        loop {
+            let batch = webhook_events::pending(&self.db.conn(), 50)?;
+            if batch.is_empty() {
+                break;
+            }
+            for event in batch {
+                let now = self.clock.now();
+                let mut conn = self.db.conn();
+                let tx = conn.transaction()?;
+                match process::apply(&tx, &event.body, &routing, now) {
+                    Ok((outcome, fx)) => {
+                        webhook_events::mark_processed(&tx, event.id, &outcome, &storage::ts(now))?;
+                        tx.commit()?;
+                        if outcome != "ok" {
+                            tracing::info!(event = event.id, %outcome, "webhook processed with notes");
+                        }
+                        all.inbound.extend(fx.inbound);
+                        all.takeovers.extend(fx.takeovers);
+                        all.opt_outs += fx.opt_outs;
+                        all.statuses += fx.statuses;
+                        all.problems.extend(fx.problems);
+                        all.paused |= fx.paused;
+                    }
+                    Err(e) => {
+                        drop(tx);
+                        tracing::error!(event = event.id, error = %e, "a webhook could not be applied; kept with the error");
+                        webhook_events::mark_processed(
+                            &conn,
+                            event.id,
+                            &format!("error: {e}"),
+                            &storage::ts(now),
+                        )?;
+                    }
+                }
+                done += 1;
+            }
+        }
+        let mut threads = all.inbound.clone();
+        threads.dedup();
+        for conversation_id in threads {
+            self.events.emit(EngineEvent::InboundMessage { conversation_id });
+        }
+        if all.paused {
+            self.events.emit(EngineEvent::PausedChanged { paused: true });
+        }
+        all.problems.dedup();
+        for problem in all.problems {
+            self.events.emit(EngineEvent::NeedsOwner { problem });
+        }
+        if done > 0 {
+            self.emit_status();
+        }
+        Ok(done)
+    }
+
+    /// Starts the webhook receiver on 127.0.0.1 (`webhook_port`, or `port` when given) with the
+    /// generated secret path and verify token, and the app secret when one is set.
+    pub async fn start_webhooks(
+        self: &Arc<Self>,
+        port: Option<u16>,
+    ) -> EngineResult<crate::webhooks::Receiver> {
+        let settings = self.settings()?;
+        let app_secret = self.secrets.get(SecretName::WhatsappAppSecret)?;
+        if app_secret.is_none() {
+            tracing::warn!(
+                "no WhatsApp app secret: webhook signatures are not checked (set it with `recupero secret set whatsapp_app_secret`)"
+            );
+        }
+        // A test knob, in debug builds only: hold each answer after storing, so a test can kill
+        // the process between "stored" and "answered".
+        let ack_delay = if cfg!(debug_assertions) {
+            std::env::var("RECUPERO_TEST_WEBHOOK_ACK_DELAY_MS")
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .map(Duration::from_millis)
+        } else {
+            None
+        };
+        let config = crate::webhooks::ReceiverConfig {
+            port: port.unwrap_or(settings.webhook_port),
+            path: settings.webhook_path.clone(),
+            verify_token: settings.webhook_verify_token.clone(),
+            app_secret,
+            ack_delay,
+        };
+        let sink: Arc<dyn crate::webhooks::Ingest> = self.clone();
+        crate::webhooks::start(config, sink).await.map_err(|e| {
+            EngineError::Other(anyhow::anyhow!(
+                "could not listen for webhooks on port {}: {e}",
+                settings.webhook_port
+            ))
+        })
+    }
+
+    /// Is the customer's 24-hour window open in this thread? Returns when it closes.
+    pub fn window_closes_at(
+        &self,
+        conversation_id: i64,
+    ) -> EngineResult<Option<chrono::DateTime<chrono::Utc>>> {
+        let last = conversations::last_inbound_at(&self.db.conn(), conversation_id)?;
+        let closes = last
+            .as_deref()
+            .and_then(|t| crate::stores::fields::parse_time(t).ok())
+            .map(|t| t + chrono::Duration::hours(24));
+        Ok(closes.filter(|c| *c > self.clock.now()))
+    }
+
+    /// The owner writes in the inbox: free text, only inside the customer's 24-hour window
+    /// (checked here first; WhatsApp's 131047 is handled the same way). Returns the message id.
+    pub async fn send_text(&self, conversation_id: i64, text: &str) -> EngineResult<i64> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > 4096 {
+            return Err(EngineError::Other(anyhow::anyhow!("a message has 1 to 4096 characters")));
+        }
+        let (contact, phone) = {
+            let conn = self.db.conn();
+            let contact =
+                conversations::contact_of(&conn, conversation_id)?.ok_or(EngineError::NoConversation)?;
+            let row = contacts::get(&conn, contact)?.ok_or(EngineError::NoConversation)?;
+            (contact, row.wa_id.map(|w| format!("+{w}")).unwrap_or(row.phone_e164))
+        };
+        if self.window_closes_at(conversation_id)?.is_none() {
+            return Err(EngineError::WindowClosed);
+        }
+        let settings = self.settings()?;
+        let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;
+        let outgoing =
+            crate::whatsapp::OutgoingText { to: phone, body: text.to_string(), callback_data: None };
+        let result = sender.send_text(&outgoing).await;
+        let now = storage::ts(self.clock.now());
+        let accepted = match result {
+            Ok(a) => a,
+            Err(crate::whatsapp::SendError::WindowClosed { .. }) => return Err(EngineError::WindowClosed),
+            Err(e) => return Err(EngineError::WhatsApp(e)),
+        };
+        let mut conn = self.db.conn();
+        let tx = conn.transaction()?;
+        if let Some(wa_id) = accepted.wa_id.as_deref() {
+            contacts::remember_wa_id(&tx, contact, wa_id)?;
+        }
+        let id = messages::insert(
+            &tx,
+            &messages::NewMessage {
+                conversation_id,
+                direction: "out",
+                origin: "app",
+                wamid: Some(&accepted.wamid),
+                send_id: None,
+                kind: "text",
+                body: Some(text),
+                status: Some("accepted"),
+                at: &now,
+            },
+        )?
+        .unwrap_or_default();
+        messages::apply_statuses(&tx, &accepted.wamid)?;
+        conversations::touch(&tx, conversation_id, text, &now, false)?;
+        tx.execute("UPDATE conversations SET unread = 0 WHERE id = ?1", [conversation_id])?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// A person takes over this customer (automation stays away) or hands back.
+    pub fn set_takeover(&self, conversation_id: i64, taken: bool) -> EngineResult<()> {
+        let now = storage::ts(self.clock.now());
+        let mut conn = self.db.conn();
+        let tx = conn.transaction()?;
+        let contact = conversations::contact_of(&tx, conversation_id)?.ok_or(EngineError::NoConversation)?;
+        contacts::take_over(&tx, contact, taken.then_some(now.as_str()))?;
+        conversations::set_automation_paused(&tx, conversation_id, taken)?;
+        events::append(
+            &tx,
+            &now,
+            if taken { "takeover" } else { "handed_back" },
+            None,
+            Some(contact),
+            &serde_json::json!({ "source": "app", "conversation": conversation_id }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// One conversation's messages, oldest first.
+    pub fn thread(&self, conversation_id: i64) -> EngineResult<Vec<messages::MessageRow>> {
+        Ok(messages::thread(&self.db.conn(), conversation_id)?)
+    }
+
+    /// The recovery template's languages as WhatsApp reports them now (and cached).
+    pub async fn refresh_templates(&self) -> EngineResult<Vec<templates::TemplateRow>> {
+        let settings = self.settings()?;
+        let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;
+        Ok(outbox::refresh_templates(&self.db, sender.as_ref(), &settings.template_name, self.clock.now())
+            .await?)
+    }
+
+    /// What is known about the templates, without asking WhatsApp.
+    pub fn known_templates(&self) -> EngineResult<Vec<templates::TemplateRow>> {
+        Ok(templates::list(&self.db.conn())?)
+    }
+
+    /// Every template on the account (any name), straight from WhatsApp.
+    pub async fn account_templates(&self) -> EngineResult<Vec<crate::whatsapp::TemplateState>> {
+        let settings = self.settings()?;
+        let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;
+        Ok(sender.templates(None).await?)
+    }
+
+    /// Submits the recovery template for review in es, pt_BR and en (the languages already on
+    /// the account are left alone). `button_base`: the start every recovery link shares, e.g.
+    /// `https://mitienda.com/`. Returns (language, status) per language.
+    pub async fn create_recovery_template(&self, button_base: &str) -> EngineResult<Vec<(String, String)>> {
+        let base = url::Url::parse(button_base.trim()).map_err(|e| {
+            EngineError::Other(anyhow::anyhow!("the button address must be a full https:// address: {e}"))
+        })?;
+        if base.scheme() != "https" && !crate::stores::is_loopback(&base) {
+            return Err(EngineError::Other(anyhow::anyhow!("the button address must start with https://")));
+        }
+        let settings = self.settings()?;
+        let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;
+        let name = settings.template_name.clone();
+        let existing = sender.templates(Some(&name)).await?;
+        let mut out = Vec::new();
+        for language in crate::whatsapp::template::LANGUAGES {
+            if let Some(t) = existing.iter().find(|t| t.language == language) {
+                out.push((language.to_string(), t.status.clone()));
+                continue;
+            }
+            let template = crate::whatsapp::template::recovery_template(&name, language, base.as_str());
+            let created = sender.create_template(&template).await?;
+            out.push((language.to_string(), created.status.clone()));
+            let now = storage::ts(self.clock.now());
+            let conn = self.db.conn();
+            events::append(
+                &conn,
+                &now,
+                "template_created",
+                None,
+                None,
+                &serde_json::json!({ "name": name, "language": language, "status": created.status }),
+            )?;
+        }
+        templates::unblock(&self.db.conn(), &name)?;
+        outbox::refresh_templates(&self.db, sender.as_ref(), &name, self.clock.now()).await?;
+        Ok(out)
+    }
+
+    /// Housekeeping: polls the templates' review state — every few minutes while one is under
+    /// review, hourly otherwise (template webhooks can't reach a desktop).
+    pub async fn refresh_templates_if_due(&self) -> EngineResult<bool> {
+        let settings = self.settings()?;
+        if self.sender(&settings)?.is_none() {
+            return Ok(false);
+        }
+        let (pending, oldest) = {
+            let conn = self.db.conn();
+            (templates::any_pending(&conn)?, templates::oldest_check(&conn)?)
+        };
+        let every = if pending { chrono::Duration::minutes(5) } else { chrono::Duration::minutes(60) };
+        let due = oldest
+            .as_deref()
+            .and_then(|t| crate::stores::fields::parse_time(t).ok())
+            .is_none_or(|t| self.clock.now() - t >= every);
+        if !due {
+            return Ok(false);
+        }
+        let before: Vec<(String, String, String)> =
+            self.known_templates()?.into_iter().map(|t| (t.name, t.language, t.status)).collect();
+        let after = self.refresh_templates().await?;
+        for t in &after {
+            let was = before.iter().find(|b| b.0 == t.name && b.1 == t.language).map(|b| b.2.as_str());
+            if was.is_some_and(|w| w != t.status)
+                && matches!(t.status.as_str(), "REJECTED" | "PAUSED" | "DISABLED")
+            {
+                self.events
+                    .emit(EngineEvent::NeedsOwner { problem: crate::events::OwnerProblem::TemplateRejected });
+            }
+        }
+        Ok(true)
     }
 
     /// A customer's message (until the webhook receiver lands: tests and the demo call this).
@@ -874,14 +1231,41 @@ impl Engine {
     }
 
     /// Runs the engine's background work until `shutdown` resolves: the store poller (each
-    /// store on its own schedule), the outbox dispatcher and housekeeping. The webhook receiver
-    /// joins this loop when it lands.
+    /// store on its own schedule), the outbox dispatcher, the webhook receiver and its processor,
+    /// and housekeeping.
     pub async fn run_until_stopped(
         self: Arc<Self>,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> EngineResult<()> {
         tokio::pin!(shutdown);
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        // The webhook receiver. A port already in use is reported, and the rest still runs.
+        let receiver = match self.start_webhooks(None).await {
+            Ok(r) => Some(r),
+            Err(e) => {
+                tracing::error!(error = %e, "webhook receiver not started");
+                None
+            }
+        };
+        // The webhook processor: woken by each stored delivery, and every few seconds anyway
+        // (deliveries stored before a crash are processed after the restart).
+        let processor = {
+            let engine = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    let step = engine.clone();
+                    match tokio::task::spawn_blocking(move || step.process_webhooks()).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => tracing::warn!(error = %e, "webhook processing failed"),
+                        Err(e) => tracing::error!(error = %e, "webhook processing task panicked"),
+                    }
+                    tokio::select! {
+                        _ = engine.webhook_wake.notified() => {}
+                        _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+                    }
+                }
+            })
+        };
         // The poller runs in its own task so a long catch-up never delays shutdown or upkeep;
         // aborting it between pages is safe (each page is one transaction).
         let poller = {
@@ -920,6 +1304,9 @@ impl Engine {
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tick.tick() => {
+                    if let Err(e) = self.refresh_templates_if_due().await {
+                        tracing::warn!(error = %e, "could not check the templates' review state");
+                    }
                     let engine = self.clone();
                     match tokio::task::spawn_blocking(move || engine.try_housekeeping()).await {
                         Ok(Ok(_)) => {}
@@ -931,11 +1318,25 @@ impl Engine {
         }
         poller.abort();
         dispatcher.abort();
+        processor.abort();
         let _ = poller.await;
         let _ = dispatcher.await;
+        let _ = processor.await;
+        drop(receiver);
         self.db.checkpoint()?;
         tracing::info!("engine stopped");
         Ok(())
+    }
+}
+
+impl crate::webhooks::Ingest for Engine {
+    fn ingest(&self, body: &[u8], signed: bool) -> Result<bool, String> {
+        let now = storage::ts(self.clock.now());
+        webhook_events::store(&self.db.conn(), body, signed, &now).map_err(|e| e.to_string())
+    }
+
+    fn stored(&self) {
+        self.webhook_wake.notify_one();
     }
 }
 

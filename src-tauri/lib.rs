@@ -10,6 +10,7 @@
 //! - `export`   — carts, sends, messages, contacts as JSON or CSV.
 //! - `scheduler` — the store poller, the planner, the outbox dispatcher, the recovery tracker.
 //! - `stores`   — store connectors (Tiendanube, Shopify, WooCommerce) behind one trait.
+//! - `webhooks` — the loopback receiver: handshake, signature, durable before 200, processing.
 //! - `whatsapp` — the Cloud API client and the `MessageSender` seam the outbox sends through.
 //! - `sandbox`  — fake store APIs and a fake WhatsApp on loopback (demo and tests only).
 //! - `config`   — typed non-secret settings with defaults, validated on the way in.
@@ -38,6 +39,7 @@ pub mod scheduler;
 pub mod secrets;
 pub mod storage;
 pub mod stores;
+pub mod webhooks;
 pub mod whatsapp;
 
 #[cfg(feature = "desktop")]

@@ -8,6 +8,7 @@ pub mod hours_spec;
 pub mod line_item;
 pub mod money;
 pub mod money_format;
+pub mod opt_out;
 pub mod phone;
 pub mod send_plan;
 

@@ -13,7 +13,6 @@
 //! 5. **Send** with no transaction open, after a fenced "sending" mark; **finish** with an
 //!    update fenced by the lease owner.
 
-use std::collections::HashMap;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
@@ -25,8 +24,10 @@ use super::tracker;
 use crate::clock::Clock;
 use crate::domain::cart::summarize_items;
 use crate::domain::send_plan::{backlog_slot, first_send, Timing};
+use crate::domain::Money;
 use crate::domain::{Language, LineItem};
 use crate::events::{EngineEvent, EventBus, OwnerProblem};
+use crate::storage::templates::{self, TemplateRow};
 use crate::storage::{carts, contacts, conversations, events, messages, sends, ts, Db, StorageError};
 use crate::stores::fields::parse_time;
 use crate::stores::{Completion, StoreError};
@@ -232,14 +233,38 @@ fn replan_overdue(
     Ok(ids.len())
 }
 
-/// The template message for a send.
-fn message(ctx: &sends::SendContext, template: &str) -> OutgoingTemplate {
-    let language =
-        ctx.language.as_deref().and_then(Language::parse).unwrap_or(match ctx.store_country.as_str() {
-            "BR" | "PT" => Language::Pt,
-            "US" | "GB" => Language::En,
-            _ => Language::Es,
-        });
+/// The languages a customer's message may use, best first: the customer's (with the store's
+/// country, then plain), then the shop's own.
+fn language_candidates(ctx: &sends::SendContext) -> Vec<String> {
+    let shop = match ctx.store_country.as_str() {
+        "BR" | "PT" => Language::Pt,
+        "US" | "GB" => Language::En,
+        _ => Language::Es,
+    };
+    let customer = ctx.language.as_deref().and_then(Language::parse).unwrap_or(shop.clone());
+    let mut out: Vec<String> = Vec::new();
+    for lang in [customer, shop] {
+        let exact = whatsapp::template_language(lang.code(), &ctx.store_country);
+        let plain: &[&str] = match lang {
+            Language::Pt => &["pt_BR", "pt_PT"],
+            Language::En | Language::Other(_) => &["en", "en_US", "en_GB"],
+            Language::Es => &["es", "es_AR", "es_MX", "es_ES"],
+        };
+        for l in std::iter::once(exact.as_str()).chain(plain.iter().copied()) {
+            if !out.iter().any(|o| o == l) {
+                out.push(l.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The template message for a send, shaped after the approved template `t`: {{1}} first name,
+/// {{2}} store name, {{3}} products, {{4}} total, the URL button's suffix when the template has
+/// one, the first product image when its header is an image. `Err(reason)`: this cart can't be
+/// sent with this template.
+fn message(ctx: &sends::SendContext, t: &TemplateRow) -> Result<OutgoingTemplate, &'static str> {
+    let language = Language::parse(t.language.split('_').next().unwrap_or("es")).unwrap_or(Language::Es);
     let items: Vec<LineItem> = serde_json::from_str(&ctx.items_json).unwrap_or_default();
     let summary = summarize_items(&items, 2, &language);
     let fallback_name = match language {
@@ -248,17 +273,139 @@ fn message(ctx: &sends::SendContext, template: &str) -> OutgoingTemplate {
         Language::Es => "cliente",
     };
     let first_name = ctx.first_name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(fallback_name);
-    OutgoingTemplate {
+    let locale = format!("{}-{}", language.code(), ctx.store_country);
+    let total = Money::parse(&ctx.total, &ctx.currency)
+        .map(|m| m.format(&locale))
+        .unwrap_or_else(|_| format!("{} {}", ctx.total, ctx.currency));
+    let mut body = vec![
+        whatsapp::clean_parameter(first_name, 60),
+        whatsapp::clean_parameter(&ctx.store_name, 60),
+        whatsapp::clean_parameter(if summary.is_empty() { "-" } else { &summary }, 200),
+        whatsapp::clean_parameter(&total, 40),
+    ];
+    match t.body_params {
+        Some(4) | None => {}
+        // An older three-parameter template (store, name, products) still works.
+        Some(3) => {
+            body.truncate(3);
+            body.swap(0, 1);
+        }
+        Some(_) => return Err("template_mismatch"),
+    }
+    let button_suffix = match t.button_url.as_deref() {
+        Some(url) if url.ends_with("{{1}}") => {
+            let link = ctx.recovery_url.as_deref().ok_or("no_recovery_link")?;
+            Some(whatsapp::button_suffix_for(link, url).ok_or("recovery_url_mismatch")?)
+        }
+        _ => None,
+    };
+    let header_image = match t.header_format.as_deref() {
+        Some("IMAGE") => {
+            Some(items.iter().find_map(|i| i.image_url()).ok_or("no_product_image")?.to_string())
+        }
+        Some("TEXT") | None => None,
+        Some(_) => return Err("template_mismatch"),
+    };
+    Ok(OutgoingTemplate {
         to: ctx.phone_e164.clone().unwrap_or_default(),
-        template: template.to_string(),
-        language: whatsapp::template_language(language.code(), &ctx.store_country),
-        body: vec![
-            whatsapp::clean_parameter(&ctx.store_name, 60),
-            whatsapp::clean_parameter(first_name, 60),
-            whatsapp::clean_parameter(if summary.is_empty() { "-" } else { &summary }, 200),
-        ],
-        button_suffix: ctx.recovery_url.as_deref().and_then(whatsapp::button_suffix),
+        template: t.name.clone(),
+        language: t.language.clone(),
+        body,
+        header_image,
+        button_suffix,
         callback_data: sends::idempotency_key(ctx.cart_id, ctx.step),
+    })
+}
+
+/// How long a template's known state is trusted: an approved one for an hour (a send error
+/// tells sooner), one under review for a few minutes (Meta's template webhooks can't reach a
+/// desktop, so approval is polled).
+fn template_ttl(row: &TemplateRow) -> Duration {
+    if row.status == "APPROVED" {
+        Duration::minutes(60)
+    } else {
+        Duration::minutes(5)
+    }
+}
+
+/// Re-reads the templates called `name` from WhatsApp into the cache. Languages WhatsApp no
+/// longer lists are marked MISSING.
+pub async fn refresh_templates(
+    db: &Db,
+    sender: &dyn MessageSender,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<TemplateRow>, SendError> {
+    let listed = sender.templates(Some(name)).await?;
+    let conn = db.conn();
+    let at = ts(now);
+    for t in &listed {
+        templates::upsert(
+            &conn,
+            &TemplateRow {
+                name: t.name.clone(),
+                language: t.language.clone(),
+                status: t.status.clone(),
+                category: t.category.clone(),
+                meta_id: t.id.clone(),
+                body_params: t.body_params,
+                header_format: t.header_format.clone(),
+                button_url: t.button_url.clone(),
+                checked_at: at.clone(),
+                ..Default::default()
+            },
+        )
+        .map_err(|e| SendError::Retryable {
+            code: "storage".into(),
+            detail: e.to_string(),
+            retry_after: None,
+        })?;
+    }
+    conn.execute(
+        "UPDATE wa_templates SET status = 'MISSING', checked_at = ?2 WHERE name = ?1 AND checked_at < ?2",
+        rusqlite::params![name, at],
+    )
+    .map_err(|e| SendError::Retryable {
+        code: "storage".into(),
+        detail: e.to_string(),
+        retry_after: None,
+    })?;
+    let rows = templates::list(&conn).map_err(|e| SendError::Retryable {
+        code: "storage".into(),
+        detail: e.to_string(),
+        retry_after: None,
+    })?;
+    Ok(rows.into_iter().filter(|r| r.name == name).collect())
+}
+
+/// The template's languages as known, refreshed when stale. A failed refresh falls back to
+/// what is known.
+async fn template_rows(
+    db: &Db,
+    sender: &dyn MessageSender,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<TemplateRow>, SendError> {
+    let known: Vec<TemplateRow> = templates::list(&db.conn())
+        .map_err(|e| SendError::Retryable {
+            code: "storage".into(),
+            detail: e.to_string(),
+            retry_after: None,
+        })?
+        .into_iter()
+        .filter(|r| r.name == name)
+        .collect();
+    let fresh = !known.is_empty() && known.iter().all(|r| now - time(&r.checked_at) < template_ttl(r));
+    if fresh {
+        return Ok(known);
+    }
+    match refresh_templates(db, sender, name, now).await {
+        Ok(rows) => Ok(rows),
+        Err(e) if !known.is_empty() => {
+            tracing::warn!(error = %e, "could not refresh the templates; using what is known");
+            Ok(known)
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -310,7 +457,7 @@ pub async fn dispatch_step(
     let lease_until = ts(now + rules.lease);
     let claimed = sends::claim_due(&mut db.conn(), owner, &ts(now), &lease_until, rules.batch)?;
     report.claimed = claimed.len();
-    let mut templates: HashMap<String, Result<bool, SendError>> = HashMap::new();
+    let mut template_rows_once: Option<Result<Vec<TemplateRow>, SendError>> = None;
     let mut stop: Option<String> = None;
     for id in claimed {
         let now = clock.now();
@@ -355,37 +502,46 @@ pub async fn dispatch_step(
                 continue;
             }
         }
-        // 2. The template must be approved (asked once per language per step).
-        let outgoing = message(&ctx, &rules.template);
-        let approved = match templates.get(&outgoing.language) {
-            Some(known) => known.clone(),
+        // 2. The template must be approved in a language for this customer (the cache, refreshed
+        //    when stale: at most one WhatsApp call per step), and fit this cart.
+        let rows = match &template_rows_once {
+            Some(rows) => rows.clone(),
             None => {
-                let state = sender.template_state(&rules.template, &outgoing.language).await;
-                let known = state.map(|s| s.is_some_and(|s| s.approved()));
-                templates.insert(outgoing.language.clone(), known.clone());
-                known
+                let rows = template_rows(db, sender, &rules.template, now).await;
+                template_rows_once = Some(rows.clone());
+                rows
             }
         };
-        match approved {
-            Ok(true) => {}
-            Ok(false) => {
-                hold(
-                    db,
-                    &ctx,
-                    owner,
-                    now + Duration::minutes(15),
-                    "template_not_approved",
-                    now,
-                    &mut report,
-                )?;
-                continue;
-            }
+        let rows = match rows {
+            Ok(rows) => rows,
             Err(e) => {
                 tracing::warn!(error = %e, "could not read the template's state");
                 hold(db, &ctx, owner, now + Duration::minutes(5), "whatsapp_unreachable", now, &mut report)?;
                 continue;
             }
-        }
+        };
+        let candidates = language_candidates(&ctx);
+        let chosen = candidates.iter().find_map(|l| rows.iter().find(|r| &r.language == l && r.sendable()));
+        let Some(template) = chosen else {
+            let reason =
+                if candidates.iter().any(|l| rows.iter().any(|r| &r.language == l && r.block_code.is_some()))
+                {
+                    "template_blocked"
+                } else {
+                    "template_not_approved"
+                };
+            hold(db, &ctx, owner, now + Duration::minutes(15), reason, now, &mut report)?;
+            continue;
+        };
+        let outgoing = match message(&ctx, template) {
+            Ok(m) => m,
+            Err(reason) => {
+                if skip(&db.conn(), &ctx, reason, None, now)? {
+                    report.skipped.push((id, reason.to_string()));
+                }
+                continue;
+            }
+        };
         // 3. Ask the store: bought? (No lock held while waiting.) Unreachable: not this round.
         match store.completion(ctx.cart_id).await {
             Ok(Completion::Open) => {}
@@ -468,6 +624,7 @@ fn finish(
     stop: &mut Option<String>,
 ) -> Result<(), StorageError> {
     let at = ts(now);
+    let mut template_problem = false;
     let mut conn = db.conn();
     let tx = conn.transaction()?;
     let event = |kind: &str, data: serde_json::Value| {
@@ -483,6 +640,9 @@ fn finish(
                     carts::set_status(&tx, ctx.cart_id, "sent")?;
                 }
                 if let Some(contact) = ctx.contact_id {
+                    if let Some(wa_id) = accepted.wa_id.as_deref() {
+                        contacts::remember_wa_id(&tx, contact, wa_id)?;
+                    }
                     let thread = conversations::ensure(&tx, contact, &at)?;
                     let text = outgoing.body.join(" · ");
                     messages::insert(
@@ -499,6 +659,8 @@ fn finish(
                             at: &at,
                         },
                     )?;
+                    // Status webhooks may have arrived before this answer.
+                    messages::apply_statuses(&tx, &accepted.wamid)?;
                     conversations::touch(&tx, thread, &text, &at, false)?;
                 }
                 let sent_at = tx
@@ -529,6 +691,40 @@ fn finish(
                         serde_json::json!({ "step": ctx.step, "code": code, "detail": why }),
                     )?;
                 }
+            }
+        }
+        Err(SendError::Template { code, detail }) => {
+            // That template (in that language) can't be used: stop using it, keep the message
+            // for when it is fixed, tell the owner. Other templates and languages go on.
+            templates::block(&tx, &outgoing.template, &outgoing.language, &code, &detail, &at)?;
+            sends::retry_later(&tx, ctx.id, owner, &ts(now + Duration::minutes(15)), &code, &detail, &at)?;
+            report.held.push((ctx.id, format!("template:{code}")));
+            event(
+                "template_blocked",
+                serde_json::json!({ "template": outgoing.template, "language": outgoing.language, "code": code, "detail": detail }),
+            )?;
+            template_problem = true;
+        }
+        Err(SendError::WindowClosed { code }) | Err(SendError::Terminal { code, .. }) if code == "131047" => {
+            let detail = "WhatsApp refused a template as if it were free text";
+            if sends::finish(&tx, ctx.id, owner, "failed", None, Some(&code), Some(detail), &at)? {
+                report.failed += 1;
+                mark_not_sent(&tx, ctx)?;
+                event(
+                    "send_failed",
+                    serde_json::json!({ "step": ctx.step, "code": code, "detail": detail }),
+                )?;
+            }
+        }
+        Err(SendError::WindowClosed { code }) => {
+            let detail = "the customer-service window is closed";
+            if sends::finish(&tx, ctx.id, owner, "failed", None, Some(&code), Some(detail), &at)? {
+                report.failed += 1;
+                mark_not_sent(&tx, ctx)?;
+                event(
+                    "send_failed",
+                    serde_json::json!({ "step": ctx.step, "code": code, "detail": detail }),
+                )?;
             }
         }
         Err(SendError::Terminal { code, detail }) => {
@@ -584,6 +780,10 @@ fn finish(
     }
     tx.commit()?;
     drop(conn);
+    if template_problem {
+        tracing::error!(template = %outgoing.template, language = %outgoing.language, "the template can't be used; its sends wait");
+        bus.emit(EngineEvent::NeedsOwner { problem: OwnerProblem::TemplateRejected });
+    }
     if let Some(code) = stop.as_deref() {
         tracing::error!(%code, "WhatsApp account cannot send; sending paused");
         let problem = match code {

@@ -78,14 +78,54 @@ pub fn ensure(conn: &Connection, contact_id: i64, now: &str) -> rusqlite::Result
 }
 
 /// Moves the thread's last activity (and, for a customer's message, the unread count and the
-/// customer-service window).
+/// customer-service window). Messages may arrive out of order (webhook retries, history
+/// chunks): the thread's "last message" only moves forward in time.
 pub fn touch(conn: &Connection, id: i64, text: &str, at: &str, inbound: bool) -> rusqlite::Result<()> {
+    touch_with(conn, id, text, at, inbound, inbound)
+}
+
+/// A past message (Coexistence history): the thread's last activity, no unread, no window.
+pub fn touch_history(conn: &Connection, id: i64, text: &str, at: &str) -> rusqlite::Result<()> {
+    touch_with(conn, id, text, at, false, false)
+}
+
+fn touch_with(
+    conn: &Connection,
+    id: i64,
+    text: &str,
+    at: &str,
+    window: bool,
+    unread: bool,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "UPDATE conversations SET last_message = ?2, last_message_at = ?3,
-           last_inbound_at = CASE WHEN ?4 THEN ?3 ELSE last_inbound_at END,
-           unread = unread + CASE WHEN ?4 THEN 1 ELSE 0 END
+        "UPDATE conversations SET
+           last_message = CASE WHEN last_message_at IS NULL OR ?3 >= last_message_at THEN ?2 ELSE last_message END,
+           last_message_at = CASE WHEN last_message_at IS NULL OR ?3 >= last_message_at THEN ?3 ELSE last_message_at END,
+           last_inbound_at = CASE WHEN ?4 AND (last_inbound_at IS NULL OR ?3 > last_inbound_at) THEN ?3 ELSE last_inbound_at END,
+           unread = unread + CASE WHEN ?5 THEN 1 ELSE 0 END
          WHERE id = ?1",
     )?
-    .execute(rusqlite::params![id, text, at, inbound])?;
+    .execute(rusqlite::params![id, text, at, window, unread])?;
     Ok(())
+}
+
+/// A person took over (or gave back) this thread: automation stays away while paused.
+pub fn set_automation_paused(conn: &Connection, id: i64, paused: bool) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE conversations SET automation_paused = ?2 WHERE id = ?1")?
+        .execute(rusqlite::params![id, paused])?;
+    Ok(())
+}
+
+/// When the customer last wrote (the 24-hour customer-service window starts there).
+pub fn last_inbound_at(conn: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    conn.query_row("SELECT last_inbound_at FROM conversations WHERE id = ?1", [id], |r| r.get(0))
+        .optional()
+        .map(Option::flatten)
+}
+
+/// The contact behind a thread.
+pub fn contact_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    conn.query_row("SELECT contact_id FROM conversations WHERE id = ?1", [id], |r| r.get(0)).optional()
 }

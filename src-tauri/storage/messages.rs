@@ -96,3 +96,147 @@ pub fn customer_wrote_since(conn: &Connection, contact_id: i64, since: &str) -> 
     )?
     .query_row(rusqlite::params![contact_id, since], |r| r.get(0))
 }
+
+/// Migration 4: what webhooks add to a message (the error in words, the raw object for types
+/// other than text, the message it answers, the billing category), and every status WhatsApp
+/// reported, once per (wamid, status), so a message's status is the best one ever seen whatever
+/// the order of arrival.
+pub(crate) const SCHEMA_V4: &str = "
+ALTER TABLE messages ADD COLUMN error_detail TEXT;
+ALTER TABLE messages ADD COLUMN payload TEXT;
+ALTER TABLE messages ADD COLUMN reply_to TEXT;
+ALTER TABLE messages ADD COLUMN pricing_category TEXT;
+CREATE TABLE message_statuses (
+    wamid             TEXT NOT NULL,
+    status            TEXT NOT NULL,
+    at                TEXT NOT NULL,
+    recipient         TEXT,
+    error_code        TEXT,
+    error_detail      TEXT,
+    pricing_category  TEXT,
+    pricing_type      TEXT,
+    PRIMARY KEY (wamid, status)
+) STRICT;
+";
+
+/// A message's status as a rank: a later rank never gives way to an earlier one. `failed` ranks
+/// above `sent` and `delivered` (a failure after sending is kept with its error) and below
+/// `read` (a message the customer read was delivered, whatever else arrived).
+pub fn status_rank(status: &str) -> i32 {
+    match status {
+        "accepted" => 0,
+        "sent" => 1,
+        "delivered" => 2,
+        "failed" => 3,
+        "read" => 4,
+        "played" => 5,
+        _ => -1,
+    }
+}
+
+/// One status report from WhatsApp.
+#[derive(Debug, Clone, Default)]
+pub struct StatusReport<'a> {
+    pub wamid: &'a str,
+    pub status: &'a str,
+    pub at: &'a str,
+    pub recipient: Option<&'a str>,
+    pub error_code: Option<&'a str>,
+    pub error_detail: Option<&'a str>,
+    pub pricing_category: Option<&'a str>,
+    pub pricing_type: Option<&'a str>,
+}
+
+/// Records a status (once per wamid and status). Returns `true` when it is news.
+pub fn record_status(conn: &Connection, s: &StatusReport<'_>) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO message_statuses (wamid, status, at, recipient, error_code, error_detail, pricing_category, pricing_type)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+        )?
+        .execute(rusqlite::params![
+            s.wamid,
+            s.status,
+            s.at,
+            s.recipient,
+            s.error_code,
+            s.error_detail,
+            s.pricing_category,
+            s.pricing_type
+        ])?;
+    Ok(n == 1)
+}
+
+/// Sets a stored message's status to the best one reported for its wamid (order of arrival
+/// does not matter), with the failure's error and the billing category. Returns the message's
+/// (id, status) after the update, or `None` when no message has that wamid (yet).
+pub fn apply_statuses(conn: &Connection, wamid: &str) -> rusqlite::Result<Option<(i64, Option<String>)>> {
+    use rusqlite::OptionalExtension;
+    let Some((id, current)) = conn
+        .prepare_cached("SELECT id, status FROM messages WHERE wamid = ?1")?
+        .query_row([wamid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)))
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT status, at, error_code, error_detail, pricing_category FROM message_statuses WHERE wamid = ?1",
+    )?;
+    type Report = (String, String, Option<String>, Option<String>, Option<String>);
+    let reports: Vec<Report> = stmt
+        .query_map([wamid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<Result<_, _>>()?;
+    let Some(best) = reports.iter().max_by_key(|r| status_rank(&r.0)) else {
+        return Ok(Some((id, current)));
+    };
+    let failure = reports.iter().find(|r| r.0 == "failed");
+    let category = reports.iter().find_map(|r| r.4.clone());
+    let best_rank = status_rank(&best.0);
+    let keep = current.as_deref().is_some_and(|c| status_rank(c) >= best_rank);
+    let status = if keep { current.clone().unwrap_or_default() } else { best.0.clone() };
+    conn.prepare_cached(
+        "UPDATE messages SET status = ?2, status_at = CASE WHEN ?3 THEN status_at ELSE ?4 END,
+           error_code = COALESCE(?5, error_code), error_detail = COALESCE(?6, error_detail),
+           pricing_category = COALESCE(?7, pricing_category)
+         WHERE id = ?1",
+    )?
+    .execute(rusqlite::params![
+        id,
+        status,
+        keep,
+        best.1,
+        failure.and_then(|f| f.2.clone()),
+        failure.and_then(|f| f.3.clone()),
+        category
+    ])?;
+    Ok(Some((id, Some(status))))
+}
+
+/// The send behind an outgoing message, if automation sent it.
+pub fn send_of(conn: &Connection, wamid: &str) -> rusqlite::Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached("SELECT send_id FROM messages WHERE wamid = ?1")?
+        .query_row([wamid], |r| r.get::<_, Option<i64>>(0))
+        .optional()
+        .map(Option::flatten)
+}
+
+/// Extra details of an inbound or echoed message (webhooks): the raw object and what it answers.
+pub fn set_details(
+    conn: &Connection,
+    id: i64,
+    payload: Option<&str>,
+    reply_to: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE messages SET payload = ?2, reply_to = ?3 WHERE id = ?1")?
+        .execute(rusqlite::params![id, payload, reply_to])?;
+    Ok(())
+}
+
+/// One conversation's messages, oldest first.
+pub fn thread(conn: &Connection, conversation_id: i64) -> rusqlite::Result<Vec<MessageRow>> {
+    let mut stmt =
+        conn.prepare("SELECT * FROM messages WHERE conversation_id = ?1 ORDER BY created_at, id")?;
+    let rows = stmt.query_map([conversation_id], MessageRow::from_row)?;
+    rows.collect()
+}

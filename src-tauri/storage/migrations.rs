@@ -4,11 +4,16 @@
 
 use rusqlite::Connection;
 
-use super::{carts, contacts, conversations, events, messages, sends, settings, stores, StorageError};
+use super::{
+    carts, contacts, conversations, events, messages, sends, settings, stores, templates, webhook_events,
+    StorageError,
+};
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
 /// 1: the first schema. 2: store polling state (options, failures, next poll) and carts' first sight.
 /// 3: the outbox's lease phases and backlog windows; carts' recovery outcome.
+/// 4: webhooks (raw deliveries, message statuses, message details), the template cache, and the
+///    WhatsApp settings' final names (`whatsapp_base_url`, `whatsapp_waba_id`).
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -24,6 +29,7 @@ fn migrations() -> Vec<String> {
         .concat(),
         [stores::SCHEMA_V2, carts::SCHEMA_V2].concat(),
         [sends::SCHEMA_V3, carts::SCHEMA_V3].concat(),
+        [settings::SCHEMA_V4, webhook_events::SCHEMA_V4, messages::SCHEMA_V4, templates::SCHEMA_V4].concat(),
     ]
 }
 
@@ -62,7 +68,19 @@ mod tests {
         migrate(&mut conn).unwrap();
         assert_eq!(
             tables(&conn),
-            ["carts", "contacts", "conversations", "events", "messages", "sends", "settings", "stores"]
+            [
+                "carts",
+                "contacts",
+                "conversations",
+                "events",
+                "message_statuses",
+                "messages",
+                "sends",
+                "settings",
+                "stores",
+                "wa_templates",
+                "webhook_events"
+            ]
         );
     }
 

@@ -11,6 +11,8 @@ pub mod migrations;
 pub mod sends;
 pub mod settings;
 pub mod stores;
+pub mod templates;
+pub mod webhook_events;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};

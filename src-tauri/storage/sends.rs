@@ -481,3 +481,37 @@ pub fn skip_pending_for_cart(
     let rows = stmt.query_map(rusqlite::params![cart_id, reason, now], |r| r.get(0))?;
     rows.collect()
 }
+
+/// The send a status webhook is about: by wamid, or by the idempotency key Meta echoes back.
+/// Returns (send id, cart id, step, state).
+pub fn by_wamid_or_key(
+    conn: &Connection,
+    wamid: &str,
+    key: Option<&str>,
+) -> rusqlite::Result<Option<(i64, i64, i64, String)>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(
+        "SELECT id, cart_id, step, state FROM sends WHERE wamid = ?1 OR (?2 IS NOT NULL AND idempotency_key = ?2)
+         ORDER BY (wamid = ?1) DESC LIMIT 1",
+    )?
+    .query_row(rusqlite::params![wamid, key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+    .optional()
+}
+
+/// WhatsApp reported that a message it accepted was not delivered (131026, 131049, 131050…):
+/// the send ends `failed` with the code, never to be sent again. Returns true when this is news.
+pub fn fail_after_sent(
+    conn: &Connection,
+    id: i64,
+    code: &str,
+    detail: &str,
+    now: &str,
+) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE sends SET state = 'failed', error_code = ?2, error_detail = ?3, updated_at = ?4
+             WHERE id = ?1 AND state = 'sent'",
+        )?
+        .execute(rusqlite::params![id, code, detail, now])?;
+    Ok(n == 1)
+}

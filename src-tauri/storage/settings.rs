@@ -11,6 +11,12 @@ CREATE TABLE settings (
 ) STRICT;
 ";
 
+/// Migration 4: the WhatsApp settings take the names the command line documents.
+pub(crate) const SCHEMA_V4: &str = "
+UPDATE settings SET key = 'whatsapp_base_url' WHERE key = 'whatsapp_api_base';
+UPDATE settings SET key = 'whatsapp_waba_id' WHERE key = 'whatsapp_business_account_id';
+";
+
 pub fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()
 }

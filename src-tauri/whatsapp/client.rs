@@ -1,7 +1,9 @@
-//! The Cloud API client for what the send plan needs: send a template
-//! (`POST {base}/{version}/{phone_number_id}/messages`) and read a template's review state
-//! (`GET {base}/{version}/{waba_id}/message_templates?name=…`). The base URL comes from the
-//! settings (Meta's Graph API, a partner's compatible endpoint, or the sandbox on loopback).
+//! The Cloud API client: send a template or free text
+//! (`POST {base}/{version}/{phone_number_id}/messages`), list templates with their review state
+//! and shape (`GET {base}/{version}/{waba_id}/message_templates`, every page) and submit one for
+//! review (`POST` on the same path). The base URL and the auth header come from the settings
+//! (Meta's Graph API with `Authorization: Bearer`, a partner's compatible endpoint with its own
+//! header such as 360dialog's `D360-API-KEY`, or the sandbox on loopback). Our own serde types.
 //!
 //! A request that failed before reaching the server (refused connection, DNS) is retryable; one
 //! that may have reached it (timeout, connection cut while waiting for the answer) is *unknown*.
@@ -12,7 +14,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use url::Url;
 
-use super::{Accepted, BoxFuture, MessageSender, OutgoingTemplate, SendError, TemplateState};
+use super::{
+    Accepted, BoxFuture, CreatedTemplate, MessageSender, NewTemplate, OutgoingTemplate, OutgoingText,
+    SendError, TemplateState,
+};
 use crate::secrets::Sensitive;
 
 /// Where and as whom to send.
@@ -23,6 +28,8 @@ pub struct CloudConfig {
     pub phone_number_id: String,
     pub business_account_id: String,
     pub token: Sensitive<String>,
+    /// `Authorization` (sent as `Bearer <token>`) or a partner's header (the token as is).
+    pub auth_header: String,
 }
 
 pub struct CloudClient {
@@ -68,6 +75,14 @@ struct MessageOut {
 struct TemplateList {
     #[serde(default)]
     data: Vec<TemplateItem>,
+    #[serde(default)]
+    paging: Option<Paging>,
+}
+
+#[derive(Deserialize)]
+struct Paging {
+    #[serde(default)]
+    next: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +92,63 @@ struct TemplateItem {
     language: String,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    components: Vec<Value>,
+}
+
+impl TemplateItem {
+    fn into_state(self) -> TemplateState {
+        let mut state = TemplateState {
+            id: self.id.map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())),
+            category: self.category,
+            ..Default::default()
+        };
+        for c in &self.components {
+            match c.get("type").and_then(Value::as_str).map(str::to_ascii_uppercase).as_deref() {
+                Some("BODY") => {
+                    state.body_params = Some(
+                        c.get("text").and_then(Value::as_str).map_or(0, super::template::count_placeholders),
+                    )
+                }
+                Some("HEADER") => {
+                    state.header_format = c.get("format").and_then(Value::as_str).map(str::to_ascii_uppercase)
+                }
+                Some("BUTTONS") => {
+                    state.button_url = c
+                        .get("buttons")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .find(|b| {
+                            b.get("type")
+                                .and_then(Value::as_str)
+                                .is_some_and(|t| t.eq_ignore_ascii_case("URL"))
+                        })
+                        .and_then(|b| b.get("url").and_then(Value::as_str))
+                        .map(String::from)
+                }
+                _ => {}
+            }
+        }
+        state.name = self.name;
+        state.language = self.language;
+        state.status = self.status.to_ascii_uppercase();
+        state
+    }
+}
+
+#[derive(Deserialize)]
+struct CreateAnswer {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
 }
 
 impl CloudClient {
@@ -104,10 +176,17 @@ impl CloudClient {
 
     /// The request body Meta expects for a template with body parameters and a URL button.
     pub fn body(message: &OutgoingTemplate) -> Value {
-        let mut components = vec![json!({
+        let mut components = Vec::new();
+        if let Some(link) = &message.header_image {
+            components.push(json!({
+                "type": "header",
+                "parameters": [{"type": "image", "image": {"link": link}}],
+            }));
+        }
+        components.push(json!({
             "type": "body",
             "parameters": message.body.iter().map(|t| json!({"type": "text", "text": t})).collect::<Vec<_>>(),
-        })];
+        }));
         if let Some(suffix) = &message.button_suffix {
             components.push(json!({
                 "type": "button", "sub_type": "url", "index": "0",
@@ -168,17 +247,47 @@ impl CloudClient {
         }
     }
 
+    fn auth_name(&self) -> &str {
+        let h = self.config.auth_header.trim();
+        if h.is_empty() {
+            "Authorization"
+        } else {
+            h
+        }
+    }
+
+    fn auth_value(&self) -> String {
+        if self.auth_name().eq_ignore_ascii_case("authorization") {
+            format!("Bearer {}", self.config.token.expose())
+        } else {
+            self.config.token.expose().to_string()
+        }
+    }
+
     async fn send(&self, message: &OutgoingTemplate) -> Result<Accepted, SendError> {
+        self.post_message(&Self::body(message)).await
+    }
+
+    async fn send_free_text(&self, message: &OutgoingText) -> Result<Accepted, SendError> {
+        let mut body = json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": message.to,
+            "type": "text",
+            "text": {"preview_url": true, "body": message.body},
+        });
+        if let Some(cb) = &message.callback_data {
+            body["biz_opaque_callback_data"] = json!(cb);
+        }
+        self.post_message(&body).await
+    }
+
+    async fn post_message(&self, body: &Value) -> Result<Accepted, SendError> {
         let url = self
             .url(&format!("{}/messages", self.config.phone_number_id.trim()))
             .map_err(|detail| SendError::Account { code: "config".into(), detail })?;
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(self.config.token.expose())
-            .json(&Self::body(message))
-            .send()
-            .await;
+        let response =
+            self.http.post(url).header(self.auth_name(), self.auth_value()).json(body).send().await;
         let response = match response {
             Ok(r) => r,
             // Refused before anything was written: safe to try again.
@@ -211,38 +320,103 @@ impl CloudClient {
         }
     }
 
-    async fn template(&self, name: &str, language: &str) -> Result<Option<TemplateState>, SendError> {
-        let mut url = self
-            .url(&format!("{}/message_templates", self.config.business_account_id.trim()))
-            .map_err(|detail| SendError::Account { code: "config".into(), detail })?;
-        url.query_pairs_mut().append_pair("name", name).append_pair("fields", "name,language,status");
-        let response =
-            self.http.get(url).bearer_auth(self.config.token.expose()).send().await.map_err(|e| {
-                SendError::Retryable {
-                    code: "network".into(),
-                    detail: self.mask(e.without_url().to_string()),
-                    retry_after: None,
-                }
-            })?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| SendError::Retryable {
+    async fn get_json(&self, url: Url) -> Result<Vec<u8>, SendError> {
+        let net = |e: reqwest::Error| SendError::Retryable {
             code: "network".into(),
             detail: self.mask(e.without_url().to_string()),
             retry_after: None,
-        })?;
+        };
+        let response =
+            self.http.get(url).header(self.auth_name(), self.auth_value()).send().await.map_err(net)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(net)?;
         if !status.is_success() {
             return Err(self.error_from(status, &body));
         }
-        let list: TemplateList = serde_json::from_slice(&body).map_err(|e| SendError::Retryable {
-            code: "protocol".into(),
-            detail: format!("unreadable template list: {e}"),
-            retry_after: None,
+        Ok(body.to_vec())
+    }
+
+    async fn list(&self, name: Option<&str>) -> Result<Vec<TemplateState>, SendError> {
+        let mut url = self
+            .url(&format!("{}/message_templates", self.config.business_account_id.trim()))
+            .map_err(|detail| SendError::Account { code: "config".into(), detail })?;
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(name) = name {
+                q.append_pair("name", name);
+            }
+            q.append_pair("fields", "name,language,status,category,components,id")
+                .append_pair("limit", "100");
+        }
+        let mut out = Vec::new();
+        // Follow `paging.next`, but only on the same host (never let an answer send the token elsewhere).
+        for _page in 0..50 {
+            let body = self.get_json(url.clone()).await?;
+            let list: TemplateList = serde_json::from_slice(&body).map_err(|e| SendError::Retryable {
+                code: "protocol".into(),
+                detail: format!("unreadable template list: {e}"),
+                retry_after: None,
+            })?;
+            out.extend(
+                list.data
+                    .into_iter()
+                    .map(TemplateItem::into_state)
+                    .filter(|t| name.is_none_or(|n| t.name == n)),
+            );
+            match list.paging.and_then(|p| p.next).and_then(|n| Url::parse(&n).ok()) {
+                Some(next)
+                    if next.host_str() == url.host_str()
+                        && next.port_or_known_default() == url.port_or_known_default() =>
+                {
+                    url = next
+                }
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn create(&self, template: &NewTemplate) -> Result<CreatedTemplate, SendError> {
+        let url = self
+            .url(&format!("{}/message_templates", self.config.business_account_id.trim()))
+            .map_err(|detail| SendError::Account { code: "config".into(), detail })?;
+        let response = self
+            .http
+            .post(url)
+            .header(self.auth_name(), self.auth_value())
+            .json(&template.body)
+            .send()
+            .await
+            .map_err(|e| SendError::Retryable {
+                code: "network".into(),
+                detail: self.mask(e.without_url().to_string()),
+                retry_after: None,
+            })?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| SendError::Unknown { detail: self.mask(e.without_url().to_string()) })?;
+        if !status.is_success() {
+            return Err(match self.error_from(status, &body) {
+                // A creation error is about the template's text, not the account.
+                SendError::Terminal { code, detail } | SendError::Template { code, detail } => {
+                    SendError::Template { code, detail }
+                }
+                other => other,
+            });
+        }
+        let answer: CreateAnswer = serde_json::from_slice(&body).map_err(|e| SendError::Unknown {
+            detail: format!("unreadable answer to a template creation: {e}"),
         })?;
-        Ok(list
-            .data
-            .into_iter()
-            .find(|t| t.name == name && t.language.eq_ignore_ascii_case(language))
-            .map(|t| TemplateState { name: t.name, language: t.language, status: t.status }))
+        Ok(CreatedTemplate {
+            id: answer
+                .id
+                .map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string()))
+                .unwrap_or_default(),
+            status: answer.status.unwrap_or_else(|| "PENDING".into()).to_ascii_uppercase(),
+            category: answer.category,
+        })
     }
 }
 
@@ -254,11 +428,21 @@ impl MessageSender for CloudClient {
         Box::pin(self.send(message))
     }
 
-    fn template_state<'a>(
+    fn send_text<'a>(&'a self, message: &'a OutgoingText) -> BoxFuture<'a, Result<Accepted, SendError>> {
+        Box::pin(self.send_free_text(message))
+    }
+
+    fn templates<'a>(
         &'a self,
-        name: &'a str,
-        language: &'a str,
-    ) -> BoxFuture<'a, Result<Option<TemplateState>, SendError>> {
-        Box::pin(self.template(name, language))
+        name: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<TemplateState>, SendError>> {
+        Box::pin(self.list(name))
+    }
+
+    fn create_template<'a>(
+        &'a self,
+        template: &'a NewTemplate,
+    ) -> BoxFuture<'a, Result<CreatedTemplate, SendError>> {
+        Box::pin(self.create(template))
     }
 }

@@ -7,6 +7,8 @@
 //! follow Meta's codes, not HTTP statuses (Meta answers 400 even for throttling).
 
 pub mod client;
+pub mod template;
+pub mod throttle;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,8 +27,10 @@ pub struct OutgoingTemplate {
     pub template: String,
     /// Meta's language code, e.g. `es_AR`, `pt_BR`, `en_US`.
     pub language: String,
-    /// Body parameters in placeholder order: store name, first name, products.
+    /// Body parameters in placeholder order: first name, store name, products, total.
     pub body: Vec<String>,
+    /// The image header's link (the first product image), when the template has an image header.
+    pub header_image: Option<String>,
     /// The variable end of the URL button (already percent-encoded), if the template has one.
     pub button_suffix: Option<String>,
     /// Echoed back by Meta in status webhooks (`biz_opaque_callback_data`): the send's
@@ -52,6 +56,13 @@ pub enum SendError {
     /// This message to this customer will not go (undeliverable number, invalid parameter…).
     #[error("WhatsApp refused the message ({code}): {detail}")]
     Terminal { code: String, detail: String },
+    /// The template can't be used as it is (132xxx: missing in that language, paused, disabled,
+    /// parameters that don't match): that template pauses, the owner is told, nothing else stops.
+    #[error("the message template can't be used ({code}): {detail}")]
+    Template { code: String, detail: String },
+    /// Free text outside the customer's 24-hour window (131047): a template is needed.
+    #[error("the 24-hour window is closed ({code}); send a template instead")]
+    WindowClosed { code: String },
     /// The customer stopped marketing messages (131050): suppress the contact for good.
     #[error("the customer stopped marketing messages ({code})")]
     OptedOut { code: String },
@@ -70,6 +81,8 @@ impl SendError {
             SendError::Retryable { code, .. }
             | SendError::Terminal { code, .. }
             | SendError::OptedOut { code }
+            | SendError::Template { code, .. }
+            | SendError::WindowClosed { code }
             | SendError::Account { code, .. } => code,
             SendError::Unknown { .. } => "unknown",
         }
@@ -91,7 +104,9 @@ impl SendError {
             }
             // Per-user marketing cap: not before 24 h, which is past any send's deadline.
             131049 => SendError::Terminal { code: c, detail },
-            0 | 3 | 10 | 33 | 190 | 368 | 131031 | 131042 | 131045 | 132001 | 132015 | 132016 | 133010 => {
+            131047 => SendError::WindowClosed { code: c },
+            132000..=132999 => SendError::Template { code: c, detail },
+            0 | 3 | 10 | 33 | 190 | 368 | 131031 | 131042 | 131045 | 133010 => {
                 SendError::Account { code: c, detail }
             }
             200..=299 => SendError::Account { code: c, detail },
@@ -100,13 +115,49 @@ impl SendError {
     }
 }
 
-/// A template's review state as Meta reports it (APPROVED, PENDING, REJECTED, PAUSED…).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A template as Meta reports it: review state (APPROVED, PENDING, REJECTED, PAUSED…) and the
+/// shape a send must match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateState {
     pub name: String,
     pub language: String,
     pub status: String,
+    pub category: Option<String>,
+    pub id: Option<String>,
+    /// How many body parameters it takes (`None`: not reported).
+    pub body_params: Option<i64>,
+    /// TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION when it has a header.
+    pub header_format: Option<String>,
+    /// The URL button's address as approved, e.g. `https://shop.example/{{1}}`.
+    pub button_url: Option<String>,
+}
+
+/// A free-text message (inbox replies, inside the 24-hour window only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutgoingText {
+    pub to: String,
+    pub body: String,
+    pub callback_data: Option<String>,
+}
+
+/// A template to create (see [`template::recovery_template`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTemplate {
+    pub name: String,
+    pub language: String,
+    /// Meta's creation body.
+    pub body: serde_json::Value,
+}
+
+/// What Meta answered to a creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedTemplate {
+    pub id: String,
+    pub status: String,
+    pub category: Option<String>,
 }
 
 impl TemplateState {
@@ -122,12 +173,18 @@ pub trait MessageSender: Send + Sync {
         message: &'a OutgoingTemplate,
     ) -> BoxFuture<'a, Result<Accepted, SendError>>;
 
-    /// The template's state, or `None` when the account has no template of that name and language.
-    fn template_state<'a>(
+    /// Free text (only inside the customer's 24-hour window; else Meta answers 131047).
+    fn send_text<'a>(&'a self, message: &'a OutgoingText) -> BoxFuture<'a, Result<Accepted, SendError>>;
+
+    /// Every language of the templates called `name` (every template when `name` is `None`).
+    fn templates<'a>(&'a self, name: Option<&'a str>)
+        -> BoxFuture<'a, Result<Vec<TemplateState>, SendError>>;
+
+    /// Submits a template for review.
+    fn create_template<'a>(
         &'a self,
-        name: &'a str,
-        language: &'a str,
-    ) -> BoxFuture<'a, Result<Option<TemplateState>, SendError>>;
+        template: &'a NewTemplate,
+    ) -> BoxFuture<'a, Result<CreatedTemplate, SendError>>;
 }
 
 /// Meta's language code for a customer's language and the store's country.
@@ -175,6 +232,16 @@ pub fn clean_parameter(value: &str, max_chars: usize) -> String {
     }
 }
 
+/// The URL button's variable part when the approved button URL is `prefix` + `{{1}}`: what
+/// follows the prefix in the recovery link, percent-encoded where Meta requires it. `None` when
+/// the link does not start with the prefix (the template can't carry this cart's link).
+pub fn button_suffix_for(recovery_url: &str, approved_url: &str) -> Option<String> {
+    let prefix = approved_url.strip_suffix("{{1}}")?;
+    let url = url::Url::parse(recovery_url).ok()?;
+    let rest = url.as_str().strip_prefix(prefix).or_else(|| recovery_url.strip_prefix(prefix))?;
+    encode_suffix(rest)
+}
+
 /// The URL button's variable part: the recovery link's path and query after its origin,
 /// percent-encoded where Meta requires it. The template's fixed URL is the shop's origin + `/`.
 pub fn button_suffix(recovery_url: &str) -> Option<String> {
@@ -184,6 +251,10 @@ pub fn button_suffix(recovery_url: &str) -> Option<String> {
         rest.push('?');
         rest.push_str(q);
     }
+    encode_suffix(&rest)
+}
+
+fn encode_suffix(rest: &str) -> Option<String> {
     let encoded: String = rest
         .chars()
         .map(|c| match c {
@@ -210,6 +281,10 @@ mod tests {
         assert!(matches!(SendError::from_meta(190, "x".into(), 0), SendError::Account { .. }));
         assert!(matches!(SendError::from_meta(131026, "x".into(), 0), SendError::Terminal { .. }));
         assert!(matches!(SendError::from_meta(131049, "x".into(), 0), SendError::Terminal { .. }));
+        assert!(matches!(SendError::from_meta(132015, "x".into(), 0), SendError::Template { .. }));
+        assert!(matches!(SendError::from_meta(132000, "x".into(), 0), SendError::Template { .. }));
+        assert!(matches!(SendError::from_meta(131047, "x".into(), 0), SendError::WindowClosed { .. }));
+        assert!(matches!(SendError::from_meta(999_999, "x".into(), 0), SendError::Terminal { .. }));
         match SendError::from_meta(131056, "x".into(), 2) {
             SendError::Retryable { retry_after, .. } => {
                 assert_eq!(retry_after, Some(Duration::from_secs(16)))
@@ -240,6 +315,13 @@ mod tests {
             Some("carrinho/%C3%A7%C3%A3o")
         );
         assert_eq!(button_suffix("not a url"), None);
+        assert_eq!(
+            button_suffix_for("https://shop.example/checkout/1?k=a b", "https://shop.example/{{1}}")
+                .as_deref(),
+            Some("checkout/1?k=a%20b")
+        );
+        assert_eq!(button_suffix_for("https://other.example/checkout/1", "https://shop.example/{{1}}"), None);
+        assert_eq!(button_suffix_for("https://shop.example/x", "https://shop.example/static"), None);
     }
 
     #[test]

@@ -71,9 +71,9 @@ async fn sigkill_at_random_points_never_duplicates_or_loses_a_send() {
         ("backlog_spread_minutes", "0".into()),
         ("poll_interval_seconds", "15".into()),
         ("send_lease_seconds", "2".into()),
-        ("whatsapp_api_base", wa.base_url()),
+        ("whatsapp_base_url", wa.base_url()),
         ("whatsapp_phone_number_id", wa.config().phone_number_id.clone()),
-        ("whatsapp_business_account_id", wa.config().business_account_id.clone()),
+        ("whatsapp_waba_id", wa.config().business_account_id.clone()),
     ] {
         e.setting_set(k, &v).unwrap();
     }

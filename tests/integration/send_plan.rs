@@ -45,6 +45,7 @@ pub fn cloud_client(wa: &WhatsAppSandbox) -> CloudClient {
         phone_number_id: c.phone_number_id.clone(),
         business_account_id: c.business_account_id.clone(),
         token: Sensitive::new(c.token.clone()),
+        auth_header: "Authorization".into(),
     })
     .unwrap()
 }
@@ -187,7 +188,8 @@ async fn a_cart_detected_at_2340_goes_shortly_after_the_next_opening_and_not_bef
     assert!(sent[0].at >= opening && sent[0].at <= opening + Duration::minutes(30), "at {}", sent[0].at);
     let m = &sent[0];
     assert_eq!(m.template, "recupero_carrito");
-    assert_eq!(m.body.len(), 3, "store, first name, products");
+    assert_eq!(m.body.len(), 4, "first name, store, products, total: {:?}", m.body);
+    assert!(m.body[3].chars().any(|c| c.is_ascii_digit()), "the total, formatted: {}", m.body[3]);
     assert!(m.button_suffix.as_deref().is_some_and(|s| !s.is_empty()), "the recovery link's path");
     assert_eq!(shop.send(id, 0).0, "sent");
 }

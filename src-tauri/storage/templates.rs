@@ -1,0 +1,145 @@
+//! The `wa_templates` table: what the app last learned about each message template (name +
+//! language) — Meta's review status, its shape (body parameters, header, URL button), when it was
+//! checked, and a local block set when a send failed for a template reason (132xxx). Template
+//! status webhooks can't reach a desktop, so this cache is refreshed by polling.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+pub(crate) const SCHEMA_V4: &str = "
+CREATE TABLE wa_templates (
+    name           TEXT NOT NULL,
+    language       TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    category       TEXT,
+    meta_id        TEXT,
+    body_params    INTEGER,
+    header_format  TEXT,
+    button_url     TEXT,
+    checked_at     TEXT NOT NULL,
+    block_code     TEXT,
+    block_detail   TEXT,
+    PRIMARY KEY (name, language)
+) STRICT;
+";
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateRow {
+    pub name: String,
+    pub language: String,
+    pub status: String,
+    pub category: Option<String>,
+    pub meta_id: Option<String>,
+    pub body_params: Option<i64>,
+    pub header_format: Option<String>,
+    pub button_url: Option<String>,
+    pub checked_at: String,
+    pub block_code: Option<String>,
+    pub block_detail: Option<String>,
+}
+
+impl TemplateRow {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            name: r.get("name")?,
+            language: r.get("language")?,
+            status: r.get("status")?,
+            category: r.get("category")?,
+            meta_id: r.get("meta_id")?,
+            body_params: r.get("body_params")?,
+            header_format: r.get("header_format")?,
+            button_url: r.get("button_url")?,
+            checked_at: r.get("checked_at")?,
+            block_code: r.get("block_code")?,
+            block_detail: r.get("block_detail")?,
+        })
+    }
+
+    /// Sendable: approved by Meta and not blocked by a template error since.
+    pub fn sendable(&self) -> bool {
+        self.status.eq_ignore_ascii_case("APPROVED") && self.block_code.is_none()
+    }
+}
+
+pub fn get(conn: &Connection, name: &str, language: &str) -> rusqlite::Result<Option<TemplateRow>> {
+    conn.prepare_cached("SELECT * FROM wa_templates WHERE name = ?1 AND language = ?2")?
+        .query_row([name, language], TemplateRow::from_row)
+        .optional()
+}
+
+pub fn list(conn: &Connection) -> rusqlite::Result<Vec<TemplateRow>> {
+    let mut stmt = conn.prepare("SELECT * FROM wa_templates ORDER BY name, language")?;
+    let rows = stmt.query_map([], TemplateRow::from_row)?;
+    rows.collect()
+}
+
+/// Records what Meta said. A block from a send error is lifted when Meta reports the template
+/// approved again after a *status* problem (paused, disabled, missing); a content mismatch
+/// (wrong parameter count or format) stays until the owner changes the template.
+pub fn upsert(conn: &Connection, t: &TemplateRow) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO wa_templates (name, language, status, category, meta_id, body_params, header_format, button_url, checked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(name, language) DO UPDATE SET status = excluded.status, category = excluded.category,
+           meta_id = COALESCE(excluded.meta_id, meta_id), body_params = excluded.body_params,
+           header_format = excluded.header_format, button_url = excluded.button_url, checked_at = excluded.checked_at,
+           block_code = CASE WHEN excluded.status = 'APPROVED' AND block_code IN ('132001', '132015', '132016')
+                             THEN NULL ELSE block_code END,
+           block_detail = CASE WHEN excluded.status = 'APPROVED' AND block_code IN ('132001', '132015', '132016')
+                               THEN NULL ELSE block_detail END",
+    )?
+    .execute(params![
+        t.name,
+        t.language,
+        t.status.to_ascii_uppercase(),
+        t.category,
+        t.meta_id,
+        t.body_params,
+        t.header_format,
+        t.button_url,
+        t.checked_at
+    ])?;
+    Ok(())
+}
+
+/// A send failed because of the template (132xxx): stop using it until it is fixed.
+pub fn block(
+    conn: &Connection,
+    name: &str,
+    language: &str,
+    code: &str,
+    detail: &str,
+    at: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO wa_templates (name, language, status, checked_at, block_code, block_detail)
+         VALUES (?1, ?2, 'UNKNOWN', ?5, ?3, ?4)
+         ON CONFLICT(name, language) DO UPDATE SET block_code = excluded.block_code, block_detail = excluded.block_detail",
+    )?
+    .execute(params![name, language, code, detail, at])?;
+    Ok(())
+}
+
+/// The owner changed or re-created the template: forget every local block of that name.
+pub fn unblock(conn: &Connection, name: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE wa_templates SET block_code = NULL, block_detail = NULL WHERE name = ?1")?
+        .execute([name])?;
+    Ok(())
+}
+
+/// Any template of that name still waiting for review (the poller checks more often then).
+pub fn any_pending(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM wa_templates WHERE status IN ('PENDING', 'IN_APPEAL', 'PENDING_DELETION'))",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// The oldest check, to know when to poll again.
+pub fn oldest_check(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT min(checked_at) FROM wa_templates", [], |r| r.get(0))
+        .optional()
+        .map(Option::flatten)
+}

@@ -1,0 +1,111 @@
+//! The recovery template Recupero creates for review (reference §3.2): MARKETING, positional
+//! parameters — {{1}} first name, {{2}} store name, {{3}} product summary, {{4}} total — a footer
+//! that says how to stop, and a URL button whose address ends in {{1}} (the cart's recovery
+//! path). One per language: es, pt_BR, en. Meta requires an example for every parameter and
+//! refuses a variable at the very start or end of a text (2388299), so the texts are built
+//! around that.
+
+use serde_json::{json, Value};
+
+use super::NewTemplate;
+
+/// The languages the recovery template is created in.
+pub const LANGUAGES: [&str; 3] = ["es", "pt_BR", "en"];
+
+struct Texts {
+    body: &'static str,
+    footer: &'static str,
+    button: &'static str,
+    example: [&'static str; 4],
+}
+
+fn texts(language: &str) -> Texts {
+    match language {
+        l if l.starts_with("pt") => Texts {
+            body: "Olá {{1}}! Guardamos o seu carrinho na {{2}}: {{3}}. Total: {{4}}. Você pode finalizar a compra quando quiser pelo botão abaixo.",
+            footer: "Responda PARAR para não receber mais mensagens",
+            button: "Ver meu carrinho",
+            example: ["Ana", "Loja Exemplo", "Camiseta azul (M) x2", "R$ 159,90"],
+        },
+        l if l.starts_with("en") => Texts {
+            body: "Hi {{1}}! We saved your cart at {{2}}: {{3}}. Total: {{4}}. You can finish your order whenever you like with the button below.",
+            footer: "Reply STOP to stop receiving messages",
+            button: "View my cart",
+            example: ["Ann", "Example Shop", "Blue T-shirt (M) x2", "$39.90"],
+        },
+        _ => Texts {
+            body: "¡Hola {{1}}! Guardamos tu carrito en {{2}}: {{3}}. Total: {{4}}. Puedes terminar tu compra cuando quieras con el botón de abajo.",
+            footer: "Responde BAJA para no recibir más mensajes",
+            button: "Ver mi carrito",
+            example: ["Ana", "Tienda Ejemplo", "Remera azul (M) x2", "$ 15.990,00"],
+        },
+    }
+}
+
+/// The creation body for one language. `button_base` is the fixed start of every recovery link
+/// (e.g. `https://mitienda.com/`): the button's URL is `button_base{{1}}`.
+pub fn recovery_template(name: &str, language: &str, button_base: &str) -> NewTemplate {
+    let t = texts(language);
+    let base = if button_base.ends_with('/') { button_base.to_string() } else { format!("{button_base}/") };
+    let body: Value = json!({
+        "name": name,
+        "language": language,
+        "category": "MARKETING",
+        "parameter_format": "positional",
+        "components": [
+            { "type": "BODY", "text": t.body, "example": { "body_text": [t.example] } },
+            { "type": "FOOTER", "text": t.footer },
+            { "type": "BUTTONS", "buttons": [
+                { "type": "URL", "text": t.button, "url": format!("{base}{{{{1}}}}"),
+                  "example": [format!("{base}checkout/abc123")] }
+            ] }
+        ]
+    });
+    NewTemplate { name: name.to_string(), language: language.to_string(), body }
+}
+
+/// How many distinct `{{n}}` placeholders a text has.
+pub fn count_placeholders(text: &str) -> i64 {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => {
+                seen.insert(after[..end].trim().to_string());
+                rest = &after[end + 2..];
+            }
+            None => break,
+        }
+    }
+    i64::try_from(seen.len()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_four_parameters_with_examples_and_a_url_button() {
+        for lang in LANGUAGES {
+            let t = recovery_template("recupero_carrito", lang, "https://shop.example");
+            let body = &t.body["components"][0];
+            assert_eq!(count_placeholders(body["text"].as_str().unwrap()), 4, "{lang}");
+            assert_eq!(body["example"]["body_text"][0].as_array().unwrap().len(), 4);
+            let text = body["text"].as_str().unwrap();
+            assert!(!text.starts_with("{{") && !text.ends_with("}}"), "Meta refuses edge variables");
+            let button = &t.body["components"][2]["buttons"][0];
+            assert_eq!(button["url"], "https://shop.example/{{1}}");
+            assert!(button["text"].as_str().unwrap().chars().count() <= 25);
+            assert!(t.body["components"][1]["text"].as_str().unwrap().chars().count() <= 60);
+            assert_eq!(t.body["category"], "MARKETING");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_counted_once_each() {
+        assert_eq!(count_placeholders("Hi {{1}}, {{2}} and {{1}}"), 2);
+        assert_eq!(count_placeholders("no variables"), 0);
+        assert_eq!(count_placeholders("broken {{1"), 0);
+    }
+}
