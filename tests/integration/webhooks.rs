@@ -1,0 +1,514 @@
+//! The webhook receiver end to end: real HTTP on loopback into the engine's receiver, signed
+//! like Meta signs, stored before the 200, processed idempotently. Payload shapes follow the
+//! reference (§4.4, §5.4); the sandbox WhatsApp delivers its own signed webhooks too.
+
+use chrono::{DateTime, Duration, Utc};
+use recupero::events::{EngineEvent, OwnerProblem};
+use recupero::sandbox::whatsapp::{DeliveryBehaviour, WebhookTarget};
+use recupero::secrets::{SecretName, Sensitive};
+use recupero::webhooks::{sign, Receiver};
+use serde_json::{json, Value};
+
+use crate::send_plan::{local, Shop};
+
+const BA: &str = "America/Argentina/Buenos_Aires";
+const APP_SECRET: &str = "meta-app-secret-for-tests";
+
+struct Hooked {
+    shop: Shop,
+    _receiver: Receiver,
+    url: String,
+    http: reqwest::Client,
+}
+
+/// A shop open every day 08–22 (Friday 10:00 now) with WhatsApp connected, the app secret set,
+/// and the webhook receiver on a free port; the sandbox WhatsApp delivers its webhooks there.
+async fn hooked() -> Hooked {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-sun 08:00-22:00", start, &[]).await;
+    let engine = &shop.app.engine;
+    engine.set_secret(SecretName::WhatsappAppSecret, Sensitive::new(APP_SECRET.to_string())).unwrap();
+    engine.setting_set("whatsapp_phone_number_id", &shop.wa.config().phone_number_id).unwrap();
+    let receiver = engine.start_webhooks(Some(0)).await.unwrap();
+    let path = engine.settings().unwrap().webhook_path;
+    let url = format!("http://{}/webhook/{path}", receiver.addr());
+    shop.wa.set_webhook(Some(WebhookTarget { url: url.clone(), app_secret: Some(APP_SECRET.into()) }));
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    Hooked { shop, _receiver: receiver, url, http }
+}
+
+impl Hooked {
+    fn engine(&self) -> &recupero::engine::Engine {
+        &self.shop.app.engine
+    }
+
+    async fn post(&self, body: &[u8], signature: Option<String>) -> u16 {
+        let mut req = self.http.post(&self.url).header("content-type", "application/json").body(body.to_vec());
+        if let Some(sig) = signature {
+            req = req.header("x-hub-signature-256", sig);
+        }
+        req.send().await.unwrap().status().as_u16()
+    }
+
+    async fn post_signed(&self, body: &Value) -> u16 {
+        let bytes = serde_json::to_vec(body).unwrap();
+        self.post(&bytes, Some(sign(APP_SECRET.as_bytes(), &bytes))).await
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        self.engine().db().conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    fn one<T: rusqlite::types::FromSql>(&self, sql: &str, p: &str) -> T {
+        self.engine().db().conn().query_row(sql, [p], |r| r.get(0)).unwrap()
+    }
+
+    fn process(&self) -> usize {
+        self.engine().process_webhooks().unwrap()
+    }
+}
+
+fn unix(t: DateTime<Utc>) -> String {
+    t.timestamp().to_string()
+}
+
+fn envelope(field: &str, value: Value) -> Value {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "2055500000000", "changes": [{"field": field, "value": value}]}]})
+}
+
+fn metadata() -> Value {
+    json!({"display_phone_number": "5491100000000", "phone_number_id": "1055500000000"})
+}
+
+fn text_from(wa_id: &str, name: &str, wamid: &str, body: &str, at: DateTime<Utc>) -> Value {
+    envelope(
+        "messages",
+        json!({"messaging_product": "whatsapp", "metadata": metadata(),
+            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
+            "messages": [{"from": wa_id, "id": wamid, "timestamp": unix(at), "type": "text", "text": {"body": body}}]}),
+    )
+}
+
+fn status(wamid: &str, status: &str, recipient: &str, at: DateTime<Utc>, error: Option<i64>) -> Value {
+    let mut st = json!({"id": wamid, "status": status, "timestamp": unix(at), "recipient_id": recipient});
+    if let Some(code) = error {
+        st["errors"] = json!([{"code": code, "title": "x", "message": "x", "error_data": {"details": format!("detail {code}")}}]);
+    }
+    envelope("messages", json!({"messaging_product": "whatsapp", "metadata": metadata(), "statuses": [st]}))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verification_handshake_answers_the_challenge_only_with_the_verify_token() {
+    let h = hooked().await;
+    let token = h.engine().settings().unwrap().webhook_verify_token;
+    assert!(token.len() >= 16 && h.engine().settings().unwrap().webhook_path.len() >= 24);
+    let get = |q: String| {
+        let url = format!("{}?{q}", h.url);
+        let http = h.http.clone();
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let ok = get(format!("hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444")).await;
+    assert_eq!(ok, (200, "1158201444".to_string()));
+    assert_eq!(get("hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1".into()).await.0, 403);
+    let wrong_path = h.url.rsplit_once('/').unwrap().0.to_string() + "/guessed";
+    let r = h.http.get(format!("{wrong_path}?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404, "only the secret path answers");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_wrongly_signed_or_malformed_posts_are_refused_and_nothing_is_stored() {
+    let h = hooked().await;
+    let now = h.shop.now();
+    let body = serde_json::to_vec(&text_from("5491150001111", "Ana", "wamid.IN1", "hola", now)).unwrap();
+    assert_eq!(h.post(&body, None).await, 401, "no signature");
+    assert_eq!(h.post(&body, Some(sign(b"another secret", &body))).await, 401, "signed with another secret");
+    let mut tampered = body.clone();
+    tampered[20] ^= 1;
+    assert_eq!(h.post(&tampered, Some(sign(APP_SECRET.as_bytes(), &body))).await, 401, "body changed after signing");
+    let not_json = b"{\"object\": \"whatsapp_business_account\", \"entry\": [".to_vec();
+    assert_eq!(h.post(&not_json, Some(sign(APP_SECRET.as_bytes(), &not_json))).await, 400, "bad JSON");
+    let huge = vec![b' '; 5 * 1024 * 1024];
+    assert_eq!(h.post(&huge, Some(sign(APP_SECRET.as_bytes(), &huge))).await, 413, "over the size limit");
+    let wrong_path = h.url.replace("/webhook/", "/webhook/x");
+    let r = h.http.post(wrong_path).body(body.clone()).header("x-hub-signature-256", sign(APP_SECRET.as_bytes(), &body)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(h.count("SELECT count(*) FROM webhook_events"), 0, "nothing refused was stored");
+    assert_eq!(h.post(&body, Some(sign(APP_SECRET.as_bytes(), &body))).await, 200);
+    assert_eq!(h.count("SELECT count(*) FROM webhook_events"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_webhook_delivered_ten_times_is_stored_and_applied_once() {
+    let h = hooked().await;
+    let body = text_from("5491150002222", "Bruno 🚀", "wamid.IN2", "¿Hacen envíos al interior?", h.shop.now());
+    for _ in 0..10 {
+        assert_eq!(h.post_signed(&body).await, 200);
+    }
+    assert_eq!(h.count("SELECT count(*) FROM webhook_events"), 1);
+    assert_eq!(h.count("SELECT deliveries FROM webhook_events"), 10);
+    h.process();
+    h.process();
+    assert_eq!(h.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.IN2'"), 1);
+    assert_eq!(h.count("SELECT unread FROM conversations"), 1, "one unread message, not ten");
+    assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'customer_replied'"), 1);
+    let name: String = h.one("SELECT name FROM contacts WHERE wa_id = ?1", "5491150002222");
+    assert_eq!(name, "Bruno 🚀");
+    // The same message inside another envelope (Meta's duplicates to every subscribed app).
+    let mut other = body.clone();
+    other["entry"][0]["time"] = json!(1);
+    assert_eq!(h.post_signed(&other).await, 200);
+    h.process();
+    assert_eq!(h.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.IN2'"), 1, "deduped by wamid too");
+    assert_eq!(h.count("SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"), 0);
+}
+
+/// A real reminder from the dispatcher; returns (cart external id, wamid, recipient wa_id).
+async fn one_reminder(h: &Hooked) -> (u64, String, String) {
+    let id = h.shop.checkout(h.shop.now() - Duration::minutes(20));
+    h.shop.run_until(h.shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
+    let sent = h.shop.messages_for(id);
+    assert_eq!(sent.len(), 1);
+    (id, sent[0].wamid.clone(), sent[0].to.trim_start_matches('+').to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_before_delivered_is_never_downgraded_and_a_failure_after_sent_is_kept() {
+    let h = hooked().await;
+    h.shop.wa.set_webhook(None); // this test delivers the statuses itself, in its own order
+    let (_, wamid, to) = one_reminder(&h).await;
+    let t = h.shop.now();
+    for s in ["read", "sent", "delivered", "read", "delivered"] {
+        assert_eq!(h.post_signed(&status(&wamid, s, &to, t, None)).await, 200);
+        h.process();
+    }
+    let st: String = h.one("SELECT status FROM messages WHERE wamid = ?1", &wamid);
+    assert_eq!(st, "read");
+    assert_eq!(h.count("SELECT count(*) FROM message_statuses"), 3, "sent, delivered, read: once each");
+
+    let (id2, wamid2, to2) = one_reminder(&h).await;
+    h.post_signed(&status(&wamid2, "sent", &to2, t, None)).await;
+    h.post_signed(&status(&wamid2, "failed", &to2, t, Some(131026))).await;
+    h.post_signed(&status(&wamid2, "sent", &to2, t + Duration::seconds(1), None)).await;
+    h.process();
+    let (st, code): (String, String) = h
+        .engine()
+        .db()
+        .conn()
+        .query_row("SELECT status, error_code FROM messages WHERE wamid = ?1", [&wamid2], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((st.as_str(), code.as_str()), ("failed", "131026"));
+    assert_eq!(h.shop.send(id2, 0), ("failed".into(), None), "the send records the failure, never to resend");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_delivers_signed_statuses_duplicated_and_out_of_order_and_nothing_goes_backwards() {
+    let h = hooked().await;
+    h.shop.wa.set_delivery(DeliveryBehaviour {
+        read: true,
+        duplicate_rate: 1.0,
+        out_of_order_rate: 1.0,
+        fail_rate: 0.0,
+        fail_code: 131026,
+        seed: 3,
+    });
+    let (id, wamid, _) = one_reminder(&h).await;
+    h.shop.wa.flush().await;
+    h.process();
+    let st: String = h.one("SELECT status FROM messages WHERE wamid = ?1", &wamid);
+    assert_eq!(st, "read");
+    let stored = h.count("SELECT count(*) FROM webhook_events");
+    let posts = h.count("SELECT sum(deliveries) FROM webhook_events");
+    assert!(posts > stored, "duplicates arrived ({posts} posts) and were stored once ({stored})");
+    let cart = h.shop.cart_id(id);
+    let kinds: Vec<String> = h
+        .engine()
+        .cart_timeline(cart)
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.iter().any(|k| k == "message_read"), "{kinds:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_echo_from_the_phone_pauses_automation_for_that_customer() {
+    let h = hooked().await;
+    // Two customers leave checkouts at 09:50; the owner answers one of them from the phone app.
+    let start = h.shop.now();
+    let quiet = h.shop.checkout_with_phone(start - Duration::minutes(1), "+54 9 11 5555-0001");
+    let other = h.shop.checkout_with_phone(start - Duration::minutes(1), "+54 9 11 5555-0002");
+    h.shop.tick().await;
+    assert_eq!(h.shop.send(quiet, 0).0, "planned");
+    // Argentina: WhatsApp's id drops the mobile 9.
+    h.shop.wa.owner_writes_from_phone("541155550001", "Hola! Te escribo yo por tu pedido");
+    h.shop.wa.flush().await;
+    h.process();
+    let origin: String = h.one("SELECT origin FROM messages WHERE body LIKE ?1", "Hola! Te escribo%");
+    assert_eq!(origin, "phone");
+    h.shop.run_until(start + Duration::minutes(60), Duration::minutes(1)).await;
+    assert_eq!(h.shop.send(quiet, 0), ("skipped".into(), Some("takeover".into())));
+    assert!(h.shop.messages_for(quiet).is_empty(), "automation stayed away");
+    assert_eq!(h.shop.messages_for(other).len(), 1, "the other customer is not affected");
+    assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'takeover'"), 1);
+    let paused = h.count(
+        "SELECT automation_paused FROM conversations v JOIN contacts k ON k.id = v.contact_id WHERE k.phone_e164 = '+5491155550001'",
+    );
+    assert_eq!(paused, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_reply_in_every_message_type_and_stop_opts_out() {
+    let h = hooked().await;
+    let (id, wamid, to) = one_reminder(&h).await;
+    let t = h.shop.now();
+    let msg = |n: u32, m: Value| {
+        let mut m = m;
+        m["from"] = json!(to);
+        m["id"] = json!(format!("wamid.T{n}"));
+        m["timestamp"] = json!(unix(t + Duration::seconds(i64::from(n))));
+        m
+    };
+    let messages = vec![
+        msg(1, json!({"type": "image", "image": {"id": "m1", "mime_type": "image/jpeg", "sha256": "x", "caption": "así llegó 📦"}})),
+        msg(2, json!({"type": "location", "location": {"latitude": -34.6, "longitude": -58.4, "name": "Casa"}})),
+        msg(3, json!({"type": "reaction", "reaction": {"message_id": wamid, "emoji": "❤️"}})),
+        msg(4, json!({"type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "b1", "title": "Sí, quiero"}}})),
+        msg(5, json!({"type": "contacts", "contacts": [{"name": {"formatted_name": "Pablo Morales"}, "phones": [{"phone": "+5491100000000"}]}]})),
+        msg(6, json!({"type": "unsupported", "errors": [{"code": 131051, "title": "Message type unknown", "error_data": {"details": "Message type is currently not supported."}}]})),
+        msg(7, json!({"type": "text", "text": {"body": "مرحبا، هل لديكم مقاس M؟\nגם בכחול?"}})),
+        msg(8, json!({"type": "button", "button": {"payload": "Stop promotions", "text": "Stop promotions"}, "context": {"from": "5491100000000", "id": wamid}})),
+    ];
+    let body = envelope(
+        "messages",
+        json!({"messaging_product": "whatsapp", "metadata": metadata(), "contacts": [{"profile": {"name": "Ana"}, "wa_id": to}], "messages": messages}),
+    );
+    assert_eq!(h.post_signed(&body).await, 200);
+    h.process();
+    let kinds: Vec<(String, Option<String>)> = {
+        let conn = h.engine().db().conn();
+        let mut stmt = conn.prepare("SELECT kind, body FROM messages WHERE direction = 'in' ORDER BY created_at").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let names: Vec<&str> = kinds.iter().map(|k| k.0.as_str()).collect();
+    assert_eq!(names, ["image", "location", "reaction", "interactive", "contacts", "unsupported", "text", "button"]);
+    assert_eq!(kinds[0].1.as_deref(), Some("así llegó 📦"));
+    assert!(kinds[1].1.as_deref().unwrap().starts_with("Casa"));
+    assert_eq!(kinds[3].1.as_deref(), Some("Sí, quiero"));
+    assert_eq!(kinds[4].1.as_deref(), Some("Pablo Morales"));
+    assert!(kinds[6].1.as_deref().unwrap().contains("גם בכחול"), "RTL text kept as written");
+    let code: String = h.one("SELECT error_code FROM messages WHERE kind = ?1", "unsupported");
+    assert_eq!(code, "131051");
+    let reply_to: String = h.one("SELECT reply_to FROM messages WHERE kind = ?1", "button");
+    assert_eq!(reply_to, wamid, "the tap is linked to our reminder");
+    let source: String = h.one("SELECT opt_out_source FROM contacts WHERE wa_id = ?1", &to);
+    assert_eq!(source, "button", "the Stop promotions button opts out");
+    // Follow-ups stop (replied, opted out); nothing more is sent.
+    h.shop.run_until(h.shop.now() + Duration::days(2), Duration::hours(1)).await;
+    assert_eq!(h.shop.messages_for(id).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coexistence_history_contacts_preferences_and_disconnection() {
+    let h = hooked().await;
+    let mut events = h.engine().events().subscribe();
+    let t = h.shop.now();
+    let chunk = |order: i64, progress: i64, msgs: Value| {
+        envelope(
+            "history",
+            json!({"messaging_product": "whatsapp", "metadata": metadata(), "history": [{
+                "metadata": {"phase": 1, "chunk_order": order, "progress": progress},
+                "threads": [{"id": "5511987654321", "messages": msgs}]}]}),
+        )
+    };
+    let old = |n: i64, from: &str, body: &str| {
+        json!({"from": from, "to": "5511987654321", "id": format!("wamid.H{n}"), "timestamp": unix(t - Duration::days(30 - n)),
+               "type": "text", "text": {"body": body}, "history_context": {"status": "READ"}})
+    };
+    // The later chunk first.
+    h.post_signed(&chunk(2, 100, json!([old(3, "5491100000000", "¡De nada!")]))).await;
+    h.post_signed(&chunk(1, 50, json!([old(1, "5511987654321", "Oi, tem tamanho G?"), old(2, "5491100000000", "Sim!")]))).await;
+    h.post_signed(&envelope(
+        "smb_app_state_sync",
+        json!({"messaging_product": "whatsapp", "metadata": metadata(), "state_sync": [
+            {"type": "contact", "contact": {"full_name": "Pablo Morales", "first_name": "Pablo", "phone_number": "5511987654321"},
+             "action": "add", "metadata": {"timestamp": unix(t)}}]}),
+    ))
+    .await;
+    h.process();
+    let last: String = h.one(
+        "SELECT v.last_message FROM conversations v JOIN contacts k ON k.id = v.contact_id WHERE k.wa_id = ?1",
+        "5511987654321",
+    );
+    assert_eq!(last, "¡De nada!", "the newest history message is the thread's last, whatever the chunk order");
+    assert_eq!(h.count("SELECT count(*) FROM messages WHERE wamid LIKE 'wamid.H%'"), 3);
+    assert_eq!(h.count("SELECT count(*) FROM messages WHERE wamid LIKE 'wamid.H%' AND origin = 'phone'"), 2);
+    assert_eq!(h.count("SELECT coalesce(sum(unread), 0) FROM conversations"), 0, "history is not unread");
+    assert_eq!(h.count("SELECT count(*) FROM conversations WHERE last_inbound_at IS NOT NULL"), 0, "no window from history");
+    let name: String = h.one("SELECT name FROM contacts WHERE wa_id = ?1", "5511987654321");
+    assert_eq!(name, "Pablo Morales");
+
+    // Marketing stop from WhatsApp's own setting, then resume.
+    let pref = |value: &str| {
+        envelope(
+            "user_preferences",
+            json!({"messaging_product": "whatsapp", "metadata": metadata(), "contacts": [{"wa_id": "5511987654321"}],
+                   "user_preferences": [{"wa_id": "5511987654321", "detail": "x", "category": "marketing_messages", "value": value, "timestamp": 1731705721}]}),
+        )
+    };
+    h.post_signed(&pref("stop")).await;
+    h.process();
+    let source: String = h.one("SELECT opt_out_source FROM contacts WHERE wa_id = ?1", "5511987654321");
+    assert_eq!(source, "meta_user_preferences");
+    h.post_signed(&pref("resume")).await;
+    h.process();
+    let out: Option<String> = h.one("SELECT opted_out_at FROM contacts WHERE wa_id = ?1", "5511987654321");
+    assert_eq!(out, None, "resume lifts WhatsApp's own stop");
+
+    // The number is disconnected from the phone app: everything pauses and the owner is told.
+    h.post_signed(&envelope(
+        "account_update",
+        json!({"phone_number": "5491100000000", "event": "PARTNER_REMOVED",
+               "disconnection_info": {"reason": "PRIMARY_INACTIVITY", "initiated_by": "SYSTEM"}}),
+    ))
+    .await;
+    h.process();
+    assert!(h.engine().settings().unwrap().sending_paused);
+    let mut told = false;
+    while let Ok(e) = events.try_recv() {
+        told |= e == EngineEvent::NeedsOwner { problem: OwnerProblem::NumberDisconnected };
+    }
+    assert!(told, "a NeedsOwner event for the notification");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_payloads_are_stored_and_never_break_processing() {
+    let h = hooked().await;
+    let odd = [
+        json!({}),
+        json!({"object": "page", "entry": []}),
+        json!({"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": "not an object"}]}]}),
+        json!({"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {"messages": [{"type": "text"}], "statuses": [{"id": 5}]}}]}]}),
+        json!({"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "calls", "value": {}}]}]}),
+        json!([1, 2, 3]),
+    ];
+    for body in &odd {
+        assert_eq!(h.post_signed(body).await, 200);
+    }
+    assert_eq!(h.process(), odd.len());
+    assert_eq!(h.count("SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"), 0);
+    assert_eq!(h.count("SELECT count(*) FROM messages"), 0);
+    // And a good one after them still works.
+    h.post_signed(&text_from("5491150003333", "Caro", "wamid.OK", "gracias!", h.shop.now())).await;
+    h.process();
+    assert_eq!(h.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.OK'"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_free_text_only_inside_the_window() {
+    let h = hooked().await;
+    let (_, _, to) = one_reminder(&h).await;
+    let thread: i64 = h.one("SELECT v.id FROM conversations v JOIN contacts k ON k.id = v.contact_id WHERE k.phone_e164 = ?1", &format!("+{to}"));
+    let refused = h.engine().send_text(thread, "¿Te ayudo con algo?").await.unwrap_err();
+    assert_eq!(refused.code(), "window_closed", "no customer message yet: only a template");
+    h.shop.wa.customer_says(&to, "Ana", "Hola, ¿tienen talle M?");
+    h.shop.wa.flush().await;
+    h.process();
+    assert!(h.engine().window_closes_at(thread).unwrap().is_some());
+    let id = h.engine().send_text(thread, "¡Sí! Te lo reservo.\nAbrazo").await.unwrap();
+    assert!(id > 0);
+    assert_eq!(h.shop.wa.messages().last().unwrap().text.as_deref(), Some("¡Sí! Te lo reservo.\nAbrazo"));
+    h.shop.app.clock.advance(Duration::hours(25));
+    assert_eq!(h.engine().send_text(thread, "¿Seguís ahí?").await.unwrap_err().code(), "window_closed");
+}
+
+fn serve(dir: &std::path::Path, ack_delay_ms: Option<u64>) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_recupero"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("RECUPERO_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.arg("--data-dir").arg(dir).arg("serve").env("RECUPERO_WHATSAPP_APP_SECRET", APP_SECRET).env("RUST_LOG", "warn");
+    if let Some(ms) = ack_delay_ms {
+        cmd.env("RECUPERO_TEST_WEBHOOK_ACK_DELAY_MS", ms.to_string());
+    }
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("recupero serve starts")
+}
+
+async fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_receiver_killed_between_storing_and_answering_loses_and_doubles_nothing() {
+    let _heavy = crate::support::HEAVY.lock().await;
+    let app = crate::support::spawn_app();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    app.engine.setting_set("webhook_port", &port.to_string()).unwrap();
+    let path = app.engine.settings().unwrap().webhook_path;
+    let dir = app.dir.path().to_path_buf();
+    drop(app.engine);
+    let url = format!("http://127.0.0.1:{port}/webhook/{path}");
+    let db_path = dir.join("recupero.sqlite3");
+    let count = |sql: &str| -> i64 {
+        let conn = rusqlite::Connection::open(&db_path).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    };
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let up = |http: reqwest::Client, url: String| async move {
+        for _ in 0..300 {
+            if http.get(&url).send().await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the receiver did not come up");
+    };
+
+    let body = serde_json::to_vec(&text_from("5491150009999", "Dana", "wamid.KILL", "¿sigue el descuento?", local(BA, 2026, 11, 20, 10, 0))).unwrap();
+    let signature = sign(APP_SECRET.as_bytes(), &body);
+
+    // 1. The receiver stores the delivery, then is killed before it answers.
+    let mut child = serve(&dir, Some(10_000));
+    up(http.clone(), url.clone()).await;
+    let post = {
+        let (http, url, body, signature) = (http.clone(), url.clone(), body.clone(), signature.clone());
+        tokio::spawn(async move {
+            http.post(url).header("x-hub-signature-256", signature).body(body).send().await.map(|r| r.status().as_u16())
+        })
+    };
+    wait_for("the delivery to be stored", || count("SELECT count(*) FROM webhook_events") == 1).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let answer = post.await.unwrap();
+    assert!(answer.is_err(), "Meta got no answer, so it will retry: {answer:?}");
+
+    // 2. After the restart, the stored delivery is processed, and Meta's retry changes nothing.
+    let mut child = serve(&dir, None);
+    up(http.clone(), url.clone()).await;
+    let retry = http.post(&url).header("x-hub-signature-256", &signature).body(body.clone()).send().await.unwrap();
+    assert_eq!(retry.status().as_u16(), 200);
+    wait_for("processing", || count("SELECT count(*) FROM webhook_events WHERE processed_at IS NULL") == 0).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(count("SELECT count(*) FROM webhook_events"), 1);
+    assert_eq!(count("SELECT deliveries FROM webhook_events"), 2, "two POSTs, one stored delivery");
+    assert_eq!(count("SELECT count(*) FROM messages WHERE wamid = 'wamid.KILL'"), 1, "nothing lost, nothing doubled");
+    assert_eq!(count("SELECT count(*) FROM events WHERE kind = 'customer_replied'"), 1);
+    assert_eq!(count("SELECT unread FROM conversations"), 1);
+}
