@@ -44,7 +44,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn main() {
     let count: u64 = std::env::var("WEBHOOK_COUNT").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
-    let concurrency: u64 = std::env::var("WEBHOOK_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    let concurrency: u64 =
+        std::env::var("WEBHOOK_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemorySecretStore::default());
     let engine = Arc::new(
@@ -108,7 +109,8 @@ fn main() {
     let started = Instant::now();
     let processed = engine.process_webhooks().unwrap();
     let elapsed = started.elapsed();
-    let messages: i64 = engine.db().conn().query_row("SELECT count(*) FROM messages", [], |r| r.get(0)).unwrap();
+    let messages: i64 =
+        engine.db().conn().query_row("SELECT count(*) FROM messages", [], |r| r.get(0)).unwrap();
     println!(
         "  processed: {:.0} deliveries/s ({processed} in {:.2} s) -> {messages} messages",
         processed as f64 / elapsed.as_secs_f64(),

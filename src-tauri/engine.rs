@@ -868,6 +868,9 @@ impl Engine {
                     "cart_outcome" if text("outcome").as_deref() == Some("recovered") => "recovered",
                     "cart_outcome" => "note",
                     "opted_out" => "opted_out",
+                    "message_delivered" => "delivered",
+                    "message_read" => "read",
+                    "message_failed" => "failed",
                     _ => return None,
                 };
                 Some(TimelineEntry {

@@ -10,5 +10,5 @@ mod e2e_window;
 mod secrets_at_rest;
 mod send_plan;
 mod storage_files;
-mod webhooks;
 mod stores;
+mod webhooks;
