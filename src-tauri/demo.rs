@@ -58,6 +58,12 @@ pub struct DemoReport {
     /// Messages the sandbox WhatsApp received more than once for the same cart step.
     pub duplicates: i64,
     pub messages_received: usize,
+    /// Simulated customers' answers by kind (shipping, payment, thanks, stop, complaint).
+    pub customer_replies: BTreeMap<String, i64>,
+    /// Status webhooks stored and processed, and messages by their last status.
+    pub webhooks_received: i64,
+    pub message_status: BTreeMap<String, i64>,
+    pub opted_out: i64,
 }
 
 /// Refuses a data directory with a real store; otherwise replaces its database with a fresh one
@@ -151,6 +157,18 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
     })?;
     // The demo's template uses the sandbox's name.
     engine.setting_set("template_name", crate::sandbox::whatsapp::TEMPLATE)?;
+    engine.setting_set("whatsapp_phone_number_id", &wa_config.phone_number_id)?;
+    // The sandbox WhatsApp delivers signed webhooks (statuses, replies) to the engine's own
+    // receiver on a free loopback port, exactly as Meta would through the owner's tunnel.
+    let app_secret = format!("demo-secret-{}", fastrand::u64(..));
+    engine.set_secret(crate::secrets::SecretName::WhatsappAppSecret, Sensitive::new(app_secret.clone()))?;
+    let receiver = engine.start_webhooks(Some(0)).await?;
+    let path = engine.settings()?.webhook_path;
+    wa.set_webhook(Some(crate::sandbox::whatsapp::WebhookTarget {
+        url: format!("http://{}/webhook/{path}", receiver.addr()),
+        app_secret: Some(app_secret),
+    }));
+    let mut replies: BTreeMap<String, i64> = BTreeMap::new();
 
     let mut rng = fastrand::Rng::with_seed(20_261_121);
     let end = start + Duration::days(i64::from(days.max(1)));
@@ -188,16 +206,27 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
             let roll = rng.u32(..100);
             if roll < 22 {
                 store.complete(Platform::Tiendanube, id, m.at + Duration::minutes(rng.i64(5..600)));
-            } else if roll < 25 {
-                engine.opt_out(&m.to, "keyword")?;
-            } else if roll < 33 {
-                engine.record_inbound(&m.to, "¿Hacen envíos al interior?", &format!("wamid.DEMOIN{cart}"))?;
+            } else if roll < 40 {
+                // The customer answers on WhatsApp: a question, thanks, STOP, or a complaint.
+                let language = m.language.split('_').next().unwrap_or("es").to_string();
+                let wa_id = crate::sandbox::whatsapp::wa_id(&m.to);
+                if let Some(reply) = wa.simulate_reply(&wa_id, &language, rng.u32(..100)) {
+                    *replies.entry(format!("{:?}", reply.kind).to_lowercase()).or_default() += 1;
+                }
             }
         }
         seen_messages = received.len();
+        // What WhatsApp reported back (statuses, replies) is stored, then processed.
+        wa.flush().await;
+        engine.process_webhooks()?;
         clock.advance(Duration::minutes(1));
     }
-    report(&engine, &wa, &settings, start, end, days, checkouts, row.id)
+    wa.flush().await;
+    engine.process_webhooks()?;
+    drop(receiver);
+    let mut out = report(&engine, &wa, &settings, start, end, days, checkouts, row.id)?;
+    out.customer_replies = replies;
+    Ok(out)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -247,6 +276,17 @@ fn report(
             }
         }
     }
+    let mut message_status = BTreeMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT coalesce(status, 'none'), count(*) FROM messages WHERE direction = 'out' AND origin = 'automation' GROUP BY 1",
+    )?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+        let (status, n) = row?;
+        message_status.insert(status, n);
+    }
+    let webhooks_received: i64 = conn.query_row("SELECT count(*) FROM webhook_events", [], |r| r.get(0))?;
+    let opted_out: i64 =
+        conn.query_row("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL", [], |r| r.get(0))?;
     let messages = wa.messages();
     let mut keys = HashSet::new();
     let duplicates = messages
@@ -275,6 +315,10 @@ fn report(
         outcomes,
         duplicates: i64::try_from(duplicates).unwrap_or(i64::MAX),
         messages_received: messages.len(),
+        customer_replies: BTreeMap::new(),
+        webhooks_received,
+        message_status,
+        opted_out,
     })
 }
 
@@ -291,7 +335,12 @@ impl DemoReport {
              not sent            {skipped}\n\
              failed / unknown    {failed} / {unknown}; still planned: {pending}\n\
              recovered           {recovered} carts ({revenue}); holdout carts bought: {hconv}\n\
+             WhatsApp said       {statuses} ({webhooks} webhooks); customers answered: {replies}; opted out: {optout}\n\
              See every send: recupero export sends --format json --data-dir <this data dir>",
+            statuses = self.message_status.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
+            webhooks = self.webhooks_received,
+            replies = self.customer_replies.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
+            optout = self.opted_out,
             days = self.days,
             from = self.from,
             to = self.to,
