@@ -95,8 +95,9 @@ async fn wait_until<F: Fn() -> bool>(what: &str, f: F) {
 }
 
 async fn testid(c: &Client, id: &str) -> fantoccini::elements::Element {
+    // A liveness bound, not a speed check: the whole suite shares 2 cores with this window.
     c.wait()
-        .at_most(Duration::from_secs(10))
+        .at_most(Duration::from_secs(30))
         .for_element(Locator::Css(&format!("[data-testid='{id}']")))
         .await
         .unwrap_or_else(|e| panic!("element {id} never appeared: {e}"))
