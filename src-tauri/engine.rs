@@ -782,7 +782,7 @@ impl Engine {
         Ok(true)
     }
 
-    /// A customer's message (until the webhook receiver lands: tests and the demo call this).
+    /// A customer's text recorded directly, by E.164 (tests; the webhook receiver is the real path).
     /// Stops follow-ups for their carts.
     pub fn record_inbound(&self, phone_e164: &str, text: &str, wamid: &str) -> EngineResult<Option<i64>> {
         let now = storage::ts(self.clock.now());

@@ -328,6 +328,11 @@ fn template_ttl(row: &TemplateRow) -> Duration {
     }
 }
 
+/// A local storage failure while handling templates: not WhatsApp's fault, try again later.
+fn storage_error(e: rusqlite::Error) -> SendError {
+    SendError::Retryable { code: "storage".into(), detail: e.to_string(), retry_after: None }
+}
+
 /// Re-reads the templates called `name` from WhatsApp into the cache. Languages WhatsApp no
 /// longer lists are marked MISSING.
 pub async fn refresh_templates(
@@ -355,26 +360,14 @@ pub async fn refresh_templates(
                 ..Default::default()
             },
         )
-        .map_err(|e| SendError::Retryable {
-            code: "storage".into(),
-            detail: e.to_string(),
-            retry_after: None,
-        })?;
+        .map_err(storage_error)?;
     }
     conn.execute(
         "UPDATE wa_templates SET status = 'MISSING', checked_at = ?2 WHERE name = ?1 AND checked_at < ?2",
         rusqlite::params![name, at],
     )
-    .map_err(|e| SendError::Retryable {
-        code: "storage".into(),
-        detail: e.to_string(),
-        retry_after: None,
-    })?;
-    let rows = templates::list(&conn).map_err(|e| SendError::Retryable {
-        code: "storage".into(),
-        detail: e.to_string(),
-        retry_after: None,
-    })?;
+    .map_err(storage_error)?;
+    let rows = templates::list(&conn).map_err(storage_error)?;
     Ok(rows.into_iter().filter(|r| r.name == name).collect())
 }
 
@@ -386,15 +379,8 @@ async fn template_rows(
     name: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<TemplateRow>, SendError> {
-    let known: Vec<TemplateRow> = templates::list(&db.conn())
-        .map_err(|e| SendError::Retryable {
-            code: "storage".into(),
-            detail: e.to_string(),
-            retry_after: None,
-        })?
-        .into_iter()
-        .filter(|r| r.name == name)
-        .collect();
+    let known: Vec<TemplateRow> =
+        templates::list(&db.conn()).map_err(storage_error)?.into_iter().filter(|r| r.name == name).collect();
     let fresh = !known.is_empty() && known.iter().all(|r| now - time(&r.checked_at) < template_ttl(r));
     if fresh {
         return Ok(known);
@@ -705,29 +691,13 @@ fn finish(
             )?;
             template_problem = true;
         }
-        Err(SendError::WindowClosed { code }) | Err(SendError::Terminal { code, .. }) if code == "131047" => {
-            let detail = "WhatsApp refused a template as if it were free text";
-            if sends::finish(&tx, ctx.id, owner, "failed", None, Some(&code), Some(detail), &at)? {
-                report.failed += 1;
-                mark_not_sent(&tx, ctx)?;
-                event(
-                    "send_failed",
-                    serde_json::json!({ "step": ctx.step, "code": code, "detail": detail }),
-                )?;
-            }
-        }
-        Err(SendError::WindowClosed { code }) => {
-            let detail = "the customer-service window is closed";
-            if sends::finish(&tx, ctx.id, owner, "failed", None, Some(&code), Some(detail), &at)? {
-                report.failed += 1;
-                mark_not_sent(&tx, ctx)?;
-                event(
-                    "send_failed",
-                    serde_json::json!({ "step": ctx.step, "code": code, "detail": detail }),
-                )?;
-            }
-        }
-        Err(SendError::Terminal { code, detail }) => {
+        // A template never meets a closed window (131047 is for free text); recorded as terminal.
+        Err(e @ (SendError::Terminal { .. } | SendError::WindowClosed { .. })) => {
+            let code = e.code().to_string();
+            let detail = match e {
+                SendError::Terminal { detail, .. } => detail,
+                _ => "the customer-service window is closed".to_string(),
+            };
             if sends::finish(&tx, ctx.id, owner, "failed", None, Some(&code), Some(&detail), &at)? {
                 report.failed += 1;
                 mark_not_sent(&tx, ctx)?;
@@ -788,7 +758,6 @@ fn finish(
         tracing::error!(%code, "WhatsApp account cannot send; sending paused");
         let problem = match code {
             "0" | "190" => OwnerProblem::TokenExpired,
-            "132001" | "132015" | "132016" => OwnerProblem::TemplateRejected,
             _ => OwnerProblem::NumberDisconnected,
         };
         bus.emit(EngineEvent::PausedChanged { paused: true });
