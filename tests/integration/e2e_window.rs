@@ -67,25 +67,43 @@ fn app_pids(data_dir: &Path) -> Vec<u32> {
     pids
 }
 
-/// WebKit helper processes (web content) whose parent is `pid`.
+/// WebKit web-content processes descending from `pid` (directly, or through a sandbox helper
+/// such as bwrap when WebKit runs its web process sandboxed).
 fn webkit_web_children(pid: u32) -> usize {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter(|e| {
-            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-            // stat: pid (comm) state ppid …
-            let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
-            let ppid = after.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
-            let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
-            let zombie = after.split_whitespace().next() == Some("Z");
-            ppid == Some(pid) && comm.starts_with("WebKitWebProces") && !zombie
-        })
+    // pid -> (ppid, comm, zombie)
+    let mut procs = std::collections::HashMap::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        // stat: pid (comm) state ppid …
+        let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+        let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+        let zombie = after.split_whitespace().next() == Some("Z");
+        procs.insert(p, (ppid, comm, zombie));
+    }
+    let descends = |mut p: u32| {
+        for _ in 0..16 {
+            match procs.get(&p) {
+                Some((ppid, _, _)) if *ppid == pid => return true,
+                Some((ppid, _, _)) if *ppid > 1 => p = *ppid,
+                _ => return false,
+            }
+        }
+        false
+    };
+    procs
+        .iter()
+        .filter(|(p, (_, comm, zombie))| comm.starts_with("WebKitWebProces") && !zombie && descends(**p))
         .count()
 }
 
+/// A liveness bound, not a speed check: the whole suite shares 2 cores with this window, and a
+/// fresh WebKit web process can take several seconds to appear on a loaded CI machine.
 async fn wait_until<F: Fn() -> bool>(what: &str, f: F) {
-    for _ in 0..100 {
+    for _ in 0..450 {
         if f() {
             return;
         }
@@ -302,15 +320,29 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
 
     // Now the app as an owner runs it: closing its window leaves it in the tray with the
     // webview released, and a second launch brings the window back instead of a second app.
+    let app_log = dir.join("app-stderr.log");
     let mut app = Command::new(APP)
         .arg("--data-dir")
         .arg(dir)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&app_log).unwrap())
         .spawn()
         .unwrap();
     let pid = app.id();
-    wait_until("the window's web process", || webkit_web_children(pid) >= 1).await;
+    for _ in 0..450 {
+        if webkit_web_children(pid) >= 1 {
+            break;
+        }
+        if let Some(status) = app.try_wait().unwrap() {
+            let log = std::fs::read_to_string(&app_log).unwrap_or_default();
+            panic!("the app exited ({status}) before showing its window; its stderr:\n{log}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if webkit_web_children(pid) == 0 {
+        let log = std::fs::read_to_string(&app_log).unwrap_or_default();
+        panic!("timed out waiting for the window's web process; the app's stderr:\n{log}");
+    }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let closed = x11::close_windows_named("Recupero");
     assert!(closed >= 1, "the app's window was found on the X display");
