@@ -3,6 +3,7 @@
 
 pub mod cart;
 pub mod customer;
+pub mod escalation;
 pub mod hours;
 pub mod hours_spec;
 pub mod line_item;
@@ -10,6 +11,7 @@ pub mod money;
 pub mod money_format;
 pub mod opt_out;
 pub mod phone;
+pub mod phrases;
 pub mod send_plan;
 
 pub use cart::{Cart, CartDraft, CartError, Contact, ExternalId, RecoveryLink, StoreId};

@@ -1,38 +1,15 @@
-//! Opt-out words: a customer who answers only "STOP", "baja", "parar", "sair", "unsubscribe"…
-//! (in Spanish, Portuguese or English, any case, accents and punctuation folded), or who taps the
-//! template's "Stop promotions" button, does not get another marketing message.
+//! Opt-out words: a customer who answers "STOP", "baja", "parar", "sair", "unsubscribe"… (in
+//! Spanish, Portuguese or English, any case, accents, spacing and punctuation folded), who writes
+//! an unambiguous phrase such as "no me escriban más" or "parem de me mandar mensagens" anywhere
+//! in a message, or who taps the template's "Stop promotions" button, does not get another
+//! marketing message.
 //!
-//! Matching is on the *whole* message, so innocent text ("no stop-motion", "bajá el precio")
-//! never opts anyone out; phrases inside longer messages are the assistant's and the owner's
-//! call (escalation rules).
+//! Single words ("stop", "baja", "parar") count only as the *whole* message (politeness around
+//! them allowed: "STOP por favor", "baja gracias"), so innocent text ("no stop-motion", "bajá el
+//! precio", "¿para cuándo llega?") never opts anyone out. Phrases count anywhere, on whole words.
 
-/// Lower-case, accents removed, punctuation and emoji dropped, spaces collapsed.
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut space = false;
-    for ch in text.chars().flat_map(char::to_lowercase) {
-        let ch = match ch {
-            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            'ñ' => 'n',
-            c => c,
-        };
-        if ch.is_alphanumeric() {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.push(ch);
-        } else {
-            space = true;
-        }
-    }
-    out
-}
+use super::phrases::first_match;
+pub use super::phrases::fold;
 
 /// Whole messages that mean "stop writing to me".
 const KEYWORDS: &[&str] = &[
@@ -67,10 +44,119 @@ const KEYWORDS: &[&str] = &[
     "nao me mande mais mensagens",
 ];
 
-/// Is this whole message an opt-out?
-pub fn is_opt_out(text: &str) -> bool {
+/// Phrases that mean "stop writing to me" wherever they appear in a message.
+const PHRASES: &[&str] = &[
+    // Spanish
+    "no me escriban mas",
+    "no me escribas mas",
+    "no me escriba mas",
+    "no me manden mas",
+    "no me mandes mas",
+    "no me envien mas",
+    "no me envies mas",
+    "no quiero recibir mas",
+    "no quiero que me escriban",
+    "dejen de escribirme",
+    "deja de escribirme",
+    "dejen de mandarme",
+    "dejen de enviarme",
+    "darme de baja",
+    "denme de baja",
+    "dame de baja",
+    "quiero la baja",
+    "desuscribirme",
+    "borrenme de la lista",
+    "sacame de la lista",
+    "saquenme de la lista",
+    // Portuguese
+    "nao me mande mais",
+    "nao me mandem mais",
+    "nao me envie mais",
+    "nao me enviem mais",
+    "nao quero receber mais",
+    "parem de me mandar",
+    "pare de me mandar",
+    "parem de enviar",
+    "pare de enviar",
+    "parem de me enviar",
+    "me descadastre",
+    "me descadastrem",
+    "quero me descadastrar",
+    "sair da lista",
+    "me tira da lista",
+    "me tirem da lista",
+    "cancelar inscricao",
+    // English
+    "unsubscribe",
+    "unsubscribe me",
+    "opt me out",
+    "stop messaging me",
+    "stop texting me",
+    "stop sending me",
+    "stop writing to me",
+    "stop contacting me",
+    "do not message me",
+    "dont message me",
+    "don t message me",
+    "do not contact me",
+    "don t contact me",
+    "dont contact me",
+    "remove me from your list",
+    "take me off your list",
+];
+
+/// Courtesy around a one-word answer: "STOP please", "baja gracias", "por favor parar".
+const COURTESY: &[&str] = &[
+    "por favor",
+    "porfa",
+    "please",
+    "pls",
+    "plz",
+    "gracias",
+    "obrigado",
+    "obrigada",
+    "thanks",
+    "thank you",
+    "ya",
+    "ok",
+    "ahora",
+    "agora",
+    "now",
+];
+
+fn strip_courtesy(mut folded: &str) -> &str {
+    loop {
+        let before = folded;
+        for c in COURTESY {
+            if let Some(rest) = folded.strip_prefix(c).filter(|r| r.is_empty() || r.starts_with(' ')) {
+                folded = rest.trim_start();
+            }
+            if let Some(rest) = folded.strip_suffix(c).filter(|r| r.is_empty() || r.ends_with(' ')) {
+                folded = rest.trim_end();
+            }
+        }
+        if folded == before {
+            return folded;
+        }
+    }
+}
+
+/// Is this message an opt-out? The keyword or phrase that decided it, if so.
+pub fn opt_out_match(text: &str) -> Option<&'static str> {
     let folded = fold(text);
-    !folded.is_empty() && KEYWORDS.contains(&folded.as_str())
+    if folded.is_empty() {
+        return None;
+    }
+    let core = strip_courtesy(&folded);
+    if let Some(k) = KEYWORDS.iter().copied().find(|k| *k == core) {
+        return Some(k);
+    }
+    first_match(&folded, PHRASES)
+}
+
+/// Is this message an opt-out?
+pub fn is_opt_out(text: &str) -> bool {
+    opt_out_match(text).is_some()
 }
 
 /// Is this quick-reply tap (its payload or its label) the template's marketing opt-out button?
@@ -91,32 +177,62 @@ mod tests {
     use super::*;
 
     #[test]
-    fn whole_messages_opt_out_in_three_languages() {
+    fn opt_outs_in_three_languages_with_accents_case_spacing_and_emoji() {
         for text in [
+            // Spanish
             "STOP",
             " stop. ",
             "Baja",
             "BAJA!!",
+            "baja gracias",
+            "Por favor, BAJA",
             "No me escriban más",
+            "NO   ME ESCRIBAN MAS!!!",
+            "Hola, no me escriban más por favor 🙏",
+            "Quiero darme de baja de esto",
+            "dejen de escribirme, gracias",
             "parar",
+            "No más",
+            "sáquenme de la lista",
+            // Portuguese
             "Sair",
-            "UNSUBSCRIBE",
+            "SAIR 🛑",
             "não quero mais 🙏",
+            "Parem de me mandar mensagem!",
+            "por favor não me mandem mais nada",
+            "quero me descadastrar",
+            // English
+            "UNSUBSCRIBE",
+            "stop please",
+            "Please stop messaging me.",
+            "don't contact me again",
+            "Remove me from your list",
         ] {
             assert!(is_opt_out(text), "{text}");
         }
     }
 
     #[test]
-    fn innocent_text_does_not() {
+    fn innocent_look_alikes_do_not() {
         for text in [
             "no stop-motion",
             "bajá el precio",
+            "Bajá el precio y compro",
+            "¿Baja el precio si llevo dos?",
             "¿para cuándo llega?",
+            "para mi hermana",
             "stop by the shop tomorrow",
+            "non-stop shipping?",
+            "the stopwatch is for my son",
             "",
             "🙂",
             "quiero saber si baja el precio",
+            "no más de 3 días, ¿llega?",
+            "cancelar el pedido anterior y hacer este",
+            "saír mañana? no, salgo el lunes",
+            "parar de pensar en esas zapatillas 😍 las quiero",
+            "não quero mais esperar, manda o link",
+            "I don't want to stop, just asking the size",
         ] {
             assert!(!is_opt_out(text), "{text}");
         }
