@@ -28,6 +28,14 @@ pub enum Kind {
     Language,
     Country,
     Text,
+    /// off | drafts | auto
+    AssistantMode,
+    /// An http(s) address (empty = not set).
+    Url,
+    /// Several lines of the owner's own words.
+    LongText,
+    /// A comma-separated list of words and phrases.
+    Keywords,
 }
 
 /// One setting: its key, what it means, its default and how a value is checked.
@@ -158,6 +166,56 @@ fn template_name(v: &str) -> Result<String, String> {
     } else {
         Err("expected a template name: lower-case letters, digits and underscores".into())
     }
+}
+
+fn assistant_mode(v: &str) -> Result<String, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        m @ ("off" | "drafts" | "auto") => Ok(m.to_string()),
+        _ => Err("expected one of: off (no assistant), drafts (you approve each answer), auto (answers go out on their own)".into()),
+    }
+}
+
+fn url_or_empty(v: &str) -> Result<String, String> {
+    if v.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        base_url(v).map_err(|_| {
+            "expected an https:// address, or http:// on this computer such as http://127.0.0.1:11434/v1 (a local Ollama)"
+                .to_string()
+        })
+    }
+}
+
+fn model_name(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if !v.is_empty() && v.chars().count() <= 200 && !v.chars().any(char::is_control) {
+        Ok(v.to_string())
+    } else {
+        Err("expected a model name such as llama3.2 or gpt-4o-mini".into())
+    }
+}
+
+/// Free text of the owner's, up to 20,000 characters, line endings normalized.
+fn long_text(v: &str) -> Result<String, String> {
+    let v = v.replace("\r\n", "\n").replace('\r', "\n");
+    let v = v.trim();
+    if v.chars().count() > 20_000 {
+        return Err("expected at most 20,000 characters".into());
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err("the text has control characters; paste it as plain text".into());
+    }
+    Ok(v.to_string())
+}
+
+fn keywords(v: &str) -> Result<String, String> {
+    let list = crate::domain::escalation::parse_keywords(v);
+    if list.len() > 200 || list.iter().any(|k| k.chars().count() > 100) {
+        return Err(
+            "expected at most 200 words or phrases of up to 100 characters, separated by commas".into()
+        );
+    }
+    Ok(list.join(", "))
 }
 
 fn system_timezone() -> String {
@@ -367,6 +425,55 @@ pub static SPECS: &[Spec] = &[
         default: || "false".into(),
         validate: boolean,
     },
+    Spec {
+        key: "assistant_mode",
+        kind: Kind::AssistantMode,
+        description: "The assistant answering customers' questions: off, drafts you approve with one click, or auto",
+        default: || "drafts".into(),
+        validate: assistant_mode,
+    },
+    Spec {
+        key: "assistant_base_url",
+        kind: Kind::Url,
+        description: "OpenAI-compatible chat-completions address, e.g. http://127.0.0.1:11434/v1 for a local Ollama (empty: answers only from your shop facts)",
+        default: String::new,
+        validate: url_or_empty,
+    },
+    Spec {
+        key: "assistant_model",
+        kind: Kind::Text,
+        description: "The assistant's model name at that address",
+        default: || "llama3.2".into(),
+        validate: model_name,
+    },
+    Spec {
+        key: "assistant_timeout_seconds",
+        kind: Kind::Seconds,
+        description: "How long to wait for the assistant before handing the conversation to you",
+        default: || "20".into(),
+        validate: |v| int_in(v, 2, 120),
+    },
+    Spec {
+        key: "shop_facts",
+        kind: Kind::LongText,
+        description: "Your shop's facts in your own words: shipping zones, costs and times, payment methods and installments, returns and exchanges, sizes, pickup, hours, contact",
+        default: String::new,
+        validate: long_text,
+    },
+    Spec {
+        key: "escalation_keywords",
+        kind: Kind::Keywords,
+        description: "Your own words that hand a conversation to you (comma-separated), besides the built-in rules",
+        default: String::new,
+        validate: keywords,
+    },
+    Spec {
+        key: "notify_recovered",
+        kind: Kind::Bool,
+        description: "Show a notification when a cart is recovered",
+        default: || "true".into(),
+        validate: boolean,
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -428,6 +535,13 @@ pub struct Settings {
     pub webhook_port: u16,
     pub webhook_path: String,
     pub webhook_verify_token: String,
+    pub assistant_mode: String,
+    pub assistant_base_url: String,
+    pub assistant_model: String,
+    pub assistant_timeout_seconds: u32,
+    pub shop_facts: String,
+    pub escalation_keywords: Vec<String>,
+    pub notify_recovered: bool,
 }
 
 impl Settings {
@@ -469,6 +583,13 @@ impl Settings {
             webhook_port: u16::try_from(int("webhook_port")).unwrap_or(8790),
             webhook_path: get("webhook_path"),
             webhook_verify_token: get("webhook_verify_token"),
+            assistant_mode: get("assistant_mode"),
+            assistant_base_url: get("assistant_base_url"),
+            assistant_model: get("assistant_model"),
+            assistant_timeout_seconds: int("assistant_timeout_seconds"),
+            shop_facts: get("shop_facts"),
+            escalation_keywords: crate::domain::escalation::parse_keywords(&get("escalation_keywords")),
+            notify_recovered: get("notify_recovered") == "true",
         })
     }
 }

@@ -23,6 +23,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod assistant;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -5,8 +5,8 @@
 use rusqlite::Connection;
 
 use super::{
-    carts, contacts, conversations, events, messages, sends, settings, stores, templates, webhook_events,
-    StorageError,
+    carts, contacts, conversations, drafts, events, messages, sends, settings, shop_facts, stores, templates,
+    webhook_events, StorageError,
 };
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
@@ -14,6 +14,8 @@ use super::{
 /// 3: the outbox's lease phases and backlog windows; carts' recovery outcome.
 /// 4: webhooks (raw deliveries, message statuses, message details), the template cache, and the
 ///    WhatsApp settings' final names (`whatsapp_base_url`, `whatsapp_waba_id`).
+/// 5: the conversation step — versioned shop facts, drafts, the durable reply queue, inbound
+///    messages awaiting the assistant, and full-text search over messages.
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -30,6 +32,7 @@ fn migrations() -> Vec<String> {
         [stores::SCHEMA_V2, carts::SCHEMA_V2].concat(),
         [sends::SCHEMA_V3, carts::SCHEMA_V3].concat(),
         [settings::SCHEMA_V4, webhook_events::SCHEMA_V4, messages::SCHEMA_V4, templates::SCHEMA_V4].concat(),
+        [messages::SCHEMA_V5, shop_facts::SCHEMA_V5, drafts::SCHEMA_V5].concat(),
     ]
 }
 
@@ -72,11 +75,18 @@ mod tests {
                 "carts",
                 "contacts",
                 "conversations",
+                "drafts",
                 "events",
                 "message_statuses",
                 "messages",
+                "messages_fts",
+                "messages_fts_config",
+                "messages_fts_data",
+                "messages_fts_docsize",
+                "messages_fts_idx",
                 "sends",
                 "settings",
+                "shop_facts",
                 "stores",
                 "wa_templates",
                 "webhook_events"

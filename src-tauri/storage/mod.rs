@@ -5,11 +5,13 @@
 pub mod carts;
 pub mod contacts;
 pub mod conversations;
+pub mod drafts;
 pub mod events;
 pub mod messages;
 pub mod migrations;
 pub mod sends;
 pub mod settings;
+pub mod shop_facts;
 pub mod stores;
 pub mod templates;
 pub mod webhook_events;

@@ -1,0 +1,143 @@
+//! An OpenAI-compatible chat-completions client (`POST {base}/chat/completions`): a local Ollama
+//! (`http://127.0.0.1:11434/v1`), or a hosted provider with its key from the keychain. Our own
+//! serde types; timeouts, HTTP errors and unreadable answers are errors the caller escalates.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::secrets::Sensitive;
+
+#[derive(Debug, Clone)]
+pub struct ChatConfig {
+    /// Up to and including the version path, e.g. `http://127.0.0.1:11434/v1`.
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<Sensitive<String>>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ChatMessage {
+    pub role: &'static str,
+    pub content: String,
+}
+
+#[derive(Serialize)]
+struct Request<'a> {
+    model: &'a str,
+    messages: &'a [ChatMessage],
+    temperature: f32,
+    stream: bool,
+}
+
+#[derive(Deserialize)]
+struct Response {
+    #[serde(default)]
+    choices: Vec<Choice>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    message: Option<AnswerMessage>,
+}
+
+#[derive(Deserialize)]
+struct AnswerMessage {
+    content: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ChatError {
+    #[error("the assistant did not answer within {0} s")]
+    Timeout(u64),
+    #[error("could not reach the assistant: {0}")]
+    Network(String),
+    #[error("the assistant answered HTTP {status}: {detail}")]
+    Http { status: u16, detail: String },
+    #[error("the assistant's answer could not be read: {0}")]
+    Unreadable(String),
+    #[error("the assistant is not set up: {0}")]
+    Config(String),
+}
+
+impl ChatError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ChatError::Timeout(_) => "timeout",
+            ChatError::Network(_) => "network",
+            ChatError::Http { .. } => "http",
+            ChatError::Unreadable(_) => "unreadable",
+            ChatError::Config(_) => "config",
+        }
+    }
+}
+
+pub struct ChatClient {
+    config: ChatConfig,
+    http: reqwest::Client,
+}
+
+impl ChatClient {
+    pub fn new(config: ChatConfig) -> Result<Self, ChatError> {
+        let url = url::Url::parse(&config.base_url).map_err(|e| ChatError::Config(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .user_agent(crate::stores::http::USER_AGENT)
+            .connect_timeout(Duration::from_secs(5).min(config.timeout))
+            .timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(!crate::stores::is_loopback(&url))
+            .no_proxy()
+            .build()
+            .map_err(|e| ChatError::Config(e.to_string()))?;
+        Ok(Self { config, http })
+    }
+
+    /// One completion: the assistant's text.
+    pub async fn complete(&self, messages: &[ChatMessage]) -> Result<String, ChatError> {
+        let url = format!("{}/chat/completions", self.config.base_url.trim_end_matches('/'));
+        let body = Request { model: &self.config.model, messages, temperature: 0.2, stream: false };
+        let mut req = self.http.post(&url).json(&body);
+        if let Some(key) = &self.config.api_key {
+            req = req.bearer_auth(key.expose());
+        }
+        let secs = self.config.timeout.as_secs();
+        let resp = req.send().await.map_err(|e| {
+            if e.is_timeout() {
+                ChatError::Timeout(secs)
+            } else {
+                ChatError::Network(without_url(&e))
+            }
+        })?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| {
+            if e.is_timeout() {
+                ChatError::Timeout(secs)
+            } else {
+                ChatError::Network(without_url(&e))
+            }
+        })?;
+        if !status.is_success() {
+            let detail: String = String::from_utf8_lossy(&bytes).chars().take(300).collect();
+            return Err(ChatError::Http { status: status.as_u16(), detail });
+        }
+        let parsed: Response =
+            serde_json::from_slice(&bytes).map_err(|e| ChatError::Unreadable(e.to_string()))?;
+        parsed
+            .choices
+            .into_iter()
+            .find_map(|c| c.message.and_then(|m| m.content))
+            .filter(|c| !c.trim().is_empty())
+            .ok_or_else(|| ChatError::Unreadable("no message in the answer".into()))
+    }
+}
+
+/// reqwest's error text without the URL (it may carry a key in a query string on some
+/// providers; ours never does, but the log must not depend on that).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    if let Some(url) = e.url() {
+        s = s.replace(url.as_str(), "<assistant>");
+    }
+    s
+}

@@ -1,0 +1,78 @@
+//! The conversation step after the rules: an assistant grounded in the cart, the conversation
+//! and the shop's facts answers customers' doubts — as drafts the owner approves with one click
+//! (default) or on its own (auto) — and hands anything it is unsure of to a person. Without a
+//! provider, questions that match a shop fact get a draft built from that fact.
+//!
+//! This module decides; the engine does the I/O (database, WhatsApp) around it.
+
+pub mod client;
+pub mod facts;
+pub mod grounding;
+pub mod prompt;
+pub mod texts;
+
+use crate::domain::escalation::Reason;
+use crate::i18n::Lang;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Off,
+    Drafts,
+    Auto,
+}
+
+impl Mode {
+    pub fn parse(s: &str) -> Mode {
+        match s {
+            "auto" => Mode::Auto,
+            "off" => Mode::Off,
+            _ => Mode::Drafts,
+        }
+    }
+}
+
+/// What the conversation step decided for a customer's latest messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// An answer to send (auto) or to propose (drafts).
+    Answer { text: String, source: &'static str },
+    /// Nothing to say (no provider and no matching fact): the message waits in the inbox.
+    Nothing,
+    /// A person must answer; `blocked` is the answer that failed the grounding check, if any.
+    Escalate { reason: Reason, detail: String, blocked: Option<String> },
+}
+
+/// Asks the provider and checks what it says. Provider trouble is an escalation, never silence.
+pub async fn ask(client: &client::ChatClient, ctx: &prompt::Context, lang: Lang) -> Outcome {
+    match client.complete(&prompt::messages(ctx, lang)).await {
+        Err(e) => Outcome::Escalate { reason: Reason::AssistantFailed, detail: e.to_string(), blocked: None },
+        Ok(content) => judge(&prompt::parse(&content), ctx),
+    }
+}
+
+/// The grounding check and the hand-over flag turned into an outcome.
+pub fn judge(reply: &prompt::Reply, ctx: &prompt::Context) -> Outcome {
+    if reply.handoff {
+        return Outcome::Escalate {
+            reason: Reason::AssistantUnsure,
+            detail: "the assistant handed the conversation over".into(),
+            blocked: None,
+        };
+    }
+    match grounding::check(&reply.text, &ctx.inputs()) {
+        Ok(()) => Outcome::Answer { text: reply.text.clone(), source: "assistant" },
+        Err(u) => Outcome::Escalate {
+            reason: Reason::AssistantUnsure,
+            detail: format!("answer blocked: it mentions \"{}\", which is not in the cart, the conversation or the shop facts", u.claim),
+            blocked: Some(reply.text.clone()),
+        },
+    }
+}
+
+/// Without a provider: a draft from the shop's facts when they cover the question.
+pub fn from_facts(ctx: &prompt::Context, latest_customer_text: &str, lang: Lang) -> Outcome {
+    match facts::draft(&ctx.facts, latest_customer_text, ctx.customer_name.as_deref(), lang) {
+        Some(text) => Outcome::Answer { text, source: "facts" },
+        None => Outcome::Nothing,
+    }
+}
