@@ -26,6 +26,13 @@ use crate::storage::{self, Db};
 use crate::stores::{Platform, StoreInput};
 use crate::whatsapp::client::{CloudClient, CloudConfig};
 
+/// The demo shop's facts, in the owner's words, for answers drafted without any model.
+pub const DEMO_FACTS: &str =
+    "Envíos a todo el país por correo: 3 a 5 días hábiles, $ 4.500; gratis desde $ 50.000.\n\
+Pagos: tarjeta de crédito en 3 cuotas sin interés, débito, transferencia o Mercado Pago.\n\
+Cambios y devoluciones dentro de los 30 días, con la etiqueta puesta.\n\
+Retiro sin cargo en nuestro local de Palermo, de lunes a viernes de 10 a 18.";
+
 /// The demo store's name: how a later run recognises its own data.
 pub const DEMO_STORE: &str = "Tienda Sandbox (demo)";
 
@@ -64,6 +71,13 @@ pub struct DemoReport {
     pub webhooks_received: i64,
     pub message_status: BTreeMap<String, i64>,
     pub opted_out: i64,
+    /// Opt-out confirmations WhatsApp accepted (one per opt-out by keyword or button).
+    pub opt_out_confirmations: i64,
+    /// Answers drafted for the owner, by source (facts, assistant) and state.
+    pub drafts: BTreeMap<String, i64>,
+    /// Conversations handed to a person, by reason, and the notifications that went with them.
+    pub escalations: BTreeMap<String, i64>,
+    pub escalation_notifications: i64,
 }
 
 /// Refuses a data directory with a real store; otherwise replaces its database with a fresh one
@@ -158,6 +172,12 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
     // The demo's template uses the sandbox's name.
     engine.setting_set("template_name", crate::sandbox::whatsapp::TEMPLATE)?;
     engine.setting_set("whatsapp_phone_number_id", &wa_config.phone_number_id)?;
+    // The owner's facts (unless this data directory has its own): questions get drafts from them.
+    if settings.shop_facts.is_empty() {
+        engine.setting_set("shop_facts", DEMO_FACTS)?;
+    }
+    let mut bus = engine.events().subscribe();
+    let mut escalation_notifications = 0i64;
     // The sandbox WhatsApp delivers signed webhooks (statuses, replies) to the engine's own
     // receiver on a free loopback port, exactly as Meta would through the owner's tunnel.
     let app_secret = format!("demo-secret-{}", fastrand::u64(..));
@@ -210,7 +230,12 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
                 // The customer answers on WhatsApp: a question, thanks, STOP, or a complaint.
                 let language = m.language.split('_').next().unwrap_or("es").to_string();
                 let wa_id = crate::sandbox::whatsapp::wa_id(&m.to);
-                if let Some(reply) = wa.simulate_reply(&wa_id, &language, rng.u32(..100)) {
+                // The first answers go through every kind (question, payment, thanks, STOP,
+                // complaint) so every run shows the whole conversation loop; then chance decides.
+                let answered: i64 = replies.values().sum();
+                let roll =
+                    [5, 35, 60, 75, 95].get(answered as usize).copied().unwrap_or_else(|| rng.u32(..100));
+                if let Some(reply) = wa.simulate_reply(&wa_id, &language, roll) {
                     *replies.entry(format!("{:?}", reply.kind).to_lowercase()).or_default() += 1;
                 }
             }
@@ -219,13 +244,26 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
         // What WhatsApp reported back (statuses, replies) is stored, then processed.
         wa.flush().await;
         engine.process_webhooks()?;
+        // Customers' messages: rules already ran; the assistant (here: the shop facts) drafts
+        // answers, and queued replies (opt-out confirmations) go out.
+        engine.converse().await?;
+        while let Ok(ev) = bus.try_recv() {
+            let is_escalation = matches!(ev, crate::events::EngineEvent::Escalation { .. });
+            if is_escalation && crate::notice::notice_for(&ev, crate::i18n::Lang::Es).is_some() {
+                escalation_notifications += 1;
+            }
+        }
         clock.advance(Duration::minutes(1));
     }
+    wa.flush().await;
+    engine.process_webhooks()?;
+    engine.converse().await?;
     wa.flush().await;
     engine.process_webhooks()?;
     drop(receiver);
     let mut out = report(&engine, &wa, &settings, start, end, days, checkouts, row.id)?;
     out.customer_replies = replies;
+    out.escalation_notifications = escalation_notifications;
     Ok(out)
 }
 
@@ -287,6 +325,20 @@ fn report(
     let webhooks_received: i64 = conn.query_row("SELECT count(*) FROM webhook_events", [], |r| r.get(0))?;
     let opted_out: i64 =
         conn.query_row("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL", [], |r| r.get(0))?;
+    let group = |sql: &str| -> anyhow::Result<BTreeMap<String, i64>> {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let drafts = group("SELECT source || ' ' || state, count(*) FROM drafts GROUP BY 1")?;
+    let escalations = group(
+        "SELECT coalesce(json_extract(data, '$.reason'), '?'), count(*) FROM events WHERE kind = 'escalated' GROUP BY 1",
+    )?;
+    let opt_out_confirmations: i64 = conn.query_row(
+        "SELECT count(*) FROM messages WHERE client_key LIKE 'optout:%' AND status IN ('accepted', 'sent', 'delivered', 'read')",
+        [],
+        |r| r.get(0),
+    )?;
     let messages = wa.messages();
     let mut keys = HashSet::new();
     let duplicates = messages
@@ -319,6 +371,10 @@ fn report(
         webhooks_received,
         message_status,
         opted_out,
+        opt_out_confirmations,
+        drafts,
+        escalations,
+        escalation_notifications: 0,
     })
 }
 
@@ -335,12 +391,17 @@ impl DemoReport {
              not sent            {skipped}\n\
              failed / unknown    {failed} / {unknown}; still planned: {pending}\n\
              recovered           {recovered} carts ({revenue}); holdout carts bought: {hconv}\n\
-             WhatsApp said       {statuses} ({webhooks} webhooks); customers answered: {replies}; opted out: {optout}\n\
+             WhatsApp said       {statuses} ({webhooks} webhooks); customers answered: {replies}; opted out: {optout} (confirmed: {confirmed})\n\
+             conversations       drafts: {drafts}; handed to you: {escalations} ({notified} notifications)\n\
              See every send: recupero export sends --format json --data-dir <this data dir>",
             statuses = self.message_status.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
             webhooks = self.webhooks_received,
             replies = self.customer_replies.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
             optout = self.opted_out,
+            confirmed = self.opt_out_confirmations,
+            drafts = if self.drafts.is_empty() { "none".into() } else { self.drafts.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") },
+            escalations = if self.escalations.is_empty() { "none".into() } else { self.escalations.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") },
+            notified = self.escalation_notifications,
             days = self.days,
             from = self.from,
             to = self.to,

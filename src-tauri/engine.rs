@@ -27,6 +27,11 @@ use crate::stores::{
 use crate::whatsapp::client::{CloudClient, CloudConfig};
 use crate::whatsapp::{BoxFuture, MessageSender};
 
+mod converse;
+mod inbox;
+
+pub use inbox::ConversationDetail;
+
 /// Errors a caller can branch on. `code()` is what the UI receives.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -46,6 +51,12 @@ pub enum EngineError {
     NoConversation,
     #[error(transparent)]
     WhatsApp(#[from] crate::whatsapp::SendError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("this customer has no cart to send the recovery template for")]
+    NoCart,
+    #[error("the recovery template is not approved in that language yet")]
+    TemplateNotApproved,
     #[error("{what} is not ready yet in this version of Recupero")]
     NotReady { what: &'static str },
     #[error(transparent)]
@@ -72,6 +83,9 @@ impl EngineError {
             EngineError::NoWhatsApp => "no_whatsapp",
             EngineError::WindowClosed => "window_closed",
             EngineError::NoConversation => "no_conversation",
+            EngineError::Invalid(_) => "invalid",
+            EngineError::NoCart => "no_cart",
+            EngineError::TemplateNotApproved => "template_not_approved",
             EngineError::WhatsApp(_) => "whatsapp",
             EngineError::Other(_) => "internal",
         }
@@ -145,6 +159,8 @@ pub struct Engine {
     lease_owner: String,
     /// Wakes the webhook processor when the receiver stored a delivery.
     webhook_wake: tokio::sync::Notify,
+    /// Wakes the conversation step (assistant, reply queue) when there is something for it.
+    assist_wake: tokio::sync::Notify,
 }
 
 #[derive(Default)]
@@ -219,6 +235,7 @@ impl Engine {
             sender: Mutex::new(SenderSlot::default()),
             lease_owner: format!("pid{}-{:08x}", std::process::id(), fastrand::u32(..)),
             webhook_wake: tokio::sync::Notify::new(),
+            assist_wake: tokio::sync::Notify::new(),
         })
     }
 
@@ -282,6 +299,10 @@ impl Engine {
             let mut conn = self.db.conn();
             let tx = conn.transaction()?;
             let stored = config::set(&tx, key, value, now)?;
+            if key.trim() == "shop_facts" {
+                // Every change is a new version, so answers can say which facts they used.
+                storage::shop_facts::record(&tx, &stored, &storage::ts(now))?;
+            }
             events::append(
                 &tx,
                 &storage::ts(now),
@@ -499,6 +520,8 @@ impl Engine {
         let settings = self.settings()?;
         let routing = Routing {
             phone_number_id: Some(settings.whatsapp_phone_number_id.clone()).filter(|s| !s.is_empty()),
+            escalation_keywords: settings.escalation_keywords.clone(),
+            shop_lang: crate::i18n::Lang::resolve(&settings.ui_language, None),
         };
         let mut done = 0;
         let mut all = Effects::default();
@@ -524,6 +547,10 @@ impl Engine {
                         all.statuses += fx.statuses;
                         all.problems.extend(fx.problems);
                         all.paused |= fx.paused;
+                        all.escalations.extend(fx.escalations);
+                        all.opted_out_threads.extend(fx.opted_out_threads);
+                        all.replies_queued |= fx.replies_queued;
+                        all.assist_queued |= fx.assist_queued;
                     }
                     Err(e) => {
                         drop(tx);
@@ -550,6 +577,15 @@ impl Engine {
         all.problems.dedup();
         for problem in all.problems {
             self.events.emit(EngineEvent::NeedsOwner { problem });
+        }
+        for (conversation_id, reason) in all.escalations {
+            self.emit_escalation(conversation_id, &reason);
+        }
+        for conversation_id in all.opted_out_threads {
+            self.events.emit(EngineEvent::OptedOut { conversation_id });
+        }
+        if all.replies_queued || all.assist_queued {
+            self.assist_wake.notify_one();
         }
         if done > 0 {
             self.emit_status();
@@ -609,61 +645,6 @@ impl Engine {
         Ok(closes.filter(|c| *c > self.clock.now()))
     }
 
-    /// The owner writes in the inbox: free text, only inside the customer's 24-hour window
-    /// (checked here first; WhatsApp's 131047 is handled the same way). Returns the message id.
-    pub async fn send_text(&self, conversation_id: i64, text: &str) -> EngineResult<i64> {
-        let text = text.trim();
-        if text.is_empty() || text.chars().count() > 4096 {
-            return Err(EngineError::Other(anyhow::anyhow!("a message has 1 to 4096 characters")));
-        }
-        let (contact, phone) = {
-            let conn = self.db.conn();
-            let contact =
-                conversations::contact_of(&conn, conversation_id)?.ok_or(EngineError::NoConversation)?;
-            let row = contacts::get(&conn, contact)?.ok_or(EngineError::NoConversation)?;
-            (contact, row.wa_id.map(|w| format!("+{w}")).unwrap_or(row.phone_e164))
-        };
-        if self.window_closes_at(conversation_id)?.is_none() {
-            return Err(EngineError::WindowClosed);
-        }
-        let settings = self.settings()?;
-        let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;
-        let outgoing =
-            crate::whatsapp::OutgoingText { to: phone, body: text.to_string(), callback_data: None };
-        let result = sender.send_text(&outgoing).await;
-        let now = storage::ts(self.clock.now());
-        let accepted = match result {
-            Ok(a) => a,
-            Err(crate::whatsapp::SendError::WindowClosed { .. }) => return Err(EngineError::WindowClosed),
-            Err(e) => return Err(EngineError::WhatsApp(e)),
-        };
-        let mut conn = self.db.conn();
-        let tx = conn.transaction()?;
-        if let Some(wa_id) = accepted.wa_id.as_deref() {
-            contacts::remember_wa_id(&tx, contact, wa_id)?;
-        }
-        let id = messages::insert(
-            &tx,
-            &messages::NewMessage {
-                conversation_id,
-                direction: "out",
-                origin: "app",
-                wamid: Some(&accepted.wamid),
-                send_id: None,
-                kind: "text",
-                body: Some(text),
-                status: Some("accepted"),
-                at: &now,
-            },
-        )?
-        .unwrap_or_default();
-        messages::apply_statuses(&tx, &accepted.wamid)?;
-        conversations::touch(&tx, conversation_id, text, &now, false)?;
-        tx.execute("UPDATE conversations SET unread = 0 WHERE id = ?1", [conversation_id])?;
-        tx.commit()?;
-        Ok(id)
-    }
-
     /// A person takes over this customer (automation stays away) or hands back.
     pub fn set_takeover(&self, conversation_id: i64, taken: bool) -> EngineResult<()> {
         let now = storage::ts(self.clock.now());
@@ -672,6 +653,13 @@ impl Engine {
         let contact = conversations::contact_of(&tx, conversation_id)?.ok_or(EngineError::NoConversation)?;
         contacts::take_over(&tx, contact, taken.then_some(now.as_str()))?;
         conversations::set_automation_paused(&tx, conversation_id, taken)?;
+        if taken {
+            storage::drafts::discard_pending(&tx, conversation_id, &now)?;
+            messages::assist_done(&tx, conversation_id, "taken_over")?;
+        } else {
+            // Handing back ends the escalation too: automation answers this customer again.
+            conversations::clear_escalation(&tx, conversation_id)?;
+        }
         events::append(
             &tx,
             &now,
@@ -681,6 +669,7 @@ impl Engine {
             &serde_json::json!({ "source": "app", "conversation": conversation_id }),
         )?;
         tx.commit()?;
+        self.emit_status();
         Ok(())
     }
 
@@ -1269,6 +1258,28 @@ impl Engine {
                 }
             })
         };
+        // Replies caught mid-send by a crash may have left: never resent, settled by webhook.
+        match messages::settle_interrupted_replies(&self.db.conn(), &storage::ts(self.clock.now())) {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(n, "replies interrupted while sending are now unknown (not resent)"),
+            Err(e) => tracing::warn!(error = %e, "could not settle interrupted replies"),
+        }
+        // The conversation step (assistant, drafts, queued replies): woken by new customer
+        // messages, and every half minute anyway. Slow providers never delay webhooks.
+        let converser = {
+            let engine = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    if let Err(e) = engine.converse().await {
+                        tracing::warn!(error = %e, "the conversation step failed");
+                    }
+                    tokio::select! {
+                        _ = engine.assist_wake.notified() => {}
+                        _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+                    }
+                }
+            })
+        };
         // The poller runs in its own task so a long catch-up never delays shutdown or upkeep;
         // aborting it between pages is safe (each page is one transaction).
         let poller = {
@@ -1322,6 +1333,8 @@ impl Engine {
         poller.abort();
         dispatcher.abort();
         processor.abort();
+        converser.abort();
+        let _ = converser.await;
         let _ = poller.await;
         let _ = dispatcher.await;
         let _ = processor.await;

@@ -28,6 +28,15 @@ pub enum EngineEvent {
         contact_name: Option<String>,
         reason: String,
     },
+    /// The assistant (or the shop facts) prepared an answer waiting for the owner's approval.
+    DraftReady {
+        conversation_id: i64,
+        draft_id: i64,
+    },
+    /// A customer opted out (keyword, button or WhatsApp's own stop).
+    OptedOut {
+        conversation_id: i64,
+    },
     /// Something only the owner can fix (expired token, disconnected number…).
     NeedsOwner {
         problem: OwnerProblem,

@@ -34,6 +34,7 @@ pub mod events;
 pub mod export;
 pub mod i18n;
 pub mod logging;
+pub mod notice;
 pub mod paths;
 pub mod sandbox;
 pub mod scheduler;

@@ -11,7 +11,8 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::engine::Engine;
 use crate::events::EngineEvent;
 
-use super::{notify, tray};
+use super::tray;
+use crate::notice as notify;
 
 pub const EVENT_NAME: &str = "engine-event";
 

@@ -8,7 +8,7 @@
 
 mod bridge;
 pub mod commands;
-mod notify;
+
 mod tray;
 mod window;
 

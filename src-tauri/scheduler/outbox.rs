@@ -235,7 +235,7 @@ fn replan_overdue(
 
 /// The languages a customer's message may use, best first: the customer's (with the store's
 /// country, then plain), then the shop's own.
-fn language_candidates(ctx: &sends::SendContext) -> Vec<String> {
+pub(crate) fn language_candidates(ctx: &sends::SendContext) -> Vec<String> {
     let shop = match ctx.store_country.as_str() {
         "BR" | "PT" => Language::Pt,
         "US" | "GB" => Language::En,
@@ -263,7 +263,7 @@ fn language_candidates(ctx: &sends::SendContext) -> Vec<String> {
 /// {{2}} store name, {{3}} products, {{4}} total, the URL button's suffix when the template has
 /// one, the first product image when its header is an image. `Err(reason)`: this cart can't be
 /// sent with this template.
-fn message(ctx: &sends::SendContext, t: &TemplateRow) -> Result<OutgoingTemplate, &'static str> {
+pub(crate) fn message(ctx: &sends::SendContext, t: &TemplateRow) -> Result<OutgoingTemplate, &'static str> {
     let language = Language::parse(t.language.split('_').next().unwrap_or("es")).unwrap_or(Language::Es);
     let items: Vec<LineItem> = serde_json::from_str(&ctx.items_json).unwrap_or_default();
     let summary = summarize_items(&items, 2, &language);

@@ -341,3 +341,20 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<CartRow>> {
     .query_row([id], CartRow::from_row)
     .optional()
 }
+
+/// A customer's latest cart (the one the inbox shows beside the thread).
+pub fn latest_for_contact(conn: &Connection, contact_id: i64) -> rusqlite::Result<Option<CartRow>> {
+    conn.prepare_cached(
+        "SELECT c.*, s.name AS store FROM carts c JOIN stores s ON s.id = c.store_id
+         WHERE c.contact_id = ?1 ORDER BY c.detected_at DESC, c.id DESC LIMIT 1",
+    )?
+    .query_row([contact_id], CartRow::from_row)
+    .optional()
+}
+
+/// A cart's items as stored (JSON list of line items).
+pub fn items_json(conn: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT items_json FROM carts WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
+}

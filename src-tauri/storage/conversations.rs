@@ -25,38 +25,127 @@ CREATE INDEX conversations_inbox ON conversations(escalated DESC, unread DESC, l
 #[serde(rename_all = "camelCase")]
 pub struct ConversationRow {
     pub id: i64,
+    pub contact_id: i64,
     pub contact_name: Option<String>,
     pub phone: String,
+    pub language: Option<String>,
     pub last_message: Option<String>,
     pub last_at: Option<String>,
+    pub last_inbound_at: Option<String>,
     pub unread: i64,
     pub escalated: bool,
+    pub escalation_reason: Option<String>,
+    pub automation_paused: bool,
+    pub opted_out: bool,
+    pub pending_drafts: i64,
 }
+
+const ROW_SELECT: &str = "SELECT v.id, v.contact_id, k.name, k.phone_e164, k.language, v.last_message, v.last_message_at,
+        v.last_inbound_at, v.unread, v.escalated, v.escalation_reason, v.automation_paused,
+        k.opted_out_at IS NOT NULL AS opted_out,
+        (SELECT count(*) FROM drafts d WHERE d.conversation_id = v.id AND d.state = 'pending') AS pending_drafts
+     FROM conversations v JOIN contacts k ON k.id = v.contact_id";
 
 impl ConversationRow {
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             id: r.get("id")?,
+            contact_id: r.get("contact_id")?,
             contact_name: r.get("name")?,
             phone: r.get("phone_e164")?,
+            language: r.get("language")?,
             last_message: r.get("last_message")?,
             last_at: r.get("last_message_at")?,
+            last_inbound_at: r.get("last_inbound_at")?,
             unread: r.get("unread")?,
             escalated: r.get("escalated")?,
+            escalation_reason: r.get("escalation_reason")?,
+            automation_paused: r.get("automation_paused")?,
+            opted_out: r.get("opted_out")?,
+            pending_drafts: r.get("pending_drafts")?,
         })
     }
 }
 
 /// Escalated first, then unread, then most recent — the order the owner should work in.
 pub fn inbox(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<ConversationRow>> {
-    let mut stmt = conn.prepare(
-        "SELECT v.id, k.name, k.phone_e164, v.last_message, v.last_message_at, v.unread, v.escalated
-         FROM conversations v JOIN contacts k ON k.id = v.contact_id
-         ORDER BY v.escalated DESC, (v.unread > 0) DESC, v.last_message_at DESC, v.id DESC
-         LIMIT ?1",
+    search(conn, None, limit)
+}
+
+/// The inbox, optionally narrowed by a search: the customer's name or number, or words in any
+/// message of the thread (full-text, accents folded).
+pub fn search(conn: &Connection, query: Option<&str>, limit: u32) -> rusqlite::Result<Vec<ConversationRow>> {
+    let order = "ORDER BY v.escalated DESC, (v.unread > 0) DESC, v.last_message_at DESC, v.id DESC LIMIT ?1";
+    let query = query.map(str::trim).filter(|q| !q.is_empty());
+    let Some(q) = query else {
+        let mut stmt = conn.prepare_cached(&format!("{ROW_SELECT} {order}"))?;
+        let rows = stmt.query_map([i64::from(limit)], ConversationRow::from_row)?;
+        return rows.collect();
+    };
+    // FTS5 query: each word as a quoted prefix term, so punctuation can't break the syntax.
+    let fts: Vec<String> = q
+        .split_whitespace()
+        .map(|w| w.replace('"', ""))
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    let mut stmt = conn.prepare_cached(&format!(
+        "{ROW_SELECT} WHERE k.name LIKE ?2 ESCAPE '\\'
+            OR (length(?3) >= 4 AND k.phone_e164 LIKE '%' || ?3 || '%')
+            OR v.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
+                        WHERE messages_fts MATCH ?4)
+         {order}"
+    ))?;
+    let rows = stmt.query_map(
+        rusqlite::params![i64::from(limit), like, digits, fts.join(" ")],
+        ConversationRow::from_row,
     )?;
-    let rows = stmt.query_map([i64::from(limit)], ConversationRow::from_row)?;
     rows.collect()
+}
+
+/// One conversation's row.
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<ConversationRow>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(&format!("{ROW_SELECT} WHERE v.id = ?1"))?
+        .query_row([id], ConversationRow::from_row)
+        .optional()
+}
+
+/// Hands the thread to a person: escalated with its reason, automation paused. Returns false
+/// when it was already escalated (no second notification).
+pub fn escalate(conn: &Connection, id: i64, reason: &str) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE conversations SET escalated = 1, escalation_reason = ?2, automation_paused = 1
+             WHERE id = ?1 AND escalated = 0",
+        )?
+        .execute(rusqlite::params![id, reason])?;
+    Ok(n == 1)
+}
+
+/// The owner handed the thread back: no longer escalated, automation resumes.
+pub fn clear_escalation(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE conversations SET escalated = 0, escalation_reason = NULL WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// The owner read the thread.
+pub fn mark_read(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE conversations SET unread = 0 WHERE id = ?1")?.execute([id])?;
+    Ok(())
+}
+
+/// Is automation kept away from this thread (a person took over or it escalated)?
+pub fn automation_paused(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached("SELECT automation_paused OR escalated FROM conversations WHERE id = ?1")?
+        .query_row([id], |r| r.get::<_, bool>(0))
+        .optional()?
+        .unwrap_or(true))
 }
 
 /// (conversations, total unread messages, escalated conversations).

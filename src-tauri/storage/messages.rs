@@ -235,6 +235,13 @@ pub fn set_details(
     Ok(())
 }
 
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<MessageRow>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached("SELECT * FROM messages WHERE id = ?1")?
+        .query_row([id], MessageRow::from_row)
+        .optional()
+}
+
 /// One conversation's messages, oldest first.
 pub fn thread(conn: &Connection, conversation_id: i64) -> rusqlite::Result<Vec<MessageRow>> {
     let mut stmt =

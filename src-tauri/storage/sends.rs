@@ -425,6 +425,51 @@ pub fn context(conn: &Connection, id: i64) -> rusqlite::Result<Option<SendContex
     .optional()
 }
 
+/// The same context for a cart outside any planned send (the owner sends the template by hand
+/// from the inbox): `id` 0 and `step` -1.
+pub fn context_for_cart(conn: &Connection, id: i64) -> rusqlite::Result<Option<SendContext>> {
+    conn.prepare_cached(
+        "SELECT 0 AS id, c.id AS cart_id, -1 AS step, 'manual' AS state, c.detected_at AS due_at, c.detected_at AS deadline_at,
+           c.store_id, st.name AS store_name,
+           st.country AS store_country, c.external_id, c.phone_e164, c.first_name, c.language, c.marketing_consent,
+           c.items_json, c.currency, c.total, c.recovery_url, c.checkout_updated_at, c.completed_at, c.holdout,
+           c.contact_id, k.opted_out_at, k.takeover_at, COALESCE(v.automation_paused, 0) AS automation_paused
+         FROM carts c JOIN stores st ON st.id = c.store_id
+         LEFT JOIN contacts k ON k.id = c.contact_id LEFT JOIN conversations v ON v.contact_id = c.contact_id
+         WHERE c.id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(SendContext {
+            id: r.get("id")?,
+            cart_id: r.get("cart_id")?,
+            step: r.get("step")?,
+            state: r.get("state")?,
+            due_at: r.get("due_at")?,
+            deadline_at: r.get("deadline_at")?,
+            store_id: r.get("store_id")?,
+            store_name: r.get("store_name")?,
+            store_country: r.get("store_country")?,
+            external_id: r.get("external_id")?,
+            phone_e164: r.get("phone_e164")?,
+            first_name: r.get("first_name")?,
+            language: r.get("language")?,
+            marketing_consent: r.get("marketing_consent")?,
+            items_json: r.get("items_json")?,
+            currency: r.get("currency")?,
+            total: r.get("total")?,
+            recovery_url: r.get("recovery_url")?,
+            checkout_updated_at: r.get("checkout_updated_at")?,
+            completed_at: r.get("completed_at")?,
+            holdout: r.get("holdout")?,
+            contact_id: r.get("contact_id")?,
+            opted_out_at: r.get("opted_out_at")?,
+            takeover_at: r.get("takeover_at")?,
+            automation_paused: r.get("automation_paused")?,
+        })
+    })
+    .optional()
+}
+
 /// A recovery conversation this customer already had since `since` (another cart's first
 /// message that left or may have left).
 pub fn contact_messaged_since(

@@ -68,6 +68,13 @@ pub fn get(conn: &Connection, name: &str, language: &str) -> rusqlite::Result<Op
         .optional()
 }
 
+/// Every language of one template.
+pub fn for_name(conn: &Connection, name: &str) -> rusqlite::Result<Vec<TemplateRow>> {
+    let mut stmt = conn.prepare_cached("SELECT * FROM wa_templates WHERE name = ?1 ORDER BY language")?;
+    let rows = stmt.query_map([name], TemplateRow::from_row)?;
+    rows.collect()
+}
+
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<TemplateRow>> {
     let mut stmt = conn.prepare("SELECT * FROM wa_templates ORDER BY name, language")?;
     let rows = stmt.query_map([], TemplateRow::from_row)?;

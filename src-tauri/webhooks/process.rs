@@ -8,9 +8,11 @@ use rusqlite::Connection;
 use serde_json::{json, Value};
 
 use super::payload::{unix_seconds, AccountUpdate, Envelope, Message, MessagesValue, Status, TemplateUpdate};
-use crate::domain::opt_out;
+use crate::assistant::texts;
+use crate::domain::{escalation, opt_out};
 use crate::events::OwnerProblem;
-use crate::storage::{carts, contacts, conversations, events, messages, sends, settings, ts};
+use crate::i18n::Lang;
+use crate::storage::{carts, contacts, conversations, drafts, events, messages, sends, settings, ts};
 
 /// What the engine must tell the outside world after the commit.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -23,12 +25,30 @@ pub struct Effects {
     pub statuses: usize,
     pub problems: Vec<OwnerProblem>,
     pub paused: bool,
+    /// Threads handed to a person by the escalation rules, with the reason code.
+    pub escalations: Vec<(i64, String)>,
+    /// Threads whose customer just opted out.
+    pub opted_out_threads: Vec<i64>,
+    /// A reply was queued (an opt-out confirmation): the reply queue should run.
+    pub replies_queued: bool,
+    /// Messages now wait for the conversation step (assistant or shop facts).
+    pub assist_queued: bool,
 }
 
-/// Who we are, to ignore what belongs to another number on the same account.
-#[derive(Debug, Clone, Default)]
+/// Who we are, to ignore what belongs to another number on the same account, and the owner's
+/// rules for inbound messages.
+#[derive(Debug, Clone)]
 pub struct Routing {
     pub phone_number_id: Option<String>,
+    pub escalation_keywords: Vec<String>,
+    /// The shop's language, for customers whose language is unknown.
+    pub shop_lang: Lang,
+}
+
+impl Default for Routing {
+    fn default() -> Self {
+        Routing { phone_number_id: None, escalation_keywords: Vec::new(), shop_lang: Lang::Es }
+    }
 }
 
 fn at_of(v: Option<&Value>, now: DateTime<Utc>) -> String {
@@ -73,7 +93,7 @@ pub fn apply(
                 }
                 match field {
                     "messages" => {
-                        inbound(conn, &value, now, &mut fx, &mut notes)?;
+                        inbound(conn, &value, routing, now, &mut fx, &mut notes)?;
                         statuses(conn, &value, now, &mut fx, &mut notes)?;
                         for e in &value.errors {
                             events::append(
@@ -131,6 +151,7 @@ fn payload_of(m: &Message, raw: &Value) -> Option<String> {
 fn inbound(
     conn: &Connection,
     value: &MessagesValue,
+    routing: &Routing,
     now: DateTime<Utc>,
     fx: &mut Effects,
     notes: &mut Vec<String>,
@@ -207,9 +228,41 @@ fn inbound(
                     "opted_out",
                     None,
                     Some(contact),
-                    &json!({ "source": source }),
+                    &json!({ "source": source, "conversation": thread }),
                 )?;
                 fx.opt_outs += 1;
+                fx.opted_out_threads.push(thread);
+                drafts::discard_pending(conn, thread, &ts(now))?;
+                messages::assist_done(conn, thread, "opted_out")?;
+                // One short confirmation, inside the window the customer just opened.
+                let recorded = contacts::get(conn, contact)?.and_then(|c| c.language);
+                let lang = texts::customer_lang(
+                    recorded.as_deref(),
+                    summary.as_deref().unwrap_or(""),
+                    routing.shop_lang,
+                );
+                let queued = messages::queue_reply(
+                    conn,
+                    thread,
+                    "automation",
+                    texts::opt_out_confirmation(lang),
+                    &format!("optout:{wamid}"),
+                    &ts(now),
+                )?;
+                fx.replies_queued |= queued.is_some();
+            }
+        } else if matches!(kind.as_str(), "text" | "button" | "interactive") {
+            let text = summary.as_deref().unwrap_or("");
+            if let Some(esc) = escalation::classify(text, &routing.escalation_keywords) {
+                let code = esc.reason.code();
+                if escalate(conn, thread, contact, code, &esc.matched, wamid, now)? {
+                    fx.escalations.push((thread, code.to_string()));
+                }
+            } else if !conversations::automation_paused(conn, thread)?
+                && contacts::get(conn, contact)?.is_some_and(|c| c.opted_out_at.is_none())
+            {
+                messages::mark_for_assist(conn, id)?;
+                fx.assist_queued = true;
             }
         }
         if error.and_then(|e| e.code) == Some(131060) {
@@ -224,6 +277,33 @@ fn inbound(
         }
     }
     Ok(())
+}
+
+/// Hands a thread to a person: escalated, automation paused, pending drafts dropped, the
+/// decision logged. Returns false when the thread was already escalated (no second alert).
+pub fn escalate(
+    conn: &Connection,
+    thread: i64,
+    contact: i64,
+    reason: &str,
+    detail: &str,
+    wamid: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    messages::assist_done(conn, thread, "escalated")?;
+    drafts::discard_pending(conn, thread, &ts(now))?;
+    if !conversations::escalate(conn, thread, reason)? {
+        return Ok(false);
+    }
+    events::append(
+        conn,
+        &ts(now),
+        "escalated",
+        None,
+        Some(contact),
+        &json!({ "conversation": thread, "reason": reason, "detail": detail, "wamid": wamid }),
+    )?;
+    Ok(true)
 }
 
 fn statuses(
@@ -279,6 +359,10 @@ fn statuses(
                 None,
                 &json!({ "send": id, "wamid": st.id }),
             )?;
+        }
+        if let Some(key) = st.biz_opaque_callback_data.as_deref() {
+            // A reply whose answer was lost learns its wamid from WhatsApp's report.
+            messages::adopt_wamid(conn, key, &st.id)?;
         }
         messages::apply_statuses(conn, &st.id)?;
         let send = sends::by_wamid_or_key(conn, &st.id, st.biz_opaque_callback_data.as_deref())?;

@@ -1,5 +1,5 @@
 //! Which engine events become a native desktop notification, and with what text — decided in
-//! this one place. Texts come from the shared translation catalog.
+//! this one place (headless, so the demo and tests see the same decision the desktop shell shows). Texts come from the shared translation catalog.
 
 use crate::events::{EngineEvent, OwnerProblem};
 use crate::i18n::{t, Lang};
