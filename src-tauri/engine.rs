@@ -669,6 +669,7 @@ impl Engine {
             &serde_json::json!({ "source": "app", "conversation": conversation_id }),
         )?;
         tx.commit()?;
+        drop(conn);
         self.emit_status();
         Ok(())
     }

@@ -36,9 +36,30 @@ pub fn facts_intro(lang: Lang, first_name: Option<&str>) -> String {
     }
 }
 
-/// The customer's language: the one the store recorded, else a guess from what they wrote,
-/// else the shop's.
+/// The customer's language: the one they just wrote in when their words say so clearly, else
+/// the one the store recorded, else the shop's.
 pub fn customer_lang(recorded: Option<&str>, text: &str, shop: Lang) -> Lang {
+    let folded = crate::domain::phrases::fold(text);
+    let score = |words: &[&str]| folded.split(' ').filter(|w| words.contains(w)).count();
+    let pt = score(&[
+        "voce", "voces", "nao", "obrigado", "obrigada", "oi", "quero", "frete", "pra", "tem", "meu", "minha",
+        "posso", "sim", "valeu", "tudo", "bem", "mandem", "mande", "parem",
+    ]);
+    let es = score(&[
+        "usted", "ustedes", "hola", "gracias", "quiero", "envio", "tienen", "tenes", "puedo", "mi", "cuanto",
+        "llega", "buenas", "talle", "che", "escriban", "manden", "por", "favor", "mas",
+    ]);
+    let en = score(&[
+        "the", "you", "hi", "hello", "thanks", "please", "shipping", "can", "my", "is", "do", "what", "how",
+        "want",
+    ]);
+    if pt > es && pt > en {
+        return Lang::Pt;
+    } else if en > es && en > pt {
+        return Lang::En;
+    } else if es > pt && es > en {
+        return Lang::Es;
+    }
     if let Some(tag) = recorded.map(str::trim).filter(|t| !t.is_empty()) {
         let tag = tag.to_ascii_lowercase();
         if tag.starts_with("pt") {
@@ -49,29 +70,7 @@ pub fn customer_lang(recorded: Option<&str>, text: &str, shop: Lang) -> Lang {
             return Lang::Es;
         }
     }
-    let folded = crate::domain::phrases::fold(text);
-    let score = |words: &[&str]| folded.split(' ').filter(|w| words.contains(w)).count();
-    let pt = score(&[
-        "voce", "voces", "nao", "obrigado", "obrigada", "oi", "quero", "frete", "pra", "tem", "meu", "minha",
-        "posso", "sim", "entrega", "valeu", "tudo", "bem",
-    ]);
-    let es = score(&[
-        "usted", "ustedes", "hola", "gracias", "quiero", "envio", "tienen", "tenes", "puedo", "mi", "si",
-        "cuanto", "llega", "buenas", "talle", "che",
-    ]);
-    let en = score(&[
-        "the", "you", "hi", "hello", "thanks", "please", "shipping", "can", "my", "is", "do", "what", "how",
-        "want",
-    ]);
-    if pt > es && pt > en {
-        Lang::Pt
-    } else if en > es && en > pt {
-        Lang::En
-    } else if es > 0 {
-        Lang::Es
-    } else {
-        shop
-    }
+    shop
 }
 
 #[cfg(test)]
@@ -80,7 +79,9 @@ mod tests {
 
     #[test]
     fn the_customers_language_comes_from_the_store_then_their_words() {
-        assert_eq!(customer_lang(Some("pt-BR"), "hola", Lang::Es), Lang::Pt);
+        assert_eq!(customer_lang(Some("pt-BR"), "STOP", Lang::Es), Lang::Pt);
+        assert_eq!(customer_lang(Some("pt-BR"), "No me escriban más por favor", Lang::Pt), Lang::Es);
+        assert_eq!(customer_lang(Some("es"), "Parem de me mandar mensagem", Lang::Es), Lang::Pt);
         assert_eq!(customer_lang(None, "Oi, vocês têm frete grátis?", Lang::Es), Lang::Pt);
         assert_eq!(customer_lang(None, "Hi, do you ship to Madrid?", Lang::Es), Lang::En);
         assert_eq!(customer_lang(None, "Hola, ¿cuánto sale el envío?", Lang::En), Lang::Es);

@@ -346,7 +346,7 @@ pub fn classify(text: &str, owner_keywords: &[String]) -> Option<Escalation> {
     owner_keywords.iter().find_map(|k| {
         let k = fold(k);
         super::phrases::contains_phrase(&folded, &k)
-            .then(|| Escalation { reason: Reason::OwnerKeyword, matched: k })
+            .then_some(Escalation { reason: Reason::OwnerKeyword, matched: k })
     })
 }
 

@@ -210,6 +210,15 @@ impl Engine {
                 messages::reply_settled(&tx, id, "unknown", None, Some(&detail), &now)?;
                 Err(EngineError::WhatsApp(crate::whatsapp::SendError::Unknown { detail }))
             }
+            // Automation's reply waits for the next round (pair rate limit, throughput,
+            // Meta unavailable): nothing left, so sending later is still at most once.
+            Err(e @ crate::whatsapp::SendError::Retryable { .. }) if automation => {
+                tx.execute(
+                    "UPDATE messages SET status = 'queued', error_detail = ?2, status_at = ?3 WHERE id = ?1 AND status = 'sending'",
+                    rusqlite::params![id, e.to_string(), now],
+                )?;
+                Err(EngineError::WhatsApp(e))
+            }
             Err(crate::whatsapp::SendError::WindowClosed { code }) => {
                 messages::reply_settled(
                     &tx,

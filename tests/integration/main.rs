@@ -4,6 +4,7 @@
 
 mod support;
 
+mod assistant;
 mod cli;
 mod crash;
 mod e2e_window;

@@ -14,8 +14,8 @@ use crate::send_plan::{local, Shop};
 const BA: &str = "America/Argentina/Buenos_Aires";
 const APP_SECRET: &str = "meta-app-secret-for-tests";
 
-struct Hooked {
-    shop: Shop,
+pub(crate) struct Hooked {
+    pub(crate) shop: Shop,
     _receiver: Receiver,
     url: String,
     http: reqwest::Client,
@@ -23,7 +23,7 @@ struct Hooked {
 
 /// A shop open every day 08–22 (Friday 10:00 now) with WhatsApp connected, the app secret set,
 /// and the webhook receiver on a free port; the sandbox WhatsApp delivers its webhooks there.
-async fn hooked() -> Hooked {
+pub(crate) async fn hooked() -> Hooked {
     let start = local(BA, 2026, 11, 20, 10, 0);
     let shop = Shop::open(BA, "mon-sun 08:00-22:00", start, &[]).await;
     let engine = &shop.app.engine;
@@ -38,7 +38,7 @@ async fn hooked() -> Hooked {
 }
 
 impl Hooked {
-    fn engine(&self) -> &recupero::engine::Engine {
+    pub(crate) fn engine(&self) -> &recupero::engine::Engine {
         &self.shop.app.engine
     }
 
@@ -51,20 +51,20 @@ impl Hooked {
         req.send().await.unwrap().status().as_u16()
     }
 
-    async fn post_signed(&self, body: &Value) -> u16 {
+    pub(crate) async fn post_signed(&self, body: &Value) -> u16 {
         let bytes = serde_json::to_vec(body).unwrap();
         self.post(&bytes, Some(sign(APP_SECRET.as_bytes(), &bytes))).await
     }
 
-    fn count(&self, sql: &str) -> i64 {
+    pub(crate) fn count(&self, sql: &str) -> i64 {
         self.engine().db().conn().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
-    fn one<T: rusqlite::types::FromSql>(&self, sql: &str, p: &str) -> T {
+    pub(crate) fn one<T: rusqlite::types::FromSql>(&self, sql: &str, p: &str) -> T {
         self.engine().db().conn().query_row(sql, [p], |r| r.get(0)).unwrap()
     }
 
-    fn process(&self) -> usize {
+    pub(crate) fn process(&self) -> usize {
         self.engine().process_webhooks().unwrap()
     }
 }
@@ -81,7 +81,7 @@ fn metadata() -> Value {
     json!({"display_phone_number": "5491100000000", "phone_number_id": "1055500000000"})
 }
 
-fn text_from(wa_id: &str, name: &str, wamid: &str, body: &str, at: DateTime<Utc>) -> Value {
+pub(crate) fn text_from(wa_id: &str, name: &str, wamid: &str, body: &str, at: DateTime<Utc>) -> Value {
     envelope(
         "messages",
         json!({"messaging_product": "whatsapp", "metadata": metadata(),
@@ -193,7 +193,7 @@ async fn the_same_webhook_delivered_ten_times_is_stored_and_applied_once() {
 }
 
 /// A real reminder from the dispatcher; returns (cart external id, wamid, recipient wa_id).
-async fn one_reminder(h: &Hooked) -> (u64, String, String) {
+pub(crate) async fn one_reminder(h: &Hooked) -> (u64, String, String) {
     let id = h.shop.checkout(h.shop.now() - Duration::minutes(20));
     h.shop.run_until(h.shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
     let sent = h.shop.messages_for(id);
@@ -479,8 +479,8 @@ async fn inbox_free_text_only_inside_the_window() {
     h.shop.wa.flush().await;
     h.process();
     assert!(h.engine().window_closes_at(thread).unwrap().is_some());
-    let id = h.engine().send_text(thread, "¡Sí! Te lo reservo.\nAbrazo").await.unwrap();
-    assert!(id > 0);
+    let sent = h.engine().send_text(thread, "¡Sí! Te lo reservo.\nAbrazo").await.unwrap();
+    assert_eq!((sent.origin.as_str(), sent.status.as_deref()), ("app", Some("accepted")));
     assert_eq!(h.shop.wa.messages().last().unwrap().text.as_deref(), Some("¡Sí! Te lo reservo.\nAbrazo"));
     h.shop.app.clock.advance(Duration::hours(25));
     assert_eq!(h.engine().send_text(thread, "¿Seguís ahí?").await.unwrap_err().code(), "window_closed");
