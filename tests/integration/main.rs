@@ -7,6 +7,7 @@ mod support;
 mod cli;
 mod crash;
 mod e2e_window;
+mod results;
 mod secrets_at_rest;
 mod send_plan;
 mod storage_files;
