@@ -10,6 +10,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod results;
+
 use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineError, EngineOptions};
 use crate::export::{ExportKind, Format};
@@ -75,6 +77,28 @@ pub enum Command {
     /// The WhatsApp side: templates and the webhook address.
     #[command(subcommand)]
     Whatsapp(WhatsappCmd),
+    /// Recovery, lift over the holdout, revenue, replies, messages and WhatsApp cost for a
+    /// period (default: the last 30 days).
+    Results {
+        /// First shop day (YYYY-MM-DD, in the shop's time zone) or an RFC 3339 instant.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last shop day, included (YYYY-MM-DD) or an RFC 3339 instant (excluded).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// One row per day, with a header row.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// The WhatsApp price table the cost is computed with.
+    Rates {
+        #[command(subcommand)]
+        command: Option<RatesCmd>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the sandbox stores on loopback, to try `store check` or the app without a shop.
     Sandbox {
         #[arg(long, default_value_t = 8787)]
@@ -86,6 +110,18 @@ pub enum Command {
         #[arg(long)]
         no_rate_limits: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RatesCmd {
+    /// Replace the table with a JSON file: an array of {country, category, currency, price}
+    /// rows, or what `recupero rates --json` prints.
+    Set {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Go back to the table shipped with Recupero.
+    Reset,
 }
 
 #[derive(Debug, Subcommand)]
@@ -282,10 +318,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Whatsapp(cmd) => whatsapp(build_engine(paths)?, cmd),
         Command::Config(cmd) => config(build_engine(paths)?.as_ref(), cmd),
         Command::Secret(cmd) => secret(build_engine(paths)?.as_ref(), cmd),
+        Command::Results { from, to, json, csv } => {
+            results::results(build_engine(paths)?.as_ref(), from.as_deref(), to.as_deref(), json, csv)
+        }
+        Command::Rates { command, json } => {
+            let engine = build_engine(paths)?;
+            match command {
+                None => results::rates_show(&engine, json),
+                Some(RatesCmd::Set { file }) => results::rates_set(&engine, &file),
+                Some(RatesCmd::Reset) => results::rates_reset(&engine),
+            }
+        }
         Command::Status { json } => {
-            let status = build_engine(paths)?.status()?;
+            let engine = build_engine(paths)?;
+            let status = engine.status()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&status)?);
+                // The Results figures of the last 30 days ride along under "results".
+                let mut out = serde_json::to_value(&status)?;
+                out["results"] = serde_json::to_value(engine.metrics(None, None)?)?;
+                println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 println!("Recupero {}{}", status.version, if status.demo { " (demo)" } else { "" });
                 println!("data:     {}", status.data_dir);
@@ -299,6 +350,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("last poll: {}", status.last_poll_at.as_deref().unwrap_or("never"));
                 println!("webhook:   {}", status.webhook_url);
                 println!("last webhook: {}", status.last_webhook_at.as_deref().unwrap_or("never"));
+                let m = engine.metrics(None, None)?;
+                println!(
+                    "last 30 days: {} carts detected, {} of {} messaged recovered (`recupero results` for more)",
+                    m.carts.detected, m.recovery.count, m.recovery.denominator
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

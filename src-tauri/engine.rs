@@ -1370,3 +1370,47 @@ impl PreSendStore for Engine {
         })
     }
 }
+
+/// The Results screen (issue #6): figures, CSV and the WhatsApp rate table (`crate::metrics`).
+impl Engine {
+    /// Every Results figure for `[from, to)`; without bounds, the shop's last 30 days.
+    pub fn metrics(
+        &self,
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        to: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> EngineResult<crate::metrics::Metrics> {
+        let settings = self.settings()?;
+        Ok(crate::metrics::compute(&self.db.conn(), &settings, self.clock.now(), from, to)?)
+    }
+
+    /// The daily series of [`Engine::metrics`] as CSV (header row, one row per day).
+    pub fn metrics_csv(
+        &self,
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        to: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> EngineResult<String> {
+        Ok(crate::metrics::daily_csv::write(&self.metrics(from, to)?)?)
+    }
+
+    /// The rate table the cost is computed with (the owner's, or the shipped one).
+    pub fn rate_table(&self) -> EngineResult<crate::metrics::RateTable> {
+        Ok(crate::metrics::rates::load(&self.db.conn())?.0)
+    }
+
+    /// Replaces the rate table after checking every row; dated today in the shop's zone.
+    pub fn set_rate_table(
+        &self,
+        rows: Vec<crate::metrics::RateRow>,
+    ) -> EngineResult<crate::metrics::RateTable> {
+        let now = self.clock.now();
+        let today = now.with_timezone(&self.settings()?.timezone).format("%Y-%m-%d").to_string();
+        let table = crate::metrics::rates::save(&self.db.conn(), &rows, &today, &storage::ts(now))?;
+        tracing::info!(rows = table.rates.len(), "rate table edited");
+        Ok(table)
+    }
+
+    /// Goes back to the shipped rate table.
+    pub fn reset_rate_table(&self) -> EngineResult<crate::metrics::RateTable> {
+        Ok(crate::metrics::rates::reset(&self.db.conn())?)
+    }
+}

@@ -8,6 +8,8 @@
 //!   per thing a caller can ask; the typed event stream (`events`).
 //! - `demo`     — `recupero demo`: the real engine against the sandbox with a simulated clock.
 //! - `export`   — carts, sends, messages, contacts as JSON or CSV.
+//! - `metrics`  — the Results figures: recovery vs holdout with its lift, revenue per currency,
+//!   replies, message statuses, WhatsApp cost from a rate table; daily/weekly series and CSV.
 //! - `scheduler` — the store poller, the planner, the outbox dispatcher, the recovery tracker.
 //! - `stores`   — store connectors (Tiendanube, Shopify, WooCommerce) behind one trait.
 //! - `webhooks` — the loopback receiver: handshake, signature, durable before 200, processing.
@@ -20,6 +22,8 @@
 //! - `logging`, `paths` — where files go and how logs are written.
 //! - `clock`    — the only place that reads the wall clock; `TestClock` for tests.
 //! - `domain`   — pure values and rules (Money, Phone, Cart, BusinessHours…), no I/O.
+//! - `assistant` — the conversation step's decisions: chat client, grounding check, facts drafts.
+//! - `notice`   — which engine events become a native notification, and their text.
 
 #![recursion_limit = "256"]
 
@@ -34,6 +38,7 @@ pub mod events;
 pub mod export;
 pub mod i18n;
 pub mod logging;
+pub mod metrics;
 pub mod notice;
 pub mod paths;
 pub mod sandbox;

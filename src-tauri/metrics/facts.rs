@@ -1,0 +1,295 @@
+//! What the Results figures are computed from, read from the database once per request: one
+//! [`CartFact`] per cart detected in the period and one [`MessageFact`] per outgoing message
+//! sent in it. The rules for which group a cart is in live here, in [`classify`]:
+//!
+//! - **Detected**: the cart became an abandoned cart to act on — it got its first send planned
+//!   (or skipped at planning), or it was kept without a usable phone. Checkouts still inside the
+//!   abandonment delay (`waiting`), bought before they were ever abandoned, or already too old
+//!   when first seen (`expired`) are not detected carts.
+//! - **Messaged** (treatment): not in the holdout and WhatsApp accepted the first message
+//!   (`sent_at` set: sent, or accepted and failed later — the customer was written to).
+//! - **Holdout**: a holdout cart that reached the instant its message would have gone (skipped
+//!   with reason `holdout`, after every check a real message passes), the same bar as a sent
+//!   one, so the two groups compare like with like.
+//! - **Pending**: the first message is still planned, in flight or `unknown`.
+//! - **Not sent**: everything else with a phone (skipped for a reason, failed before WhatsApp
+//!   accepted it).
+//!
+//! Outcomes are the tracker's (`recovered`, `holdout_converted`, …): never re-derived here.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection};
+
+use super::period::Range;
+use crate::domain::Money;
+use crate::storage::ts;
+use crate::stores::fields::parse_time;
+
+/// Which side of the experiment a detected cart is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    NoPhone,
+    Messaged { sent_at: DateTime<Utc> },
+    Holdout,
+    Pending,
+    NotSent,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CartFact {
+    pub id: i64,
+    pub detected_at: DateTime<Utc>,
+    pub group: Group,
+    /// The tracker's verdict, when the cart was bought.
+    pub outcome: Option<String>,
+    /// The cart's total; `None` only for a total that no longer parses (never for stored carts).
+    pub total: Option<Money>,
+    /// The customer's first message after the first message left (messaged carts only), within
+    /// the attribution window.
+    pub first_reply_at: Option<DateTime<Utc>>,
+}
+
+impl CartFact {
+    pub fn recovered(&self) -> bool {
+        matches!(self.group, Group::Messaged { .. }) && self.outcome.as_deref() == Some("recovered")
+    }
+
+    pub fn holdout_converted(&self) -> bool {
+        self.group == Group::Holdout && self.outcome.as_deref() == Some("holdout_converted")
+    }
+}
+
+/// The columns [`classify`] needs from a cart and its first send.
+#[derive(Debug, Clone, Default)]
+pub struct CartRow {
+    pub status: String,
+    pub has_phone: bool,
+    pub holdout: bool,
+    pub detected_at: String,
+    pub completed_at: Option<String>,
+    /// The first send's state, sent_at and skip reason (`None`: the cart has no first send).
+    pub send: Option<(String, Option<String>, Option<String>)>,
+}
+
+/// The group of a cart, or `None` when it is not a detected abandoned cart.
+pub fn classify(row: &CartRow) -> Option<Group> {
+    if matches!(row.status.as_str(), "waiting" | "expired") {
+        return None;
+    }
+    let Some((state, sent_at, skip_reason)) = &row.send else {
+        // Without a plan, only a cart kept for its missing phone counts (also once bought
+        // after it was first seen); a checkout bought before it was abandoned does not.
+        let bought_later = row.status == "completed"
+            && row.completed_at.as_deref().is_some_and(|c| c > row.detected_at.as_str());
+        return (!row.has_phone && (row.status == "no_phone" || bought_later)).then_some(Group::NoPhone);
+    };
+    if let (false, Some(sent)) = (row.holdout, sent_at.as_deref().and_then(|t| parse_time(t).ok())) {
+        return Some(Group::Messaged { sent_at: sent });
+    }
+    Some(match state.as_str() {
+        "skipped" if row.holdout && skip_reason.as_deref() == Some("holdout") => Group::Holdout,
+        "planned" | "leased" | "unknown" => Group::Pending,
+        _ => Group::NotSent,
+    })
+}
+
+/// The detected carts of `range` (by detection time), with their customer's first reply.
+pub fn carts(conn: &Connection, range: &Range, reply_window: Duration) -> rusqlite::Result<Vec<CartFact>> {
+    let mut stmt = conn.prepare(
+        "SELECT c.id, c.status, c.phone_e164 IS NOT NULL, c.holdout, c.detected_at, c.completed_at,
+                c.outcome, c.currency, c.total, c.contact_id, s.state, s.sent_at, s.skip_reason
+         FROM carts c LEFT JOIN sends s ON s.cart_id = c.id AND s.step = 0
+         WHERE c.detected_at >= ?1 AND c.detected_at < ?2
+         ORDER BY c.detected_at, c.id",
+    )?;
+    let mut reply = conn.prepare(
+        "SELECT min(m.created_at) FROM messages m JOIN conversations v ON v.id = m.conversation_id
+         WHERE v.contact_id = ?1 AND m.direction = 'in' AND m.created_at >= ?2 AND m.created_at < ?3",
+    )?;
+    let rows = stmt.query_map(params![ts(range.from), ts(range.to)], |r| {
+        let send = match r.get::<_, Option<String>>(10)? {
+            Some(state) => Some((state, r.get(11)?, r.get(12)?)),
+            None => None,
+        };
+        let row = CartRow {
+            status: r.get(1)?,
+            has_phone: r.get(2)?,
+            holdout: r.get(3)?,
+            detected_at: r.get(4)?,
+            completed_at: r.get(5)?,
+            send,
+        };
+        let extra: (i64, Option<String>, String, String, Option<i64>) =
+            (r.get(0)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?);
+        Ok((row, extra))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (row, (id, outcome, currency, total, contact)) = row?;
+        let Some(group) = classify(&row) else { continue };
+        let Ok(detected_at) = parse_time(&row.detected_at) else {
+            tracing::warn!(cart = id, at = %row.detected_at, "unreadable detection time; cart left out of the results");
+            continue;
+        };
+        let first_reply_at = match (group, contact) {
+            (Group::Messaged { sent_at }, Some(contact)) => reply
+                .query_row(params![contact, ts(sent_at), ts(sent_at + reply_window)], |r| {
+                    r.get::<_, Option<String>>(0)
+                })?
+                .and_then(|t| parse_time(&t).ok()),
+            _ => None,
+        };
+        out.push(CartFact {
+            id,
+            detected_at,
+            group,
+            outcome,
+            total: Money::parse(&total, &currency).ok(),
+            first_reply_at,
+        });
+    }
+    Ok(out)
+}
+
+/// One outgoing message (automation's or the owner's) with what billing needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageFact {
+    /// automation, app, phone (the WhatsApp Business app) or assistant.
+    pub origin: String,
+    /// template, text, …
+    pub kind: String,
+    /// The best status WhatsApp reported (accepted when none came back yet).
+    pub status: Option<String>,
+    /// WhatsApp's pricing category (marketing, utility, authentication, service), when reported.
+    pub category: Option<String>,
+    /// WhatsApp's pricing type (regular, free_customer_service, free_entry_point), when reported.
+    pub pricing_type: Option<String>,
+    /// The recipient's country (ISO 3166 alpha-2), from their number.
+    pub country: Option<String>,
+}
+
+/// The outgoing messages created in `range`.
+pub fn messages(conn: &Connection, range: &Range) -> rusqlite::Result<Vec<MessageFact>> {
+    let mut stmt = conn.prepare(
+        "SELECT m.origin, m.kind, m.status,
+                COALESCE(m.pricing_category, (SELECT st.pricing_category FROM message_statuses st
+                   WHERE st.wamid = m.wamid AND st.pricing_category IS NOT NULL LIMIT 1)),
+                (SELECT st.pricing_type FROM message_statuses st
+                   WHERE st.wamid = m.wamid AND st.pricing_type IS NOT NULL LIMIT 1),
+                k.phone_e164, k.wa_id
+         FROM messages m JOIN conversations v ON v.id = m.conversation_id JOIN contacts k ON k.id = v.contact_id
+         WHERE m.direction = 'out' AND m.created_at >= ?1 AND m.created_at < ?2
+         ORDER BY m.created_at, m.id",
+    )?;
+    let rows = stmt.query_map(params![ts(range.from), ts(range.to)], |r| {
+        let phone: String = r.get(5)?;
+        let wa_id: Option<String> = r.get(6)?;
+        let country = country_of(&phone).or_else(|| wa_id.and_then(|w| country_of(&format!("+{w}"))));
+        Ok(MessageFact {
+            origin: r.get(0)?,
+            kind: r.get(1)?,
+            status: r.get(2)?,
+            category: r.get::<_, Option<String>>(3)?.map(|c| c.to_ascii_lowercase()),
+            pricing_type: r.get::<_, Option<String>>(4)?.map(|c| c.to_ascii_lowercase()),
+            country,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The ISO 3166 alpha-2 country of an E.164 number, by libphonenumber's metadata (`+1 787…` is
+/// PR, `+1 416…` CA). `None` for a number it cannot place.
+pub fn country_of(e164: &str) -> Option<String> {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    // The parser has panicked on odd input before (see domain/phone.rs); a report never should.
+    let parsed = catch_unwind(AssertUnwindSafe(|| phonenumber::parse(None, e164))).ok()?.ok()?;
+    let id = parsed.country().id()?;
+    Some(AsRef::<str>::as_ref(&id).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        status: &str,
+        phone: bool,
+        holdout: bool,
+        send: Option<(&str, Option<&str>, Option<&str>)>,
+    ) -> CartRow {
+        CartRow {
+            status: status.into(),
+            has_phone: phone,
+            holdout,
+            detected_at: "2026-11-20T13:00:00.000Z".into(),
+            completed_at: None,
+            send: send.map(|(s, t, r)| (s.into(), t.map(String::from), r.map(String::from))),
+        }
+    }
+
+    const SENT_AT: Option<&str> = Some("2026-11-20T13:05:00.000Z");
+
+    #[test]
+    fn carts_fall_into_one_group_each() {
+        let messaged = classify(&row("sent", true, false, Some(("sent", SENT_AT, None))));
+        assert!(matches!(messaged, Some(Group::Messaged { .. })));
+        let failed_after = classify(&row("not_sent", true, false, Some(("failed", SENT_AT, None))));
+        assert!(
+            matches!(failed_after, Some(Group::Messaged { .. })),
+            "accepted, then undeliverable: written to"
+        );
+        assert_eq!(
+            classify(&row("not_sent", true, false, Some(("failed", None, None)))),
+            Some(Group::NotSent)
+        );
+        assert_eq!(
+            classify(&row("planned", true, false, Some(("unknown", None, None)))),
+            Some(Group::Pending)
+        );
+        assert_eq!(
+            classify(&row("planned", true, false, Some(("planned", None, None)))),
+            Some(Group::Pending)
+        );
+        assert_eq!(
+            classify(&row("not_sent", true, false, Some(("skipped", None, Some("opted_out"))))),
+            Some(Group::NotSent)
+        );
+        assert_eq!(
+            classify(&row("holdout", true, true, Some(("skipped", None, Some("holdout"))))),
+            Some(Group::Holdout)
+        );
+        assert_eq!(
+            classify(&row("completed", true, true, Some(("skipped", None, Some("purchased"))))),
+            Some(Group::NotSent),
+            "a holdout cart bought before its instant is not in the comparison, like a treated one"
+        );
+        assert_eq!(
+            classify(&row("holdout", true, true, Some(("planned", None, None)))),
+            Some(Group::Pending)
+        );
+        assert_eq!(classify(&row("no_phone", false, false, None)), Some(Group::NoPhone));
+    }
+
+    #[test]
+    fn checkouts_that_were_never_abandoned_carts_are_left_out() {
+        assert_eq!(classify(&row("waiting", true, false, None)), None, "still inside the abandonment delay");
+        assert_eq!(classify(&row("expired", true, false, None)), None, "too old when first seen");
+        let mut bought_first = row("completed", false, false, None);
+        bought_first.completed_at = Some("2026-11-20T12:00:00.000Z".into());
+        assert_eq!(classify(&bought_first), None, "bought before it was ever seen abandoned");
+        let mut bought_later = bought_first.clone();
+        bought_later.completed_at = Some("2026-11-20T15:00:00.000Z".into());
+        assert_eq!(classify(&bought_later), Some(Group::NoPhone), "kept without a phone, bought later");
+        assert_eq!(classify(&row("completed", true, false, None)), None, "with a phone but never planned");
+    }
+
+    #[test]
+    fn countries_come_from_the_number() {
+        assert_eq!(country_of("+5491123456789").as_deref(), Some("AR"));
+        assert_eq!(country_of("+5511987654321").as_deref(), Some("BR"));
+        assert_eq!(country_of("+17875551234").as_deref(), Some("PR"), "+1 787 is Puerto Rico, not the US");
+        assert_eq!(country_of("+59899123456").as_deref(), Some("UY"));
+        assert_eq!(country_of("not a number"), None);
+        assert_eq!(country_of(""), None);
+    }
+}
