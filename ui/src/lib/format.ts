@@ -79,12 +79,15 @@ export function formatPercent(rate: number | null | undefined, lang: string, dig
   }).format(rate);
 }
 
-/** A signed difference of two ratios in percentage points: "+4.2 pts" → "+4,2". */
-export function formatPoints(diff: number, lang: string): string {
+/**
+ * A difference of two ratios in percentage points: 0.042 → "4,2" (es); `signed` adds "+" to a
+ * positive one, for a difference on its own ("+15 puntos").
+ */
+export function formatPoints(diff: number, lang: string, signed = false): string {
   return new Intl.NumberFormat(lang, {
     minimumFractionDigits: 0,
     maximumFractionDigits: 1,
-    signDisplay: 'exceptZero',
+    signDisplay: signed ? 'exceptZero' : 'auto',
   }).format(diff * 100);
 }
 
