@@ -89,7 +89,7 @@ describe('Inbox list', () => {
         automationPaused: true,
         unread: 2,
       }),
-      makeConversation({ id: 3, contactName: 'Carla', unread: 1, pendingDrafts: 1 }),
+      makeConversation({ id: 3, contactName: 'Carla', unread: 1, pendingDrafts: 1, automationPaused: true }),
       makeConversation({ id: 1, contactName: 'Ana', optedOut: true }),
     ];
     await openInbox();
@@ -100,12 +100,16 @@ describe('Inbox list', () => {
     const bruno = within(rows[0]);
     expect(bruno.getByTestId('badge-escalated').textContent).toBe('Pidió hablar con una persona');
     expect(bruno.getByTestId('badge-unread').textContent).toBe('2');
-    expect(bruno.getByTestId('badge-takeover').textContent).toBe('Atiendes tú');
+    expect(
+      bruno.queryByTestId('badge-takeover'),
+      'an escalation already says a person handles it; its reason is what matters',
+    ).toBeNull();
     expect(bruno.queryByTestId('badge-opted-out')).toBeNull();
 
     const carla = within(rows[1]);
     expect(carla.getByTestId('badge-draft').textContent).toBe('Respuesta sugerida: 1');
     expect(carla.queryByTestId('badge-escalated')).toBeNull();
+    expect(carla.getByTestId('badge-takeover').textContent).toBe('Atiendes tú');
 
     const ana = within(rows[2]);
     expect(ana.getByTestId('badge-opted-out').textContent).toBe('No quiere mensajes');
