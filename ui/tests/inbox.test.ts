@@ -207,6 +207,29 @@ describe('A conversation', () => {
     );
   });
 
+  it('keeps a long thread cheap: the newest 150 messages first, earlier ones on request', async () => {
+    backend.conversations = [makeConversation({ id: 1 })];
+    backend.details.set(
+      1,
+      makeDetail({
+        messages: Array.from({ length: 400 }, (_, i) =>
+          makeMessage({ id: i + 1, body: `mensaje ${i + 1}` }),
+        ),
+      }),
+    );
+    const view = await openConversation(1);
+    let shown = within(view).getAllByTestId('message');
+    expect(shown).toHaveLength(150);
+    expect(shown.at(-1)?.dataset.messageId, 'the newest is always there').toBe('400');
+    await fireEvent.click(within(view).getByTestId('thread-earlier'));
+    shown = within(view).getAllByTestId('message');
+    expect(shown).toHaveLength(300);
+    expect(shown[0].dataset.messageId).toBe('101');
+    await fireEvent.click(within(view).getByTestId('thread-earlier'));
+    expect(within(view).getAllByTestId('message')).toHaveLength(400);
+    expect(within(view).queryByTestId('thread-earlier')).toBeNull();
+  });
+
   it('explains failed messages in plain words, with the code when it is an unusual one', async () => {
     const failed = (id: number, errorCode: string | null) =>
       makeMessage({ id, direction: 'out', origin: 'automation', status: 'failed', errorCode, body: `m${id}` });
