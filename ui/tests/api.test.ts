@@ -45,12 +45,45 @@ describe('api inside Tauri', () => {
     expect(invoke).toHaveBeenLastCalledWith('app_status', undefined);
     await api.settingsShow();
     expect(invoke).toHaveBeenLastCalledWith('settings_show', undefined);
-    await api.listConversations();
-    expect(invoke).toHaveBeenLastCalledWith('list_conversations', undefined);
+    await api.listConversations('ana', 500);
+    expect(invoke).toHaveBeenLastCalledWith('list_conversations', { search: 'ana', limit: 500 });
+    await api.listConversations(null, null);
+    expect(invoke).toHaveBeenLastCalledWith('list_conversations', { search: null, limit: null });
     await api.startDemo();
     expect(invoke).toHaveBeenLastCalledWith('start_demo', undefined);
     await api.listStores();
     expect(invoke).toHaveBeenLastCalledWith('list_stores', undefined);
+  });
+
+  it('calls the inbox and results commands of the contract with their camelCase arguments', async () => {
+    invoke.mockResolvedValue(null);
+    const expectations: [() => Promise<unknown>, string, Record<string, unknown> | undefined][] = [
+      [() => api.conversationDetail(4), 'conversation_detail', { conversationId: 4 }],
+      [() => api.markRead(4), 'mark_read', { conversationId: 4 }],
+      [() => api.sendReply(4, 'Hola'), 'send_reply', { conversationId: 4, text: 'Hola' }],
+      [() => api.sendTemplate(4, 'pt_BR'), 'send_template', { conversationId: 4, language: 'pt_BR' }],
+      [() => api.sendTemplate(4, null), 'send_template', { conversationId: 4, language: null }],
+      [() => api.setTakeover(4, true), 'set_takeover', { conversationId: 4, taken: true }],
+      [() => api.approveDraft(9, null), 'approve_draft', { draftId: 9, text: null }],
+      [() => api.approveDraft(9, 'Sí'), 'approve_draft', { draftId: 9, text: 'Sí' }],
+      [() => api.discardDraft(9), 'discard_draft', { draftId: 9 }],
+      [() => api.results(null, null), 'results', { from: null, to: null }],
+      [
+        () => api.resultsCsv('2026-11-01T00:00:00Z', '2026-11-08T00:00:00Z'),
+        'results_csv',
+        { from: '2026-11-01T00:00:00Z', to: '2026-11-08T00:00:00Z' },
+      ],
+      [() => api.rateTable(), 'rate_table', undefined],
+      [
+        () => api.rateTableSet([{ country: 'AR', category: 'marketing', currency: 'USD', price: '0.0618' }]),
+        'rate_table_set',
+        { rates: [{ country: 'AR', category: 'marketing', currency: 'USD', price: '0.0618' }] },
+      ],
+    ];
+    for (const [run, cmd, args] of expectations) {
+      await run();
+      expect(invoke, cmd).toHaveBeenLastCalledWith(cmd, args);
+    }
   });
 
   it('asks cart_timeline for one cart by its id, as cartId', async () => {

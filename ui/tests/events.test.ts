@@ -37,8 +37,24 @@ describe('parseEngineEvent', () => {
     expect(parseEngineEvent({ type: 'escalation', conversationId: 2, reason: 'asks for a human' })).toEqual({
       type: 'escalation',
       conversationId: 2,
+      contactName: null,
       reason: 'asks for a human',
     });
+    expect(
+      parseEngineEvent({ type: 'escalation', conversationId: 2, contactName: 'Ana', reason: 'complaint' }),
+    ).toEqual({ type: 'escalation', conversationId: 2, contactName: 'Ana', reason: 'complaint' });
+    expect(parseEngineEvent({ type: 'draft_ready', conversationId: 2, draftId: 5 })).toEqual({
+      type: 'draft_ready',
+      conversationId: 2,
+      draftId: 5,
+    });
+    expect(parseEngineEvent({ type: 'opted_out', conversationId: 2 })).toEqual({
+      type: 'opted_out',
+      conversationId: 2,
+    });
+    expect(
+      parseEngineEvent({ type: 'cart_recovered', cartId: 3, contactName: 'Carla', total: '45.990,50 ARS' }),
+    ).toEqual({ type: 'cart_recovered', cartId: 3, contactName: 'Carla', total: '45.990,50 ARS' });
     expect(parseEngineEvent({ type: 'navigate', screen: 'inbox' })).toEqual({
       type: 'navigate',
       screen: 'inbox',
@@ -57,5 +73,8 @@ describe('parseEngineEvent', () => {
     expect(parseEngineEvent({ type: 'status_changed', status: { paused: 'yes' } })).toBeNull();
     expect(parseEngineEvent({ type: 'paused_changed' })).toBeNull();
     expect(parseEngineEvent({ type: 'cart_detected', cartId: '7' })).toBeNull();
+    expect(parseEngineEvent({ type: 'draft_ready', conversationId: 2 })).toBeNull();
+    expect(parseEngineEvent({ type: 'opted_out' })).toBeNull();
+    expect(parseEngineEvent({ type: 'cart_recovered', contactName: 'x' })).toBeNull();
   });
 });

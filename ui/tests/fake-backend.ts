@@ -5,6 +5,13 @@ import type {
   AppStatus,
   Cart,
   CartTimeline,
+  Conversation,
+  ConversationDetail,
+  Draft,
+  Message,
+  Metrics,
+  RateRow,
+  RateTable,
   Setting,
   StoreCheckReport,
   StoreInput,
@@ -157,6 +164,146 @@ export function sampleTimelines(): CartTimeline[] {
   ];
 }
 
+export function makeConversation(overrides: Partial<Conversation> = {}): Conversation {
+  return {
+    id: 1,
+    contactName: 'Ana',
+    phone: '+5491155550000',
+    lastMessage: '¿Hacen envíos a Córdoba?',
+    lastAt: '2026-11-21T14:00:00.000Z',
+    unread: 0,
+    escalated: false,
+    escalationReason: null,
+    automationPaused: false,
+    optedOut: false,
+    pendingDrafts: 0,
+    ...overrides,
+  };
+}
+
+export function makeMessage(overrides: Partial<Message> = {}): Message {
+  return {
+    id: 1,
+    conversationId: 1,
+    direction: 'in',
+    origin: 'customer',
+    kind: 'text',
+    body: 'Hola',
+    status: 'received',
+    errorCode: null,
+    errorDetail: null,
+    createdAt: '2026-11-21T14:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export function makeDraft(overrides: Partial<Draft> = {}): Draft {
+  return {
+    id: 50,
+    conversationId: 1,
+    text: 'Sí, enviamos a Córdoba en 3 a 5 días hábiles. El envío cuesta $4.500.',
+    source: 'facts',
+    factsVersion: 3,
+    replyToMessageId: 1,
+    createdAt: '2026-11-21T14:00:05.000Z',
+    ...overrides,
+  };
+}
+
+/** A conversation's detail: the window open for 5 h, the cart of makeCart, nothing pending. */
+export function makeDetail(overrides: Partial<ConversationDetail> = {}): ConversationDetail {
+  const conversation = overrides.conversation ?? makeConversation();
+  return {
+    conversation,
+    messages: [makeMessage({ conversationId: conversation.id })],
+    windowClosesAt: new Date(Date.now() + 5 * 3_600_000).toISOString(),
+    cart: makeCart(),
+    drafts: [],
+    templateLanguages: ['es', 'pt_BR'],
+    ...overrides,
+  };
+}
+
+/** Results of a period in which nothing was detected (a fresh install). */
+export function emptyMetrics(): Metrics {
+  return {
+    from: '2026-10-22T00:00:00Z',
+    to: '2026-11-21T00:00:00Z',
+    carts: { detected: 0, withPhone: 0, messaged: 0, holdout: 0, notSent: 0 },
+    recovery: { count: 0, denominator: 0, rate: null },
+    holdoutRecovery: { count: 0, denominator: 0, rate: null },
+    lift: {
+      difference: null,
+      low: null,
+      high: null,
+      confidence: 0.95,
+      method: 'newcombe_wilson',
+      significant: null,
+    },
+    revenue: [],
+    replies: { count: 0, denominator: 0, rate: null },
+    medianFirstReplySeconds: null,
+    messages: { sent: 0, delivered: 0, read: 0, failed: 0 },
+    cost: { rows: [], total: [], perRecovered: [], roi: [], ratesAsOf: '2026-10-01' },
+    daily: [],
+    weekly: [],
+  };
+}
+
+/** A month with 12 of 80 messaged carts recovered, sales in two currencies, a significant lift. */
+export function sampleMetrics(): Metrics {
+  return {
+    ...emptyMetrics(),
+    carts: { detected: 120, withPhone: 95, messaged: 80, holdout: 9, notSent: 6 },
+    recovery: { count: 12, denominator: 80, rate: 0.15 },
+    holdoutRecovery: { count: 0, denominator: 9, rate: 0 },
+    lift: {
+      difference: 0.15,
+      low: 0.042,
+      high: 0.236,
+      confidence: 0.95,
+      method: 'newcombe_wilson',
+      significant: true,
+    },
+    revenue: [
+      { currency: 'ARS', amount: '845000.00' },
+      { currency: 'BRL', amount: '1290.50' },
+    ],
+    replies: { count: 30, denominator: 80, rate: 0.375 },
+    medianFirstReplySeconds: 3 * 3600 + 25 * 60,
+    messages: { sent: 86, delivered: 83, read: 70, failed: 3 },
+    cost: {
+      rows: [
+        { country: 'AR', category: 'marketing', messages: 70, currency: 'USD', amount: '4.33' },
+        { country: 'BR', category: 'marketing', messages: 10, currency: 'USD', amount: '0.63' },
+      ],
+      total: [{ currency: 'USD', amount: '4.96' }],
+      perRecovered: [{ currency: 'USD', amount: '0.41' }],
+      roi: [{ currency: 'USD', revenue: '0.00', cost: '4.96', roi: null }],
+      ratesAsOf: '2026-10-01',
+    },
+    daily: [
+      { start: '2026-11-19', detected: 5, messaged: 4, holdout: 1, recovered: 1, recoveredHoldout: 0, replied: 2, revenue: [] },
+      { start: '2026-11-20', detected: 7, messaged: 6, holdout: 0, recovered: 2, recoveredHoldout: 0, replied: 1, revenue: [] },
+    ],
+    weekly: [
+      { start: '2026-11-16', detected: 12, messaged: 10, holdout: 1, recovered: 3, recoveredHoldout: 0, replied: 3, revenue: [] },
+    ],
+  };
+}
+
+export function sampleRateTable(): RateTable {
+  return {
+    asOf: '2026-10-01',
+    source: 'Meta pricing page',
+    edited: false,
+    rates: [
+      { country: 'AR', category: 'marketing', currency: 'USD', price: '0.0618' },
+      { country: '*', category: 'marketing', currency: 'USD', price: '0.0500' },
+    ],
+  };
+}
+
 export interface FakeBackend {
   status: AppStatus;
   settings: Setting[];
@@ -171,6 +318,17 @@ export interface FakeBackend {
   storeFailure: ApiError | null;
   /** When set, store_test/store_connect wait for it, so a test can look at the UI mid-request. */
   storeGate: Promise<void> | null;
+  /** What list_conversations filters (by search) and caps (by limit). */
+  conversations: Conversation[];
+  /** What conversation_detail answers, by conversation id; others get makeDetail of their row. */
+  details: Map<number, ConversationDetail>;
+  metrics: Metrics;
+  csv: string;
+  rateTable: RateTable;
+  /** When a command's name is here, that command rejects with the error. */
+  failures: Map<string, ApiError>;
+  /** The time send_reply checks the 24-hour window against. */
+  now: () => number;
   calls: { cmd: string; args: Record<string, unknown> | undefined }[];
   invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
 }
@@ -209,9 +367,47 @@ export function fakeBackend(): FakeBackend {
     storeReport: { carts: [], skipped: [] },
     storeFailure: null,
     storeGate: null,
+    conversations: [],
+    details: new Map(),
+    metrics: emptyMetrics(),
+    csv: 'day,detected,messaged\n2026-11-20,7,6\n',
+    rateTable: sampleRateTable(),
+    failures: new Map(),
+    now: () => Date.now(),
     calls: [],
     async invoke(cmd, args) {
       fb.calls.push({ cmd, args });
+      const failure = fb.failures.get(cmd);
+      if (failure) throw { ...failure };
+      const detailOf = (id: unknown): ConversationDetail => {
+        const known = typeof id === 'number' ? fb.details.get(id) : undefined;
+        if (known) return known;
+        const row = fb.conversations.find((c) => c.id === id);
+        if (!row) throw { code: 'no_conversation', message: `no conversation ${String(id)}` };
+        const detail = makeDetail({ conversation: row });
+        fb.details.set(row.id, detail);
+        return detail;
+      };
+      const nextMessage = (detail: ConversationDetail, m: Partial<Message>): Message => {
+        const message = makeMessage({
+          id: 1000 + detail.messages.length,
+          conversationId: detail.conversation.id,
+          direction: 'out',
+          origin: 'app',
+          status: 'sending',
+          createdAt: new Date().toISOString(),
+          ...m,
+        });
+        detail.messages.push(message);
+        return message;
+      };
+      const draftById = (id: unknown) => {
+        for (const detail of fb.details.values()) {
+          const draft = detail.drafts.find((d) => d.id === id);
+          if (draft) return { detail, draft };
+        }
+        throw { code: 'not_found', message: `no draft ${String(id)}` };
+      };
       switch (cmd) {
         case 'app_status':
           return structuredClone(fb.status);
@@ -250,8 +446,82 @@ export function fakeBackend(): FakeBackend {
             whyNotSent: null,
           } satisfies CartTimeline;
         }
-        case 'list_conversations':
-          return [];
+        case 'list_conversations': {
+          const search = (args?.search as string | null)?.toLowerCase() ?? null;
+          const limit = (args?.limit as number | null) ?? 200;
+          return structuredClone(
+            fb.conversations
+              .filter(
+                (c) =>
+                  search === null ||
+                  [c.contactName ?? '', c.phone, c.lastMessage ?? ''].some((x) =>
+                    x.toLowerCase().includes(search),
+                  ),
+              )
+              .slice(0, limit),
+          );
+        }
+        case 'conversation_detail':
+          return structuredClone(detailOf(args?.conversationId));
+        case 'mark_read': {
+          const detail = detailOf(args?.conversationId);
+          detail.conversation.unread = 0;
+          const row = fb.conversations.find((c) => c.id === args?.conversationId);
+          if (row) row.unread = 0;
+          return null;
+        }
+        case 'send_reply': {
+          const detail = detailOf(args?.conversationId);
+          const closes = detail.windowClosesAt ? Date.parse(detail.windowClosesAt) : 0;
+          if (closes <= fb.now()) {
+            throw { code: 'window_closed', message: 'the 24-hour window is closed' };
+          }
+          return structuredClone(nextMessage(detail, { body: String(args?.text) }));
+        }
+        case 'send_template': {
+          const detail = detailOf(args?.conversationId);
+          if (detail.templateLanguages.length === 0) {
+            throw { code: 'template_not_approved', message: 'no approved recovery template' };
+          }
+          return structuredClone(nextMessage(detail, { kind: 'template', body: 'Recordatorio' }));
+        }
+        case 'set_takeover': {
+          const detail = detailOf(args?.conversationId);
+          detail.conversation.automationPaused = Boolean(args?.taken);
+          const row = fb.conversations.find((c) => c.id === args?.conversationId);
+          if (row) row.automationPaused = Boolean(args?.taken);
+          return structuredClone(detail);
+        }
+        case 'approve_draft': {
+          const { detail, draft } = draftById(args?.draftId);
+          detail.drafts = detail.drafts.filter((d) => d.id !== draft.id);
+          const text = (args?.text as string | null) ?? draft.text;
+          return structuredClone(nextMessage(detail, { origin: 'assistant', body: text }));
+        }
+        case 'discard_draft': {
+          const { detail, draft } = draftById(args?.draftId);
+          detail.drafts = detail.drafts.filter((d) => d.id !== draft.id);
+          return null;
+        }
+        case 'results':
+          return structuredClone(fb.metrics);
+        case 'results_csv':
+          return fb.csv;
+        case 'rate_table':
+          return structuredClone(fb.rateTable);
+        case 'rate_table_set': {
+          const rates = args?.rates as RateRow[];
+          for (const r of rates) {
+            if (!/^\d+(\.\d+)?$/.test(r.price)) {
+              throw {
+                code: 'invalid',
+                message: `price "${r.price}" for ${r.country}/${r.category} is not a decimal number`,
+              };
+            }
+          }
+          fb.rateTable = { ...fb.rateTable, rates: structuredClone(rates), edited: true };
+          return structuredClone(fb.rateTable);
+        }
         case 'list_stores':
           return structuredClone(fb.stores);
         case 'store_test':

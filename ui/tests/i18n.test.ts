@@ -132,6 +132,13 @@ describe('translations', () => {
       'consent_only',
       'ui_language',
       'autostart',
+      'assistant_mode',
+      'assistant_base_url',
+      'assistant_model',
+      'assistant_timeout_seconds',
+      'shop_facts',
+      'escalation_keywords',
+      'notify_recovered',
     ];
     for (const k of settingKeys) {
       expect(keys).toContain(`setting.${k}.label`);

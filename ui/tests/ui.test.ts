@@ -57,7 +57,7 @@ describe('App with a backend', () => {
     await screen.findByTestId('empty-inbox');
     await fireEvent.click(screen.getByTestId('nav-results'));
     expect(title('results')).toBe('Resultados');
-    expect(screen.getByTestId('empty-results')).toBeTruthy();
+    await screen.findByTestId('empty-results');
     await fireEvent.click(screen.getByTestId('nav-settings'));
     expect(title('settings')).toBe('Ajustes');
     await fireEvent.click(screen.getByTestId('nav-carts'));
@@ -166,6 +166,17 @@ describe('App with a backend', () => {
 
     emit!({ type: 'status_changed', status: { ...backend.status, paused: false } });
     await waitFor(() => expect(screen.queryByTestId('paused-badge')).toBeNull());
+  });
+
+  it('tells the owner about escalations and recovered carts in plain words', async () => {
+    emit!({ type: 'escalation', conversationId: 3, contactName: 'Bruno', reason: 'payment_problem' });
+    const notice = screen.getByTestId('notice');
+    await waitFor(() => expect(notice.textContent).toContain('Una conversación necesita tu atención.'));
+    expect(notice.textContent).toContain('Bruno: Tiene un problema con el pago');
+
+    emit!({ type: 'cart_recovered', cartId: 3, contactName: 'Carla', total: '45.990,50 ARS' });
+    await waitFor(() => expect(notice.textContent).toContain('¡Carrito recuperado!'));
+    expect(notice.textContent).toContain('Carla · 45.990,50 ARS');
   });
 
   it('lists carts with a status filter and search', async () => {

@@ -8,6 +8,11 @@ import type {
   Cart,
   CartTimeline,
   Conversation,
+  ConversationDetail,
+  Message,
+  Metrics,
+  RateRow,
+  RateTable,
   Setting,
   StoreCheckReport,
   StoreInput,
@@ -67,7 +72,32 @@ export const api = {
     call<Cart[]>('list_carts', { status, search }),
   /** One cart with what happened to it, oldest first, and why its message was not sent. */
   cartTimeline: (cartId: number) => call<CartTimeline>('cart_timeline', { cartId }),
-  listConversations: () => call<Conversation[]>('list_conversations'),
+  /** Escalated first, then unread, then latest (the server orders them). */
+  listConversations: (search: string | null, limit: number | null) =>
+    call<Conversation[]>('list_conversations', { search, limit }),
+  conversationDetail: (conversationId: number) =>
+    call<ConversationDetail>('conversation_detail', { conversationId }),
+  markRead: (conversationId: number) => call<null>('mark_read', { conversationId }),
+  /** Free text; only inside the 24-hour window (else rejects with `window_closed`). */
+  sendReply: (conversationId: number, text: string) =>
+    call<Message>('send_reply', { conversationId, text }),
+  /** The recovery template for the customer's latest cart, in `language` (null = the default). */
+  sendTemplate: (conversationId: number, language: string | null) =>
+    call<Message>('send_template', { conversationId, language }),
+  /** taken = true: the owner takes over and automation stays quiet for this customer. */
+  setTakeover: (conversationId: number, taken: boolean) =>
+    call<ConversationDetail>('set_takeover', { conversationId, taken }),
+  /** Send a draft; `text` is the owner's edit, null sends it as drafted. */
+  approveDraft: (draftId: number, text: string | null) =>
+    call<Message>('approve_draft', { draftId, text }),
+  discardDraft: (draftId: number) => call<null>('discard_draft', { draftId }),
+  /** from/to: RFC 3339; both null = the last 30 days. */
+  results: (from: string | null, to: string | null) => call<Metrics>('results', { from, to }),
+  /** The same period as CSV text, one row per day. */
+  resultsCsv: (from: string | null, to: string | null) =>
+    call<string>('results_csv', { from, to }),
+  rateTable: () => call<RateTable>('rate_table'),
+  rateTableSet: (rates: RateRow[]) => call<RateTable>('rate_table_set', { rates }),
   startDemo: () => call<AppStatus>('start_demo'),
   /** Poll the store once with these credentials; saves nothing. */
   storeTest: (input: StoreInput) => call<StoreCheckReport>('store_test', { input }),

@@ -3,6 +3,7 @@
 import { api, type ApiError } from './api';
 import { onEngineEvent, type EngineEvent } from './events';
 import { browserLanguages, resolveLang, setLang, type MessageKey } from './i18n/index.svelte';
+import { escalationLabel } from './inbox-labels';
 import type { AppStatus, Screen, Setting } from './types';
 
 export type NoticeKind = 'info' | 'success' | 'error';
@@ -132,12 +133,26 @@ export function handleEngineEvent(event: EngineEvent): void {
     case 'cart_detected':
     case 'message_status':
     case 'inbound_message':
+    case 'draft_ready':
+    case 'opted_out':
+      // Lists, the open conversation (its drafts, badges, ticks) and the results reload.
       app.dataVersion++;
       void refreshStatus();
       break;
-    case 'escalation':
+    case 'escalation': {
       app.dataVersion++;
-      notify('info', 'notice.escalation', event.reason || null);
+      const reason = escalationLabel(event.reason || null);
+      notify('info', 'notice.escalation', event.contactName ? `${event.contactName}: ${reason}` : reason);
+      void refreshStatus();
+      break;
+    }
+    case 'cart_recovered':
+      app.dataVersion++;
+      notify(
+        'success',
+        'notice.recovered',
+        [event.contactName, event.total].filter((x) => x && x.trim() !== '').join(' · ') || null,
+      );
       void refreshStatus();
       break;
     case 'navigate':

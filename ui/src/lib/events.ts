@@ -14,11 +14,18 @@ export type EngineEvent =
   | { type: 'cart_detected'; cartId: number }
   | { type: 'message_status'; [field: string]: unknown }
   | { type: 'inbound_message'; conversationId: number }
-  | { type: 'escalation'; conversationId: number; reason: string }
+  | { type: 'escalation'; conversationId: number; contactName: string | null; reason: string }
+  | { type: 'draft_ready'; conversationId: number; draftId: number }
+  | { type: 'opted_out'; conversationId: number }
+  | { type: 'cart_recovered'; cartId: number; contactName: string | null; total: string }
   | { type: 'navigate'; screen: Screen };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function optionalString(v: unknown): string | null {
+  return typeof v === 'string' && v.trim() !== '' ? v : null;
 }
 
 function isStatus(v: unknown): v is AppStatus {
@@ -58,7 +65,25 @@ export function parseEngineEvent(payload: unknown): EngineEvent | null {
         ? {
             type: 'escalation',
             conversationId: p.conversationId,
+            contactName: optionalString(p.contactName),
             reason: typeof p.reason === 'string' ? p.reason : '',
+          }
+        : null;
+    case 'draft_ready':
+      return typeof p.conversationId === 'number' && typeof p.draftId === 'number'
+        ? { type: 'draft_ready', conversationId: p.conversationId, draftId: p.draftId }
+        : null;
+    case 'opted_out':
+      return typeof p.conversationId === 'number'
+        ? { type: 'opted_out', conversationId: p.conversationId }
+        : null;
+    case 'cart_recovered':
+      return typeof p.cartId === 'number'
+        ? {
+            type: 'cart_recovered',
+            cartId: p.cartId,
+            contactName: optionalString(p.contactName),
+            total: typeof p.total === 'string' ? p.total : '',
           }
         : null;
     case 'navigate':

@@ -81,9 +81,161 @@ export interface Conversation {
   contactName: string | null;
   phone: string;
   lastMessage: string | null;
+  /** RFC 3339, UTC. */
   lastAt: string | null;
   unread: number;
   escalated: boolean;
+  /** Why it escalated (see ESCALATION_REASONS in inbox-labels.ts); null when not escalated. */
+  escalationReason: string | null;
+  /** A person took over (in the app, from the phone or by an escalation): automation is quiet. */
+  automationPaused: boolean;
+  optedOut: boolean;
+  pendingDrafts: number;
+}
+
+/** Who wrote a message: `phone` = the owner, from the WhatsApp Business app on the phone. */
+export type MessageOrigin = 'customer' | 'automation' | 'app' | 'phone' | 'assistant';
+
+export interface Message {
+  id: number;
+  conversationId: number;
+  direction: 'in' | 'out';
+  origin: MessageOrigin;
+  /** text, template, button, image, reaction, location, … */
+  kind: string;
+  body: string | null;
+  /** received | sending | accepted | sent | delivered | read | failed | unknown */
+  status: string | null;
+  /** WhatsApp error code when it failed ("131026"). */
+  errorCode: string | null;
+  /** Free text from WhatsApp (English, technical). */
+  errorDetail: string | null;
+  /** RFC 3339, UTC. */
+  createdAt: string;
+}
+
+/** A reply the assistant wrote, waiting for the owner to approve, edit or discard. */
+export interface Draft {
+  id: number;
+  conversationId: number;
+  text: string;
+  source: 'assistant' | 'facts';
+  /** Which version of the shop facts it used. */
+  factsVersion: number | null;
+  replyToMessageId: number | null;
+  /** RFC 3339, UTC. */
+  createdAt: string;
+}
+
+export interface ConversationDetail {
+  conversation: Conversation;
+  /** Oldest first. */
+  messages: Message[];
+  /** RFC 3339, UTC; null = the 24-hour window is closed, only templates can go out. */
+  windowClosesAt: string | null;
+  /** The customer's latest cart. */
+  cart: CartRow | null;
+  /** Pending drafts, oldest first. */
+  drafts: Draft[];
+  /** Approved languages of the recovery template ("es", "pt_BR", "en"). */
+  templateLanguages: string[];
+}
+
+/** `count` of `denominator`; `rate` is 0..1, or null when the denominator is 0. */
+export interface Share {
+  count: number;
+  denominator: number;
+  rate: number | null;
+}
+
+/** Money: a plain decimal string ("1234.50") and its ISO 4217 code. */
+export interface Amount {
+  currency: string;
+  amount: string;
+}
+
+export interface Lift {
+  difference: number | null;
+  low: number | null;
+  high: number | null;
+  /** 0.95 */
+  confidence: number;
+  method: string;
+  significant: boolean | null;
+}
+
+export interface CostRow {
+  country: string;
+  category: string;
+  messages: number;
+  currency: string;
+  amount: string;
+}
+
+export interface Roi {
+  currency: string;
+  revenue: string;
+  cost: string;
+  /** (revenue - cost) / cost, same currency only; null when there was no cost. */
+  roi: number | null;
+}
+
+/** One day or one week of the results. */
+export interface Period {
+  /** YYYY-MM-DD */
+  start: string;
+  detected: number;
+  messaged: number;
+  holdout: number;
+  recovered: number;
+  recoveredHoldout: number;
+  replied: number;
+  revenue: Amount[];
+}
+
+/** What `results` answers: every figure already computed by the engine. */
+export interface Metrics {
+  from: string;
+  to: string;
+  carts: { detected: number; withPhone: number; messaged: number; holdout: number; notSent: number };
+  /** Recovered / messaged (the carts that got a message). */
+  recovery: Share;
+  /** Bought anyway / control group. */
+  holdoutRecovery: Share;
+  lift: Lift;
+  /** Per currency, never summed across currencies. */
+  revenue: Amount[];
+  replies: Share;
+  medianFirstReplySeconds: number | null;
+  messages: { sent: number; delivered: number; read: number; failed: number };
+  cost: {
+    rows: CostRow[];
+    total: Amount[];
+    perRecovered: Amount[];
+    roi: Roi[];
+    /** The date the rate table is valid for ("2026-10-01"). */
+    ratesAsOf: string;
+  };
+  daily: Period[];
+  weekly: Period[];
+}
+
+export type RateCategory = 'marketing' | 'utility' | 'authentication' | 'service';
+
+/** WhatsApp's price per delivered message for one country ("*" = every other) and category. */
+export interface RateRow {
+  country: string;
+  category: RateCategory;
+  currency: string;
+  price: string;
+}
+
+export interface RateTable {
+  asOf: string;
+  source: string;
+  rates: RateRow[];
+  /** True once the owner changed it. */
+  edited: boolean;
 }
 
 /** The store platforms Recupero can connect to. */
