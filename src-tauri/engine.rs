@@ -1384,6 +1384,23 @@ impl Engine {
     }
 
     /// The daily series of [`Engine::metrics`] as CSV (header row, one row per day).
+    /// The figures for a period given as text (shop dates `YYYY-MM-DD`, `to` inclusive, or
+    /// RFC 3339), as the UI and the CLI pass it.
+    pub fn metrics_for_text(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> EngineResult<crate::metrics::Metrics> {
+        let tz = self.settings()?.timezone;
+        let from = crate::metrics::bound_from_text(from, tz, false)?;
+        let to = crate::metrics::bound_from_text(to, tz, true)?;
+        self.metrics(from, to)
+    }
+
+    pub fn metrics_csv_for_text(&self, from: Option<&str>, to: Option<&str>) -> EngineResult<String> {
+        Ok(crate::metrics::daily_csv::write(&self.metrics_for_text(from, to)?)?)
+    }
+
     pub fn metrics_csv(
         &self,
         from: Option<chrono::DateTime<chrono::Utc>>,

@@ -93,6 +93,27 @@ mod tests {
     }
 
     #[test]
+    fn every_escalation_reason_has_its_words_in_every_language() {
+        use crate::domain::escalation::Reason;
+        for reason in [
+            Reason::AskedForPerson,
+            Reason::Complaint,
+            Reason::PaymentProblem,
+            Reason::Fraud,
+            Reason::DeliveryProblem,
+            Reason::Insult,
+            Reason::OwnerKeyword,
+            Reason::AssistantUnsure,
+            Reason::AssistantFailed,
+        ] {
+            for lang in [Lang::Es, Lang::Pt, Lang::En] {
+                let key = format!("native.reason.{}", camel(reason.code()));
+                assert_ne!(t(lang, &key, &[]), key, "{key} in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
     fn reason_codes_map_to_catalog_keys() {
         assert_eq!(camel("asked_for_person"), "askedForPerson");
         assert_eq!(camel("complaint"), "complaint");

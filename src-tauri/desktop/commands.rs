@@ -7,9 +7,10 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::config::SettingView;
-use crate::engine::{AppStatus, CartTimeline, Engine, EngineError, EngineResult};
+use crate::engine::{AppStatus, CartTimeline, ConversationDetail, Engine, EngineError, EngineResult};
 use crate::storage::carts::{CartFilter, CartRow};
 use crate::storage::conversations::ConversationRow;
+use crate::storage::messages::MessageRow;
 use crate::storage::stores::StoreRow;
 use crate::stores::{StoreCheckReport, StoreInput};
 
@@ -82,9 +83,111 @@ pub async fn cart_timeline(engine: State<'_, Arc<Engine>>, cart_id: i64) -> Ipc<
     blocking(&engine, move |e| e.cart_timeline(cart_id)).await
 }
 
+/// The inbox list (escalated, then unread, then latest), searched by name, number or words.
 #[tauri::command]
-pub async fn list_conversations(engine: State<'_, Arc<Engine>>) -> Ipc<Vec<ConversationRow>> {
-    blocking(&engine, |e| e.inbox(500)).await
+pub async fn list_conversations(
+    engine: State<'_, Arc<Engine>>,
+    search: Option<String>,
+    limit: Option<u32>,
+) -> Ipc<Vec<ConversationRow>> {
+    blocking(&engine, move |e| e.conversations(search.as_deref(), limit.unwrap_or(10_000))).await
+}
+
+#[tauri::command]
+pub async fn conversation_detail(
+    engine: State<'_, Arc<Engine>>,
+    conversation_id: i64,
+) -> Ipc<ConversationDetail> {
+    blocking(&engine, move |e| e.conversation_detail(conversation_id)).await
+}
+
+#[tauri::command]
+pub async fn mark_read(engine: State<'_, Arc<Engine>>, conversation_id: i64) -> Ipc<()> {
+    blocking(&engine, move |e| e.mark_read(conversation_id)).await
+}
+
+/// The owner's free-text reply (inside the 24-hour window only).
+#[tauri::command]
+pub async fn send_reply(
+    engine: State<'_, Arc<Engine>>,
+    conversation_id: i64,
+    text: String,
+) -> Ipc<MessageRow> {
+    let engine = engine.inner().clone();
+    engine.send_text(conversation_id, &text).await.map_err(IpcError::from)
+}
+
+/// The recovery template for the customer's latest cart (when the window is closed).
+#[tauri::command]
+pub async fn send_template(
+    engine: State<'_, Arc<Engine>>,
+    conversation_id: i64,
+    language: Option<String>,
+) -> Ipc<MessageRow> {
+    let engine = engine.inner().clone();
+    engine.send_template(conversation_id, language.as_deref()).await.map_err(IpcError::from)
+}
+
+/// Take over (automation stays away from this customer) or hand back.
+#[tauri::command]
+pub async fn set_takeover(
+    engine: State<'_, Arc<Engine>>,
+    conversation_id: i64,
+    taken: bool,
+) -> Ipc<ConversationDetail> {
+    blocking(&engine, move |e| {
+        e.set_takeover(conversation_id, taken)?;
+        e.conversation_detail(conversation_id)
+    })
+    .await
+}
+
+/// One click: the draft (or the owner's edit of it) goes out now.
+#[tauri::command]
+pub async fn approve_draft(
+    engine: State<'_, Arc<Engine>>,
+    draft_id: i64,
+    text: Option<String>,
+) -> Ipc<MessageRow> {
+    let engine = engine.inner().clone();
+    engine.approve_draft(draft_id, text.as_deref()).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub async fn discard_draft(engine: State<'_, Arc<Engine>>, draft_id: i64) -> Ipc<()> {
+    blocking(&engine, move |e| e.discard_draft(draft_id)).await
+}
+
+/// The Results figures for a period (shop dates or RFC 3339; none = the last 30 days).
+#[tauri::command]
+pub async fn results(
+    engine: State<'_, Arc<Engine>>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Ipc<crate::metrics::Metrics> {
+    blocking(&engine, move |e| e.metrics_for_text(from.as_deref(), to.as_deref())).await
+}
+
+#[tauri::command]
+pub async fn results_csv(
+    engine: State<'_, Arc<Engine>>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Ipc<String> {
+    blocking(&engine, move |e| e.metrics_csv_for_text(from.as_deref(), to.as_deref())).await
+}
+
+#[tauri::command]
+pub async fn rate_table(engine: State<'_, Arc<Engine>>) -> Ipc<crate::metrics::RateTable> {
+    blocking(&engine, |e| e.rate_table()).await
+}
+
+#[tauri::command]
+pub async fn rate_table_set(
+    engine: State<'_, Arc<Engine>>,
+    rates: Vec<crate::metrics::RateRow>,
+) -> Ipc<crate::metrics::RateTable> {
+    blocking(&engine, move |e| e.set_rate_table(rates)).await
 }
 
 #[tauri::command]

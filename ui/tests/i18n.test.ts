@@ -49,6 +49,8 @@ const NATIVE_KEYS = [
   'native.reason.insult',
   'native.reason.assistantUnsure',
   'native.reason.keyword',
+  'native.reason.ownerKeyword',
+  'native.reason.assistantFailed',
 ];
 
 /** Check that a parsed JSON value is a tree of objects whose leaves are all strings. */
