@@ -600,7 +600,11 @@ impl Engine {
         port: Option<u16>,
     ) -> EngineResult<crate::webhooks::Receiver> {
         let settings = self.settings()?;
-        let app_secret = self.secrets.get(SecretName::WhatsappAppSecret)?;
+        // The keychain may block (a D-Bus round trip, an unlock prompt): off the async workers.
+        let secrets = self.secrets.clone();
+        let app_secret = tokio::task::spawn_blocking(move || secrets.get(SecretName::WhatsappAppSecret))
+            .await
+            .map_err(|e| EngineError::Other(anyhow::anyhow!("reading the app secret: {e}")))??;
         if app_secret.is_none() {
             tracing::warn!(
                 "no WhatsApp app secret: webhook signatures are not checked (set it with `recupero secret set whatsapp_app_secret`)"

@@ -69,6 +69,14 @@ pub fn run(engine: Arc<Engine>) -> anyhow::Result<()> {
             tray::create(&handle, &engine)?;
             window::show(&handle)?;
             bridge::start(handle, engine.clone());
+            // The engine's background work (store polling, sending, the webhook receiver, the
+            // conversation step) runs for as long as the app does, window open or not.
+            let background = engine.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = background.run_until_stopped(std::future::pending::<()>()).await {
+                    tracing::error!(error = %e, "the engine's background work stopped");
+                }
+            });
             Ok(())
         })
         .build(context())?;
