@@ -27,9 +27,13 @@ impl Engine {
     /// Answers (or drafts, or escalates) every conversation with customer messages waiting,
     /// then sends what was queued. Returns how many conversations were looked at.
     pub async fn converse(&self) -> EngineResult<usize> {
+        let waiting = messages::awaiting_assist(&self.db.conn(), 500)?;
+        if waiting.is_empty() {
+            self.flush_replies().await?;
+            return Ok(0);
+        }
         let settings = self.settings()?;
         let mode = Mode::parse(&settings.assistant_mode);
-        let waiting = messages::awaiting_assist(&self.db.conn(), 500)?;
         let mut threads: Vec<i64> = Vec::new();
         for m in &waiting {
             if !threads.contains(&m.conversation_id) {

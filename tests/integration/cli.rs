@@ -108,6 +108,15 @@ fn the_demo_runs_the_real_engine_and_the_export_shows_the_same_sends() {
     assert!(n("holdout") > 0, "{report}");
     assert!(report["skipped"]["holdout"].as_i64().unwrap_or(0) > 0, "holdout carts are skipped: {report}");
     assert!(n("recovered") > 0, "{report}");
+    // Customers' answers: questions get drafts from the shop facts, a complaint escalates with
+    // a notification, STOP opts out with one confirmation.
+    let drafts = report["drafts"].as_object().unwrap();
+    assert!(drafts.get("facts pending").and_then(|v| v.as_i64()).unwrap_or(0) > 0, "{report}");
+    let escalated: i64 = report["escalations"].as_object().unwrap().values().filter_map(|v| v.as_i64()).sum();
+    assert!(escalated > 0, "{report}");
+    assert_eq!(n("escalation_notifications"), escalated, "each escalation notifies once: {report}");
+    assert!(n("opted_out") > 0, "{report}");
+    assert_eq!(n("opt_out_confirmations"), n("opted_out"), "one confirmation per opt-out: {report}");
     // The same sends, afterwards, from the same data directory.
     let out = recupero(dir.path(), &["export", "sends", "--format", "json"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
