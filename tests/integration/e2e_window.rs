@@ -1,7 +1,9 @@
 //! End to end in the real window: the built app under Xvfb, its WebKitGTK webview driven over
 //! WebDriver (Debian's WebKitWebDriver, as tauri-driver does internally). Clicks through the four
 //! screens in Spanish and English, changes a setting and the pause switch through the real IPC
-//! and checks them with the CLI against the same database, saves a screenshot of every screen
+//! and checks them with the CLI against the same database; a customer's complaint arrives by
+//! webhook at the running app and escalates (a real D-Bus Notify, the Inbox shows it); saves a
+//! screenshot of every screen
 //! under target/e2e-screenshots/, then closes the window and checks that the app stays in the
 //! tray with its webview released, and that a second launch brings the window back.
 //!
@@ -126,13 +128,14 @@ async fn h1_of(c: &Client, screen: &str) -> String {
     root.find(Locator::Css("h1")).await.unwrap().text().await.unwrap()
 }
 
-async fn visit_all(c: &Client, lang: &str) {
+/// Visits the four screens; `fresh`: nothing has happened yet, so each shows its empty state.
+async fn visit_all(c: &Client, lang: &str, fresh: bool) {
     let cat = catalog(lang);
     for screen in ["carts", "inbox", "results", "settings"] {
         testid(c, &format!("nav-{screen}")).await.click().await.unwrap();
         let title = h1_of(c, screen).await;
         assert_eq!(title, tr(&cat, &format!("{screen}.title")), "{screen} in {lang}");
-        if screen != "settings" {
+        if fresh && screen != "settings" {
             let empty = testid(c, &format!("empty-{screen}")).await;
             assert!(!empty.text().await.unwrap().is_empty(), "{screen} has an empty state");
         }
@@ -152,6 +155,9 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path();
     assert!(recupero(dir, &["config", "set", "ui_language", "es"], None).status.success());
+    // The app's webhook receiver on a port of its own (the engine runs inside the window app).
+    let hook_port = free_port();
+    assert!(recupero(dir, &["config", "set", "webhook_port", &hook_port.to_string()], None).status.success());
 
     // A home of its own, so start-at-login writes where the test can look.
     let home = tempfile::tempdir().unwrap();
@@ -194,7 +200,7 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     assert_eq!(c.title().await.unwrap(), "Recupero");
 
     // Spanish first: every screen, with its empty state.
-    visit_all(&c, "es").await;
+    visit_all(&c, "es", true).await;
 
     // The demo is not ready yet, and the UI says so instead of pretending.
     testid(&c, "nav-carts").await.click().await.unwrap();
@@ -253,8 +259,7 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
         .map(|png| std::fs::write(screenshot_dir().join("store-connection-es.png"), png))
         .ok();
 
-    // The pause switch: header badge in the UI, the engine's status, and a real desktop
-    // notification (the D-Bus Notify call, captured with dbus-monitor).
+    // Real desktop notifications are D-Bus Notify calls, captured here with dbus-monitor.
     let monitor_log = data.path().join("notify.log");
     let mut monitor = Command::new("dbus-monitor")
         .args(["--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"])
@@ -263,6 +268,48 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
         .spawn()
         .expect("dbus-monitor is installed (apt: dbus-bin)");
     tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // A customer complains on WhatsApp: the webhook reaches the running app's receiver, the
+    // escalation rules hand the conversation to the owner, a native notification goes out, and
+    // the Inbox shows the thread escalated with the customer's words.
+    let status: Value = serde_json::from_slice(&recupero(dir, &["status", "--json"], None).stdout).unwrap();
+    let hook_url = status["webhook_url"].as_str().expect("the webhook address").to_string();
+    assert!(hook_url.contains(&format!(":{hook_port}/")), "{hook_url}");
+    let complaint = "El pedido anterior llegó roto 😡, quiero hablar con alguien";
+    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "5491100000000", "phone_number_id": "1055500000000"},
+        "contacts": [{"profile": {"name": "Zoë Ñandú"}, "wa_id": "5491155550123"}],
+        "messages": [{"from": "5491155550123", "id": "wamid.E2E.1", "timestamp": chrono::Utc::now().timestamp().to_string(),
+                      "type": "text", "text": {"body": complaint}}]}}]}]});
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut delivered = false;
+    for _ in 0..100 {
+        // The receiver starts with the engine, right after the window.
+        if let Ok(r) = http.post(&hook_url).json(&body).send().await {
+            assert_eq!(r.status().as_u16(), 200, "the app's receiver stores the delivery");
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(delivered, "the running app listens for webhooks on {hook_url}");
+    let escalation_title = tr(&catalog("es"), "native.notify.escalationTitle");
+    wait_until("a Notify call for the escalation", || {
+        std::fs::read_to_string(&monitor_log).unwrap_or_default().contains(&escalation_title)
+    })
+    .await;
+    testid(&c, "nav-inbox").await.click().await.unwrap();
+    testid(&c, "badge-escalated").await;
+    testid(&c, "conversation").await.click().await.unwrap();
+    let said = testid(&c, "message").await.text().await.unwrap();
+    assert!(said.contains("llegó roto"), "the customer's words in the thread: {said}");
+    testid(&c, "handback").await;
+    c.screenshot().await.map(|png| std::fs::write(screenshot_dir().join("inbox-escalated-es.png"), png)).ok();
+    testid(&c, "nav-settings").await.click().await.unwrap();
+
+    // The pause switch: header badge in the UI, the engine's status, and a real desktop
+    // notification.
     testid(&c, "pause-toggle").await.click().await.unwrap();
     testid(&c, "paused-badge").await;
     let status: Value = serde_json::from_slice(&recupero(dir, &["status", "--json"], None).stdout).unwrap();
@@ -299,7 +346,8 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     assert_eq!(h1_of(&c, "settings").await, tr(&en, "settings.title"));
     let lang = c.execute("return document.documentElement.lang", vec![]).await.unwrap();
     assert_eq!(lang, json!("en"));
-    visit_all(&c, "en").await;
+    // By now the engine inside the app polled the store and the complaint came in.
+    visit_all(&c, "en", false).await;
     assert_eq!(text(&recupero(dir, &["config", "get", "ui_language"], None).stdout).trim(), "en");
 
     // The WebDriver session ends here (WebKitWebDriver closes the app it started).
