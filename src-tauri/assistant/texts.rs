@@ -43,11 +43,11 @@ pub fn customer_lang(recorded: Option<&str>, text: &str, shop: Lang) -> Lang {
     let score = |words: &[&str]| folded.split(' ').filter(|w| words.contains(w)).count();
     let pt = score(&[
         "voce", "voces", "nao", "obrigado", "obrigada", "oi", "quero", "frete", "pra", "tem", "meu", "minha",
-        "posso", "sim", "valeu", "tudo", "bem", "mandem", "mande", "parem",
+        "posso", "sim", "valeu", "tudo", "bem", "mandem", "mande", "parem", "preco", "parcelas",
     ]);
     let es = score(&[
         "usted", "ustedes", "hola", "gracias", "quiero", "envio", "tienen", "tenes", "puedo", "mi", "cuanto",
-        "llega", "buenas", "talle", "che", "escriban", "manden", "por", "favor", "mas",
+        "llega", "buenas", "talle", "che", "escriban", "precio", "haces", "podes", "envios", "cuotas", "manden", "por", "favor", "mas",
     ]);
     let en = score(&[
         "the", "you", "hi", "hello", "thanks", "please", "shipping", "can", "my", "is", "do", "what", "how",

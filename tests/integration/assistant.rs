@@ -213,7 +213,7 @@ async fn an_invented_discount_is_blocked_and_the_conversation_escalates() {
     )
     .await;
     let mut rx = h.engine().events().subscribe();
-    customer_writes(&h, &to, "¿Me hacés precio?").await;
+    customer_writes(&h, &to, "Hola, ¿me hacés precio?").await;
     // Not a word of the invention reached the customer; a person was told that they will answer.
     let sent = texts_to(&h, &to);
     assert_eq!(sent.len(), 1, "{sent:?}");
