@@ -276,11 +276,15 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     let hook_url = status["webhook_url"].as_str().expect("the webhook address").to_string();
     assert!(hook_url.contains(&format!(":{hook_port}/")), "{hook_url}");
     let complaint = "El pedido anterior llegó roto 😡, quiero hablar con alguien";
+    let sent_at = {
+        use recupero::clock::Clock;
+        recupero::clock::SystemClock.now().timestamp().to_string()
+    };
     let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "5491100000000", "phone_number_id": "1055500000000"},
         "contacts": [{"profile": {"name": "Zoë Ñandú"}, "wa_id": "5491155550123"}],
-        "messages": [{"from": "5491155550123", "id": "wamid.E2E.1", "timestamp": chrono::Utc::now().timestamp().to_string(),
+        "messages": [{"from": "5491155550123", "id": "wamid.E2E.1", "timestamp": sent_at,
                       "type": "text", "text": {"body": complaint}}]}}]}]});
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let mut delivered = false;
