@@ -27,9 +27,11 @@ use crate::stores::{
 use crate::whatsapp::client::{CloudClient, CloudConfig};
 use crate::whatsapp::{BoxFuture, MessageSender};
 
+mod connect;
 mod converse;
 mod inbox;
 
+pub use connect::{WebhookInfo, WhatsAppCheck};
 pub use inbox::ConversationDetail;
 
 /// Errors a caller can branch on. `code()` is what the UI receives.
@@ -161,6 +163,8 @@ pub struct Engine {
     webhook_wake: tokio::sync::Notify,
     /// Wakes the conversation step (assistant, reply queue) when there is something for it.
     assist_wake: tokio::sync::Notify,
+    /// The app secret the webhook receiver checks signatures with (kept current by set_secret).
+    receiver_secret: crate::webhooks::AppSecret,
 }
 
 #[derive(Default)]
@@ -236,6 +240,7 @@ impl Engine {
             lease_owner: format!("pid{}-{:08x}", std::process::id(), fastrand::u32(..)),
             webhook_wake: tokio::sync::Notify::new(),
             assist_wake: tokio::sync::Notify::new(),
+            receiver_secret: Default::default(),
         })
     }
 
@@ -357,6 +362,9 @@ impl Engine {
 
     /// Stores a secret in the secret store (never in SQLite) and records that it changed.
     pub fn set_secret(&self, name: SecretName, value: Sensitive<String>) -> EngineResult<()> {
+        if name == SecretName::WhatsappAppSecret {
+            *self.receiver_secret.write().unwrap_or_else(PoisonError::into_inner) = Some(value.clone());
+        }
         self.secrets.set(name, value)?;
         self.forget_connectors();
         let now = self.clock.now();
@@ -374,6 +382,9 @@ impl Engine {
 
     pub fn delete_secret(&self, name: SecretName) -> EngineResult<()> {
         self.secrets.delete(name)?;
+        if name == SecretName::WhatsappAppSecret {
+            *self.receiver_secret.write().unwrap_or_else(PoisonError::into_inner) = None;
+        }
         self.forget_connectors();
         tracing::info!(secret = %name, "secret deleted");
         Ok(())
@@ -605,7 +616,9 @@ impl Engine {
         let app_secret = tokio::task::spawn_blocking(move || secrets.get(SecretName::WhatsappAppSecret))
             .await
             .map_err(|e| EngineError::Other(anyhow::anyhow!("reading the app secret: {e}")))??;
-        if app_secret.is_none() {
+        let has_secret = app_secret.is_some();
+        *self.receiver_secret.write().unwrap_or_else(PoisonError::into_inner) = app_secret;
+        if !has_secret {
             tracing::warn!(
                 "no WhatsApp app secret: webhook signatures are not checked (set it with `recupero secret set whatsapp_app_secret`)"
             );
@@ -624,7 +637,7 @@ impl Engine {
             port: port.unwrap_or(settings.webhook_port),
             path: settings.webhook_path.clone(),
             verify_token: settings.webhook_verify_token.clone(),
-            app_secret,
+            app_secret: self.receiver_secret.clone(),
             ack_delay,
         };
         let sink: Arc<dyn crate::webhooks::Ingest> = self.clone();
@@ -708,10 +721,10 @@ impl Engine {
     /// `https://mitienda.com/`. Returns (language, status) per language.
     pub async fn create_recovery_template(&self, button_base: &str) -> EngineResult<Vec<(String, String)>> {
         let base = url::Url::parse(button_base.trim()).map_err(|e| {
-            EngineError::Other(anyhow::anyhow!("the button address must be a full https:// address: {e}"))
+            EngineError::Invalid(format!("the button address must be a full https:// address: {e}"))
         })?;
         if base.scheme() != "https" && !crate::stores::is_loopback(&base) {
-            return Err(EngineError::Other(anyhow::anyhow!("the button address must start with https://")));
+            return Err(EngineError::Invalid("the button address must start with https://".into()));
         }
         let settings = self.settings()?;
         let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;

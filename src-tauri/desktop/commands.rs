@@ -217,3 +217,40 @@ pub async fn store_connect(engine: State<'_, Arc<Engine>>, input: StoreInput) ->
 pub async fn list_stores(engine: State<'_, Arc<Engine>>) -> Ipc<Vec<StoreRow>> {
     blocking(&engine, |e| e.list_stores()).await
 }
+
+/// Which secrets are set (never their values).
+#[tauri::command]
+pub async fn secret_states(engine: State<'_, Arc<Engine>>) -> Ipc<Vec<crate::engine::SecretState>> {
+    blocking(&engine, |e| e.secret_states()).await
+}
+
+/// Replaces the WhatsApp token, the app secret or the assistant's key (write-only).
+#[tauri::command]
+pub async fn secret_set(
+    engine: State<'_, Arc<Engine>>,
+    name: String,
+    value: String,
+) -> Ipc<Vec<crate::engine::SecretState>> {
+    blocking(&engine, move |e| e.set_app_secret(&name, &value)).await
+}
+
+/// "Check connection": the number and token work, and the account's templates.
+#[tauri::command]
+pub async fn whatsapp_check(engine: State<'_, Arc<Engine>>) -> Ipc<crate::engine::WhatsAppCheck> {
+    let engine = engine.inner().clone();
+    engine.whatsapp_check().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub async fn whatsapp_create_template(
+    engine: State<'_, Arc<Engine>>,
+    button_url: String,
+) -> Ipc<Vec<crate::storage::templates::TemplateRow>> {
+    let engine = engine.inner().clone();
+    engine.whatsapp_create_template(&button_url).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub async fn webhook_info(engine: State<'_, Arc<Engine>>) -> Ipc<crate::engine::WebhookInfo> {
+    blocking(&engine, |e| e.webhook_info()).await
+}

@@ -40,14 +40,18 @@ pub trait Ingest: Send + Sync + 'static {
     fn stored(&self);
 }
 
+/// The app secret as the receiver reads it on every delivery.
+pub type AppSecret = Arc<std::sync::RwLock<Option<Sensitive<String>>>>;
+
 #[derive(Clone)]
 pub struct ReceiverConfig {
     pub port: u16,
     /// The secret path segment.
     pub path: String,
     pub verify_token: String,
-    /// Meta's app secret: when set, every POST must carry a valid signature.
-    pub app_secret: Option<Sensitive<String>>,
+    /// Meta's app secret: when set, every POST must carry a valid signature. Shared with the
+    /// engine, so a secret set while the receiver runs applies to the next delivery.
+    pub app_secret: AppSecret,
     /// Test knob (debug builds only): wait this long between storing and answering, so a test
     /// can kill the process in that gap.
     pub ack_delay: Option<Duration>,
@@ -151,7 +155,9 @@ async fn deliver(
     if !same(secret.as_bytes(), shared.config.path.as_bytes()) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let signed = match &shared.config.app_secret {
+    let app_secret =
+        shared.config.app_secret.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    let signed = match &app_secret {
         Some(app_secret) => {
             let header = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
             if !signature_valid(app_secret.expose().as_bytes(), &body, header) {

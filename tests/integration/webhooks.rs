@@ -595,3 +595,53 @@ async fn the_receiver_killed_between_storing_and_answering_loses_and_doubles_not
     assert_eq!(count("SELECT count(*) FROM events WHERE kind = 'customer_replied'"), 1);
     assert_eq!(count("SELECT unread FROM conversations"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_whatsapp_from_the_app_secrets_check_template_and_a_live_app_secret() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-sun 08:00-22:00", start, &[]).await;
+    let engine = &shop.app.engine;
+    // Only the app's own secrets, whole values on one line; never read back.
+    assert_eq!(engine.set_app_secret("store_token", "x").unwrap_err().code(), "invalid");
+    assert_eq!(engine.set_app_secret("whatsapp_token", "  ").unwrap_err().code(), "invalid");
+    assert_eq!(engine.set_app_secret("nonsense", "x").unwrap_err().code(), "secret");
+    let states = engine.set_app_secret("assistant_api_key", "sk-live-123").unwrap();
+    let key = states.iter().find(|s| s.name == "assistant_api_key").unwrap();
+    assert!(key.set);
+    assert!(!serde_json::to_string(&states).unwrap().contains("sk-live-123"));
+
+    // The receiver started without an app secret takes unsigned posts; once the owner saves the
+    // secret in the app, the very next unsigned post is refused and a signed one accepted.
+    let receiver = engine.start_webhooks(Some(0)).await.unwrap();
+    let url = format!("http://{}/webhook/{}", receiver.addr(), engine.settings().unwrap().webhook_path);
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let body = serde_json::to_vec(&text_from("5491150009999", "Lu", "wamid.LIVE1", "hola", start)).unwrap();
+    let post = |sig: Option<String>| {
+        let mut req = http.post(&url).header("content-type", "application/json").body(body.clone());
+        if let Some(s) = sig {
+            req = req.header("x-hub-signature-256", s);
+        }
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(post(None).await, 200);
+    engine.set_app_secret("whatsapp_app_secret", APP_SECRET).unwrap();
+    assert_eq!(post(None).await, 401);
+    assert_eq!(post(Some(sign(APP_SECRET.as_bytes(), &body))).await, 200);
+    let info = engine.webhook_info().unwrap();
+    assert!(info.url.ends_with(&engine.settings().unwrap().webhook_path) && !info.verify_token.is_empty());
+    assert!(info.last_webhook_at.is_some());
+
+    // "Check connection" lists the account's templates and says the recovery one is approved;
+    // creating it again for another name goes to review.
+    let check = engine.whatsapp_check().await.unwrap();
+    assert!(check.approved, "{check:?}");
+    assert!(check.templates.iter().any(|t| t.name == check.template_name && t.status == "APPROVED"));
+    engine.setting_set("template_name", "recupero_nuevo").unwrap();
+    let check = engine.whatsapp_check().await.unwrap();
+    assert!(!check.approved);
+    assert_eq!(engine.whatsapp_create_template("not a url").await.unwrap_err().code(), "invalid");
+    let created = engine.whatsapp_create_template("https://tienda.example/checkout/").await.unwrap();
+    let mine: Vec<_> = created.iter().filter(|t| t.name == "recupero_nuevo").collect();
+    assert_eq!(mine.len(), 3, "es, pt_BR and en: {created:?}");
+    assert!(mine.iter().all(|t| t.status != "APPROVED"), "{mine:?}");
+}

@@ -1,0 +1,98 @@
+//! Connecting WhatsApp from the app: write-only secrets, checking the number and token by
+//! listing the account's templates, creating the recovery template, and the webhook address.
+
+use serde::Serialize;
+
+use super::{Engine, EngineError, EngineResult, SecretState};
+use crate::secrets::{SecretName, Sensitive};
+use crate::storage::{self, templates::TemplateRow};
+
+/// What "Check connection" shows: every template of the account, and whether the recovery
+/// template can be sent in at least one language.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct WhatsAppCheck {
+    pub templates: Vec<TemplateRow>,
+    pub template_name: String,
+    pub approved: bool,
+}
+
+/// The webhook address the owner's tunnel forwards to, and what Meta's settings ask for.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookInfo {
+    pub url: String,
+    pub verify_token: String,
+    pub last_webhook_at: Option<String>,
+    pub pending: i64,
+}
+
+/// The secrets the app may replace (store credentials go with their store).
+pub const APP_SECRETS: [SecretName; 3] =
+    [SecretName::WhatsappToken, SecretName::WhatsappAppSecret, SecretName::AssistantApiKey];
+
+impl Engine {
+    /// Replaces one of the app's secrets (write-only: nothing ever reads it back to the UI).
+    pub fn set_app_secret(&self, name: &str, value: &str) -> EngineResult<Vec<SecretState>> {
+        let name = SecretName::parse(name)?;
+        if !APP_SECRETS.contains(&name) {
+            return Err(EngineError::Invalid(format!("{name} is saved with its store, not here")));
+        }
+        let value = value.trim();
+        if value.is_empty() || value.chars().any(char::is_control) {
+            return Err(EngineError::Invalid("paste the whole value, on one line".into()));
+        }
+        self.set_secret(name, Sensitive::new(value.to_string()))?;
+        self.secret_states()
+    }
+
+    /// Asks WhatsApp with the saved settings and token: lists the account's templates (which
+    /// proves the number, the account and the token work) and refreshes the recovery template's
+    /// cached state.
+    pub async fn whatsapp_check(&self) -> EngineResult<WhatsAppCheck> {
+        let settings = self.settings()?;
+        let cached = self.refresh_templates().await?;
+        let all = self.account_templates().await?;
+        let now = storage::ts(self.clock.now());
+        let mut rows = cached.clone();
+        for t in all {
+            if !rows.iter().any(|r| r.name == t.name && r.language == t.language) {
+                rows.push(TemplateRow {
+                    name: t.name,
+                    language: t.language,
+                    status: t.status,
+                    category: t.category,
+                    meta_id: t.id,
+                    body_params: t.body_params,
+                    header_format: t.header_format,
+                    button_url: t.button_url,
+                    checked_at: now.clone(),
+                    block_code: None,
+                    block_detail: None,
+                });
+            }
+        }
+        rows.sort_by(|a, b| (&a.name, &a.language).cmp(&(&b.name, &b.language)));
+        Ok(WhatsAppCheck {
+            approved: cached.iter().any(TemplateRow::sendable),
+            templates: rows,
+            template_name: settings.template_name,
+        })
+    }
+
+    /// Creates the recovery template (es, pt_BR, en) for review; returns the cached state.
+    pub async fn whatsapp_create_template(&self, button_url: &str) -> EngineResult<Vec<TemplateRow>> {
+        self.create_recovery_template(button_url).await?;
+        self.known_templates()
+    }
+
+    pub fn webhook_info(&self) -> EngineResult<WebhookInfo> {
+        let status = self.status()?;
+        Ok(WebhookInfo {
+            url: status.webhook_url,
+            verify_token: self.settings()?.webhook_verify_token,
+            last_webhook_at: status.last_webhook_at,
+            pending: status.webhooks_pending,
+        })
+    }
+}
