@@ -12,11 +12,33 @@ import type {
   Metrics,
   RateRow,
   RateTable,
+  SecretState,
   Setting,
   StoreCheckReport,
   StoreInput,
   StoreRow,
+  TemplateRow,
+  WebhookInfo,
+  WhatsAppCheck,
 } from '../src/lib/types';
+
+/** A template row as whatsapp_check lists it, approved Spanish recovery template by default. */
+export function makeTemplate(overrides: Partial<TemplateRow> = {}): TemplateRow {
+  return {
+    name: 'recupero_carrito',
+    language: 'es',
+    status: 'APPROVED',
+    category: 'MARKETING',
+    metaId: '1234567890',
+    bodyParams: 1,
+    headerFormat: null,
+    buttonUrl: 'https://tienda.example/checkout/{{1}}',
+    checkedAt: '2026-11-21T12:00:00Z',
+    blockCode: null,
+    blockDetail: null,
+    ...overrides,
+  };
+}
 
 /** A cart as list_carts sends it, with plain defaults for what a test does not care about. */
 export function makeCart(overrides: Partial<Cart> = {}): Cart {
@@ -325,6 +347,13 @@ export interface FakeBackend {
   metrics: Metrics;
   csv: string;
   rateTable: RateTable;
+  /** Which secrets are saved (secret_set writes here; values are kept to check what was sent). */
+  secretValues: Map<string, string>;
+  /** Secrets the environment provides (`source: 'env'`). */
+  envSecrets: Set<string>;
+  /** What whatsapp_check answers. */
+  whatsapp: WhatsAppCheck;
+  webhook: WebhookInfo;
   /** When a command's name is here, that command rejects with the error. */
   failures: Map<string, ApiError>;
   /** The time send_reply checks the 24-hour window against. */
@@ -372,6 +401,15 @@ export function fakeBackend(): FakeBackend {
     metrics: emptyMetrics(),
     csv: 'day,detected,messaged\n2026-11-20,7,6\n',
     rateTable: sampleRateTable(),
+    secretValues: new Map(),
+    envSecrets: new Set(),
+    whatsapp: { templates: [], templateName: 'recupero_carrito', approved: false },
+    webhook: {
+      url: 'http://127.0.0.1:8790/webhook/s3cr3tp4thAbCdEfGhIjKlMnOp',
+      verifyToken: 'vt-9f8e7d6c5b4a',
+      lastWebhookAt: null,
+      pending: 0,
+    },
     failures: new Map(),
     now: () => Date.now(),
     calls: [],
@@ -548,6 +586,41 @@ export function fakeBackend(): FakeBackend {
           fb.stores.push(row);
           return structuredClone(row);
         }
+        case 'secret_states':
+          return secretStates();
+        case 'secret_set': {
+          const name = String(args?.name);
+          const value = String(args?.value ?? '');
+          if (!['whatsapp_token', 'whatsapp_app_secret', 'assistant_api_key'].includes(name)) {
+            throw { code: 'invalid', message: `unknown secret ${name}` };
+          }
+          if (value.trim() === '') throw { code: 'invalid', message: 'the value is empty' };
+          fb.secretValues.set(name, value);
+          return secretStates();
+        }
+        case 'whatsapp_check':
+          return structuredClone(fb.whatsapp);
+        case 'whatsapp_create_template': {
+          const buttonUrl = String(args?.buttonUrl ?? '');
+          if (!/^https?:\/\/[^/]+/.test(buttonUrl)) {
+            throw { code: 'invalid', message: `not a URL: ${buttonUrl}` };
+          }
+          const rows = ['es', 'pt_BR', 'en'].map((language) =>
+            makeTemplate({
+              name: fb.whatsapp.templateName,
+              language,
+              status: 'PENDING',
+              buttonUrl: `${buttonUrl}{{1}}`,
+            }),
+          );
+          fb.whatsapp.templates = [
+            ...fb.whatsapp.templates.filter((t) => t.name !== fb.whatsapp.templateName),
+            ...rows,
+          ];
+          return structuredClone(rows);
+        }
+        case 'webhook_info':
+          return structuredClone(fb.webhook);
         case 'start_demo':
           throw { code: 'not_ready', message: 'the demo engine lands in a later issue' };
         default:
@@ -555,5 +628,19 @@ export function fakeBackend(): FakeBackend {
       }
     },
   };
+  function secretStates(): SecretState[] {
+    return ['store_token', 'store_key', 'store_secret', 'whatsapp_token', 'whatsapp_app_secret', 'assistant_api_key'].map(
+      (name) => {
+        const env = fb.envSecrets.has(name);
+        return {
+          name,
+          set: env || fb.secretValues.has(name),
+          envVar: `RECUPERO_${name.toUpperCase()}`,
+          // `source` is not in the contract yet; only an environment-provided secret says it.
+          ...(env ? { source: 'env' as const } : {}),
+        };
+      },
+    );
+  }
   return fb;
 }

@@ -13,10 +13,15 @@ import type {
   Metrics,
   RateRow,
   RateTable,
+  SecretName,
+  SecretState,
   Setting,
   StoreCheckReport,
   StoreInput,
   StoreRow,
+  TemplateRow,
+  WebhookInfo,
+  WhatsAppCheck,
 } from './types';
 
 export type { ApiError } from './types';
@@ -104,4 +109,14 @@ export const api = {
   /** Save the store; its credentials go to the OS keychain. */
   storeConnect: (input: StoreInput) => call<StoreRow>('store_connect', { input }),
   listStores: () => call<StoreRow[]>('list_stores'),
+  /** Which secrets are set (never their values). */
+  secretStates: () => call<SecretState[]>('secret_states'),
+  /** Write a secret to the OS keychain; answers with every secret's state. */
+  secretSet: (name: SecretName, value: string) => call<SecretState[]>('secret_set', { name, value }),
+  /** Ask WhatsApp with the saved ids + token; lists the account's templates. */
+  whatsappCheck: () => call<WhatsAppCheck>('whatsapp_check'),
+  /** Submit the recovery template (es, pt_BR, en) for Meta's review; `buttonUrl` = link prefix. */
+  whatsappCreateTemplate: (buttonUrl: string) =>
+    call<TemplateRow[]>('whatsapp_create_template', { buttonUrl }),
+  webhookInfo: () => call<WebhookInfo>('webhook_info'),
 };

@@ -16,6 +16,12 @@ export interface AppStatus {
   counts: Counts;
   /** RFC 3339, UTC; null until the first store poll. */
   lastPollAt: string | null;
+  /** The local webhook address with its secret path (snake_case in the JSON, as the CLI prints it). */
+  webhook_url?: string;
+  /** When the last webhook delivery arrived; RFC 3339, UTC; null = never. */
+  lastWebhookAt?: string | null;
+  /** Webhook deliveries stored but not processed yet. */
+  webhooksPending?: number;
 }
 
 export interface Setting {
@@ -316,6 +322,56 @@ export interface StoreRow {
   lastSuccessAt: string | null;
   lastError: string | null;
   createdAt: string;
+}
+
+/** The secrets the UI can write (never read). */
+export type SecretName = 'whatsapp_token' | 'whatsapp_app_secret' | 'assistant_api_key';
+
+/** Whether a secret is present — never its value. */
+export interface SecretState {
+  name: string;
+  set: boolean;
+  /** The environment variable that can provide it instead, e.g. RECUPERO_WHATSAPP_TOKEN. */
+  envVar: string;
+  /**
+   * Where the value comes from, when the engine says so ('env' = the environment variable, so
+   * the keychain is not used). Not in the current contract; absent means "not told".
+   */
+  source?: 'env' | 'keychain' | null;
+}
+
+/** One message template of the WhatsApp Business Account, as Meta last reported it. */
+export interface TemplateRow {
+  name: string;
+  language: string;
+  /** APPROVED | PENDING | REJECTED | PAUSED | DISABLED | … (Meta's words, upper case). */
+  status: string;
+  category: string | null;
+  metaId: string | null;
+  bodyParams: number | null;
+  headerFormat: string | null;
+  buttonUrl: string | null;
+  /** RFC 3339, UTC. */
+  checkedAt: string;
+  blockCode: string | null;
+  blockDetail: string | null;
+}
+
+/** What `whatsapp_check` found: the account's templates and whether the recovery one is usable. */
+export interface WhatsAppCheck {
+  templates: TemplateRow[];
+  /** The recovery template's name (the `template_name` setting). */
+  templateName: string;
+  approved: boolean;
+}
+
+/** Where Meta must send webhooks (through the owner's tunnel) and the verify token to give it. */
+export interface WebhookInfo {
+  url: string;
+  verifyToken: string;
+  /** RFC 3339, UTC; null = never. */
+  lastWebhookAt: string | null;
+  pending: number;
 }
 
 /** Every rejected command resolves to this shape (see api.ts). */
