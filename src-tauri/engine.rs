@@ -135,6 +135,8 @@ pub struct SecretState {
     pub name: String,
     pub set: bool,
     pub env_var: String,
+    /// Where the value comes from when set: `env` (the variable, read-only) or `keychain`.
+    pub source: Option<&'static str>,
 }
 
 pub struct EngineOptions {
@@ -395,10 +397,13 @@ impl Engine {
         SecretName::ALL
             .into_iter()
             .map(|name| {
+                let set = self.secrets.get(name)?.is_some();
+                let from_env = std::env::var(name.env_var()).is_ok_and(|v| !v.trim().is_empty());
                 Ok(SecretState {
                     name: name.as_str().into(),
-                    set: self.secrets.get(name)?.is_some(),
+                    set,
                     env_var: name.env_var(),
+                    source: set.then_some(if from_env { "env" } else { "keychain" }),
                 })
             })
             .collect()

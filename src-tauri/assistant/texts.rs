@@ -47,7 +47,8 @@ pub fn customer_lang(recorded: Option<&str>, text: &str, shop: Lang) -> Lang {
     ]);
     let es = score(&[
         "usted", "ustedes", "hola", "gracias", "quiero", "envio", "tienen", "tenes", "puedo", "mi", "cuanto",
-        "llega", "buenas", "talle", "che", "escriban", "precio", "haces", "podes", "envios", "cuotas", "manden", "por", "favor", "mas",
+        "llega", "buenas", "talle", "che", "escriban", "precio", "haces", "podes", "envios", "cuotas",
+        "manden", "por", "favor", "mas",
     ]);
     let en = score(&[
         "the", "you", "hi", "hello", "thanks", "please", "shipping", "can", "my", "is", "do", "what", "how",
