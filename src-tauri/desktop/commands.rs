@@ -254,3 +254,10 @@ pub async fn whatsapp_create_template(
 pub async fn webhook_info(engine: State<'_, Arc<Engine>>) -> Ipc<crate::engine::WebhookInfo> {
     blocking(&engine, |e| e.webhook_info()).await
 }
+
+/// Onboarding: the recovery template with example values to the owner's own phone.
+#[tauri::command]
+pub async fn whatsapp_test_message(engine: State<'_, Arc<Engine>>, phone: String) -> Ipc<String> {
+    let engine = engine.inner().clone();
+    engine.send_test_message(&phone).await.map_err(IpcError::from)
+}

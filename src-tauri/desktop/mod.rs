@@ -44,6 +44,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::whatsapp_check,
         commands::whatsapp_create_template,
         commands::webhook_info,
+        commands::whatsapp_test_message,
         commands::start_demo,
         commands::store_test,
         commands::store_connect,

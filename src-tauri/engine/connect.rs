@@ -4,8 +4,9 @@
 use serde::Serialize;
 
 use super::{Engine, EngineError, EngineResult, SecretState};
+use crate::domain::Phone;
 use crate::secrets::{SecretName, Sensitive};
-use crate::storage::{self, templates::TemplateRow};
+use crate::storage::{self, events, templates::TemplateRow};
 
 /// What "Check connection" shows: every template of the account, and whether the recovery
 /// template can be sent in at least one language.
@@ -84,6 +85,84 @@ impl Engine {
     pub async fn whatsapp_create_template(&self, button_url: &str) -> EngineResult<Vec<TemplateRow>> {
         self.create_recovery_template(button_url).await?;
         self.known_templates()
+    }
+
+    /// Onboarding's last step: the recovery template, with example values, to the owner's own
+    /// phone — proof that the number, the token and the template work end to end. Not a cart
+    /// send and not a customer conversation; recorded in the event log.
+    pub async fn send_test_message(&self, phone: &str) -> EngineResult<String> {
+        let settings = self.settings()?;
+        let phone = Phone::parse(phone, &settings.default_country)
+            .map_err(|e| EngineError::Invalid(format!("the phone number: {e}")))?;
+        let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;
+        let template = {
+            let conn = self.db.conn();
+            let approved: Vec<TemplateRow> = storage::templates::for_name(&conn, &settings.template_name)?
+                .into_iter()
+                .filter(TemplateRow::sendable)
+                .collect();
+            let lang = crate::i18n::Lang::resolve(&settings.ui_language, None);
+            let wanted = match lang {
+                crate::i18n::Lang::Pt => "pt",
+                crate::i18n::Lang::En => "en",
+                crate::i18n::Lang::Es => "es",
+            };
+            approved
+                .iter()
+                .find(|t| t.language.starts_with(wanted))
+                .or(approved.first())
+                .cloned()
+                .ok_or(EngineError::TemplateNotApproved)?
+        };
+        let store = {
+            let conn = self.db.conn();
+            conn.query_row("SELECT name FROM stores ORDER BY id LIMIT 1", [], |r| r.get::<_, String>(0))
+                .unwrap_or_else(|_| "Recupero".to_string())
+        };
+        let (name, products, total) = match template.language.get(..2) {
+            Some("pt") => ("Teste", "Camiseta azul (M) x1", "R$ 99,90"),
+            Some("en") => ("Test", "Blue T-shirt (M) x1", "$29.90"),
+            _ => ("Prueba", "Remera azul (M) x1", "$ 12.500,00"),
+        };
+        let mut body = vec![
+            crate::whatsapp::clean_parameter(name, 60),
+            crate::whatsapp::clean_parameter(&store, 60),
+            products.to_string(),
+            total.to_string(),
+        ];
+        if template.body_params == Some(3) {
+            body.truncate(3);
+            body.swap(0, 1);
+        }
+        let key = format!("test:{}", self.clock.now().timestamp_millis());
+        let outgoing = crate::whatsapp::OutgoingTemplate {
+            to: phone.e164().to_string(),
+            template: template.name.clone(),
+            language: template.language.clone(),
+            body,
+            header_image: None,
+            button_suffix: template
+                .button_url
+                .as_deref()
+                .filter(|u| u.ends_with("{{1}}"))
+                .map(|_| "test".to_string()),
+            callback_data: key,
+        };
+        if template.header_format.as_deref().is_some_and(|h| h != "TEXT") {
+            return Err(EngineError::Invalid(
+                "the recovery template has a media header; send a real cart's message to test it".into(),
+            ));
+        }
+        let accepted = sender.send_template(&outgoing).await?;
+        events::append(
+            &self.db.conn(),
+            &storage::ts(self.clock.now()),
+            "test_message_sent",
+            None,
+            None,
+            &serde_json::json!({ "template": template.name, "language": template.language, "wamid": accepted.wamid }),
+        )?;
+        Ok(accepted.wamid)
     }
 
     pub fn webhook_info(&self) -> EngineResult<WebhookInfo> {

@@ -644,4 +644,14 @@ async fn connecting_whatsapp_from_the_app_secrets_check_template_and_a_live_app_
     let mine: Vec<_> = created.iter().filter(|t| t.name == "recupero_nuevo").collect();
     assert_eq!(mine.len(), 3, "es, pt_BR and en: {created:?}");
     assert!(mine.iter().all(|t| t.status != "APPROVED"), "{mine:?}");
+
+    // The test message to the owner's own phone uses an approved language of the template.
+    engine.setting_set("template_name", recupero::sandbox::whatsapp::TEMPLATE).unwrap();
+    engine.whatsapp_check().await.unwrap();
+    assert_eq!(engine.send_test_message("no es un número").await.unwrap_err().code(), "invalid");
+    let wamid = engine.send_test_message("+54 9 11 5555-0199").await.unwrap();
+    let got = shop.wa.messages().into_iter().find(|m| m.wamid == wamid).expect("the sandbox got it");
+    assert_eq!(got.kind, "template");
+    assert_eq!(got.template, recupero::sandbox::whatsapp::TEMPLATE);
+    assert!(got.body.iter().any(|p| p == "Prueba"), "{:?}", got.body);
 }

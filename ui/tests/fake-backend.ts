@@ -621,6 +621,16 @@ export function fakeBackend(): FakeBackend {
         }
         case 'webhook_info':
           return structuredClone(fb.webhook);
+        case 'whatsapp_test_message': {
+          const phone = String(args?.phone ?? '');
+          if (!/^\+?[0-9 ()-]{8,}$/.test(phone)) {
+            throw { code: 'invalid', message: 'the phone number: this is not a valid phone number' };
+          }
+          if (!fb.whatsapp.templates.some((t) => t.name === fb.whatsapp.templateName && t.status === 'APPROVED')) {
+            throw { code: 'template_not_approved', message: 'not approved' };
+          }
+          return 'wamid.TEST1';
+        }
         case 'start_demo':
           throw { code: 'not_ready', message: 'the demo engine lands in a later issue' };
         default:

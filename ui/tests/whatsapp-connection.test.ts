@@ -350,3 +350,32 @@ describe('WhatsApp connection: webhooks (step 4)', () => {
     await waitFor(() => expect(byId('webhook-last').textContent).toContain('hace un momento'));
   });
 });
+
+describe('the test message to the owner’s phone', () => {
+  it('sends the number typed and says it went', async () => {
+    backend.whatsapp.templates = [makeTemplate()];
+    render(WhatsAppConnection);
+    await fireEvent.input(byId('wa-test-phone'), { target: { value: '+54 9 11 5555-0199' } });
+    await fireEvent.click(byId('wa-test-send'));
+    await waitFor(() => expect(screen.getByTestId('wa-test-sent')).toBeTruthy());
+    expect(backend.calls.filter((c) => c.cmd === 'whatsapp_test_message')).toEqual([
+      { cmd: 'whatsapp_test_message', args: { phone: '+54 9 11 5555-0199' } },
+    ]);
+  });
+
+  it('asks for a number, and explains a bad one or an unapproved template in plain words', async () => {
+    render(WhatsAppConnection);
+    await fireEvent.click(byId('wa-test-send'));
+    await waitFor(() => expect(byId('wa-test-error').textContent).toContain('Escribe tu número'));
+    expect(backend.calls.some((c) => c.cmd === 'whatsapp_test_message')).toBe(false);
+
+    await fireEvent.input(byId('wa-test-phone'), { target: { value: 'hola' } });
+    await fireEvent.click(byId('wa-test-send'));
+    await waitFor(() => expect(byId('wa-test-error').textContent).toContain('not a valid phone number'));
+
+    backend.whatsapp.templates = [makeTemplate({ status: 'PENDING' })];
+    await fireEvent.input(byId('wa-test-phone'), { target: { value: '+54 9 11 5555-0199' } });
+    await fireEvent.click(byId('wa-test-send'));
+    await waitFor(() => expect(byId('wa-test-error').textContent).toContain('todavía no está aprobada'));
+  });
+});

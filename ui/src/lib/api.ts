@@ -119,4 +119,6 @@ export const api = {
   whatsappCreateTemplate: (buttonUrl: string) =>
     call<TemplateRow[]>('whatsapp_create_template', { buttonUrl }),
   webhookInfo: () => call<WebhookInfo>('webhook_info'),
+  /** The recovery template with example values to the owner's own phone; resolves with its wamid. */
+  whatsappTestMessage: (phone: string) => call<string>('whatsapp_test_message', { phone }),
 };
