@@ -37,6 +37,7 @@ pub mod engine;
 pub mod events;
 pub mod export;
 pub mod i18n;
+pub mod live_demo;
 pub mod logging;
 pub mod metrics;
 pub mod notice;

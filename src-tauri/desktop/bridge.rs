@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_notification::NotificationExt as _;
 use tokio::sync::broadcast::error::RecvError;
@@ -11,14 +11,19 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::engine::Engine;
 use crate::events::EngineEvent;
 
+use super::engines::Engines;
 use super::tray;
 use crate::notice as notify;
 
 pub const EVENT_NAME: &str = "engine-event";
 
-pub fn start(app: AppHandle, engine: Arc<Engine>) {
+/// Forwards `engine`'s events until the task is aborted. `owner`: the owner's own engine (the
+/// one whose settings apply to the OS); a demo's settings never do.
+pub fn start(app: AppHandle, engine: Arc<Engine>, owner: bool) -> tauri::async_runtime::JoinHandle<()> {
     let mut rx = engine.events().subscribe();
-    apply_autostart(&app, &engine);
+    if owner {
+        apply_autostart(&app, &engine);
+    }
     tauri::async_runtime::spawn(async move {
         loop {
             let event = match rx.recv().await {
@@ -30,19 +35,24 @@ pub fn start(app: AppHandle, engine: Arc<Engine>) {
                 },
                 Err(RecvError::Closed) => break,
             };
-            deliver(&app, &engine, &event);
+            deliver(&app, &engine, owner, &event);
         }
-    });
+    })
 }
 
-fn deliver(app: &AppHandle, engine: &Engine, event: &EngineEvent) {
-    if let Err(e) = app.emit(EVENT_NAME, event) {
-        tracing::warn!(error = %e, "could not forward an event to the webview");
+fn deliver(app: &AppHandle, engine: &Arc<Engine>, owner: bool, event: &EngineEvent) {
+    // The window and the tray follow the engine the app shows; the owner's notifications
+    // (an escalation in the real shop) show even while a demo runs.
+    let shown = app.try_state::<Arc<Engines>>().is_none_or(|e| e.is_shown(engine));
+    if shown {
+        if let Err(e) = app.emit(EVENT_NAME, event) {
+            tracing::warn!(error = %e, "could not forward an event to the webview");
+        }
     }
     let lang = tray::lang_of(engine);
     match event {
-        EngineEvent::StatusChanged { status } => tray::refresh(app, status, lang),
-        EngineEvent::SettingsChanged => apply_autostart(app, engine),
+        EngineEvent::StatusChanged { status } if shown => tray::refresh(app, status, lang),
+        EngineEvent::SettingsChanged if owner => apply_autostart(app, engine),
         _ => {}
     }
     if let Some(n) = notify::notice_for(event, lang) {

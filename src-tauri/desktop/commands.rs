@@ -8,6 +8,8 @@ use tauri::State;
 
 use crate::config::SettingView;
 use crate::engine::{AppStatus, CartTimeline, ConversationDetail, Engine, EngineError, EngineResult};
+
+use super::engines::Engines;
 use crate::storage::carts::{CartFilter, CartRow};
 use crate::storage::conversations::ConversationRow;
 use crate::storage::messages::MessageRow;
@@ -28,12 +30,28 @@ impl From<EngineError> for IpcError {
 
 type Ipc<T> = Result<T, IpcError>;
 
-/// Database work runs on the blocking pool, never on the UI thread.
+/// Database work runs on the blocking pool, never on the UI thread. On the engine the app
+/// shows: the demo's while one runs, else the owner's.
 async fn blocking<T: Send + 'static>(
-    engine: &State<'_, Arc<Engine>>,
+    engine: &State<'_, Arc<Engines>>,
     f: impl FnOnce(&Engine) -> EngineResult<T> + Send + 'static,
 ) -> Ipc<T> {
-    let engine = engine.inner().clone();
+    on_blocking(engine.get(), f).await
+}
+
+/// The same on the owner's own engine: connections (store, WhatsApp, secrets, webhook) are never
+/// the demo's business.
+async fn blocking_real<T: Send + 'static>(
+    engine: &State<'_, Arc<Engines>>,
+    f: impl FnOnce(&Engine) -> EngineResult<T> + Send + 'static,
+) -> Ipc<T> {
+    on_blocking(engine.real(), f).await
+}
+
+async fn on_blocking<T: Send + 'static>(
+    engine: Arc<Engine>,
+    f: impl FnOnce(&Engine) -> EngineResult<T> + Send + 'static,
+) -> Ipc<T> {
     tauri::async_runtime::spawn_blocking(move || f(&engine))
         .await
         .map_err(|e| IpcError { code: "internal".into(), message: e.to_string() })?
@@ -41,23 +59,23 @@ async fn blocking<T: Send + 'static>(
 }
 
 #[tauri::command]
-pub async fn app_status(engine: State<'_, Arc<Engine>>) -> Ipc<AppStatus> {
+pub async fn app_status(engine: State<'_, Arc<Engines>>) -> Ipc<AppStatus> {
     blocking(&engine, |e| e.status()).await
 }
 
 #[tauri::command]
-pub async fn set_paused(engine: State<'_, Arc<Engine>>, paused: bool) -> Ipc<AppStatus> {
+pub async fn set_paused(engine: State<'_, Arc<Engines>>, paused: bool) -> Ipc<AppStatus> {
     blocking(&engine, move |e| e.set_paused(paused)).await
 }
 
 #[tauri::command]
-pub async fn settings_show(engine: State<'_, Arc<Engine>>) -> Ipc<Vec<SettingView>> {
+pub async fn settings_show(engine: State<'_, Arc<Engines>>) -> Ipc<Vec<SettingView>> {
     blocking(&engine, |e| e.settings_show()).await
 }
 
 #[tauri::command]
 pub async fn settings_set(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     key: String,
     value: String,
 ) -> Ipc<Vec<SettingView>> {
@@ -70,7 +88,7 @@ pub async fn settings_set(
 
 #[tauri::command]
 pub async fn list_carts(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     status: Option<String>,
     search: Option<String>,
 ) -> Ipc<Vec<CartRow>> {
@@ -79,14 +97,14 @@ pub async fn list_carts(
 
 /// A cart's timeline, with why it was not messaged when it wasn't.
 #[tauri::command]
-pub async fn cart_timeline(engine: State<'_, Arc<Engine>>, cart_id: i64) -> Ipc<CartTimeline> {
+pub async fn cart_timeline(engine: State<'_, Arc<Engines>>, cart_id: i64) -> Ipc<CartTimeline> {
     blocking(&engine, move |e| e.cart_timeline(cart_id)).await
 }
 
 /// The inbox list (escalated, then unread, then latest), searched by name, number or words.
 #[tauri::command]
 pub async fn list_conversations(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     search: Option<String>,
     limit: Option<u32>,
 ) -> Ipc<Vec<ConversationRow>> {
@@ -95,43 +113,43 @@ pub async fn list_conversations(
 
 #[tauri::command]
 pub async fn conversation_detail(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     conversation_id: i64,
 ) -> Ipc<ConversationDetail> {
     blocking(&engine, move |e| e.conversation_detail(conversation_id)).await
 }
 
 #[tauri::command]
-pub async fn mark_read(engine: State<'_, Arc<Engine>>, conversation_id: i64) -> Ipc<()> {
+pub async fn mark_read(engine: State<'_, Arc<Engines>>, conversation_id: i64) -> Ipc<()> {
     blocking(&engine, move |e| e.mark_read(conversation_id)).await
 }
 
 /// The owner's free-text reply (inside the 24-hour window only).
 #[tauri::command]
 pub async fn send_reply(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     conversation_id: i64,
     text: String,
 ) -> Ipc<MessageRow> {
-    let engine = engine.inner().clone();
+    let engine = engine.get();
     engine.send_text(conversation_id, &text).await.map_err(IpcError::from)
 }
 
 /// The recovery template for the customer's latest cart (when the window is closed).
 #[tauri::command]
 pub async fn send_template(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     conversation_id: i64,
     language: Option<String>,
 ) -> Ipc<MessageRow> {
-    let engine = engine.inner().clone();
+    let engine = engine.get();
     engine.send_template(conversation_id, language.as_deref()).await.map_err(IpcError::from)
 }
 
 /// Take over (automation stays away from this customer) or hand back.
 #[tauri::command]
 pub async fn set_takeover(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     conversation_id: i64,
     taken: bool,
 ) -> Ipc<ConversationDetail> {
@@ -145,23 +163,23 @@ pub async fn set_takeover(
 /// One click: the draft (or the owner's edit of it) goes out now.
 #[tauri::command]
 pub async fn approve_draft(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     draft_id: i64,
     text: Option<String>,
 ) -> Ipc<MessageRow> {
-    let engine = engine.inner().clone();
+    let engine = engine.get();
     engine.approve_draft(draft_id, text.as_deref()).await.map_err(IpcError::from)
 }
 
 #[tauri::command]
-pub async fn discard_draft(engine: State<'_, Arc<Engine>>, draft_id: i64) -> Ipc<()> {
+pub async fn discard_draft(engine: State<'_, Arc<Engines>>, draft_id: i64) -> Ipc<()> {
     blocking(&engine, move |e| e.discard_draft(draft_id)).await
 }
 
 /// The Results figures for a period (shop dates or RFC 3339; none = the last 30 days).
 #[tauri::command]
 pub async fn results(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     from: Option<String>,
     to: Option<String>,
 ) -> Ipc<crate::metrics::Metrics> {
@@ -170,7 +188,7 @@ pub async fn results(
 
 #[tauri::command]
 pub async fn results_csv(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     from: Option<String>,
     to: Option<String>,
 ) -> Ipc<String> {
@@ -178,86 +196,89 @@ pub async fn results_csv(
 }
 
 #[tauri::command]
-pub async fn rate_table(engine: State<'_, Arc<Engine>>) -> Ipc<crate::metrics::RateTable> {
+pub async fn rate_table(engine: State<'_, Arc<Engines>>) -> Ipc<crate::metrics::RateTable> {
     blocking(&engine, |e| e.rate_table()).await
 }
 
 #[tauri::command]
 pub async fn rate_table_set(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     rates: Vec<crate::metrics::RateRow>,
 ) -> Ipc<crate::metrics::RateTable> {
     blocking(&engine, move |e| e.set_rate_table(rates)).await
 }
 
+/// "Try the demo": a live demo on the sandbox store and WhatsApp, in a database of its own;
+/// the app shows it (marked as demo) until `stop_demo`.
 #[tauri::command]
-pub async fn start_demo(engine: State<'_, Arc<Engine>>) -> Ipc<AppStatus> {
-    blocking(&engine, |_| {
-        Err(EngineError::NotReady {
-            what: "The demo (sandbox store and WhatsApp, arriving with the send-plan issue)",
-        })
-    })
-    .await
+pub async fn start_demo(engine: State<'_, Arc<Engines>>) -> Ipc<AppStatus> {
+    engine.start_demo().await.map_err(IpcError::from)
+}
+
+/// Ends the demo: its engine stops and the app shows the owner's own shop again.
+#[tauri::command]
+pub async fn stop_demo(engine: State<'_, Arc<Engines>>) -> Ipc<AppStatus> {
+    engine.stop_demo().await.map_err(IpcError::from)
 }
 
 /// "Test connection": polls the store with the credentials typed (or saved) and saves nothing.
 #[tauri::command]
-pub async fn store_test(engine: State<'_, Arc<Engine>>, input: StoreInput) -> Ipc<StoreCheckReport> {
-    let engine = engine.inner().clone();
+pub async fn store_test(engine: State<'_, Arc<Engines>>, input: StoreInput) -> Ipc<StoreCheckReport> {
+    let engine = engine.real();
     engine.store_check(&input, crate::engine::CHECK_PREVIEW_LIMIT).await.map_err(IpcError::from)
 }
 
 /// Saves the store; credentials go to the OS keychain and never come back.
 #[tauri::command]
-pub async fn store_connect(engine: State<'_, Arc<Engine>>, input: StoreInput) -> Ipc<StoreRow> {
-    blocking(&engine, move |e| e.connect_store(&input)).await
+pub async fn store_connect(engine: State<'_, Arc<Engines>>, input: StoreInput) -> Ipc<StoreRow> {
+    blocking_real(&engine, move |e| e.connect_store(&input)).await
 }
 
 #[tauri::command]
-pub async fn list_stores(engine: State<'_, Arc<Engine>>) -> Ipc<Vec<StoreRow>> {
-    blocking(&engine, |e| e.list_stores()).await
+pub async fn list_stores(engine: State<'_, Arc<Engines>>) -> Ipc<Vec<StoreRow>> {
+    blocking_real(&engine, |e| e.list_stores()).await
 }
 
 /// Which secrets are set (never their values).
 #[tauri::command]
-pub async fn secret_states(engine: State<'_, Arc<Engine>>) -> Ipc<Vec<crate::engine::SecretState>> {
-    blocking(&engine, |e| e.secret_states()).await
+pub async fn secret_states(engine: State<'_, Arc<Engines>>) -> Ipc<Vec<crate::engine::SecretState>> {
+    blocking_real(&engine, |e| e.secret_states()).await
 }
 
 /// Replaces the WhatsApp token, the app secret or the assistant's key (write-only).
 #[tauri::command]
 pub async fn secret_set(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     name: String,
     value: String,
 ) -> Ipc<Vec<crate::engine::SecretState>> {
-    blocking(&engine, move |e| e.set_app_secret(&name, &value)).await
+    blocking_real(&engine, move |e| e.set_app_secret(&name, &value)).await
 }
 
 /// "Check connection": the number and token work, and the account's templates.
 #[tauri::command]
-pub async fn whatsapp_check(engine: State<'_, Arc<Engine>>) -> Ipc<crate::engine::WhatsAppCheck> {
-    let engine = engine.inner().clone();
+pub async fn whatsapp_check(engine: State<'_, Arc<Engines>>) -> Ipc<crate::engine::WhatsAppCheck> {
+    let engine = engine.real();
     engine.whatsapp_check().await.map_err(IpcError::from)
 }
 
 #[tauri::command]
 pub async fn whatsapp_create_template(
-    engine: State<'_, Arc<Engine>>,
+    engine: State<'_, Arc<Engines>>,
     button_url: String,
 ) -> Ipc<Vec<crate::storage::templates::TemplateRow>> {
-    let engine = engine.inner().clone();
+    let engine = engine.real();
     engine.whatsapp_create_template(&button_url).await.map_err(IpcError::from)
 }
 
 #[tauri::command]
-pub async fn webhook_info(engine: State<'_, Arc<Engine>>) -> Ipc<crate::engine::WebhookInfo> {
-    blocking(&engine, |e| e.webhook_info()).await
+pub async fn webhook_info(engine: State<'_, Arc<Engines>>) -> Ipc<crate::engine::WebhookInfo> {
+    blocking_real(&engine, |e| e.webhook_info()).await
 }
 
 /// Onboarding: the recovery template with example values to the owner's own phone.
 #[tauri::command]
-pub async fn whatsapp_test_message(engine: State<'_, Arc<Engine>>, phone: String) -> Ipc<String> {
-    let engine = engine.inner().clone();
+pub async fn whatsapp_test_message(engine: State<'_, Arc<Engines>>, phone: String) -> Ipc<String> {
+    let engine = engine.real();
     engine.send_test_message(&phone).await.map_err(IpcError::from)
 }

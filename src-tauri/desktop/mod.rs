@@ -8,6 +8,7 @@
 
 mod bridge;
 pub mod commands;
+mod engines;
 
 mod tray;
 mod window;
@@ -46,6 +47,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::webhook_info,
         commands::whatsapp_test_message,
         commands::start_demo,
+        commands::stop_demo,
         commands::store_test,
         commands::store_connect,
         commands::list_stores,
@@ -59,6 +61,7 @@ pub fn context() -> tauri::Context<tauri::Wry> {
 
 /// Runs the desktop app until the owner quits from the tray. Returns once the event loop ends.
 pub fn run(engine: Arc<Engine>) -> anyhow::Result<()> {
+    let engines = Arc::new(engines::Engines::new(engine.clone()));
     let builder = tauri::Builder::default()
         // First, so a second launch only raises the running app's window and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -68,13 +71,14 @@ pub fn run(engine: Arc<Engine>) -> anyhow::Result<()> {
         }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
-        .manage(engine.clone());
+        .manage(engines.clone());
     let app = with_commands(builder)
         .setup(move |app| {
             let handle = app.handle().clone();
             tray::create(&handle, &engine)?;
             window::show(&handle)?;
-            bridge::start(handle, engine.clone());
+            bridge::start(handle.clone(), engine.clone(), true);
+            engines.set_forward(Box::new(move |demo| Some(bridge::start(handle.clone(), demo, false))));
             // The engine's background work (store polling, sending, the webhook receiver, the
             // conversation step) runs for as long as the app does, window open or not.
             let background = engine.clone();
@@ -93,8 +97,8 @@ pub fn run(engine: Arc<Engine>) -> anyhow::Result<()> {
             tracing::info!("window closed; Recupero keeps running in the tray");
         }
         RunEvent::Exit => {
-            if let Some(engine) = app.try_state::<Arc<Engine>>() {
-                if let Err(e) = engine.db().checkpoint() {
+            if let Some(engines) = app.try_state::<Arc<engines::Engines>>() {
+                if let Err(e) = engines.real().db().checkpoint() {
                     tracing::warn!(error = %e, "final checkpoint failed");
                 }
             }

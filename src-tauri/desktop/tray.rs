@@ -73,7 +73,7 @@ pub fn lang_of(engine: &Engine) -> Lang {
 }
 
 fn toggle_pause(app: &AppHandle) {
-    let engine = app.state::<Arc<Engine>>().inner().clone();
+    let engine = app.state::<Arc<super::engines::Engines>>().get();
     tauri::async_runtime::spawn_blocking(move || {
         let result = engine.status().and_then(|s| engine.set_paused(!s.paused));
         if let Err(e) = result {

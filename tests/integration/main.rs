@@ -8,6 +8,7 @@ mod assistant;
 mod cli;
 mod crash;
 mod e2e_window;
+mod live_demo;
 mod results;
 mod secrets_at_rest;
 mod send_plan;

@@ -1,0 +1,272 @@
+//! "Try the demo" inside the app: the real engine, in real time, on a database of its own
+//! (`<data dir>/demo/`), against the sandbox store and the sandbox WhatsApp on loopback. The
+//! owner's own database, keychain and settings are never touched: the demo engine keeps its
+//! secrets in memory, and the app shows it (marked as demo) until the owner ends it.
+//!
+//! A driver plays the shop's customers: checkouts are left every so often, and the customers
+//! who get a message answer it (a question, thanks, a complaint, STOP) or buy — the first few
+//! in a fixed order, so a short look shows the whole loop; then chance decides. The demo shop
+//! is open all day every day, so messages go out within seconds instead of waiting for hours.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::demo::{DEMO_FACTS, DEMO_STORE};
+use crate::engine::{Engine, EngineOptions};
+use crate::paths::AppPaths;
+use crate::sandbox::whatsapp::{WebhookTarget, WhatsAppSandbox, WhatsAppSandboxConfig};
+use crate::sandbox::{Sandbox, SandboxConfig};
+use crate::secrets::{MemorySecretStore, SecretName, Sensitive};
+use crate::stores::{Platform, StoreInput};
+use crate::whatsapp::client::{CloudClient, CloudConfig};
+
+/// How long after the previous one a new customer leaves a checkout.
+const ARRIVAL_EVERY: i64 = 40;
+/// The demo stops adding checkouts after this many (it can run for days in a tray).
+const MAX_ARRIVALS: u64 = 500;
+/// How long before "now" the demo's customers left their checkouts: just past the shortest
+/// abandonment delay the settings allow, so each one is an abandoned cart at once.
+const LEFT_MINUTES_AGO: i64 = 11;
+
+/// What a simulated customer does with the message they got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    /// Answers on WhatsApp; the roll picks the kind (see `WhatsAppSandbox::simulate_reply`).
+    Reply(u32),
+    /// Goes back and completes the checkout.
+    Buy,
+}
+
+/// The first customers' acts, in order (shipping question, a purchase, thanks, a complaint,
+/// STOP, a payment question), each `delay` seconds after the message.
+const SCRIPT: [(Act, i64); 6] = [
+    (Act::Reply(5), 4),
+    (Act::Buy, 6),
+    (Act::Reply(60), 8),
+    (Act::Reply(95), 10),
+    (Act::Reply(75), 12),
+    (Act::Reply(35), 14),
+];
+
+struct Pending {
+    at: DateTime<Utc>,
+    act: Act,
+    /// The sandbox checkout id and the number the message went to.
+    checkout: u64,
+    wa_id: String,
+    language: String,
+}
+
+/// The demo's moving parts. Dropping it stops the sandbox servers and the receiver.
+pub struct LiveDemo {
+    engine: Arc<Engine>,
+    store: Sandbox,
+    wa: WhatsAppSandbox,
+    store_id: i64,
+    _receiver: crate::webhooks::Receiver,
+    rng: fastrand::Rng,
+    seen_messages: usize,
+    next_arrival: DateTime<Utc>,
+    arrivals: u64,
+    pending: Vec<Pending>,
+    acted: usize,
+}
+
+/// Where the demo keeps its database: beside the owner's, never in it.
+pub fn demo_paths(real: &AppPaths) -> AppPaths {
+    AppPaths { data_dir: real.data_dir.join("demo"), log_dir: real.log_dir.clone() }
+}
+
+/// Removes the previous demo's database (each demo starts fresh).
+fn fresh(paths: &AppPaths) -> anyhow::Result<()> {
+    paths.create_dirs()?;
+    let db = paths.db_path();
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        if file.exists() {
+            std::fs::remove_file(&file).with_context(|| format!("while removing {}", file.display()))?;
+        }
+    }
+    Ok(())
+}
+
+impl LiveDemo {
+    /// Starts a fresh demo next to `real` (its data directory), in the owner's zone, country and
+    /// language (`base`), on `clock`.
+    pub async fn start(real: &AppPaths, base: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<LiveDemo> {
+        let paths = demo_paths(real);
+        fresh(&paths)?;
+        let now = clock.now();
+        let engine = Arc::new(Engine::build(EngineOptions {
+            paths,
+            secrets: Arc::new(MemorySecretStore::default()),
+            clock: clock.clone(),
+            demo: true,
+        })?);
+        for (key, value) in [
+            ("timezone", base.timezone.name().to_string()),
+            ("default_country", base.default_country.clone()),
+            ("ui_language", base.ui_language.clone()),
+            // The demo shop never closes, so nothing waits for an opening.
+            ("business_hours", "mon-sun 00:00-24:00".to_string()),
+            ("abandonment_delay_minutes", "10".to_string()),
+            ("template_name", crate::sandbox::whatsapp::TEMPLATE.to_string()),
+            ("shop_facts", DEMO_FACTS.to_string()),
+        ] {
+            engine.setting_set(key, &value).with_context(|| format!("demo setting {key}"))?;
+        }
+        let mut config = SandboxConfig::new(now - Duration::minutes(LEFT_MINUTES_AGO), 6);
+        config.rate_limits = false;
+        let store = Sandbox::start(config, clock.clone(), 0).await?;
+        let wa = WhatsAppSandbox::start(WhatsAppSandboxConfig::default(), clock.clone(), 0).await?;
+        let wa_config = wa.config().clone();
+        engine.setting_set("whatsapp_phone_number_id", &wa_config.phone_number_id)?;
+        engine.use_sender(Arc::new(
+            CloudClient::new(CloudConfig {
+                base_url: wa.base_url().parse()?,
+                api_version: "v25.0".into(),
+                phone_number_id: wa_config.phone_number_id.clone(),
+                business_account_id: wa_config.business_account_id.clone(),
+                token: Sensitive::new(wa_config.token.clone()),
+                auth_header: "Authorization".into(),
+            })
+            .map_err(anyhow::Error::msg)?,
+        ));
+        let sc = store.config().clone();
+        let row = engine.connect_store(&StoreInput {
+            platform: "tiendanube".into(),
+            base_url: store.base_url(),
+            name: Some(DEMO_STORE.into()),
+            country: Some(base.default_country.clone()),
+            store_id: Some(sc.tiendanube_store_id.clone()),
+            token: Some(Sensitive::new(sc.token.clone())),
+            ..Default::default()
+        })?;
+        // Signed webhooks from the sandbox WhatsApp to the demo engine's own receiver.
+        let app_secret = format!("demo-secret-{}", fastrand::u64(..));
+        engine.set_secret(SecretName::WhatsappAppSecret, Sensitive::new(app_secret.clone()))?;
+        let receiver = engine.start_webhooks(Some(0)).await?;
+        let path = engine.settings()?.webhook_path;
+        wa.set_webhook(Some(WebhookTarget {
+            url: format!("http://{}/webhook/{path}", receiver.addr()),
+            app_secret: Some(app_secret),
+        }));
+        tracing::info!(store = %store.base_url(), whatsapp = %wa.base_url(), "live demo started");
+        Ok(LiveDemo {
+            engine,
+            store,
+            wa,
+            store_id: row.id,
+            _receiver: receiver,
+            rng: fastrand::Rng::with_seed(now.timestamp_millis() as u64),
+            seen_messages: 0,
+            next_arrival: now + Duration::seconds(ARRIVAL_EVERY),
+            arrivals: 0,
+            pending: Vec::new(),
+            acted: 0,
+        })
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// One round at the clock's now: new customers, the store's checkouts, due messages, what
+    /// customers do with the messages they got, WhatsApp's webhooks, the conversation step.
+    pub async fn step(&mut self) -> anyhow::Result<()> {
+        let now = self.engine.clock().now();
+        if now >= self.next_arrival && self.arrivals < MAX_ARRIVALS {
+            self.store.add(Platform::Tiendanube, 1, now - Duration::minutes(LEFT_MINUTES_AGO));
+            self.arrivals += 1;
+            self.next_arrival = now + Duration::seconds(ARRIVAL_EVERY + self.rng.i64(-10..=10));
+        }
+        self.engine.poll_store_until_caught_up(self.store_id, true).await?;
+        self.engine.promote_waiting()?;
+        self.engine.dispatch_due().await?;
+        self.customers_read(now)?;
+        self.customers_act(now);
+        self.wa.flush().await;
+        self.engine.process_webhooks()?;
+        self.engine.converse().await?;
+        Ok(())
+    }
+
+    /// Each recovery message that arrived gets its customer's act, due a little later.
+    fn customers_read(&mut self, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let received = self.wa.messages();
+        for m in received.iter().skip(self.seen_messages).filter(|m| m.kind == "template") {
+            let Some(cart) = m
+                .callback_data
+                .as_deref()
+                .and_then(|c| c.split(':').nth(1))
+                .and_then(|c| c.parse::<i64>().ok())
+            else {
+                continue;
+            };
+            let external: Option<String> = self
+                .engine
+                .db()
+                .conn()
+                .query_row("SELECT external_id FROM carts WHERE id = ?1", [cart], |r| r.get(0))
+                .ok();
+            let Some(checkout) = external.and_then(|e| e.parse::<u64>().ok()) else { continue };
+            let scripted = SCRIPT.get(self.acted).copied();
+            self.acted += 1;
+            let (act, delay) = match scripted {
+                Some(s) => s,
+                None => match self.rng.u32(..100) {
+                    0..25 => (Act::Buy, self.rng.i64(20..180)),
+                    25..45 => (Act::Reply(self.rng.u32(..100)), self.rng.i64(10..90)),
+                    _ => continue,
+                },
+            };
+            self.pending.push(Pending {
+                at: now + Duration::seconds(delay),
+                act,
+                checkout,
+                wa_id: crate::sandbox::whatsapp::wa_id(&m.to),
+                language: m.language.split('_').next().unwrap_or("es").to_string(),
+            });
+        }
+        self.seen_messages = received.len();
+        Ok(())
+    }
+
+    fn customers_act(&mut self, now: DateTime<Utc>) {
+        let (due, later): (Vec<Pending>, Vec<Pending>) = self.pending.drain(..).partition(|p| p.at <= now);
+        self.pending = later;
+        for p in due {
+            match p.act {
+                Act::Buy => self.store.complete(Platform::Tiendanube, p.checkout, now),
+                Act::Reply(roll) => {
+                    self.wa.simulate_reply(&p.wa_id, &p.language, roll);
+                }
+            }
+        }
+    }
+
+    /// Runs a step every second until `stop` resolves.
+    pub async fn run(mut self, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = &mut stop => break,
+                _ = tick.tick() => {
+                    if let Err(e) = self.step().await {
+                        tracing::warn!(error = %e, "live demo step failed");
+                    }
+                }
+            }
+        }
+        if let Err(e) = self.engine.db().checkpoint() {
+            tracing::warn!(error = %e, "demo checkpoint failed");
+        }
+        tracing::info!("live demo stopped");
+    }
+}
