@@ -53,6 +53,7 @@ export const REASON_CODES = [
   'takeover',
   'replied',
   'customer_cap',
+  'marketing_cap',
   'no_consent',
   'too_old',
   'holdout',
