@@ -69,7 +69,7 @@ export function openOnboarding(): void {
   app.onboarding = true;
 }
 
-/** "Skip for now" (stays where the owner was) or the last step's "Go to my carts". */
+/** "Skip for now" (stays where the owner was) or the last page's "See my carts" (lands on Carts). */
 export function closeOnboarding(how: 'skipped' | 'done'): void {
   rememberOnboardingSkipped(how);
   if (how === 'done') navigate('carts');
