@@ -12,7 +12,6 @@ use tauri::{AppHandle, Manager, Wry};
 use crate::engine::{AppStatus, Engine};
 use crate::i18n::{t, Lang};
 
-
 const TRAY_ID: &str = "recupero";
 const ICON: &[u8] = include_bytes!("../../icons/tray.png");
 const ICON_ALERT: &[u8] = include_bytes!("../../icons/tray-alert.png");
