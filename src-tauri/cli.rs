@@ -308,7 +308,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return open_desktop(paths, launch, false);
     };
     match command {
-        Command::Tray => open_desktop(paths, launch, true),
+        Command::Tray => {
+            tray_without_gl();
+            open_desktop(paths, launch, true)
+        }
         Command::Demo { json, days, start } => {
             let start = start
                 .map(|s| {
@@ -382,6 +385,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => rows.write(format, std::io::stdout().lock())?,
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A tray-only process draws no GL: GTK would otherwise load the GL driver (with software
+/// rendering, all of LLVM: ~25 MiB) just by opening the display. The variable must be set
+/// before GTK starts, so the process re-executes itself once with it.
+fn tray_without_gl() {
+    #[cfg(unix)]
+    if std::env::var_os("GDK_GL").is_none() {
+        use std::os::unix::process::CommandExt as _;
+        if let Ok(exe) = std::env::current_exe() {
+            let err = std::process::Command::new(exe)
+                .args(std::env::args_os().skip(1))
+                .env("GDK_GL", "disable")
+                .exec();
+            tracing::warn!(error = %err, "could not restart without GL; the tray costs a little more memory");
         }
     }
 }
