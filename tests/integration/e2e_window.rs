@@ -160,10 +160,9 @@ async fn open_conversation_with(c: &Client, found: &[&str]) {
         let rows = c.find_all(Locator::Css("[data-testid='conversation']")).await.unwrap();
         let Some(row) = rows.get(i) else { break };
         row.click().await.unwrap();
-        let script = format!(
-            "return !!document.querySelector(\"[data-testid='window-closed'], [data-testid='window-countdown']\")"
-        );
-        wait_js(c, "the conversation to load", &script).await;
+        let script =
+            "return !!document.querySelector(\"[data-testid='window-closed'], [data-testid='window-countdown']\")";
+        wait_js(c, "the conversation to load", script).await;
         let has = format!(
             "return {}",
             found
