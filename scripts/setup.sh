@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BUILD_PKGS=(build-essential pkg-config libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev
             libayatana-appindicator3-dev librsvg2-dev)
 RUN_PKGS=(gnome-keyring)
-TEST_PKGS=(xvfb xauth dbus-daemon dbus-bin webkit2gtk-driver gnome-keyring)
+TEST_PKGS=(xvfb xauth dbus-daemon dbus-bin webkit2gtk-driver gnome-keyring python3-dbus python3-gi)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${TEST_PKGS[@]}")

@@ -33,6 +33,11 @@ pub struct Cli {
     #[arg(long, global = true, hide = true, value_name = "PID")]
     pub after_pid: Option<u32>,
 
+    /// Internal: where the window opens (`inbox:12`, `settings:whatsapp`), from a clicked
+    /// notification.
+    #[arg(long, global = true, hide = true, value_name = "ROUTE")]
+    pub route: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -303,7 +308,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(pid) = cli.after_pid {
         wait_for_exit(pid);
     }
-    let launch = Launch { data_dir: cli.data_dir.clone() };
+    let launch = Launch { data_dir: cli.data_dir.clone(), route: cli.route.clone() };
     let Some(command) = cli.command else {
         return open_desktop(paths, launch, false);
     };
@@ -410,6 +415,8 @@ fn tray_without_gl() {
 #[derive(Debug, Clone, Default)]
 pub struct Launch {
     pub data_dir: Option<PathBuf>,
+    /// Where the first window opens (from a clicked notification).
+    pub route: Option<String>,
 }
 
 /// Waits (at most 30 s) until process `pid` has ended: the app that handed over to this one

@@ -41,9 +41,71 @@ pub enum EngineEvent {
     NeedsOwner {
         problem: OwnerProblem,
     },
+    /// The window should show `route` (a clicked notification); the UI takes it with
+    /// `take_route`, so a window opened for it finds it too.
     Navigate {
-        screen: Screen,
+        route: Route,
     },
+}
+
+/// A place in the app: a screen, and in it a conversation or a settings section.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Route {
+    pub screen: Screen,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+}
+
+impl Route {
+    pub fn conversation(id: i64) -> Route {
+        Route { screen: Screen::Inbox, conversation_id: Some(id), section: None }
+    }
+
+    pub fn settings(section: &str) -> Route {
+        Route { screen: Screen::Settings, conversation_id: None, section: Some(section.to_string()) }
+    }
+
+    /// `inbox:12`, `settings:whatsapp`, `carts` — how a route travels on a command line.
+    pub fn to_arg(&self) -> String {
+        let screen = match self.screen {
+            Screen::Carts => "carts",
+            Screen::Inbox => "inbox",
+            Screen::Results => "results",
+            Screen::Settings => "settings",
+        };
+        match (&self.conversation_id, &self.section) {
+            (Some(id), _) => format!("{screen}:{id}"),
+            (None, Some(section)) => format!("{screen}:{section}"),
+            (None, None) => screen.to_string(),
+        }
+    }
+
+    /// The inverse of [`Route::to_arg`]; `None` for anything else.
+    pub fn from_arg(arg: &str) -> Option<Route> {
+        let (screen, rest) = arg.split_once(':').map_or((arg, None), |(a, b)| (a, Some(b)));
+        let screen = match screen {
+            "carts" => Screen::Carts,
+            "inbox" => Screen::Inbox,
+            "results" => Screen::Results,
+            "settings" => Screen::Settings,
+            _ => return None,
+        };
+        let mut route = Route { screen, conversation_id: None, section: None };
+        match (screen, rest) {
+            (_, None) => {}
+            (Screen::Inbox, Some(id)) => route.conversation_id = Some(id.parse().ok()?),
+            (Screen::Settings, Some(section))
+                if !section.is_empty() && section.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                route.section = Some(section.to_string())
+            }
+            _ => return None,
+        }
+        Some(route)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -105,8 +167,31 @@ mod tests {
             v,
             serde_json::json!({"type":"escalation","conversationId":7,"contactName":"Joaõ 🛒","reason":"complaint"})
         );
-        let v = serde_json::to_value(EngineEvent::Navigate { screen: Screen::Inbox }).unwrap();
-        assert_eq!(v, serde_json::json!({"type":"navigate","screen":"inbox"}));
+        let v = serde_json::to_value(EngineEvent::Navigate { route: Route::conversation(4) }).unwrap();
+        assert_eq!(v, serde_json::json!({"type":"navigate","route":{"screen":"inbox","conversationId":4}}));
+    }
+
+    #[test]
+    fn routes_travel_on_a_command_line_and_nothing_else_parses() {
+        for route in [
+            Route::conversation(12),
+            Route::settings("whatsapp"),
+            Route { screen: Screen::Results, conversation_id: None, section: None },
+        ] {
+            assert_eq!(Route::from_arg(&route.to_arg()), Some(route.clone()), "{}", route.to_arg());
+        }
+        for bad in [
+            "",
+            "inbox:x",
+            "settings:",
+            "settings:a b",
+            "results:3",
+            "nowhere",
+            "carts:1",
+            "inbox:9999999999999999999999",
+        ] {
+            assert_eq!(Route::from_arg(bad), None, "{bad}");
+        }
         let v = serde_json::to_value(EngineEvent::SettingsChanged).unwrap();
         assert_eq!(v, serde_json::json!({"type":"settings_changed"}));
     }

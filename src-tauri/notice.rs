@@ -1,20 +1,24 @@
 //! Which engine events become a native desktop notification, and with what text — decided in
 //! this one place (headless, so the demo and tests see the same decision the desktop shell shows). Texts come from the shared translation catalog.
 
-use crate::events::{EngineEvent, OwnerProblem};
+use crate::events::{EngineEvent, OwnerProblem, Route};
 use crate::i18n::{t, Lang};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub title: String,
     pub body: String,
+    /// Where clicking the notification takes the owner.
+    pub route: Option<Route>,
 }
 
 /// The notification an event deserves, if any.
 pub fn notice_for(event: &EngineEvent, lang: Lang) -> Option<Notice> {
-    let notice = |title: &str, body: String| Some(Notice { title: t(lang, title, &[]), body });
+    let notice = |title: &str, body: String, route: Option<Route>| {
+        Some(Notice { title: t(lang, title, &[]), body, route })
+    };
     match event {
-        EngineEvent::Escalation { contact_name, reason, .. } => {
+        EngineEvent::Escalation { conversation_id, contact_name, reason } => {
             let reason_key = format!("native.reason.{}", camel(reason));
             let reason_text = t(lang, &reason_key, &[]);
             let reason_text = if reason_text == reason_key { reason.clone() } else { reason_text };
@@ -22,6 +26,7 @@ pub fn notice_for(event: &EngineEvent, lang: Lang) -> Option<Notice> {
             notice(
                 "native.notify.escalationTitle",
                 t(lang, "native.notify.escalationBody", &[("name", name), ("reason", &reason_text)]),
+                Some(Route::conversation(*conversation_id)),
             )
         }
         EngineEvent::NeedsOwner { problem } => {
@@ -39,11 +44,13 @@ pub fn notice_for(event: &EngineEvent, lang: Lang) -> Option<Notice> {
                     ("native.notify.storeUnreachableTitle", "native.notify.storeUnreachableBody")
                 }
             };
-            notice(title, t(lang, body, &[]))
+            let section = if *problem == OwnerProblem::StoreUnreachable { "store" } else { "whatsapp" };
+            notice(title, t(lang, body, &[]), Some(Route::settings(section)))
         }
         EngineEvent::PausedChanged { paused } => notice(
             if *paused { "native.notify.pausedTitle" } else { "native.notify.resumedTitle" },
             String::new(),
+            Some(Route::settings("sending")),
         ),
         _ => None,
     }
@@ -80,6 +87,7 @@ mod tests {
         let n = notice_for(&ev, Lang::Es).expect("an escalation must notify");
         assert!(n.body.contains("Zoë 🛒"), "{n:?}");
         assert!(!n.body.contains('{') && !n.body.contains("native."), "fully translated: {n:?}");
+        assert_eq!(n.route, Some(Route::conversation(3)), "a click opens that conversation");
         assert_ne!(notice_for(&ev, Lang::En), Some(n), "text follows the language");
     }
 
@@ -88,6 +96,11 @@ mod tests {
         let n =
             notice_for(&EngineEvent::NeedsOwner { problem: OwnerProblem::TokenExpired }, Lang::Pt).unwrap();
         assert!(!n.title.is_empty() && !n.body.is_empty() && !n.title.starts_with("native."));
+        assert_eq!(n.route, Some(Route::settings("whatsapp")), "a click opens the WhatsApp settings");
+        let store =
+            notice_for(&EngineEvent::NeedsOwner { problem: OwnerProblem::StoreUnreachable }, Lang::Es)
+                .unwrap();
+        assert_eq!(store.route, Some(Route::settings("store")));
         assert_eq!(notice_for(&EngineEvent::SettingsChanged, Lang::Es), None);
         assert_eq!(notice_for(&EngineEvent::CartDetected { cart_id: 1 }, Lang::Es), None);
     }

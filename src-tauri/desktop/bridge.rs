@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_autostart::ManagerExt as _;
-use tauri_plugin_notification::NotificationExt as _;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::engine::Engine;
@@ -56,13 +55,47 @@ fn deliver(app: &AppHandle, engine: &Arc<Engine>, owner: bool, event: &EngineEve
         _ => {}
     }
     if let Some(n) = notify::notice_for(event, lang) {
-        let mut builder = app.notification().builder().title(&n.title);
-        if !n.body.is_empty() {
-            builder = builder.body(&n.body);
-        }
-        if let Err(e) = builder.show() {
+        show_notification(app, n, lang);
+    }
+}
+
+/// A native notification; clicking it opens what it is about (that conversation, that
+/// setting) — on Linux through the notification's default action.
+#[cfg(target_os = "linux")]
+fn show_notification(app: &AppHandle, n: notify::Notice, lang: crate::i18n::Lang) {
+    let mut note = notify_rust::Notification::new();
+    note.appname("Recupero").summary(&n.title).body(&n.body).icon("recupero");
+    if n.route.is_some() {
+        note.action("default", &crate::i18n::t(lang, "native.notify.open", &[]));
+    }
+    let Some(route) = n.route else {
+        if let Err(e) = note.show() {
             tracing::warn!(error = %e, "could not show a notification");
         }
+        return;
+    };
+    let app = app.clone();
+    // Waiting for the click blocks, so it waits on a thread of its own until the notification
+    // is clicked or closed.
+    std::thread::spawn(move || match note.show() {
+        Ok(handle) => handle.wait_for_action(|action| {
+            if action == "default" {
+                tracing::info!(route = %route.to_arg(), "notification clicked");
+                super::open_route(&app, route.clone());
+            }
+        }),
+        Err(e) => tracing::warn!(error = %e, "could not show a notification"),
+    });
+}
+
+#[cfg(not(target_os = "linux"))]
+fn show_notification(app: &AppHandle, n: notify::Notice, _lang: crate::i18n::Lang) {
+    let mut builder = app.notification().builder().title(&n.title);
+    if !n.body.is_empty() {
+        builder = builder.body(&n.body);
+    }
+    if let Err(e) = builder.show() {
+        tracing::warn!(error = %e, "could not show a notification");
     }
 }
 

@@ -296,3 +296,9 @@ pub async fn whatsapp_test_message(engine: State<'_, Arc<Engines>>, phone: Strin
     let engine = engine.real();
     engine.send_test_message(&phone).await.map_err(IpcError::from)
 }
+
+/// Where the window should go now (a clicked notification), once; `None` most of the time.
+#[tauri::command]
+pub fn take_route(shell: State<'_, Arc<super::Shell>>) -> Option<crate::events::Route> {
+    shell.take_route()
+}

@@ -18,10 +18,11 @@ mod window;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tauri::{AppHandle, Manager, RunEvent, Runtime};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime};
 
 use crate::cli::Launch;
 use crate::engine::Engine;
+use crate::events::Route;
 
 /// The app's IPC commands. Generic so tests can mount the real list on tauri's mock runtime.
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -52,6 +53,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::whatsapp_test_message,
         commands::start_demo,
         commands::stop_demo,
+        commands::take_route,
         commands::store_test,
         commands::store_connect,
         commands::list_stores,
@@ -73,12 +75,21 @@ pub enum Mode {
 }
 
 /// The shell's own state: its mode, how to launch a successor, and the engine's stop switch.
-struct Shell {
+pub struct Shell {
     mode: Mode,
     launch: Launch,
+    /// Where the window should go once its UI asks (a clicked notification).
+    pending_route: Mutex<Option<Route>>,
     stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     background: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
     handing_over: AtomicBool,
+}
+
+impl Shell {
+    /// The route the window should show, once (the UI asks when it starts and when told).
+    pub(crate) fn take_route(&self) -> Option<Route> {
+        self.pending_route.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
 }
 
 /// "Open" (tray menu, tray click, a second launch): raises the window, or — in the tray-only
@@ -92,6 +103,18 @@ pub(crate) fn open_window(app: &AppHandle) {
             }
         }
         Mode::Tray => hand_over(app, Mode::Window),
+    }
+}
+
+/// A clicked notification: the window opens on that conversation or setting.
+pub(crate) fn open_route(app: &AppHandle, route: Route) {
+    if let Some(shell) = app.try_state::<Arc<Shell>>() {
+        *shell.pending_route.lock().unwrap_or_else(PoisonError::into_inner) = Some(route.clone());
+    }
+    open_window(app);
+    // A window already showing follows at once; a new one takes the route when it starts.
+    if let Err(e) = app.emit(bridge::EVENT_NAME, crate::events::EngineEvent::Navigate { route }) {
+        tracing::warn!(error = %e, "could not tell the window where to go");
     }
 }
 
@@ -113,7 +136,8 @@ fn hand_over(app: &AppHandle, to: Mode) {
                 tracing::warn!("the engine did not stop within 15 s; handing over anyway");
             }
         }
-        match successor(&shell.launch, to) {
+        let route = shell.take_route();
+        match successor(&shell.launch, to, route.as_ref()) {
             Ok(pid) => tracing::info!(pid, ?to, "handed over to a new app process"),
             Err(e) => {
                 // Nobody to hand over to: stay, with the engine stopped, rather than vanish.
@@ -124,13 +148,16 @@ fn hand_over(app: &AppHandle, to: Mode) {
     });
 }
 
-fn successor(launch: &Launch, to: Mode) -> std::io::Result<u32> {
+fn successor(launch: &Launch, to: Mode, route: Option<&Route>) -> std::io::Result<u32> {
     let exe = std::env::current_exe()?;
     let mut cmd = std::process::Command::new(exe);
     if let Some(dir) = &launch.data_dir {
         cmd.arg("--data-dir").arg(dir);
     }
     cmd.arg("--after-pid").arg(std::process::id().to_string());
+    if let Some(route) = route {
+        cmd.arg("--route").arg(route.to_arg());
+    }
     if to == Mode::Tray {
         cmd.arg("tray");
     }
@@ -142,9 +169,11 @@ fn successor(launch: &Launch, to: Mode) -> std::io::Result<u32> {
 /// the other mode). Returns once the event loop ends.
 pub fn run(engine: Arc<Engine>, mode: Mode, launch: Launch) -> anyhow::Result<()> {
     let engines = Arc::new(engines::Engines::new(engine.clone()));
+    let pending_route = launch.route.as_deref().and_then(Route::from_arg);
     let shell = Arc::new(Shell {
         mode,
         launch,
+        pending_route: Mutex::new(pending_route),
         stop: Mutex::new(None),
         background: Mutex::new(None),
         handing_over: AtomicBool::new(false),

@@ -41,6 +41,15 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
+/// Kills a helper process when the test ends, pass or fail.
+struct Reaped(Child);
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Kills WebKitWebDriver (and with it nothing else) when the test ends, pass or fail.
 struct Driver(Child);
 impl Drop for Driver {
@@ -137,7 +146,10 @@ async fn wait_js(c: &Client, what: &str, script: &str) {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    panic!("timed out waiting for: {what}");
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(screenshot_dir().join("failure.png"), png);
+    }
+    panic!("timed out waiting for: {what} (screenshot: target/e2e-screenshots/failure.png)");
 }
 
 async fn shot(c: &Client, name: &str) {
@@ -316,6 +328,23 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     let hook_port = free_port();
     assert!(recupero(dir, &["config", "set", "webhook_port", &hook_port.to_string()], None).status.success());
 
+    // A notification server on the session bus, as a desktop has: it logs every notification
+    // and clicks those about these customers (the complaint below, and one in the tray).
+    let notes_log = dir.join("notifications.jsonl");
+    let _notifications = Reaped(
+        Command::new("/usr/bin/python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/notification_server.py"))
+            .arg(&notes_log)
+            .args(["Zoë", "Íñigo"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("Debian's python3 with python3-dbus and python3-gi"),
+    );
+    wait_until("the notification server to own its name", || {
+        std::fs::read_to_string(&notes_log).unwrap_or_default().contains("ready")
+    })
+    .await;
+
     // A home of its own, so start-at-login writes where the test can look.
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -457,9 +486,27 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
         std::fs::read_to_string(&monitor_log).unwrap_or_default().contains(&escalation_title)
     })
     .await;
-    testid(&c, "nav-inbox").await.click().await.unwrap();
-    testid(&c, "badge-escalated").await;
-    testid(&c, "conversation").await.click().await.unwrap();
+    // The owner clicks the notification: the window opens that conversation by itself.
+    wait_until("the notification clicked", || {
+        std::fs::read_to_string(&notes_log).unwrap_or_default().contains("\"clicked\"")
+    })
+    .await;
+    let logs = dir.join("logs");
+    let log_tail = move || {
+        let mut out = String::new();
+        for e in std::fs::read_dir(&logs).into_iter().flatten().flatten() {
+            out += &std::fs::read_to_string(e.path()).unwrap_or_default();
+        }
+        out.lines().rev().take(40).collect::<Vec<_>>().join("\n")
+    };
+    eprintln!("notifications: {}", std::fs::read_to_string(&notes_log).unwrap_or_default());
+    eprintln!("app log (newest first):\n{}", log_tail());
+    wait_js(
+        &c,
+        "the clicked notification to open the conversation",
+        "return !!document.querySelector(\"[data-testid='screen-inbox'] [data-testid='conversation'][aria-current='true'] [data-testid='badge-escalated']\")",
+    )
+    .await;
     let said = testid(&c, "message").await.text().await.unwrap();
     assert!(said.contains("llegó roto"), "the customer's words in the thread: {said}");
     testid(&c, "handback").await;
@@ -583,7 +630,40 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     }
     assert_eq!(answered.as_deref(), Some("tray-alive"), "the tray process receives webhooks");
 
-    // A second launch reaches the tray process, which hands over to a process with the window.
+    // A customer complains while the app sits in the tray: the notification's click hands the
+    // tray over to a process whose window opens on that conversation.
+    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "5491100000000", "phone_number_id": "1055500000000"},
+        "contacts": [{"profile": {"name": "Íñigo"}, "wa_id": "5491155550777"}],
+        "messages": [{"from": "5491155550777", "id": "wamid.E2E.TRAY", "timestamp": sent_at,
+                      "type": "text", "text": {"body": "Me cobraron dos veces, es una estafa"}}]}}]}]});
+    let r = http.post(&hook_url).json(&body).send().await.expect("the tray process receives webhooks");
+    assert_eq!(r.status().as_u16(), 200);
+    wait_until("the click to bring the window back in a new process", || {
+        let pids = app_pids(dir);
+        pids.len() == 1 && pids[0] != tray && webkit_web_children(pids[0]) >= 1
+    })
+    .await;
+    let window_pid = app_pids(dir)[0];
+    let args: Vec<String> = std::fs::read(format!("/proc/{window_pid}/cmdline"))
+        .unwrap_or_default()
+        .split(|b| *b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let route = args.iter().position(|a| a == "--route").and_then(|i| args.get(i + 1));
+    assert!(route.is_some_and(|r| r.starts_with("inbox:")), "the window opens on the conversation: {args:?}");
+
+    // Closed again, then a second launch: the tray process hands over to a window again.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(x11::close_windows_named("Recupero") >= 1);
+    wait_until("a tray-only process again", || {
+        let pids = app_pids(dir);
+        pids.len() == 1 && pids[0] != window_pid && webkit_web_children(pids[0]) == 0
+    })
+    .await;
+    let tray = app_pids(dir)[0];
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     let second = Command::new(APP)
         .arg("--data-dir")
         .arg(dir)

@@ -55,15 +55,15 @@ describe('parseEngineEvent', () => {
     expect(
       parseEngineEvent({ type: 'cart_recovered', cartId: 3, contactName: 'Carla', total: '45.990,50 ARS' }),
     ).toEqual({ type: 'cart_recovered', cartId: 3, contactName: 'Carla', total: '45.990,50 ARS' });
-    expect(parseEngineEvent({ type: 'navigate', screen: 'inbox' })).toEqual({
+    expect(parseEngineEvent({ type: 'navigate', route: { screen: 'inbox', conversationId: 4 } })).toEqual({
       type: 'navigate',
-      screen: 'inbox',
+      route: { screen: 'inbox', conversationId: 4 },
     });
   });
 
   it('ignores unknown event types', () => {
     expect(parseEngineEvent({ type: 'brand_new_event', foo: 1 })).toBeNull();
-    expect(parseEngineEvent({ type: 'navigate', screen: 'nowhere' })).toBeNull();
+    expect(parseEngineEvent({ type: 'navigate', route: { screen: 'nowhere' } })).toBeNull();
   });
 
   it('ignores malformed payloads without throwing', () => {

@@ -340,6 +340,8 @@ export interface FakeBackend {
   storeFailure: ApiError | null;
   /** When set, store_test/store_connect wait for it, so a test can look at the UI mid-request. */
   storeGate: Promise<void> | null;
+  /** What take_route answers once (a clicked notification), then null. */
+  route: unknown;
   /** What list_conversations filters (by search) and caps (by limit). */
   conversations: Conversation[];
   /** What conversation_detail answers, by conversation id; others get makeDetail of their row. */
@@ -398,6 +400,7 @@ export function fakeBackend(): FakeBackend {
     storeReport: { carts: [], skipped: [] },
     storeFailure: null,
     storeGate: null,
+    route: null,
     conversations: [],
     details: new Map(),
     metrics: emptyMetrics(),
@@ -643,6 +646,11 @@ export function fakeBackend(): FakeBackend {
         case 'stop_demo':
           fb.status.demo = false;
           return structuredClone(fb.status);
+        case 'take_route': {
+          const route = fb.route;
+          fb.route = null;
+          return structuredClone(route);
+        }
         default:
           throw `command ${cmd} not found`;
       }

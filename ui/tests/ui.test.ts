@@ -161,7 +161,7 @@ describe('App with a backend', () => {
     expect(emit).not.toBeNull();
     emit!({ type: 'something_from_the_future', x: 1 });
     emit!('garbage');
-    emit!({ type: 'navigate', screen: 'inbox' });
+    emit!({ type: 'navigate', route: { screen: 'inbox' } });
     await waitFor(() => expect(title('inbox')).toBe('Mensajes'));
 
     backend.status.paused = true;

@@ -22,6 +22,7 @@ import type {
   TemplateRow,
   WebhookInfo,
   WhatsAppCheck,
+  Route,
 } from './types';
 
 export type { ApiError } from './types';
@@ -105,6 +106,8 @@ export const api = {
   rateTableSet: (rates: RateRow[]) => call<RateTable>('rate_table_set', { rates }),
   /** A live demo on a sandbox store and sandbox WhatsApp, in a separate database (`demo: true`). */
   startDemo: () => call<AppStatus>('start_demo'),
+  /** Where a clicked notification wants the window (once), or null. */
+  takeRoute: () => call<Route | null>('take_route'),
   /** Back to the owner's own data (`demo: false`). */
   stopDemo: () => call<AppStatus>('stop_demo'),
   /** Poll the store once with these credentials; saves nothing. */

@@ -5,7 +5,7 @@ import { onEngineEvent, type EngineEvent } from './events';
 import { browserLanguages, resolveLang, setLang, type MessageKey } from './i18n/index.svelte';
 import { escalationLabel } from './inbox-labels';
 import { needsOnboarding, rememberOnboardingSkipped } from './onboarding';
-import type { AppStatus, Screen, Setting } from './types';
+import { toRoute, type AppStatus, type Route, type Screen, type Setting } from './types';
 
 export type NoticeKind = 'info' | 'success' | 'error';
 
@@ -28,6 +28,10 @@ export const app = $state({
   pauseBusy: false,
   /** The guided setup covers the screens (see onboardingVisible: never during the demo). */
   onboarding: false,
+  /** A conversation the Inbox should open (a clicked notification), then clear. */
+  focusConversation: null as number | null,
+  /** A Settings section to bring into view, then clear. */
+  focusSection: null as string | null,
 });
 
 /** Bumped by every navigation, so a first-run check that answers late does not pull the owner back. */
@@ -215,9 +219,31 @@ export function handleEngineEvent(event: EngineEvent): void {
       void refreshStatus();
       break;
     case 'navigate':
-      navigate(event.screen);
+      void followRoute(event.route);
       break;
   }
+}
+
+/** Goes where a route says: the screen, and the conversation or section in it. */
+export function goTo(route: Route): void {
+  navigate(route.screen);
+  app.focusConversation = route.conversationId ?? null;
+  app.focusSection = route.section ?? null;
+}
+
+/**
+ * A clicked notification: the engine keeps the route until the window takes it, so a window
+ * opened for it (or one already open, told by the event) goes there exactly once.
+ */
+export async function followRoute(told: Route | null = null): Promise<void> {
+  let route: Route | null = null;
+  try {
+    route = toRoute(await api.takeRoute());
+  } catch {
+    route = null;
+  }
+  const target = route ?? told;
+  if (target) goTo(target);
 }
 
 /**
@@ -237,6 +263,8 @@ export async function init(): Promise<() => void> {
   const [, , stores] = await Promise.allSettled([refreshStatus(), refreshSettings(), storeCount()]);
   const count = stores.status === 'fulfilled' ? stores.value : null;
   if (navigations === before) app.onboarding = needsOnboarding(app.status?.demo, count);
+  // Opened by a clicked notification: go where it said.
+  await followRoute();
   if (typeof document !== 'undefined') document.body.dataset.ready = 'true';
   return unlisten;
 }

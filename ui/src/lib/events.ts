@@ -1,7 +1,7 @@
 // The single `engine-event` channel from the Rust side, as a typed discriminated union.
 
-import type { AppStatus, Screen } from './types';
-import { isScreen } from './types';
+import type { AppStatus, Route } from './types';
+import { toRoute } from './types';
 import { listen } from '@tauri-apps/api/event';
 import { hasBackend } from './api';
 
@@ -18,7 +18,7 @@ export type EngineEvent =
   | { type: 'draft_ready'; conversationId: number; draftId: number }
   | { type: 'opted_out'; conversationId: number }
   | { type: 'cart_recovered'; cartId: number; contactName: string | null; total: string }
-  | { type: 'navigate'; screen: Screen };
+  | { type: 'navigate'; route: Route };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -86,8 +86,10 @@ export function parseEngineEvent(payload: unknown): EngineEvent | null {
             total: typeof p.total === 'string' ? p.total : '',
           }
         : null;
-    case 'navigate':
-      return isScreen(p.screen) ? { type: 'navigate', screen: p.screen } : null;
+    case 'navigate': {
+      const route = toRoute(p.route);
+      return route ? { type: 'navigate', route } : null;
+    }
     default:
       return null;
   }

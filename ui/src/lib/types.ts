@@ -386,3 +386,20 @@ export const SCREENS: readonly Screen[] = ['carts', 'inbox', 'results', 'setting
 export function isScreen(value: unknown): value is Screen {
   return typeof value === 'string' && (SCREENS as readonly string[]).includes(value);
 }
+
+/** A place in the app (a clicked notification): a screen, and in it a conversation or a section. */
+export interface Route {
+  screen: Screen;
+  conversationId?: number;
+  section?: string;
+}
+
+export function toRoute(value: unknown): Route | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  if (!isScreen(v.screen)) return null;
+  const route: Route = { screen: v.screen };
+  if (typeof v.conversationId === 'number') route.conversationId = v.conversationId;
+  if (typeof v.section === 'string' && /^[a-z_]+$/.test(v.section)) route.section = v.section;
+  return route;
+}
