@@ -5,7 +5,8 @@ Run inside an X display and a D-Bus session, e.g.:
     xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
         python3 scripts/measure_idle.py target/release/recupero
 Prints a Markdown table for BENCHMARKS.md. Counts the app process and every descendant
-(WebKitWebProcess, WebKitNetworkProcess). CPU is user+system time over the window, in
+(WebKitWebProcess, WebKitNetworkProcess); once the window is closed, the tray-only process the
+app hands over to (found by its data directory). CPU is user+system time over the window, in
 CPU-seconds and as a percentage of one core.
 """
 import ctypes
@@ -139,21 +140,51 @@ def report(title, rows, rss, pss, cpu, seconds):
     print(f"| **total** | **{rss/1024:.1f}** | **{pss/1024:.1f}** | **{cpu:.2f}** ({100*cpu/seconds:.2f} % of a core) |")
 
 
+def app_pids(data):
+    """Running (non-zombie) app processes started for the data directory `data`."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            args = open(f"/proc/{d}/cmdline", "rb").read().split(b"\0")
+            state = open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if args and args[0].endswith(b"/recupero") and data.encode() in args and state != "Z":
+            pids.append(int(d))
+    return pids
+
+
 def main():
     binary = sys.argv[1]
     seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 30
     data = tempfile.mkdtemp(prefix="recupero-idle-")
     app = subprocess.Popen([binary, "--data-dir", data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tray = None
     try:
         time.sleep(5)  # start-up
         report("Window open, idle", *measure(app.pid, seconds), seconds)
         closed = close_windows_named("Recupero")
+        # The window's process hands over to a tray-only process (`recupero tray`) and ends.
+        app.wait(timeout=30)
+        for _ in range(100):
+            pids = app_pids(data)
+            if len(pids) == 1:
+                tray = pids[0]
+                break
+            time.sleep(0.1)
+        assert tray is not None, "a tray-only process must take over"
         time.sleep(5)
-        report(f"Window closed to the tray ({closed} window closed), idle", *measure(app.pid, seconds), seconds)
-        assert app.poll() is None, "the app must still be running in the tray"
+        report(f"Window closed to the tray ({closed} window closed; tray-only process), idle",
+               *measure(tray, seconds), seconds)
+        assert app_pids(data) == [tray], "the app must still be running in the tray"
     finally:
-        app.terminate()
-        app.wait()
+        if app.poll() is None:
+            app.terminate()
+            app.wait()
+        for pid in app_pids(data):
+            os.kill(pid, 15)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "RECUPERO_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Internal: wait for this process (the app handing over to this one) to end first.
+    #[arg(long, global = true, hide = true, value_name = "PID")]
+    pub after_pid: Option<u32>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -37,6 +41,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the engine headless (no window) until Ctrl-C.
     Serve,
+    /// Run the app in the tray only, without its window (what the app becomes when its window
+    /// closes, and how it starts at login); "Open" in the tray menu brings the window back.
+    Tray,
     /// Read or change non-secret settings.
     #[command(subcommand)]
     Config(ConfigCmd),
@@ -290,13 +297,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = AppPaths::resolve(cli.data_dir.as_deref())?;
     // Logs go to the file always; to stderr only for the long-running modes, so that
     // `config get` and friends print just their answer (errors are printed by `main`).
-    let log_to_stderr = matches!(cli.command, None | Some(Command::Serve));
+    let log_to_stderr = matches!(cli.command, None | Some(Command::Serve | Command::Tray));
     let _log = crate::logging::init(&paths.log_dir, log_to_stderr)
         .with_context(|| format!("while opening the log directory {}", paths.log_dir.display()))?;
+    if let Some(pid) = cli.after_pid {
+        wait_for_exit(pid);
+    }
+    let launch = Launch { data_dir: cli.data_dir.clone() };
     let Some(command) = cli.command else {
-        return open_desktop(paths);
+        return open_desktop(paths, launch, false);
     };
     match command {
+        Command::Tray => {
+            tray_without_gl();
+            open_desktop(paths, launch, true)
+        }
         Command::Demo { json, days, start } => {
             let start = start
                 .map(|s| {
@@ -374,15 +389,58 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A tray-only process draws no GL: GTK would otherwise load the GL driver (with software
+/// rendering, all of LLVM: ~25 MiB) just by opening the display. The variable must be set
+/// before GTK starts, so the process re-executes itself once with it.
+fn tray_without_gl() {
+    #[cfg(unix)]
+    if std::env::var_os("GDK_GL").is_none() {
+        use std::os::unix::process::CommandExt as _;
+        if let Ok(exe) = std::env::current_exe() {
+            let err = std::process::Command::new(exe)
+                .args(std::env::args_os().skip(1))
+                .env("GDK_GL", "disable")
+                .exec();
+            tracing::warn!(error = %err, "could not restart without GL; the tray costs a little more memory");
+        }
+    }
+}
+
+/// How this process was launched, so the app can hand over to a successor launched alike.
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Waits (at most 30 s) until process `pid` has ended: the app that handed over to this one
+/// must release the single-instance lock and the webhook port first. (Reads Linux's /proc;
+/// elsewhere it returns at once and the single-instance lock sorts out a late predecessor.)
+fn wait_for_exit(pid: u32) {
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().next() != Some("Z")))
+            .unwrap_or(false)
+    };
+    for _ in 0..300 {
+        if !alive() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    tracing::warn!(pid, "the previous app process is still running; starting anyway");
+}
+
 #[cfg(feature = "desktop")]
-fn open_desktop(paths: AppPaths) -> anyhow::Result<ExitCode> {
+fn open_desktop(paths: AppPaths, launch: Launch, tray_only: bool) -> anyhow::Result<ExitCode> {
     let engine = build_engine(paths)?;
-    crate::desktop::run(engine)?;
+    let mode = if tray_only { crate::desktop::Mode::Tray } else { crate::desktop::Mode::Window };
+    crate::desktop::run(engine, mode, launch)?;
     Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(not(feature = "desktop"))]
-fn open_desktop(_paths: AppPaths) -> anyhow::Result<ExitCode> {
+fn open_desktop(_paths: AppPaths, _launch: Launch, _tray_only: bool) -> anyhow::Result<ExitCode> {
     anyhow::bail!(
         "this build has no desktop window (built without the `desktop` feature); use `recupero serve`"
     )

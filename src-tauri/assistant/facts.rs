@@ -38,8 +38,12 @@ const TOPICS: &[(Topic, &[&str])] = &[
             "entrega",
             "entregas",
             "entregan",
+            "entregar",
+            "entregamos",
             "frete",
             "enviam",
+            "entregam",
+            "envia",
             "correios",
             "sedex",
             "shipping",
@@ -261,6 +265,10 @@ mod tests {
     #[test]
     fn no_topic_or_no_fact_gives_no_draft() {
         assert_eq!(draft(FACTS, "¡Gracias! 😍", Some("Ana"), Lang::Es), None);
+        assert!(
+            !matching_lines(FACTS, "Vocês entregam no interior?").is_empty(),
+            "a Portuguese delivery question finds the shipping facts"
+        );
         assert_eq!(draft("", "¿Hacen envíos?", Some("Ana"), Lang::Es), None);
         assert_eq!(draft("Somos una tienda familiar.", "¿Hacen envíos?", None, Lang::Es), None);
     }

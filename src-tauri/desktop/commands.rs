@@ -81,12 +81,26 @@ pub async fn settings_set(
     key: String,
     value: String,
 ) -> Ipc<Vec<SettingView>> {
+    // The app's own preferences (language, start at login) belong to the owner's engine, even
+    // when changed during a demo; the demo follows the language too.
+    if APP_PREFERENCES.contains(&key.as_str()) {
+        let shown = engine.get();
+        let (k, v) = (key.clone(), value.clone());
+        blocking_real(&engine, move |e| e.setting_set(&k, &v).map(|_| ())).await?;
+        if !Arc::ptr_eq(&shown, &engine.real()) {
+            on_blocking(shown, move |e| e.setting_set(&key, &value).map(|_| ())).await?;
+        }
+        return blocking(&engine, |e| e.settings_show()).await;
+    }
     blocking(&engine, move |e| {
         e.setting_set(&key, &value)?;
         e.settings_show()
     })
     .await
 }
+
+/// Settings of the app itself rather than of a shop.
+const APP_PREFERENCES: [&str; 2] = ["ui_language", "autostart"];
 
 /// The Carts list: by status, store, detection days (`YYYY-MM-DD` shop days, `to` included)
 /// and a search; every filter optional.

@@ -3,8 +3,10 @@
 //! commands call one engine method each, and engine events are mapped to the webview, the tray
 //! and notifications in `bridge.rs`.
 //!
-//! Closing the window destroys it (releasing the webview and its WebKit processes) while the
-//! engine keeps running in the tray; "Open" recreates it.
+//! Closing the window hands the app over to a tray-only process (same binary, `recupero tray`)
+//! that never creates a webview, so the app resident in the tray holds no WebKit process and no
+//! webview heap; "Open" hands over back to a process with the window. Single instance holds
+//! throughout: a successor waits for its predecessor to end before it starts.
 
 mod bridge;
 pub mod commands;
@@ -13,10 +15,12 @@ mod engines;
 mod tray;
 mod window;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use tauri::{Manager, RunEvent, Runtime};
+use tauri::{AppHandle, Manager, RunEvent, Runtime};
 
+use crate::cli::Launch;
 use crate::engine::Engine;
 
 /// The app's IPC commands. Generic so tests can mount the real list on tauri's mock runtime.
@@ -63,42 +67,139 @@ pub fn context() -> tauri::Context<tauri::Wry> {
     tauri::generate_context!("tauri.conf.json")
 }
 
-/// Runs the desktop app until the owner quits from the tray. Returns once the event loop ends.
-pub fn run(engine: Arc<Engine>) -> anyhow::Result<()> {
+/// How this process runs: the full app with its window, or in the tray only. A tray-only
+/// process never creates a webview, so an app resident in the tray costs a fraction of an open
+/// window (no WebKit web or network process, no webview heap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Window,
+    Tray,
+}
+
+/// The shell's own state: its mode, how to launch a successor, and the engine's stop switch.
+struct Shell {
+    mode: Mode,
+    launch: Launch,
+    stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    background: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    handing_over: AtomicBool,
+}
+
+/// "Open" (tray menu, tray click, a second launch): raises the window, or — in the tray-only
+/// process — hands over to a full app process that shows it.
+pub(crate) fn open_window(app: &AppHandle) {
+    let mode = app.try_state::<Arc<Shell>>().map_or(Mode::Window, |s| s.mode);
+    match mode {
+        Mode::Window => {
+            if let Err(e) = window::show(app) {
+                tracing::warn!(error = %e, "could not open the window");
+            }
+        }
+        Mode::Tray => hand_over(app, Mode::Window),
+    }
+}
+
+/// Ends this process in favour of one in `to` mode: stops the engine's background work
+/// cleanly (no send is left half-done by choice), starts the successor — which waits for this
+/// process to end before it takes the single-instance lock and the webhook port — and exits.
+fn hand_over(app: &AppHandle, to: Mode) {
+    let Some(shell) = app.try_state::<Arc<Shell>>().map(|s| s.inner().clone()) else { return };
+    if shell.handing_over.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let stop = shell.stop.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let background = shell.background.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let (Some(stop), Some(background)) = (stop, background) {
+            let _ = stop.send(());
+            if tokio::time::timeout(std::time::Duration::from_secs(15), background).await.is_err() {
+                tracing::warn!("the engine did not stop within 15 s; handing over anyway");
+            }
+        }
+        match successor(&shell.launch, to) {
+            Ok(pid) => tracing::info!(pid, ?to, "handed over to a new app process"),
+            Err(e) => {
+                // Nobody to hand over to: stay, with the engine stopped, rather than vanish.
+                tracing::error!(error = %e, "could not start the successor; quitting");
+            }
+        }
+        app.exit(0);
+    });
+}
+
+fn successor(launch: &Launch, to: Mode) -> std::io::Result<u32> {
+    let exe = std::env::current_exe()?;
+    let mut cmd = std::process::Command::new(exe);
+    if let Some(dir) = &launch.data_dir {
+        cmd.arg("--data-dir").arg(dir);
+    }
+    cmd.arg("--after-pid").arg(std::process::id().to_string());
+    if to == Mode::Tray {
+        cmd.arg("tray");
+    }
+    cmd.stdin(std::process::Stdio::null());
+    Ok(cmd.spawn()?.id())
+}
+
+/// Runs the desktop app until the owner quits from the tray (or it hands over to a process in
+/// the other mode). Returns once the event loop ends.
+pub fn run(engine: Arc<Engine>, mode: Mode, launch: Launch) -> anyhow::Result<()> {
     let engines = Arc::new(engines::Engines::new(engine.clone()));
+    let shell = Arc::new(Shell {
+        mode,
+        launch,
+        stop: Mutex::new(None),
+        background: Mutex::new(None),
+        handing_over: AtomicBool::new(false),
+    });
     let builder = tauri::Builder::default()
         // First, so a second launch only raises the running app's window and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            if let Err(e) = window::show(app) {
-                tracing::warn!(error = %e, "could not raise the window for a second launch");
-            }
-        }))
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| open_window(app)))
         .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
-        .manage(engines.clone());
+        // At login the app starts in the tray; the owner opens the window when they want it.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["tray"]),
+        ))
+        .manage(engines.clone())
+        .manage(shell.clone());
     let app = with_commands(builder)
         .setup(move |app| {
             let handle = app.handle().clone();
             tray::create(&handle, &engine)?;
-            window::show(&handle)?;
+            if mode == Mode::Window {
+                window::show(&handle)?;
+            }
             bridge::start(handle.clone(), engine.clone(), true);
             engines.set_forward(Box::new(move |demo| Some(bridge::start(handle.clone(), demo, false))));
             // The engine's background work (store polling, sending, the webhook receiver, the
             // conversation step) runs for as long as the app does, window open or not.
             let background = engine.clone();
-            tauri::async_runtime::spawn(async move {
-                if let Err(e) = background.run_until_stopped(std::future::pending::<()>()).await {
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let task = tauri::async_runtime::spawn(async move {
+                let shutdown = async move {
+                    let _ = stopped.await;
+                };
+                if let Err(e) = background.run_until_stopped(shutdown).await {
                     tracing::error!(error = %e, "the engine's background work stopped");
                 }
             });
+            *shell.stop.lock().unwrap_or_else(PoisonError::into_inner) = Some(stop);
+            *shell.background.lock().unwrap_or_else(PoisonError::into_inner) = Some(task);
+            if mode == Mode::Tray {
+                tracing::info!("Recupero runs in the tray");
+            }
             Ok(())
         })
         .build(context())?;
     let code = app.run_return(|app, event| match event {
-        // The last window closed: stay in the tray. An explicit quit carries an exit code.
+        // The last window closed: the app lives on in the tray, in a process without any
+        // webview. An explicit quit carries an exit code.
         RunEvent::ExitRequested { api, code: None, .. } => {
             api.prevent_exit();
-            tracing::info!("window closed; Recupero keeps running in the tray");
+            tracing::info!("window closed; Recupero goes on in the tray");
+            hand_over(app, Mode::Tray);
         }
         RunEvent::Exit => {
             if let Some(engines) = app.try_state::<Arc<engines::Engines>>() {

@@ -12,8 +12,6 @@ use tauri::{AppHandle, Manager, Wry};
 use crate::engine::{AppStatus, Engine};
 use crate::i18n::{t, Lang};
 
-use super::window;
-
 const TRAY_ID: &str = "recupero";
 const ICON: &[u8] = include_bytes!("../../icons/tray.png");
 const ICON_ALERT: &[u8] = include_bytes!("../../icons/tray-alert.png");
@@ -38,11 +36,7 @@ pub fn create(app: &AppHandle, engine: &Arc<Engine>) -> tauri::Result<()> {
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match event.id().as_ref() {
-            "open" => {
-                if let Err(e) = window::show(app) {
-                    tracing::warn!(error = %e, "could not open the window");
-                }
-            }
+            "open" => super::open_window(app),
             "pause" => toggle_pause(app),
             "quit" => app.exit(0),
             _ => {}
@@ -54,7 +48,7 @@ pub fn create(app: &AppHandle, engine: &Arc<Engine>) -> tauri::Result<()> {
                 ..
             } = event
             {
-                let _ = window::show(tray.app_handle());
+                super::open_window(tray.app_handle());
             }
         })
         .build(app)?;

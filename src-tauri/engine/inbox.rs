@@ -101,7 +101,23 @@ impl Engine {
             conversations::mark_read(&conn, conversation_id)?;
             id
         };
-        self.send_reply(id, false).await
+        match self.send_reply(id, false).await {
+            // One message per customer every 6 s (our reminder may have just left): wait that
+            // long once; past that the reply stays queued for the conversation step.
+            Err(EngineError::WhatsApp(crate::whatsapp::SendError::Retryable { retry_after, .. })) => {
+                let wait = retry_after.unwrap_or(std::time::Duration::from_secs(2));
+                if wait <= std::time::Duration::from_secs(7) {
+                    tokio::time::sleep(wait).await;
+                    match self.send_reply(id, false).await {
+                        Err(EngineError::WhatsApp(crate::whatsapp::SendError::Retryable { .. })) => {}
+                        other => return other,
+                    }
+                }
+                self.assist_wake.notify_one();
+                messages::get(&self.db.conn(), id)?.ok_or(EngineError::NoConversation)
+            }
+            other => other,
+        }
     }
 
     /// Sends every queued reply (opt-out confirmations, the assistant's answers in auto mode).
@@ -210,9 +226,9 @@ impl Engine {
                 messages::reply_settled(&tx, id, "unknown", None, Some(&detail), &now)?;
                 Err(EngineError::WhatsApp(crate::whatsapp::SendError::Unknown { detail }))
             }
-            // Automation's reply waits for the next round (pair rate limit, throughput,
-            // Meta unavailable): nothing left, so sending later is still at most once.
-            Err(e @ crate::whatsapp::SendError::Retryable { .. }) if automation => {
+            // The reply waits for the next round (pair rate limit, throughput, Meta
+            // unavailable): nothing left, so sending later is still at most once.
+            Err(e @ crate::whatsapp::SendError::Retryable { .. }) => {
                 tx.execute(
                     "UPDATE messages SET status = 'queued', error_detail = ?2, status_at = ?3 WHERE id = ?1 AND status = 'sending'",
                     rusqlite::params![id, e.to_string(), now],

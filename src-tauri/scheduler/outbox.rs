@@ -108,6 +108,10 @@ fn local_checks(
     if ctx.takeover_at.is_some() || ctx.automation_paused {
         return Ok(Verdict::Skip("takeover"));
     }
+    // WhatsApp's per-user marketing cap (131049): back off that customer for a day.
+    if sends::marketing_capped_since(conn, contact, &ts(now - Duration::hours(24)))? {
+        return Ok(Verdict::Skip("marketing_cap"));
+    }
     if ctx.step > 0 {
         let first = sends::first_sent_at(conn, ctx.cart_id)?;
         match first {

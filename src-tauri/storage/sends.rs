@@ -497,6 +497,16 @@ pub fn contact_messaged_since(
     .query_row(rusqlite::params![contact_id, other_than_cart, since], |r| r.get(0))
 }
 
+/// Whether WhatsApp refused a marketing message to this contact for its per-user marketing cap
+/// (131049) since `since`: Meta asks for at least 24 hours before the next one.
+pub fn marketing_capped_since(conn: &Connection, contact_id: i64, since: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM sends s JOIN carts c ON c.id = s.cart_id
+           WHERE c.contact_id = ?1 AND s.error_code = '131049' AND s.updated_at >= ?2)",
+    )?
+    .query_row(rusqlite::params![contact_id, since], |r| r.get(0))
+}
+
 /// When the cart's first message left, if it did.
 pub fn first_sent_at(conn: &Connection, cart_id: i64) -> rusqlite::Result<Option<String>> {
     conn.prepare_cached("SELECT sent_at FROM sends WHERE cart_id = ?1 AND step = 0 AND state = 'sent'")?

@@ -586,3 +586,36 @@ async fn one_recovery_conversation_per_customer_per_week_and_consent_only() {
     assert!(shop.messages_for(unknown_consent).is_empty());
     assert_eq!(shop.send(unknown_consent, 0), ("skipped".into(), Some("no_consent".into())));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_per_user_marketing_cap_backs_that_customer_off_for_a_day() {
+    use recupero::webhooks::Ingest;
+    let start = local(BA, 2026, 11, 16, 10, 0); // Monday
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("backlog_spread_minutes", "0")]).await;
+    let phone = "+54 9 11 7000-0002";
+    let first = shop.checkout_with_phone(start - Duration::minutes(20), phone);
+    shop.run_until(start + Duration::minutes(5), Duration::minutes(1)).await;
+    let sent = shop.messages_for(first);
+    assert_eq!(sent.len(), 1);
+    // WhatsApp accepted it, then did not deliver it: the customer's marketing cap (131049).
+    let failed = serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "5491100000000", "phone_number_id": "1055500000000"},
+        "statuses": [{"id": sent[0].wamid, "status": "failed", "timestamp": shop.now().timestamp().to_string(),
+            "recipient_id": recupero::sandbox::whatsapp::wa_id(&sent[0].to),
+            "errors": [{"code": 131049, "title": "This message was not delivered to maintain healthy ecosystem engagement."}]}]}}]}]});
+    assert!(shop.app.engine.ingest(failed.to_string().as_bytes(), true).unwrap());
+    shop.app.engine.process_webhooks().unwrap();
+    assert_eq!(shop.send(first, 0), ("failed".into(), None));
+    // Two hours later the same customer leaves another cart: backed off, with the reason.
+    shop.app.clock.set(start + Duration::hours(2));
+    let second = shop.checkout_with_phone(shop.now() - Duration::minutes(20), phone);
+    shop.run_until(shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
+    assert!(shop.messages_for(second).is_empty(), "no new marketing message inside 24 h");
+    assert_eq!(shop.send(second, 0), ("skipped".into(), Some("marketing_cap".into())));
+    // A day and more later, a new cart may be messaged again.
+    shop.app.clock.set(start + Duration::hours(25));
+    let third = shop.checkout_with_phone(shop.now() - Duration::minutes(20), phone);
+    shop.run_until(shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(third).len(), 1);
+}

@@ -58,6 +58,7 @@ import {
   reasonLabel,
 } from '../src/lib/cart-labels';
 import { dictionaries, setLang } from '../src/lib/i18n/index.svelte';
+import { ONBOARDING_SKIPPED_KEY } from '../src/lib/onboarding';
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 
@@ -112,6 +113,9 @@ beforeEach(async () => {
   app.screen = 'carts';
   app.notices = [];
   delete document.body.dataset.ready;
+  // With no store a first run opens the guided setup; these tests are about the Carts screen
+  // behind it, as after "Skip for now".
+  localStorage.setItem(ONBOARDING_SKIPPED_KEY, 'skipped');
   vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['es-AR']);
   render(App);
   await waitFor(() => expect(document.body.dataset.ready).toBe('true'));

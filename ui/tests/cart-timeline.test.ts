@@ -52,7 +52,7 @@ describe('cart label catalogs', () => {
   it('covers the reason codes and kinds of the cart_timeline contract', () => {
     expect([...REASON_CODES].sort()).toEqual(
       [
-        'purchased', 'opted_out', 'takeover', 'replied', 'customer_cap', 'no_consent', 'too_old',
+        'purchased', 'opted_out', 'takeover', 'replied', 'customer_cap', 'marketing_cap', 'no_consent', 'too_old',
         'holdout', 'checkout_gone', 'template_not_approved', 'no_business_hours',
         'store_unreachable', 'closed', 'customer_active', 'paused', 'no_whatsapp',
         'deadline_passed', 'send_failed',

@@ -354,6 +354,8 @@ export interface FakeBackend {
   /** What whatsapp_check answers. */
   whatsapp: WhatsAppCheck;
   webhook: WebhookInfo;
+  /** False: start_demo answers `not_ready` (an engine without the demo); true: the demo runs. */
+  demoAvailable: boolean;
   /** When a command's name is here, that command rejects with the error. */
   failures: Map<string, ApiError>;
   /** The time send_reply checks the 24-hour window against. */
@@ -410,6 +412,7 @@ export function fakeBackend(): FakeBackend {
       lastWebhookAt: null,
       pending: 0,
     },
+    demoAvailable: false,
     failures: new Map(),
     now: () => Date.now(),
     calls: [],
@@ -632,7 +635,14 @@ export function fakeBackend(): FakeBackend {
           return 'wamid.TEST1';
         }
         case 'start_demo':
-          throw { code: 'not_ready', message: 'the demo engine lands in a later issue' };
+          if (!fb.demoAvailable) {
+            throw { code: 'not_ready', message: 'the demo engine lands in a later issue' };
+          }
+          fb.status.demo = true;
+          return structuredClone(fb.status);
+        case 'stop_demo':
+          fb.status.demo = false;
+          return structuredClone(fb.status);
         default:
           throw `command ${cmd} not found`;
       }

@@ -12,6 +12,7 @@ vi.mock('@tauri-apps/api/event', () => ({ listen: async () => () => {} }));
 
 import App from '../src/App.svelte';
 import { app } from '../src/lib/app.svelte';
+import { ONBOARDING_SKIPPED_KEY } from '../src/lib/onboarding';
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 
@@ -41,6 +42,8 @@ beforeEach(async () => {
   app.screen = 'settings';
   app.notices = [];
   delete document.body.dataset.ready;
+  // Past the guided setup a first run opens (no store here): Settings as after "Skip for now".
+  localStorage.setItem(ONBOARDING_SKIPPED_KEY, 'skipped');
   vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['es-AR']);
   render(App);
   await waitFor(() => expect(document.body.dataset.ready).toBe('true'));

@@ -11,6 +11,8 @@ describe('App outside Tauri', () => {
     await waitFor(() => expect(document.body.dataset.ready).toBe('true'));
 
     expect(document.documentElement.lang).toBe('es');
+    // Without an engine nobody knows whether a store is connected: no guided setup.
+    expect(screen.queryByTestId('onboarding')).toBeNull();
     const root = screen.getByTestId('screen-carts');
     expect(root.querySelector('h1')?.textContent).toBe('Carritos');
     const empty = await screen.findByTestId('empty-carts');

@@ -20,6 +20,7 @@ vi.mock('@tauri-apps/api/event', () => ({
 
 import App from '../src/App.svelte';
 import { app } from '../src/lib/app.svelte';
+import { ONBOARDING_SKIPPED_KEY } from '../src/lib/onboarding';
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 
@@ -32,6 +33,9 @@ beforeEach(async () => {
   app.screen = 'carts';
   app.notices = [];
   delete document.body.dataset.ready;
+  // With no store, a first run opens the guided setup (tests/onboarding.test.ts); these tests
+  // are about the screens behind it, as after "Skip for now".
+  localStorage.setItem(ONBOARDING_SKIPPED_KEY, 'skipped');
   vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['es-MX', 'en']);
   render(App);
   await waitFor(() => expect(document.body.dataset.ready).toBe('true'));

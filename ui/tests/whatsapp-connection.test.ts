@@ -15,6 +15,7 @@ import WhatsAppConnection from '../src/components/WhatsAppConnection.svelte';
 import { app, handleEngineEvent } from '../src/lib/app.svelte';
 import { setClockSource } from '../src/lib/clock.svelte';
 import { setLang } from '../src/lib/i18n/index.svelte';
+import { ONBOARDING_SKIPPED_KEY } from '../src/lib/onboarding';
 import { resetSecretStates } from '../src/lib/secrets.svelte';
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
@@ -91,6 +92,8 @@ describe('WhatsApp connection: ids (step 1)', () => {
     backend.settings.push(setting('assistant_mode', 'drafts', 'assistant_mode'), setting('assistant_model', 'llama3.2'));
     app.screen = 'settings';
     delete document.body.dataset.ready;
+    // Past the guided setup a first run opens (no store here): Settings as after "Skip for now".
+    localStorage.setItem(ONBOARDING_SKIPPED_KEY, 'skipped');
     vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['es-AR']);
     render(App);
     await waitFor(() => expect(document.body.dataset.ready).toBe('true'));

@@ -165,7 +165,7 @@ pub(super) fn check_retry(state: &CartState, sending: Sending) -> Result<&sends:
     match last.error_code.as_deref() {
         Some("131049") => {
             return Err(refuse(
-                "marketing_limit",
+                "marketing_cap",
                 "WhatsApp is limiting marketing messages to this customer for now; another try would be \
                  refused too and hurts the number's quality.",
             ))

@@ -120,7 +120,10 @@ export const api = {
     call<string>('results_csv', { from, to }),
   rateTable: () => call<RateTable>('rate_table'),
   rateTableSet: (rates: RateRow[]) => call<RateTable>('rate_table_set', { rates }),
+  /** A live demo on a sandbox store and sandbox WhatsApp, in a separate database (`demo: true`). */
   startDemo: () => call<AppStatus>('start_demo'),
+  /** Back to the owner's own data (`demo: false`). */
+  stopDemo: () => call<AppStatus>('stop_demo'),
   /** Poll the store once with these credentials; saves nothing. */
   storeTest: (input: StoreInput) => call<StoreCheckReport>('store_test', { input }),
   /** Save the store; its credentials go to the OS keychain. */

@@ -4,6 +4,7 @@ import { api, type ApiError } from './api';
 import { onEngineEvent, type EngineEvent } from './events';
 import { browserLanguages, resolveLang, setLang, type MessageKey } from './i18n/index.svelte';
 import { escalationLabel } from './inbox-labels';
+import { needsOnboarding, rememberOnboardingSkipped } from './onboarding';
 import type { AppStatus, Screen, Setting } from './types';
 
 export type NoticeKind = 'info' | 'success' | 'error';
@@ -25,7 +26,12 @@ export const app = $state({
   dataVersion: 0,
   demoBusy: false,
   pauseBusy: false,
+  /** The guided setup covers the screens (see onboardingVisible: never during the demo). */
+  onboarding: false,
 });
+
+/** Bumped by every navigation, so a first-run check that answers late does not pull the owner back. */
+let navigations = 0;
 
 let nextNoticeId = 1;
 
@@ -47,8 +53,43 @@ export function notifyError(err: ApiError, fallback: MessageKey): void {
   else notify('error', fallback, err.message || null);
 }
 
+/** Go to a screen; this also leaves the guided setup (it opens again from Settings). */
 export function navigate(screen: Screen): void {
+  navigations++;
+  app.onboarding = false;
   app.screen = screen;
+}
+
+export function onboardingVisible(): boolean {
+  return app.onboarding && !app.status?.demo;
+}
+
+/** Settings → "Guided setup". */
+export function openOnboarding(): void {
+  app.onboarding = true;
+}
+
+/** "Skip for now" (stays where the owner was) or the last page's "See my carts" (lands on Carts). */
+export function closeOnboarding(how: 'skipped' | 'done'): void {
+  rememberOnboardingSkipped(how);
+  if (how === 'done') navigate('carts');
+  else app.onboarding = false;
+}
+
+/** How many stores are connected, or null when the engine could not say. */
+async function storeCount(): Promise<number | null> {
+  try {
+    return (await api.listStores()).length;
+  } catch {
+    return null;
+  }
+}
+
+/** Open the guided setup when this is (still) a first run; see needsOnboarding. */
+async function openOnboardingIfFirstRun(): Promise<void> {
+  const before = navigations;
+  const count = await storeCount();
+  if (navigations === before && needsOnboarding(app.status?.demo, count)) app.onboarding = true;
 }
 
 export function settingValue(key: string): string | undefined {
@@ -97,12 +138,30 @@ export async function startDemo(): Promise<void> {
     app.status = await api.startDemo();
     notify('success', 'notice.demoStarted');
     app.dataVersion++;
+    navigate('carts');
   } catch (err) {
     const e = err as ApiError;
     notifyError(e, e.code === 'not_ready' ? 'notice.demoNotReady' : 'notice.demoFailed');
   } finally {
     app.demoBusy = false;
   }
+}
+
+/** Leave the demo: back to the owner's own data, and to the guided setup if nothing is set up yet. */
+export async function endDemo(): Promise<void> {
+  if (app.demoBusy) return;
+  app.demoBusy = true;
+  try {
+    app.status = await api.stopDemo();
+    notify('success', 'demo.ended');
+    app.dataVersion++;
+  } catch (err) {
+    notifyError(err as ApiError, 'demo.endFailed');
+    return;
+  } finally {
+    app.demoBusy = false;
+  }
+  await openOnboardingIfFirstRun();
 }
 
 export async function setPaused(paused: boolean): Promise<void> {
@@ -162,8 +221,9 @@ export function handleEngineEvent(event: EngineEvent): void {
 }
 
 /**
- * First load: language from the browser right away, then status + settings together; once both
- * have settled, `<body data-ready="true">` tells the end-to-end test the UI is usable.
+ * First load: language from the browser right away, then status + settings together, and whether
+ * the guided setup opens; once all have settled, `<body data-ready="true">` tells the end-to-end
+ * test the UI is usable.
  */
 export async function init(): Promise<() => void> {
   applyLanguage(undefined);
@@ -173,7 +233,10 @@ export async function init(): Promise<() => void> {
   } catch (err) {
     console.error('could not subscribe to engine events', err);
   }
-  await Promise.allSettled([refreshStatus(), refreshSettings()]);
+  const before = navigations;
+  const [, , stores] = await Promise.allSettled([refreshStatus(), refreshSettings(), storeCount()]);
+  const count = stores.status === 'fulfilled' ? stores.value : null;
+  if (navigations === before) app.onboarding = needsOnboarding(app.status?.demo, count);
   if (typeof document !== 'undefined') document.body.dataset.ready = 'true';
   return unlisten;
 }
