@@ -27,10 +27,12 @@ use crate::stores::{
 use crate::whatsapp::client::{CloudClient, CloudConfig};
 use crate::whatsapp::{BoxFuture, MessageSender};
 
+mod cart_actions;
 mod connect;
 mod converse;
 mod inbox;
 
+pub use cart_actions::{CartAction, CartActionResult, STOPPED_BY_OWNER};
 pub use connect::{WebhookInfo, WhatsAppCheck};
 pub use inbox::ConversationDetail;
 
@@ -196,6 +198,8 @@ pub struct CartTimeline {
     pub sends: Vec<sends::SendRow>,
     /// Why the first message did not (or will not yet) go, as a reason code.
     pub why_not_sent: Option<String>,
+    /// What the owner can do with the cart now (the panel's buttons).
+    pub actions: Vec<CartAction>,
 }
 
 /// The webhook address's secret path and Meta's verify token are generated once, from the
@@ -336,8 +340,24 @@ impl Engine {
         self.status()
     }
 
+    /// The Carts list. Days in the filter are shop days, read in the shop's time zone unless
+    /// the filter names one.
     pub fn list_carts(&self, filter: &carts::CartFilter) -> EngineResult<Vec<carts::CartRow>> {
-        Ok(carts::list(&self.db.conn(), filter)?)
+        let mut filter = filter.clone();
+        if filter.timezone.is_none() && (filter.from.is_some() || filter.to.is_some()) {
+            filter.timezone = Some(self.settings()?.timezone);
+        }
+        Ok(carts::list(&self.db.conn(), &filter)?)
+    }
+
+    /// A shop day as the UI and the command line give it (`YYYY-MM-DD`); blank is no day.
+    pub fn shop_date(text: Option<&str>) -> EngineResult<Option<chrono::NaiveDate>> {
+        let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| EngineError::Invalid(format!("\"{text}\" is not a date (YYYY-MM-DD)")))
     }
 
     pub fn inbox(&self, limit: u32) -> EngineResult<Vec<conversations::ConversationRow>> {
@@ -850,9 +870,10 @@ impl Engine {
     /// A cart with its history and, when it was not messaged, why.
     pub fn cart_timeline(&self, cart_id: i64) -> EngineResult<CartTimeline> {
         let settings = self.settings()?;
-        let idle = if settings.sending_paused {
+        let sending = self.sending(&settings)?;
+        let idle = if sending.paused {
             Some("paused")
-        } else if self.sender(&settings)?.is_none() {
+        } else if !sending.connected {
             Some("no_whatsapp")
         } else {
             None
@@ -917,7 +938,8 @@ impl Engine {
                 _ => None,
             },
         };
-        Ok(CartTimeline { cart, entries, sends, why_not_sent })
+        let actions = cart_actions::available(&conn, cart_id, sending, settings.followups)?;
+        Ok(CartTimeline { cart, entries, sends, why_not_sent, actions })
     }
 
     /// The credentials for a platform: those given (a "Test connection"), else the secret store

@@ -7,7 +7,9 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::config::SettingView;
-use crate::engine::{AppStatus, CartTimeline, ConversationDetail, Engine, EngineError, EngineResult};
+use crate::engine::{
+    AppStatus, CartActionResult, CartTimeline, ConversationDetail, Engine, EngineError, EngineResult,
+};
 
 use super::engines::Engines;
 use crate::storage::carts::{CartFilter, CartRow};
@@ -100,13 +102,54 @@ pub async fn settings_set(
 /// Settings of the app itself rather than of a shop.
 const APP_PREFERENCES: [&str; 2] = ["ui_language", "autostart"];
 
+/// The Carts list: by status, store, detection days (`YYYY-MM-DD` shop days, `to` included)
+/// and a search; every filter optional.
 #[tauri::command]
 pub async fn list_carts(
     engine: State<'_, Arc<Engines>>,
     status: Option<String>,
     search: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    store_id: Option<i64>,
 ) -> Ipc<Vec<CartRow>> {
-    blocking(&engine, move |e| e.list_carts(&CartFilter { status, search, limit: None })).await
+    blocking(&engine, move |e| {
+        let filter = CartFilter {
+            status,
+            search,
+            store_id,
+            from: Engine::shop_date(from.as_deref())?,
+            to: Engine::shop_date(to.as_deref())?,
+            ..Default::default()
+        };
+        e.list_carts(&filter)
+    })
+    .await
+}
+
+/// The stores whose carts the Carts screen lists (the demo's while one runs), for its filter.
+#[tauri::command]
+pub async fn cart_stores(engine: State<'_, Arc<Engines>>) -> Ipc<Vec<StoreRow>> {
+    blocking(&engine, |e| e.list_stores()).await
+}
+
+/// "Send now": the cart's planned first message becomes due now, while the shop is open (a
+/// refusal comes back as an answer with its reason, e.g. when the shop opens).
+#[tauri::command]
+pub async fn cart_send_now(engine: State<'_, Arc<Engines>>, cart_id: i64) -> Ipc<CartActionResult> {
+    blocking(&engine, move |e| e.cart_send_now(cart_id)).await
+}
+
+/// "Stop": nothing more goes out for this cart (a message already on its way is said so).
+#[tauri::command]
+pub async fn cart_stop(engine: State<'_, Arc<Engines>>, cart_id: i64) -> Ipc<CartActionResult> {
+    blocking(&engine, move |e| e.cart_stop(cart_id)).await
+}
+
+/// "Retry": a new attempt of a send that failed before WhatsApp accepted it.
+#[tauri::command]
+pub async fn cart_retry(engine: State<'_, Arc<Engines>>, cart_id: i64) -> Ipc<CartActionResult> {
+    blocking(&engine, move |e| e.cart_retry(cart_id)).await
 }
 
 /// A cart's timeline, with why it was not messaged when it wasn't.

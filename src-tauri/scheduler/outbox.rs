@@ -317,7 +317,7 @@ pub(crate) fn message(ctx: &sends::SendContext, t: &TemplateRow) -> Result<Outgo
         body,
         header_image,
         button_suffix,
-        callback_data: sends::idempotency_key(ctx.cart_id, ctx.step),
+        callback_data: ctx.idempotency_key.clone(),
     })
 }
 

@@ -9,6 +9,10 @@ use serde::Serialize;
 use super::ts;
 use crate::domain::{Cart, Contact};
 
+mod filter;
+
+pub use filter::{list, CartFilter};
+
 pub(crate) const SCHEMA_V1: &str = "
 CREATE TABLE carts (
     id                  INTEGER PRIMARY KEY,
@@ -52,6 +56,11 @@ pub(crate) const SCHEMA_V3: &str = "
 ALTER TABLE carts ADD COLUMN outcome TEXT;
 ALTER TABLE carts ADD COLUMN outcome_at TEXT;
 CREATE INDEX carts_outcome ON carts(outcome);
+";
+
+/// The Carts screen filters by store and detection day together: one index serves both.
+pub(crate) const SCHEMA_V6: &str = "
+CREATE INDEX carts_store_detected ON carts(store_id, detected_at);
 ";
 
 /// What the planner needs about a cart.
@@ -300,34 +309,6 @@ impl CartRow {
             outcome_at: r.get("outcome_at")?,
         })
     }
-}
-
-/// Filters of the Carts screen. `search` matches name, phone or checkout id.
-#[derive(Debug, Clone, Default)]
-pub struct CartFilter {
-    pub status: Option<String>,
-    pub search: Option<String>,
-    pub limit: Option<u32>,
-}
-
-pub fn list(conn: &Connection, filter: &CartFilter) -> rusqlite::Result<Vec<CartRow>> {
-    let search = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
-    let mut stmt = conn.prepare(
-        "SELECT c.*, s.name AS store FROM carts c JOIN stores s ON s.id = c.store_id
-         WHERE (?1 IS NULL OR c.status = ?1)
-           AND (?2 IS NULL OR c.first_name LIKE ?2 ESCAPE '\\' OR c.phone_e164 LIKE ?2 ESCAPE '\\'
-                OR c.external_id LIKE ?2 ESCAPE '\\')
-         ORDER BY c.detected_at DESC, c.id DESC
-         LIMIT ?3",
-    )?;
-    let limit = i64::from(filter.limit.unwrap_or(500));
-    let rows = stmt.query_map(params![filter.status, search, limit], CartRow::from_row)?;
-    rows.collect()
 }
 
 pub fn count(conn: &Connection) -> rusqlite::Result<i64> {

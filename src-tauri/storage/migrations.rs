@@ -16,6 +16,7 @@ use super::{
 ///    WhatsApp settings' final names (`whatsapp_base_url`, `whatsapp_waba_id`).
 /// 5: the conversation step — versioned shop facts, drafts, the durable reply queue, inbound
 ///    messages awaiting the assistant, and full-text search over messages.
+/// 6: carts by store and detection day (the Carts screen's filters).
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -33,6 +34,7 @@ fn migrations() -> Vec<String> {
         [sends::SCHEMA_V3, carts::SCHEMA_V3].concat(),
         [settings::SCHEMA_V4, webhook_events::SCHEMA_V4, messages::SCHEMA_V4, templates::SCHEMA_V4].concat(),
         [messages::SCHEMA_V5, shop_facts::SCHEMA_V5, drafts::SCHEMA_V5].concat(),
+        carts::SCHEMA_V6.to_string(),
     ]
 }
 

@@ -7,6 +7,10 @@
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
 
+mod owner;
+
+pub use owner::{bring_forward, in_flight_steps, key_of, replan_failed, retry_key, skip_unsent_for_cart};
+
 pub(crate) const SCHEMA_V1: &str = "
 CREATE TABLE sends (
     id               INTEGER PRIMARY KEY,
@@ -359,6 +363,9 @@ pub struct SendContext {
     pub id: i64,
     pub cart_id: i64,
     pub step: i64,
+    /// What Meta echoes back for this send (`biz_opaque_callback_data`): the row's key, fresh
+    /// after an owner's retry.
+    pub idempotency_key: String,
     pub state: String,
     pub due_at: String,
     pub deadline_at: String,
@@ -385,7 +392,7 @@ pub struct SendContext {
 
 pub fn context(conn: &Connection, id: i64) -> rusqlite::Result<Option<SendContext>> {
     conn.prepare_cached(
-        "SELECT s.id, s.cart_id, s.step, s.state, s.due_at, s.deadline_at, c.store_id, st.name AS store_name,
+        "SELECT s.id, s.cart_id, s.step, s.idempotency_key, s.state, s.due_at, s.deadline_at, c.store_id, st.name AS store_name,
            st.country AS store_country, c.external_id, c.phone_e164, c.first_name, c.language, c.marketing_consent,
            c.items_json, c.currency, c.total, c.recovery_url, c.checkout_updated_at, c.completed_at, c.holdout,
            c.contact_id, k.opted_out_at, k.takeover_at, COALESCE(v.automation_paused, 0) AS automation_paused
@@ -398,6 +405,7 @@ pub fn context(conn: &Connection, id: i64) -> rusqlite::Result<Option<SendContex
             id: r.get("id")?,
             cart_id: r.get("cart_id")?,
             step: r.get("step")?,
+            idempotency_key: r.get("idempotency_key")?,
             state: r.get("state")?,
             due_at: r.get("due_at")?,
             deadline_at: r.get("deadline_at")?,
@@ -429,7 +437,8 @@ pub fn context(conn: &Connection, id: i64) -> rusqlite::Result<Option<SendContex
 /// from the inbox): `id` 0 and `step` -1.
 pub fn context_for_cart(conn: &Connection, id: i64) -> rusqlite::Result<Option<SendContext>> {
     conn.prepare_cached(
-        "SELECT 0 AS id, c.id AS cart_id, -1 AS step, 'manual' AS state, c.detected_at AS due_at, c.detected_at AS deadline_at,
+        "SELECT 0 AS id, c.id AS cart_id, -1 AS step, 'recupero:' || c.id || ':-1' AS idempotency_key,
+           'manual' AS state, c.detected_at AS due_at, c.detected_at AS deadline_at,
            c.store_id, st.name AS store_name,
            st.country AS store_country, c.external_id, c.phone_e164, c.first_name, c.language, c.marketing_consent,
            c.items_json, c.currency, c.total, c.recovery_url, c.checkout_updated_at, c.completed_at, c.holdout,
@@ -443,6 +452,7 @@ pub fn context_for_cart(conn: &Connection, id: i64) -> rusqlite::Result<Option<S
             id: r.get("id")?,
             cart_id: r.get("cart_id")?,
             step: r.get("step")?,
+            idempotency_key: r.get("idempotency_key")?,
             state: r.get("state")?,
             due_at: r.get("due_at")?,
             deadline_at: r.get("deadline_at")?,

@@ -5,6 +5,7 @@
 mod support;
 
 mod assistant;
+mod cart_actions;
 mod cli;
 mod crash;
 mod e2e_window;

@@ -6,6 +6,8 @@ import type {
   ApiError,
   AppStatus,
   Cart,
+  CartActionResult,
+  CartFilters,
   CartTimeline,
   Conversation,
   ConversationDetail,
@@ -74,8 +76,23 @@ export const api = {
   setPaused: (paused: boolean) => call<AppStatus>('set_paused', { paused }),
   settingsShow: () => call<Setting[]>('settings_show'),
   settingsSet: (key: string, value: string) => call<Setting[]>('settings_set', { key, value }),
-  listCarts: (status: string | null, search: string | null) =>
-    call<Cart[]>('list_carts', { status, search }),
+  /** Filters left null are not sent at all (the command takes every filter as optional). */
+  listCarts: (status: string | null, search: string | null, filters: Partial<CartFilters> = {}) =>
+    call<Cart[]>('list_carts', {
+      status,
+      search,
+      ...Object.fromEntries(
+        Object.entries(filters).filter(([, value]) => value !== null && value !== undefined && value !== ''),
+      ),
+    }),
+  /** The stores whose carts the list shows (the demo's while it runs), for the store filter. */
+  cartStores: () => call<StoreRow[]>('cart_stores'),
+  /** The cart's planned first message goes out now, inside hours; a refusal says why. */
+  cartSendNow: (cartId: number) => call<CartActionResult>('cart_send_now', { cartId }),
+  /** Nothing more goes out for the cart (a message already on its way is said so). */
+  cartStop: (cartId: number) => call<CartActionResult>('cart_stop', { cartId }),
+  /** A new attempt of a send that failed before WhatsApp accepted it. */
+  cartRetry: (cartId: number) => call<CartActionResult>('cart_retry', { cartId }),
   /** One cart with what happened to it, oldest first, and why its message was not sent. */
   cartTimeline: (cartId: number) => call<CartTimeline>('cart_timeline', { cartId }),
   /** Escalated first, then unread, then latest (the server orders them). */

@@ -4,6 +4,7 @@
 // came, so nothing is ever hidden.
 
 import { t, tOr } from './i18n/index.svelte';
+import type { CartActionResult } from './types';
 
 /** The statuses a cart can have (storage/carts.rs and the send plan), in lifecycle order. */
 export const CART_STATUSES = [
@@ -69,6 +70,38 @@ export const REASON_CODES = [
   'send_failed',
 ] as const;
 
+/** Reasons the owner's own actions leave in the timeline (catalog: `carts.reason.*`). */
+export const OWNER_REASON_CODES = ['stopped_by_owner', 'owner_send_now', 'owner_retry'] as const;
+
+/** The owner's actions on a cart, in the order the panel shows them. */
+export const CART_ACTIONS = ['send_now', 'retry', 'stop'] as const;
+
+/** What a done action reports (catalog: `carts.action.done.*`). */
+export const CART_ACTION_DONE = ['due_now', 'stopped', 'retry_now', 'retry_at_opening'] as const;
+
+/** Why an action did nothing (catalog: `carts.action.refused.*`). */
+export const CART_ACTION_REFUSALS = [
+  'shop_closed',
+  'no_business_hours',
+  'holdout',
+  'in_flight',
+  'already_sent',
+  'outcome_unknown',
+  'not_planned',
+  'nothing_to_retry',
+  'already_planned',
+  'accepted_then_failed',
+  'marketing_cap',
+  'nothing_to_stop',
+  'purchased',
+  'opted_out',
+  'takeover',
+  'no_phone',
+  'paused',
+  'no_whatsapp',
+  'too_old',
+] as const;
+
 /** Kinds of entry that mean something went wrong or did not happen. */
 const PROBLEM_KINDS: ReadonlySet<string> = new Set(['skipped', 'failed', 'unknown']);
 
@@ -95,7 +128,21 @@ export function kindLabel(kind: string): string {
 export function reasonLabel(code: string): string {
   const plain = code.trim();
   if (/^\d+$/.test(plain)) return t('timeline.whatsappError', { code: plain });
-  return tOr(`cartReason.${plain}`, code);
+  return tOr(`cartReason.${plain}`, tOr(`carts.reason.${plain}`, code));
+}
+
+/**
+ * What an owner's action did, or why it did nothing, in the owner's words. `when` formats the
+ * instant the words mention (the due time, the next opening). An answer the UI has never heard
+ * of falls back to the engine's own English words.
+ */
+export function actionResultText(result: CartActionResult, when: (iso: string | null) => string): string {
+  const params = { when: when(result.at), message: result.message };
+  if (result.done) {
+    const text = tOr(`carts.action.done.${result.code}`, result.message, params);
+    return result.inFlight ? `${text} ${t('carts.action.inFlight')}` : text;
+  }
+  return tOr(`carts.action.refused.${result.code}`, result.message, params);
 }
 
 /** "First message" for step 0, "Reminder n" for the follow-ups; null when not about a message. */

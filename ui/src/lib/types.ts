@@ -80,6 +80,39 @@ export interface CartTimeline {
   entries: TimelineEntry[];
   /** A reason code when the first message was not (or will not be) sent, else null. */
   whyNotSent: string | null;
+  /** What the owner can do with the cart now (the panel shows only these buttons). */
+  actions?: CartActionName[];
+}
+
+/** The owner's actions on one cart (`cart_send_now`, `cart_stop`, `cart_retry`). */
+export type CartActionName = 'send_now' | 'stop' | 'retry';
+
+/** What an action did, or why it did nothing (a refusal is an answer, not an error). */
+export interface CartActionResult {
+  action: CartActionName;
+  done: boolean;
+  /**
+   * Done: due_now | stopped | retry_now | retry_at_opening. Refused: the reason (shop_closed,
+   * holdout, in_flight, already_sent, opted_out… — see CART_ACTION_REFUSALS in cart-labels.ts).
+   */
+  code: string;
+  /** RFC 3339, UTC: when the message is due, or when the shop opens next (shop_closed). */
+  at: string | null;
+  /** How many sends a stop skipped. */
+  stopped: number;
+  /** A message was already on its way to WhatsApp and can't be called back. */
+  inFlight: boolean;
+  /** The same in plain English, from the engine. */
+  message: string;
+}
+
+/** The Carts list's filters beyond status and search; null = not filtered. */
+export interface CartFilters {
+  /** First shop day of detection, YYYY-MM-DD (in the shop's time zone). */
+  from: string | null;
+  /** Last shop day of detection, included, YYYY-MM-DD. */
+  to: string | null;
+  storeId: number | null;
 }
 
 export interface Conversation {
