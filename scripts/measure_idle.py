@@ -51,16 +51,20 @@ def name(pid):
 
 
 def mem_kib(pid):
-    rss = pss = 0
+    """RSS, PSS and private dirty memory (what the process alone holds: heap, stacks, written
+    pages; file pages it only reads are clean and the kernel can drop them)."""
+    rss = pss = dirty = 0
     try:
         for line in open(f"/proc/{pid}/smaps_rollup"):
             if line.startswith("Rss:"):
                 rss = int(line.split()[1])
             elif line.startswith("Pss:"):
                 pss = int(line.split()[1])
+            elif line.startswith("Private_Dirty:"):
+                dirty = int(line.split()[1])
     except OSError:
         pass
-    return rss, pss
+    return rss, pss, dirty
 
 
 def cpu_ticks(pid):
@@ -76,15 +80,16 @@ def measure(app_pid, seconds):
     start = {p: cpu_ticks(p) for p in procs}
     time.sleep(seconds)
     procs_end = tree(app_pid)
-    rows, total_rss, total_pss, total_cpu = [], 0, 0, 0.0
+    rows, total_rss, total_pss, total_dirty, total_cpu = [], 0, 0, 0, 0.0
     for p in procs_end:
-        rss, pss = mem_kib(p)
+        rss, pss, dirty = mem_kib(p)
         cpu = (cpu_ticks(p) - start.get(p, 0)) / TICK
-        rows.append((name(p), rss, pss, cpu))
+        rows.append((name(p), rss, pss, dirty, cpu))
         total_rss += rss
         total_pss += pss
+        total_dirty += dirty
         total_cpu += cpu
-    return rows, total_rss, total_pss, total_cpu
+    return rows, total_rss, total_pss, total_dirty, total_cpu
 
 
 def close_windows_named(title):
@@ -131,13 +136,13 @@ def close_windows_named(title):
     return len(found)
 
 
-def report(title, rows, rss, pss, cpu, seconds):
+def report(title, rows, rss, pss, dirty, cpu, seconds):
     print(f"\n**{title}** (CPU over {seconds} s)\n")
-    print("| process | RSS MiB | PSS MiB | CPU-s |")
-    print("|---|---:|---:|---:|")
-    for n, r, p, c in rows:
-        print(f"| {n} | {r/1024:.1f} | {p/1024:.1f} | {c:.2f} |")
-    print(f"| **total** | **{rss/1024:.1f}** | **{pss/1024:.1f}** | **{cpu:.2f}** ({100*cpu/seconds:.2f} % of a core) |")
+    print("| process | RSS MiB | PSS MiB | private dirty MiB | CPU-s |")
+    print("|---|---:|---:|---:|---:|")
+    for n, r, p, d, c in rows:
+        print(f"| {n} | {r/1024:.1f} | {p/1024:.1f} | {d/1024:.1f} | {c:.2f} |")
+    print(f"| **total** | **{rss/1024:.1f}** | **{pss/1024:.1f}** | **{dirty/1024:.1f}** | **{cpu:.2f}** ({100*cpu/seconds:.2f} % of a core) |")
 
 
 def app_pids(data):
