@@ -352,6 +352,9 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
         Command::new("WebKitWebDriver")
             .arg(format!("--port={port}"))
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
+            // WebKitWebDriver's screenshots never return when the app turns WebKit's
+            // compositing off (its default, see cli::main); the app run directly below keeps it.
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "0")
             .env("HOME", home.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
