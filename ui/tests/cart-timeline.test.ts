@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanup, render, screen, within } from '@testing-library/svelte';
 import CartTimeline from '../src/components/CartTimeline.svelte';
 import {
+  phoneProblemLabel,
   CART_OUTCOMES,
   CART_STATUSES,
   REASON_CODES,
@@ -200,5 +201,19 @@ describe('CartTimeline', () => {
     expect(screen.getByTestId('cart-why-not-sent-reason').textContent).toBe(
       'Já comprou antes da mensagem',
     );
+  });
+});
+
+describe('phone problems in the owner\'s language', () => {
+  it('translates what the engine writes and keeps anything else as it is', () => {
+    setLang('es');
+    expect(phoneProblemLabel('no phone number in the checkout')).toBe('el carrito no tiene teléfono');
+    expect(phoneProblemLabel('this is not a valid phone number')).toBe('no es un número de teléfono válido');
+    expect(
+      phoneProblemLabel('+541143211234 is a landline or service number, which cannot receive WhatsApp messages'),
+    ).toBe('+541143211234 es un fijo o un número de servicio: no recibe WhatsApp');
+    setLang('pt');
+    expect(phoneProblemLabel('no phone number was given')).toBe('o carrinho não tem telefone');
+    expect(phoneProblemLabel('something new')).toBe('something new');
   });
 });

@@ -150,3 +150,16 @@ export function stepLabel(step: number | null): string | null {
   if (step === null || step === undefined || !Number.isFinite(step) || step < 0) return null;
   return step === 0 ? t('timeline.firstMessage') : t('timeline.followup', { n: step });
 }
+
+/**
+ * The engine's phone problems (written for logs, in English) in the owner's language; anything
+ * not recognised is shown as the engine wrote it.
+ */
+export function phoneProblemLabel(problem: string): string {
+  const p = problem.trim();
+  if (/^no phone number (in the checkout|was given)$/i.test(p)) return t('phoneProblem.missing');
+  if (/^this is not a valid phone number$/i.test(p)) return t('phoneProblem.invalid');
+  const landline = /^(.+) is a landline or service number/i.exec(p);
+  if (landline) return t('phoneProblem.notMobile', { number: landline[1] });
+  return p;
+}
