@@ -201,7 +201,7 @@ describe('A conversation', () => {
 
     // The customer's cart sits beside the thread.
     const cart = within(view).getByTestId('conversation-cart');
-    expect(cart.textContent).toContain('12500.00 ARS');
+    expect(cart.textContent).toContain('12.500,00');
     expect(within(cart).getByTestId('conversation-cart-link').textContent).toBe(
       'https://tiendasol.example/checkout/recover/A-1001',
     );
