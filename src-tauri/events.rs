@@ -23,6 +23,13 @@ pub enum EngineEvent {
     InboundMessage {
         conversation_id: i64,
     },
+    /// A customer bought after the message (the tracker's `recovered`).
+    CartRecovered {
+        cart_id: i64,
+        contact_name: Option<String>,
+        /// The total with its currency, e.g. `45990.50 ARS`.
+        total: String,
+    },
     Escalation {
         conversation_id: i64,
         contact_name: Option<String>,

@@ -12,6 +12,12 @@ pub struct Notice {
     pub route: Option<Route>,
 }
 
+/// Whether the owner asked to hear about this kind of event: a recovered cart only with
+/// `notify_recovered`; everything `notice_for` knows otherwise.
+pub fn wanted(event: &EngineEvent, notify_recovered: bool) -> bool {
+    !matches!(event, EngineEvent::CartRecovered { .. }) || notify_recovered
+}
+
 /// The notification an event deserves, if any.
 pub fn notice_for(event: &EngineEvent, lang: Lang) -> Option<Notice> {
     let notice = |title: &str, body: String, route: Option<Route>| {
@@ -47,6 +53,15 @@ pub fn notice_for(event: &EngineEvent, lang: Lang) -> Option<Notice> {
             let section = if *problem == OwnerProblem::StoreUnreachable { "store" } else { "whatsapp" };
             notice(title, t(lang, body, &[]), Some(Route::settings(section)))
         }
+        EngineEvent::CartRecovered { contact_name, total, .. } => notice(
+            "native.notify.recoveredTitle",
+            t(
+                lang,
+                "native.notify.recoveredBody",
+                &[("name", contact_name.as_deref().unwrap_or("?")), ("total", total)],
+            ),
+            Some(Route { screen: crate::events::Screen::Carts, conversation_id: None, section: None }),
+        ),
         EngineEvent::PausedChanged { paused } => notice(
             if *paused { "native.notify.pausedTitle" } else { "native.notify.resumedTitle" },
             String::new(),
@@ -89,6 +104,19 @@ mod tests {
         assert!(!n.body.contains('{') && !n.body.contains("native."), "fully translated: {n:?}");
         assert_eq!(n.route, Some(Route::conversation(3)), "a click opens that conversation");
         assert_ne!(notice_for(&ev, Lang::En), Some(n), "text follows the language");
+    }
+
+    #[test]
+    fn a_recovered_cart_notifies_only_when_the_owner_asked() {
+        let ev = EngineEvent::CartRecovered {
+            cart_id: 9,
+            contact_name: Some("Ana".into()),
+            total: "45990.50 ARS".into(),
+        };
+        let n = notice_for(&ev, Lang::Es).unwrap();
+        assert!(n.body.contains("Ana") && n.body.contains("45990.50 ARS"), "{n:?}");
+        assert!(!wanted(&ev, false) && wanted(&ev, true));
+        assert!(wanted(&EngineEvent::PausedChanged { paused: true }, false));
     }
 
     #[test]

@@ -54,7 +54,8 @@ fn deliver(app: &AppHandle, engine: &Arc<Engine>, owner: bool, event: &EngineEve
         EngineEvent::SettingsChanged if owner => apply_autostart(app, engine),
         _ => {}
     }
-    if let Some(n) = notify::notice_for(event, lang) {
+    let asked = notify::wanted(event, engine.settings().is_ok_and(|s| s.notify_recovered));
+    if let Some(n) = notify::notice_for(event, lang).filter(|_| asked) {
         show_notification(app, n, lang);
     }
 }

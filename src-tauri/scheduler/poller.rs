@@ -25,7 +25,7 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30 * 60);
 /// Credentials refused: only the owner can fix it, so don't hammer the store meanwhile.
 pub const AUTH_BACKOFF: Duration = Duration::from_secs(15 * 60);
 /// Transient failures in a row before the owner is told.
-pub const TELL_OWNER_AFTER: u32 = 10;
+pub const TELL_OWNER_AFTER: chrono::Duration = chrono::Duration::hours(1);
 
 #[derive(Debug, Clone)]
 pub struct PollSettings {
@@ -97,7 +97,7 @@ pub async fn poll_step<C: StoreConnector>(
 
 /// A poll (or building the store's connector) failed: the cursor stays; the store shows
 /// `failing` with the error; the next try waits for the backoff; the owner hears of it when
-/// only they can fix it, or after [`TELL_OWNER_AFTER`] failures in a row.
+/// only they can fix it, or once when the store has been unreachable for [`TELL_OWNER_AFTER`].
 pub fn record_failure(
     db: &Db,
     clock: &dyn Clock,
@@ -132,12 +132,64 @@ pub fn record_failure(
     tracing::warn!(store = store_id, failures, retry_in_s = wait.as_secs(), error = %error, "store poll failed");
     let tell = match error {
         StoreError::Auth { .. } | StoreError::Invalid(_) => failures == 1,
-        _ => failures == TELL_OWNER_AFTER,
+        _ => unreachable_long_enough(&db.conn(), store_id, now)?,
     };
     if tell {
+        events::append(
+            &db.conn(),
+            &storage::ts(now),
+            "store_unreachable_told",
+            None,
+            None,
+            &serde_json::json!({ "store": store_id }),
+        )?;
         events_out.emit(EngineEvent::NeedsOwner { problem: OwnerProblem::StoreUnreachable });
     }
     Ok(PollOutcome::Failed { error, failures, retry_at })
+}
+
+/// Whether this run of failures (since the store's last first failure) has lasted
+/// [`TELL_OWNER_AFTER`] and the owner was not told of it yet.
+fn unreachable_long_enough(
+    conn: &rusqlite::Connection,
+    store_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> rusqlite::Result<bool> {
+    use rusqlite::OptionalExtension as _;
+    let started: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, at FROM events WHERE kind = 'store_poll_failed'
+               AND json_extract(data, '$.store') = ?1 AND json_extract(data, '$.failures') = 1
+             ORDER BY id DESC LIMIT 1",
+            [store_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((first, at)) = started else { return Ok(false) };
+    let Ok(at) = crate::stores::fields::parse_time(&at) else { return Ok(false) };
+    if now - at < TELL_OWNER_AFTER {
+        return Ok(false);
+    }
+    let told: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM events WHERE kind = 'store_unreachable_told'
+           AND json_extract(data, '$.store') = ?1 AND id > ?2)",
+        rusqlite::params![store_id, first],
+        |r| r.get(0),
+    )?;
+    Ok(!told)
+}
+
+/// What the owner is told about a recovered cart: its id, the customer's first name and the
+/// total with its currency.
+fn recovered_row(
+    conn: &rusqlite::Connection,
+    cart_id: i64,
+) -> rusqlite::Result<(i64, Option<String>, String)> {
+    conn.query_row("SELECT first_name, total, currency FROM carts WHERE id = ?1", [cart_id], |r| {
+        let total: String = r.get(1)?;
+        let currency: String = r.get(2)?;
+        Ok((cart_id, r.get(0)?, format!("{total} {currency}")))
+    })
 }
 
 fn store_page(
@@ -152,6 +204,8 @@ fn store_page(
     let next_poll = if page.more { now + chrono(page.pace) } else { now + chrono(settings.interval) };
     let (mut new, mut updated, mut completed) = (0, 0, 0);
     let mut detected = Vec::new();
+    // Carts bought after their message: told to the owner once committed.
+    let mut recovered: Vec<(i64, Option<String>, String)> = Vec::new();
     {
         let mut conn = db.conn();
         let tx = conn.transaction()?;
@@ -176,14 +230,17 @@ fn store_page(
                     if now_completed {
                         completed += 1;
                         let done = cart.completed_at().unwrap_or(now);
-                        tracker::record_purchase(
+                        if tracker::record_purchase(
                             &tx,
                             id,
                             "checkout completed",
                             done,
                             settings.attribution,
                             now,
-                        )?;
+                        )? == Some("recovered")
+                        {
+                            recovered.push(recovered_row(&tx, id)?);
+                        }
                     }
                 }
             }
@@ -193,14 +250,17 @@ fn store_page(
                 carts::mark_completed(&tx, store_id, done.external_id.as_str(), done.completed_at)?
             {
                 completed += 1;
-                tracker::record_purchase(
+                if tracker::record_purchase(
                     &tx,
                     id,
                     "order paid",
                     done.completed_at,
                     settings.attribution,
                     now,
-                )?;
+                )? == Some("recovered")
+                {
+                    recovered.push(recovered_row(&tx, id)?);
+                }
             }
         }
         for skip in &page.skipped {
@@ -227,6 +287,9 @@ fn store_page(
     if let Some(&last) = detected.iter().max() {
         // One event per batch: listeners re-read the list.
         events_out.emit(EngineEvent::CartDetected { cart_id: last });
+    }
+    for (cart_id, contact_name, total) in recovered {
+        events_out.emit(EngineEvent::CartRecovered { cart_id, contact_name, total });
     }
     tracing::debug!(
         store = store_id,

@@ -619,3 +619,33 @@ async fn a_per_user_marketing_cap_backs_that_customer_off_for_a_day() {
     shop.run_until(shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
     assert_eq!(shop.messages_for(third).len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purchase_after_the_message_tells_the_owner_once() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("holdout_percent", "0")]).await;
+    let mut events = shop.app.engine.events().subscribe();
+    let id = shop.checkout(start - Duration::minutes(20));
+    shop.run_until(start + Duration::minutes(5), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(id).len(), 1);
+    shop.store.complete(Platform::Tiendanube, id, shop.now());
+    shop.run_until(shop.now() + Duration::minutes(10), Duration::minutes(1)).await;
+    let mut told = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let EngineEvent::CartRecovered { cart_id, total, .. } = e {
+            told.push((cart_id, total));
+        }
+    }
+    assert_eq!(told.len(), 1, "one notice per recovered cart: {told:?}");
+    assert_eq!(told[0].0, shop.cart_id(id));
+    let (total, currency): (String, String) = shop
+        .app
+        .engine
+        .db()
+        .conn()
+        .query_row("SELECT total, currency FROM carts WHERE id = ?1", [told[0].0], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(told[0].1, format!("{total} {currency}"));
+}

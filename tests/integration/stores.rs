@@ -668,3 +668,32 @@ async fn two_stores_on_one_platform_keep_their_own_credentials() {
         assert!(sandbox.requests().iter().all(|r| r.status == 200), "each store got its own token");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_unreachable_for_an_hour_tells_the_owner_once() {
+    use recupero::events::{EngineEvent, OwnerProblem};
+    let w = world(Platform::Tiendanube, 1, None).await;
+    let mut dead = input(Platform::Woocommerce, &w.sandbox, None);
+    dead.base_url = "http://127.0.0.1:9".into(); // nothing listens there
+    let dead_id = w.app.engine.connect_store(&dead).unwrap().id;
+    let mut events = w.app.engine.events().subscribe();
+    let mut told_at = Vec::new();
+    let start = w.app.clock.now();
+    // Failing polls every few minutes for three hours.
+    while w.app.clock.now() < start + Duration::hours(3) {
+        let out = w.app.engine.poll_store(dead_id, true).await.unwrap();
+        assert!(matches!(out, PollOutcome::Failed { .. }), "{out:?}");
+        while let Ok(e) = events.try_recv() {
+            if e == (EngineEvent::NeedsOwner { problem: OwnerProblem::StoreUnreachable }) {
+                told_at.push(w.app.clock.now() - start);
+            }
+        }
+        w.app.clock.advance(Duration::minutes(7));
+    }
+    assert_eq!(told_at.len(), 1, "told once: {told_at:?}");
+    assert!(
+        told_at[0] >= Duration::hours(1) && told_at[0] < Duration::minutes(70),
+        "after an hour, not before: {:?}",
+        told_at[0]
+    );
+}
