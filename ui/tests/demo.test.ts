@@ -83,10 +83,14 @@ describe('Demo mode', () => {
   it('"End demo" calls stop_demo, removes the banner, says so and reloads the lists', async () => {
     backend.status.demo = true;
     await start();
+    // A demo customer's escalation, shown while the demo ran, is not news once it ends.
+    emit?.({ type: 'escalation', conversationId: 3, contactName: 'Lucía', reason: 'complaint' });
+    await waitFor(() => expect(screen.getAllByTestId('notice').length).toBe(1));
     const listsBefore = calls('list_carts').length;
     await fireEvent.click(byId('end-demo'));
     await waitFor(() => expect(screen.queryByTestId('demo-banner')).toBeNull());
     expect(calls('stop_demo')).toEqual([{ cmd: 'stop_demo', args: undefined }]);
+    expect(screen.getAllByTestId('notice').length).toBe(1);
     expect(byId('notice').textContent).toContain('La demo terminó: volviste a los datos de tu tienda.');
     expect(app.status?.demo).toBe(false);
     await waitFor(() => expect(calls('list_carts').length).toBeGreaterThan(listsBefore));

@@ -157,6 +157,8 @@ export async function endDemo(): Promise<void> {
   app.demoBusy = true;
   try {
     app.status = await api.stopDemo();
+    // What the demo's customers did is not news about the owner's shop.
+    app.notices = [];
     notify('success', 'demo.ended');
     app.dataVersion++;
   } catch (err) {
