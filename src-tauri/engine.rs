@@ -31,10 +31,12 @@ mod cart_actions;
 mod connect;
 mod converse;
 mod inbox;
+mod preview;
 
 pub use cart_actions::{CartAction, CartActionResult, STOPPED_BY_OWNER};
 pub use connect::{WebhookInfo, WhatsAppCheck};
 pub use inbox::ConversationDetail;
+pub use preview::MessagePreview;
 
 /// Errors a caller can branch on. `code()` is what the UI receives.
 #[derive(Debug, thiserror::Error)]

@@ -9,6 +9,7 @@ use tauri::State;
 use crate::config::SettingView;
 use crate::engine::{
     AppStatus, CartActionResult, CartTimeline, ConversationDetail, Engine, EngineError, EngineResult,
+    MessagePreview,
 };
 
 use super::engines::Engines;
@@ -97,6 +98,16 @@ pub async fn settings_set(
         e.settings_show()
     })
     .await
+}
+
+/// The recovery message as a customer would receive it, in `language` (`es`, `pt_BR`, `en`;
+/// none: the app's language), with what would stop it.
+#[tauri::command]
+pub async fn message_preview(
+    engine: State<'_, Arc<Engines>>,
+    language: Option<String>,
+) -> Ipc<MessagePreview> {
+    blocking(&engine, move |e| e.message_preview(language.as_deref())).await
 }
 
 /// Settings of the app itself rather than of a shop.

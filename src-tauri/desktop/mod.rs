@@ -31,6 +31,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::set_paused,
         commands::settings_show,
         commands::settings_set,
+        commands::message_preview,
         commands::list_carts,
         commands::cart_timeline,
         commands::cart_stores,

@@ -333,6 +333,16 @@ pub fn latest_for_contact(conn: &Connection, contact_id: i64) -> rusqlite::Resul
     .optional()
 }
 
+/// A store's newest cart: its currency and recovery link (the message preview's sample).
+pub fn latest_of_store(conn: &Connection, store_id: i64) -> rusqlite::Result<Option<(String, String)>> {
+    conn.prepare_cached(
+        "SELECT currency, recovery_url FROM carts WHERE store_id = ?1 AND recovery_url IS NOT NULL
+         ORDER BY detected_at DESC, id DESC LIMIT 1",
+    )?
+    .query_row([store_id], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
+}
+
 /// A cart's items as stored (JSON list of line items).
 pub fn items_json(conn: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
     conn.prepare_cached("SELECT items_json FROM carts WHERE id = ?1")?

@@ -12,14 +12,16 @@ use super::NewTemplate;
 /// The languages the recovery template is created in.
 pub const LANGUAGES: [&str; 3] = ["es", "pt_BR", "en"];
 
-struct Texts {
-    body: &'static str,
-    footer: &'static str,
-    button: &'static str,
-    example: [&'static str; 4],
+/// The texts of the recovery template in one language, as Recupero submits them for review.
+pub struct Texts {
+    pub body: &'static str,
+    pub footer: &'static str,
+    pub button: &'static str,
+    pub example: [&'static str; 4],
 }
 
-fn texts(language: &str) -> Texts {
+/// The recovery template's texts for a Meta language code (`es`, `pt_BR`, `en_US`…).
+pub fn texts(language: &str) -> Texts {
     match language {
         l if l.starts_with("pt") => Texts {
             body: "Olá {{1}}! Guardamos o seu carrinho na {{2}}: {{3}}. Total: {{4}}. Você pode finalizar a compra quando quiser pelo botão abaixo.",
@@ -81,6 +83,33 @@ pub fn count_placeholders(text: &str) -> i64 {
     i64::try_from(seen.len()).unwrap_or(i64::MAX)
 }
 
+/// `text` with each `{{n}}` replaced by the n-th of `params` (1-based), as WhatsApp shows it;
+/// a placeholder without a parameter is left as it is.
+pub fn fill_placeholders(text: &str, params: &[String]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let value = after.find("}}").and_then(|end| {
+            let n: usize = after[..end].trim().parse().ok()?;
+            Some((params.get(n.checked_sub(1)?)?, end))
+        });
+        match value {
+            Some((value, end)) => {
+                out.push_str(value);
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +136,15 @@ mod tests {
         assert_eq!(count_placeholders("Hi {{1}}, {{2}} and {{1}}"), 2);
         assert_eq!(count_placeholders("no variables"), 0);
         assert_eq!(count_placeholders("broken {{1"), 0);
+    }
+
+    #[test]
+    fn placeholders_are_filled_in_order_and_unknown_ones_stay() {
+        let params = vec!["Ana".to_string(), "Luna 🌙".to_string()];
+        assert_eq!(fill_placeholders("Hi {{1}} at {{2}}, {{1}}!", &params), "Hi Ana at Luna 🌙, Ana!");
+        assert_eq!(
+            fill_placeholders("{{3}} and {{0}} and {{x}} and {{1", &params),
+            "{{3}} and {{0}} and {{x}} and {{1"
+        );
     }
 }

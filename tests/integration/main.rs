@@ -10,6 +10,7 @@ mod cli;
 mod crash;
 mod e2e_window;
 mod live_demo;
+mod message_preview;
 mod results;
 mod secrets_at_rest;
 mod send_plan;

@@ -9,6 +9,7 @@ import type {
   ConversationDetail,
   Draft,
   Message,
+  MessagePreview,
   Metrics,
   RateRow,
   RateTable,
@@ -355,6 +356,8 @@ export interface FakeBackend {
   envSecrets: Set<string>;
   /** What whatsapp_check answers. */
   whatsapp: WhatsAppCheck;
+  /** What message_preview answers for a language (null: the app's). */
+  preview: (language: string | null) => MessagePreview;
   webhook: WebhookInfo;
   /** False: start_demo answers `not_ready` (an engine without the demo); true: the demo runs. */
   demoAvailable: boolean;
@@ -364,6 +367,28 @@ export interface FakeBackend {
   now: () => number;
   calls: { cmd: string; args: Record<string, unknown> | undefined }[];
   invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
+}
+
+/** A sample recovery message as the engine renders it: approved Spanish unless told otherwise. */
+export function makePreview(language = 'es', p: Partial<MessagePreview> = {}): MessagePreview {
+  const texts: Record<string, [string, string, string]> = {
+    es: ['¡Hola Ana! Guardamos tu carrito en Tienda Luna: Remera Luna 🌙 (M) x2. Total: $ 31.980,00.', 'Responde BAJA para no recibir más mensajes', 'Ver mi carrito'],
+    pt_BR: ['Olá Ana! Guardamos o seu carrinho na Tienda Luna: Camiseta Lua 🌙 (M) x2. Total: R$ 179,80.', 'Responda PARAR para não receber mais mensagens', 'Ver meu carrinho'],
+    en: ['Hi Ann! We saved your cart at Tienda Luna: Moon T-shirt 🌙 (M) x2. Total: US$ 59.80.', 'Reply STOP to stop receiving messages', 'View my cart'],
+  };
+  const [body, footer, buttonText] = texts[language] ?? texts.es;
+  return {
+    language,
+    templateName: 'recupero_carrito',
+    status: 'APPROVED',
+    body,
+    footer,
+    buttonText,
+    buttonUrl: 'https://tiendaluna.example/checkout/recover/preview',
+    imageHeader: false,
+    problems: [],
+    ...p,
+  };
 }
 
 export function fakeBackend(): FakeBackend {
@@ -409,6 +434,7 @@ export function fakeBackend(): FakeBackend {
     secretValues: new Map(),
     envSecrets: new Set(),
     whatsapp: { templates: [], templateName: 'recupero_carrito', approved: false },
+    preview: (language) => makePreview(language ?? 'es'),
     webhook: {
       url: 'http://127.0.0.1:8790/webhook/s3cr3tp4thAbCdEfGhIjKlMnOp',
       verifyToken: 'vt-9f8e7d6c5b4a',
@@ -625,6 +651,8 @@ export function fakeBackend(): FakeBackend {
           ];
           return structuredClone(rows);
         }
+        case 'message_preview':
+          return structuredClone(fb.preview((args?.language as string | null | undefined) ?? null));
         case 'webhook_info':
           return structuredClone(fb.webhook);
         case 'whatsapp_test_message': {

@@ -12,6 +12,7 @@ import type {
   Conversation,
   ConversationDetail,
   Message,
+  MessagePreview,
   Metrics,
   RateRow,
   RateTable,
@@ -76,6 +77,8 @@ export const api = {
   setPaused: (paused: boolean) => call<AppStatus>('set_paused', { paused }),
   settingsShow: () => call<Setting[]>('settings_show'),
   settingsSet: (key: string, value: string) => call<Setting[]>('settings_set', { key, value }),
+  /** The recovery message on a sample cart, in `language` (es, pt_BR, en; null = the app's). */
+  messagePreview: (language: string | null) => call<MessagePreview>('message_preview', { language }),
   /** Filters left null are not sent at all (the command takes every filter as optional). */
   listCarts: (status: string | null, search: string | null, filters: Partial<CartFilters> = {}) =>
     call<Cart[]>('list_carts', {

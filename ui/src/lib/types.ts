@@ -398,6 +398,24 @@ export interface WhatsAppCheck {
   approved: boolean;
 }
 
+/** The recovery message as a customer would receive it (Settings' live preview). */
+export interface MessagePreview {
+  /** Meta's language code of the template used, e.g. `es_AR`. */
+  language: string;
+  templateName: string;
+  /** Meta's review status (APPROVED, PENDING…); null = not on the WhatsApp account. */
+  status: string | null;
+  /** The text with the sample cart's values filled in. */
+  body: string;
+  footer: string;
+  buttonText: string | null;
+  buttonUrl: string | null;
+  /** The template's header is the first product's image. */
+  imageHeader: boolean;
+  /** Codes of what would stop this message (empty: it could go as it is). */
+  problems: string[];
+}
+
 /** Where Meta must send webhooks (through the owner's tunnel) and the verify token to give it. */
 export interface WebhookInfo {
   url: string;
