@@ -118,6 +118,64 @@ fn fresh_database(paths: &AppPaths) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Wires a demo engine to the sandboxes: sends through the sandbox WhatsApp (and its template),
+/// connects the sandbox store as [`DEMO_STORE`] in `country`, and has the sandbox WhatsApp deliver
+/// signed webhooks to the engine's own receiver on a free loopback port, exactly as Meta would
+/// through the owner's tunnel. Returns the store's id and the receiver (it listens while kept).
+pub(crate) async fn connect_sandboxes(
+    engine: &Arc<Engine>,
+    store: &Sandbox,
+    wa: &WhatsAppSandbox,
+    country: &str,
+) -> anyhow::Result<(i64, crate::webhooks::Receiver)> {
+    let wa_config = wa.config().clone();
+    engine.use_sender(Arc::new(
+        CloudClient::new(CloudConfig {
+            base_url: wa.base_url().parse()?,
+            api_version: "v25.0".into(),
+            phone_number_id: wa_config.phone_number_id.clone(),
+            business_account_id: wa_config.business_account_id.clone(),
+            token: Sensitive::new(wa_config.token.clone()),
+            auth_header: "Authorization".into(),
+        })
+        .map_err(anyhow::Error::msg)?,
+    ));
+    let sc = store.config().clone();
+    let row = engine.connect_store(&StoreInput {
+        platform: "tiendanube".into(),
+        base_url: store.base_url(),
+        name: Some(DEMO_STORE.into()),
+        country: Some(country.to_string()),
+        store_id: Some(sc.tiendanube_store_id.clone()),
+        token: Some(Sensitive::new(sc.token.clone())),
+        ..Default::default()
+    })?;
+    // The demo's template uses the sandbox's name.
+    engine.setting_set("template_name", crate::sandbox::whatsapp::TEMPLATE)?;
+    engine.setting_set("whatsapp_phone_number_id", &wa_config.phone_number_id)?;
+    let app_secret = format!("demo-secret-{}", fastrand::u64(..));
+    engine.set_secret(crate::secrets::SecretName::WhatsappAppSecret, Sensitive::new(app_secret.clone()))?;
+    let receiver = engine.start_webhooks(Some(0)).await?;
+    let path = engine.settings()?.webhook_path;
+    wa.set_webhook(Some(crate::sandbox::whatsapp::WebhookTarget {
+        url: format!("http://{}/webhook/{path}", receiver.addr()),
+        app_secret: Some(app_secret),
+    }));
+    Ok((row.id, receiver))
+}
+
+/// The sandbox checkout a recovery message the sandbox WhatsApp received was about (its
+/// callback data carries the cart id).
+pub(crate) fn checkout_of(engine: &Engine, m: &crate::sandbox::whatsapp::ReceivedMessage) -> Option<u64> {
+    let cart = m.callback_data.as_deref()?.split(':').nth(1)?.parse::<i64>().ok()?;
+    let external: String = engine
+        .db()
+        .conn()
+        .query_row("SELECT external_id FROM carts WHERE id = ?1", [cart], |r| r.get(0))
+        .ok()?;
+    external.parse().ok()
+}
+
 /// Customers per hour, by the shop's local hour: quiet at night, busy in the evening.
 fn arrivals_per_hour(hour: u32) -> f64 {
     match hour {
@@ -147,47 +205,13 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
     config.rate_limits = false;
     let store = Sandbox::start(config, Arc::new(clock.clone()), 0).await?;
     let wa = WhatsAppSandbox::start(WhatsAppSandboxConfig::default(), Arc::new(clock.clone()), 0).await?;
-    let wa_config = wa.config().clone();
-    engine.use_sender(Arc::new(
-        CloudClient::new(CloudConfig {
-            base_url: wa.base_url().parse()?,
-            api_version: "v25.0".into(),
-            phone_number_id: wa_config.phone_number_id.clone(),
-            business_account_id: wa_config.business_account_id.clone(),
-            token: Sensitive::new(wa_config.token.clone()),
-            auth_header: "Authorization".into(),
-        })
-        .map_err(anyhow::Error::msg)?,
-    ));
-    let sc = store.config().clone();
-    let row = engine.connect_store(&StoreInput {
-        platform: "tiendanube".into(),
-        base_url: store.base_url(),
-        name: Some(DEMO_STORE.into()),
-        country: Some(settings.default_country.clone()),
-        store_id: Some(sc.tiendanube_store_id.clone()),
-        token: Some(Sensitive::new(sc.token.clone())),
-        ..Default::default()
-    })?;
-    // The demo's template uses the sandbox's name.
-    engine.setting_set("template_name", crate::sandbox::whatsapp::TEMPLATE)?;
-    engine.setting_set("whatsapp_phone_number_id", &wa_config.phone_number_id)?;
+    let store_id = connect_sandboxes(&engine, &store, &wa, &settings.default_country).await?;
     // The owner's facts (unless this data directory has its own): questions get drafts from them.
     if settings.shop_facts.is_empty() {
         engine.setting_set("shop_facts", DEMO_FACTS)?;
     }
     let mut bus = engine.events().subscribe();
     let mut escalation_notifications = 0i64;
-    // The sandbox WhatsApp delivers signed webhooks (statuses, replies) to the engine's own
-    // receiver on a free loopback port, exactly as Meta would through the owner's tunnel.
-    let app_secret = format!("demo-secret-{}", fastrand::u64(..));
-    engine.set_secret(crate::secrets::SecretName::WhatsappAppSecret, Sensitive::new(app_secret.clone()))?;
-    let receiver = engine.start_webhooks(Some(0)).await?;
-    let path = engine.settings()?.webhook_path;
-    wa.set_webhook(Some(crate::sandbox::whatsapp::WebhookTarget {
-        url: format!("http://{}/webhook/{path}", receiver.addr()),
-        app_secret: Some(app_secret),
-    }));
     let mut replies: BTreeMap<String, i64> = BTreeMap::new();
 
     let mut rng = fastrand::Rng::with_seed(20_261_121);
@@ -203,26 +227,13 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
             store.add(Platform::Tiendanube, 1, now - Duration::minutes(rng.i64(0..5)));
             checkouts += 1;
         }
-        engine.poll_store_until_caught_up(row.id, false).await?;
+        engine.poll_store_until_caught_up(store_id.0, false).await?;
         engine.promote_waiting()?;
         engine.dispatch_due().await?;
         // What customers do with the messages they got.
         let received = wa.messages();
         for m in &received[seen_messages..] {
-            let Some(cart) = m
-                .callback_data
-                .as_deref()
-                .and_then(|c| c.split(':').nth(1))
-                .and_then(|c| c.parse::<i64>().ok())
-            else {
-                continue;
-            };
-            let external: Option<String> = engine
-                .db()
-                .conn()
-                .query_row("SELECT external_id FROM carts WHERE id = ?1", [cart], |r| r.get(0))
-                .ok();
-            let Some(id) = external.and_then(|e| e.parse::<u64>().ok()) else { continue };
+            let Some(id) = checkout_of(&engine, m) else { continue };
             let roll = rng.u32(..100);
             if roll < 22 {
                 store.complete(Platform::Tiendanube, id, m.at + Duration::minutes(rng.i64(5..600)));
@@ -260,8 +271,8 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
     engine.converse().await?;
     wa.flush().await;
     engine.process_webhooks()?;
-    drop(receiver);
-    let mut out = report(&engine, &wa, &settings, start, end, days, checkouts, row.id)?;
+    drop(store_id.1);
+    let mut out = report(&engine, &wa, &settings, start, end, days, checkouts, store_id.0)?;
     out.customer_replies = replies;
     out.escalation_notifications = escalation_notifications;
     Ok(out)

@@ -15,14 +15,13 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::demo::{DEMO_FACTS, DEMO_STORE};
+use crate::demo::DEMO_FACTS;
 use crate::engine::{Engine, EngineOptions};
 use crate::paths::AppPaths;
-use crate::sandbox::whatsapp::{WebhookTarget, WhatsAppSandbox, WhatsAppSandboxConfig};
+use crate::sandbox::whatsapp::{WhatsAppSandbox, WhatsAppSandboxConfig};
 use crate::sandbox::{Sandbox, SandboxConfig};
-use crate::secrets::{MemorySecretStore, SecretName, Sensitive};
-use crate::stores::{Platform, StoreInput};
-use crate::whatsapp::client::{CloudClient, CloudConfig};
+use crate::secrets::MemorySecretStore;
+use crate::stores::Platform;
 
 /// How long after the previous one a new customer leaves a checkout.
 const ARRIVAL_EVERY: i64 = 40;
@@ -114,7 +113,6 @@ impl LiveDemo {
             // The demo shop never closes, so nothing waits for an opening.
             ("business_hours", "mon-sun 00:00-24:00".to_string()),
             ("abandonment_delay_minutes", "10".to_string()),
-            ("template_name", crate::sandbox::whatsapp::TEMPLATE.to_string()),
             ("shop_facts", DEMO_FACTS.to_string()),
         ] {
             engine.setting_set(key, &value).with_context(|| format!("demo setting {key}"))?;
@@ -123,44 +121,14 @@ impl LiveDemo {
         config.rate_limits = false;
         let store = Sandbox::start(config, clock.clone(), 0).await?;
         let wa = WhatsAppSandbox::start(WhatsAppSandboxConfig::default(), clock.clone(), 0).await?;
-        let wa_config = wa.config().clone();
-        engine.setting_set("whatsapp_phone_number_id", &wa_config.phone_number_id)?;
-        engine.use_sender(Arc::new(
-            CloudClient::new(CloudConfig {
-                base_url: wa.base_url().parse()?,
-                api_version: "v25.0".into(),
-                phone_number_id: wa_config.phone_number_id.clone(),
-                business_account_id: wa_config.business_account_id.clone(),
-                token: Sensitive::new(wa_config.token.clone()),
-                auth_header: "Authorization".into(),
-            })
-            .map_err(anyhow::Error::msg)?,
-        ));
-        let sc = store.config().clone();
-        let row = engine.connect_store(&StoreInput {
-            platform: "tiendanube".into(),
-            base_url: store.base_url(),
-            name: Some(DEMO_STORE.into()),
-            country: Some(base.default_country.clone()),
-            store_id: Some(sc.tiendanube_store_id.clone()),
-            token: Some(Sensitive::new(sc.token.clone())),
-            ..Default::default()
-        })?;
-        // Signed webhooks from the sandbox WhatsApp to the demo engine's own receiver.
-        let app_secret = format!("demo-secret-{}", fastrand::u64(..));
-        engine.set_secret(SecretName::WhatsappAppSecret, Sensitive::new(app_secret.clone()))?;
-        let receiver = engine.start_webhooks(Some(0)).await?;
-        let path = engine.settings()?.webhook_path;
-        wa.set_webhook(Some(WebhookTarget {
-            url: format!("http://{}/webhook/{path}", receiver.addr()),
-            app_secret: Some(app_secret),
-        }));
+        let (store_id, receiver) =
+            crate::demo::connect_sandboxes(&engine, &store, &wa, &base.default_country).await?;
         tracing::info!(store = %store.base_url(), whatsapp = %wa.base_url(), "live demo started");
         Ok(LiveDemo {
             engine,
             store,
             wa,
-            store_id: row.id,
+            store_id,
             _receiver: receiver,
             rng: fastrand::Rng::with_seed(now.timestamp_millis() as u64),
             seen_messages: 0,
@@ -199,21 +167,7 @@ impl LiveDemo {
     fn customers_read(&mut self, now: DateTime<Utc>) -> anyhow::Result<()> {
         let received = self.wa.messages();
         for m in received.iter().skip(self.seen_messages).filter(|m| m.kind == "template") {
-            let Some(cart) = m
-                .callback_data
-                .as_deref()
-                .and_then(|c| c.split(':').nth(1))
-                .and_then(|c| c.parse::<i64>().ok())
-            else {
-                continue;
-            };
-            let external: Option<String> = self
-                .engine
-                .db()
-                .conn()
-                .query_row("SELECT external_id FROM carts WHERE id = ?1", [cart], |r| r.get(0))
-                .ok();
-            let Some(checkout) = external.and_then(|e| e.parse::<u64>().ok()) else { continue };
+            let Some(checkout) = crate::demo::checkout_of(&self.engine, m) else { continue };
             let scripted = SCRIPT.get(self.acted).copied();
             self.acted += 1;
             let (act, delay) = match scripted {
