@@ -6,7 +6,7 @@ Run inside an X display and a D-Bus session, e.g.:
         python3 scripts/measure_idle.py target/release/recupero
 Prints a Markdown table for BENCHMARKS.md. Counts the app process and every descendant
 (WebKitWebProcess, WebKitNetworkProcess); once the window is closed, the tray-only process the
-app hands over to (found by its data directory). CPU is user+system time over the window, in
+app hands over to (`recupero-tray` next to the binary, found by its data directory). CPU is user+system time over the window, in
 CPU-seconds and as a percentage of one core.
 """
 import ctypes
@@ -156,7 +156,8 @@ def app_pids(data):
             state = open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if args and args[0].endswith(b"/recupero") and data.encode() in args and state != "Z":
+        is_app = args and (args[0].endswith(b"/recupero") or args[0].endswith(b"/recupero-tray"))
+        if is_app and data.encode() in args and state != "Z":
             pids.append(int(d))
     return pids
 
@@ -171,7 +172,7 @@ def main():
         time.sleep(5)  # start-up
         report("Window open, idle", *measure(app.pid, seconds), seconds)
         closed = close_windows_named("Recupero")
-        # The window's process hands over to a tray-only process (`recupero tray`) and ends.
+        # The window's process hands over to the tray-only binary (`recupero-tray`) and ends.
         app.wait(timeout=30)
         for _ in range(100):
             pids = app_pids(data)

@@ -6,4 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-exec cargo run --locked --release --features custom-protocol -- "$@"
+# Both binaries: `recupero` (the window) and `recupero-tray` (the app resident in the tray,
+# without WebKit), which the window hands over to when it closes.
+cargo build --locked --release --features custom-protocol --bins
+exec "${CARGO_TARGET_DIR:-target}/release/recupero" "$@"

@@ -13,10 +13,11 @@ use clap::{Parser, Subcommand};
 mod results;
 
 use crate::clock::SystemClock;
-use crate::engine::{Engine, EngineError, EngineOptions};
+use crate::engine::{Engine, EngineError};
 use crate::export::{ExportKind, Format};
 use crate::paths::AppPaths;
-use crate::secrets::{EnvFirstSecretStore, KeyringSecretStore, SecretName, SecretStore, Sensitive};
+use crate::process::{build_engine, wait_for_exit, Launch};
+use crate::secrets::{SecretName, Sensitive};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -267,11 +268,6 @@ pub enum StoreCmd {
     },
 }
 
-/// The process's secret store: environment variables first, then the OS keychain.
-pub fn default_secret_store() -> Arc<dyn SecretStore> {
-    Arc::new(EnvFirstSecretStore::new(KeyringSecretStore::new("recupero"), std::env::vars()))
-}
-
 pub fn main() -> ExitCode {
     // WebKitGTK's accelerated compositing draws through GL; without a GPU (software GL, as on
     // many small-shop laptops and under Xvfb) it keeps the web process busy and holds more
@@ -296,16 +292,6 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn build_engine(paths: AppPaths) -> anyhow::Result<Arc<Engine>> {
-    let engine = Engine::build(EngineOptions {
-        paths,
-        secrets: default_secret_store(),
-        clock: Arc::new(SystemClock),
-        demo: false,
-    })?;
-    Ok(Arc::new(engine))
-}
-
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = AppPaths::resolve(cli.data_dir.as_deref())?;
     // Logs go to the file always; to stderr only for the long-running modes, so that
@@ -322,6 +308,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match command {
         Command::Tray => {
+            to_tray_binary(&launch);
+            // No tray binary next to this one (e.g. `cargo run` built only this binary): the
+            // desktop app without its window, in this process.
             tray_without_gl();
             open_desktop(paths, launch, true)
         }
@@ -402,6 +391,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `recupero tray` becomes the `recupero-tray` binary next to this one, which never links
+/// WebKit; returns only if there is none (or it cannot be executed).
+fn to_tray_binary(launch: &Launch) {
+    #[cfg(all(feature = "desktop", target_os = "linux"))]
+    if let Some(exe) = crate::native::handover::tray_binary() {
+        use std::os::unix::process::CommandExt as _;
+        let mut cmd = std::process::Command::new(&exe);
+        if let Some(dir) = &launch.data_dir {
+            cmd.arg("--data-dir").arg(dir);
+        }
+        let err = cmd.exec();
+        tracing::warn!(error = %err, exe = %exe.display(), "could not start the tray binary");
+    }
+    #[cfg(not(all(feature = "desktop", target_os = "linux")))]
+    let _ = launch;
+}
+
 /// A tray-only process draws no GL: GTK would otherwise load the GL driver (with software
 /// rendering, all of LLVM: ~25 MiB) just by opening the display. The variable must be set
 /// before GTK starts, so the process re-executes itself once with it.
@@ -417,33 +423,6 @@ fn tray_without_gl() {
             tracing::warn!(error = %err, "could not restart without GL; the tray costs a little more memory");
         }
     }
-}
-
-/// How this process was launched, so the app can hand over to a successor launched alike.
-#[derive(Debug, Clone, Default)]
-pub struct Launch {
-    pub data_dir: Option<PathBuf>,
-    /// Where the first window opens (from a clicked notification).
-    pub route: Option<String>,
-}
-
-/// Waits (at most 30 s) until process `pid` has ended: the app that handed over to this one
-/// must release the single-instance lock and the webhook port first. (Reads Linux's /proc;
-/// elsewhere it returns at once and the single-instance lock sorts out a late predecessor.)
-fn wait_for_exit(pid: u32) {
-    let alive = || {
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .ok()
-            .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().next() != Some("Z")))
-            .unwrap_or(false)
-    };
-    for _ in 0..300 {
-        if !alive() {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    tracing::warn!(pid, "the previous app process is still running; starting anyway");
 }
 
 #[cfg(feature = "desktop")]

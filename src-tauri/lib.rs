@@ -3,6 +3,9 @@
 //! Map of the crate (dependencies point down this list, never up):
 //! - `desktop`  — the only module that imports tauri: window, tray, notifications, IPC commands
 //!   (feature `desktop`, on by default).
+//! - `native`   — the desktop pieces that need no tauri: notifications with a click, the
+//!   single-instance door, handing over between processes, and the tray-only app the
+//!   `recupero-tray` binary runs without WebKit (feature `desktop`).
 //! - `cli`      — the command line on the same binary: `serve`, `config`, `secret`, `status`, `export`…
 //! - `engine`   — the headless engine: wires storage, settings, secrets and the clock; one method
 //!   per thing a caller can ask; the typed event stream (`events`).
@@ -19,6 +22,7 @@
 //! - `secrets`  — `Sensitive<T>` and the secret stores (OS keychain, environment, memory).
 //! - `storage`  — SQLite: open, forward-only migrations, one file per table.
 //! - `i18n`     — native texts (tray, notifications) from the UI's own translation catalog.
+//! - `process`  — how this process was launched, its predecessor, the engine it builds.
 //! - `logging`, `paths` — where files go and how logs are written.
 //! - `clock`    — the only place that reads the wall clock; `TestClock` for tests.
 //! - `domain`   — pure values and rules (Money, Phone, Cart, BusinessHours…), no I/O.
@@ -42,6 +46,7 @@ pub mod logging;
 pub mod metrics;
 pub mod notice;
 pub mod paths;
+pub mod process;
 pub mod sandbox;
 pub mod scheduler;
 pub mod secrets;
@@ -52,3 +57,5 @@ pub mod whatsapp;
 
 #[cfg(feature = "desktop")]
 pub mod desktop;
+#[cfg(feature = "desktop")]
+pub mod native;

@@ -64,29 +64,8 @@ fn deliver(app: &AppHandle, engine: &Arc<Engine>, owner: bool, event: &EngineEve
 /// setting) — on Linux through the notification's default action.
 #[cfg(target_os = "linux")]
 fn show_notification(app: &AppHandle, n: notify::Notice, lang: crate::i18n::Lang) {
-    let mut note = notify_rust::Notification::new();
-    note.appname("Recupero").summary(&n.title).body(&n.body).icon("recupero");
-    if n.route.is_some() {
-        note.action("default", &crate::i18n::t(lang, "native.notify.open", &[]));
-    }
-    let Some(route) = n.route else {
-        if let Err(e) = note.show() {
-            tracing::warn!(error = %e, "could not show a notification");
-        }
-        return;
-    };
     let app = app.clone();
-    // Waiting for the click blocks, so it waits on a thread of its own until the notification
-    // is clicked or closed.
-    std::thread::spawn(move || match note.show() {
-        Ok(handle) => handle.wait_for_action(|action| {
-            if action == "default" {
-                tracing::info!(route = %route.to_arg(), "notification clicked");
-                super::open_route(&app, route.clone());
-            }
-        }),
-        Err(e) => tracing::warn!(error = %e, "could not show a notification"),
-    });
+    crate::native::notify::show(n, lang, move |route| super::open_route(&app, route));
 }
 
 #[cfg(not(target_os = "linux"))]

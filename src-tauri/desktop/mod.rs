@@ -3,10 +3,12 @@
 //! commands call one engine method each, and engine events are mapped to the webview, the tray
 //! and notifications in `bridge.rs`.
 //!
-//! Closing the window hands the app over to a tray-only process (same binary, `recupero tray`)
-//! that never creates a webview, so the app resident in the tray holds no WebKit process and no
-//! webview heap; "Open" hands over back to a process with the window. Single instance holds
-//! throughout: a successor waits for its predecessor to end before it starts.
+//! Closing the window hands the app over to the tray-only process (`recupero-tray`, see
+//! `native::tray_only`), which never links WebKit, so the app resident in the tray holds no
+//! WebKit process, library or webview heap; "Open" there hands back to a process with the
+//! window. Single instance holds throughout: a successor waits for its predecessor to end
+//! before it starts. Without the tray binary next to this one (e.g. after `cargo run`), the
+//! window closes and this process stays in the tray.
 
 mod bridge;
 pub mod commands;
@@ -20,9 +22,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime};
 
-use crate::cli::Launch;
 use crate::engine::Engine;
 use crate::events::Route;
+pub use crate::native::handover::Mode;
+use crate::native::handover::{self, spawn_successor};
+use crate::process::Launch;
 
 /// The app's IPC commands. Generic so tests can mount the real list on tauri's mock runtime.
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -70,15 +74,6 @@ pub fn context() -> tauri::Context<tauri::Wry> {
     tauri::generate_context!("tauri.conf.json")
 }
 
-/// How this process runs: the full app with its window, or in the tray only. A tray-only
-/// process never creates a webview, so an app resident in the tray costs a fraction of an open
-/// window (no WebKit web or network process, no webview heap).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Window,
-    Tray,
-}
-
 /// The shell's own state: its mode, how to launch a successor, and the engine's stop switch.
 pub struct Shell {
     mode: Mode,
@@ -123,7 +118,7 @@ pub(crate) fn open_route(app: &AppHandle, route: Route) {
     }
 }
 
-/// Ends this process in favour of one in `to` mode: stops the engine's background work
+/// Ends this process in favour of one in `to` mode (`Mode::Tray`: the `recupero-tray` binary): stops the engine's background work
 /// cleanly (no send is left half-done by choice), starts the successor — which waits for this
 /// process to end before it takes the single-instance lock and the webhook port — and exits.
 fn hand_over(app: &AppHandle, to: Mode) {
@@ -142,7 +137,7 @@ fn hand_over(app: &AppHandle, to: Mode) {
             }
         }
         let route = shell.take_route();
-        match successor(&shell.launch, to, route.as_ref()) {
+        match spawn_successor(&shell.launch, to, route.as_ref()) {
             Ok(pid) => tracing::info!(pid, ?to, "handed over to a new app process"),
             Err(e) => {
                 // Nobody to hand over to: stay, with the engine stopped, rather than vanish.
@@ -151,23 +146,6 @@ fn hand_over(app: &AppHandle, to: Mode) {
         }
         app.exit(0);
     });
-}
-
-fn successor(launch: &Launch, to: Mode, route: Option<&Route>) -> std::io::Result<u32> {
-    let exe = std::env::current_exe()?;
-    let mut cmd = std::process::Command::new(exe);
-    if let Some(dir) = &launch.data_dir {
-        cmd.arg("--data-dir").arg(dir);
-    }
-    cmd.arg("--after-pid").arg(std::process::id().to_string());
-    if let Some(route) = route {
-        cmd.arg("--route").arg(route.to_arg());
-    }
-    if to == Mode::Tray {
-        cmd.arg("tray");
-    }
-    cmd.stdin(std::process::Stdio::null());
-    Ok(cmd.spawn()?.id())
 }
 
 /// Runs the desktop app until the owner quits from the tray (or it hands over to a process in
@@ -228,8 +206,12 @@ pub fn run(engine: Arc<Engine>, mode: Mode, launch: Launch) -> anyhow::Result<()
         // webview. An explicit quit carries an exit code.
         RunEvent::ExitRequested { api, code: None, .. } => {
             api.prevent_exit();
-            tracing::info!("window closed; Recupero goes on in the tray");
-            hand_over(app, Mode::Tray);
+            if handover::tray_binary().is_some() {
+                tracing::info!("window closed; Recupero goes on in the tray");
+                hand_over(app, Mode::Tray);
+            } else {
+                tracing::warn!("window closed; no `recupero-tray` binary next to this one, so this process stays in the tray");
+            }
         }
         RunEvent::Exit => {
             if let Some(engines) = app.try_state::<Arc<engines::Engines>>() {

@@ -1,6 +1,6 @@
-//! The tray icon: a menu (a status line, open, pause/resume sending, quit), a badge (the icon
-//! turns to its alert variant while a conversation is escalated) and a tooltip with the counts.
-//! Linux's app indicators show no tooltip, so the same text is the menu's first, disabled line.
+//! The window process's tray icon: a menu (a status line, open, pause/resume sending, quit), a
+//! badge (the icon turns to its alert variant while a conversation is escalated) and a tooltip
+//! with the counts; texts from `native::texts`, shared with the tray-only process.
 
 use std::sync::Arc;
 
@@ -10,11 +10,11 @@ use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent}
 use tauri::{AppHandle, Manager, Wry};
 
 use crate::engine::{AppStatus, Engine};
-use crate::i18n::{t, Lang};
+use crate::i18n::Lang;
+pub use crate::native::texts::lang_of;
+use crate::native::texts::{tray_texts, ICON, ICON_ALERT};
 
 const TRAY_ID: &str = "recupero";
-const ICON: &[u8] = include_bytes!("../../icons/tray.png");
-const ICON_ALERT: &[u8] = include_bytes!("../../icons/tray-alert.png");
 
 /// Handles to the menu items whose text changes.
 pub struct TrayItems {
@@ -60,12 +60,6 @@ pub fn create(app: &AppHandle, engine: &Arc<Engine>) -> tauri::Result<()> {
     Ok(())
 }
 
-/// The language for native texts: the `ui_language` setting, else the OS locale.
-pub fn lang_of(engine: &Engine) -> Lang {
-    let setting = engine.setting_get("ui_language").unwrap_or_else(|_| "auto".into());
-    Lang::resolve(&setting, Lang::os_locale(|k| std::env::var(k).ok()).as_deref())
-}
-
 fn toggle_pause(app: &AppHandle) {
     let engine = app.state::<Arc<super::engines::Engines>>().get();
     tauri::async_runtime::spawn_blocking(move || {
@@ -79,19 +73,12 @@ fn toggle_pause(app: &AppHandle) {
 /// Brings texts, tooltip and badge in line with the status.
 pub fn refresh(app: &AppHandle, status: &AppStatus, lang: Lang) {
     let Some(items) = app.try_state::<TrayItems>() else { return };
-    let c = &status.counts;
-    let (carts, unread, escalated) = (c.carts.to_string(), c.unread.to_string(), c.escalated.to_string());
-    let line = if status.paused {
-        t(lang, "native.tray.tooltipPaused", &[("unread", &unread), ("escalated", &escalated)])
-    } else {
-        t(lang, "native.tray.tooltip", &[("carts", &carts), ("unread", &unread), ("escalated", &escalated)])
-    };
-    let pause_text = t(lang, if status.paused { "native.tray.resume" } else { "native.tray.pause" }, &[]);
+    let texts = tray_texts(status, lang);
     let results = [
-        items.status.set_text(&line),
-        items.open.set_text(t(lang, "native.tray.open", &[])),
-        items.pause.set_text(pause_text),
-        items.quit.set_text(t(lang, "native.tray.quit", &[])),
+        items.status.set_text(&texts.status),
+        items.open.set_text(&texts.open),
+        items.pause.set_text(&texts.pause),
+        items.quit.set_text(&texts.quit),
     ];
     for r in results {
         if let Err(e) = r {
@@ -99,8 +86,8 @@ pub fn refresh(app: &AppHandle, status: &AppStatus, lang: Lang) {
         }
     }
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
-        let _ = tray.set_tooltip(Some(&line));
-        let icon = if c.escalated > 0 { ICON_ALERT } else { ICON };
+        let _ = tray.set_tooltip(Some(&texts.status));
+        let icon = if texts.alert { ICON_ALERT } else { ICON };
         if let Ok(image) = Image::from_bytes(icon) {
             let _ = tray.set_icon(Some(image));
         }

@@ -59,7 +59,7 @@ impl Drop for Driver {
     }
 }
 
-/// Pids of running `recupero` processes started for `data_dir`.
+/// Pids of running `recupero` and `recupero-tray` processes started for `data_dir`.
 fn app_pids(data_dir: &Path) -> Vec<u32> {
     let needle = data_dir.display().to_string();
     let mut pids = Vec::new();
@@ -68,7 +68,7 @@ fn app_pids(data_dir: &Path) -> Vec<u32> {
         let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
         let args: Vec<String> =
             cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
-        let is_app = args.first().is_some_and(|a| a.ends_with("/recupero"));
+        let is_app = args.first().is_some_and(|a| a.ends_with("/recupero") || a.ends_with("/recupero-tray"));
         let state = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
         let zombie = state.split_whitespace().nth(2) == Some("Z");
         if is_app && !zombie && args.iter().any(|a| a == &needle) {
@@ -616,14 +616,55 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
         .await;
     let tray = app_pids(dir)[0];
     let cmdline = std::fs::read(format!("/proc/{tray}/cmdline")).unwrap_or_default();
+    let program = cmdline.split(|b| *b == 0).next().unwrap_or_default();
     assert!(
-        cmdline.split(|b| *b == 0).any(|a| a == b"tray"),
-        "the successor runs in the tray only: {}",
+        program.ends_with(b"/recupero-tray"),
+        "the successor is the tray-only binary: {}",
         String::from_utf8_lossy(&cmdline)
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(app_pids(dir), vec![tray], "the app keeps running in the tray after its window closed");
     assert_eq!(webkit_web_children(tray), 0, "no webview in the tray");
+    let maps = std::fs::read_to_string(format!("/proc/{tray}/maps")).unwrap_or_default();
+    assert!(!maps.is_empty(), "the tray process's memory map is readable");
+    for lib in ["libwebkit2gtk", "libjavascriptcoregtk"] {
+        assert!(!maps.contains(lib), "the tray process does not even load {lib}");
+    }
+    // Its tray menu, as a panel shows it: the status line with the counts, open, pause, quit —
+    // in the app's language (English by now). Pausing from the tray pauses the engine there.
+    let en = catalog("en");
+    let (pause, resume) = (tr(&en, "native.tray.pause"), tr(&en, "native.tray.resume"));
+    let mut menu = None;
+    for _ in 0..100 {
+        menu = tokio::task::spawn_blocking(move || tray_menu::of(tray)).await.unwrap();
+        if menu.as_ref().is_some_and(|m| m.id_of(&pause).is_some()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let menu = menu.expect("the tray-only process exports its tray menu");
+    let labels: Vec<&str> = menu.items.iter().map(|(_, l)| l.as_str()).filter(|l| !l.is_empty()).collect();
+    assert!(labels[0].starts_with("Recupero — ") && labels[0].contains(" unread"), "status line: {labels:?}");
+    assert_eq!(
+        labels[1..],
+        [tr(&en, "native.tray.open"), pause.clone(), tr(&en, "native.tray.quit")],
+        "{labels:?}"
+    );
+    let switch = menu.id_of(&pause).unwrap();
+    let paused = || {
+        let out = recupero(dir, &["status", "--json"], None);
+        serde_json::from_slice::<Value>(&out.stdout).ok().and_then(|s| s["paused"].as_bool())
+    };
+    assert_eq!(paused(), Some(false));
+    menu.click(switch);
+    wait_until("Pause in the tray menu to pause sending", || paused() == Some(true)).await;
+    wait_until("the menu to offer Resume", || {
+        tray_menu::of(tray).is_some_and(|m| m.label_of(switch) == Some(resume.as_str()))
+    })
+    .await;
+    menu.click(switch);
+    wait_until("Resume in the tray menu to resume sending", || paused() == Some(false)).await;
+
     // It still does the engine's work: the webhook receiver answers there.
     let status: Value = serde_json::from_slice(&recupero(dir, &["status", "--json"], None).stdout).unwrap();
     let hook_url = status["webhook_url"].as_str().unwrap().to_string();
@@ -753,5 +794,95 @@ mod x11 {
             }
             (x.XFree)(children.cast());
         }
+    }
+}
+
+/// The tray menu as a desktop panel reads it: libappindicator exports it over D-Bus
+/// (`com.canonical.dbusmenu`), and a panel shows the labels and sends "clicked" events back.
+/// Xvfb has no panel, so the test plays the panel.
+mod tray_menu {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use zbus::blocking::Connection;
+    use zbus::zvariant::OwnedValue;
+
+    /// Where tray-icon's id `recupero` puts the menu.
+    const MENU_PATH: &str = "/org/ayatana/NotificationItem/tray_icon_tray_app_recupero/Menu";
+    const IFACE: &str = "com.canonical.dbusmenu";
+
+    type Node = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);
+
+    pub struct Menu {
+        conn: Connection,
+        owner: String,
+        /// (item id, label) in menu order; separators have no label.
+        pub items: Vec<(i32, String)>,
+    }
+
+    impl Menu {
+        pub fn label_of(&self, id: i32) -> Option<&str> {
+            self.items.iter().find(|(i, _)| *i == id).map(|(_, l)| l.as_str())
+        }
+
+        pub fn id_of(&self, label: &str) -> Option<i32> {
+            self.items.iter().find(|(_, l)| l == label).map(|(i, _)| *i)
+        }
+
+        /// What a panel sends when the owner clicks the item.
+        pub fn click(&self, id: i32) {
+            let data = zbus::zvariant::Value::from("");
+            self.conn
+                .call_method(
+                    Some(self.owner.as_str()),
+                    MENU_PATH,
+                    Some(IFACE),
+                    "Event",
+                    &(id, "clicked", data, 0u32),
+                )
+                .expect("the tray takes a click");
+        }
+    }
+
+    /// The menu exported by process `pid`, if it exports one yet.
+    pub fn of(pid: u32) -> Option<Menu> {
+        let conn = zbus::blocking::connection::Builder::session()
+            .ok()?
+            .method_timeout(Duration::from_secs(2))
+            .build()
+            .ok()?;
+        let dbus = zbus::blocking::fdo::DBusProxy::new(&conn).ok()?;
+        for name in dbus.list_names().ok()? {
+            if !name.starts_with(':') {
+                continue;
+            }
+            let bus_name = zbus::names::BusName::from(name.clone());
+            if dbus.get_connection_unix_process_id(bus_name).ok() != Some(pid) {
+                continue;
+            }
+            let props: Vec<&str> = vec!["label"];
+            let Ok(reply) = conn.call_method(
+                Some(name.as_str()),
+                MENU_PATH,
+                Some(IFACE),
+                "GetLayout",
+                &(0i32, -1i32, props),
+            ) else {
+                continue;
+            };
+            let (_revision, (_root, _props, children)): (u32, Node) = reply.body().deserialize().ok()?;
+            let mut items = Vec::new();
+            for child in children {
+                let (id, props, _): Node = Node::try_from(child).ok()?;
+                let label = props
+                    .get("label")
+                    .and_then(|v| v.try_clone().ok())
+                    .and_then(|v| String::try_from(v).ok())
+                    .unwrap_or_default();
+                items.push((id, label));
+            }
+            return Some(Menu { conn, owner: name.to_string(), items });
+        }
+        None
     }
 }

@@ -8,6 +8,7 @@ mod assistant;
 mod cart_actions;
 mod cli;
 mod crash;
+#[cfg(feature = "desktop")]
 mod e2e_window;
 mod live_demo;
 mod message_preview;
