@@ -5,7 +5,8 @@
 //! webhook at the running app and escalates (a real D-Bus Notify, the Inbox shows it); saves a
 //! screenshot of every screen
 //! under target/e2e-screenshots/, then closes the window and checks that the app lives on in
-//! the tray in a process without any webview, and that a second launch brings the window back.
+//! the tray in the tray-only binary (no webview, no WebKit library), whose menu works as a
+//! desktop panel drives it, and that a second launch brings the window back.
 //!
 //! Runs when RECUPERO_E2E=1 (the README's test command sets it, under xvfb-run and
 //! dbus-run-session); without it the test only says it was skipped.
@@ -735,6 +736,50 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
 
     let _ = Command::new("kill").arg("-TERM").arg(window_pid.to_string()).status();
     wait_until("the app to end", || app_pids(dir).is_empty()).await;
+
+    // Start at login runs `recupero tray`, which becomes the tray-only binary in place (same
+    // process); "Quit" in its menu stops the engine cleanly and ends it.
+    let tray_log = dir.join("tray-stderr.log");
+    let mut login = Command::new(APP)
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("tray")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&tray_log).unwrap())
+        .spawn()
+        .unwrap();
+    let pid = login.id();
+    let program = |pid: u32| {
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        String::from_utf8_lossy(cmdline.split(|b| *b == 0).next().unwrap_or_default()).into_owned()
+    };
+    wait_until("`recupero tray` to become recupero-tray", || program(pid).ends_with("/recupero-tray")).await;
+    let quit = tr(&en, "native.tray.quit");
+    let mut menu = None;
+    for _ in 0..100 {
+        menu = tokio::task::spawn_blocking(move || tray_menu::of(pid)).await.unwrap();
+        if menu.as_ref().is_some_and(|m| m.id_of(&quit).is_some()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let menu = menu.expect("the tray started at login exports its menu");
+    menu.click(menu.id_of(&quit).unwrap());
+    let mut status = None;
+    for _ in 0..300 {
+        status = login.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let log = std::fs::read_to_string(&tray_log).unwrap_or_default();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "Quit ends the tray process ({status:?}); its stderr:\n{log}"
+    );
+    assert!(log.contains("engine stopped"), "the engine stopped cleanly before the tray ended:\n{log}");
+    assert!(app_pids(dir).is_empty(), "nothing of the app is left running");
 }
 
 /// Closing a window the way a window manager does when the owner clicks its close button:
