@@ -610,16 +610,7 @@ fn whatsapp(engine: Arc<Engine>, cmd: WhatsappCmd) -> anyhow::Result<ExitCode> {
             } else {
                 rt.block_on(engine.refresh_templates())?
                     .into_iter()
-                    .map(|t| crate::whatsapp::TemplateState {
-                        name: t.name,
-                        language: t.language,
-                        status: t.status,
-                        category: t.category,
-                        id: t.meta_id,
-                        body_params: t.body_params,
-                        header_format: t.header_format,
-                        button_url: t.button_url,
-                    })
+                    .map(crate::whatsapp::TemplateState::from_row)
                     .collect()
             };
             if json {

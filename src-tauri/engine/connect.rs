@@ -58,19 +58,7 @@ impl Engine {
         let mut rows = cached.clone();
         for t in all {
             if !rows.iter().any(|r| r.name == t.name && r.language == t.language) {
-                rows.push(TemplateRow {
-                    name: t.name,
-                    language: t.language,
-                    status: t.status,
-                    category: t.category,
-                    meta_id: t.id,
-                    body_params: t.body_params,
-                    header_format: t.header_format,
-                    button_url: t.button_url,
-                    checked_at: now.clone(),
-                    block_code: None,
-                    block_detail: None,
-                });
+                rows.push(t.to_row(&now));
             }
         }
         rows.sort_by(|a, b| (&a.name, &a.language).cmp(&(&b.name, &b.language)));

@@ -3,8 +3,9 @@
 //! Guarantee: the parameters come from the outbox's own builder ([`outbox::message`]) applied to
 //! a sample cart of this shop (its name, currency and link shape), and the template is chosen
 //! the way the outbox chooses it. What would stop the real send is listed as problem codes the
-//! UI words (`template_missing`, `template_not_approved`, `recovery_url_mismatch`…). The
-//! account's template texts are not cached, so the body is the text Recupero submits.
+//! UI words (`template_missing`, `template_not_approved`, `recovery_url_mismatch`…). The words
+//! are the account's approved template texts as Meta last reported them (the owner may have
+//! written their own under this name); before Meta reported any, the text Recupero submits.
 
 use serde::Serialize;
 
@@ -235,16 +236,22 @@ impl Engine {
                 outbox::message(&ctx, &loose).map_err(|e| EngineError::Invalid(e.to_string()))?
             }
         };
-        let texts = template::texts(&row.language);
+        // The account's approved wording when Meta reported it (the owner may have written their
+        // own template under this name); else the text Recupero submits.
+        let ours = template::texts(&row.language);
+        let (body, footer, button_text) = match row.body_text.as_deref() {
+            Some(body) => (body, row.footer_text.clone().unwrap_or_default(), row.button_text.clone()),
+            None => (ours.body, ours.footer.to_string(), Some(ours.button.to_string())),
+        };
         let button_url = match (row.button_url.as_deref(), outgoing.button_suffix.as_deref()) {
             (Some(approved), Some(suffix)) => approved.strip_suffix("{{1}}").map(|p| format!("{p}{suffix}")),
             (Some(approved), None) if !approved.ends_with("{{1}}") => Some(approved.to_string()),
             _ => ctx.recovery_url.clone(),
         };
         Ok(MessagePreview {
-            body: template::fill_placeholders(texts.body, &outgoing.body),
-            footer: texts.footer.to_string(),
-            button_text: Some(texts.button.to_string()),
+            body: template::fill_placeholders(body, &outgoing.body),
+            footer,
+            button_text,
             button_url,
             image_header: outgoing.header_image.is_some() || row.header_format.as_deref() == Some("IMAGE"),
             status: (!row.status.is_empty()).then(|| row.status.clone()),

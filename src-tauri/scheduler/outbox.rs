@@ -349,22 +349,7 @@ pub async fn refresh_templates(
     let conn = db.conn();
     let at = ts(now);
     for t in &listed {
-        templates::upsert(
-            &conn,
-            &TemplateRow {
-                name: t.name.clone(),
-                language: t.language.clone(),
-                status: t.status.clone(),
-                category: t.category.clone(),
-                meta_id: t.id.clone(),
-                body_params: t.body_params,
-                header_format: t.header_format.clone(),
-                button_url: t.button_url.clone(),
-                checked_at: at.clone(),
-                ..Default::default()
-            },
-        )
-        .map_err(storage_error)?;
+        templates::upsert(&conn, &t.to_row(&at)).map_err(storage_error)?;
     }
     conn.execute(
         "UPDATE wa_templates SET status = 'MISSING', checked_at = ?2 WHERE name = ?1 AND checked_at < ?2",

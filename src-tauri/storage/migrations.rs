@@ -35,6 +35,7 @@ fn migrations() -> Vec<String> {
         [settings::SCHEMA_V4, webhook_events::SCHEMA_V4, messages::SCHEMA_V4, templates::SCHEMA_V4].concat(),
         [messages::SCHEMA_V5, shop_facts::SCHEMA_V5, drafts::SCHEMA_V5].concat(),
         carts::SCHEMA_V6.to_string(),
+        templates::SCHEMA_V7.to_string(),
     ]
 }
 

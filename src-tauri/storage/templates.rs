@@ -23,6 +23,13 @@ CREATE TABLE wa_templates (
 ) STRICT;
 ";
 
+/// The approved texts, so the message preview shows the account's own wording.
+pub(crate) const SCHEMA_V7: &str = "
+ALTER TABLE wa_templates ADD COLUMN body_text TEXT;
+ALTER TABLE wa_templates ADD COLUMN footer_text TEXT;
+ALTER TABLE wa_templates ADD COLUMN button_text TEXT;
+";
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateRow {
@@ -34,6 +41,10 @@ pub struct TemplateRow {
     pub body_params: Option<i64>,
     pub header_format: Option<String>,
     pub button_url: Option<String>,
+    /// The texts as approved (placeholders unfilled); `None`: not reported.
+    pub body_text: Option<String>,
+    pub footer_text: Option<String>,
+    pub button_text: Option<String>,
     pub checked_at: String,
     pub block_code: Option<String>,
     pub block_detail: Option<String>,
@@ -50,6 +61,9 @@ impl TemplateRow {
             body_params: r.get("body_params")?,
             header_format: r.get("header_format")?,
             button_url: r.get("button_url")?,
+            body_text: r.get("body_text")?,
+            footer_text: r.get("footer_text")?,
+            button_text: r.get("button_text")?,
             checked_at: r.get("checked_at")?,
             block_code: r.get("block_code")?,
             block_detail: r.get("block_detail")?,
@@ -86,11 +100,13 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<TemplateRow>> {
 /// (wrong parameter count or format) stays until the owner changes the template.
 pub fn upsert(conn: &Connection, t: &TemplateRow) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO wa_templates (name, language, status, category, meta_id, body_params, header_format, button_url, checked_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        "INSERT INTO wa_templates (name, language, status, category, meta_id, body_params, header_format, button_url,
+                                   checked_at, body_text, footer_text, button_text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT(name, language) DO UPDATE SET status = excluded.status, category = excluded.category,
            meta_id = COALESCE(excluded.meta_id, meta_id), body_params = excluded.body_params,
            header_format = excluded.header_format, button_url = excluded.button_url, checked_at = excluded.checked_at,
+           body_text = excluded.body_text, footer_text = excluded.footer_text, button_text = excluded.button_text,
            block_code = CASE WHEN excluded.status = 'APPROVED' AND block_code IN ('132001', '132015', '132016')
                              THEN NULL ELSE block_code END,
            block_detail = CASE WHEN excluded.status = 'APPROVED' AND block_code IN ('132001', '132015', '132016')
@@ -105,7 +121,10 @@ pub fn upsert(conn: &Connection, t: &TemplateRow) -> rusqlite::Result<()> {
         t.body_params,
         t.header_format,
         t.button_url,
-        t.checked_at
+        t.checked_at,
+        t.body_text,
+        t.footer_text,
+        t.button_text
     ])?;
     Ok(())
 }

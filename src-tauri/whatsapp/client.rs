@@ -110,26 +110,24 @@ impl TemplateItem {
         for c in &self.components {
             match c.get("type").and_then(Value::as_str).map(str::to_ascii_uppercase).as_deref() {
                 Some("BODY") => {
-                    state.body_params = Some(
-                        c.get("text").and_then(Value::as_str).map_or(0, super::template::count_placeholders),
-                    )
+                    let text = c.get("text").and_then(Value::as_str);
+                    state.body_params = Some(text.map_or(0, super::template::count_placeholders));
+                    state.body_text = text.map(String::from);
                 }
+                Some("FOOTER") => state.footer_text = c.get("text").and_then(Value::as_str).map(String::from),
                 Some("HEADER") => {
                     state.header_format = c.get("format").and_then(Value::as_str).map(str::to_ascii_uppercase)
                 }
                 Some("BUTTONS") => {
-                    state.button_url = c
-                        .get("buttons")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .find(|b| {
+                    let url_button =
+                        c.get("buttons").and_then(Value::as_array).into_iter().flatten().find(|b| {
                             b.get("type")
                                 .and_then(Value::as_str)
                                 .is_some_and(|t| t.eq_ignore_ascii_case("URL"))
-                        })
-                        .and_then(|b| b.get("url").and_then(Value::as_str))
-                        .map(String::from)
+                        });
+                    let field = |name: &str| url_button.and_then(|b| b.get(name)).and_then(Value::as_str);
+                    state.button_url = field("url").map(String::from);
+                    state.button_text = field("text").map(String::from);
                 }
                 _ => {}
             }

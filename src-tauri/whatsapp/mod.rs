@@ -131,6 +131,12 @@ pub struct TemplateState {
     pub header_format: Option<String>,
     /// The URL button's address as approved, e.g. `https://shop.example/{{1}}`.
     pub button_url: Option<String>,
+    /// The texts as approved on the account (placeholders `{{1}}` unfilled): what the customer
+    /// reads, which may be the owner's own wording rather than the one Recupero submits.
+    pub body_text: Option<String>,
+    pub footer_text: Option<String>,
+    /// The URL button's label.
+    pub button_text: Option<String>,
 }
 
 /// A free-text message (inbox replies, inside the 24-hour window only).
@@ -163,6 +169,43 @@ pub struct CreatedTemplate {
 impl TemplateState {
     pub fn approved(&self) -> bool {
         self.status.eq_ignore_ascii_case("APPROVED")
+    }
+
+    /// The cache row for what Meta reported, checked at `checked_at` (no local block).
+    pub fn to_row(&self, checked_at: &str) -> crate::storage::templates::TemplateRow {
+        crate::storage::templates::TemplateRow {
+            name: self.name.clone(),
+            language: self.language.clone(),
+            status: self.status.clone(),
+            category: self.category.clone(),
+            meta_id: self.id.clone(),
+            body_params: self.body_params,
+            header_format: self.header_format.clone(),
+            button_url: self.button_url.clone(),
+            body_text: self.body_text.clone(),
+            footer_text: self.footer_text.clone(),
+            button_text: self.button_text.clone(),
+            checked_at: checked_at.to_string(),
+            block_code: None,
+            block_detail: None,
+        }
+    }
+
+    /// What the cache row says Meta reported.
+    pub fn from_row(row: crate::storage::templates::TemplateRow) -> TemplateState {
+        TemplateState {
+            name: row.name,
+            language: row.language,
+            status: row.status,
+            category: row.category,
+            id: row.meta_id,
+            body_params: row.body_params,
+            header_format: row.header_format,
+            button_url: row.button_url,
+            body_text: row.body_text,
+            footer_text: row.footer_text,
+            button_text: row.button_text,
+        }
     }
 }
 

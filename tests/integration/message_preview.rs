@@ -126,3 +126,52 @@ fn without_a_store_the_preview_says_so_and_an_unknown_language_is_refused() {
     let err = app.engine.message_preview(Some("fr")).unwrap_err();
     assert_eq!(err.code(), "invalid");
 }
+
+/// An owner who wrote their own template under the recovery name in WhatsApp Manager: the
+/// preview shows their approved wording (as Meta lists it), filled by the outbox's parameters,
+/// with their button and no footer — not the text Recupero would have submitted.
+#[tokio::test]
+async fn the_accounts_own_wording_is_what_the_preview_shows() {
+    use recupero::sandbox::whatsapp::{
+        TemplateDefinition, UrlButton, WhatsAppSandbox, WhatsAppSandboxConfig,
+    };
+    let app = shop();
+    let own = TemplateDefinition {
+        id: String::new(),
+        name: recupero::sandbox::whatsapp::TEMPLATE.into(),
+        language: "es_AR".into(),
+        status: "APPROVED".into(),
+        category: "MARKETING".into(),
+        header: None,
+        body: "{{1}}, tu pedido en {{2}} sigue guardado ({{3}}; {{4}}). ¿Lo terminamos?".into(),
+        body_example: ["Ana", "Tienda", "Remera x1", "$ 1.000"].map(String::from).to_vec(),
+        footer: None,
+        url_button: Some(UrlButton {
+            text: "Terminar compra".into(),
+            url: "https://tiendaluna.example/{{1}}".into(),
+        }),
+        quick_replies: Vec::new(),
+        approves_at: None,
+    };
+    let config = WhatsAppSandboxConfig { templates: Some(vec![own]), ..Default::default() };
+    let wa = WhatsAppSandbox::start(config, std::sync::Arc::new(app.clock.clone()), 0).await.unwrap();
+    app.engine.use_sender(std::sync::Arc::new(crate::send_plan::cloud_client(&wa)));
+
+    // Before WhatsApp was asked, nothing is known: Recupero's own text, and the template missing.
+    let before = preview(&app, "es");
+    assert!(before.body.starts_with("¡Hola Ana! Guardamos tu carrito"), "{}", before.body);
+    assert_eq!(before.problems, ["template_missing"]);
+
+    app.engine.whatsapp_check().await.unwrap();
+    let p = preview(&app, "es");
+    assert_eq!(p.problems, Vec::<String>::new());
+    assert!(
+        p.body.starts_with("Ana, tu pedido en Tienda Luna 🌙 sigue guardado (Remera Luna 🌙 (M) x2"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.ends_with("$ 44.680,50). ¿Lo terminamos?"), "{}", p.body);
+    assert_eq!(p.footer, "", "their template has no footer");
+    assert_eq!(p.button_text.as_deref(), Some("Terminar compra"));
+    assert_eq!(p.button_url.as_deref(), Some("https://tiendaluna.example/checkout/recover/preview"));
+}

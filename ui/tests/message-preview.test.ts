@@ -89,6 +89,27 @@ describe('Message preview in Settings', () => {
     expect(within(card).queryByTestId('preview-ready')).toBeNull();
   });
 
+  it("shows the owner's own template as approved: their words, their button, no empty footer", async () => {
+    backend.preview = (language) =>
+      makePreview(language ?? 'es', {
+        body: 'Ana, tu pedido en Tienda Luna sigue guardado. ¿Lo terminamos?',
+        footer: '',
+        buttonText: 'Terminar compra',
+      });
+    const card = await openSettings();
+
+    const body = await within(card).findByTestId('preview-body');
+    expect(body.textContent).toBe('Ana, tu pedido en Tienda Luna sigue guardado. ¿Lo terminamos?');
+    expect(within(card).getByTestId('preview-button').textContent?.trim()).toBe('Terminar compra');
+    expect(within(card).queryByTestId('preview-footer'), 'no footer line when the template has none').toBeNull();
+  });
+
+  it('shows the footer when the template has one', async () => {
+    const card = await openSettings();
+    const footer = await within(card).findByTestId('preview-footer');
+    expect(footer.textContent).toBe('Responde BAJA para no recibir más mensajes');
+  });
+
   it('reloads when a setting changes (the live part)', async () => {
     const card = await openSettings();
     await within(card).findByTestId('preview-body');
