@@ -108,12 +108,30 @@ pub fn id_by_phone(conn: &Connection, e164: &str) -> rusqlite::Result<Option<i64
         .optional()
 }
 
-/// The numbers WhatsApp may report for an E.164 we know, and the other way round: Argentina
-/// drops the mobile `9` after 54, Mexico the `1` after 52, and Brazil may drop the ninth digit
-/// of a mobile number. Returns E.164 candidates (with `+`) for a `wa_id` (digits).
+/// The E.164 a checkout would give for the number WhatsApp reports as `wa_id` (digits), the
+/// form contacts are keyed by: Mexico's abolished mobile `1` after 52 is dropped (webhooks
+/// still send `521…`, [`crate::domain::Phone`] stores `+52…`), and a Brazilian mobile
+/// reported without its ninth digit (`55` + area + 8 digits starting 6–9) gets it back.
+pub fn canonical_e164(wa_id: &str) -> String {
+    let digits: String = wa_id.chars().filter(char::is_ascii_digit).collect();
+    if let Some(rest) = digits.strip_prefix("521").filter(|r| r.len() == 10) {
+        return format!("+52{rest}");
+    }
+    if let Some(rest) = digits.strip_prefix("55").filter(|r| r.len() == 10) {
+        if rest[2..].starts_with(['6', '7', '8', '9']) {
+            return format!("+55{}9{}", &rest[..2], &rest[2..]);
+        }
+    }
+    format!("+{digits}")
+}
+
+/// The numbers a contact we know may be stored under, for a `wa_id` (digits) WhatsApp
+/// reports: its canonical E.164 first, then the number as reported, then the forms older data
+/// may hold (Argentina without the mobile `9`, Mexico with the `1`, Brazil without the ninth
+/// digit). Returns E.164 candidates (with `+`), without repeats.
 pub fn e164_candidates(wa_id: &str) -> Vec<String> {
     let digits: String = wa_id.chars().filter(char::is_ascii_digit).collect();
-    let mut out = vec![format!("+{digits}")];
+    let mut out = vec![canonical_e164(&digits), format!("+{digits}")];
     if let Some(rest) = digits.strip_prefix("54") {
         if !rest.starts_with('9') {
             out.push(format!("+549{rest}"));
@@ -128,6 +146,8 @@ pub fn e164_candidates(wa_id: &str) -> Vec<String> {
             out.push(format!("+55{}9{}", &rest[..2], &rest[2..]));
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|c| seen.insert(c.clone()));
     out
 }
 
@@ -163,7 +183,7 @@ pub fn resolve_wa_id(conn: &Connection, wa_id: &str, name: Option<&str>, now: &s
                         "INSERT INTO contacts (phone_e164, wa_id, name, created_at) VALUES (?1, ?2, ?3, ?4)
                          ON CONFLICT(phone_e164) DO UPDATE SET wa_id = COALESCE(wa_id, excluded.wa_id) RETURNING id",
                     )?
-                    .query_row(params![format!("+{wa_id}"), wa_id, name, now], |r| r.get(0))?,
+                    .query_row(params![canonical_e164(&wa_id), wa_id, name, now], |r| r.get(0))?,
             }
         }
     };
@@ -213,4 +233,67 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<ContactRow>> {
     conn.prepare_cached("SELECT * FROM contacts WHERE id = ?1")?
         .query_row([id], ContactRow::from_row)
         .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Phone;
+
+    fn db() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::storage::migrations::migrate(&mut conn).unwrap();
+        conn
+    }
+
+    const AT: &str = "2026-11-20T12:00:00.000Z";
+
+    #[test]
+    fn a_wa_id_maps_to_the_e164_a_checkout_gives_for_the_same_mobile() {
+        for (wa_id, typed, country) in [
+            ("5215512345678", "+52 1 55 1234 5678", "MX"),
+            ("525512345678", "55 1234 5678", "MX"),
+            ("551187654321", "(11) 98765-4321", "BR"),
+            ("5511987654321", "+55 11 98765-4321", "BR"),
+            ("5491123456789", "011 15-2345-6789", "AR"),
+            ("34612345678", "612 34 56 78", "ES"),
+        ] {
+            let phone = Phone::parse(typed, country).unwrap();
+            assert_eq!(canonical_e164(wa_id), phone.e164(), "{wa_id} and {typed} are one customer");
+        }
+        // A Brazilian landline (area + 8 digits starting 2–5) keeps its eight digits.
+        assert_eq!(canonical_e164("551134567890"), "+551134567890");
+        let candidates = e164_candidates("5215512345678");
+        assert_eq!(candidates[0], "+525512345678");
+        assert!(candidates.contains(&"+5215512345678".to_string()), "older data as reported");
+        let mut unique = candidates.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), candidates.len());
+    }
+
+    #[test]
+    fn a_mexican_customer_who_writes_first_is_the_contact_their_checkout_finds() {
+        let conn = db();
+        // STOP (or any message) arrives from 521…, before any cart.
+        let first = resolve_wa_id(&conn, "5215512345678", Some("Lupita"), AT).unwrap();
+        assert!(opt_out(&conn, first, "keyword", AT).unwrap());
+        // The checkout's number, as the Phone parser stores it, finds that same contact.
+        let phone = Phone::parse("+52 55 1234 5678", "MX").unwrap();
+        assert_eq!(id_by_phone(&conn, phone.e164()).unwrap(), Some(first));
+        assert!(get(&conn, first).unwrap().unwrap().opted_out_at.is_some());
+    }
+
+    #[test]
+    fn a_reply_from_521_lands_on_the_contact_the_cart_created() {
+        let conn = db();
+        conn.execute("INSERT INTO contacts (phone_e164, created_at) VALUES ('+525512345678', ?1)", [AT])
+            .unwrap();
+        let cart_contact = id_by_phone(&conn, "+525512345678").unwrap().unwrap();
+        assert_eq!(resolve_wa_id(&conn, "5215512345678", None, AT).unwrap(), cart_contact);
+        assert_eq!(get(&conn, cart_contact).unwrap().unwrap().wa_id.as_deref(), Some("5215512345678"));
+        // And again by the remembered wa_id.
+        assert_eq!(resolve_wa_id(&conn, "5215512345678", None, AT).unwrap(), cart_contact);
+        let n: i64 = conn.query_row("SELECT count(*) FROM contacts", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1, "one customer, one contact");
+    }
 }
