@@ -142,10 +142,36 @@ fn local_checks(
     if !rules.plan.hours.is_open(now) {
         return Ok(Verdict::Closed);
     }
-    if ctx.holdout {
-        return Ok(Verdict::Skip("holdout"));
-    }
+    // A holdout cart is not decided here: it goes through the template and store checks like a
+    // messaged one and is held back only where the message would leave, so both groups lose
+    // the same carts (bought meanwhile, checkout gone) and the lift compares like with like.
     Ok(Verdict::Go)
+}
+
+/// The shop is closed at `now`: gives the claimed send's lease back (fenced) and re-plans it
+/// inside the next opening, or skips it as too old.
+fn closed(
+    db: &Db,
+    ctx: &sends::SendContext,
+    owner: &str,
+    now: DateTime<Utc>,
+    rules: &DispatchRules,
+    report: &mut DispatchReport,
+) -> Result<(), StorageError> {
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
+    if !sends::release(&tx, ctx.id, owner, &ctx.due_at, "closed", &ts(now))? {
+        return Ok(());
+    }
+    match replan_one(&tx, ctx, now, rules, (0, 1), "closed")? {
+        Some(why) => {
+            skip(&tx, ctx, why, None, now)?;
+            report.skipped.push((ctx.id, why.to_string()));
+        }
+        None => report.held.push((ctx.id, "closed".into())),
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// Re-plans one send for a shop that is closed now (or a send past its deadline): inside the
@@ -460,20 +486,7 @@ pub async fn dispatch_step(
                 continue;
             }
             Verdict::Closed => {
-                let mut conn = db.conn();
-                let tx = conn.transaction()?;
-                // Give the lease back (fenced), then move the now-unclaimed row.
-                if !sends::release(&tx, id, owner, &ctx.due_at, "closed", &ts(now))? {
-                    continue;
-                }
-                match replan_one(&tx, &ctx, now, rules, (0, 1), "closed")? {
-                    Some(why) => {
-                        skip(&tx, &ctx, why, None, now)?;
-                        report.skipped.push((id, why.to_string()));
-                    }
-                    None => report.held.push((id, "closed".into())),
-                }
-                tx.commit()?;
+                closed(db, &ctx, owner, now, rules, &mut report)?;
                 continue;
             }
         }
@@ -547,13 +560,25 @@ pub async fn dispatch_step(
                 continue;
             }
         }
-        // 4. The fenced "about to send". Losing it means another dispatcher owns the row now.
+        // 4. Still inside hours after the checks' waiting (a slow store near closing time)?
         let now = clock.now();
+        if !rules.plan.hours.is_open(now) {
+            closed(db, &ctx, owner, now, rules, &mut report)?;
+            continue;
+        }
+        // The holdout group stops here, having passed every check a message passes.
+        if ctx.holdout {
+            if skip(&db.conn(), &ctx, "holdout", None, now)? {
+                report.skipped.push((id, "holdout".into()));
+            }
+            continue;
+        }
+        // 5. The fenced "about to send". Losing it means another dispatcher owns the row now.
         if !sends::mark_sending(&db.conn(), id, owner, &outgoing.to, &ts(now))? {
             tracing::warn!(send = id, "lost the lease before sending; left to its new owner");
             continue;
         }
-        // 5. Send, with no transaction open.
+        // 6. Send, with no transaction open.
         let result = sender.send_template(&outgoing).await;
         let done = clock.now();
         finish(db, bus, &ctx, owner, &outgoing, result, done, rules, &mut report, &mut stop)?;

@@ -376,6 +376,127 @@ async fn a_holdout_cart_is_never_messaged_but_is_tracked() {
     assert_eq!(timeline.why_not_sent.as_deref(), Some("holdout"));
 }
 
+/// A sender whose first template listing answers slowly: the clock moves on while the
+/// dispatcher waits, as when WhatsApp or the store is slow just before closing time.
+struct SlowTemplateList {
+    inner: Arc<dyn recupero::whatsapp::MessageSender>,
+    clock: recupero::clock::TestClock,
+    delay: Duration,
+    slowed: std::sync::atomic::AtomicBool,
+}
+
+impl recupero::whatsapp::MessageSender for SlowTemplateList {
+    fn send_template<'a>(
+        &'a self,
+        message: &'a recupero::whatsapp::OutgoingTemplate,
+    ) -> recupero::whatsapp::BoxFuture<'a, Result<recupero::whatsapp::Accepted, recupero::whatsapp::SendError>>
+    {
+        self.inner.send_template(message)
+    }
+
+    fn send_text<'a>(
+        &'a self,
+        message: &'a recupero::whatsapp::OutgoingText,
+    ) -> recupero::whatsapp::BoxFuture<'a, Result<recupero::whatsapp::Accepted, recupero::whatsapp::SendError>>
+    {
+        self.inner.send_text(message)
+    }
+
+    fn templates<'a>(
+        &'a self,
+        name: Option<&'a str>,
+    ) -> recupero::whatsapp::BoxFuture<
+        'a,
+        Result<Vec<recupero::whatsapp::TemplateState>, recupero::whatsapp::SendError>,
+    > {
+        if !self.slowed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            self.clock.advance(self.delay);
+        }
+        self.inner.templates(name)
+    }
+
+    fn create_template<'a>(
+        &'a self,
+        template: &'a recupero::whatsapp::NewTemplate,
+    ) -> recupero::whatsapp::BoxFuture<
+        'a,
+        Result<recupero::whatsapp::CreatedTemplate, recupero::whatsapp::SendError>,
+    > {
+        self.inner.create_template(template)
+    }
+}
+
+/// The hours are checked again right before the message leaves: a send that started at 17:59
+/// and waited past 18:00 for WhatsApp goes at the next opening, not after closing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_delayed_past_closing_time_waits_for_the_next_opening() {
+    let start = local(BA, 2026, 11, 19, 17, 59); // Thursday, a minute before closing
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("backlog_spread_minutes", "0")]).await;
+    shop.app.engine.use_sender(Arc::new(SlowTemplateList {
+        inner: Arc::new(cloud_client(&shop.wa)),
+        clock: shop.app.clock.clone(),
+        delay: Duration::minutes(2),
+        slowed: false.into(),
+    }));
+    let id = shop.checkout(start - Duration::minutes(30));
+    shop.tick().await;
+    assert!(
+        shop.app.clock.now() > local(BA, 2026, 11, 19, 18, 0),
+        "the template listing took us past closing"
+    );
+    assert!(shop.wa.messages().is_empty(), "nothing leaves after closing time");
+    assert_eq!(shop.send(id, 0).0, "planned", "waits for the next opening");
+    shop.run_until(local(BA, 2026, 11, 20, 10, 0), Duration::minutes(10)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1);
+    let opening = local(BA, 2026, 11, 20, 9, 0);
+    assert!(sent[0].at >= opening && sent[0].at < opening + Duration::minutes(30), "sent at {}", sent[0].at);
+}
+
+/// The holdout group passes the same pre-send checks as the messaged one: customers who bought
+/// before their message's time drop out of both groups alike ("purchased"), instead of staying
+/// in the holdout only, which would make the lift look better than it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holdout_carts_bought_before_their_time_drop_out_like_messaged_ones() {
+    let evening = local(BA, 2026, 11, 19, 20, 0); // Thursday, after closing
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", evening, &[("holdout_percent", "50")]).await;
+    let ids: Vec<u64> = (0..20).map(|i| shop.checkout(evening - Duration::minutes(30 + i))).collect();
+    shop.run_until(evening + Duration::minutes(30), Duration::minutes(5)).await;
+    // Everyone buys just before the shop opens, after the app's last look at the store: the
+    // app learns it only from the pre-send check, for messaged and holdout carts alike.
+    let before_opening = local(BA, 2026, 11, 20, 8, 59);
+    shop.run_until(before_opening - Duration::minutes(1), Duration::minutes(30)).await;
+    shop.app.clock.set(before_opening);
+    for id in &ids {
+        shop.store.complete(Platform::Tiendanube, *id, before_opening);
+    }
+    shop.app.clock.set(local(BA, 2026, 11, 20, 9, 0));
+    for _ in 0..120 {
+        shop.app.engine.dispatch_due().await.unwrap();
+        shop.app.clock.advance(Duration::minutes(1));
+    }
+    assert!(shop.wa.messages().is_empty(), "nobody who bought is messaged");
+    let mut holdout = 0;
+    for id in &ids {
+        let cart = shop.cart_id(*id);
+        let in_holdout: bool = shop
+            .app
+            .engine
+            .db()
+            .conn()
+            .query_row("SELECT holdout FROM carts WHERE id = ?1", [cart], |r| r.get(0))
+            .unwrap();
+        holdout += usize::from(in_holdout);
+        assert_eq!(shop.send(*id, 0), ("skipped".into(), Some("purchased".into())), "holdout: {in_holdout}");
+    }
+    assert!(holdout > 0, "some carts were in the holdout group");
+    let m = shop.app.engine.metrics(None, None).unwrap();
+    let json = serde_json::to_value(&m).unwrap();
+    assert_eq!(json["carts"]["holdout"], 0, "no holdout cart left to compare against: {}", json["carts"]);
+    assert_eq!(json["holdoutRecovery"]["denominator"], 0);
+    assert_eq!(json["carts"]["notSent"], 20);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follow_ups_stop_when_the_customer_replies() {
     let start = local(BA, 2026, 11, 16, 10, 0); // Monday
