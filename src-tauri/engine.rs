@@ -925,11 +925,29 @@ impl Engine {
             Some(s) if s.state == "failed" => {
                 Some(s.error_code.clone().unwrap_or_else(|| "send_failed".into()))
             }
+            // Waiting to try again after WhatsApp refused it: a template refusal (132xxx) in the
+            // owner's words, any other refusal by its WhatsApp code.
+            Some(s)
+                if s.state == "planned"
+                    && s.held_reason.as_deref() == Some("retry")
+                    && s.error_code.is_some() =>
+            {
+                idle.map(String::from).or_else(|| {
+                    let code = s.error_code.clone().unwrap_or_default();
+                    Some(if code.starts_with("132") { "template_blocked".into() } else { code })
+                })
+            }
             // Waiting: say why only when something other than the clock holds it.
             Some(s) if s.state == "planned" => idle.map(String::from).or_else(|| {
                 s.held_reason.clone().filter(|r| {
-                    ["template_not_approved", "store_unreachable", "whatsapp_unreachable"]
-                        .contains(&r.as_str())
+                    [
+                        "template_not_approved",
+                        "template_blocked",
+                        "store_unreachable",
+                        "whatsapp_unreachable",
+                        "account",
+                    ]
+                    .contains(&r.as_str())
                 })
             }),
             Some(_) => None,

@@ -613,6 +613,26 @@ async fn an_expired_token_pauses_sending_and_tells_the_owner() {
     assert_eq!(shop.messages_for(id).len(), 1);
 }
 
+/// Meta pauses the template after the app last listed it: WhatsApp refuses the send (132015)
+/// in each of the customer's languages in turn; the cart then says why it waits, and goes once
+/// Meta reports the template approved again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_held_by_a_refused_template_says_why_until_it_goes() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[]).await;
+    shop.app.engine.whatsapp_check().await.unwrap();
+    shop.wa.set_template_status("recupero_carrito", "PAUSED");
+    let id = shop.checkout(start - Duration::minutes(20));
+    shop.run_until(start + Duration::minutes(50), Duration::minutes(1)).await;
+    assert!(shop.messages_for(id).is_empty(), "a refused template sends nothing");
+    let t = shop.app.engine.cart_timeline(shop.cart_id(id)).unwrap();
+    assert_eq!(t.why_not_sent.as_deref(), Some("template_blocked"), "the cart says why it waits");
+    assert_eq!(shop.send(id, 0).0, "planned", "kept for when the template is fixed");
+    shop.wa.set_template_status("recupero_carrito", "APPROVED");
+    shop.run_until(start + Duration::hours(6), Duration::minutes(5)).await;
+    assert_eq!(shop.messages_for(id).len(), 1, "sent once the template is approved again");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unapproved_template_or_an_unreachable_store_holds_the_send() {
     let start = local(BA, 2026, 11, 20, 10, 0);
