@@ -146,6 +146,7 @@ mod tests {
             Reason::OwnerKeyword,
             Reason::AssistantUnsure,
             Reason::AssistantFailed,
+            Reason::UnansweredQuestion,
         ] {
             for lang in [Lang::Es, Lang::Pt, Lang::En] {
                 let key = format!("native.reason.{}", camel(reason.code()));

@@ -223,6 +223,79 @@ pub fn matching_lines(facts: &str, customer_text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Words a question starts with (folded), in Spanish, Portuguese and English.
+const QUESTION_OPENERS: &[&str] = &[
+    "que",
+    "como",
+    "cuando",
+    "donde",
+    "cuanto",
+    "cuanta",
+    "cuantos",
+    "cuantas",
+    "cual",
+    "cuales",
+    "quien",
+    "tienen",
+    "tenes",
+    "tienes",
+    "hay",
+    "puedo",
+    "pueden",
+    "podrian",
+    "se puede",
+    "hacen",
+    "aceptan",
+    "queria saber",
+    "quisiera saber",
+    "me dicen",
+    "me podrias",
+    "me podes",
+    "qual",
+    "quais",
+    "quanto",
+    "quanta",
+    "quando",
+    "onde",
+    "voces tem",
+    "voce tem",
+    "tem",
+    "posso",
+    "podem",
+    "aceitam",
+    "fazem",
+    "gostaria de saber",
+    "what",
+    "how",
+    "when",
+    "where",
+    "which",
+    "who",
+    "do you",
+    "does",
+    "can i",
+    "can you",
+    "is there",
+    "are there",
+    "is it",
+    "are they",
+];
+
+/// Whether a customer's message asks something: a question mark, or a question's first words.
+pub fn is_question(customer_text: &str) -> bool {
+    if customer_text.contains(['?', '¿']) {
+        return true;
+    }
+    // "¡Qué lindo!", "Que legal!": an exclamation, not a question.
+    if customer_text.contains(['!', '¡']) {
+        return false;
+    }
+    let folded = crate::domain::phrases::fold(customer_text);
+    QUESTION_OPENERS.iter().any(|opener| {
+        folded.strip_prefix(opener).is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    })
+}
+
 /// A draft from the shop's facts, or `None` when the facts don't cover what was asked.
 pub fn draft(facts: &str, customer_text: &str, first_name: Option<&str>, lang: Lang) -> Option<String> {
     let lines = matching_lines(facts, customer_text);
@@ -244,6 +317,37 @@ mod tests {
                          Cambios: dentro de los 30 días con la etiqueta puesta.\n\
                          Talles: la guía de talles está en cada producto; las remeras calzan normal.\n\
                          Retiro sin cargo en Palermo, de lunes a viernes de 10 a 18.";
+
+    #[test]
+    fn questions_are_told_from_other_messages() {
+        for q in [
+            "¿Lo tienen en verde?",
+            "lo tienen en verde?",
+            "tienen talle XL",
+            "Hay stock del negro",
+            "cuanto tarda el envio a cordoba",
+            "Vocês têm em azul",
+            "quando chega",
+            "Do you ship to Rosario",
+            "how long does shipping take",
+        ] {
+            assert!(is_question(q), "{q}");
+        }
+        for not in [
+            "Gracias!",
+            "gracias",
+            "¡Qué lindo!",
+            "Obrigada",
+            "ok",
+            "Thanks a lot",
+            "👍",
+            "",
+            "Listo, ya compré",
+            "Temprano paso",
+        ] {
+            assert!(!is_question(not), "{not}");
+        }
+    }
 
     #[test]
     fn a_question_gets_the_lines_on_its_topic() {

@@ -69,10 +69,17 @@ pub fn judge(reply: &prompt::Reply, ctx: &prompt::Context) -> Outcome {
     }
 }
 
-/// Without a provider: a draft from the shop's facts when they cover the question.
+/// Without a provider: a draft from the shop's facts when they cover the question. A question
+/// they don't cover goes to a person (nobody else can answer it, and a customer who asks is
+/// close to buying); a message that asks nothing ("gracias") just waits in the inbox.
 pub fn from_facts(ctx: &prompt::Context, latest_customer_text: &str, lang: Lang) -> Outcome {
     match facts::draft(&ctx.facts, latest_customer_text, ctx.customer_name.as_deref(), lang) {
         Some(text) => Outcome::Answer { text, source: "facts" },
+        None if facts::is_question(latest_customer_text) => Outcome::Escalate {
+            reason: Reason::UnansweredQuestion,
+            detail: "a question the shop's facts don't answer, and no assistant is connected".into(),
+            blocked: None,
+        },
         None => Outcome::Nothing,
     }
 }

@@ -25,6 +25,8 @@ pub enum Reason {
     AssistantUnsure,
     /// The assistant's provider timed out or failed: never silence, a person answers.
     AssistantFailed,
+    /// No assistant is connected and the shop's facts don't answer the customer's question.
+    UnansweredQuestion,
 }
 
 impl Reason {
@@ -39,6 +41,7 @@ impl Reason {
             Reason::OwnerKeyword => "owner_keyword",
             Reason::AssistantUnsure => "assistant_unsure",
             Reason::AssistantFailed => "assistant_failed",
+            Reason::UnansweredQuestion => "unanswered_question",
         }
     }
 }

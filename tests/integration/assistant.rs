@@ -273,11 +273,19 @@ async fn without_a_provider_questions_matching_a_fact_get_a_draft_from_it() {
     let sent = h.engine().approve_draft(drafts[0].id, Some("Sí Ana, 3 cuotas sin interés 🙌")).await.unwrap();
     assert_eq!(sent.origin, "app");
     assert_eq!(texts_to(&h, &to), ["Sí Ana, 3 cuotas sin interés 🙌"]);
-    // A question the facts don't cover waits for the owner: no draft, no alarm.
-    customer_writes(&h, &to, "¿Lo tienen en verde?").await;
+    // A message that asks nothing waits in the inbox: no draft, no alarm.
+    let mut events = h.engine().events().subscribe();
+    customer_writes(&h, &to, "Genial, gracias!").await;
     let detail = h.engine().conversation_detail(thread).unwrap();
     assert!(detail.drafts.is_empty() && !detail.conversation.escalated);
     assert!(detail.conversation.unread > 0);
+    assert!(escalations(&mut events).is_empty());
+    // A question the facts don't cover goes to the owner: nobody else can answer it.
+    customer_writes(&h, &to, "¿Lo tienen en verde?").await;
+    let detail = h.engine().conversation_detail(thread).unwrap();
+    assert!(detail.drafts.is_empty(), "no made-up answer");
+    assert!(detail.conversation.escalated, "the owner is called");
+    assert_eq!(escalations(&mut events), ["unanswered_question"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -52,6 +52,7 @@ const NATIVE_KEYS = [
   'native.reason.keyword',
   'native.reason.ownerKeyword',
   'native.reason.assistantFailed',
+  'native.reason.unansweredQuestion',
 ];
 
 /** Check that a parsed JSON value is a tree of objects whose leaves are all strings. */

@@ -16,6 +16,7 @@ export const ESCALATION_REASONS = [
   'owner_keyword',
   'assistant_unsure',
   'assistant_failed',
+  'unanswered_question',
 ] as const;
 
 /** Who wrote a message. */
