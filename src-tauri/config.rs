@@ -267,7 +267,7 @@ pub static SPECS: &[Spec] = &[
     Spec {
         key: "backlog_spread_minutes",
         kind: Kind::Minutes,
-        description: "Carts that waited overnight are spread over this many minutes after opening",
+        description: "Carts that waited overnight, or were found late (computer off, store just connected), go out spread over this many minutes",
         default: || "30".into(),
         validate: |v| int_in(v, 0, 240),
     },

@@ -25,6 +25,9 @@ pub struct PlanRules {
     pub holdout_percent: u32,
     pub followups: u32,
     pub followup_delay: Duration,
+    /// A cart first seen this long after its checkout's last update was abandoned while the app
+    /// was not watching (computer off, store just connected): it joins the catch-up backlog.
+    pub caught_late_after: Duration,
 }
 
 impl PlanRules {
@@ -39,6 +42,9 @@ impl PlanRules {
             holdout_percent: s.holdout_percent,
             followups: s.followups,
             followup_delay: Duration::hours(i64::from(s.followup_delay_hours)),
+            // Abandoned, plus two polls' worth of slack (never less than ten minutes).
+            caught_late_after: Duration::minutes(i64::from(s.abandonment_delay_minutes))
+                + Duration::seconds(i64::from(s.poll_interval_seconds) * 2).max(Duration::minutes(10)),
         }
     }
 }
@@ -79,8 +85,10 @@ pub enum Planned {
     Nothing,
 }
 
-/// Spreads the planned sends waiting for the opening `window` over the backlog spread, in
-/// detection order. Called whenever one joins.
+/// Spreads the planned sends of the backlog `window` (an opening, or a catch-up backlog's
+/// start) over the backlog spread, in detection order, from the window or from `now` if the
+/// window has begun: those still waiting are spread over the time ahead, never bunched into
+/// the past. Called whenever one joins.
 pub fn reslot(
     conn: &Connection,
     window: DateTime<Utc>,
@@ -88,28 +96,43 @@ pub fn reslot(
     now: &str,
 ) -> rusqlite::Result<usize> {
     let key = ts(window);
+    let start = crate::stores::fields::parse_time(now).map_or(window, |now| now.max(window));
     let members = sends::window_members(conn, &key)?;
     let count = u32::try_from(members.len()).unwrap_or(u32::MAX);
     for (i, (id, deadline)) in members.iter().enumerate() {
-        let deadline = crate::stores::fields::parse_time(deadline).unwrap_or(window + spread);
-        let slot = backlog_slot(window, u32::try_from(i).unwrap_or(u32::MAX), count, spread, deadline);
+        let deadline = crate::stores::fields::parse_time(deadline).unwrap_or(start + spread);
+        let slot = backlog_slot(start, u32::try_from(i).unwrap_or(u32::MAX), count, spread, deadline);
         sends::set_due(conn, *id, &ts(slot), now)?;
     }
     Ok(members.len())
 }
 
-/// Plans a send at `start` per `timing`; returns the send id, or the skip reason.
+/// The catch-up backlog a cart found late joins at `now`: the newest backlog window that began
+/// within the last spread and still has sends waiting, else a new one starting now.
+fn catch_up_window(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    spread: Duration,
+) -> rusqlite::Result<DateTime<Utc>> {
+    let recent = sends::newest_window_between(conn, &ts(now - spread), &ts(now))?;
+    Ok(recent.and_then(|w| crate::stores::fields::parse_time(&w).ok()).unwrap_or(now))
+}
+
+/// Plans a send at `start` per `timing`; returns the send id, or the skip reason. `backlog`:
+/// the catch-up window a cart found late joins when it can go now.
+#[allow(clippy::too_many_arguments)]
 fn insert_timed(
     conn: &Connection,
     cart_id: i64,
     step: i64,
     start: DateTime<Utc>,
     timing: Timing,
+    backlog: Option<DateTime<Utc>>,
     rules: &PlanRules,
     now: &str,
 ) -> rusqlite::Result<Result<Option<i64>, &'static str>> {
     let (due, deadline, window, skip) = match timing {
-        Timing::Now { deadline } => (start, deadline, None, None),
+        Timing::Now { deadline } => (start, deadline, backlog, None),
         Timing::AtOpening { opens_at, deadline } => (opens_at, deadline, Some(opens_at), None),
         Timing::TooOld { next_possible, .. } => (next_possible, next_possible, None, Some("too_old")),
         Timing::NeverOpen => (start, start, None, Some("no_business_hours")),
@@ -162,8 +185,17 @@ pub fn plan_first(
         start = now;
         timing = first_send(&rules.hours, now, info.checkout_updated_at, &rules.timing);
     }
+    // Found late (abandoned while the app was off, or before the store was connected): with
+    // others like it, it joins one catch-up backlog spread like a night's, never a burst.
+    let backlog = if matches!(timing, Timing::Now { .. })
+        && detected - info.checkout_updated_at > rules.caught_late_after
+    {
+        Some(catch_up_window(conn, now, rules.timing.backlog_spread)?)
+    } else {
+        None
+    };
     let at = ts(now);
-    match insert_timed(conn, cart_id, 0, start, timing, rules, &at)? {
+    match insert_timed(conn, cart_id, 0, start, timing, backlog, rules, &at)? {
         Ok(Some(send_id)) => {
             carts::set_status(conn, cart_id, if holdout { "holdout" } else { "planned" })?;
             let (due, deadline): (String, String) =
@@ -214,7 +246,7 @@ pub fn plan_followup(
     // A follow-up is measured from its own time, not the checkout's age.
     let timing = first_send(&rules.hours, at, at, &rules.timing);
     let now_s = ts(now);
-    match insert_timed(conn, cart_id, next, at, timing, rules, &now_s)? {
+    match insert_timed(conn, cart_id, next, at, timing, None, rules, &now_s)? {
         Ok(Some(id)) => {
             events::append(
                 conn,

@@ -163,6 +163,14 @@ pub fn window_members(conn: &Connection, window: &str) -> rusqlite::Result<Vec<(
     rows.collect()
 }
 
+/// The newest backlog window key in `[from, to]` that still has planned sends.
+pub fn newest_window_between(conn: &Connection, from: &str, to: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT max(window_opens_at) FROM sends WHERE state = 'planned' AND window_opens_at BETWEEN ?1 AND ?2",
+    )?
+    .query_row([from, to], |r| r.get(0))
+}
+
 pub fn set_due(conn: &Connection, id: i64, due_at: &str, now: &str) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE sends SET due_at = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'planned'")?
         .execute(rusqlite::params![id, due_at, now])?;

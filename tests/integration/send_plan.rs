@@ -241,6 +241,46 @@ async fn three_hundred_carts_detected_overnight_are_spread_not_burst() {
     assert!(order.windows(2).all(|w| w[0] <= w[1]), "sent in detection order");
 }
 
+/// The computer was off all night: 100 carts abandoned between 19:00 and 07:00 are found when
+/// the app starts at 09:20, inside hours. They go out spread over the backlog spread, in the
+/// order they were abandoned — never a burst.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carts_found_when_the_app_starts_late_are_spread_not_burst() {
+    let start = local(BA, 2026, 11, 20, 9, 20); // Friday, open since 09:00
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[]).await;
+    let night = local(BA, 2026, 11, 19, 19, 0);
+    let ids: Vec<u64> = (0..100).map(|i| shop.checkout(night + Duration::minutes(i * 7))).collect();
+    shop.run_until(start + Duration::minutes(50), Duration::seconds(20)).await;
+    let messages = shop.wa.messages();
+    assert_eq!(assert_no_duplicates(&messages), 100, "every cart messaged once");
+    let first = messages.iter().map(|m| m.at).min().unwrap();
+    let last = messages.iter().map(|m| m.at).max().unwrap();
+    assert!(last - first >= Duration::minutes(25), "not a burst: {first} .. {last}");
+    assert!(last <= start + Duration::minutes(35), "spread over about the backlog spread: last at {last}");
+    let mut per_minute = std::collections::BTreeMap::new();
+    for m in &messages {
+        *per_minute.entry((m.at - start).num_minutes()).or_insert(0) += 1;
+    }
+    // 100 over 30 minutes is about 3 a minute.
+    assert!(per_minute.values().all(|&n| n <= 6), "{per_minute:?}");
+    let order: Vec<i64> = ids.iter().map(|id| shop.messages_for(*id)[0].at.timestamp_millis()).collect();
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "sent in the order they were abandoned");
+}
+
+/// A cart abandoned while the app watches still goes soon after detection, not into a backlog.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cart_abandoned_while_the_app_watches_goes_at_once() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[]).await;
+    shop.run_until(start + Duration::minutes(5), Duration::minutes(1)).await;
+    let id = shop.checkout(shop.now());
+    shop.run_until(start + Duration::minutes(40), Duration::minutes(1)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1);
+    // Abandoned after 15 quiet minutes, found by the next poll, sent in that round.
+    assert!(sent[0].at <= start + Duration::minutes(5 + 15 + 6), "sent at {}", sent[0].at);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shop_closed_on_saturday_waits_until_monday() {
     let start = local(BA, 2026, 11, 21, 11, 0); // Saturday
