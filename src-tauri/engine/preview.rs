@@ -30,6 +30,8 @@ pub struct MessagePreview {
     pub body: String,
     pub footer: String,
     pub button_text: Option<String>,
+    /// The quick-reply button under it (the marketing opt-out, "Stop promotions").
+    pub quick_reply_text: Option<String>,
     /// The address the button opens (the approved prefix and this cart's suffix).
     pub button_url: Option<String>,
     /// The template's header is the first product's image.
@@ -239,9 +241,19 @@ impl Engine {
         // The account's approved wording when Meta reported it (the owner may have written their
         // own template under this name); else the text Recupero submits.
         let ours = template::texts(&row.language);
-        let (body, footer, button_text) = match row.body_text.as_deref() {
-            Some(body) => (body, row.footer_text.clone().unwrap_or_default(), row.button_text.clone()),
-            None => (ours.body, ours.footer.to_string(), Some(ours.button.to_string())),
+        let (body, footer, button_text, quick_reply_text) = match row.body_text.as_deref() {
+            Some(body) => (
+                body,
+                row.footer_text.clone().unwrap_or_default(),
+                row.button_text.clone(),
+                row.quick_reply_text.clone(),
+            ),
+            None => (
+                ours.body,
+                ours.footer.to_string(),
+                Some(ours.button.to_string()),
+                Some(ours.stop.to_string()),
+            ),
         };
         let button_url = match (row.button_url.as_deref(), outgoing.button_suffix.as_deref()) {
             (Some(approved), Some(suffix)) => approved.strip_suffix("{{1}}").map(|p| format!("{p}{suffix}")),
@@ -252,6 +264,7 @@ impl Engine {
             body: template::fill_placeholders(body, &outgoing.body),
             footer,
             button_text,
+            quick_reply_text,
             button_url,
             image_header: outgoing.header_image.is_some() || row.header_format.as_deref() == Some("IMAGE"),
             status: (!row.status.is_empty()).then(|| row.status.clone()),

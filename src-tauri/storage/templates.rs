@@ -28,6 +28,7 @@ pub(crate) const SCHEMA_V7: &str = "
 ALTER TABLE wa_templates ADD COLUMN body_text TEXT;
 ALTER TABLE wa_templates ADD COLUMN footer_text TEXT;
 ALTER TABLE wa_templates ADD COLUMN button_text TEXT;
+ALTER TABLE wa_templates ADD COLUMN quick_reply_text TEXT;
 ";
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -45,6 +46,7 @@ pub struct TemplateRow {
     pub body_text: Option<String>,
     pub footer_text: Option<String>,
     pub button_text: Option<String>,
+    pub quick_reply_text: Option<String>,
     pub checked_at: String,
     pub block_code: Option<String>,
     pub block_detail: Option<String>,
@@ -64,6 +66,7 @@ impl TemplateRow {
             body_text: r.get("body_text")?,
             footer_text: r.get("footer_text")?,
             button_text: r.get("button_text")?,
+            quick_reply_text: r.get("quick_reply_text")?,
             checked_at: r.get("checked_at")?,
             block_code: r.get("block_code")?,
             block_detail: r.get("block_detail")?,
@@ -101,12 +104,13 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<TemplateRow>> {
 pub fn upsert(conn: &Connection, t: &TemplateRow) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO wa_templates (name, language, status, category, meta_id, body_params, header_format, button_url,
-                                   checked_at, body_text, footer_text, button_text)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                                   checked_at, body_text, footer_text, button_text, quick_reply_text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT(name, language) DO UPDATE SET status = excluded.status, category = excluded.category,
            meta_id = COALESCE(excluded.meta_id, meta_id), body_params = excluded.body_params,
            header_format = excluded.header_format, button_url = excluded.button_url, checked_at = excluded.checked_at,
            body_text = excluded.body_text, footer_text = excluded.footer_text, button_text = excluded.button_text,
+           quick_reply_text = excluded.quick_reply_text,
            block_code = CASE WHEN excluded.status = 'APPROVED' AND block_code IN ('132001', '132015', '132016')
                              THEN NULL ELSE block_code END,
            block_detail = CASE WHEN excluded.status = 'APPROVED' AND block_code IN ('132001', '132015', '132016')
@@ -124,7 +128,8 @@ pub fn upsert(conn: &Connection, t: &TemplateRow) -> rusqlite::Result<()> {
         t.checked_at,
         t.body_text,
         t.footer_text,
-        t.button_text
+        t.button_text,
+        t.quick_reply_text
     ])?;
     Ok(())
 }

@@ -119,15 +119,19 @@ impl TemplateItem {
                     state.header_format = c.get("format").and_then(Value::as_str).map(str::to_ascii_uppercase)
                 }
                 Some("BUTTONS") => {
-                    let url_button =
+                    let button = |kind: &str| {
                         c.get("buttons").and_then(Value::as_array).into_iter().flatten().find(|b| {
                             b.get("type")
                                 .and_then(Value::as_str)
-                                .is_some_and(|t| t.eq_ignore_ascii_case("URL"))
-                        });
+                                .is_some_and(|t| t.eq_ignore_ascii_case(kind))
+                        })
+                    };
+                    let (url_button, quick_reply) = (button("URL"), button("QUICK_REPLY"));
                     let field = |name: &str| url_button.and_then(|b| b.get(name)).and_then(Value::as_str);
                     state.button_url = field("url").map(String::from);
                     state.button_text = field("text").map(String::from);
+                    state.quick_reply_text =
+                        quick_reply.and_then(|b| b.get("text")).and_then(Value::as_str).map(String::from);
                 }
                 _ => {}
             }

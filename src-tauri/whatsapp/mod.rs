@@ -137,6 +137,8 @@ pub struct TemplateState {
     pub footer_text: Option<String>,
     /// The URL button's label.
     pub button_text: Option<String>,
+    /// The first quick-reply button's label (the marketing opt-out, "Stop promotions").
+    pub quick_reply_text: Option<String>,
 }
 
 /// A free-text message (inbox replies, inside the 24-hour window only).
@@ -185,6 +187,7 @@ impl TemplateState {
             body_text: self.body_text.clone(),
             footer_text: self.footer_text.clone(),
             button_text: self.button_text.clone(),
+            quick_reply_text: self.quick_reply_text.clone(),
             checked_at: checked_at.to_string(),
             block_code: None,
             block_detail: None,
@@ -205,6 +208,7 @@ impl TemplateState {
             body_text: row.body_text,
             footer_text: row.footer_text,
             button_text: row.button_text,
+            quick_reply_text: row.quick_reply_text,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The recovery template Recupero creates for review (reference §3.2): MARKETING, positional
 //! parameters — {{1}} first name, {{2}} store name, {{3}} product summary, {{4}} total — a footer
-//! that says how to stop, and a URL button whose address ends in {{1}} (the cart's recovery
-//! path). One per language: es, pt_BR, en. Meta requires an example for every parameter and
+//! that says how to stop, a URL button whose address ends in {{1}} (the cart's recovery
+//! path), and the marketing opt-out quick reply ("Stop promotions"), whose tap opts the
+//! customer out like a STOP. One per language: es, pt_BR, en. Meta requires an example for every parameter and
 //! refuses a variable at the very start or end of a text (2388299), so the texts are built
 //! around that.
 
@@ -17,6 +18,8 @@ pub struct Texts {
     pub body: &'static str,
     pub footer: &'static str,
     pub button: &'static str,
+    /// The marketing opt-out quick-reply button's label.
+    pub stop: &'static str,
     pub example: [&'static str; 4],
 }
 
@@ -27,18 +30,21 @@ pub fn texts(language: &str) -> Texts {
             body: "Olá {{1}}! Guardamos o seu carrinho na {{2}}: {{3}}. Total: {{4}}. Você pode finalizar a compra quando quiser pelo botão abaixo.",
             footer: "Responda PARAR para não receber mais mensagens",
             button: "Ver meu carrinho",
+            stop: "Parar promoções",
             example: ["Ana", "Loja Exemplo", "Camiseta azul (M) x2", "R$ 159,90"],
         },
         l if l.starts_with("en") => Texts {
             body: "Hi {{1}}! We saved your cart at {{2}}: {{3}}. Total: {{4}}. You can finish your order whenever you like with the button below.",
             footer: "Reply STOP to stop receiving messages",
             button: "View my cart",
+            stop: "Stop promotions",
             example: ["Ann", "Example Shop", "Blue T-shirt (M) x2", "$39.90"],
         },
         _ => Texts {
             body: "¡Hola {{1}}! Guardamos tu carrito en {{2}}: {{3}}. Total: {{4}}. Puedes terminar tu compra cuando quieras con el botón de abajo.",
             footer: "Responde BAJA para no recibir más mensajes",
             button: "Ver mi carrito",
+            stop: "Detener promociones",
             example: ["Ana", "Tienda Ejemplo", "Remera azul (M) x2", "$ 15.990,00"],
         },
     }
@@ -59,7 +65,8 @@ pub fn recovery_template(name: &str, language: &str, button_base: &str) -> NewTe
             { "type": "FOOTER", "text": t.footer },
             { "type": "BUTTONS", "buttons": [
                 { "type": "URL", "text": t.button, "url": format!("{base}{{{{1}}}}"),
-                  "example": [format!("{base}checkout/abc123")] }
+                  "example": [format!("{base}checkout/abc123")] },
+                { "type": "QUICK_REPLY", "text": t.stop }
             ] }
         ]
     });
@@ -128,6 +135,11 @@ mod tests {
             assert!(button["text"].as_str().unwrap().chars().count() <= 25);
             assert!(t.body["components"][1]["text"].as_str().unwrap().chars().count() <= 60);
             assert_eq!(t.body["category"], "MARKETING");
+            // The marketing opt-out, after the URL button; its tap is an opt-out.
+            let stop = &t.body["components"][2]["buttons"][1];
+            assert_eq!(stop["type"], "QUICK_REPLY");
+            assert!(crate::domain::opt_out::is_stop_button(None, stop["text"].as_str()), "{lang}: {stop}");
+            assert!(stop["text"].as_str().unwrap().chars().count() <= 25);
         }
     }
 

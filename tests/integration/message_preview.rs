@@ -69,6 +69,7 @@ fn approved_template_shows_the_sample_cart_as_the_customer_reads_it() {
     assert!(!p.body.contains('\n') && !p.body.contains("  "), "parameters are cleaned like the real send");
     assert!(!p.body.contains("{{"), "every placeholder is filled: {}", p.body);
     assert_eq!(p.button_text.as_deref(), Some("Ver mi carrito"));
+    assert_eq!(p.quick_reply_text.as_deref(), Some("Detener promociones"), "the marketing opt-out button");
     assert_eq!(p.button_url.as_deref(), Some("https://tiendaluna.example/checkout/recover/preview"));
     assert!(!p.image_header);
 }
@@ -173,5 +174,6 @@ async fn the_accounts_own_wording_is_what_the_preview_shows() {
     assert!(p.body.ends_with("$ 44.680,50). ¿Lo terminamos?"), "{}", p.body);
     assert_eq!(p.footer, "", "their template has no footer");
     assert_eq!(p.button_text.as_deref(), Some("Terminar compra"));
+    assert_eq!(p.quick_reply_text, None, "their template has no quick reply");
     assert_eq!(p.button_url.as_deref(), Some("https://tiendaluna.example/checkout/recover/preview"));
 }

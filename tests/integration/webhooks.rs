@@ -644,6 +644,13 @@ async fn connecting_whatsapp_from_the_app_secrets_check_template_and_a_live_app_
     let mine: Vec<_> = created.iter().filter(|t| t.name == "recupero_nuevo").collect();
     assert_eq!(mine.len(), 3, "es, pt_BR and en: {created:?}");
     assert!(mine.iter().all(|t| t.status != "APPROVED"), "{mine:?}");
+    // As WhatsApp stores them: each with the marketing opt-out quick reply, whose tap opts out.
+    let stored: Vec<_> = shop.wa.templates().into_iter().filter(|t| t.name == "recupero_nuevo").collect();
+    assert_eq!(stored.len(), 3);
+    for t in &stored {
+        let stop = t.stop_button().unwrap_or_else(|| panic!("{} has a Stop promotions button", t.language));
+        assert!(recupero::domain::opt_out::is_stop_button(None, Some(stop)), "{stop}");
+    }
 
     // The test message to the owner's own phone uses an approved language of the template.
     engine.setting_set("template_name", recupero::sandbox::whatsapp::TEMPLATE).unwrap();

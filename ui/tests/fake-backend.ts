@@ -371,12 +371,12 @@ export interface FakeBackend {
 
 /** A sample recovery message as the engine renders it: approved Spanish unless told otherwise. */
 export function makePreview(language = 'es', p: Partial<MessagePreview> = {}): MessagePreview {
-  const texts: Record<string, [string, string, string]> = {
-    es: ['¡Hola Ana! Guardamos tu carrito en Tienda Luna: Remera Luna 🌙 (M) x2. Total: $ 31.980,00.', 'Responde BAJA para no recibir más mensajes', 'Ver mi carrito'],
-    pt_BR: ['Olá Ana! Guardamos o seu carrinho na Tienda Luna: Camiseta Lua 🌙 (M) x2. Total: R$ 179,80.', 'Responda PARAR para não receber mais mensagens', 'Ver meu carrinho'],
-    en: ['Hi Ann! We saved your cart at Tienda Luna: Moon T-shirt 🌙 (M) x2. Total: US$ 59.80.', 'Reply STOP to stop receiving messages', 'View my cart'],
+  const texts: Record<string, [string, string, string, string]> = {
+    es: ['¡Hola Ana! Guardamos tu carrito en Tienda Luna: Remera Luna 🌙 (M) x2. Total: $ 31.980,00.', 'Responde BAJA para no recibir más mensajes', 'Ver mi carrito', 'Detener promociones'],
+    pt_BR: ['Olá Ana! Guardamos o seu carrinho na Tienda Luna: Camiseta Lua 🌙 (M) x2. Total: R$ 179,80.', 'Responda PARAR para não receber mais mensagens', 'Ver meu carrinho', 'Parar promoções'],
+    en: ['Hi Ann! We saved your cart at Tienda Luna: Moon T-shirt 🌙 (M) x2. Total: US$ 59.80.', 'Reply STOP to stop receiving messages', 'View my cart', 'Stop promotions'],
   };
-  const [body, footer, buttonText] = texts[language] ?? texts.es;
+  const [body, footer, buttonText, quickReplyText] = texts[language] ?? texts.es;
   return {
     language,
     templateName: 'recupero_carrito',
@@ -384,6 +384,7 @@ export function makePreview(language = 'es', p: Partial<MessagePreview> = {}): M
     body,
     footer,
     buttonText,
+    quickReplyText,
     buttonUrl: 'https://tiendaluna.example/checkout/recover/preview',
     imageHeader: false,
     problems: [],

@@ -45,6 +45,7 @@ describe('Message preview in Settings', () => {
     const body = await within(card).findByTestId('preview-body');
     expect(body.textContent).toContain('¡Hola Ana! Guardamos tu carrito en Tienda Luna');
     expect(within(card).getByTestId('preview-button').textContent?.trim()).toBe('Ver mi carrito');
+    expect(within(card).getByTestId('preview-quick-reply').textContent?.trim()).toBe('Detener promociones');
     expect(within(card).getByTestId('preview-url').textContent).toBe(
       'https://tiendaluna.example/checkout/recover/preview',
     );
@@ -95,6 +96,7 @@ describe('Message preview in Settings', () => {
         body: 'Ana, tu pedido en Tienda Luna sigue guardado. ¿Lo terminamos?',
         footer: '',
         buttonText: 'Terminar compra',
+        quickReplyText: null,
       });
     const card = await openSettings();
 
@@ -102,6 +104,7 @@ describe('Message preview in Settings', () => {
     expect(body.textContent).toBe('Ana, tu pedido en Tienda Luna sigue guardado. ¿Lo terminamos?');
     expect(within(card).getByTestId('preview-button').textContent?.trim()).toBe('Terminar compra');
     expect(within(card).queryByTestId('preview-footer'), 'no footer line when the template has none').toBeNull();
+    expect(within(card).queryByTestId('preview-quick-reply'), 'no quick reply in their template').toBeNull();
   });
 
   it('shows the footer when the template has one', async () => {

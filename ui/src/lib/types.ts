@@ -409,6 +409,8 @@ export interface MessagePreview {
   body: string;
   footer: string;
   buttonText: string | null;
+  /** The quick-reply button under it (the marketing opt-out, "Stop promotions"). */
+  quickReplyText: string | null;
   buttonUrl: string | null;
   /** The template's header is the first product's image. */
   imageHeader: boolean;
