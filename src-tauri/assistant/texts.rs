@@ -6,11 +6,20 @@ use crate::i18n::Lang;
 /// One short confirmation after an opt-out (inside the customer's window).
 pub fn opt_out_confirmation(lang: Lang) -> &'static str {
     match lang {
-        Lang::Es => "Listo, no te enviaremos más mensajes. Si cambias de opinión, escríbenos cuando quieras.",
-        Lang::Pt => {
-            "Pronto, você não vai mais receber nossas mensagens. Se mudar de ideia, é só escrever pra gente."
+        Lang::Es => "Listo, no te enviaremos más mensajes. Si cambias de opinión, responde ALTA.",
+        Lang::Pt => "Pronto, você não vai mais receber nossas mensagens. Se mudar de ideia, responda VOLTAR.",
+        Lang::En => "Done, we won't message you again. If you change your mind, reply START.",
+    }
+}
+
+/// The one confirmation a customer who opted back in gets.
+pub fn opt_in_confirmation(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Es => {
+            "¡Listo! Vas a volver a recibir nuestros mensajes. Para dejar de recibirlos, responde BAJA."
         }
-        Lang::En => "Done, we won't message you again. If you change your mind, just write to us.",
+        Lang::Pt => "Pronto! Você vai voltar a receber nossas mensagens. Para parar, responda PARAR.",
+        Lang::En => "Done! You'll get our messages again. To stop them, reply STOP.",
     }
 }
 

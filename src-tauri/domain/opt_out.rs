@@ -172,8 +172,52 @@ pub fn is_stop_button(payload: Option<&str>, text: Option<&str>) -> bool {
     })
 }
 
+/// Whole messages that mean "you may write to me again" (after an opt-out), in Spanish,
+/// Portuguese and English — the word the opt-out confirmation names first.
+const OPT_IN_KEYWORDS: &[&str] = &[
+    // Spanish
+    "alta",
+    "dar de alta",
+    "darme de alta",
+    "volver a recibir",
+    "quiero volver a recibir",
+    "quiero recibir mensajes",
+    "suscribirme",
+    // Portuguese
+    "voltar",
+    "voltar a receber",
+    "quero voltar a receber",
+    "quero receber mensagens",
+    "ativar",
+    // English
+    "start",
+    "unstop",
+    "subscribe",
+    "resume",
+    "opt in",
+];
+
+/// Is this message a customer opting back in (a whole-message keyword, courtesy allowed)?
+pub fn is_opt_in(text: &str) -> bool {
+    let folded = fold(text);
+    let core = strip_courtesy(&folded);
+    !core.is_empty() && OPT_IN_KEYWORDS.contains(&core)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn opting_back_in_takes_the_keyword_as_the_whole_message() {
+        for yes in
+            ["ALTA", "alta por favor", "Volver a recibir", "START", "Voltar", "quero receber mensagens!"]
+        {
+            assert!(super::is_opt_in(yes), "{yes}");
+        }
+        for no in ["", "alta calidad?", "start the order", "voltar amanhã", "Hola", "baja"] {
+            assert!(!super::is_opt_in(no), "{no}");
+        }
+    }
+
     use super::*;
 
     #[test]

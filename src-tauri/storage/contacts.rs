@@ -228,6 +228,17 @@ pub fn opt_back_in(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     Ok(n == 1)
 }
 
+/// The customer wrote to opt back in: lift any opt-out (theirs to lift). Returns true when
+/// they were opted out.
+pub fn opt_in_by_customer(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE contacts SET opted_out_at = NULL, opt_out_source = NULL WHERE id = ?1 AND opted_out_at IS NOT NULL",
+        )?
+        .execute([id])?;
+    Ok(n == 1)
+}
+
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<ContactRow>> {
     use rusqlite::OptionalExtension;
     conn.prepare_cached("SELECT * FROM contacts WHERE id = ?1")?

@@ -251,6 +251,35 @@ fn inbound(
                 )?;
                 fx.replies_queued |= queued.is_some();
             }
+        } else if kind == "text"
+            && summary.as_deref().is_some_and(opt_out::is_opt_in)
+            && contacts::opt_in_by_customer(conn, contact)?
+        {
+            // An opted-out customer asks to hear from the shop again: theirs to decide.
+            events::append(
+                conn,
+                &ts(now),
+                "opted_in",
+                None,
+                Some(contact),
+                &json!({ "conversation": thread }),
+            )?;
+            messages::assist_done(conn, thread, "opted_in")?;
+            let recorded = contacts::get(conn, contact)?.and_then(|c| c.language);
+            let lang = texts::customer_lang(
+                recorded.as_deref(),
+                summary.as_deref().unwrap_or(""),
+                routing.shop_lang,
+            );
+            let queued = messages::queue_reply(
+                conn,
+                thread,
+                "automation",
+                texts::opt_in_confirmation(lang),
+                &format!("optin:{wamid}"),
+                &ts(now),
+            )?;
+            fx.replies_queued |= queued.is_some();
         } else if matches!(kind.as_str(), "text" | "button" | "interactive") {
             let text = summary.as_deref().unwrap_or("");
             if let Some(esc) = escalation::classify(text, &routing.escalation_keywords) {

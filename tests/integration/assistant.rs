@@ -327,7 +327,24 @@ async fn rules_run_first_a_complaint_escalates_and_stop_opts_out_with_one_confir
     assert!(sent[0].starts_with("Listo, no te enviaremos más mensajes"), "{sent:?}");
     let detail = h.engine().conversation_detail(thread).unwrap();
     assert!(detail.conversation.opted_out);
-    assert!(fake.requests().is_empty(), "opt-out and rules never reach the assistant");
+    assert!(sent[0].ends_with("responde ALTA."), "the confirmation says how to come back: {sent:?}");
+
+    // The customer changes their mind later: ALTA lifts the opt-out, with one confirmation.
+    h.shop.app.clock.advance(chrono::Duration::minutes(10));
+    customer_writes(&h, &to, "ALTA").await;
+    let detail = h.engine().conversation_detail(thread).unwrap();
+    assert!(!detail.conversation.opted_out, "opted back in");
+    let sent = texts_to(&h, &to);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    use recupero::i18n::Lang;
+    let confirmations = [Lang::Es, Lang::Pt, Lang::En].map(recupero::assistant::texts::opt_in_confirmation);
+    assert!(confirmations.contains(&sent[1].as_str()), "{sent:?}");
+    assert!(fake.requests().is_empty(), "opt-out, opt-in and rules never reach the assistant");
+    // Said again by one who is not opted out: an ordinary message, no second confirmation.
+    h.shop.app.clock.advance(chrono::Duration::minutes(10));
+    customer_writes(&h, &to, "alta").await;
+    let again = texts_to(&h, &to).iter().filter(|t| confirmations.contains(&t.as_str())).count();
+    assert_eq!(again, 1, "one opt-in confirmation");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
