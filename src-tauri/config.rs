@@ -302,7 +302,7 @@ pub static SPECS: &[Spec] = &[
     Spec {
         key: "consent_only",
         kind: Kind::Bool,
-        description: "Message only customers who accepted marketing, where the store records it",
+        description: "Message only customers who accepted marketing (only Shopify records it: other stores' carts are then skipped as no_consent)",
         default: || "false".into(),
         validate: boolean,
     },
