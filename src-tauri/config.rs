@@ -468,6 +468,15 @@ pub static SPECS: &[Spec] = &[
         validate: keywords,
     },
     Spec {
+        key: "usd_exchange_rates",
+        kind: Kind::Text,
+        description: "What 1 US dollar is worth in your sales currencies, e.g. ARS=1050; BRL=5.40 (WhatsApp's prices are in USD: with a rate, Results shows the return on your sales' currency)",
+        default: String::new,
+        validate: |v| {
+            crate::domain::money::parse_usd_rates(v).map(|r| crate::domain::money::format_usd_rates(&r))
+        },
+    },
+    Spec {
         key: "notify_recovered",
         kind: Kind::Bool,
         description: "Show a notification when a cart is recovered",
@@ -542,6 +551,8 @@ pub struct Settings {
     pub shop_facts: String,
     pub escalation_keywords: Vec<String>,
     pub notify_recovered: bool,
+    /// What 1 USD is worth in the shop's currencies (owner-entered), for the ROI.
+    pub usd_exchange_rates: std::collections::BTreeMap<crate::domain::money::Currency, rust_decimal::Decimal>,
 }
 
 impl Settings {
@@ -590,6 +601,8 @@ impl Settings {
             shop_facts: get("shop_facts"),
             escalation_keywords: crate::domain::escalation::parse_keywords(&get("escalation_keywords")),
             notify_recovered: get("notify_recovered") == "true",
+            usd_exchange_rates: crate::domain::money::parse_usd_rates(&get("usd_exchange_rates"))
+                .unwrap_or_default(),
         })
     }
 }

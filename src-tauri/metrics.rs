@@ -116,8 +116,11 @@ pub struct CostRow {
 pub struct Roi {
     pub currency: String,
     pub revenue: String,
+    /// The WhatsApp cost in this currency (converted from USD at `usd_rate` when given).
     pub cost: String,
     pub roi: Option<f64>,
+    /// The owner's rate the USD cost was converted at: 1 USD = this many of `currency`.
+    pub usd_rate: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -213,6 +216,7 @@ pub fn compute(
         messages: &messages,
         rates: &book,
         rates_as_of: &table.as_of,
+        usd_rates: &settings.usd_exchange_rates,
     }))
 }
 

@@ -70,12 +70,24 @@ pub fn text(m: &Metrics) -> String {
         .iter()
         .map(|r| match r.roi {
             Some(x) => {
-                format!("{}: {:+.1} % (revenue {}, cost {})", r.currency, x * 100.0, r.revenue, r.cost)
+                let rate = r.usd_rate.as_ref().map(|rate| format!(" at 1 USD = {rate} {}", r.currency));
+                format!(
+                    "{}: {:+.1} % (revenue {}, cost {}{})",
+                    r.currency,
+                    x * 100.0,
+                    r.revenue,
+                    r.cost,
+                    rate.unwrap_or_default()
+                )
             }
             None => format!("{}: revenue {}, cost {}", r.currency, r.revenue, r.cost),
         })
         .collect();
-    let roi_note = if m.cost.roi.len() > 1 { " (no ROI across currencies)" } else { "" };
+    let roi_note = if m.cost.roi.len() > 1 {
+        " (no ROI across currencies: `recupero config set usd_exchange_rates ARS=1050` converts the USD cost)"
+    } else {
+        ""
+    };
     format!(
         "Results {first} to {last} ({tz})\n\
          carts detected   {detected} (with phone {with_phone}: messaged {messaged}, holdout {holdout}, not sent {not_sent}, pending {pending})\n\

@@ -72,6 +72,49 @@ impl Currency {
     }
 }
 
+/// The most rates one setting holds (a shop sells in a handful of currencies).
+const MAX_RATES: usize = 16;
+
+/// What one US dollar is worth in the shop's currencies, as the owner writes it:
+/// `ARS=1050; BRL=5.40` (`;`, `,` between pairs is not allowed since it may be a decimal mark;
+/// new lines work too). WhatsApp's prices are in USD and a shop's sales rarely are, so the ROI
+/// needs the owner's own rate. Codes are 3 letters, rates decimal and positive, each code once.
+pub fn parse_usd_rates(text: &str) -> Result<std::collections::BTreeMap<Currency, Decimal>, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for part in text.split([';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((code, rate)) = part.split_once('=') else {
+            return Err(format!("\"{}\": write each rate as CODE=amount, e.g. ARS=1050", excerpt(part)));
+        };
+        let currency = Currency::parse(code)
+            .map_err(|_| format!("\"{}\" is not a currency code", excerpt(code.trim())))?;
+        if currency.code() == "USD" {
+            return Err("USD=1 goes without saying; list the other currencies".into());
+        }
+        let rate = Decimal::from_str(rate.trim())
+            .ok()
+            .filter(|r| r.is_sign_positive() && !r.is_zero())
+            .ok_or_else(|| {
+                format!(
+                    "{}: \"{}\" is not a positive number (use a dot for decimals)",
+                    currency,
+                    excerpt(rate.trim())
+                )
+            })?;
+        if out.insert(currency, rate.normalize()).is_some() {
+            return Err(format!("{currency} is listed twice"));
+        }
+        if out.len() > MAX_RATES {
+            return Err(format!("at most {MAX_RATES} currencies"));
+        }
+    }
+    Ok(out)
+}
+
+/// The rates written back the way [`parse_usd_rates`] reads them.
+pub fn format_usd_rates(rates: &std::collections::BTreeMap<Currency, Decimal>) -> String {
+    rates.iter().map(|(c, r)| format!("{c}={r}")).collect::<Vec<_>>().join("; ")
+}
+
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -242,6 +285,27 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use rstest::rstest;
+
+    #[test]
+    fn dollar_rates_are_read_as_the_owner_writes_them() {
+        let rates = parse_usd_rates(" ars = 1050.5 ;\nBRL=5.40\n").unwrap();
+        assert_eq!(rates.len(), 2);
+        assert_eq!(rates[&Currency::parse("ARS").unwrap()], Decimal::from_str("1050.5").unwrap());
+        assert_eq!(format_usd_rates(&rates), "ARS=1050.5; BRL=5.4");
+        assert!(parse_usd_rates("").unwrap().is_empty());
+        for (bad, says) in [
+            ("ARS 1050", "CODE=amount"),
+            ("PESOS=1050", "not a currency code"),
+            ("ARS=0", "positive"),
+            ("ARS=-3", "positive"),
+            ("ARS=1050,50", "use a dot"),
+            ("ARS=1; ars=2", "twice"),
+            ("USD=1", "goes without saying"),
+        ] {
+            let err = parse_usd_rates(bad).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
 
     fn ars(amount: &str) -> Money {
         Money::parse(amount, "ARS").unwrap()

@@ -104,6 +104,8 @@ pub struct Inputs<'a> {
     pub messages: &'a [MessageFact],
     pub rates: &'a RateBook,
     pub rates_as_of: &'a str,
+    /// What 1 USD is worth in other currencies (owner-entered; may be empty).
+    pub usd_rates: &'a BTreeMap<Currency, Decimal>,
 }
 
 pub fn metrics(input: &Inputs<'_>) -> Metrics {
@@ -125,7 +127,7 @@ pub fn metrics(input: &Inputs<'_>) -> Metrics {
     }
     let recovery = Share::new(total.recovered, total.messaged);
     let holdout_recovery = Share::new(total.recovered_holdout, total.holdout);
-    let cost = cost(input.messages, input.rates, input.rates_as_of, &total);
+    let cost = cost(input.messages, input.rates, input.rates_as_of, &total, input.usd_rates);
     Metrics {
         from: crate::storage::ts(input.range.from),
         to: crate::storage::ts(input.range.to),
@@ -199,7 +201,13 @@ pub fn billable(m: &MessageFact) -> bool {
         && !m.pricing_type.as_deref().is_some_and(|t| t.starts_with("free"))
 }
 
-fn cost(messages: &[MessageFact], rates: &RateBook, as_of: &str, total: &Tally) -> Cost {
+fn cost(
+    messages: &[MessageFact],
+    rates: &RateBook,
+    as_of: &str,
+    total: &Tally,
+    usd_rates: &BTreeMap<Currency, Decimal>,
+) -> Cost {
     let mut rows: BTreeMap<(String, &'static str, Currency), (u64, Decimal)> = BTreeMap::new();
     let mut spent = Purse::default();
     for m in messages.iter().filter(|m| billable(m)) {
@@ -235,15 +243,20 @@ fn cost(messages: &[MessageFact], rates: &RateBook, as_of: &str, total: &Tally) 
             .collect(),
         total: spent.amounts(),
         per_recovered,
-        roi: roi(&total.revenue, &spent),
+        roi: roi(&total.revenue, &spent, usd_rates),
         rates_as_of: as_of.to_string(),
     }
 }
 
 /// One line per currency seen in revenue or cost. The ratio is given only when all the revenue
 /// and all the cost are in that one currency: a cost in USD says nothing about revenue in ARS
-/// without an exchange rate, and we do not guess one.
-fn roi(revenue: &Purse, cost: &Purse) -> Vec<Roi> {
+/// without an exchange rate, and we do not guess one — but when all the revenue is in one
+/// currency and the owner gave what 1 USD is worth in it, the USD cost is converted at that
+/// rate (one line, with the rate shown).
+fn roi(revenue: &Purse, cost: &Purse, usd_rates: &BTreeMap<Currency, Decimal>) -> Vec<Roi> {
+    if let Some(line) = converted_roi(revenue, cost, usd_rates) {
+        return vec![line];
+    }
     let mut currencies: Vec<Currency> = revenue.currencies().chain(cost.currencies()).collect();
     currencies.sort();
     currencies.dedup();
@@ -264,7 +277,47 @@ fn roi(revenue: &Purse, cost: &Purse) -> Vec<Roi> {
                 revenue: Amount::text(c, rev),
                 cost: Amount::text(c, spent),
                 roi: ratio,
+                usd_rate: None,
             }
         })
         .collect()
+}
+
+/// All revenue in one currency R (not USD), every cost in R or in USD with the owner's rate
+/// for R: the return in R.
+fn converted_roi(revenue: &Purse, cost: &Purse, usd_rates: &BTreeMap<Currency, Decimal>) -> Option<Roi> {
+    let mut sold = revenue.currencies();
+    let r = sold.next()?;
+    let usd = Currency::parse("USD").ok()?;
+    if sold.next().is_some() || r == usd {
+        return None;
+    }
+    let rate = *usd_rates.get(&r)?;
+    let mut spent = Decimal::ZERO;
+    for c in cost.currencies() {
+        let amount = cost.get(c).unwrap_or_default();
+        let in_r = if c == r {
+            amount
+        } else if c == usd {
+            amount.checked_mul(rate)?
+        } else {
+            return None;
+        };
+        spent = spent.checked_add(in_r)?;
+    }
+    let rev = revenue.get(r).unwrap_or_default();
+    let spent = spent.round_dp(r.minor_units());
+    let ratio = (!spent.is_zero())
+        .then(|| rev.checked_sub(spent).and_then(|gain| gain.checked_div(spent)))
+        .flatten()
+        .and_then(|x| x.to_f64())
+        .filter(|x| x.is_finite())
+        .map(round4);
+    Some(Roi {
+        currency: r.code().to_string(),
+        revenue: Amount::text(r, rev),
+        cost: Amount::text(r, spent),
+        roi: ratio,
+        usd_rate: Some(rate.to_string()),
+    })
 }

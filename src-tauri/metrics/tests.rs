@@ -428,9 +428,46 @@ fn roi_is_given_when_revenue_and_cost_share_one_currency() {
             currency: "ARS".into(),
             revenue: "1000.00".into(),
             cost: "20.00".into(),
-            roi: Some(49.0)
+            roi: Some(49.0),
+            usd_rate: None,
         }]
     );
+}
+
+#[test]
+fn with_the_owners_dollar_rate_the_usd_cost_is_converted_for_the_roi() {
+    let shop = Shop::new();
+    let (k, t) = shop.customer("+5491123456789");
+    shop.cart(
+        Some((k, "+5491123456789")),
+        ("ARS", "1000.00"),
+        "2026-11-16T13:00:00Z",
+        "recovered",
+        false,
+        Some(("sent", Some("2026-11-16T13:05:00Z"), None)),
+        Some("recovered"),
+    );
+    shop.message(t, "out", "automation", "template", Some("delivered"), "2026-11-16T13:05:00Z", None);
+    shop.message(t, "out", "automation", "template", Some("delivered"), "2026-11-17T13:05:00Z", None);
+    // Without a rate: ARS revenue, USD cost, no ratio.
+    let m = shop.metrics("2026-11-16", "2026-11-22");
+    assert!(m.cost.roi.iter().all(|r| r.roi.is_none() && r.usd_rate.is_none()), "{:?}", m.cost.roi);
+    // 1 USD = 1000 ARS: 2 × 0.0618 USD = 0.1236 USD = 123.60 ARS; (1000 − 123.60) / 123.60.
+    crate::config::set(&shop.conn(), "usd_exchange_rates", "BRL=5.40; ARS=1000", at("2026-11-20T00:00:00Z"))
+        .unwrap();
+    let m = shop.metrics("2026-11-16", "2026-11-22");
+    assert_eq!(
+        m.cost.roi,
+        vec![Roi {
+            currency: "ARS".into(),
+            revenue: "1000.00".into(),
+            cost: "123.60".into(),
+            roi: Some(7.0906),
+            usd_rate: Some("1000".into()),
+        }],
+        "one line, in the shop's currency, with the rate used"
+    );
+    assert_eq!(m.cost.total, vec![amount("USD", "0.1236")], "the bill itself stays in USD");
 }
 
 #[test]

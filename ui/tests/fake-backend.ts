@@ -302,7 +302,7 @@ export function sampleMetrics(): Metrics {
       ],
       total: [{ currency: 'USD', amount: '4.96' }],
       perRecovered: [{ currency: 'USD', amount: '0.41' }],
-      roi: [{ currency: 'USD', revenue: '0.00', cost: '4.96', roi: null }],
+      roi: [{ currency: 'USD', revenue: '0.00', cost: '4.96', roi: null, usdRate: null }],
       ratesAsOf: '2026-10-01',
     },
     daily: [

@@ -176,6 +176,16 @@ describe('Results', () => {
     expect(within(cost).getByTestId('results-roi').textContent, 'no cost → no ROI').toContain('—');
   });
 
+  it("shows the return in the shop's currency with the owner's dollar rate", async () => {
+    const m = sampleMetrics();
+    m.cost.roi = [{ currency: 'ARS', revenue: '1000.00', cost: '123.60', roi: 7.0906, usdRate: '1000' }];
+    backend.metrics = m;
+    await openResults();
+    const roi = await screen.findByTestId('results-roi');
+    expect(roi.textContent).toMatch(/709\s?%/);
+    expect(within(roi).getByTestId('results-roi-rate').textContent).toMatch(/^\(1 US\$ = .*1\.?000,00/);
+  });
+
   it('edits the rate table and shows the engine validation error', async () => {
     backend.metrics = sampleMetrics();
     await openResults();

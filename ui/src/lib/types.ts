@@ -217,6 +217,8 @@ export interface Roi {
   cost: string;
   /** (revenue - cost) / cost, same currency only; null when there was no cost. */
   roi: number | null;
+  /** The owner's rate the USD cost was converted at (1 USD = this many of `currency`). */
+  usdRate: string | null;
 }
 
 /** One day or one week of the results. */
