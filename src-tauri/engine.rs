@@ -1217,7 +1217,8 @@ impl Engine {
     }
 
     /// Did the customer buy? Asks the store about one cart (the pre-send re-check): checkout
-    /// completed, an order with the same id, or (Tiendanube) an order from the same phone.
+    /// completed, an order with the same id, or an order placed since the checkout by the same
+    /// customer, through a fresh checkout (same phone, or the checkout's email).
     pub async fn cart_completion(&self, cart_id: i64) -> EngineResult<crate::stores::Completion> {
         let (store_id, external, phone, created): (i64, String, Option<String>, String) =
             self.db.conn().query_row(

@@ -5,7 +5,8 @@
 //!
 //! One server answers all three platforms, whose paths don't overlap:
 //! - Tiendanube: `GET /{version}/{store_id}/checkouts[/{id}]`, `GET /{version}/{store_id}/orders[/{id}]`
-//! - Shopify: `POST /admin/api/{version}/graphql.json`, `POST /admin/oauth/access_token`
+//! - Shopify: `POST /admin/api/{version}/graphql.json` (`abandonedCheckouts`, `node`, `orders`),
+//!   `POST /admin/oauth/access_token`
 //! - WooCommerce: `GET /wp-json/wc/v3/orders[/{id}]`
 //!
 //! Production code never reaches in here: only the command line, the desktop shell (demo) and
@@ -93,12 +94,31 @@ pub struct Logged {
     pub user_agent: Option<String>,
 }
 
-/// An order placed from a fresh checkout (Tiendanube's "matching contact" completion).
+/// An order placed through a fresh checkout: none of the sandbox's checkouts became it, so
+/// only its customer's phone or email ties it to an abandoned one.
 #[derive(Debug, Clone)]
-pub struct ExtraOrder {
-    pub id: u64,
-    pub phone: String,
+pub struct NewOrder {
+    /// As the customer typed it; None leaves the field empty.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// The order's address country.
+    pub country: &'static str,
     pub created_at: DateTime<Utc>,
+}
+
+impl NewOrder {
+    /// An order from an Argentinian address placed at `created_at`.
+    pub fn by(phone: Option<&str>, email: Option<&str>, created_at: DateTime<Utc>) -> NewOrder {
+        NewOrder { phone: phone.map(String::from), email: email.map(String::from), country: "AR", created_at }
+    }
+}
+
+/// A [`NewOrder`] as Tiendanube and Shopify serve it (WooCommerce's are ordinary orders).
+#[derive(Debug, Clone)]
+pub(crate) struct ExtraOrder {
+    pub platform: Platform,
+    pub id: u64,
+    pub order: NewOrder,
 }
 
 struct Inner {
@@ -231,6 +251,17 @@ impl Shared {
         (keys.len(), page)
     }
 
+    /// The fresh-checkout orders of a platform placed by `now`.
+    fn extra_orders(&self, platform: Platform, now: DateTime<Utc>) -> Vec<ExtraOrder> {
+        let inner = self.lock();
+        inner
+            .extra_orders
+            .iter()
+            .filter(|o| o.platform == platform && o.order.created_at <= now)
+            .cloned()
+            .collect()
+    }
+
     fn find(&self, platform: Platform, id: u64) -> Option<SandboxCheckout> {
         let inner = self.lock();
         let all = inner.checkouts.get(&platform)?;
@@ -346,6 +377,11 @@ impl Sandbox {
         self.edit(platform, id, |c| c.phone = phone.map(String::from));
     }
 
+    /// Replaces the customer's email (None leaves it blank, as a checkout without one).
+    pub fn set_email(&self, platform: Platform, id: u64, email: Option<&str>) {
+        self.edit(platform, id, |c| c.email = email.unwrap_or_default().to_string());
+    }
+
     fn edit(&self, platform: Platform, id: u64, change: impl FnOnce(&mut SandboxCheckout)) {
         let mut inner = self.shared.lock();
         if let Some(all) = inner.checkouts.get_mut(&platform) {
@@ -376,9 +412,29 @@ impl Sandbox {
 
     /// A Tiendanube order placed from a fresh checkout by the same phone.
     pub fn add_tiendanube_order(&self, phone: &str, created_at: DateTime<Utc>) -> u64 {
+        self.add_order(Platform::Tiendanube, NewOrder::by(Some(phone), None, created_at))
+    }
+
+    /// A paid order placed through a fresh checkout, as each platform shows it: Tiendanube and
+    /// Shopify list it among their orders; on WooCommerce it is a new order already
+    /// `processing` (paid at `created_at`). Returns its id.
+    pub fn add_order(&self, platform: Platform, order: NewOrder) -> u64 {
+        if platform == Platform::Woocommerce {
+            let at = order.created_at;
+            let id = self.add(platform, 1, at)[0];
+            self.edit(platform, id, |c| {
+                c.phone = order.phone;
+                c.phone_in = catalog::PhoneField::Customer;
+                c.email = order.email.unwrap_or_default();
+                c.country = order.country;
+                c.updated_at = at;
+                c.completes_at = Some(at);
+            });
+            return id;
+        }
         let mut inner = self.shared.lock();
         let id = 900_000_000 + inner.extra_orders.len() as u64;
-        inner.extra_orders.push(ExtraOrder { id, phone: phone.into(), created_at });
+        inner.extra_orders.push(ExtraOrder { platform, id, order });
         id
     }
 

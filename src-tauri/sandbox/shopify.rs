@@ -1,6 +1,7 @@
 //! Shopify's GraphQL Admin API as documented for abandoned checkouts: `X-Shopify-Access-Token`,
-//! `abandonedCheckouts(first, after, query, sortKey)` with `pageInfo`, `node(id:)`, only the
-//! selected fields in the answer, `extensions.cost` on every answer, `THROTTLED` when the bucket
+//! `abandonedCheckouts(first, after, query, sortKey)` with `pageInfo`, `node(id:)`,
+//! `orders(first, after, query, sortKey)` (completed checkouts' orders and fresh-checkout
+//! orders, oldest first, filtered by `created_at`), only the selected fields in the answer, `extensions.cost` on every answer, `THROTTLED` when the bucket
 //! (2000 points restoring 100/s) can't pay, `MAX_COST_EXCEEDED` above 1000 points, and the
 //! client-credentials grant at `/admin/oauth/access_token` (tokens "expire" on demand in tests).
 
@@ -22,6 +23,8 @@ use super::graphql::{self, Arg, Selection};
 use super::{fault_response, json_response, truncate, Fault, Shared};
 use crate::stores::fields::parse_time;
 use crate::stores::Platform;
+
+mod orders;
 
 pub(super) const MAX_AVAILABLE: f64 = 2000.0;
 const RESTORE_RATE: f64 = 100.0;
@@ -89,7 +92,8 @@ fn render(c: &SandboxCheckout, now: DateTime<Utc>) -> Value {
         "completedAt": c.completed_at(now).map(time),
         "customer": {
             "id": format!("gid://shopify/Customer/{}", c.id / 3), "firstName": c.first_name, "lastName": c.last_name,
-            "locale": c.language, "defaultEmailAddress": { "emailAddress": c.email },
+            "locale": c.language,
+            "defaultEmailAddress": (!c.email.is_empty()).then(|| json!({ "emailAddress": c.email, "marketingState": "NOT_SUBSCRIBED" })),
             "defaultPhoneNumber": phone(PhoneField::Customer).map(|p| json!({ "phoneNumber": p, "marketingState": "NOT_SUBSCRIBED" })),
             "smsMarketingConsent": consent,
         },
@@ -122,21 +126,30 @@ fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     token == shared.config.token || shared.lock().shopify_tokens.iter().any(|t| t == token)
 }
 
-/// One `query` term: `updated_at:>='…'`, `created_at:>…`, `status:open`, `id:>=N`.
-fn matches_term(c: &SandboxCheckout, now: DateTime<Utc>, term: &str) -> Result<bool, String> {
+/// A search term split into field, comparator and unquoted value.
+fn split_term(term: &str) -> Result<(&str, &'static str, &str), String> {
     let (field, rest) = term.split_once(':').ok_or_else(|| format!("unsupported search term {term}"))?;
     let (op, value) = [">=", "<=", ">", "<"]
         .iter()
         .find_map(|op| rest.strip_prefix(op).map(|v| (*op, v)))
         .unwrap_or(("=", rest));
-    let value = value.trim_matches(|c| c == '\'' || c == '"');
-    let cmp = |a: DateTime<Utc>, b: DateTime<Utc>| match op {
+    Ok((field, op, value.trim_matches(|c| c == '\'' || c == '"')))
+}
+
+fn compare<T: PartialOrd>(op: &str, a: T, b: T) -> bool {
+    match op {
         ">=" => a >= b,
         "<=" => a <= b,
         ">" => a > b,
         "<" => a < b,
         _ => a == b,
-    };
+    }
+}
+
+/// One `query` term: `updated_at:>='…'`, `created_at:>…`, `status:open`, `id:>=N`.
+fn matches_term(c: &SandboxCheckout, now: DateTime<Utc>, term: &str) -> Result<bool, String> {
+    let (field, op, value) = split_term(term)?;
+    let cmp = |a: DateTime<Utc>, b: DateTime<Utc>| compare(op, a, b);
     Ok(match field {
         "updated_at" => cmp(c.updated_at(now), parse_time(value)?),
         "created_at" => cmp(c.created_at, parse_time(value)?),
@@ -144,13 +157,7 @@ fn matches_term(c: &SandboxCheckout, now: DateTime<Utc>, term: &str) -> Result<b
         "recovery_state" => (value == "recovered") == c.completed_at(now).is_some(),
         "id" => {
             let n: u64 = value.parse().map_err(|_| format!("bad id {value}"))?;
-            match op {
-                ">=" => c.id >= n,
-                ">" => c.id > n,
-                "<=" => c.id <= n,
-                "<" => c.id < n,
-                _ => c.id == n,
-            }
+            compare(op, c.id, n)
         }
         other => return Err(format!("unsupported search field {other}")),
     })
@@ -242,6 +249,10 @@ fn answer(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
         let Selection::Field(field) = s else { continue };
         let value = match field.name.as_str() {
             "abandonedCheckouts" => match list(shared, now, field, &variables, fault.as_ref()) {
+                Ok(v) => v,
+                Err(e) => return gql_error(&e, "BAD_REQUEST", Some(cost(available, requested))),
+            },
+            "orders" => match orders::list(shared, now, field, &variables) {
                 Ok(v) => v,
                 Err(e) => return gql_error(&e, "BAD_REQUEST", Some(cost(available, requested))),
             },

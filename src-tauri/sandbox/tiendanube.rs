@@ -129,7 +129,7 @@ pub(super) fn render(c: &SandboxCheckout, now: DateTime<Utc>, store: &str) -> Va
     json!({
         "id": c.id, "token": c.token, "store_id": store,
         "abandoned_checkout_url": format!("https://tienda-sandbox.mitiendanube.com/checkout/v3/order/proxy/{}/{}", c.id, c.token),
-        "contact_email": c.email, "contact_name": c.full_name(), "contact_phone": contact_phone,
+        "contact_email": Some(&c.email).filter(|e| !e.is_empty()), "contact_name": c.full_name(), "contact_phone": contact_phone,
         "contact_identification": null,
         "shipping_name": c.first_name, "shipping_phone": shipping_phone, "shipping_address": "Av. Corrientes",
         "shipping_number": "1234", "shipping_floor": null, "shipping_locality": null, "shipping_zipcode": "1043",
@@ -151,9 +151,15 @@ pub(super) fn render(c: &SandboxCheckout, now: DateTime<Utc>, store: &str) -> Va
     })
 }
 
-fn render_order(id: u64, phone: Option<&str>, created: DateTime<Utc>, paid: Option<DateTime<Utc>>) -> Value {
+fn render_order(
+    id: u64,
+    phone: Option<&str>,
+    email: Option<&str>,
+    created: DateTime<Utc>,
+    paid: Option<DateTime<Utc>>,
+) -> Value {
     json!({
-        "id": id, "number": id % 100_000, "token": format!("{id:x}"), "contact_email": "cliente@example.com",
+        "id": id, "number": id % 100_000, "token": format!("{id:x}"), "contact_email": email,
         "contact_phone": phone, "status": "open", "payment_status": if paid.is_some() { "paid" } else { "pending" },
         "created_at": time(created), "completed_at": { "date": created.format("%Y-%m-%d %H:%M:%S.000000").to_string(),
             "timezone_type": 3, "timezone": "UTC" },
@@ -301,23 +307,26 @@ async fn one(
     response
 }
 
-/// Orders: completed checkouts keep their id; fresh-checkout orders come from `add_tiendanube_order`.
+/// Orders: completed checkouts keep their id; fresh-checkout orders come from `Sandbox::add_order`.
 fn all_orders(shared: &Shared, now: DateTime<Utc>) -> Vec<Value> {
     let mut orders: Vec<Value> = shared
         .select(Platform::Tiendanube, |c| c.completed_at(now).is_some())
         .iter()
         .map(|c| {
             let at = c.completed_at(now).unwrap_or(c.created_at);
-            render_order(c.id, c.phone.as_deref(), at, Some(at))
+            render_order(
+                c.id,
+                c.phone.as_deref(),
+                Some(c.email.as_str()).filter(|e| !e.is_empty()),
+                at,
+                Some(at),
+            )
         })
         .collect();
-    let extra = shared.lock().extra_orders.clone();
-    orders.extend(
-        extra
-            .iter()
-            .filter(|o| o.created_at <= now)
-            .map(|o| render_order(o.id, Some(&o.phone), o.created_at, Some(o.created_at))),
-    );
+    orders.extend(shared.extra_orders(Platform::Tiendanube, now).iter().map(|o| {
+        let new = &o.order;
+        render_order(o.id, new.phone.as_deref(), new.email.as_deref(), new.created_at, Some(new.created_at))
+    }));
     orders
 }
 

@@ -6,7 +6,9 @@
 //!   the cursor to save together with that page (so memory is bounded by a page, and a crash
 //!   between pages loses nothing: the poller stores carts and cursor in one transaction);
 //! - `fetch(id)` re-reads one checkout (the pre-send re-check);
-//! - `completion(query)` says whether the checkout was completed or became an order.
+//! - `completion(query)` says whether the checkout was completed or became an order, or
+//!   whether the same customer (same phone, or the checkout's email) placed an order since the
+//!   checkout through a fresh one ([`orders`], the same rules on every platform).
 //!
 //! A checkout that can't be read (a malformed item, a bad price) is skipped with its id and the
 //! reason, and the rest of the page is kept. A page that can't be read at all is an error: the
@@ -15,6 +17,7 @@
 
 pub mod fields;
 pub mod http;
+pub mod orders;
 pub mod shopify;
 pub mod tiendanube;
 pub mod woocommerce;
@@ -223,7 +226,8 @@ pub struct Page {
 #[derive(Debug, Clone)]
 pub struct CompletionQuery {
     pub external_id: ExternalId,
-    /// The customer's number in E.164, to match an order placed from a fresh checkout.
+    /// The customer's number in E.164, to match an order placed from a fresh checkout (the
+    /// connector adds the email it reads from the checkout itself).
     pub phone_e164: Option<String>,
     /// When the checkout was created: orders before it don't count.
     pub since: DateTime<Utc>,

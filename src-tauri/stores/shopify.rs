@@ -6,12 +6,19 @@
 //! from `extensions.cost.throttleStatus`, `THROTTLED` when the bucket can't pay for the query.
 //! The list "includes both abandoned and recovered checkouts": `completedAt` tells them apart.
 //!
+//! Completion: `completedAt` on the checkout; else an order created since the checkout by the
+//! same customer ([`super::orders`]): `orders(query: "created_at:>='…'", sortKey: CREATED_AT)`,
+//! 100 a page (about 300 points), matched on the order's `phone` and its addresses' phones, or
+//! its `email` against the checkout customer's `defaultEmailAddress`. Orders have no phone
+//! filter in the search syntax, so the match is made here. Orders older than 60 days need
+//! `read_all_orders`, far beyond any checkout we still message.
+//!
 //! Tokens: a static admin API token, or the client-credentials grant (client id + secret POSTed
 //! to `{base}/admin/oauth/access_token`) whose token lasts 24 hours; it is renewed 10 minutes
 //! before it expires, and once more if the API still answers 401.
 //!
 //! UNCONFIRMED field names, checked against no live schema: `countryCodeV2` on the addresses,
-//! `smsMarketingConsent.marketingState` and `locale` on the customer.
+//! `smsMarketingConsent.marketingState`, `locale` and `defaultEmailAddress` on the customer.
 
 use std::time::Duration;
 
@@ -22,6 +29,7 @@ use tokio::sync::Mutex;
 
 use super::fields::{self, Parts, Scalar};
 use super::http::{self, StoreHttp};
+use super::orders::{self, Buyer};
 use super::{
     first_present, skipped, Completion, CompletionQuery, Credentials, Cursor, Page, Platform, StoreConfig,
     StoreConnector, StoreError,
@@ -29,6 +37,8 @@ use super::{
 use crate::clock::Clock;
 use crate::domain::{Cart, ExternalId, LineItem};
 use crate::secrets::Sensitive;
+
+mod order_search;
 
 pub const DEFAULT_VERSION: &str = "2026-01";
 /// Shopify refuses a query costing more than 1000 points; with the fields below a checkout
@@ -44,7 +54,8 @@ const LINE_ITEMS: u32 = 15;
 /// The fields read from each checkout. Both queries use them, with no fragments.
 const NODE: &str = "id name createdAt updatedAt completedAt abandonedCheckoutUrl \
     totalPriceSet { presentmentMoney { amount currencyCode } } \
-    customer { firstName locale defaultPhoneNumber { phoneNumber } smsMarketingConsent { marketingState } } \
+    customer { firstName locale defaultPhoneNumber { phoneNumber } defaultEmailAddress { emailAddress } \
+      smsMarketingConsent { marketingState } } \
     shippingAddress { firstName phone countryCodeV2 } \
     billingAddress { firstName phone countryCodeV2 } \
     lineItems(first: LINE_ITEMS) { nodes { title variantTitle quantity image { url } \
@@ -192,6 +203,7 @@ struct Customer {
     first_name: Option<String>,
     locale: Option<String>,
     default_phone_number: Option<PhoneNumber>,
+    default_email_address: Option<EmailAddress>,
     sms_marketing_consent: Option<Consent>,
 }
 
@@ -199,6 +211,12 @@ struct Customer {
 #[serde(rename_all = "camelCase")]
 struct PhoneNumber {
     phone_number: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EmailAddress {
+    email_address: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -366,7 +384,13 @@ impl Shopify {
     }
 
     fn parse(&self, value: serde_json::Value) -> Result<Cart, String> {
+        self.read(value).map(|(cart, _)| cart)
+    }
+
+    /// The cart, and the customer's email (kept only to match orders).
+    fn read(&self, value: serde_json::Value) -> Result<(Cart, Option<String>), String> {
         let n: Node = serde_json::from_value(value).map_err(|e| format!("unexpected checkout: {e}"))?;
+        let email = n.customer.as_ref().and_then(|c| c.default_email_address.as_ref()?.email_address.clone());
         let total = &n.total_price_set.presentment_money;
         let currency = total.currency_code.trim();
         let items = n
@@ -428,6 +452,21 @@ impl Shopify {
             updated_at: fields::optional_time(n.updated_at.as_deref())?.unwrap_or(created_at),
             completed_at: fields::optional_time(n.completed_at.as_deref())?,
         })
+        .map(|cart| (cart, email))
+    }
+
+    /// The checkout re-read by id with its customer's email; None when Shopify no longer has it.
+    async fn checkout(&self, id: &ExternalId) -> Result<Option<(Cart, Option<String>)>, StoreError> {
+        let gid = if id.as_str().starts_with("gid://") {
+            id.as_str().to_string()
+        } else {
+            format!("{GID_PREFIX}{}", id.as_str())
+        };
+        let (data, _): (NodeData, _) = self.graphql(&node_query(), json!({ "id": gid })).await?;
+        match data.node {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(value) => self.read(value).map(Some).map_err(StoreError::Protocol),
+        }
     }
 }
 
@@ -503,26 +542,26 @@ impl StoreConnector for Shopify {
     }
 
     async fn fetch(&self, id: &ExternalId) -> Result<Option<Cart>, StoreError> {
-        let gid = if id.as_str().starts_with("gid://") {
-            id.as_str().to_string()
-        } else {
-            format!("{GID_PREFIX}{}", id.as_str())
-        };
-        let (data, _): (NodeData, _) = self.graphql(&node_query(), json!({ "id": gid })).await?;
-        match data.node {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(value) => self.parse(value).map(Some).map_err(StoreError::Protocol),
-        }
+        Ok(self.checkout(id).await?.map(|(cart, _)| cart))
     }
 
     async fn completion(&self, query: &CompletionQuery) -> Result<Completion, StoreError> {
-        Ok(match self.fetch(&query.external_id).await? {
-            None => Completion::Gone,
-            Some(cart) => match cart.completed_at() {
-                Some(at) => Completion::Completed { at: Some(at), how: "checkout completed".into() },
-                None => Completion::Open,
-            },
-        })
+        let checkout = self.checkout(&query.external_id).await?;
+        if let Some(at) = checkout.as_ref().and_then(|(cart, _)| cart.completed_at()) {
+            return Ok(Completion::Completed { at: Some(at), how: "checkout completed".into() });
+        }
+        let email = checkout.as_ref().and_then(|(_, email)| email.as_deref());
+        if let Some(buyer) = Buyer::new(query.phone_e164.as_deref(), email) {
+            let since = query.since;
+            let found = orders::find_purchase(&buyer, &self.config.country, None, |after| {
+                self.order_page(since, after)
+            })
+            .await?;
+            if let Some(done) = found {
+                return Ok(done);
+            }
+        }
+        Ok(if checkout.is_some() { Completion::Open } else { Completion::Gone })
     }
 }
 
@@ -543,6 +582,7 @@ mod tests {
             assert!(q.contains(field), "{field} missing from {q}");
         }
         assert!(node_query().contains("... on AbandonedCheckout"));
+        assert!(node_query().contains("defaultEmailAddress { emailAddress }"));
     }
 
     #[test]

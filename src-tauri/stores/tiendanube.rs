@@ -18,7 +18,8 @@
 //!
 //! Completion: `completed_at` on the checkout; else an order with the same id (checkouts and
 //! orders appear to share ids: UNCONFIRMED, strong hint in the docs); else an order created
-//! since the checkout whose `contact_phone` is the same number.
+//! since the checkout (`/orders?created_at_min=`, `Link` pages) by the same customer: its
+//! `contact_phone` is the same number or its `contact_email` the checkout's ([`super::orders`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,17 +30,16 @@ use url::Url;
 
 use super::fields::{self, Parts, Scalar};
 use super::http::{self, Reply, StoreHttp};
+use super::orders::{self, Buyer, OrderPage, OrderSeen};
 use super::{
     first_present, skipped, Completion, CompletionQuery, Credentials, Cursor, Page, Platform, StoreConfig,
     StoreConnector, StoreError,
 };
 use crate::clock::Clock;
-use crate::domain::{Cart, ExternalId, LineItem, Phone};
+use crate::domain::{Cart, ExternalId, LineItem};
 use crate::secrets::Sensitive;
 
 pub const MAX_PER_PAGE: u32 = 200;
-/// Orders pages read when matching a purchase by phone (2,000 orders since the checkout).
-const MAX_ORDER_PAGES: u32 = 10;
 /// How far back the "changed" pass looks before the latest update it saw.
 const OVERLAP: chrono::Duration = chrono::Duration::minutes(10);
 
@@ -79,6 +79,7 @@ struct State {
 struct Checkout {
     id: Scalar,
     abandoned_checkout_url: Option<String>,
+    contact_email: Option<String>,
     contact_name: Option<String>,
     contact_phone: Option<String>,
     shipping_name: Option<String>,
@@ -117,6 +118,7 @@ struct Order {
     id: Scalar,
     status: Option<String>,
     contact_phone: Option<String>,
+    contact_email: Option<String>,
     paid_at: Option<String>,
     created_at: Option<String>,
 }
@@ -193,6 +195,11 @@ impl Tiendanube {
     }
 
     fn parse(&self, value: serde_json::Value) -> Result<Cart, String> {
+        self.read(value).map(|(cart, _)| cart)
+    }
+
+    /// The cart, and the contact email the checkout carries (kept only to match orders).
+    fn read(&self, value: serde_json::Value) -> Result<(Cart, Option<String>), String> {
         let c: Checkout = serde_json::from_value(value).map_err(|e| format!("unexpected checkout: {e}"))?;
         let id = c.id.text();
         let currency = c.currency.trim();
@@ -249,6 +256,41 @@ impl Tiendanube {
             updated_at: fields::optional_time(c.updated_at.as_deref())?.unwrap_or(created_at),
             completed_at: fields::optional_time(c.completed_at.as_deref())?,
         })
+        .map(|cart| (cart, c.contact_email))
+    }
+
+    /// The checkout re-read by id with its contact email; None when the store no longer has it.
+    async fn checkout(&self, id: &ExternalId) -> Result<Option<(Cart, Option<String>)>, StoreError> {
+        match self.get(self.url(&["checkouts", id.as_str()])).await {
+            Ok(reply) => {
+                let value: serde_json::Value = http::json(&reply.body)?;
+                self.read(value).map(Some).map_err(StoreError::Protocol)
+            }
+            Err(StoreError::Rejected { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One page of the orders since the checkout (the API answers 404 for an empty list).
+    async fn order_page(&self, url: Url) -> Result<OrderPage<Url>, StoreError> {
+        let (values, link): (Vec<serde_json::Value>, _) = match self.get(url).await {
+            Ok(reply) => (http::json(&reply.body)?, http::next_link(&reply.headers)),
+            Err(StoreError::Rejected { status: 404, .. }) => (Vec::new(), None),
+            Err(e) => return Err(e),
+        };
+        let orders = values
+            .into_iter()
+            .filter_map(|value| serde_json::from_value::<Order>(value).ok())
+            .map(|order| OrderSeen {
+                id: order.id.text(),
+                counts: order_is_live(&order),
+                at: order_time(&order),
+                phones: order.contact_phone.into_iter().collect(),
+                email: order.contact_email,
+                country: None,
+            })
+            .collect();
+        Ok(OrderPage { orders, next: link.and_then(|l| Url::parse(&l).ok()) })
     }
 
     async fn order(&self, id: &ExternalId) -> Result<Option<Order>, StoreError> {
@@ -275,6 +317,10 @@ fn pace(reply: &Reply) -> Duration {
 
 fn order_is_live(order: &Order) -> bool {
     !matches!(order.status.as_deref(), Some("cancelled"))
+}
+
+fn order_time(order: &Order) -> Option<DateTime<Utc>> {
+    fields::optional_time(order.paid_at.as_deref().or(order.created_at.as_deref())).ok().flatten()
 }
 
 impl StoreConnector for Tiendanube {
@@ -353,68 +399,32 @@ impl StoreConnector for Tiendanube {
     }
 
     async fn fetch(&self, id: &ExternalId) -> Result<Option<Cart>, StoreError> {
-        match self.get(self.url(&["checkouts", id.as_str()])).await {
-            Ok(reply) => {
-                let value: serde_json::Value = http::json(&reply.body)?;
-                self.parse(value).map(Some).map_err(StoreError::Protocol)
-            }
-            Err(StoreError::Rejected { status: 404, .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(self.checkout(id).await?.map(|(cart, _)| cart))
     }
 
     async fn completion(&self, query: &CompletionQuery) -> Result<Completion, StoreError> {
-        let checkout = self.fetch(&query.external_id).await?;
-        if let Some(at) = checkout.as_ref().and_then(Cart::completed_at) {
+        let checkout = self.checkout(&query.external_id).await?;
+        if let Some(at) = checkout.as_ref().and_then(|(cart, _)| cart.completed_at()) {
             return Ok(Completion::Completed { at: Some(at), how: "checkout completed".into() });
         }
         if let Some(order) = self.order(&query.external_id).await? {
             if order_is_live(&order) {
-                let at = order.paid_at.as_deref().or(order.created_at.as_deref());
                 return Ok(Completion::Completed {
-                    at: fields::optional_time(at).ok().flatten(),
+                    at: order_time(&order),
                     how: "order with the same id".into(),
                 });
             }
         }
-        if let Some(phone) = &query.phone_e164 {
+        let email = checkout.as_ref().and_then(|(_, email)| email.as_deref());
+        if let Some(buyer) = Buyer::new(query.phone_e164.as_deref(), email) {
             let mut url = self.url(&["orders"]);
             url.query_pairs_mut()
                 .append_pair("created_at_min", &query.since.to_rfc3339())
                 .append_pair("per_page", &MAX_PER_PAGE.to_string());
-            // Every order since the checkout, page by page (bounded: a small shop's day).
-            let mut next = Some(url);
-            let mut pages = 0;
-            while let Some(url) = next.take() {
-                pages += 1;
-                let (orders, link): (Vec<serde_json::Value>, _) = match self.get(url).await {
-                    Ok(reply) => (http::json(&reply.body)?, http::next_link(&reply.headers)),
-                    Err(StoreError::Rejected { status: 404, .. }) => (Vec::new(), None),
-                    Err(e) => return Err(e),
-                };
-                for value in orders {
-                    let Ok(order) = serde_json::from_value::<Order>(value) else { continue };
-                    let same = order
-                        .contact_phone
-                        .as_deref()
-                        .and_then(|p| Phone::parse(p, &self.config.country).ok())
-                        .is_some_and(|p| p.e164() == phone);
-                    if same && order_is_live(&order) {
-                        let at = order.paid_at.as_deref().or(order.created_at.as_deref());
-                        return Ok(Completion::Completed {
-                            at: fields::optional_time(at).ok().flatten(),
-                            how: format!("order {} from the same phone", order.id.text()),
-                        });
-                    }
-                }
-                if pages >= MAX_ORDER_PAGES {
-                    // Unknown is not "open": the caller must not message on a guess.
-                    return Err(StoreError::Protocol(format!(
-                        "more than {} orders since the checkout; could not rule out a purchase",
-                        MAX_ORDER_PAGES * MAX_PER_PAGE
-                    )));
-                }
-                next = link.and_then(|l| Url::parse(&l).ok());
+            let found =
+                orders::find_purchase(&buyer, &self.config.country, url, |url| self.order_page(url)).await?;
+            if let Some(done) = found {
+                return Ok(done);
             }
         }
         Ok(if checkout.is_some() { Completion::Open } else { Completion::Gone })

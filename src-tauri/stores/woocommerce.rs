@@ -15,6 +15,13 @@
 //! changed while we page moves to the end of the order and is read in this pass or the next.
 //! Each pass keeps its own watermark.
 //!
+//! Completion: the cart's own order paid (`processing`/`on-hold`/`completed`); else another
+//! order by the same customer created since ([`super::orders`]): the paid statuses with
+//! `after=<checkout created>&dates_are_gmt=true`, oldest first, 100 a page, matched here on
+//! `billing.phone`/`shipping.phone` (free text, read in the address's country) or on
+//! `billing.email` against the cart order's. (`search=` can't find a number typed another way.)
+//! A cancelled cart order whose customer bought through a new one is a purchase, not gone.
+//!
 //! Known limits: no core rate limit (hosts may add one: 429 and 5xx are handled like elsewhere);
 //! a pending order is cancelled by WooCommerce after the "hold stock" minutes (default 60), and
 //! its link stops working — `completion` reports it as gone.
@@ -31,6 +38,7 @@ use url::Url;
 
 use super::fields::{self, Parts, Scalar};
 use super::http::{self, Reply, StoreHttp};
+use super::orders::{self, Buyer, OrderPage, OrderSeen};
 use super::{
     first_present, skipped, Completed, Completion, CompletionQuery, Credentials, Cursor, Page, Platform,
     StoreConfig, StoreConnector, StoreError,
@@ -97,6 +105,37 @@ struct Address {
     first_name: Option<String>,
     phone: Option<String>,
     country: Option<String>,
+    /// Billing only.
+    email: Option<String>,
+}
+
+/// Another order of the store, read only for who placed it.
+#[derive(Debug, Deserialize)]
+struct OtherOrder {
+    id: Scalar,
+    status: Option<String>,
+    date_created_gmt: Option<String>,
+    date_paid_gmt: Option<String>,
+    #[serde(default)]
+    billing: Address,
+    #[serde(default)]
+    shipping: Address,
+}
+
+impl OtherOrder {
+    fn seen(self) -> OrderSeen {
+        let country = first_present([self.billing.country.as_deref(), self.shipping.country.as_deref()])
+            .map(String::from);
+        let at = self.date_paid_gmt.as_deref().or(self.date_created_gmt.as_deref());
+        OrderSeen {
+            id: self.id.text(),
+            phones: [self.billing.phone, self.shipping.phone].into_iter().flatten().collect(),
+            email: self.billing.email,
+            country,
+            counts: self.status.as_deref().is_some_and(is_paid),
+            at: fields::optional_time(at).ok().flatten(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -256,6 +295,32 @@ impl WooCommerce {
         })
     }
 
+    /// Page `page` of the paid orders created since `since`, oldest first.
+    async fn paid_orders_page(&self, since: DateTime<Utc>, page: u32) -> Result<OrderPage<u32>, StoreError> {
+        let mut url = self.url(&["orders"]);
+        url.query_pairs_mut()
+            .append_pair("status", PAID)
+            .append_pair("after", &since.format("%Y-%m-%dT%H:%M:%S").to_string())
+            .append_pair("dates_are_gmt", "true")
+            .append_pair("orderby", "date")
+            .append_pair("order", "asc")
+            .append_pair("per_page", &MAX_PER_PAGE.to_string())
+            .append_pair("page", &page.to_string());
+        let reply = self.get(url).await?;
+        let values: Vec<serde_json::Value> = http::json(&reply.body)?;
+        let total_pages = reply.header("x-wp-totalpages").and_then(|v| v.trim().parse::<u32>().ok());
+        let more = match total_pages {
+            Some(pages) => pages > page,
+            None => values.len() as u32 >= MAX_PER_PAGE,
+        };
+        let orders = values
+            .into_iter()
+            .filter_map(|value| serde_json::from_value::<OtherOrder>(value).ok())
+            .map(OtherOrder::seen)
+            .collect();
+        Ok(OrderPage { orders, next: more.then_some(page + 1) })
+    }
+
     async fn order(&self, id: &ExternalId) -> Result<Option<Order>, StoreError> {
         match self.get(self.url(&["orders", id.as_str()])).await {
             Ok(reply) => Ok(Some(http::json(&reply.body)?)),
@@ -371,18 +436,33 @@ impl StoreConnector for WooCommerce {
     }
 
     async fn completion(&self, query: &CompletionQuery) -> Result<Completion, StoreError> {
-        Ok(match self.order(&query.external_id).await? {
+        let order = self.order(&query.external_id).await?;
+        let unbought = match &order {
             None => Completion::Gone,
-            Some(order) if is_paid(&order.status) => Completion::Completed {
-                at: fields::optional_time(order.date_paid_gmt.as_deref()).ok().flatten(),
-                how: format!("order is {}", order.status),
-            },
+            Some(order) if is_paid(&order.status) => {
+                return Ok(Completion::Completed {
+                    at: fields::optional_time(order.date_paid_gmt.as_deref()).ok().flatten(),
+                    how: format!("order is {}", order.status),
+                })
+            }
             // Cancelled after the hold-stock time, refunded or trashed: the link no longer works.
             Some(order) if matches!(order.status.as_str(), "cancelled" | "refunded" | "trash") => {
                 Completion::Gone
             }
             Some(_) => Completion::Open,
-        })
+        };
+        let email = order.as_ref().and_then(|o| o.billing.email.as_deref());
+        if let Some(buyer) = Buyer::new(query.phone_e164.as_deref(), email) {
+            let since = query.since;
+            let found = orders::find_purchase(&buyer, &self.config.country, 1, |page| {
+                self.paid_orders_page(since, page)
+            })
+            .await?;
+            if let Some(done) = found {
+                return Ok(done);
+            }
+        }
+        Ok(unbought)
     }
 }
 

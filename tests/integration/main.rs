@@ -10,6 +10,7 @@ mod cli;
 mod crash;
 #[cfg(feature = "desktop")]
 mod e2e_window;
+mod fresh_orders;
 mod live_demo;
 mod message_preview;
 mod results;

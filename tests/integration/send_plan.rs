@@ -33,6 +33,7 @@ pub struct Shop {
     pub store: Sandbox,
     pub wa: WhatsAppSandbox,
     pub store_id: i64,
+    pub platform: Platform,
     tz: Tz,
     phones: std::sync::atomic::AtomicU32,
 }
@@ -54,6 +55,17 @@ impl Shop {
     /// A Tiendanube shop in `tz` open `hours`, the clock at `start`, no checkouts yet, holdout
     /// off unless `settings` says otherwise.
     pub async fn open(tz: &str, hours: &str, start: DateTime<Utc>, settings: &[(&str, &str)]) -> Shop {
+        Shop::open_on(Platform::Tiendanube, tz, hours, start, settings).await
+    }
+
+    /// The same shop on `platform`.
+    pub async fn open_on(
+        platform: Platform,
+        tz: &str,
+        hours: &str,
+        start: DateTime<Utc>,
+        settings: &[(&str, &str)],
+    ) -> Shop {
         let app = spawn_app();
         app.clock.set(start);
         let engine = &app.engine;
@@ -66,22 +78,36 @@ impl Shop {
         let mut config = SandboxConfig::new(start - Duration::days(3), 0);
         config.rate_limits = false;
         let store = Sandbox::start(config, Arc::new(app.clock.clone()), 0).await.unwrap();
-        let wa = WhatsAppSandbox::start(WhatsAppSandboxConfig::default(), Arc::new(app.clock.clone()), 0)
-            .await
-            .unwrap();
+        // The template's URL button opens the platform's recovery links.
+        let mut wa_config = WhatsAppSandboxConfig::default();
+        match platform {
+            Platform::Tiendanube => {}
+            Platform::Shopify => wa_config.button_url = "https://sandbox-shop.myshopify.com/{{1}}".into(),
+            Platform::Woocommerce => wa_config.button_url = format!("{}/{{{{1}}}}", store.base_url()),
+        }
+        let wa = WhatsAppSandbox::start(wa_config, Arc::new(app.clock.clone()), 0).await.unwrap();
         engine.use_sender(Arc::new(cloud_client(&wa)));
         let c = store.config();
-        let row = engine
-            .connect_store(&StoreInput {
-                platform: "tiendanube".into(),
-                base_url: store.base_url(),
-                country: Some("AR".into()),
-                store_id: Some(c.tiendanube_store_id.clone()),
-                token: Some(Sensitive::new(c.token.clone())),
-                ..Default::default()
-            })
-            .unwrap();
-        Shop { app, store, wa, store_id: row.id, tz: tz.parse().unwrap(), phones: 0.into() }
+        let secret = |v: &str| Some(Sensitive::new(v.to_string()));
+        let mut input = StoreInput {
+            platform: platform.as_str().into(),
+            base_url: store.base_url(),
+            country: Some("AR".into()),
+            ..Default::default()
+        };
+        match platform {
+            Platform::Tiendanube => {
+                input.store_id = Some(c.tiendanube_store_id.clone());
+                input.token = secret(&c.token);
+            }
+            Platform::Shopify => input.token = secret(&c.token),
+            Platform::Woocommerce => {
+                input.key = secret(&c.woo_key);
+                input.secret = secret(&c.woo_secret);
+            }
+        }
+        let row = engine.connect_store(&input).unwrap();
+        Shop { app, store, wa, store_id: row.id, platform, tz: tz.parse().unwrap(), phones: 0.into() }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -95,9 +121,9 @@ impl Shop {
     }
 
     pub fn checkout_with_phone(&self, updated: DateTime<Utc>, phone: &str) -> u64 {
-        let id = self.store.add(Platform::Tiendanube, 1, updated)[0];
-        self.store.set_phone(Platform::Tiendanube, id, Some(phone));
-        self.store.never_completes(Platform::Tiendanube, id);
+        let id = self.store.add(self.platform, 1, updated)[0];
+        self.store.set_phone(self.platform, id, Some(phone));
+        self.store.never_completes(self.platform, id);
         id
     }
 
