@@ -32,6 +32,7 @@ mod connect;
 mod converse;
 mod inbox;
 mod preview;
+mod purchase_sweep;
 
 pub use cart_actions::{CartAction, CartActionResult, STOPPED_BY_OWNER};
 pub use connect::{WebhookInfo, WhatsAppCheck};
@@ -1380,6 +1381,20 @@ impl Engine {
                 }
             })
         };
+        // The purchase sweep: a few carts inside the attribution window every few minutes.
+        let sweeper = {
+            let engine = self.clone();
+            tokio::spawn(async move {
+                let mut sweep_tick = tokio::time::interval(std::time::Duration::from_secs(5 * 60));
+                sweep_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    sweep_tick.tick().await;
+                    if let Err(e) = engine.sweep_purchases().await {
+                        tracing::warn!(error = %e, "purchase sweep failed");
+                    }
+                }
+            })
+        };
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
@@ -1398,6 +1413,8 @@ impl Engine {
         }
         poller.abort();
         dispatcher.abort();
+        sweeper.abort();
+        let _ = sweeper.await;
         processor.abort();
         converser.abort();
         let _ = converser.await;

@@ -63,6 +63,40 @@ pub(crate) const SCHEMA_V6: &str = "
 CREATE INDEX carts_store_detected ON carts(store_id, detected_at);
 ";
 
+/// When the purchase sweep last asked the store about a cart.
+pub(crate) const SCHEMA_V8: &str = "
+ALTER TABLE carts ADD COLUMN purchase_checked_at TEXT;
+";
+
+/// Carts whose purchase the sweep should look for: not bought yet, whose first message left
+/// (or, for the holdout, whose message would have left) at or after `since`, least recently
+/// checked first, none checked after `checked_before`. Both groups alike, so the lift stays
+/// honest.
+pub fn sweep_candidates(
+    conn: &Connection,
+    since: &str,
+    checked_before: &str,
+    limit: u32,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id FROM carts c JOIN sends s ON s.cart_id = c.id AND s.step = 0
+         WHERE c.completed_at IS NULL AND c.outcome IS NULL
+           AND ((c.holdout = 0 AND s.sent_at IS NOT NULL AND s.sent_at >= ?1)
+             OR (c.holdout = 1 AND s.state = 'skipped' AND s.skip_reason = 'holdout' AND s.updated_at >= ?1))
+           AND (c.purchase_checked_at IS NULL OR c.purchase_checked_at < ?2)
+         ORDER BY coalesce(c.purchase_checked_at, ''), c.id
+         LIMIT ?3",
+    )?;
+    let ids = stmt.query_map(params![since, checked_before, i64::from(limit)], |r| r.get(0))?;
+    ids.collect()
+}
+
+pub fn set_purchase_checked(conn: &Connection, id: i64, at: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE carts SET purchase_checked_at = ?2 WHERE id = ?1")?
+        .execute(params![id, at])?;
+    Ok(())
+}
+
 /// What the planner needs about a cart.
 #[derive(Debug, Clone)]
 pub struct PlanInfo {

@@ -36,6 +36,7 @@ fn migrations() -> Vec<String> {
         [messages::SCHEMA_V5, shop_facts::SCHEMA_V5, drafts::SCHEMA_V5].concat(),
         carts::SCHEMA_V6.to_string(),
         templates::SCHEMA_V7.to_string(),
+        carts::SCHEMA_V8.to_string(),
     ]
 }
 

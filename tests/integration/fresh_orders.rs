@@ -153,3 +153,76 @@ async fn orders_by_someone_else_or_with_an_unreadable_phone_or_email_are_no_purc
     assert!(matches!(shop.completion(no_email).await, Completion::Completed { .. }), "{:?}", ALL[p]);
     assert_eq!(shop.completion(cart).await, Completion::Open);
 }
+
+/// With no follow-up (the default) nothing is left to send, so only the purchase sweep can see a
+/// purchase made through a fresh checkout after the message: it asks the store about carts
+/// inside the attribution window and credits the one whose customer bought.
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_purchase_sweep_credits_an_order_placed_after_the_only_message(#[values(0, 1, 2)] p: usize) {
+    let start = local(BA, 2026, 11, 16, 10, 0); // Monday
+    let shop = Shop::open_on(ALL[p], BA, HOURS, start, &[("backlog_spread_minutes", "0")]).await;
+    let buyer = shop.checkout_with_phone(start - Duration::minutes(20), "+54 9 11 6000-0001");
+    let bystander = shop.checkout_with_phone(start - Duration::minutes(20), "+54 9 11 6000-0002");
+    shop.run_until(start + Duration::minutes(5), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(buyer).len(), 1);
+    assert_eq!(shop.messages_for(bystander).len(), 1);
+    let mut events = shop.app.engine.events().subscribe();
+    // Two days later the customer buys through a new checkout, typing the number another way.
+    let bought_at = start + Duration::days(2);
+    shop.store.add_order(shop.platform, NewOrder::by(Some("011 15-6000-0001"), None, bought_at));
+    shop.app.clock.set(bought_at + Duration::hours(1));
+
+    let report = shop.app.engine.sweep_purchases().await.unwrap();
+    assert_eq!(report.checked, 2, "{:?}: both messaged carts are asked about", ALL[p]);
+    assert_eq!(report.unreachable, 0);
+    assert_eq!(report.bought, vec![(shop.cart_id(buyer), "recovered".to_string())]);
+    assert_eq!(shop.outcome(buyer).as_deref(), Some("recovered"));
+    assert_eq!(shop.outcome(bystander), None);
+    let mut told = false;
+    while let Ok(e) = events.try_recv() {
+        told |= matches!(e, recupero::events::EngineEvent::CartRecovered { cart_id, .. } if cart_id == shop.cart_id(buyer));
+    }
+    assert!(told, "the owner hears of the recovered cart");
+    let m = shop.app.engine.metrics(None, None).unwrap();
+    assert_eq!((m.recovery.count, m.recovery.denominator), (1, 2));
+
+    // Each cart is asked about at most every few hours, and a bought one never again.
+    assert_eq!(shop.app.engine.sweep_purchases().await.unwrap().checked, 0);
+    shop.app.clock.advance(Duration::hours(7));
+    let later = shop.app.engine.sweep_purchases().await.unwrap();
+    assert_eq!((later.checked, later.bought.len()), (1, 0), "only the bystander, still not bought");
+}
+
+/// The holdout group is swept the same way: its customers' purchases through a fresh checkout
+/// count in the baseline, or the lift would look better than it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_purchase_sweep_counts_holdout_purchases_alike() {
+    let start = local(BA, 2026, 11, 16, 10, 0);
+    let shop = Shop::open_on(
+        Platform::Tiendanube,
+        BA,
+        HOURS,
+        start,
+        &[("backlog_spread_minutes", "0"), ("holdout_percent", "50")],
+    )
+    .await;
+    // The group is a fixed hash of the checkout: take the first checkout that lands in it.
+    let buyer = (0..20)
+        .map(|i| {
+            shop.checkout_with_phone(start - Duration::minutes(20), &format!("+54 9 11 6000-{:04}", 100 + i))
+        })
+        .find(|id| recupero::scheduler::planner::is_holdout(shop.store_id, &id.to_string(), 50))
+        .expect("one of twenty checkouts is in a 50 % holdout");
+    let phone = shop.store.checkout(shop.platform, buyer).unwrap().phone.unwrap();
+    shop.run_until(start + Duration::minutes(5), Duration::minutes(1)).await;
+    assert!(shop.messages_for(buyer).is_empty(), "a holdout cart is never messaged");
+    assert_eq!(shop.send(buyer, 0), ("skipped".into(), Some("holdout".into())));
+    let bought_at = start + Duration::days(1);
+    shop.store.add_order(shop.platform, NewOrder::by(Some(&phone), None, bought_at));
+    shop.app.clock.set(bought_at + Duration::hours(1));
+    let report = shop.app.engine.sweep_purchases().await.unwrap();
+    assert_eq!(report.bought, vec![(shop.cart_id(buyer), "holdout_converted".to_string())]);
+    let m = shop.app.engine.metrics(None, None).unwrap();
+    assert_eq!(m.holdout_recovery.count, 1, "the holdout purchase is in the baseline");
+}
