@@ -935,7 +935,13 @@ impl Engine {
             {
                 idle.map(String::from).or_else(|| {
                     let code = s.error_code.clone().unwrap_or_default();
-                    Some(if code.starts_with("132") { "template_blocked".into() } else { code })
+                    Some(if code.starts_with("132") {
+                        "template_blocked".into()
+                    } else if !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) {
+                        code // a WhatsApp code: the UI names it with its number
+                    } else {
+                        "whatsapp_unreachable".into() // network, HTTP 5xx, throttling on our side
+                    })
                 })
             }
             // Waiting: say why only when something other than the clock holds it.

@@ -22,6 +22,9 @@ use crate::stores::Completion;
 pub const RECHECK_AFTER: Duration = Duration::hours(6);
 /// Carts asked about per round (each is a store request or a few).
 pub const PER_ROUND: u32 = 20;
+/// A cart whose store did not answer is asked about again after this long, not at once (so a
+/// failing store never crowds the others out of the rounds).
+pub const RETRY_AFTER_ERROR: Duration = Duration::hours(1);
 
 /// What one round found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -91,6 +94,10 @@ impl Engine {
                 }
                 Err(EngineError::Store(e)) => {
                     report.unreachable += 1;
+                    // Due again in RETRY_AFTER_ERROR: stamped as if checked that long before
+                    // the usual wait ends.
+                    let retry = storage::ts(now - RECHECK_AFTER + RETRY_AFTER_ERROR);
+                    carts::set_purchase_checked(&self.db.conn(), cart_id, &retry)?;
                     tracing::info!(cart = cart_id, error = %e, "purchase sweep: the store did not answer; later");
                 }
                 Err(e) => {

@@ -29,9 +29,14 @@ fn sibling(name: &str) -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
-/// The tray-only binary, when it was built or installed next to this one.
+/// The tray-only binary, when it was built or installed next to this one — on Linux only:
+/// elsewhere `recupero-tray` is a stub and the window's process stays in the tray itself.
 pub fn tray_binary() -> Option<PathBuf> {
-    sibling(TRAY_BINARY)
+    if cfg!(target_os = "linux") {
+        sibling(TRAY_BINARY)
+    } else {
+        None
+    }
 }
 
 /// The window's binary, next to this one.

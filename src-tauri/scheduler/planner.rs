@@ -99,10 +99,14 @@ pub fn reslot(
     let start = crate::stores::fields::parse_time(now).map_or(window, |now| now.max(window));
     let members = sends::window_members(conn, &key)?;
     let count = u32::try_from(members.len()).unwrap_or(u32::MAX);
-    for (i, (id, deadline)) in members.iter().enumerate() {
-        let deadline = crate::stores::fields::parse_time(deadline).unwrap_or(start + spread);
-        let slot = backlog_slot(start, u32::try_from(i).unwrap_or(u32::MAX), count, spread, deadline);
-        sends::set_due(conn, *id, &ts(slot), now)?;
+    for (i, member) in members.iter().enumerate() {
+        let deadline = crate::stores::fields::parse_time(&member.deadline_at).unwrap_or(start + spread);
+        let mut slot = backlog_slot(start, u32::try_from(i).unwrap_or(u32::MAX), count, spread, deadline);
+        // A send held back (WhatsApp's back-off, a store that did not answer…) keeps its hold.
+        if let (true, Ok(held_until)) = (member.held, crate::stores::fields::parse_time(&member.due_at)) {
+            slot = slot.max(held_until);
+        }
+        sends::set_due(conn, member.id, &ts(slot), now)?;
     }
     Ok(members.len())
 }
@@ -265,6 +269,64 @@ pub fn plan_followup(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_respread_backlog_never_brings_a_held_send_earlier_than_its_hold() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::storage::migrations::migrate(&mut conn).unwrap();
+        let t = |m: i64| {
+            chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").unwrap().to_utc()
+                + Duration::minutes(m)
+        };
+        conn.execute(
+            "INSERT INTO stores (id, platform, name, base_url, country, created_at) VALUES (1, 'sandbox', 'S', 'http://x', 'AR', ?1)",
+            [ts(t(0))],
+        )
+        .unwrap();
+        let window = t(0);
+        let mut ids = Vec::new();
+        for i in 0..4 {
+            conn.execute(
+                "INSERT INTO carts (id, store_id, external_id, currency, total, items_json, checkout_created_at,
+                   checkout_updated_at, detected_at, first_seen_at)
+                 VALUES (?1, 1, ?1, 'ARS', '1', '[]', ?2, ?2, ?3, ?3)",
+                rusqlite::params![i + 1, ts(t(-300)), ts(t(i))],
+            )
+            .unwrap();
+            let id = sends::insert(
+                &conn,
+                &sends::NewSend {
+                    cart_id: i + 1,
+                    step: 0,
+                    due_at: &ts(window),
+                    deadline_at: &ts(t(90)),
+                    window_opens_at: Some(&ts(window)),
+                    skip_reason: None,
+                },
+                &ts(t(0)),
+            )
+            .unwrap()
+            .unwrap();
+            ids.push(id);
+        }
+        reslot(&conn, window, Duration::minutes(40), &ts(t(0))).unwrap();
+        // The first one met a store that did not answer: held 25 minutes.
+        conn.execute(
+            "UPDATE sends SET due_at = ?2, held_reason = 'store_unreachable' WHERE id = ?1",
+            rusqlite::params![ids[0], ts(t(25))],
+        )
+        .unwrap();
+        // Two minutes later the backlog is re-spread (another late cart joined, say).
+        reslot(&conn, window, Duration::minutes(40), &ts(t(2))).unwrap();
+        let due = |id: i64| -> String {
+            conn.query_row("SELECT due_at FROM sends WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(due(ids[0]), ts(t(25)), "the hold stands");
+        // The others are spread over the time ahead, from now, not in the past.
+        assert_eq!(due(ids[1]), ts(t(12)));
+        assert_eq!(due(ids[2]), ts(t(22)));
+        assert_eq!(due(ids[3]), ts(t(32)));
+    }
 
     #[test]
     fn the_holdout_is_a_fixed_share_and_never_reshuffles() {

@@ -228,12 +228,14 @@ pub fn opt_back_in(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     Ok(n == 1)
 }
 
-/// The customer wrote to opt back in: lift any opt-out (theirs to lift). Returns true when
-/// they were opted out.
+/// The customer wrote to opt back in: lift an opt-out they gave us (keyword, button). One
+/// WhatsApp itself enforces (131050, `user_preferences`) is lifted only when WhatsApp says the
+/// customer resumed, since our messages would still be blocked. Returns true when lifted.
 pub fn opt_in_by_customer(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached(
-            "UPDATE contacts SET opted_out_at = NULL, opt_out_source = NULL WHERE id = ?1 AND opted_out_at IS NOT NULL",
+            "UPDATE contacts SET opted_out_at = NULL, opt_out_source = NULL
+             WHERE id = ?1 AND opted_out_at IS NOT NULL AND coalesce(opt_out_source, '') NOT LIKE 'meta\\_%' ESCAPE '\\'",
         )?
         .execute([id])?;
     Ok(n == 1)
@@ -292,6 +294,19 @@ mod tests {
         let phone = Phone::parse("+52 55 1234 5678", "MX").unwrap();
         assert_eq!(id_by_phone(&conn, phone.e164()).unwrap(), Some(first));
         assert!(get(&conn, first).unwrap().unwrap().opted_out_at.is_some());
+    }
+
+    #[test]
+    fn a_customer_lifts_their_own_opt_out_but_not_one_whatsapp_enforces() {
+        let conn = db();
+        let theirs = resolve_wa_id(&conn, "5491150000001", None, AT).unwrap();
+        let meta = resolve_wa_id(&conn, "5491150000002", None, AT).unwrap();
+        opt_out(&conn, theirs, "keyword", AT).unwrap();
+        opt_out(&conn, meta, "meta_131050", AT).unwrap();
+        assert!(opt_in_by_customer(&conn, theirs).unwrap());
+        assert!(!opt_in_by_customer(&conn, meta).unwrap(), "WhatsApp would still block our messages");
+        assert!(get(&conn, meta).unwrap().unwrap().opted_out_at.is_some());
+        assert!(!opt_in_by_customer(&conn, theirs).unwrap(), "nothing to lift twice");
     }
 
     #[test]

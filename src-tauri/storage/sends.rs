@@ -153,13 +153,29 @@ pub fn insert(conn: &Connection, send: &NewSend<'_>, now: &str) -> rusqlite::Res
 }
 
 /// The planned sends waiting for the opening `window`, in detection order.
-pub fn window_members(conn: &Connection, window: &str) -> rusqlite::Result<Vec<(i64, String)>> {
+/// A planned send of a backlog window.
+#[derive(Debug, Clone)]
+pub struct WindowMember {
+    pub id: i64,
+    pub deadline_at: String,
+    pub due_at: String,
+    /// Held back after an attempt or a check (a back-off, the store unreachable…): never
+    /// brought earlier than its hold by a re-spread.
+    pub held: bool,
+}
+
+pub fn window_members(conn: &Connection, window: &str) -> rusqlite::Result<Vec<WindowMember>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT s.id, s.deadline_at FROM sends s JOIN carts c ON c.id = s.cart_id
+        "SELECT s.id, s.deadline_at, s.due_at,
+                coalesce(s.held_reason IN ('retry', 'store_unreachable', 'whatsapp_unreachable',
+                  'template_not_approved', 'template_blocked', 'account', 'customer_active'), 0)
+         FROM sends s JOIN carts c ON c.id = s.cart_id
          WHERE s.window_opens_at = ?1 AND s.state = 'planned'
          ORDER BY c.detected_at, s.id",
     )?;
-    let rows = stmt.query_map([window], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map([window], |r| {
+        Ok(WindowMember { id: r.get(0)?, deadline_at: r.get(1)?, due_at: r.get(2)?, held: r.get(3)? })
+    })?;
     rows.collect()
 }
 

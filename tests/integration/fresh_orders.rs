@@ -226,3 +226,31 @@ async fn the_purchase_sweep_counts_holdout_purchases_alike() {
     let m = shop.app.engine.metrics(None, None).unwrap();
     assert_eq!(m.holdout_recovery.count, 1, "the holdout purchase is in the baseline");
 }
+
+/// A store that does not answer leaves its carts for an hour later, never at the head of every
+/// round (where they would crowd the other carts out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_purchase_sweep_comes_back_to_an_unanswered_cart_an_hour_later() {
+    let start = local(BA, 2026, 11, 16, 10, 0);
+    let shop =
+        Shop::open_on(Platform::Tiendanube, BA, HOURS, start, &[("backlog_spread_minutes", "0")]).await;
+    let cart = shop.checkout_with_phone(start - Duration::minutes(20), "+54 9 11 6000-0009");
+    shop.run_until(start + Duration::minutes(5), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(cart).len(), 1);
+    shop.app.clock.advance(Duration::days(1));
+    // The store is out of reach for a while (its address answers nothing).
+    let set_url = |url: &str| {
+        shop.app.engine.db().conn().execute("UPDATE stores SET base_url = ?1", [url]).unwrap();
+        // The engine rebuilds its store connectors whenever a credential changes.
+        shop.app.engine.delete_secret(recupero::secrets::SecretName::AssistantApiKey).unwrap();
+    };
+    let real_url = shop.store.base_url();
+    set_url("http://127.0.0.1:9");
+    let down = shop.app.engine.sweep_purchases().await.unwrap();
+    assert_eq!((down.checked, down.unreachable), (1, 1));
+    assert_eq!(shop.app.engine.sweep_purchases().await.unwrap().checked, 0, "not asked again at once");
+    set_url(&real_url);
+    shop.app.clock.advance(Duration::minutes(61));
+    let back = shop.app.engine.sweep_purchases().await.unwrap();
+    assert_eq!((back.checked, back.unreachable), (1, 0), "asked again an hour later, and answered");
+}
