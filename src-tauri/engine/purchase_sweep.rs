@@ -72,11 +72,7 @@ impl Engine {
                             None => None,
                         };
                         let row = match outcome {
-                            Some("recovered") => Some(tx.query_row(
-                                "SELECT first_name, total || ' ' || currency FROM carts WHERE id = ?1",
-                                [cart_id],
-                                |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)),
-                            )?),
+                            Some("recovered") => Some(crate::scheduler::poller::recovered_row(&tx, cart_id)?),
                             _ => None,
                         };
                         tx.commit()?;
@@ -85,7 +81,7 @@ impl Engine {
                         }
                         row
                     };
-                    if let Some((contact_name, total)) = recovered {
+                    if let Some((cart_id, contact_name, total)) = recovered {
                         self.events.emit(EngineEvent::CartRecovered { cart_id, contact_name, total });
                     }
                 }

@@ -396,8 +396,9 @@ fn cost_prices_billable_messages_by_country_and_category() {
     assert_eq!((usd.revenue.as_str(), usd.cost.as_str()), ("0.00", "0.2096"));
 }
 
-#[test]
-fn roi_is_given_when_revenue_and_cost_share_one_currency() {
+/// A cart of ARS 1000.00 recovered after its message, and two delivered marketing templates
+/// to an Argentine number.
+fn one_recovered_ars_cart_two_messages() -> Shop {
     let shop = Shop::new();
     let (k, t) = shop.customer("+5491123456789");
     shop.cart(
@@ -411,6 +412,12 @@ fn roi_is_given_when_revenue_and_cost_share_one_currency() {
     );
     shop.message(t, "out", "automation", "template", Some("delivered"), "2026-11-16T13:05:00Z", None);
     shop.message(t, "out", "automation", "template", Some("delivered"), "2026-11-17T13:05:00Z", None);
+    shop
+}
+
+#[test]
+fn roi_is_given_when_revenue_and_cost_share_one_currency() {
+    let shop = one_recovered_ars_cart_two_messages();
     let rows = vec![RateRow {
         country: "AR".into(),
         category: "marketing".into(),
@@ -436,19 +443,7 @@ fn roi_is_given_when_revenue_and_cost_share_one_currency() {
 
 #[test]
 fn with_the_owners_dollar_rate_the_usd_cost_is_converted_for_the_roi() {
-    let shop = Shop::new();
-    let (k, t) = shop.customer("+5491123456789");
-    shop.cart(
-        Some((k, "+5491123456789")),
-        ("ARS", "1000.00"),
-        "2026-11-16T13:00:00Z",
-        "recovered",
-        false,
-        Some(("sent", Some("2026-11-16T13:05:00Z"), None)),
-        Some("recovered"),
-    );
-    shop.message(t, "out", "automation", "template", Some("delivered"), "2026-11-16T13:05:00Z", None);
-    shop.message(t, "out", "automation", "template", Some("delivered"), "2026-11-17T13:05:00Z", None);
+    let shop = one_recovered_ars_cart_two_messages();
     // Without a rate: ARS revenue, USD cost, no ratio.
     let m = shop.metrics("2026-11-16", "2026-11-22");
     assert!(m.cost.roi.iter().all(|r| r.roi.is_none() && r.usd_rate.is_none()), "{:?}", m.cost.roi);

@@ -181,7 +181,7 @@ fn unreachable_long_enough(
 
 /// What the owner is told about a recovered cart: its id, the customer's first name and the
 /// total with its currency.
-fn recovered_row(
+pub(crate) fn recovered_row(
     conn: &rusqlite::Connection,
     cart_id: i64,
 ) -> rusqlite::Result<(i64, Option<String>, String)> {

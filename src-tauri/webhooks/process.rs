@@ -235,18 +235,15 @@ fn inbound(
                 drafts::discard_pending(conn, thread, &ts(now))?;
                 messages::assist_done(conn, thread, "opted_out")?;
                 // One short confirmation, inside the window the customer just opened.
-                let recorded = contacts::get(conn, contact)?.and_then(|c| c.language);
-                let lang = texts::customer_lang(
-                    recorded.as_deref(),
-                    summary.as_deref().unwrap_or(""),
-                    routing.shop_lang,
-                );
+                let text = summary.as_deref().unwrap_or("");
+                let lang = confirmation_lang(conn, contact, text, routing)?;
+                let key = format!("optout:{wamid}");
                 let queued = messages::queue_reply(
                     conn,
                     thread,
                     "automation",
                     texts::opt_out_confirmation(lang),
-                    &format!("optout:{wamid}"),
+                    &key,
                     &ts(now),
                 )?;
                 fx.replies_queued |= queued.is_some();
@@ -265,18 +262,14 @@ fn inbound(
                 &json!({ "conversation": thread }),
             )?;
             messages::assist_done(conn, thread, "opted_in")?;
-            let recorded = contacts::get(conn, contact)?.and_then(|c| c.language);
-            let lang = texts::customer_lang(
-                recorded.as_deref(),
-                summary.as_deref().unwrap_or(""),
-                routing.shop_lang,
-            );
+            let lang = confirmation_lang(conn, contact, summary.as_deref().unwrap_or(""), routing)?;
+            let key = format!("optin:{wamid}");
             let queued = messages::queue_reply(
                 conn,
                 thread,
                 "automation",
                 texts::opt_in_confirmation(lang),
-                &format!("optin:{wamid}"),
+                &key,
                 &ts(now),
             )?;
             fx.replies_queued |= queued.is_some();
@@ -310,6 +303,18 @@ fn inbound(
 
 /// Hands a thread to a person: escalated, automation paused, pending drafts dropped, the
 /// decision logged. Returns false when the thread was already escalated (no second alert).
+/// The language of a confirmation to `contact`: the one on record, else the one they wrote in,
+/// else the shop's.
+fn confirmation_lang(
+    conn: &Connection,
+    contact: i64,
+    text: &str,
+    routing: &Routing,
+) -> rusqlite::Result<Lang> {
+    let recorded = contacts::get(conn, contact)?.and_then(|c| c.language);
+    Ok(texts::customer_lang(recorded.as_deref(), text, routing.shop_lang))
+}
+
 pub fn escalate(
     conn: &Connection,
     thread: i64,

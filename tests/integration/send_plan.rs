@@ -174,6 +174,17 @@ impl Shop {
     }
 
     /// The messages the sandbox WhatsApp accepted for one checkout (by its send key).
+    /// Whether the cart of checkout `external` is in the holdout group.
+    pub fn in_holdout(&self, external: u64) -> bool {
+        let cart = self.cart_id(external);
+        self.app
+            .engine
+            .db()
+            .conn()
+            .query_row("SELECT holdout FROM carts WHERE id = ?1", [cart], |r| r.get(0))
+            .unwrap()
+    }
+
     pub fn messages_for(&self, external: u64) -> Vec<ReceivedMessage> {
         let cart = self.cart_id(external);
         let prefix = format!("recupero:{cart}:");
@@ -410,14 +421,7 @@ async fn a_holdout_cart_is_never_messaged_but_is_tracked() {
     shop.run_until(start + Duration::hours(2), Duration::minutes(1)).await;
     let (mut held_out, mut messaged) = (Vec::new(), 0);
     for id in &ids {
-        let cart = shop.cart_id(*id);
-        let holdout: bool = shop
-            .app
-            .engine
-            .db()
-            .conn()
-            .query_row("SELECT holdout FROM carts WHERE id = ?1", [cart], |r| r.get(0))
-            .unwrap();
+        let holdout = shop.in_holdout(*id);
         assert_eq!(
             holdout,
             recupero::scheduler::planner::is_holdout(shop.store_id, &id.to_string(), 50),
@@ -544,14 +548,7 @@ async fn holdout_carts_bought_before_their_time_drop_out_like_messaged_ones() {
     assert!(shop.wa.messages().is_empty(), "nobody who bought is messaged");
     let mut holdout = 0;
     for id in &ids {
-        let cart = shop.cart_id(*id);
-        let in_holdout: bool = shop
-            .app
-            .engine
-            .db()
-            .conn()
-            .query_row("SELECT holdout FROM carts WHERE id = ?1", [cart], |r| r.get(0))
-            .unwrap();
+        let in_holdout = shop.in_holdout(*id);
         holdout += usize::from(in_holdout);
         assert_eq!(shop.send(*id, 0), ("skipped".into(), Some("purchased".into())), "holdout: {in_holdout}");
     }
