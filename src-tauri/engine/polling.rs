@@ -91,20 +91,15 @@ impl Engine {
     /// completed, an order with the same id, or an order placed since the checkout by the same
     /// customer, through a fresh checkout (same phone, or the checkout's email).
     pub async fn cart_completion(&self, cart_id: i64) -> EngineResult<crate::stores::Completion> {
-        let (store_id, external, phone, created): (i64, String, Option<String>, String) =
-            self.db.conn().query_row(
-                "SELECT store_id, external_id, phone_e164, checkout_created_at FROM carts WHERE id = ?1",
-                [cart_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
+        let cart = carts::identity(&self.db.conn(), cart_id)?;
         let query = crate::stores::CompletionQuery {
-            external_id: crate::domain::ExternalId::parse(&external)
+            external_id: crate::domain::ExternalId::parse(&cart.external_id)
                 .map_err(|e| EngineError::Other(anyhow::anyhow!("cart {cart_id}: {e}")))?,
-            phone_e164: phone,
-            since: crate::stores::fields::parse_time(&created)
+            phone_e164: cart.phone_e164,
+            since: crate::stores::fields::parse_time(&cart.checkout_created_at)
                 .map_err(|e| EngineError::Other(anyhow::anyhow!("cart {cart_id}: {e}")))?,
         };
-        Ok(self.connector(store_id)?.completion(&query).await?)
+        Ok(self.connector(cart.store_id)?.completion(&query).await?)
     }
 
     /// Every store that is due, each in its own task so a slow or failing one never holds up
