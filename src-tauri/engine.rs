@@ -50,6 +50,8 @@ pub use timeline::{CartTimeline, TimelineEntry};
 // moved (#15): re-export for the merge
 pub use crate::events::{AppStatus, Counts};
 
+/// What an engine is built from: where its files go, the secret store, the clock, and whether
+/// it runs the demo.
 pub struct EngineOptions {
     pub paths: AppPaths,
     pub secrets: Arc<dyn SecretStore>,
@@ -57,6 +59,7 @@ pub struct EngineOptions {
     pub demo: bool,
 }
 
+/// The engine, shared (`Arc`) by its callers and its own background loops.
 pub struct Engine {
     paths: AppPaths,
     db: Db,

@@ -5,23 +5,6 @@ use super::{Engine, EngineResult};
 use crate::storage::{self, carts, contacts, messages, sends};
 
 impl Engine {
-    pub fn export_rows(&self, kind: crate::export::ExportKind) -> EngineResult<crate::export::Rows> {
-        use crate::export::{ExportKind, Rows};
-        let conn = self.db.conn();
-        Ok(match kind {
-            ExportKind::Carts => Rows::Carts(carts::list(
-                &conn,
-                &carts::CartFilter { limit: Some(u32::MAX), ..Default::default() },
-            )?),
-            ExportKind::Sends => Rows::Sends(sends::list(&conn)?),
-            ExportKind::Messages => Rows::Messages(messages::list(&conn)?),
-            ExportKind::Contacts => Rows::Contacts(contacts::list(&conn)?),
-        })
-    }
-}
-
-/// The Results screen (issue #6): figures, CSV and the WhatsApp rate table (`crate::metrics`).
-impl Engine {
     /// Every Results figure for `[from, to)`; without bounds, the shop's last 30 days.
     pub fn metrics(
         &self,
@@ -78,5 +61,20 @@ impl Engine {
     /// Goes back to the shipped rate table.
     pub fn reset_rate_table(&self) -> EngineResult<crate::metrics::RateTable> {
         Ok(crate::metrics::rates::reset(&self.db.conn())?)
+    }
+
+    /// Every row of one table, for `recupero export` (JSON or CSV).
+    pub fn export_rows(&self, kind: crate::export::ExportKind) -> EngineResult<crate::export::Rows> {
+        use crate::export::{ExportKind, Rows};
+        let conn = self.db.conn();
+        Ok(match kind {
+            ExportKind::Carts => Rows::Carts(carts::list(
+                &conn,
+                &carts::CartFilter { limit: Some(u32::MAX), ..Default::default() },
+            )?),
+            ExportKind::Sends => Rows::Sends(sends::list(&conn)?),
+            ExportKind::Messages => Rows::Messages(messages::list(&conn)?),
+            ExportKind::Contacts => Rows::Contacts(contacts::list(&conn)?),
+        })
     }
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use super::{AppStatus, Engine, EngineResult};
-use crate::events::EngineEvent;
+use super::{Engine, EngineResult};
+use crate::events::{AppStatus, EngineEvent};
 use crate::storage::{self, messages};
 
 /// When a background loop takes its next step.

@@ -1,9 +1,9 @@
 //! The non-secret settings as the engine serves them: read, shown, changed (validated, recorded
 //! in the event log and announced), the pause-all switch, and the webhook secrets generated once.
 
-use super::{AppStatus, Engine, EngineError, EngineResult};
+use super::{Engine, EngineError, EngineResult};
 use crate::config::{self, SettingView, Settings};
-use crate::events::EngineEvent;
+use crate::events::{AppStatus, EngineEvent};
 use crate::storage::{self, events, Db};
 
 /// The webhook address's secret path and Meta's verify token are generated once, from the

@@ -1,12 +1,13 @@
 //! What the header, the tray tooltip and `recupero status` show, published to listeners on every
 //! change that moves it, and the recent event log.
 
-use super::{AppStatus, Counts, Engine, EngineResult};
+use super::{Engine, EngineResult};
 use crate::config::Settings;
-use crate::events::EngineEvent;
+use crate::events::{AppStatus, Counts, EngineEvent};
 use crate::storage::{carts, conversations, events, sends, stores, webhook_events};
 
 impl Engine {
+    /// The status as it is now (settings, paths and counts read afresh).
     pub fn status(&self) -> EngineResult<AppStatus> {
         let conn = self.db.conn();
         let settings = Settings::load(&conn)?;
@@ -32,10 +33,12 @@ impl Engine {
         })
     }
 
+    /// The newest entries of the event log, newest first.
     pub fn recent_events(&self, limit: u32) -> EngineResult<Vec<events::EventRow>> {
         Ok(events::recent(&self.db.conn(), limit)?)
     }
 
+    /// Publishes the current status; a status that can't be read is logged, not raised.
     pub(crate) fn emit_status(&self) {
         match self.status() {
             Ok(status) => self.events.emit(EngineEvent::StatusChanged { status }),
