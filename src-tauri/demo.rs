@@ -34,7 +34,7 @@ Cambios y devoluciones dentro de los 30 días, con la etiqueta puesta.\n\
 Retiro sin cargo en nuestro local de Palermo, de lunes a viernes de 10 a 18.";
 
 /// The demo store's name: how a later run recognises its own data.
-pub const DEMO_STORE: &str = "Tienda Sandbox (demo)";
+pub use crate::engine::DEMO_STORE; // moved (#15): re-export for the merge
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

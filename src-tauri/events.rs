@@ -5,8 +5,6 @@
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::engine::AppStatus;
-
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum EngineEvent {
@@ -113,6 +111,39 @@ impl Route {
         }
         Some(route)
     }
+}
+
+/// The numbers in the status: carts, sends still to go, conversations and what needs the owner.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    pub carts: i64,
+    pub pending_sends: i64,
+    pub conversations: i64,
+    pub unread: i64,
+    pub escalated: i64,
+}
+
+/// What the header, the tray tooltip and `recupero status` show.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AppStatus {
+    pub version: String,
+    pub paused: bool,
+    pub demo: bool,
+    pub data_dir: String,
+    pub database: String,
+    pub secret_store: String,
+    pub counts: Counts,
+    pub last_poll_at: Option<String>,
+    /// The local webhook address with its secret path (what the tunnel forwards to). Named
+    /// `webhook_url` in JSON, as documented for `recupero status --json`.
+    #[serde(rename = "webhook_url")]
+    pub webhook_url: String,
+    /// When the last webhook delivery arrived (onboarding's "last webhook received").
+    pub last_webhook_at: Option<String>,
+    /// Webhook deliveries stored but not processed yet.
+    pub webhooks_pending: i64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

@@ -181,20 +181,6 @@ pub enum MetricsError {
     Json(#[from] serde_json::Error),
 }
 
-impl From<MetricsError> for crate::engine::EngineError {
-    fn from(e: MetricsError) -> Self {
-        use crate::config::ConfigError;
-        let invalid =
-            |key: &str, reason: String| ConfigError::InvalidValue { key: key.into(), reason }.into();
-        match e {
-            MetricsError::Storage(e) => e.into(),
-            MetricsError::Json(e) => crate::engine::EngineError::Other(e.into()),
-            MetricsError::Rates(e) => invalid("rates", e.to_string()),
-            e @ (MetricsError::Range(_) | MetricsError::Bound(_)) => invalid("period", e.to_string()),
-        }
-    }
-}
-
 /// Every figure for `[from, to)` (defaults: the shop's last 30 days, today included).
 pub fn compute(
     conn: &Connection,

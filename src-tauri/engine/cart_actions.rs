@@ -278,7 +278,7 @@ impl Engine {
             if send.step == 0 {
                 carts::set_status(tx, cart_id, "planned")?;
             }
-            let due: String = tx.query_row("SELECT due_at FROM sends WHERE id = ?1", [send.id], |r| r.get(0))?;
+            let due = sends::due_at(tx, send.id)?;
             events::append(
                 tx,
                 &at,

@@ -104,8 +104,7 @@ impl Engine {
         };
         let store = {
             let conn = self.db.conn();
-            conn.query_row("SELECT name FROM stores ORDER BY id LIMIT 1", [], |r| r.get::<_, String>(0))
-                .unwrap_or_else(|_| "Recupero".to_string())
+            storage::stores::first_name(&conn).unwrap_or_else(|_| "Recupero".to_string())
         };
         let (name, products, total) = match template.language.get(..2) {
             Some("pt") => ("Teste", "Camiseta azul (M) x1", "R$ 99,90"),

@@ -17,6 +17,10 @@ use crate::storage::templates::{self, TemplateRow};
 use crate::storage::{carts, stores};
 use crate::whatsapp::template;
 
+/// The demo store's name: how a later demo run recognises its own data, and the shop name the
+/// preview shows in the demo before any store is connected.
+pub const DEMO_STORE: &str = "Tienda Sandbox (demo)";
+
 /// What the Settings' "Message" card shows.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -175,11 +179,7 @@ impl Engine {
                 problems.push("no_store".to_string());
                 let country =
                     Some(settings.default_country.as_str()).filter(|c| c.len() == 2).unwrap_or("AR");
-                let name = if self.demo {
-                    crate::demo::DEMO_STORE
-                } else {
-                    template::texts(language.code()).example[1]
-                };
+                let name = if self.demo { DEMO_STORE } else { template::texts(language.code()).example[1] };
                 Store {
                     id: 0,
                     name: name.to_string(),

@@ -61,16 +61,15 @@ impl Engine {
                     let recovered = {
                         let mut conn = self.db.conn();
                         let tx = conn.transaction()?;
-                        let (store_id, external): (i64, String) = tx.query_row(
-                            "SELECT store_id, external_id FROM carts WHERE id = ?1",
-                            [cart_id],
-                            |r| Ok((r.get(0)?, r.get(1)?)),
-                        )?;
+                        let cart = carts::identity(&tx, cart_id)?;
                         carts::set_purchase_checked(&tx, cart_id, &at)?;
-                        let outcome = match carts::mark_completed(&tx, store_id, &external, done)? {
-                            Some(_) => tracker::record_purchase(&tx, cart_id, &how, done, attribution, now)?,
-                            None => None,
-                        };
+                        let outcome =
+                            match carts::mark_completed(&tx, cart.store_id, &cart.external_id, done)? {
+                                Some(_) => {
+                                    tracker::record_purchase(&tx, cart_id, &how, done, attribution, now)?
+                                }
+                                None => None,
+                            };
                         let row = match outcome {
                             Some("recovered") => Some(crate::scheduler::poller::recovered_row(&tx, cart_id)?),
                             _ => None,

@@ -604,3 +604,8 @@ pub fn fail_after_sent(
         .execute(rusqlite::params![id, code, detail, now])?;
     Ok(n == 1)
 }
+
+/// When a send is due; no such send is an error (`QueryReturnedNoRows`).
+pub fn due_at(conn: &Connection, id: i64) -> rusqlite::Result<String> {
+    conn.query_row("SELECT due_at FROM sends WHERE id = ?1", [id], |r| r.get(0))
+}

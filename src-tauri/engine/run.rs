@@ -1,0 +1,180 @@
+//! The engine's background work for long-running hosts (the app, `serve`): the webhook receiver
+//! and its processor, the conversation step, the store poller, the dispatcher, the purchase
+//! sweep and housekeeping, until shutdown. Every loop is one [`Engine::spawn_every`] task, so
+//! they all pace, log and stop the same way.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use super::{Engine, EngineResult};
+use crate::events::{AppStatus, EngineEvent};
+use crate::storage::{self, messages};
+
+/// When a background loop takes its next step.
+#[derive(Debug, Clone, Copy)]
+enum Pace {
+    /// On a fixed beat, the first at once; a slow step delays the beat rather than being
+    /// followed by a burst of missed ones.
+    Every(Duration),
+    /// At once, then as soon as it is woken, or this long after the last step ended.
+    WokenOr(Wake, Duration),
+}
+
+/// What can wake a loop early.
+#[derive(Debug, Clone, Copy)]
+enum Wake {
+    /// The receiver stored a webhook delivery.
+    Webhooks,
+    /// A customer message or a queued reply waits for the conversation step.
+    Conversations,
+}
+
+impl Engine {
+    /// One round of upkeep for long-running hosts: fold the WAL into the database file and
+    /// publish the current status. Returns the status it published.
+    pub fn try_housekeeping(&self) -> EngineResult<AppStatus> {
+        self.db.checkpoint()?;
+        let status = self.status()?;
+        self.events.emit(EngineEvent::StatusChanged { status: status.clone() });
+        Ok(status)
+    }
+
+    fn wake(&self, wake: Wake) -> &Notify {
+        match wake {
+            Wake::Webhooks => &self.webhook_wake,
+            Wake::Conversations => &self.assist_wake,
+        }
+    }
+
+    /// Runs `step` in its own task, forever, at `pace`, until the task is aborted. A step logs
+    /// its own failures: one failed step never stops the loop.
+    fn spawn_every<S, F>(self: &Arc<Self>, pace: Pace, step: S) -> JoinHandle<()>
+    where
+        S: Fn(Arc<Engine>) -> F + Send + 'static,
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            match pace {
+                Pace::Every(period) => {
+                    let mut tick = tokio::time::interval(period);
+                    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    loop {
+                        tick.tick().await;
+                        step(engine.clone()).await;
+                    }
+                }
+                Pace::WokenOr(wake, period) => loop {
+                    step(engine.clone()).await;
+                    tokio::select! {
+                        _ = engine.wake(wake).notified() => {}
+                        _ = tokio::time::sleep(period) => {}
+                    }
+                },
+            }
+        })
+    }
+
+    /// Runs the engine's background work until `shutdown` resolves: the store poller (each
+    /// store on its own schedule), the outbox dispatcher, the webhook receiver and its processor,
+    /// and housekeeping.
+    pub async fn run_until_stopped(
+        self: Arc<Self>,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> EngineResult<()> {
+        tokio::pin!(shutdown);
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        // The webhook receiver. A port already in use is reported, and the rest still runs.
+        let receiver = match self.start_webhooks(None).await {
+            Ok(r) => Some(r),
+            Err(e) => {
+                tracing::error!(error = %e, "webhook receiver not started");
+                None
+            }
+        };
+        // The webhook processor: woken by each stored delivery, and every few seconds anyway
+        // (deliveries stored before a crash are processed after the restart).
+        let processor =
+            self.spawn_every(Pace::WokenOr(Wake::Webhooks, Duration::from_secs(5)), |engine| async move {
+                match tokio::task::spawn_blocking(move || engine.process_webhooks()).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "webhook processing failed"),
+                    Err(e) => tracing::error!(error = %e, "webhook processing task panicked"),
+                }
+            });
+        // Replies caught mid-send by a crash may have left: never resent, settled by webhook.
+        match messages::settle_interrupted_replies(&self.db.conn(), &storage::ts(self.clock.now())) {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(n, "replies interrupted while sending are now unknown (not resent)"),
+            Err(e) => tracing::warn!(error = %e, "could not settle interrupted replies"),
+        }
+        // The conversation step (assistant, drafts, queued replies): woken by new customer
+        // messages, and every half minute anyway. Slow providers never delay webhooks.
+        let converser = self.spawn_every(
+            Pace::WokenOr(Wake::Conversations, Duration::from_secs(30)),
+            |engine| async move {
+                if let Err(e) = engine.converse().await {
+                    tracing::warn!(error = %e, "the conversation step failed");
+                }
+            },
+        );
+        // The poller runs in its own task so a long catch-up never delays shutdown or upkeep;
+        // aborting it between pages is safe (each page is one transaction).
+        let poller = self.spawn_every(Pace::Every(Duration::from_secs(5)), |engine| async move {
+            // Each store keeps its own schedule (interval, backoff); this only looks.
+            if let Err(e) = engine.poll_due_stores().await {
+                tracing::warn!(error = %e, "store polling failed");
+            }
+        });
+        // The dispatcher too: one step every couple of seconds (each send is fenced, so an abort
+        // mid-step leaves at worst an `unknown` send, never a duplicate).
+        let dispatcher = self.spawn_every(Pace::Every(Duration::from_secs(2)), |engine| async move {
+            if let Err(e) = engine.promote_waiting() {
+                tracing::warn!(error = %e, "promoting waiting carts failed");
+            }
+            if let Err(e) = engine.dispatch_due().await {
+                tracing::warn!(error = %e, "dispatch failed");
+            }
+        });
+        // The purchase sweep: a few carts inside the attribution window every few minutes.
+        let sweeper = self.spawn_every(Pace::Every(Duration::from_secs(5 * 60)), |engine| async move {
+            if let Err(e) = engine.sweep_purchases().await {
+                tracing::warn!(error = %e, "purchase sweep failed");
+            }
+        });
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tick.tick() => {
+                    if let Err(e) = self.refresh_templates_if_due().await {
+                        tracing::warn!(error = %e, "could not check the templates' review state");
+                    }
+                    let engine = self.clone();
+                    match tokio::task::spawn_blocking(move || engine.try_housekeeping()).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => tracing::warn!(error = %e, "housekeeping failed"),
+                        Err(e) => tracing::error!(error = %e, "housekeeping task panicked"),
+                    }
+                }
+            }
+        }
+        poller.abort();
+        dispatcher.abort();
+        sweeper.abort();
+        let _ = sweeper.await;
+        processor.abort();
+        converser.abort();
+        let _ = converser.await;
+        let _ = poller.await;
+        let _ = dispatcher.await;
+        let _ = processor.await;
+        drop(receiver);
+        self.db.checkpoint()?;
+        tracing::info!("engine stopped");
+        Ok(())
+    }
+}

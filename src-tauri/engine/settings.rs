@@ -1,0 +1,75 @@
+//! The non-secret settings as the engine serves them: read, shown, changed (validated, recorded
+//! in the event log and announced), the pause-all switch, and the webhook secrets generated once.
+
+use super::{Engine, EngineError, EngineResult};
+use crate::config::{self, SettingView, Settings};
+use crate::events::{AppStatus, EngineEvent};
+use crate::storage::{self, events, Db};
+
+/// The webhook address's secret path and Meta's verify token are generated once, from the
+/// operating system's random source, and kept (they are part of what the owner registers).
+pub(super) fn ensure_webhook_secrets(db: &Db, now: chrono::DateTime<chrono::Utc>) -> EngineResult<()> {
+    use base64::Engine as _;
+    let conn = db.conn();
+    for (key, bytes) in [("webhook_path", 24usize), ("webhook_verify_token", 18)] {
+        if config::get(&conn, key)?.is_empty() {
+            let mut buf = vec![0u8; bytes];
+            getrandom::fill(&mut buf)
+                .map_err(|e| EngineError::Other(anyhow::anyhow!("no random source: {e}")))?;
+            let word = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&buf);
+            config::set(&conn, key, &word, now)?;
+        }
+    }
+    Ok(())
+}
+
+impl Engine {
+    pub fn settings(&self) -> EngineResult<Settings> {
+        Ok(Settings::load(&self.db.conn())?)
+    }
+
+    pub fn settings_show(&self) -> EngineResult<Vec<SettingView>> {
+        Ok(config::show(&self.db.conn())?)
+    }
+
+    pub fn setting_get(&self, key: &str) -> EngineResult<String> {
+        Ok(config::get(&self.db.conn(), key)?)
+    }
+
+    /// Validates and stores a setting, records it in the event log, and tells listeners.
+    pub fn setting_set(&self, key: &str, value: &str) -> EngineResult<String> {
+        let now = self.clock.now();
+        let stored = {
+            let mut conn = self.db.conn();
+            let tx = conn.transaction()?;
+            let stored = config::set(&tx, key, value, now)?;
+            if key.trim() == "shop_facts" {
+                // Every change is a new version, so answers can say which facts they used.
+                storage::shop_facts::record(&tx, &stored, &storage::ts(now))?;
+            }
+            events::append(
+                &tx,
+                &storage::ts(now),
+                "setting_changed",
+                None,
+                None,
+                &serde_json::json!({ "key": key.trim(), "value": stored }),
+            )?;
+            tx.commit()?;
+            stored
+        };
+        tracing::info!(key = key.trim(), value = %stored, "setting changed");
+        if key.trim() == "sending_paused" {
+            self.events.emit(EngineEvent::PausedChanged { paused: stored == "true" });
+        }
+        self.events.emit(EngineEvent::SettingsChanged);
+        self.emit_status();
+        Ok(stored)
+    }
+
+    /// The pause-all switch (tray and UI).
+    pub fn set_paused(&self, paused: bool) -> EngineResult<AppStatus> {
+        self.setting_set("sending_paused", if paused { "true" } else { "false" })?;
+        self.status()
+    }
+}

@@ -1,0 +1,102 @@
+//! The recovery template on the WhatsApp account: its review state (asked, cached, polled while
+//! under review), every template on the account, and submitting it in the shipped languages.
+
+use super::{Engine, EngineError, EngineResult};
+use crate::events::EngineEvent;
+use crate::scheduler::outbox;
+use crate::storage::{self, events, templates};
+
+impl Engine {
+    /// The recovery template's languages as WhatsApp reports them now (and cached).
+    pub async fn refresh_templates(&self) -> EngineResult<Vec<templates::TemplateRow>> {
+        let settings = self.settings()?;
+        let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;
+        Ok(outbox::refresh_templates(&self.db, sender.as_ref(), &settings.template_name, self.clock.now())
+            .await?)
+    }
+
+    /// What is known about the templates, without asking WhatsApp.
+    pub fn known_templates(&self) -> EngineResult<Vec<templates::TemplateRow>> {
+        Ok(templates::list(&self.db.conn())?)
+    }
+
+    /// Every template on the account (any name), straight from WhatsApp.
+    pub async fn account_templates(&self) -> EngineResult<Vec<crate::whatsapp::TemplateState>> {
+        let settings = self.settings()?;
+        let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;
+        Ok(sender.templates(None).await?)
+    }
+
+    /// Submits the recovery template for review in es, pt_BR and en (the languages already on
+    /// the account are left alone). `button_base`: the start every recovery link shares, e.g.
+    /// `https://mitienda.com/`. Returns (language, status) per language.
+    pub async fn create_recovery_template(&self, button_base: &str) -> EngineResult<Vec<(String, String)>> {
+        let base = url::Url::parse(button_base.trim()).map_err(|e| {
+            EngineError::Invalid(format!("the button address must be a full https:// address: {e}"))
+        })?;
+        if base.scheme() != "https" && !crate::stores::is_loopback(&base) {
+            return Err(EngineError::Invalid("the button address must start with https://".into()));
+        }
+        let settings = self.settings()?;
+        let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;
+        let name = settings.template_name.clone();
+        let existing = sender.templates(Some(&name)).await?;
+        let mut out = Vec::new();
+        for language in crate::whatsapp::template::LANGUAGES {
+            if let Some(t) = existing.iter().find(|t| t.language == language) {
+                out.push((language.to_string(), t.status.clone()));
+                continue;
+            }
+            let template = crate::whatsapp::template::recovery_template(&name, language, base.as_str());
+            let created = sender.create_template(&template).await?;
+            out.push((language.to_string(), created.status.clone()));
+            let now = storage::ts(self.clock.now());
+            let conn = self.db.conn();
+            events::append(
+                &conn,
+                &now,
+                "template_created",
+                None,
+                None,
+                &serde_json::json!({ "name": name, "language": language, "status": created.status }),
+            )?;
+        }
+        templates::unblock(&self.db.conn(), &name)?;
+        outbox::refresh_templates(&self.db, sender.as_ref(), &name, self.clock.now()).await?;
+        Ok(out)
+    }
+
+    /// Housekeeping: polls the templates' review state — every few minutes while one is under
+    /// review, hourly otherwise (template webhooks can't reach a desktop).
+    pub async fn refresh_templates_if_due(&self) -> EngineResult<bool> {
+        let settings = self.settings()?;
+        if self.sender(&settings)?.is_none() {
+            return Ok(false);
+        }
+        let (pending, oldest) = {
+            let conn = self.db.conn();
+            (templates::any_pending(&conn)?, templates::oldest_check(&conn)?)
+        };
+        let every = if pending { chrono::Duration::minutes(5) } else { chrono::Duration::minutes(60) };
+        let due = oldest
+            .as_deref()
+            .and_then(|t| crate::stores::fields::parse_time(t).ok())
+            .is_none_or(|t| self.clock.now() - t >= every);
+        if !due {
+            return Ok(false);
+        }
+        let before: Vec<(String, String, String)> =
+            self.known_templates()?.into_iter().map(|t| (t.name, t.language, t.status)).collect();
+        let after = self.refresh_templates().await?;
+        for t in &after {
+            let was = before.iter().find(|b| b.0 == t.name && b.1 == t.language).map(|b| b.2.as_str());
+            if was.is_some_and(|w| w != t.status)
+                && matches!(t.status.as_str(), "REJECTED" | "PAUSED" | "DISABLED")
+            {
+                self.events
+                    .emit(EngineEvent::NeedsOwner { problem: crate::events::OwnerProblem::TemplateRejected });
+            }
+        }
+        Ok(true)
+    }
+}

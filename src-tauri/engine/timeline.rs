@@ -1,0 +1,153 @@
+//! The Carts screen: the list, and one cart's timeline with the why-not-sent rules (the reason
+//! code the panel shows when the first message did not, or will not yet, go).
+
+use serde::Serialize;
+
+use super::{cart_actions, CartAction, Engine, EngineError, EngineResult};
+use crate::storage::{carts, events, sends};
+
+/// One line of a cart's timeline ("why not sent" included).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEntry {
+    pub at: String,
+    pub kind: String,
+    pub step: Option<i64>,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CartTimeline {
+    pub cart: carts::CartRow,
+    pub entries: Vec<TimelineEntry>,
+    pub sends: Vec<sends::SendRow>,
+    /// Why the first message did not (or will not yet) go, as a reason code.
+    pub why_not_sent: Option<String>,
+    /// What the owner can do with the cart now (the panel's buttons).
+    pub actions: Vec<CartAction>,
+}
+
+impl Engine {
+    /// The Carts list. Days in the filter are shop days, read in the shop's time zone unless
+    /// the filter names one.
+    pub fn list_carts(&self, filter: &carts::CartFilter) -> EngineResult<Vec<carts::CartRow>> {
+        let mut filter = filter.clone();
+        if filter.timezone.is_none() && (filter.from.is_some() || filter.to.is_some()) {
+            filter.timezone = Some(self.settings()?.timezone);
+        }
+        Ok(carts::list(&self.db.conn(), &filter)?)
+    }
+
+    /// A shop day as the UI and the command line give it (`YYYY-MM-DD`); blank is no day.
+    pub fn shop_date(text: Option<&str>) -> EngineResult<Option<chrono::NaiveDate>> {
+        let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| EngineError::Invalid(format!("\"{text}\" is not a date (YYYY-MM-DD)")))
+    }
+
+    /// A cart with its history and, when it was not messaged, why.
+    pub fn cart_timeline(&self, cart_id: i64) -> EngineResult<CartTimeline> {
+        let settings = self.settings()?;
+        let sending = self.sending(&settings)?;
+        let idle = if sending.paused {
+            Some("paused")
+        } else if !sending.connected {
+            Some("no_whatsapp")
+        } else {
+            None
+        };
+        let conn = self.db.conn();
+        let cart = carts::get(&conn, cart_id)?
+            .ok_or_else(|| EngineError::Other(anyhow::anyhow!("there is no cart {cart_id}")))?;
+        let sends = sends::for_cart(&conn, cart_id)?;
+        let entries = events::for_cart(&conn, cart_id)?.into_iter().filter_map(timeline_entry).collect();
+        let why_not_sent = why_not_sent(sends.iter().find(|s| s.step == 0), idle, &cart.status);
+        let actions = cart_actions::available(&conn, cart_id, sending, settings.followups)?;
+        Ok(CartTimeline { cart, entries, sends, why_not_sent, actions })
+    }
+}
+
+/// One event-log row as a timeline line; events the timeline does not show give `None`.
+fn timeline_entry(e: events::EventRow) -> Option<TimelineEntry> {
+    let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
+    let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(String::from);
+    let kind = match e.kind.as_str() {
+        "cart_detected" => "detected",
+        "send_planned" => "planned",
+        "send_replanned" => "replanned",
+        "send_held" | "send_retry" => "held",
+        "send_sent" => "sent",
+        "send_skipped" => "skipped",
+        "send_failed" => "failed",
+        "send_unknown" => "unknown",
+        "send_reconciled" => "sent",
+        "cart_completed" => "completed",
+        "cart_outcome" if text("outcome").as_deref() == Some("recovered") => "recovered",
+        "cart_outcome" => "note",
+        "opted_out" => "opted_out",
+        "message_delivered" => "delivered",
+        "message_read" => "read",
+        "message_failed" => "failed",
+        _ => return None,
+    };
+    Some(TimelineEntry {
+        at: e.at,
+        kind: kind.into(),
+        step: data.get("step").and_then(serde_json::Value::as_i64),
+        reason: text("reason").or_else(|| text("code")).or_else(|| text("outcome")),
+        detail: text("detail").or_else(|| text("how")).or_else(|| text("due").map(|d| format!("due {d}"))),
+    })
+}
+
+/// The why-not-sent rules: why the cart's first message (`first`) did not, or will not yet, go,
+/// as the reason code the panel words. `idle`: what stops all sending now (`paused`,
+/// `no_whatsapp`), which outranks a send's own reason while it waits.
+fn why_not_sent(first: Option<&sends::SendRow>, idle: Option<&str>, cart_status: &str) -> Option<String> {
+    match first {
+        Some(s) if s.state == "skipped" => s.skip_reason.clone(),
+        Some(s) if s.state == "failed" => Some(s.error_code.clone().unwrap_or_else(|| "send_failed".into())),
+        // Waiting to try again after WhatsApp refused it: a template refusal (132xxx) in the
+        // owner's words, any other refusal by its WhatsApp code.
+        Some(s)
+            if s.state == "planned"
+                && s.held_reason.as_deref() == Some("retry")
+                && s.error_code.is_some() =>
+        {
+            idle.map(String::from).or_else(|| {
+                let code = s.error_code.clone().unwrap_or_default();
+                Some(if code.starts_with("132") {
+                    "template_blocked".into()
+                } else if !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) {
+                    code // a WhatsApp code: the UI names it with its number
+                } else {
+                    "whatsapp_unreachable".into() // network, HTTP 5xx, throttling on our side
+                })
+            })
+        }
+        // Waiting: say why only when something other than the clock holds it.
+        Some(s) if s.state == "planned" => idle.map(String::from).or_else(|| {
+            s.held_reason.clone().filter(|r| {
+                [
+                    "template_not_approved",
+                    "template_blocked",
+                    "store_unreachable",
+                    "whatsapp_unreachable",
+                    "account",
+                ]
+                .contains(&r.as_str())
+            })
+        }),
+        Some(_) => None,
+        None => match cart_status {
+            "no_phone" => Some("no_phone".into()),
+            "expired" => Some("too_old".into()),
+            "completed" => Some("purchased".into()),
+            _ => None,
+        },
+    }
+}

@@ -1,0 +1,150 @@
+//! Webhooks as the engine handles them: the loopback receiver started with the generated secret
+//! path, verify token and app secret; each delivery stored durably before it is answered; the
+//! stored deliveries processed in order, each in its own transaction with its "processed" mark.
+
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
+
+use super::{Engine, EngineError, EngineResult};
+use crate::events::EngineEvent;
+use crate::secrets::SecretName;
+use crate::storage::{self, webhook_events};
+
+impl Engine {
+    /// Processes the stored webhook deliveries, oldest first, each in its own transaction with
+    /// its "processed" mark, then tells the outside world (new messages, takeovers, problems
+    /// only the owner can fix). Returns how many deliveries were processed.
+    pub fn process_webhooks(&self) -> EngineResult<usize> {
+        use crate::webhooks::process::{self, Effects, Routing};
+        let settings = self.settings()?;
+        let routing = Routing {
+            phone_number_id: Some(settings.whatsapp_phone_number_id.clone()).filter(|s| !s.is_empty()),
+            escalation_keywords: settings.escalation_keywords.clone(),
+            shop_lang: crate::i18n::Lang::resolve(&settings.ui_language, None),
+        };
+        let mut done = 0;
+        let mut all = Effects::default();
+        loop {
+            let batch = webhook_events::pending(&self.db.conn(), 50)?;
+            if batch.is_empty() {
+                break;
+            }
+            for event in batch {
+                let now = self.clock.now();
+                let mut conn = self.db.conn();
+                let tx = conn.transaction()?;
+                match process::apply(&tx, &event.body, &routing, now) {
+                    Ok((outcome, fx)) => {
+                        webhook_events::mark_processed(&tx, event.id, &outcome, &storage::ts(now))?;
+                        tx.commit()?;
+                        if outcome != "ok" {
+                            tracing::info!(event = event.id, %outcome, "webhook processed with notes");
+                        }
+                        all.inbound.extend(fx.inbound);
+                        all.takeovers.extend(fx.takeovers);
+                        all.opt_outs += fx.opt_outs;
+                        all.statuses += fx.statuses;
+                        all.problems.extend(fx.problems);
+                        all.paused |= fx.paused;
+                        all.escalations.extend(fx.escalations);
+                        all.opted_out_threads.extend(fx.opted_out_threads);
+                        all.replies_queued |= fx.replies_queued;
+                        all.assist_queued |= fx.assist_queued;
+                    }
+                    Err(e) => {
+                        drop(tx);
+                        tracing::error!(event = event.id, error = %e, "a webhook could not be applied; kept with the error");
+                        webhook_events::mark_processed(
+                            &conn,
+                            event.id,
+                            &format!("error: {e}"),
+                            &storage::ts(now),
+                        )?;
+                    }
+                }
+                done += 1;
+            }
+        }
+        let mut threads = all.inbound.clone();
+        threads.dedup();
+        for conversation_id in threads {
+            self.events.emit(EngineEvent::InboundMessage { conversation_id });
+        }
+        if all.paused {
+            self.events.emit(EngineEvent::PausedChanged { paused: true });
+        }
+        all.problems.dedup();
+        for problem in all.problems {
+            self.events.emit(EngineEvent::NeedsOwner { problem });
+        }
+        for (conversation_id, reason) in all.escalations {
+            self.emit_escalation(conversation_id, &reason);
+        }
+        for conversation_id in all.opted_out_threads {
+            self.events.emit(EngineEvent::OptedOut { conversation_id });
+        }
+        if all.replies_queued || all.assist_queued {
+            self.assist_wake.notify_one();
+        }
+        if done > 0 {
+            self.emit_status();
+        }
+        Ok(done)
+    }
+
+    /// Starts the webhook receiver on 127.0.0.1 (`webhook_port`, or `port` when given) with the
+    /// generated secret path and verify token, and the app secret when one is set.
+    pub async fn start_webhooks(
+        self: &Arc<Self>,
+        port: Option<u16>,
+    ) -> EngineResult<crate::webhooks::Receiver> {
+        let settings = self.settings()?;
+        // The keychain may block (a D-Bus round trip, an unlock prompt): off the async workers.
+        let secrets = self.secrets.clone();
+        let app_secret = tokio::task::spawn_blocking(move || secrets.get(SecretName::WhatsappAppSecret))
+            .await
+            .map_err(|e| EngineError::Other(anyhow::anyhow!("reading the app secret: {e}")))??;
+        let has_secret = app_secret.is_some();
+        *self.receiver_secret.write().unwrap_or_else(PoisonError::into_inner) = app_secret;
+        if !has_secret {
+            tracing::warn!(
+                "no WhatsApp app secret: webhook signatures are not checked (set it with `recupero secret set whatsapp_app_secret`)"
+            );
+        }
+        // A test knob, in debug builds only: hold each answer after storing, so a test can kill
+        // the process between "stored" and "answered".
+        let ack_delay = if cfg!(debug_assertions) {
+            std::env::var("RECUPERO_TEST_WEBHOOK_ACK_DELAY_MS")
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .map(Duration::from_millis)
+        } else {
+            None
+        };
+        let config = crate::webhooks::ReceiverConfig {
+            port: port.unwrap_or(settings.webhook_port),
+            path: settings.webhook_path.clone(),
+            verify_token: settings.webhook_verify_token.clone(),
+            app_secret: self.receiver_secret.clone(),
+            ack_delay,
+        };
+        let sink: Arc<dyn crate::webhooks::Ingest> = self.clone();
+        crate::webhooks::start(config, sink).await.map_err(|e| {
+            EngineError::Other(anyhow::anyhow!(
+                "could not listen for webhooks on port {}: {e}",
+                settings.webhook_port
+            ))
+        })
+    }
+}
+
+impl crate::webhooks::Ingest for Engine {
+    fn ingest(&self, body: &[u8], signed: bool) -> Result<bool, String> {
+        let now = storage::ts(self.clock.now());
+        webhook_events::store(&self.db.conn(), body, signed, &now).map_err(|e| e.to_string())
+    }
+
+    fn stored(&self) {
+        self.webhook_wake.notify_one();
+    }
+}
