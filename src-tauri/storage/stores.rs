@@ -183,3 +183,9 @@ pub fn record_failure(
     )?;
     Ok(())
 }
+
+/// The names of the connected stores other than `name` (the demo refuses a data directory that
+/// holds a real store).
+pub fn names_other_than(conn: &Connection, name: &str) -> rusqlite::Result<Vec<String>> {
+    conn.prepare("SELECT name FROM stores WHERE name != ?1")?.query_map([name], |r| r.get(0))?.collect()
+}
