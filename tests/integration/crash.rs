@@ -18,7 +18,7 @@ use recupero::sandbox::whatsapp::{WhatsAppSandbox, WhatsAppSandboxConfig};
 use recupero::sandbox::{Sandbox, SandboxConfig};
 use recupero::stores::Platform;
 
-use crate::support::{spawn_app, spawn_serve, store_input};
+use crate::support::{engine_on, spawn_app, spawn_serve, store_input};
 
 fn child(dir: &std::path::Path, store_token: &str, wa_token: &str) -> Child {
     spawn_serve(
@@ -119,13 +119,7 @@ async fn sigkill_at_random_points_never_duplicates_or_loses_a_send() {
     assert!(duplicates.is_empty(), "duplicate messages: {duplicates:?}");
 
     // 2. Status webhooks settle the `unknown` sends whose message left.
-    let engine = recupero::engine::Engine::build(recupero::engine::EngineOptions {
-        paths: recupero::paths::AppPaths::resolve(Some(&dir)).unwrap(),
-        secrets: Arc::new(recupero::secrets::MemorySecretStore::default()),
-        clock: clock.clone(),
-        demo: false,
-    })
-    .unwrap();
+    let engine = engine_on(&dir, clock.clone());
     let unknown_before = count(&engine.db().conn(), "SELECT count(*) FROM sends WHERE state = 'unknown'");
     for m in &messages {
         engine.reconcile_status(m.callback_data.as_deref(), &m.wamid, m.at).unwrap();

@@ -12,7 +12,7 @@ use recupero::stores::Platform;
 use rstest::rstest;
 
 use crate::support::shop::{assert_no_duplicates, cloud_client, local, Shop, BA};
-use crate::support::store_input;
+use crate::support::{engine_on, store_input};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cart_detected_at_2340_goes_shortly_after_the_next_opening_and_not_before() {
@@ -537,15 +537,7 @@ async fn two_dispatchers_on_one_database_never_send_twice() {
     }
     shop.app.engine.poll_due_stores().await.unwrap();
     // A second engine (another process, say) on the same data directory.
-    let second = Arc::new(
-        recupero::engine::Engine::build(recupero::engine::EngineOptions {
-            paths: recupero::paths::AppPaths::resolve(Some(shop.app.dir.path())).unwrap(),
-            secrets: Arc::new(recupero::secrets::MemorySecretStore::default()),
-            clock: Arc::new(shop.app.clock.clone()),
-            demo: false,
-        })
-        .unwrap(),
-    );
+    let second = Arc::new(engine_on(shop.app.dir.path(), Arc::new(shop.app.clock.clone())));
     second.use_sender(Arc::new(cloud_client(&shop.wa)));
     second.connect_store(&store_input(&shop.store, Platform::Tiendanube)).unwrap();
     for _ in 0..5 {

@@ -344,13 +344,7 @@ async fn a_crash_between_pages_loses_nothing_and_duplicates_nothing() {
     // The process dies here; a new engine opens the same database.
     let dir = app.dir;
     drop(app.engine);
-    let engine = recupero::engine::Engine::build(recupero::engine::EngineOptions {
-        paths: recupero::paths::AppPaths::resolve(Some(dir.path())).unwrap(),
-        secrets: Arc::new(recupero::secrets::MemorySecretStore::default()),
-        clock: Arc::new(app.clock.clone()),
-        demo: false,
-    })
-    .unwrap();
+    let engine = crate::support::engine_on(dir.path(), Arc::new(app.clock.clone()));
     // Credentials live in the (new, empty) secret store: the owner connects the store again,
     // which keeps its cursor.
     let again = engine

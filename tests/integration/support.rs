@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::TimeZone;
-use recupero::clock::TestClock;
+use recupero::clock::{Clock, TestClock};
 use recupero::engine::{Engine, EngineOptions};
 use recupero::paths::AppPaths;
 use recupero::secrets::MemorySecretStore;
@@ -35,14 +35,20 @@ pub fn shop_morning() -> chrono::DateTime<chrono::Utc> {
 pub fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = TestClock::at(shop_morning());
-    let engine = Engine::build(EngineOptions {
-        paths: AppPaths::resolve(Some(dir.path())).unwrap(),
+    let engine = engine_on(dir.path(), Arc::new(clock.clone()));
+    TestApp { engine: Arc::new(engine), clock, dir }
+}
+
+/// An engine on the data directory `dir` (fresh or already used, as another process of the app
+/// would open it), with the in-memory secret store and `clock`.
+pub fn engine_on(dir: &Path, clock: Arc<dyn Clock>) -> Engine {
+    Engine::build(EngineOptions {
+        paths: AppPaths::resolve(Some(dir)).unwrap(),
         secrets: Arc::new(MemorySecretStore::default()),
-        clock: Arc::new(clock.clone()),
+        clock,
         demo: false,
     })
-    .expect("engine builds on an empty data dir");
-    TestApp { engine: Arc::new(engine), clock, dir }
+    .expect("the engine builds on the data dir")
 }
 
 pub fn text(bytes: &[u8]) -> String {
