@@ -91,10 +91,7 @@ fn fresh_database(paths: &AppPaths) -> anyhow::Result<()> {
     let settings = {
         let db = Db::open(&db_path)?;
         let conn = db.conn();
-        let real: Vec<String> = conn
-            .prepare("SELECT name FROM stores WHERE name != ?1")?
-            .query_map([DEMO_STORE], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let real = storage::stores::names_other_than(&conn, DEMO_STORE)?;
         if !real.is_empty() {
             anyhow::bail!(
                 "the data directory {} has a real store connected ({}); run the demo with another --data-dir",
@@ -168,11 +165,7 @@ pub(crate) async fn connect_sandboxes(
 /// callback data carries the cart id).
 pub(crate) fn checkout_of(engine: &Engine, m: &crate::sandbox::whatsapp::ReceivedMessage) -> Option<u64> {
     let cart = m.callback_data.as_deref()?.split(':').nth(1)?.parse::<i64>().ok()?;
-    let external: String = engine
-        .db()
-        .conn()
-        .query_row("SELECT external_id FROM carts WHERE id = ?1", [cart], |r| r.get(0))
-        .ok()?;
+    let external = storage::carts::external_id(&engine.db().conn(), cart).ok()?;
     external.parse().ok()
 }
 
@@ -290,66 +283,28 @@ fn report(
     store_id: i64,
 ) -> anyhow::Result<DemoReport> {
     let conn = engine.db().conn();
-    let count = |sql: &str| -> anyhow::Result<i64> { Ok(conn.query_row(sql, [store_id], |r| r.get(0))?) };
-    let sends_of = "FROM sends s JOIN carts c ON c.id = s.cart_id WHERE c.store_id = ?1";
-    let mut skipped = BTreeMap::new();
-    let mut stmt = conn.prepare(&format!(
-        "SELECT s.skip_reason, count(*) {sends_of} AND s.state = 'skipped' GROUP BY s.skip_reason"
-    ))?;
-    for row in stmt.query_map([store_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
-        let (reason, n) = row?;
-        skipped.insert(reason, n);
-    }
-    let mut outcomes = BTreeMap::new();
-    let mut stmt = conn.prepare(
-        "SELECT outcome, count(*) FROM carts WHERE store_id = ?1 AND outcome IS NOT NULL GROUP BY outcome",
-    )?;
-    for row in stmt.query_map([store_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
-        let (outcome, n) = row?;
-        outcomes.insert(outcome, n);
-    }
+    let tally = storage::sends::tally_of_store(&conn, store_id)?;
+    let skipped = storage::sends::skip_reasons_of_store(&conn, store_id)?;
+    let outcomes = storage::carts::outcome_counts_of_store(&conn, store_id)?;
     let mut revenue: BTreeMap<String, rust_decimal::Decimal> = BTreeMap::new();
-    let mut stmt =
-        conn.prepare("SELECT currency, total FROM carts WHERE store_id = ?1 AND outcome = 'recovered'")?;
-    for row in stmt.query_map([store_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-        let (currency, total) = row?;
+    for (currency, total) in storage::carts::recovered_totals_of_store(&conn, store_id)? {
         let amount: rust_decimal::Decimal = total.parse().unwrap_or_default();
         *revenue.entry(currency).or_default() += amount;
     }
     let mut outside = 0;
-    let mut stmt = conn.prepare(&format!("SELECT s.sent_at {sends_of} AND s.state = 'sent'"))?;
-    for row in stmt.query_map([store_id], |r| r.get::<_, Option<String>>(0))? {
-        if let Some(at) = row?.and_then(|t| crate::stores::fields::parse_time(&t).ok()) {
+    for sent_at in storage::sends::sent_times_of_store(&conn, store_id)? {
+        if let Some(at) = sent_at.and_then(|t| crate::stores::fields::parse_time(&t).ok()) {
             if !settings.business_hours.is_open(at) {
                 outside += 1;
             }
         }
     }
-    let mut message_status = BTreeMap::new();
-    let mut stmt = conn.prepare(
-        "SELECT coalesce(status, 'none'), count(*) FROM messages WHERE direction = 'out' AND origin = 'automation' GROUP BY 1",
-    )?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
-        let (status, n) = row?;
-        message_status.insert(status, n);
-    }
-    let webhooks_received: i64 = conn.query_row("SELECT count(*) FROM webhook_events", [], |r| r.get(0))?;
-    let opted_out: i64 =
-        conn.query_row("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL", [], |r| r.get(0))?;
-    let group = |sql: &str| -> anyhow::Result<BTreeMap<String, i64>> {
-        let mut stmt = conn.prepare(sql)?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    };
-    let drafts = group("SELECT source || ' ' || state, count(*) FROM drafts GROUP BY 1")?;
-    let escalations = group(
-        "SELECT coalesce(json_extract(data, '$.reason'), '?'), count(*) FROM events WHERE kind = 'escalated' GROUP BY 1",
-    )?;
-    let opt_out_confirmations: i64 = conn.query_row(
-        "SELECT count(*) FROM messages WHERE client_key LIKE 'optout:%' AND status IN ('accepted', 'sent', 'delivered', 'read')",
-        [],
-        |r| r.get(0),
-    )?;
+    let message_status = storage::messages::automation_status_counts(&conn)?;
+    let (webhooks_received, _, _) = storage::webhook_events::counts(&conn)?;
+    let opted_out = storage::contacts::opted_out_count(&conn)?;
+    let drafts = storage::drafts::counts_by_source_and_state(&conn)?;
+    let escalations = storage::events::escalations_by_reason(&conn)?;
+    let opt_out_confirmations = storage::messages::accepted_opt_out_confirmations(&conn)?;
     let messages = wa.messages();
     let mut keys = HashSet::new();
     let duplicates = messages
@@ -363,17 +318,17 @@ fn report(
         timezone: settings.timezone.name().to_string(),
         business_hours: settings.business_hours.to_string(),
         checkouts,
-        detected: count(&format!("SELECT count(*) {sends_of} AND s.step = 0"))?,
-        planned: count(&format!("SELECT count(*) {sends_of}"))?,
-        sent: count(&format!("SELECT count(*) {sends_of} AND s.state = 'sent'"))?,
+        detected: tally.first_steps,
+        planned: tally.planned,
+        sent: tally.sent,
         sent_outside_hours: outside,
-        failed: count(&format!("SELECT count(*) {sends_of} AND s.state = 'failed'"))?,
-        unknown: count(&format!("SELECT count(*) {sends_of} AND s.state = 'unknown'"))?,
-        pending: count(&format!("SELECT count(*) {sends_of} AND s.state IN ('planned', 'leased')"))?,
+        failed: tally.failed,
+        unknown: tally.unknown,
+        pending: tally.pending,
         skipped,
         recovered: outcomes.get("recovered").copied().unwrap_or(0),
         recovered_revenue: revenue.into_iter().map(|(c, a)| (c, a.to_string())).collect(),
-        holdout: count("SELECT count(*) FROM carts c WHERE c.store_id = ?1 AND c.holdout = 1")?,
+        holdout: storage::carts::holdout_count_of_store(&conn, store_id)?,
         holdout_converted: outcomes.get("holdout_converted").copied().unwrap_or(0),
         outcomes,
         duplicates: i64::try_from(duplicates).unwrap_or(i64::MAX),

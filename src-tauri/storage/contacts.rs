@@ -323,3 +323,10 @@ mod tests {
         assert_eq!(n, 1, "one customer, one contact");
     }
 }
+
+/// How many contacts opted out.
+// Appended after the tests so the parallel #15 branches merge cleanly.
+#[allow(clippy::items_after_test_module)]
+pub fn opted_out_count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL", [], |r| r.get(0))
+}

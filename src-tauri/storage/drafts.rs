@@ -127,3 +127,12 @@ pub fn discard_pending(conn: &Connection, conversation_id: i64, at: &str) -> rus
     )?
     .execute(params![conversation_id, at])
 }
+
+/// Drafts counted by "source state" (e.g. "facts pending").
+pub fn counts_by_source_and_state(
+    conn: &Connection,
+) -> rusqlite::Result<std::collections::BTreeMap<String, i64>> {
+    conn.prepare("SELECT source || ' ' || state, count(*) FROM drafts GROUP BY 1")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}

@@ -100,3 +100,14 @@ mod tests {
         assert_eq!(rows[0].kind, "paused");
     }
 }
+
+/// Escalations logged, by reason ('?' where none was recorded).
+// Appended after the tests so the parallel #15 branches merge cleanly.
+#[allow(clippy::items_after_test_module)]
+pub fn escalations_by_reason(conn: &Connection) -> rusqlite::Result<std::collections::BTreeMap<String, i64>> {
+    conn.prepare(
+        "SELECT coalesce(json_extract(data, '$.reason'), '?'), count(*) FROM events WHERE kind = 'escalated' GROUP BY 1",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect()
+}

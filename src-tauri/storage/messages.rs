@@ -413,3 +413,23 @@ pub fn recent(conn: &Connection, conversation_id: i64, n: u32) -> rusqlite::Resu
     let rows = stmt.query_map(rusqlite::params![conversation_id, i64::from(n)], MessageRow::from_row)?;
     rows.collect()
 }
+
+/// Automated outgoing messages by their last status ('none' before any status).
+pub fn automation_status_counts(
+    conn: &Connection,
+) -> rusqlite::Result<std::collections::BTreeMap<String, i64>> {
+    conn.prepare(
+        "SELECT coalesce(status, 'none'), count(*) FROM messages WHERE direction = 'out' AND origin = 'automation' GROUP BY 1",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect()
+}
+
+/// Opt-out confirmations WhatsApp accepted.
+pub fn accepted_opt_out_confirmations(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT count(*) FROM messages WHERE client_key LIKE 'optout:%' AND status IN ('accepted', 'sent', 'delivered', 'read')",
+        [],
+        |r| r.get(0),
+    )
+}

@@ -189,3 +189,9 @@ pub fn record_failure(
 pub fn first_name(conn: &Connection) -> rusqlite::Result<String> {
     conn.query_row("SELECT name FROM stores ORDER BY id LIMIT 1", [], |r| r.get::<_, String>(0))
 }
+
+/// The names of the connected stores other than `name` (the demo refuses a data directory that
+/// holds a real store).
+pub fn names_other_than(conn: &Connection, name: &str) -> rusqlite::Result<Vec<String>> {
+    conn.prepare("SELECT name FROM stores WHERE name != ?1")?.query_map([name], |r| r.get(0))?.collect()
+}

@@ -15,7 +15,7 @@ use recupero::events::EngineEvent;
 use recupero::secrets::{SecretName, Sensitive};
 use serde_json::{json, Value};
 
-use crate::webhooks::{hooked, one_reminder, Hooked};
+use crate::support::hooked::{hooked, one_reminder, text_from, Hooked};
 
 #[derive(Clone)]
 enum Behaviour {
@@ -99,10 +99,7 @@ async fn shop_with_assistant(mode: &str, behaviour: Behaviour) -> (Hooked, FakeC
     e.setting_set("assistant_timeout_seconds", "2").unwrap();
     e.set_secret(SecretName::AssistantApiKey, Sensitive::new("sk-test-assistant-key".to_string())).unwrap();
     let (_, _, to) = one_reminder(&h).await;
-    let thread: i64 = h.one(
-        "SELECT v.id FROM conversations v JOIN contacts k ON k.id = v.contact_id WHERE k.wa_id = ?1",
-        &to,
-    );
+    let thread = h.thread_of(&to);
     (h, fake, to, thread)
 }
 
@@ -245,10 +242,7 @@ async fn a_slow_or_failing_provider_escalates_never_silence() {
     fake.set(Behaviour::Fails);
     let (_, _, to2) = one_reminder(&h).await;
     customer_writes(&h, &to2, "¿Aceptan transferencia?").await;
-    let thread2: i64 = h.one(
-        "SELECT v.id FROM conversations v JOIN contacts k ON k.id = v.contact_id WHERE k.wa_id = ?1",
-        &to2,
-    );
+    let thread2 = h.thread_of(&to2);
     let detail = h.engine().conversation_detail(thread2).unwrap();
     assert_eq!(detail.conversation.escalation_reason.as_deref(), Some("assistant_failed"));
     assert_eq!(escalations(&mut rx), ["assistant_failed"]);
@@ -260,10 +254,7 @@ async fn without_a_provider_questions_matching_a_fact_get_a_draft_from_it() {
     let h = hooked().await;
     h.engine().setting_set("shop_facts", FACTS).unwrap();
     let (_, _, to) = one_reminder(&h).await;
-    let thread: i64 = h.one(
-        "SELECT v.id FROM conversations v JOIN contacts k ON k.id = v.contact_id WHERE k.wa_id = ?1",
-        &to,
-    );
+    let thread = h.thread_of(&to);
     customer_writes(&h, &to, "¿Puedo pagar en cuotas?").await;
     let drafts = h.engine().conversation_detail(thread).unwrap().drafts;
     assert_eq!(drafts.len(), 1);
@@ -318,7 +309,7 @@ async fn rules_run_first_a_complaint_escalates_and_stop_opts_out_with_one_confir
     h.shop.wa.flush().await;
     h.process();
     h.engine().converse().await.unwrap();
-    let again = crate::webhooks::text_from(&to, "Ana", &wamid, "No me escriban más por favor", h.shop.now());
+    let again = text_from(&to, "Ana", &wamid, "No me escriban más por favor", h.shop.now());
     assert_eq!(h.post_signed(&again).await, 200);
     h.process();
     h.engine().converse().await.unwrap();
@@ -351,10 +342,7 @@ async fn rules_run_first_a_complaint_escalates_and_stop_opts_out_with_one_confir
 async fn a_reply_interrupted_mid_send_is_never_resent_and_the_inbox_searches_messages() {
     let h = hooked().await;
     let (_, _, to) = one_reminder(&h).await;
-    let thread: i64 = h.one(
-        "SELECT v.id FROM conversations v JOIN contacts k ON k.id = v.contact_id WHERE k.wa_id = ?1",
-        &to,
-    );
+    let thread = h.thread_of(&to);
     customer_writes(&h, &to, "Quería saber por las zapatillas Ñandú 🏃").await;
     // A reply claimed for sending when the app died (the request may have left).
     {

@@ -9,9 +9,8 @@ use recupero::sandbox::whatsapp::WaFault;
 use recupero::storage::{carts, sends, ts};
 use recupero::stores::Platform;
 
-use crate::send_plan::{assert_no_duplicates, local, Shop};
+use crate::support::shop::{assert_no_duplicates, local, Shop, BA};
 
-const BA: &str = "America/Argentina/Buenos_Aires";
 const HOURS: &str = "mon-fri 09:00-18:00";
 
 fn refused(result: &CartActionResult, code: &str) {

@@ -205,14 +205,7 @@ fn secret_names_are_checked_and_values_never_printed() {
 fn serve_runs_until_interrupted() {
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_recupero"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .arg("serve")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = crate::support::spawn_serve(dir.path(), &[], Stdio::piped());
     // Wait until the database exists: the engine is up.
     let db = dir.path().join("recupero.sqlite3");
     for _ in 0..100 {

@@ -8,7 +8,7 @@
 //! README and BENCHMARKS: 200). `RECUPERO_CRASH_SEED` replays a run.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
@@ -16,29 +16,16 @@ use chrono::Duration;
 use recupero::clock::{Clock, SystemClock};
 use recupero::sandbox::whatsapp::{WhatsAppSandbox, WhatsAppSandboxConfig};
 use recupero::sandbox::{Sandbox, SandboxConfig};
-use recupero::secrets::Sensitive;
-use recupero::stores::{Platform, StoreInput};
+use recupero::stores::Platform;
 
-use crate::support::spawn_app;
+use crate::support::{engine_on, spawn_app, spawn_serve, store_input};
 
 fn child(dir: &std::path::Path, store_token: &str, wa_token: &str) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_recupero"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("RECUPERO_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.arg("--data-dir")
-        .arg(dir)
-        .arg("serve")
-        .env("RECUPERO_STORE_TOKEN", store_token)
-        .env("RECUPERO_WHATSAPP_TOKEN", wa_token)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("recupero serve starts")
+    spawn_serve(
+        dir,
+        &[("RECUPERO_STORE_TOKEN", store_token), ("RECUPERO_WHATSAPP_TOKEN", wa_token)],
+        Stdio::null(),
+    )
 }
 
 fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
@@ -78,15 +65,7 @@ async fn sigkill_at_random_points_never_duplicates_or_loses_a_send() {
         e.setting_set(k, &v).unwrap();
     }
     let sc = store.config().clone();
-    e.connect_store(&StoreInput {
-        platform: "tiendanube".into(),
-        base_url: store.base_url(),
-        country: Some("AR".into()),
-        store_id: Some(sc.tiendanube_store_id.clone()),
-        token: Some(Sensitive::new(sc.token.clone())),
-        ..Default::default()
-    })
-    .unwrap();
+    e.connect_store(&store_input(&store, Platform::Tiendanube)).unwrap();
     drop(app.engine);
     let wa_token = wa.config().token.clone();
 
@@ -116,8 +95,8 @@ async fn sigkill_at_random_points_never_duplicates_or_loses_a_send() {
         tokio::time::sleep(StdDuration::from_millis(500)).await;
         let conn = rusqlite::Connection::open(&db_path).unwrap();
         conn.busy_timeout(StdDuration::from_secs(5)).unwrap();
-        let stored = count(&conn, "SELECT count(*) FROM carts");
-        let open = count(&conn, "SELECT count(*) FROM sends WHERE state IN ('planned', 'leased')");
+        let stored = recupero::storage::carts::count(&conn).unwrap();
+        let open = recupero::storage::sends::count_pending(&conn).unwrap();
         let waiting = count(&conn, "SELECT count(*) FROM carts WHERE status IN ('waiting', 'detected')");
         if stored as u64 == checkouts && open == 0 && waiting == 0 {
             break;
@@ -140,20 +119,14 @@ async fn sigkill_at_random_points_never_duplicates_or_loses_a_send() {
     assert!(duplicates.is_empty(), "duplicate messages: {duplicates:?}");
 
     // 2. Status webhooks settle the `unknown` sends whose message left.
-    let engine = recupero::engine::Engine::build(recupero::engine::EngineOptions {
-        paths: recupero::paths::AppPaths::resolve(Some(&dir)).unwrap(),
-        secrets: Arc::new(recupero::secrets::MemorySecretStore::default()),
-        clock: clock.clone(),
-        demo: false,
-    })
-    .unwrap();
+    let engine = engine_on(&dir, clock.clone());
     let unknown_before = count(&engine.db().conn(), "SELECT count(*) FROM sends WHERE state = 'unknown'");
     for m in &messages {
         engine.reconcile_status(m.callback_data.as_deref(), &m.wamid, m.at).unwrap();
     }
     let conn = engine.db().conn();
     // 3. Nothing lost: every checkout is a cart; every detected cart has its first send.
-    assert_eq!(count(&conn, "SELECT count(*) FROM carts") as u64, checkouts, "every checkout stored");
+    assert_eq!(recupero::storage::carts::count(&conn).unwrap() as u64, checkouts, "every checkout stored");
     let unplanned = count(
         &conn,
         "SELECT count(*) FROM carts c WHERE c.status NOT IN ('no_phone', 'expired', 'completed', 'waiting')

@@ -9,9 +9,8 @@ use recupero::sandbox::NewOrder;
 use recupero::stores::{Completion, Platform};
 use rstest::rstest;
 
-use crate::send_plan::{local, Shop};
+use crate::support::shop::{local, Shop, BA};
 
-const BA: &str = "America/Argentina/Buenos_Aires";
 const HOURS: &str = "mon-fri 09:00-18:00";
 const ALL: [Platform; 3] = [Platform::Tiendanube, Platform::Shopify, Platform::Woocommerce];
 const FOLLOW_UP: [(&str, &str); 3] =

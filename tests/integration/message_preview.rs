@@ -156,7 +156,7 @@ async fn the_accounts_own_wording_is_what_the_preview_shows() {
     };
     let config = WhatsAppSandboxConfig { templates: Some(vec![own]), ..Default::default() };
     let wa = WhatsAppSandbox::start(config, std::sync::Arc::new(app.clock.clone()), 0).await.unwrap();
-    app.engine.use_sender(std::sync::Arc::new(crate::send_plan::cloud_client(&wa)));
+    app.engine.use_sender(std::sync::Arc::new(crate::support::shop::cloud_client(&wa)));
 
     // Before WhatsApp was asked, nothing is known: Recupero's own text, and the template missing.
     let before = preview(&app, "es");

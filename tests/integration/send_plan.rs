@@ -4,211 +4,15 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{Duration, NaiveDate};
 use recupero::clock::Clock;
 use recupero::events::{EngineEvent, OwnerProblem};
-use recupero::sandbox::whatsapp::{ReceivedMessage, WaFault, WhatsAppSandbox, WhatsAppSandboxConfig};
-use recupero::sandbox::{Sandbox, SandboxConfig};
-use recupero::secrets::Sensitive;
-use recupero::stores::{Platform, StoreInput};
-use recupero::whatsapp::client::{CloudClient, CloudConfig};
+use recupero::sandbox::whatsapp::WaFault;
+use recupero::stores::Platform;
 use rstest::rstest;
 
-use crate::support::{spawn_app, TestApp};
-
-const BA: &str = "America/Argentina/Buenos_Aires";
-
-/// A wall-clock time in `tz`, as UTC (the earlier one when it happens twice).
-pub fn local(tz: &str, y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    let tz: Tz = tz.parse().unwrap();
-    tz.from_local_datetime(&NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, min, 0).unwrap())
-        .earliest()
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-pub struct Shop {
-    pub app: TestApp,
-    pub store: Sandbox,
-    pub wa: WhatsAppSandbox,
-    pub store_id: i64,
-    pub platform: Platform,
-    tz: Tz,
-    phones: std::sync::atomic::AtomicU32,
-}
-
-pub fn cloud_client(wa: &WhatsAppSandbox) -> CloudClient {
-    let c = wa.config();
-    CloudClient::new(CloudConfig {
-        base_url: wa.base_url().parse().unwrap(),
-        api_version: "v25.0".into(),
-        phone_number_id: c.phone_number_id.clone(),
-        business_account_id: c.business_account_id.clone(),
-        token: Sensitive::new(c.token.clone()),
-        auth_header: "Authorization".into(),
-    })
-    .unwrap()
-}
-
-impl Shop {
-    /// A Tiendanube shop in `tz` open `hours`, the clock at `start`, no checkouts yet, holdout
-    /// off unless `settings` says otherwise.
-    pub async fn open(tz: &str, hours: &str, start: DateTime<Utc>, settings: &[(&str, &str)]) -> Shop {
-        Shop::open_on(Platform::Tiendanube, tz, hours, start, settings).await
-    }
-
-    /// The same shop on `platform`.
-    pub async fn open_on(
-        platform: Platform,
-        tz: &str,
-        hours: &str,
-        start: DateTime<Utc>,
-        settings: &[(&str, &str)],
-    ) -> Shop {
-        let app = spawn_app();
-        app.clock.set(start);
-        let engine = &app.engine;
-        engine.setting_set("timezone", tz).unwrap();
-        engine.setting_set("business_hours", hours).unwrap();
-        engine.setting_set("holdout_percent", "0").unwrap();
-        for (k, v) in settings {
-            engine.setting_set(k, v).unwrap();
-        }
-        let mut config = SandboxConfig::new(start - Duration::days(3), 0);
-        config.rate_limits = false;
-        let store = Sandbox::start(config, Arc::new(app.clock.clone()), 0).await.unwrap();
-        // The template's URL button opens the platform's recovery links.
-        let mut wa_config = WhatsAppSandboxConfig::default();
-        match platform {
-            Platform::Tiendanube => {}
-            Platform::Shopify => wa_config.button_url = "https://sandbox-shop.myshopify.com/{{1}}".into(),
-            Platform::Woocommerce => wa_config.button_url = format!("{}/{{{{1}}}}", store.base_url()),
-        }
-        let wa = WhatsAppSandbox::start(wa_config, Arc::new(app.clock.clone()), 0).await.unwrap();
-        engine.use_sender(Arc::new(cloud_client(&wa)));
-        let c = store.config();
-        let secret = |v: &str| Some(Sensitive::new(v.to_string()));
-        let mut input = StoreInput {
-            platform: platform.as_str().into(),
-            base_url: store.base_url(),
-            country: Some("AR".into()),
-            ..Default::default()
-        };
-        match platform {
-            Platform::Tiendanube => {
-                input.store_id = Some(c.tiendanube_store_id.clone());
-                input.token = secret(&c.token);
-            }
-            Platform::Shopify => input.token = secret(&c.token),
-            Platform::Woocommerce => {
-                input.key = secret(&c.woo_key);
-                input.secret = secret(&c.woo_secret);
-            }
-        }
-        let row = engine.connect_store(&input).unwrap();
-        Shop { app, store, wa, store_id: row.id, platform, tz: tz.parse().unwrap(), phones: 0.into() }
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
-        self.app.clock.now()
-    }
-
-    /// A checkout last touched at `updated`, with its own mobile number. Returns its id.
-    pub fn checkout(&self, updated: DateTime<Utc>) -> u64 {
-        let n = self.phones.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.checkout_with_phone(updated, &format!("+54 9 11 5{:03}-{:04}", n / 10_000, n % 10_000))
-    }
-
-    pub fn checkout_with_phone(&self, updated: DateTime<Utc>, phone: &str) -> u64 {
-        let id = self.store.add(self.platform, 1, updated)[0];
-        self.store.set_phone(self.platform, id, Some(phone));
-        self.store.never_completes(self.platform, id);
-        id
-    }
-
-    /// One round of what the engine's loops do.
-    pub async fn tick(&self) {
-        self.app.engine.poll_due_stores().await.unwrap();
-        self.app.engine.dispatch_due().await.unwrap();
-    }
-
-    /// Runs the loops every `step` of test time up to `until` (never past it).
-    pub async fn run_until(&self, until: DateTime<Utc>, step: Duration) {
-        loop {
-            self.tick().await;
-            let left = until - self.now();
-            if left <= Duration::zero() {
-                break;
-            }
-            self.app.clock.advance(step.min(left));
-        }
-    }
-
-    pub fn cart_id(&self, external: u64) -> i64 {
-        self.app
-            .engine
-            .db()
-            .conn()
-            .query_row(
-                "SELECT id FROM carts WHERE store_id = ?1 AND external_id = ?2",
-                rusqlite::params![self.store_id, external.to_string()],
-                |r| r.get(0),
-            )
-            .unwrap()
-    }
-
-    /// (state, skip reason) of a cart's step.
-    pub fn send(&self, external: u64, step: i64) -> (String, Option<String>) {
-        self.app
-            .engine
-            .db()
-            .conn()
-            .query_row(
-                "SELECT s.state, s.skip_reason FROM sends s JOIN carts c ON c.id = s.cart_id
-                 WHERE c.store_id = ?1 AND c.external_id = ?2 AND s.step = ?3",
-                rusqlite::params![self.store_id, external.to_string(), step],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap()
-    }
-
-    /// The messages the sandbox WhatsApp accepted for one checkout (by its send key).
-    /// Whether the cart of checkout `external` is in the holdout group.
-    pub fn in_holdout(&self, external: u64) -> bool {
-        let cart = self.cart_id(external);
-        self.app
-            .engine
-            .db()
-            .conn()
-            .query_row("SELECT holdout FROM carts WHERE id = ?1", [cart], |r| r.get(0))
-            .unwrap()
-    }
-
-    pub fn messages_for(&self, external: u64) -> Vec<ReceivedMessage> {
-        let cart = self.cart_id(external);
-        let prefix = format!("recupero:{cart}:");
-        self.wa
-            .messages()
-            .into_iter()
-            .filter(|m| m.callback_data.as_deref().is_some_and(|c| c.starts_with(&prefix)))
-            .collect()
-    }
-
-    pub fn local(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
-        at.with_timezone(&self.tz).naive_local()
-    }
-}
-
-/// No (cart, step) got two messages; returns how many were sent.
-pub fn assert_no_duplicates(messages: &[ReceivedMessage]) -> usize {
-    let mut keys: Vec<&str> = messages.iter().filter_map(|m| m.callback_data.as_deref()).collect();
-    let total = keys.len();
-    keys.sort_unstable();
-    keys.dedup();
-    assert_eq!(keys.len(), total, "a cart step was messaged twice");
-    total
-}
+use crate::support::shop::{assert_no_duplicates, cloud_client, local, Shop, BA};
+use crate::support::{engine_on, store_input};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cart_detected_at_2340_goes_shortly_after_the_next_opening_and_not_before() {
@@ -733,26 +537,9 @@ async fn two_dispatchers_on_one_database_never_send_twice() {
     }
     shop.app.engine.poll_due_stores().await.unwrap();
     // A second engine (another process, say) on the same data directory.
-    let second = Arc::new(
-        recupero::engine::Engine::build(recupero::engine::EngineOptions {
-            paths: recupero::paths::AppPaths::resolve(Some(shop.app.dir.path())).unwrap(),
-            secrets: Arc::new(recupero::secrets::MemorySecretStore::default()),
-            clock: Arc::new(shop.app.clock.clone()),
-            demo: false,
-        })
-        .unwrap(),
-    );
+    let second = Arc::new(engine_on(shop.app.dir.path(), Arc::new(shop.app.clock.clone())));
     second.use_sender(Arc::new(cloud_client(&shop.wa)));
-    second
-        .connect_store(&StoreInput {
-            platform: "tiendanube".into(),
-            base_url: shop.store.base_url(),
-            country: Some("AR".into()),
-            store_id: Some(shop.store.config().tiendanube_store_id.clone()),
-            token: Some(Sensitive::new(shop.store.config().token.clone())),
-            ..Default::default()
-        })
-        .unwrap();
+    second.connect_store(&store_input(&shop.store, Platform::Tiendanube)).unwrap();
     for _ in 0..5 {
         let (a, b) = tokio::join!(shop.app.engine.dispatch_due(), second.dispatch_due());
         a.unwrap();

@@ -1,7 +1,7 @@
 //! The engine keeps one real SQLite file in the data directory, and what it stores survives
 //! a restart.
 
-use crate::support::spawn_app;
+use crate::support::{engine_on, spawn_app};
 
 #[test]
 fn settings_survive_a_restart_of_the_engine() {
@@ -10,13 +10,7 @@ fn settings_survive_a_restart_of_the_engine() {
     app.engine.set_paused(true).unwrap();
     let dir = app.dir;
     drop(app.engine);
-    let engine = recupero::engine::Engine::build(recupero::engine::EngineOptions {
-        paths: recupero::paths::AppPaths::resolve(Some(dir.path())).unwrap(),
-        secrets: std::sync::Arc::new(recupero::secrets::MemorySecretStore::default()),
-        clock: std::sync::Arc::new(recupero::clock::SystemClock),
-        demo: false,
-    })
-    .unwrap();
+    let engine = engine_on(dir.path(), std::sync::Arc::new(recupero::clock::SystemClock));
     assert_eq!(engine.setting_get("holdout_percent").unwrap(), "15");
     assert!(engine.status().unwrap().paused, "the pause switch is remembered");
     assert!(dir.path().join("recupero.sqlite3").is_file());

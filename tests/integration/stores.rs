@@ -13,93 +13,8 @@ use recupero::secrets::Sensitive;
 use recupero::stores::{Completion, Platform, StoreError, StoreInput};
 use rstest::rstest;
 
-use crate::support::{spawn_app, text, TestApp};
-
-struct World {
-    app: TestApp,
-    sandbox: Sandbox,
-    store: i64,
-    platform: Platform,
-}
-
-fn input(platform: Platform, sandbox: &Sandbox, page_size: Option<u32>) -> StoreInput {
-    let c = sandbox.config();
-    let s = |v: &str| Some(Sensitive::new(v.to_string()));
-    let mut input = StoreInput {
-        platform: platform.as_str().into(),
-        base_url: sandbox.base_url(),
-        country: Some("AR".into()),
-        page_size,
-        ..Default::default()
-    };
-    match platform {
-        Platform::Tiendanube => {
-            input.store_id = Some(c.tiendanube_store_id.clone());
-            input.token = s(&c.token);
-        }
-        Platform::Shopify => input.token = s(&c.token),
-        Platform::Woocommerce => {
-            input.key = s(&c.woo_key);
-            input.secret = s(&c.woo_secret);
-        }
-    }
-    input
-}
-
-async fn world_with(platform: Platform, count: u64, page_size: Option<u32>, rate_limits: bool) -> World {
-    let app = spawn_app();
-    let mut config = SandboxConfig::new(app.clock.now() - Duration::minutes(30), count);
-    config.rate_limits = rate_limits;
-    let sandbox = Sandbox::start(config, Arc::new(app.clock.clone()), 0).await.expect("sandbox listens");
-    let row = app.engine.connect_store(&input(platform, &sandbox, page_size)).expect("store saved");
-    World { app, sandbox, store: row.id, platform }
-}
-
-async fn world(platform: Platform, count: u64, page_size: Option<u32>) -> World {
-    world_with(platform, count, page_size, false).await
-}
-
-impl World {
-    async fn sync(&self) -> Vec<PollOutcome> {
-        self.app.engine.poll_store_until_caught_up(self.store, true).await.expect("poll runs")
-    }
-
-    async fn step(&self) -> PollOutcome {
-        self.app.engine.poll_store(self.store, false).await.expect("poll runs")
-    }
-
-    fn count(&self, sql_where: &str) -> i64 {
-        let conn = self.app.engine.db().conn();
-        conn.query_row(
-            &format!("SELECT count(*) FROM carts WHERE store_id = ?1 AND {sql_where}"),
-            [self.store],
-            |r| r.get(0),
-        )
-        .unwrap()
-    }
-
-    fn cursor(&self) -> Option<String> {
-        let conn = self.app.engine.db().conn();
-        conn.query_row("SELECT cursor FROM stores WHERE id = ?1", [self.store], |r| r.get(0)).unwrap()
-    }
-
-    fn state(&self) -> (String, Option<String>) {
-        let row = self.app.engine.list_stores().unwrap().into_iter().find(|s| s.id == self.store).unwrap();
-        (row.state, row.last_success_at)
-    }
-
-    /// What the store lists as abandoned-or-completed checkouts right now.
-    fn expected(&self) -> usize {
-        let now = self.app.clock.now();
-        self.sandbox
-            .checkouts(self.platform)
-            .iter()
-            .filter(|c| c.created_at <= now)
-            // WooCommerce's paid orders leave the abandoned statuses: never listed.
-            .filter(|c| self.platform != Platform::Woocommerce || c.completed_at(now).is_none())
-            .count()
-    }
-}
+use crate::support::world::{world, world_with, World};
+use crate::support::{spawn_app, store_input, text};
 
 fn pages(outcomes: &[PollOutcome]) -> usize {
     outcomes.iter().filter(|o| matches!(o, PollOutcome::Page { .. })).count()
@@ -328,7 +243,7 @@ async fn shopify_client_credentials_are_exchanged_and_renewed_before_they_expire
             .await
             .unwrap();
     let c = sandbox.config().clone();
-    let mut store = input(Platform::Shopify, &sandbox, None);
+    let mut store = store_input(&sandbox, Platform::Shopify);
     store.token = None;
     store.key = Some(Sensitive::new(c.shopify_client_id.clone()));
     store.secret = Some(Sensitive::new(c.shopify_client_secret.clone()));
@@ -393,7 +308,7 @@ async fn the_platform_rate_limits_are_respected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_store_down_never_stops_the_others() {
     let w = world(Platform::Tiendanube, 5, None).await;
-    let mut dead = input(Platform::Woocommerce, &w.sandbox, None);
+    let mut dead = store_input(&w.sandbox, Platform::Woocommerce);
     dead.base_url = "http://127.0.0.1:9".into(); // nothing listens there
     let dead_id = w.app.engine.connect_store(&dead).unwrap().id;
     let results = w.app.engine.poll_due_stores().await.unwrap();
@@ -419,22 +334,22 @@ async fn a_crash_between_pages_loses_nothing_and_duplicates_nothing() {
         Sandbox::start(fast(SandboxConfig::new(app.clock.now(), 17)), Arc::new(app.clock.clone()), 0)
             .await
             .unwrap();
-    let store = app.engine.connect_store(&input(Platform::Tiendanube, &sandbox, Some(5))).unwrap().id;
+    let store = app
+        .engine
+        .connect_store(&StoreInput { page_size: Some(5), ..store_input(&sandbox, Platform::Tiendanube) })
+        .unwrap()
+        .id;
     app.engine.poll_store(store, true).await.unwrap();
     app.engine.poll_store(store, true).await.unwrap();
     // The process dies here; a new engine opens the same database.
     let dir = app.dir;
     drop(app.engine);
-    let engine = recupero::engine::Engine::build(recupero::engine::EngineOptions {
-        paths: recupero::paths::AppPaths::resolve(Some(dir.path())).unwrap(),
-        secrets: Arc::new(recupero::secrets::MemorySecretStore::default()),
-        clock: Arc::new(app.clock.clone()),
-        demo: false,
-    })
-    .unwrap();
+    let engine = crate::support::engine_on(dir.path(), Arc::new(app.clock.clone()));
     // Credentials live in the (new, empty) secret store: the owner connects the store again,
     // which keeps its cursor.
-    let again = engine.connect_store(&input(Platform::Tiendanube, &sandbox, Some(5))).unwrap();
+    let again = engine
+        .connect_store(&StoreInput { page_size: Some(5), ..store_input(&sandbox, Platform::Tiendanube) })
+        .unwrap();
     assert_eq!(again.id, store);
     engine.poll_store_until_caught_up(store, true).await.unwrap();
     let (rows, distinct): (i64, i64) = engine
@@ -659,7 +574,7 @@ async fn two_stores_on_one_platform_keep_their_own_credentials() {
         let mut config = fast(SandboxConfig::new(app.clock.now(), 4));
         config.token = token.into();
         let sandbox = Sandbox::start(config, Arc::new(app.clock.clone()), 0).await.unwrap();
-        let id = app.engine.connect_store(&input(Platform::Tiendanube, &sandbox, None)).unwrap().id;
+        let id = app.engine.connect_store(&store_input(&sandbox, Platform::Tiendanube)).unwrap().id;
         stores.push((id, sandbox));
     }
     for (id, sandbox) in &stores {
@@ -673,7 +588,7 @@ async fn two_stores_on_one_platform_keep_their_own_credentials() {
 async fn a_store_unreachable_for_an_hour_tells_the_owner_once() {
     use recupero::events::{EngineEvent, OwnerProblem};
     let w = world(Platform::Tiendanube, 1, None).await;
-    let mut dead = input(Platform::Woocommerce, &w.sandbox, None);
+    let mut dead = store_input(&w.sandbox, Platform::Woocommerce);
     dead.base_url = "http://127.0.0.1:9".into(); // nothing listens there
     let dead_id = w.app.engine.connect_store(&dead).unwrap().id;
     let mut events = w.app.engine.events().subscribe();

@@ -4,91 +4,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use recupero::events::{EngineEvent, OwnerProblem};
-use recupero::sandbox::whatsapp::{DeliveryBehaviour, WebhookTarget};
-use recupero::secrets::{SecretName, Sensitive};
-use recupero::webhooks::{sign, Receiver};
+use recupero::sandbox::whatsapp::DeliveryBehaviour;
+use recupero::webhooks::sign;
 use serde_json::{json, Value};
 
-use crate::send_plan::{local, Shop};
-
-const BA: &str = "America/Argentina/Buenos_Aires";
-const APP_SECRET: &str = "meta-app-secret-for-tests";
-
-pub(crate) struct Hooked {
-    pub(crate) shop: Shop,
-    _receiver: Receiver,
-    url: String,
-    http: reqwest::Client,
-}
-
-/// A shop open every day 08–22 (Friday 10:00 now) with WhatsApp connected, the app secret set,
-/// and the webhook receiver on a free port; the sandbox WhatsApp delivers its webhooks there.
-pub(crate) async fn hooked() -> Hooked {
-    let start = local(BA, 2026, 11, 20, 10, 0);
-    let shop = Shop::open(BA, "mon-sun 08:00-22:00", start, &[]).await;
-    let engine = &shop.app.engine;
-    engine.set_secret(SecretName::WhatsappAppSecret, Sensitive::new(APP_SECRET.to_string())).unwrap();
-    engine.setting_set("whatsapp_phone_number_id", &shop.wa.config().phone_number_id).unwrap();
-    let receiver = engine.start_webhooks(Some(0)).await.unwrap();
-    let path = engine.settings().unwrap().webhook_path;
-    let url = format!("http://{}/webhook/{path}", receiver.addr());
-    shop.wa.set_webhook(Some(WebhookTarget { url: url.clone(), app_secret: Some(APP_SECRET.into()) }));
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    Hooked { shop, _receiver: receiver, url, http }
-}
-
-impl Hooked {
-    pub(crate) fn engine(&self) -> &recupero::engine::Engine {
-        &self.shop.app.engine
-    }
-
-    async fn post(&self, body: &[u8], signature: Option<String>) -> u16 {
-        let mut req =
-            self.http.post(&self.url).header("content-type", "application/json").body(body.to_vec());
-        if let Some(sig) = signature {
-            req = req.header("x-hub-signature-256", sig);
-        }
-        req.send().await.unwrap().status().as_u16()
-    }
-
-    pub(crate) async fn post_signed(&self, body: &Value) -> u16 {
-        let bytes = serde_json::to_vec(body).unwrap();
-        self.post(&bytes, Some(sign(APP_SECRET.as_bytes(), &bytes))).await
-    }
-
-    pub(crate) fn count(&self, sql: &str) -> i64 {
-        self.engine().db().conn().query_row(sql, [], |r| r.get(0)).unwrap()
-    }
-
-    pub(crate) fn one<T: rusqlite::types::FromSql>(&self, sql: &str, p: &str) -> T {
-        self.engine().db().conn().query_row(sql, [p], |r| r.get(0)).unwrap()
-    }
-
-    pub(crate) fn process(&self) -> usize {
-        self.engine().process_webhooks().unwrap()
-    }
-}
-
-fn unix(t: DateTime<Utc>) -> String {
-    t.timestamp().to_string()
-}
-
-fn envelope(field: &str, value: Value) -> Value {
-    json!({"object": "whatsapp_business_account", "entry": [{"id": "2055500000000", "changes": [{"field": field, "value": value}]}]})
-}
-
-fn metadata() -> Value {
-    json!({"display_phone_number": "5491100000000", "phone_number_id": "1055500000000"})
-}
-
-pub(crate) fn text_from(wa_id: &str, name: &str, wamid: &str, body: &str, at: DateTime<Utc>) -> Value {
-    envelope(
-        "messages",
-        json!({"messaging_product": "whatsapp", "metadata": metadata(),
-            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
-            "messages": [{"from": wa_id, "id": wamid, "timestamp": unix(at), "type": "text", "text": {"body": body}}]}),
-    )
-}
+use crate::support::hooked::{envelope, hooked, metadata, one_reminder, text_from, unix, APP_SECRET};
+use crate::support::shop::{local, Shop, BA};
 
 fn status(wamid: &str, status: &str, recipient: &str, at: DateTime<Utc>, error: Option<i64>) -> Value {
     let mut st = json!({"id": wamid, "status": status, "timestamp": unix(at), "recipient_id": recipient});
@@ -161,9 +82,9 @@ async fn unsigned_wrongly_signed_or_malformed_posts_are_refused_and_nothing_is_s
         .send()
         .await;
     assert!(r.as_ref().map_or(true, |r| r.status().as_u16() == 413), "over the size limit: {r:?}");
-    assert_eq!(h.count("SELECT count(*) FROM webhook_events"), 0, "nothing refused was stored");
+    assert_eq!(h.webhook_events().0, 0, "nothing refused was stored");
     assert_eq!(h.post(&body, Some(sign(APP_SECRET.as_bytes(), &body))).await, 200);
-    assert_eq!(h.count("SELECT count(*) FROM webhook_events"), 1);
+    assert_eq!(h.webhook_events().0, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -174,12 +95,13 @@ async fn the_same_webhook_delivered_ten_times_is_stored_and_applied_once() {
     for _ in 0..10 {
         assert_eq!(h.post_signed(&body).await, 200);
     }
-    assert_eq!(h.count("SELECT count(*) FROM webhook_events"), 1);
-    assert_eq!(h.count("SELECT deliveries FROM webhook_events"), 10);
+    assert_eq!(h.webhook_events().0, 1);
+    assert_eq!(h.webhook_events().2, 10);
     h.process();
     h.process();
     assert_eq!(h.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.IN2'"), 1);
-    assert_eq!(h.count("SELECT unread FROM conversations"), 1, "one unread message, not ten");
+    let (threads, unread, _) = h.conversations();
+    assert_eq!((threads, unread), (1, 1), "one unread message, not ten");
     assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'customer_replied'"), 1);
     let name: String = h.one("SELECT name FROM contacts WHERE wa_id = ?1", "5491150002222");
     assert_eq!(name, "Bruno 🚀");
@@ -189,16 +111,7 @@ async fn the_same_webhook_delivered_ten_times_is_stored_and_applied_once() {
     assert_eq!(h.post_signed(&other).await, 200);
     h.process();
     assert_eq!(h.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.IN2'"), 1, "deduped by wamid too");
-    assert_eq!(h.count("SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"), 0);
-}
-
-/// A real reminder from the dispatcher; returns (cart external id, wamid, recipient wa_id).
-pub(crate) async fn one_reminder(h: &Hooked) -> (u64, String, String) {
-    let id = h.shop.checkout(h.shop.now() - Duration::minutes(20));
-    h.shop.run_until(h.shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
-    let sent = h.shop.messages_for(id);
-    assert_eq!(sent.len(), 1);
-    (id, sent[0].wamid.clone(), recupero::sandbox::whatsapp::wa_id(&sent[0].to))
+    assert_eq!(h.webhook_events().1, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,8 +161,8 @@ async fn the_sandbox_delivers_signed_statuses_duplicated_and_out_of_order_and_no
     h.process();
     let st: String = h.one("SELECT status FROM messages WHERE wamid = ?1", &wamid);
     assert_eq!(st, "read");
-    let stored = h.count("SELECT count(*) FROM webhook_events");
-    let posts = h.count("SELECT sum(deliveries) FROM webhook_events");
+    let stored = h.webhook_events().0;
+    let posts = h.webhook_events().2;
     assert!(posts > stored, "duplicates arrived ({posts} posts) and were stored once ({stored})");
     let cart = h.shop.cart_id(id);
     let kinds: Vec<String> =
@@ -400,7 +313,7 @@ async fn coexistence_history_contacts_preferences_and_disconnection() {
     );
     assert_eq!(h.count("SELECT count(*) FROM messages WHERE wamid LIKE 'wamid.H%'"), 3);
     assert_eq!(h.count("SELECT count(*) FROM messages WHERE wamid LIKE 'wamid.H%' AND origin = 'phone'"), 2);
-    assert_eq!(h.count("SELECT coalesce(sum(unread), 0) FROM conversations"), 0, "history is not unread");
+    assert_eq!(h.conversations().1, 0, "history is not unread");
     assert_eq!(
         h.count("SELECT count(*) FROM conversations WHERE last_inbound_at IS NOT NULL"),
         0,
@@ -457,8 +370,8 @@ async fn odd_payloads_are_stored_and_never_break_processing() {
         assert_eq!(h.post_signed(body).await, 200);
     }
     assert_eq!(h.process(), odd.len());
-    assert_eq!(h.count("SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"), 0);
-    assert_eq!(h.count("SELECT count(*) FROM messages"), 0);
+    assert_eq!(h.webhook_events().1, 0);
+    assert_eq!(recupero::storage::messages::list(&h.engine().db().conn()).unwrap().len(), 0);
     // And a good one after them still works.
     h.post_signed(&text_from("5491150003333", "Caro", "wamid.OK", "gracias!", h.shop.now())).await;
     h.process();
@@ -469,10 +382,7 @@ async fn odd_payloads_are_stored_and_never_break_processing() {
 async fn inbox_free_text_only_inside_the_window() {
     let h = hooked().await;
     let (_, _, to) = one_reminder(&h).await;
-    let thread: i64 = h.one(
-        "SELECT v.id FROM conversations v JOIN contacts k ON k.id = v.contact_id WHERE k.wa_id = ?1",
-        &to,
-    );
+    let thread = h.thread_of(&to);
     let refused = h.engine().send_text(thread, "¿Te ayudo con algo?").await.unwrap_err();
     assert_eq!(refused.code(), "window_closed", "no customer message yet: only a template");
     h.shop.wa.customer_says(&to, "Ana", "Hola, ¿tienen talle M?");
@@ -487,25 +397,12 @@ async fn inbox_free_text_only_inside_the_window() {
 }
 
 fn serve(dir: &std::path::Path, ack_delay_ms: Option<u64>) -> std::process::Child {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_recupero"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("RECUPERO_") {
-            cmd.env_remove(k);
-        }
+    let delay = ack_delay_ms.map(|ms| ms.to_string());
+    let mut env = vec![("RECUPERO_WHATSAPP_APP_SECRET", APP_SECRET)];
+    if let Some(ms) = &delay {
+        env.push(("RECUPERO_TEST_WEBHOOK_ACK_DELAY_MS", ms));
     }
-    cmd.arg("--data-dir")
-        .arg(dir)
-        .arg("serve")
-        .env("RECUPERO_WHATSAPP_APP_SECRET", APP_SECRET)
-        .env("RUST_LOG", "warn");
-    if let Some(ms) = ack_delay_ms {
-        cmd.env("RECUPERO_TEST_WEBHOOK_ACK_DELAY_MS", ms.to_string());
-    }
-    cmd.stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("recupero serve starts")
+    crate::support::spawn_serve(dir, &env, std::process::Stdio::null())
 }
 
 async fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
@@ -529,11 +426,15 @@ async fn the_receiver_killed_between_storing_and_answering_loses_and_doubles_not
     drop(app.engine);
     let url = format!("http://127.0.0.1:{port}/webhook/{path}");
     let db_path = dir.join("recupero.sqlite3");
-    let count = |sql: &str| -> i64 {
+    let open = || {
         let conn = rusqlite::Connection::open(&db_path).unwrap();
         conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+        conn
     };
+    let count = |sql: &str| -> i64 { open().query_row(sql, [], |r| r.get(0)).unwrap() };
+    // (stored, unprocessed, POSTs counted) and (threads, unread, escalated), as the app counts them.
+    let webhook_events = || recupero::storage::webhook_events::counts(&open()).unwrap();
+    let conversations = || recupero::storage::conversations::counts(&open()).unwrap();
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let up = |http: reqwest::Client, url: String| async move {
         for _ in 0..300 {
@@ -569,7 +470,7 @@ async fn the_receiver_killed_between_storing_and_answering_loses_and_doubles_not
                 .map(|r| r.status().as_u16())
         })
     };
-    wait_for("the delivery to be stored", || count("SELECT count(*) FROM webhook_events") == 1).await;
+    wait_for("the delivery to be stored", || webhook_events().0 == 1).await;
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let answer = post.await.unwrap();
@@ -581,19 +482,19 @@ async fn the_receiver_killed_between_storing_and_answering_loses_and_doubles_not
     let retry =
         http.post(&url).header("x-hub-signature-256", &signature).body(body.clone()).send().await.unwrap();
     assert_eq!(retry.status().as_u16(), 200);
-    wait_for("processing", || count("SELECT count(*) FROM webhook_events WHERE processed_at IS NULL") == 0)
-        .await;
+    wait_for("processing", || webhook_events().1 == 0).await;
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(count("SELECT count(*) FROM webhook_events"), 1);
-    assert_eq!(count("SELECT deliveries FROM webhook_events"), 2, "two POSTs, one stored delivery");
+    assert_eq!(webhook_events().0, 1);
+    assert_eq!(webhook_events().2, 2, "two POSTs, one stored delivery");
     assert_eq!(
         count("SELECT count(*) FROM messages WHERE wamid = 'wamid.KILL'"),
         1,
         "nothing lost, nothing doubled"
     );
     assert_eq!(count("SELECT count(*) FROM events WHERE kind = 'customer_replied'"), 1);
-    assert_eq!(count("SELECT unread FROM conversations"), 1);
+    let (threads, unread, _) = conversations();
+    assert_eq!((threads, unread), (1, 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const invoke = vi.fn();
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
 
 import { api, hasBackend, toApiError } from '../src/lib/api';
 import type { StoreInput } from '../src/lib/types';
+import { tauri } from './tauri-mock';
+
+tauri.invoke = (...args) => invoke(...args);
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 

@@ -8,7 +8,6 @@ import { fakeBackend, makeCart, type FakeBackend } from './fake-backend';
 import type { ApiError, CartActionResult, CartTimeline, StoreRow } from '../src/lib/types';
 
 let backend: FakeBackend;
-let emit: ((payload: unknown) => void) | null = null;
 /** What the commands the shared fake doesn't know answer. */
 let stores: StoreRow[] = [];
 let answers: Map<string, CartActionResult | ApiError>;
@@ -35,20 +34,9 @@ async function invoke(cmd: string, args?: Record<string, unknown>): Promise<unkn
   }
 }
 
-vi.mock('@tauri-apps/api/core', () => ({
-  invoke: (cmd: string, args?: Record<string, unknown>) => invoke(cmd, args),
-}));
-vi.mock('@tauri-apps/api/event', () => ({
-  listen: async (_name: string, handler: (e: { payload: unknown }) => void) => {
-    emit = (payload) => handler({ payload });
-    return () => {
-      emit = null;
-    };
-  },
-}));
-
 import App from '../src/App.svelte';
 import CartTimelineView from '../src/components/CartTimeline.svelte';
+import { tauri } from './tauri-mock';
 import { app } from '../src/lib/app.svelte';
 import {
   CART_ACTION_DONE,
@@ -59,6 +47,8 @@ import {
 } from '../src/lib/cart-labels';
 import { dictionaries, setLang } from '../src/lib/i18n/index.svelte';
 import { ONBOARDING_SKIPPED_KEY } from '../src/lib/onboarding';
+
+tauri.invoke = (cmd, args) => invoke(cmd, args);
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 
@@ -131,7 +121,7 @@ const listCalls = () => backend.calls.filter((c) => c.cmd === 'list_carts').map(
 /** Shows the list with `carts`, as an engine event would. */
 async function showCarts(carts = [makeCart({ id: 7 })]) {
   backend.carts = carts;
-  emit!({ type: 'cart_detected', cartId: carts[0].id });
+  tauri.emit!({ type: 'cart_detected', cartId: carts[0].id });
   await screen.findByTestId('carts-table');
 }
 
@@ -148,7 +138,7 @@ async function openCart(actions: CartTimeline['actions']) {
 describe('Carts filters', () => {
   it('filters by shop days and store, and "clear filters" resets every filter', async () => {
     stores = [store(1, 'Tienda Sol'), store(2, 'Tienda Luna')];
-    emit!({ type: 'status_changed', status: { ...backend.status, demo: true } });
+    tauri.emit!({ type: 'status_changed', status: { ...backend.status, demo: true } });
     await showCarts();
     const storeFilter = (await screen.findByTestId('carts-store-filter')) as HTMLSelectElement;
     expect([...storeFilter.options].map((o) => o.textContent)).toEqual([

@@ -3,23 +3,13 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { fakeBackend, type FakeBackend } from './fake-backend';
 
 let backend: FakeBackend;
-let emit: ((payload: unknown) => void) | null = null;
-
-vi.mock('@tauri-apps/api/core', () => ({
-  invoke: (cmd: string, args?: Record<string, unknown>) => backend.invoke(cmd, args),
-}));
-vi.mock('@tauri-apps/api/event', () => ({
-  listen: async (_name: string, handler: (e: { payload: unknown }) => void) => {
-    emit = (payload) => handler({ payload });
-    return () => {
-      emit = null;
-    };
-  },
-}));
 
 import App from '../src/App.svelte';
 import { app } from '../src/lib/app.svelte';
 import { ONBOARDING_SKIPPED_KEY } from '../src/lib/onboarding';
+import { tauri } from './tauri-mock';
+
+tauri.invoke = (cmd, args) => backend.invoke(cmd, args);
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 
@@ -76,7 +66,7 @@ describe('Demo mode', () => {
     ];
     await start();
     expect(screen.queryByTestId('demo-banner')).toBeNull();
-    emit!({ type: 'status_changed', status: { ...backend.status, demo: true } });
+    tauri.emit!({ type: 'status_changed', status: { ...backend.status, demo: true } });
     await screen.findByTestId('demo-banner');
   });
 
@@ -84,7 +74,7 @@ describe('Demo mode', () => {
     backend.status.demo = true;
     await start();
     // A demo customer's escalation, shown while the demo ran, is not news once it ends.
-    emit?.({ type: 'escalation', conversationId: 3, contactName: 'Lucía', reason: 'complaint' });
+    tauri.emit?.({ type: 'escalation', conversationId: 3, contactName: 'Lucía', reason: 'complaint' });
     await waitFor(() => expect(screen.getAllByTestId('notice').length).toBe(1));
     const listsBefore = calls('list_carts').length;
     await fireEvent.click(byId('end-demo'));

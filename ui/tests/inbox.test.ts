@@ -10,19 +10,6 @@ import {
 } from './fake-backend';
 
 let backend: FakeBackend;
-let emit: ((payload: unknown) => void) | null = null;
-
-vi.mock('@tauri-apps/api/core', () => ({
-  invoke: (cmd: string, args?: Record<string, unknown>) => backend.invoke(cmd, args),
-}));
-vi.mock('@tauri-apps/api/event', () => ({
-  listen: async (_name: string, handler: (e: { payload: unknown }) => void) => {
-    emit = (payload) => handler({ payload });
-    return () => {
-      emit = null;
-    };
-  },
-}));
 
 import App from '../src/App.svelte';
 import { app } from '../src/lib/app.svelte';
@@ -35,6 +22,9 @@ import {
   SEND_ERRORS,
   WHATSAPP_ERRORS,
 } from '../src/lib/inbox-labels';
+import { tauri } from './tauri-mock';
+
+tauri.invoke = (cmd, args) => backend.invoke(cmd, args);
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 
@@ -461,12 +451,12 @@ describe('A conversation', () => {
     expect(within(view).queryByTestId('draft')).toBeNull();
 
     backend.details.get(1)!.drafts.push(makeDraft({ id: 60, text: 'Tenemos talle M.' }));
-    emit!({ type: 'draft_ready', conversationId: 1, draftId: 60 });
+    tauri.emit!({ type: 'draft_ready', conversationId: 1, draftId: 60 });
     expect((await within(view).findByTestId('draft')).textContent).toContain('Tenemos talle M.');
 
     backend.details.get(1)!.conversation.optedOut = true;
     backend.conversations[0].optedOut = true;
-    emit!({ type: 'opted_out', conversationId: 1 });
+    tauri.emit!({ type: 'opted_out', conversationId: 1 });
     await within(view).findByTestId('opted-out-banner');
     await screen.findByTestId('badge-opted-out');
   });

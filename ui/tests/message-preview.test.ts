@@ -4,14 +4,12 @@ import { fakeBackend, makePreview, type FakeBackend } from './fake-backend';
 
 let backend: FakeBackend;
 
-vi.mock('@tauri-apps/api/core', () => ({
-  invoke: (cmd: string, args?: Record<string, unknown>) => backend.invoke(cmd, args),
-}));
-vi.mock('@tauri-apps/api/event', () => ({ listen: async () => () => {} }));
-
 import App from '../src/App.svelte';
 import { app } from '../src/lib/app.svelte';
 import { ONBOARDING_SKIPPED_KEY } from '../src/lib/onboarding';
+import { tauri } from './tauri-mock';
+
+tauri.invoke = (cmd, args) => backend.invoke(cmd, args);
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 

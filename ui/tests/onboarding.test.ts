@@ -5,15 +5,13 @@ import type { StoreRow } from '../src/lib/types';
 
 let backend: FakeBackend;
 
-vi.mock('@tauri-apps/api/core', () => ({
-  invoke: (cmd: string, args?: Record<string, unknown>) => backend.invoke(cmd, args),
-}));
-vi.mock('@tauri-apps/api/event', () => ({ listen: async () => () => {} }));
-
 import App from '../src/App.svelte';
 import { app } from '../src/lib/app.svelte';
 import { setClockSource } from '../src/lib/clock.svelte';
 import { ONBOARDING_SKIPPED_KEY } from '../src/lib/onboarding';
+import { tauri } from './tauri-mock';
+
+tauri.invoke = (cmd, args) => backend.invoke(cmd, args);
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 

@@ -3,24 +3,14 @@ import { cleanup, render, screen, waitFor } from '@testing-library/svelte';
 import { fakeBackend, makeConversation, type FakeBackend } from './fake-backend';
 
 let backend: FakeBackend;
-let emit: ((payload: unknown) => void) | null = null;
-
-vi.mock('@tauri-apps/api/core', () => ({
-  invoke: (cmd: string, args?: Record<string, unknown>) => backend.invoke(cmd, args),
-}));
-vi.mock('@tauri-apps/api/event', () => ({
-  listen: async (_name: string, handler: (e: { payload: unknown }) => void) => {
-    emit = (payload) => handler({ payload });
-    return () => {
-      emit = null;
-    };
-  },
-}));
 
 import App from '../src/App.svelte';
 import { app } from '../src/lib/app.svelte';
 import { parseEngineEvent } from '../src/lib/events';
 import { ONBOARDING_SKIPPED_KEY } from '../src/lib/onboarding';
+import { tauri } from './tauri-mock';
+
+tauri.invoke = (cmd, args) => backend.invoke(cmd, args);
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 
@@ -76,7 +66,7 @@ describe('A clicked notification', () => {
     expect(app.screen).toBe('carts');
     const before = takes();
     backend.route = { screen: 'settings', section: 'whatsapp' };
-    emit?.({ type: 'navigate', route: { screen: 'settings', section: 'whatsapp' } });
+    tauri.emit?.({ type: 'navigate', route: { screen: 'settings', section: 'whatsapp' } });
     await waitFor(() => expect(app.screen).toBe('settings'));
     expect(takes()).toBe(before + 1);
     expect(backend.route).toBeNull();

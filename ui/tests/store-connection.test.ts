@@ -5,12 +5,11 @@ import type { CheckedCart, StoreRow } from '../src/lib/types';
 
 let backend: FakeBackend;
 
-vi.mock('@tauri-apps/api/core', () => ({
-  invoke: (cmd: string, args?: Record<string, unknown>) => backend.invoke(cmd, args),
-}));
-
 import StoreConnection from '../src/components/StoreConnection.svelte';
 import { setLang } from '../src/lib/i18n/index.svelte';
+import { tauri } from './tauri-mock';
+
+tauri.invoke = (cmd, args) => backend.invoke(cmd, args);
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 

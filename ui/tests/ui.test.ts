@@ -3,24 +3,13 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { fakeBackend, makeCart, sampleTimelines, type FakeBackend } from './fake-backend';
 
 let backend: FakeBackend;
-let emit: ((payload: unknown) => void) | null = null;
-
-vi.mock('@tauri-apps/api/core', () => ({
-  invoke: (cmd: string, args?: Record<string, unknown>) => backend.invoke(cmd, args),
-}));
-vi.mock('@tauri-apps/api/event', () => ({
-  listen: async (name: string, handler: (e: { payload: unknown }) => void) => {
-    expect(name).toBe('engine-event');
-    emit = (payload) => handler({ payload });
-    return () => {
-      emit = null;
-    };
-  },
-}));
 
 import App from '../src/App.svelte';
 import { app } from '../src/lib/app.svelte';
 import { ONBOARDING_SKIPPED_KEY } from '../src/lib/onboarding';
+import { tauri } from './tauri-mock';
+
+tauri.invoke = (cmd, args) => backend.invoke(cmd, args);
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 
@@ -158,27 +147,29 @@ describe('App with a backend', () => {
   });
 
   it('reacts to engine events and ignores unknown ones', async () => {
-    expect(emit).not.toBeNull();
-    emit!({ type: 'something_from_the_future', x: 1 });
-    emit!('garbage');
-    emit!({ type: 'navigate', route: { screen: 'inbox' } });
+    expect(tauri.emit).not.toBeNull();
+    // The UI listens on the engine's one event channel and nothing else.
+    expect(new Set(tauri.listened)).toEqual(new Set(['engine-event']));
+    tauri.emit!({ type: 'something_from_the_future', x: 1 });
+    tauri.emit!('garbage');
+    tauri.emit!({ type: 'navigate', route: { screen: 'inbox' } });
     await waitFor(() => expect(title('inbox')).toBe('Mensajes'));
 
     backend.status.paused = true;
-    emit!({ type: 'paused_changed', paused: true });
+    tauri.emit!({ type: 'paused_changed', paused: true });
     await screen.findByTestId('paused-badge');
 
-    emit!({ type: 'status_changed', status: { ...backend.status, paused: false } });
+    tauri.emit!({ type: 'status_changed', status: { ...backend.status, paused: false } });
     await waitFor(() => expect(screen.queryByTestId('paused-badge')).toBeNull());
   });
 
   it('tells the owner about escalations and recovered carts in plain words', async () => {
-    emit!({ type: 'escalation', conversationId: 3, contactName: 'Bruno', reason: 'payment_problem' });
+    tauri.emit!({ type: 'escalation', conversationId: 3, contactName: 'Bruno', reason: 'payment_problem' });
     const notice = screen.getByTestId('notice');
     await waitFor(() => expect(notice.textContent).toContain('Una conversación necesita tu atención.'));
     expect(notice.textContent).toContain('Bruno: Tiene un problema con el pago');
 
-    emit!({ type: 'cart_recovered', cartId: 3, contactName: 'Carla', total: '45.990,50 ARS' });
+    tauri.emit!({ type: 'cart_recovered', cartId: 3, contactName: 'Carla', total: '45.990,50 ARS' });
     await waitFor(() => expect(notice.textContent).toContain('¡Carrito recuperado!'));
     expect(notice.textContent).toContain('Carla · 45.990,50 ARS');
   });
@@ -187,7 +178,7 @@ describe('App with a backend', () => {
     backend.carts = [
       makeCart({ total: '12.500,00', status: 'recovered', detectedAt: '2025-05-01T15:00:00Z' }),
     ];
-    emit!({ type: 'cart_detected', cartId: 1 });
+    tauri.emit!({ type: 'cart_detected', cartId: 1 });
     const table = await screen.findByTestId('carts-table');
     expect(table.textContent).toContain('Ana');
     expect(table.textContent).toContain('Recuperado');
@@ -207,7 +198,7 @@ describe('App with a backend', () => {
 
   it('offers every cart status in the filter', async () => {
     backend.carts = [makeCart()];
-    emit!({ type: 'cart_detected', cartId: 1 });
+    tauri.emit!({ type: 'cart_detected', cartId: 1 });
     const filter = (await screen.findByTestId('carts-status-filter')) as HTMLSelectElement;
     const options = [...filter.options].map((o) => o.value);
     for (const status of [
@@ -224,7 +215,7 @@ describe('App with a backend', () => {
     const timelines = sampleTimelines();
     backend.carts = timelines.map((x) => x.cart);
     backend.timelines = new Map(timelines.map((x) => [x.cart.id, x]));
-    emit!({ type: 'cart_detected', cartId: 1 });
+    tauri.emit!({ type: 'cart_detected', cartId: 1 });
     const rows = await screen.findAllByTestId('cart-row');
     expect(rows).toHaveLength(3);
     expect(screen.queryByTestId('cart-timeline-panel')).toBeNull();
@@ -263,12 +254,12 @@ describe('App with a backend', () => {
 
   it('reloads an open timeline on engine events and says when it cannot load', async () => {
     backend.carts = [makeCart({ id: 5 })];
-    emit!({ type: 'cart_detected', cartId: 5 });
+    tauri.emit!({ type: 'cart_detected', cartId: 5 });
     await fireEvent.click(await screen.findByTestId('cart-open'));
     await waitFor(() => expect(screen.getAllByTestId('timeline-entry')).toHaveLength(1));
 
     backend.timelineFailure = { code: 'storage', message: 'database is locked' };
-    emit!({ type: 'message_status', cartId: 5 });
+    tauri.emit!({ type: 'message_status', cartId: 5 });
     const error = await screen.findByTestId('cart-timeline-error');
     expect(error.textContent).toContain('No se pudo cargar el historial de este carrito.');
     expect(error.textContent).toContain('database is locked');

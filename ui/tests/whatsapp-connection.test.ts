@@ -5,11 +5,6 @@ import type { Setting } from '../src/lib/types';
 
 let backend: FakeBackend;
 
-vi.mock('@tauri-apps/api/core', () => ({
-  invoke: (cmd: string, args?: Record<string, unknown>) => backend.invoke(cmd, args),
-}));
-vi.mock('@tauri-apps/api/event', () => ({ listen: async () => () => {} }));
-
 import App from '../src/App.svelte';
 import WhatsAppConnection from '../src/components/WhatsAppConnection.svelte';
 import { app, handleEngineEvent } from '../src/lib/app.svelte';
@@ -17,6 +12,9 @@ import { setClockSource } from '../src/lib/clock.svelte';
 import { setLang } from '../src/lib/i18n/index.svelte';
 import { ONBOARDING_SKIPPED_KEY } from '../src/lib/onboarding';
 import { resetSecretStates } from '../src/lib/secrets.svelte';
+import { tauri } from './tauri-mock';
+
+tauri.invoke = (cmd, args) => backend.invoke(cmd, args);
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 

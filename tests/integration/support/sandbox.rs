@@ -1,0 +1,31 @@
+//! The sandbox store as the owner would connect it: its address and credentials for one
+//! platform, in Argentina.
+
+use recupero::sandbox::Sandbox;
+use recupero::secrets::Sensitive;
+use recupero::stores::{Platform, StoreInput};
+
+/// What the owner types to connect `sandbox` as a `platform` store (the platform's own
+/// credentials, country AR, default page size).
+pub fn store_input(sandbox: &Sandbox, platform: Platform) -> StoreInput {
+    let c = sandbox.config();
+    let secret = |v: &str| Some(Sensitive::new(v.to_string()));
+    let mut input = StoreInput {
+        platform: platform.as_str().into(),
+        base_url: sandbox.base_url(),
+        country: Some("AR".into()),
+        ..Default::default()
+    };
+    match platform {
+        Platform::Tiendanube => {
+            input.store_id = Some(c.tiendanube_store_id.clone());
+            input.token = secret(&c.token);
+        }
+        Platform::Shopify => input.token = secret(&c.token),
+        Platform::Woocommerce => {
+            input.key = secret(&c.woo_key);
+            input.secret = secret(&c.woo_secret);
+        }
+    }
+    input
+}
