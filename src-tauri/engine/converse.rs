@@ -6,7 +6,7 @@
 //! only if the messages are still waiting (a takeover or another process may have moved on).
 
 use super::{Engine, EngineResult};
-use crate::assistant::{self, client, prompt, texts, Mode, Outcome};
+use crate::inbox::assistant::{self, client, prompt, texts, Mode, Outcome};
 use crate::config::Settings;
 use crate::domain::escalation::Reason;
 use crate::domain::LineItem;
@@ -219,7 +219,7 @@ impl Engine {
                     )?;
                 }
                 let wamid = latest.wamid.clone().unwrap_or_default();
-                let news = crate::webhooks::process::escalate(
+                let news = crate::inbox::escalation::escalate(
                     &tx,
                     thread,
                     contact,

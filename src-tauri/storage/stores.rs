@@ -183,3 +183,8 @@ pub fn record_failure(
     )?;
     Ok(())
 }
+
+/// The first connected store's name (what the assistant calls the shop when no cart says).
+pub fn first_name(conn: &Connection) -> rusqlite::Result<String> {
+    conn.query_row("SELECT name FROM stores ORDER BY id LIMIT 1", [], |r| r.get(0))
+}
