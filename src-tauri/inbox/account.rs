@@ -44,7 +44,6 @@ pub(super) fn update(
     Ok(())
 }
 
-
 /// A template's review result: the cached state follows it, a rejection tells the owner.
 pub(super) fn template(
     conn: &Connection,

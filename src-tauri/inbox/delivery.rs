@@ -11,7 +11,9 @@ use super::{account, inbound, opt_out, phone, statuses};
 use crate::events::OwnerProblem;
 use crate::i18n::Lang;
 use crate::storage::{contacts, conversations, events, messages, ts};
-use crate::webhooks::payload::{unix_seconds, AccountUpdate, Envelope, Message, MessagesValue, TemplateUpdate};
+use crate::webhooks::payload::{
+    unix_seconds, AccountUpdate, Envelope, Message, MessagesValue, TemplateUpdate,
+};
 
 /// What the engine must tell the outside world after the commit.
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -118,7 +118,11 @@ fn digits(s: &str) -> String {
 }
 
 /// The phone's address book: names for the contacts we know or will.
-pub(super) fn state_sync(conn: &Connection, value: &MessagesValue, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub(super) fn state_sync(
+    conn: &Connection,
+    value: &MessagesValue,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     for item in &value.state_sync {
         if item.kind.as_deref().is_some_and(|k| k != "contact") || item.action.as_deref() == Some("remove") {
             continue;

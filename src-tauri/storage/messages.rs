@@ -6,8 +6,8 @@ use serde::Serialize;
 
 mod replies;
 pub use replies::{
-    adopt_wamid, claim_reply, insert_template_send, queue_reply, queued_replies, reply_accepted, reply_settled,
-    requeue_reply, settle_interrupted_replies, QueuedReply,
+    adopt_wamid, claim_reply, insert_template_send, queue_reply, queued_replies, reply_accepted,
+    reply_settled, requeue_reply, settle_interrupted_replies, QueuedReply,
 };
 
 pub(crate) const SCHEMA_V1: &str = "
