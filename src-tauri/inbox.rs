@@ -17,3 +17,5 @@ pub mod opt_out;
 pub mod phone;
 pub mod replies;
 pub mod statuses;
+pub mod takeover;
+pub mod window;

@@ -7,6 +7,7 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use super::delivery::{at_of, parse_each, payload_of, store_message, Effects, Side, Stored};
+use super::takeover;
 use crate::storage::{contacts, conversations, events, messages, ts};
 use crate::webhooks::payload::MessagesValue;
 
@@ -29,18 +30,7 @@ pub(super) fn echoes(
             continue;
         };
         // The owner wrote from the phone: a person is handling this customer now.
-        let already = contacts::get(conn, contact)?.and_then(|c| c.takeover_at).is_some();
-        contacts::take_over(conn, contact, Some(&ts(now)))?;
-        conversations::set_automation_paused(conn, thread, true)?;
-        if !already {
-            events::append(
-                conn,
-                &ts(now),
-                "takeover",
-                None,
-                Some(contact),
-                &json!({ "source": "phone", "conversation": thread }),
-            )?;
+        if takeover::by_phone(conn, contact, thread, &ts(now))? {
             fx.takeovers.push(thread);
         }
     }
