@@ -36,6 +36,22 @@ pub struct Effects {
     pub assist_queued: bool,
 }
 
+impl Effects {
+    /// Adds one delivery's effects to those of the deliveries before it.
+    pub fn absorb(&mut self, fx: Effects) {
+        self.inbound.extend(fx.inbound);
+        self.takeovers.extend(fx.takeovers);
+        self.opt_outs += fx.opt_outs;
+        self.statuses += fx.statuses;
+        self.problems.extend(fx.problems);
+        self.paused |= fx.paused;
+        self.escalations.extend(fx.escalations);
+        self.opted_out_threads.extend(fx.opted_out_threads);
+        self.replies_queued |= fx.replies_queued;
+        self.assist_queued |= fx.assist_queued;
+    }
+}
+
 /// Who we are, to ignore what belongs to another number on the same account, and the owner's
 /// rules for inbound messages.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::delivery::{parse_each, store_message, Effects, Routing, Side, Stored};
 use super::{escalation, opt_out};
 use crate::domain::opt_out::is_opt_in;
-use crate::storage::{contacts, events, messages, ts};
+use crate::storage::{contacts, conversations, events, messages, ts};
 use crate::webhooks::payload::MessagesValue;
 
 /// Records the customers' messages of one delivery and applies the rules to each new one.
@@ -73,4 +73,39 @@ pub(super) fn record(
         }
     }
     Ok(())
+}
+
+/// A customer's text recorded directly by E.164 number (tests and tools; the webhook is the real
+/// path): stored once by wamid, the thread touched and its window opened. `None` when the number
+/// is unknown or the wamid was stored before. Run it in a transaction.
+pub fn record_text(
+    conn: &Connection,
+    phone_e164: &str,
+    text: &str,
+    wamid: &str,
+    now: &str,
+) -> rusqlite::Result<Option<i64>> {
+    let Some(contact) = contacts::id_by_phone(conn, phone_e164)? else {
+        return Ok(None);
+    };
+    let thread = conversations::ensure(conn, contact, now)?;
+    let id = messages::insert(
+        conn,
+        &messages::NewMessage {
+            conversation_id: thread,
+            direction: "in",
+            origin: "customer",
+            wamid: Some(wamid),
+            send_id: None,
+            kind: "text",
+            body: Some(text),
+            status: None,
+            at: now,
+        },
+    )?;
+    if id.is_some() {
+        conversations::touch(conn, thread, text, now, true)?;
+        events::append(conn, now, "customer_replied", None, Some(contact), &json!({}))?;
+    }
+    Ok(id)
 }

@@ -43,6 +43,19 @@ pub fn record(
     Ok(true)
 }
 
+/// [`record`] for the contact with this E.164 number; false when there is none.
+pub fn record_by_phone(
+    conn: &Connection,
+    phone_e164: &str,
+    source: &str,
+    at: &str,
+) -> rusqlite::Result<bool> {
+    match contacts::id_by_phone(conn, phone_e164)? {
+        Some(contact) => record(conn, contact, source, None, at),
+        None => Ok(false),
+    }
+}
+
 /// Does this customer message ask to stop? The source to record ("button" for the template's
 /// button, "keyword" for a stop word or phrase), or `None`.
 pub(super) fn stop_source(kind: &str, m: &Message, summary: Option<&str>) -> Option<&'static str> {
@@ -150,4 +163,39 @@ pub(super) fn preferences(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AT: &str = "2026-11-20T12:00:00.000Z";
+
+    fn db() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::storage::migrations::migrate(&mut conn).unwrap();
+        conn
+    }
+
+    #[test]
+    fn an_opt_out_is_recorded_and_logged_once_whatever_its_source() {
+        let conn = db();
+        let contact = contacts::resolve_wa_id(&conn, "5491160000001", None, AT).unwrap();
+        assert!(record(&conn, contact, "keyword", Some(7), AT).unwrap());
+        assert!(!record(&conn, contact, "meta_131050", None, AT).unwrap(), "already opted out");
+        assert!(contacts::get(&conn, contact).unwrap().unwrap().opted_out_at.is_some());
+        let logged: Vec<_> =
+            events::recent(&conn, 10).unwrap().into_iter().filter(|e| e.kind == "opted_out").collect();
+        assert_eq!(logged.len(), 1);
+        assert_eq!(logged[0].contact_id, Some(contact));
+        let data: serde_json::Value = serde_json::from_str(&logged[0].data).unwrap();
+        assert_eq!(data, json!({ "source": "keyword", "conversation": 7 }));
+    }
+
+    #[test]
+    fn an_unknown_number_opts_nobody_out() {
+        let conn = db();
+        assert!(!record_by_phone(&conn, "+5491160000009", "keyword", AT).unwrap());
+        assert!(events::recent(&conn, 10).unwrap().is_empty());
+    }
 }
