@@ -31,7 +31,8 @@
 
 #![recursion_limit = "256"]
 
-pub mod assistant;
+// moved (#15): re-export for the merge
+pub use inbox::assistant;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -41,6 +42,7 @@ pub mod engine;
 pub mod events;
 pub mod export;
 pub mod i18n;
+pub mod inbox;
 pub mod live_demo;
 pub mod logging;
 pub mod metrics;

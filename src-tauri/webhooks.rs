@@ -7,12 +7,13 @@
 //!   when an app secret is set, `X-Hub-Signature-256` must be the HMAC-SHA256 of the raw body
 //!   (checked in constant time) or nothing is stored. Bad JSON → 400. Otherwise the raw bytes are
 //!   committed to SQLite ([`Ingest`]) *before* the 200: a crash after that loses nothing, and a
-//!   crash before it makes Meta retry. Processing ([`process`]) happens after the answer.
+//!   crash before it makes Meta retry. Processing (`inbox::delivery`) happens after the answer.
 //!
 //! Any other path is a 404, bodies over [`MAX_BODY`] a 413, and nothing here panics on input.
 
 pub mod payload;
-pub mod process;
+// moved (#15): re-export for the merge
+pub use crate::inbox::delivery as process;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,30 +1,21 @@
-//! The inbox's engine side: conversations and their detail, the owner's replies and templates,
-//! drafts to approve, and the durable reply queue every free-text reply goes through.
+//! The inbox on the engine's side: conversations and their detail, the owner's replies and
+//! templates, drafts to approve, and the durable reply queue every free-text reply goes through.
+//! The rules are in `inbox::replies` and `inbox::detail`; here the engine checks the window and
+//! the connection, sends, and tells the outside world.
 //!
 //! At most once: a reply is committed as `queued` (with a unique key) before anything is sent,
 //! claimed as `sending` in its own commit, and settled afterwards. A crash between the claim and
 //! the settlement leaves it `sending`; the next start marks it `unknown` and never sends it
 //! again — WhatsApp's status webhook (carrying the key) settles it later.
 
-use serde::Serialize;
-
 use super::{Engine, EngineError, EngineResult};
 use crate::events::EngineEvent;
-use crate::storage::{self, carts, contacts, conversations, drafts, events, messages, sends, templates};
+use crate::inbox::replies::{self, Approved};
+use crate::storage::{self, carts, contacts, conversations, drafts, messages, sends, templates};
+use crate::whatsapp::SendError;
 
-/// What the inbox shows for one conversation.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct ConversationDetail {
-    pub conversation: conversations::ConversationRow,
-    pub messages: Vec<messages::MessageRow>,
-    /// When the customer-service window closes; `None` when it is closed (templates only).
-    pub window_closes_at: Option<String>,
-    pub cart: Option<carts::CartRow>,
-    pub drafts: Vec<drafts::DraftRow>,
-    /// Approved languages of the recovery template, for the picker when the window is closed.
-    pub template_languages: Vec<String>,
-}
+// moved (#15): re-export for the merge
+pub use crate::inbox::detail::ConversationDetail;
 
 impl Engine {
     /// The inbox list: escalated first, then unread, then latest; optionally searched.
@@ -39,24 +30,8 @@ impl Engine {
     pub fn conversation_detail(&self, conversation_id: i64) -> EngineResult<ConversationDetail> {
         let settings = self.settings()?;
         let window = self.window_closes_at(conversation_id)?;
-        let conn = self.db.conn();
-        let conversation = conversations::get(&conn, conversation_id)?.ok_or(EngineError::NoConversation)?;
-        let messages = messages::thread(&conn, conversation_id)?;
-        let cart = carts::latest_for_contact(&conn, conversation.contact_id)?;
-        let drafts = drafts::by_state(&conn, conversation_id, "pending")?;
-        let template_languages = templates::for_name(&conn, &settings.template_name)?
-            .into_iter()
-            .filter(templates::TemplateRow::sendable)
-            .map(|t| t.language)
-            .collect();
-        Ok(ConversationDetail {
-            conversation,
-            messages,
-            window_closes_at: window.map(storage::ts),
-            cart,
-            drafts,
-            template_languages,
-        })
+        crate::inbox::detail::read(&self.db.conn(), conversation_id, window, &settings.template_name)?
+            .ok_or(EngineError::NoConversation)
     }
 
     /// The owner opened the thread.
@@ -84,7 +59,7 @@ impl Engine {
     /// durable reply queue; returns the stored message with its status.
     pub async fn send_text(&self, conversation_id: i64, text: &str) -> EngineResult<messages::MessageRow> {
         let text = text.trim();
-        if text.is_empty() || text.chars().count() > 4096 {
+        if text.is_empty() || replies::too_long(text) {
             return Err(EngineError::Invalid("a message has 1 to 4096 characters".into()));
         }
         conversations::contact_of(&self.db.conn(), conversation_id)?.ok_or(EngineError::NoConversation)?;
@@ -92,7 +67,7 @@ impl Engine {
             return Err(EngineError::WindowClosed);
         }
         self.sender(&self.settings()?)?.ok_or(EngineError::NoWhatsApp)?;
-        let key = format!("app:{}", random_key());
+        let key = format!("app:{}", replies::random_key());
         let now = storage::ts(self.clock.now());
         let id = {
             let conn = self.db.conn();
@@ -104,12 +79,12 @@ impl Engine {
         match self.send_reply(id, false).await {
             // One message per customer every 6 s (our reminder may have just left): wait that
             // long once; past that the reply stays queued for the conversation step.
-            Err(EngineError::WhatsApp(crate::whatsapp::SendError::Retryable { retry_after, .. })) => {
+            Err(EngineError::WhatsApp(SendError::Retryable { retry_after, .. })) => {
                 let wait = retry_after.unwrap_or(std::time::Duration::from_secs(2));
                 if wait <= std::time::Duration::from_secs(7) {
                     tokio::time::sleep(wait).await;
                     match self.send_reply(id, false).await {
-                        Err(EngineError::WhatsApp(crate::whatsapp::SendError::Retryable { .. })) => {}
+                        Err(EngineError::WhatsApp(SendError::Retryable { .. })) => {}
                         other => return other,
                     }
                 }
@@ -149,32 +124,9 @@ impl Engine {
                 .ok_or(EngineError::NoConversation)?;
             let row = contacts::get(&conn, contact)?.ok_or(EngineError::NoConversation)?;
             let to = row.wa_id.clone().map(|w| format!("+{w}")).unwrap_or(row.phone_e164.clone());
-            // Automation's own replies re-check the rules at the last moment; the owner's don't.
             let now = storage::ts(self.clock.now());
-            if automation
-                && reply.origin == "assistant"
-                && conversations::automation_paused(&conn, reply.conversation_id)?
-            {
-                messages::reply_settled(
-                    &conn,
-                    id,
-                    "failed",
-                    Some("taken_over"),
-                    Some("a person took over"),
-                    &now,
-                )?;
-                return Err(EngineError::Invalid("a person took over this conversation".into()));
-            }
-            if automation && reply.origin == "assistant" && row.opted_out_at.is_some() {
-                messages::reply_settled(
-                    &conn,
-                    id,
-                    "failed",
-                    Some("opted_out"),
-                    Some("the customer opted out"),
-                    &now,
-                )?;
-                return Err(EngineError::Invalid("the customer opted out".into()));
+            if let Some(held) = replies::hold_automation(&conn, &reply, &row, automation, &now)? {
+                return Err(EngineError::Invalid(held.reason().into()));
             }
             (reply, to, contact)
         };
@@ -213,44 +165,10 @@ impl Engine {
         let now = storage::ts(self.clock.now());
         let mut conn = self.db.conn();
         let tx = conn.transaction()?;
-        let outcome = match result {
-            Ok(accepted) => {
-                if let Some(wa_id) = accepted.wa_id.as_deref() {
-                    contacts::remember_wa_id(&tx, contact, wa_id)?;
-                }
-                messages::reply_accepted(&tx, id, &accepted.wamid, &now)?;
-                conversations::touch(&tx, reply.conversation_id, &reply.body, &now, false)?;
-                Ok(())
-            }
-            Err(crate::whatsapp::SendError::Unknown { detail }) => {
-                messages::reply_settled(&tx, id, "unknown", None, Some(&detail), &now)?;
-                Err(EngineError::WhatsApp(crate::whatsapp::SendError::Unknown { detail }))
-            }
-            // The reply waits for the next round (pair rate limit, throughput, Meta
-            // unavailable): nothing left, so sending later is still at most once.
-            Err(e @ crate::whatsapp::SendError::Retryable { .. }) => {
-                tx.execute(
-                    "UPDATE messages SET status = 'queued', error_detail = ?2, status_at = ?3 WHERE id = ?1 AND status = 'sending'",
-                    rusqlite::params![id, e.to_string(), now],
-                )?;
-                Err(EngineError::WhatsApp(e))
-            }
-            Err(crate::whatsapp::SendError::WindowClosed { code }) => {
-                messages::reply_settled(
-                    &tx,
-                    id,
-                    "failed",
-                    Some(&code),
-                    Some("the 24-hour window is closed"),
-                    &now,
-                )?;
-                Err(EngineError::WindowClosed)
-            }
-            Err(e) => {
-                messages::reply_settled(&tx, id, "failed", Some(e.code()), Some(&e.to_string()), &now)?;
-                Err(EngineError::WhatsApp(e))
-            }
-        };
+        let outcome = replies::settle(&tx, &reply, contact, result, &now)?.map_err(|e| match e {
+            SendError::WindowClosed { .. } => EngineError::WindowClosed,
+            e => EngineError::WhatsApp(e),
+        });
         tx.commit()?;
         drop(conn);
         outcome?;
@@ -274,33 +192,26 @@ impl Engine {
             return Err(EngineError::Invalid(format!("this draft was already {}", draft.state)));
         }
         let text = edited.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(&draft.text).to_string();
-        if text.chars().count() > 4096 {
+        if replies::too_long(&text) {
             return Err(EngineError::Invalid("a message has 1 to 4096 characters".into()));
         }
         if self.window_closes_at(draft.conversation_id)?.is_none() {
             return Err(EngineError::WindowClosed);
         }
         self.sender(&self.settings()?)?.ok_or(EngineError::NoWhatsApp)?;
-        // Unedited, the assistant wrote it; edited, the owner did.
-        let origin = if text == draft.text { "assistant" } else { "app" };
         let now = storage::ts(self.clock.now());
         let id = {
             let mut conn = self.db.conn();
             let tx = conn.transaction()?;
-            let key = format!("draft:{draft_id}");
-            let id = messages::queue_reply(&tx, draft.conversation_id, origin, &text, &key, &now)?
-                .ok_or_else(|| EngineError::Invalid("this draft was already sent".into()))?;
-            if !drafts::decide(&tx, draft_id, "sent", Some(id), &now)? {
-                return Err(EngineError::Invalid("this draft is no longer pending".into()));
-            }
-            events::append(
-                &tx,
-                &now,
-                "draft_approved",
-                None,
-                None,
-                &serde_json::json!({ "draft": draft_id, "conversation": draft.conversation_id, "edited": origin == "app" }),
-            )?;
+            let id = match replies::queue_approved(&tx, &draft, &text, &now)? {
+                Approved::Queued(id) => id,
+                Approved::AlreadySent => {
+                    return Err(EngineError::Invalid("this draft was already sent".into()))
+                }
+                Approved::NoLongerPending => {
+                    return Err(EngineError::Invalid("this draft is no longer pending".into()))
+                }
+            };
             tx.commit()?;
             id
         };
@@ -351,47 +262,15 @@ impl Engine {
         let mut outgoing = crate::scheduler::outbox::message(&ctx, template).map_err(|reason| {
             EngineError::Invalid(format!("the template can't be used for this cart ({reason})"))
         })?;
-        let key = format!("app-template:{}", random_key());
+        let key = format!("app-template:{}", replies::random_key());
         outgoing.callback_data = key.clone();
         let now = storage::ts(self.clock.now());
         let body = format!("{} ({})", template.name, template.language);
-        let id = {
-            let conn = self.db.conn();
-            let id = conn.prepare_cached(
-                "INSERT INTO messages (conversation_id, direction, origin, kind, body, status, client_key, created_at, status_at)
-                 VALUES (?1, 'out', 'app', 'template', ?2, 'sending', ?3, ?4, ?4) RETURNING id",
-            )?
-            .query_row(rusqlite::params![conversation_id, body, key, now], |r| r.get::<_, i64>(0))?;
-            id
-        };
+        let id = messages::insert_template_send(&self.db.conn(), conversation_id, &body, &key, &now)?;
         let result = sender.send_template(&outgoing).await;
         let now = storage::ts(self.clock.now());
-        let conn = self.db.conn();
-        match result {
-            Ok(accepted) => {
-                messages::reply_accepted(&conn, id, &accepted.wamid, &now)?;
-                conversations::touch(&conn, conversation_id, &body, &now, false)?;
-            }
-            Err(crate::whatsapp::SendError::Unknown { detail }) => {
-                messages::reply_settled(&conn, id, "unknown", None, Some(&detail), &now)?;
-            }
-            Err(e) => {
-                messages::reply_settled(&conn, id, "failed", Some(e.code()), Some(&e.to_string()), &now)?;
-                return Err(EngineError::WhatsApp(e));
-            }
-        }
-        drop(conn);
+        replies::settle_template(&self.db.conn(), id, conversation_id, &body, result, &now)?
+            .map_err(EngineError::WhatsApp)?;
         self.message(id)
     }
-}
-
-/// 128 random bits, hex: a reply's unique key.
-fn random_key() -> String {
-    let mut bytes = [0u8; 16];
-    if getrandom::fill(&mut bytes).is_err() {
-        // The OS RNG failing is near impossible; a time-free fallback still never repeats in
-        // practice within one database.
-        bytes = fastrand::u128(..).to_le_bytes();
-    }
-    hex::encode(bytes)
 }

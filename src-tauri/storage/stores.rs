@@ -184,8 +184,8 @@ pub fn record_failure(
     Ok(())
 }
 
-/// The name of the first store connected (the shop's name in a test message); no store is an
-/// error (`QueryReturnedNoRows`).
+/// The name of the first store connected (the shop's name in a test message, and what the
+/// assistant calls the shop when no cart says); no store is an error (`QueryReturnedNoRows`).
 pub fn first_name(conn: &Connection) -> rusqlite::Result<String> {
     conn.query_row("SELECT name FROM stores ORDER BY id LIMIT 1", [], |r| r.get::<_, String>(0))
 }

@@ -174,3 +174,18 @@ pub fn oldest_check(conn: &Connection) -> rusqlite::Result<Option<String>> {
         .optional()
         .map(Option::flatten)
 }
+
+/// A template's review result as WhatsApp's webhook reports it (`status` is its event name).
+pub fn set_status(
+    conn: &Connection,
+    name: &str,
+    language: &str,
+    status: &str,
+    at: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE wa_templates SET status = ?3, checked_at = ?4 WHERE name = ?1 AND language = ?2",
+    )?
+    .execute(rusqlite::params![name, language, status, at])?;
+    Ok(())
+}

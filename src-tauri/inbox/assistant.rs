@@ -3,7 +3,8 @@
 //! (default) or on its own (auto) — and hands anything it is unsure of to a person. Without a
 //! provider, questions that match a shop fact get a draft built from that fact.
 //!
-//! This module decides; the engine does the I/O (database, WhatsApp) around it.
+//! This module decides; `inbox::converse` reads and stores around it, and the engine makes the
+//! network call.
 
 pub mod client;
 pub mod facts;

@@ -1,0 +1,111 @@
+//! A customer's messages: stored once by wamid, then the rules in order — opt-out (a keyword or
+//! the template's button), opting back in, the escalation rules — and what is left waits for the
+//! conversation step.
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use serde_json::json;
+
+use super::delivery::{parse_each, store_message, Effects, Routing, Side, Stored};
+use super::{escalation, opt_out};
+use crate::domain::opt_out::is_opt_in;
+use crate::storage::{contacts, conversations, events, messages, ts};
+use crate::webhooks::payload::MessagesValue;
+
+/// Records the customers' messages of one delivery and applies the rules to each new one.
+pub(super) fn record(
+    conn: &Connection,
+    value: &MessagesValue,
+    routing: &Routing,
+    now: DateTime<Utc>,
+    fx: &mut Effects,
+    notes: &mut Vec<String>,
+) -> rusqlite::Result<()> {
+    for (m, raw) in parse_each(&value.messages, notes) {
+        let (Some(from), Some(wamid)) = (m.from.as_deref(), m.id.as_deref()) else {
+            notes.push("an inbound message without a sender".into());
+            continue;
+        };
+        let name = value
+            .contacts
+            .iter()
+            .find(|c| c.wa_id.as_deref() == Some(from))
+            .and_then(|c| c.profile.as_ref()?.name.as_deref());
+        let error = m.errors.first();
+        let Some(Stored { contact, thread, id, kind, summary }) =
+            store_message(conn, Side::Customer, from, name, wamid, (&m, raw), now)?
+        else {
+            continue; // seen before
+        };
+        if let Some(e) = error {
+            messages::set_error(conn, id, e.code.map(|c| c.to_string()).as_deref(), &e.detail())?;
+        }
+        events::append(
+            conn,
+            &ts(now),
+            "customer_replied",
+            None,
+            Some(contact),
+            &json!({ "conversation": thread, "kind": kind, "wamid": wamid }),
+        )?;
+        fx.inbound.push(thread);
+        let text = summary.as_deref().unwrap_or("");
+        let said = opt_out::Said { contact, thread, wamid, text };
+        if let Some(source) = opt_out::stop_source(&kind, &m, summary.as_deref()) {
+            opt_out::by_customer(conn, &said, source, routing, now, fx)?;
+        } else if kind == "text"
+            && summary.as_deref().is_some_and(is_opt_in)
+            && contacts::opt_in_by_customer(conn, contact)?
+        {
+            opt_out::back_in_by_customer(conn, &said, routing, now, fx)?;
+        } else if matches!(kind.as_str(), "text" | "button" | "interactive") {
+            escalation::route(conn, &said, id, routing, now, fx)?;
+        }
+        if error.and_then(|e| e.code) == Some(131060) {
+            events::append(
+                conn,
+                &ts(now),
+                "unsupported_message",
+                None,
+                Some(contact),
+                &json!({ "code": 131060, "detail": "a message WhatsApp could not show here: check the phone app" }),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A customer's text recorded directly by E.164 number (tests and tools; the webhook is the real
+/// path): stored once by wamid, the thread touched and its window opened. `None` when the number
+/// is unknown or the wamid was stored before. Run it in a transaction.
+pub fn record_text(
+    conn: &Connection,
+    phone_e164: &str,
+    text: &str,
+    wamid: &str,
+    now: &str,
+) -> rusqlite::Result<Option<i64>> {
+    let Some(contact) = contacts::id_by_phone(conn, phone_e164)? else {
+        return Ok(None);
+    };
+    let thread = conversations::ensure(conn, contact, now)?;
+    let id = messages::insert(
+        conn,
+        &messages::NewMessage {
+            conversation_id: thread,
+            direction: "in",
+            origin: "customer",
+            wamid: Some(wamid),
+            send_id: None,
+            kind: "text",
+            body: Some(text),
+            status: None,
+            at: now,
+        },
+    )?;
+    if id.is_some() {
+        conversations::touch(conn, thread, text, now, true)?;
+        events::append(conn, now, "customer_replied", None, Some(contact), &json!({}))?;
+    }
+    Ok(id)
+}

@@ -1,0 +1,201 @@
+//! Opt-out and opting back in, recorded in one place: a customer's keyword or the template's
+//! button, WhatsApp's 131050 and the customer's marketing preference on WhatsApp all end in
+//! [`record`], so every opt-out is stored and logged the same way, and only once. The words
+//! themselves are recognised in `domain::opt_out`.
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use serde_json::json;
+
+use super::assistant::texts;
+use super::delivery::{Effects, Routing};
+use crate::domain::opt_out::{is_opt_out, is_stop_button};
+use crate::i18n::Lang;
+use crate::storage::{contacts, drafts, events, messages, ts};
+use crate::webhooks::payload::{Message, MessagesValue};
+
+/// What a customer just said, and where.
+pub(super) struct Said<'a> {
+    pub contact: i64,
+    pub thread: i64,
+    pub wamid: &'a str,
+    /// The message's text (its summary for non-text messages; empty when it has none).
+    pub text: &'a str,
+}
+
+/// Records that `contact` opted out through `source`, logged once. False when they had already
+/// opted out: nothing is logged again. `conversation`: the thread it came from, when known.
+pub fn record(
+    conn: &Connection,
+    contact: i64,
+    source: &str,
+    conversation: Option<i64>,
+    at: &str,
+) -> rusqlite::Result<bool> {
+    if !contacts::opt_out(conn, contact, source, at)? {
+        return Ok(false);
+    }
+    let data = match conversation {
+        Some(conversation) => json!({ "source": source, "conversation": conversation }),
+        None => json!({ "source": source }),
+    };
+    events::append(conn, at, "opted_out", None, Some(contact), &data)?;
+    Ok(true)
+}
+
+/// [`record`] for the contact with this E.164 number; false when there is none.
+pub fn record_by_phone(
+    conn: &Connection,
+    phone_e164: &str,
+    source: &str,
+    at: &str,
+) -> rusqlite::Result<bool> {
+    match contacts::id_by_phone(conn, phone_e164)? {
+        Some(contact) => record(conn, contact, source, None, at),
+        None => Ok(false),
+    }
+}
+
+/// Does this customer message ask to stop? The source to record ("button" for the template's
+/// button, "keyword" for a stop word or phrase), or `None`.
+pub(super) fn stop_source(kind: &str, m: &Message, summary: Option<&str>) -> Option<&'static str> {
+    match kind {
+        "button" => m
+            .button
+            .as_ref()
+            .is_some_and(|b| is_stop_button(b.payload.as_deref(), b.text.as_deref()))
+            .then_some("button"),
+        "text" => summary.is_some_and(is_opt_out).then_some("keyword"),
+        _ => None,
+    }
+}
+
+/// A customer asked to stop: recorded, their drafts and pending answers dropped, and one short
+/// confirmation queued inside the window they just opened.
+pub(super) fn by_customer(
+    conn: &Connection,
+    said: &Said<'_>,
+    source: &str,
+    routing: &Routing,
+    now: DateTime<Utc>,
+    fx: &mut Effects,
+) -> rusqlite::Result<()> {
+    if !record(conn, said.contact, source, Some(said.thread), &ts(now))? {
+        return Ok(());
+    }
+    fx.opt_outs += 1;
+    fx.opted_out_threads.push(said.thread);
+    drafts::discard_pending(conn, said.thread, &ts(now))?;
+    messages::assist_done(conn, said.thread, "opted_out")?;
+    let lang = confirmation_lang(conn, said, routing)?;
+    let key = format!("optout:{}", said.wamid);
+    let queued = messages::queue_reply(
+        conn,
+        said.thread,
+        "automation",
+        texts::opt_out_confirmation(lang),
+        &key,
+        &ts(now),
+    )?;
+    fx.replies_queued |= queued.is_some();
+    Ok(())
+}
+
+/// An opted-out customer asked to hear from the shop again (theirs to decide, already recorded
+/// on the contact): logged, and one short confirmation queued.
+pub(super) fn back_in_by_customer(
+    conn: &Connection,
+    said: &Said<'_>,
+    routing: &Routing,
+    now: DateTime<Utc>,
+    fx: &mut Effects,
+) -> rusqlite::Result<()> {
+    events::append(
+        conn,
+        &ts(now),
+        "opted_in",
+        None,
+        Some(said.contact),
+        &json!({ "conversation": said.thread }),
+    )?;
+    messages::assist_done(conn, said.thread, "opted_in")?;
+    let lang = confirmation_lang(conn, said, routing)?;
+    let key = format!("optin:{}", said.wamid);
+    let queued = messages::queue_reply(
+        conn,
+        said.thread,
+        "automation",
+        texts::opt_in_confirmation(lang),
+        &key,
+        &ts(now),
+    )?;
+    fx.replies_queued |= queued.is_some();
+    Ok(())
+}
+
+/// The language of a confirmation: the one on record, else the one they wrote in, else the
+/// shop's.
+fn confirmation_lang(conn: &Connection, said: &Said<'_>, routing: &Routing) -> rusqlite::Result<Lang> {
+    let recorded = contacts::get(conn, said.contact)?.and_then(|c| c.language);
+    Ok(texts::customer_lang(recorded.as_deref(), said.text, routing.shop_lang))
+}
+
+/// The customer's marketing preference on WhatsApp (`user_preferences`): "stop" opts out,
+/// "resume" opts back in.
+pub(super) fn preferences(
+    conn: &Connection,
+    value: &MessagesValue,
+    now: DateTime<Utc>,
+    fx: &mut Effects,
+) -> rusqlite::Result<()> {
+    for p in &value.user_preferences {
+        let Some(wa_id) = p.wa_id.as_deref() else { continue };
+        if p.category.as_deref().is_some_and(|c| c != "marketing_messages") {
+            continue;
+        }
+        let contact = contacts::resolve_wa_id(conn, wa_id, None, &ts(now))?;
+        let value = p.value.as_deref();
+        if value == Some("stop") && record(conn, contact, "meta_user_preferences", None, &ts(now))? {
+            fx.opt_outs += 1;
+        } else if value == Some("resume") && contacts::opt_back_in(conn, contact)? {
+            let data = json!({ "source": "meta_user_preferences" });
+            events::append(conn, &ts(now), "opted_in", None, Some(contact), &data)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AT: &str = "2026-11-20T12:00:00.000Z";
+
+    fn db() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::storage::migrations::migrate(&mut conn).unwrap();
+        conn
+    }
+
+    #[test]
+    fn an_opt_out_is_recorded_and_logged_once_whatever_its_source() {
+        let conn = db();
+        let contact = contacts::resolve_wa_id(&conn, "5491160000001", None, AT).unwrap();
+        assert!(record(&conn, contact, "keyword", Some(7), AT).unwrap());
+        assert!(!record(&conn, contact, "meta_131050", None, AT).unwrap(), "already opted out");
+        assert!(contacts::get(&conn, contact).unwrap().unwrap().opted_out_at.is_some());
+        let logged: Vec<_> =
+            events::recent(&conn, 10).unwrap().into_iter().filter(|e| e.kind == "opted_out").collect();
+        assert_eq!(logged.len(), 1);
+        assert_eq!(logged[0].contact_id, Some(contact));
+        let data: serde_json::Value = serde_json::from_str(&logged[0].data).unwrap();
+        assert_eq!(data, json!({ "source": "keyword", "conversation": 7 }));
+    }
+
+    #[test]
+    fn an_unknown_number_opts_nobody_out() {
+        let conn = db();
+        assert!(!record_by_phone(&conn, "+5491160000009", "keyword", AT).unwrap());
+        assert!(events::recent(&conn, 10).unwrap().is_empty());
+    }
+}

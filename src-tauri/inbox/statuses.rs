@@ -1,0 +1,115 @@
+//! WhatsApp's reports on messages we sent (sent, delivered, read, failed): recorded once per
+//! (wamid, status), never moving a message backwards; a send whose answer was lost is settled
+//! by them, a failed first reminder marks its cart not sent, and 131050 opts the customer out.
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use serde_json::json;
+
+use super::delivery::{at_of, Effects};
+use super::opt_out;
+use crate::storage::{carts, contacts, events, messages, sends, ts};
+use crate::webhooks::payload::{MessagesValue, Status};
+
+/// Records the statuses of one delivery.
+pub(super) fn record(
+    conn: &Connection,
+    value: &MessagesValue,
+    now: DateTime<Utc>,
+    fx: &mut Effects,
+    notes: &mut Vec<String>,
+) -> rusqlite::Result<()> {
+    for raw in &value.statuses {
+        let st: Status = match serde_json::from_value(raw.clone()) {
+            Ok(s) => s,
+            Err(e) => {
+                notes.push(format!("unreadable status: {e}"));
+                continue;
+            }
+        };
+        let status = st.status.to_ascii_lowercase();
+        if messages::status_rank(&status) < 0 {
+            notes.push(format!("unknown status {status}"));
+            continue;
+        }
+        let at = at_of(st.timestamp.as_ref(), now);
+        let error = st.errors.first();
+        let code = error.and_then(|e| e.code).map(|c| c.to_string());
+        let detail = error.map(|e| e.detail());
+        let news = messages::record_status(
+            conn,
+            &messages::StatusReport {
+                wamid: &st.id,
+                status: &status,
+                at: &at,
+                recipient: st.recipient_id.as_deref(),
+                error_code: code.as_deref(),
+                error_detail: detail.as_deref(),
+                pricing_category: st.pricing.as_ref().and_then(|p| p.category.as_deref()),
+                pricing_type: st.pricing.as_ref().and_then(|p| p.kind.as_deref()),
+            },
+        )?;
+        if !news {
+            continue;
+        }
+        fx.statuses += 1;
+        // A send whose answer was lost is settled by WhatsApp's word (never re-sent).
+        if let Some(id) =
+            sends::reconcile(conn, st.biz_opaque_callback_data.as_deref(), &st.id, &at, &ts(now))?
+        {
+            events::append(
+                conn,
+                &ts(now),
+                "send_reconciled",
+                None,
+                None,
+                &json!({ "send": id, "wamid": st.id }),
+            )?;
+        }
+        if let Some(key) = st.biz_opaque_callback_data.as_deref() {
+            // A reply whose answer was lost learns its wamid from WhatsApp's report.
+            messages::adopt_wamid(conn, key, &st.id)?;
+        }
+        messages::apply_statuses(conn, &st.id)?;
+        let send = sends::by_wamid_or_key(conn, &st.id, st.biz_opaque_callback_data.as_deref())?;
+        let contact = match st.recipient_id.as_deref() {
+            Some(r) => Some(contacts::resolve_wa_id(conn, r, None, &ts(now))?),
+            None => None,
+        };
+        if let Some((send_id, cart, step, _)) = &send {
+            let kind = match status.as_str() {
+                "sent" => None,
+                "delivered" => Some("message_delivered"),
+                "read" | "played" => Some("message_read"),
+                _ => Some("message_failed"),
+            };
+            if let Some(kind) = kind {
+                events::append(
+                    conn,
+                    &ts(now),
+                    kind,
+                    Some(*cart),
+                    contact,
+                    &json!({ "send": send_id, "step": step, "code": code, "detail": detail }),
+                )?;
+            }
+        }
+        if status == "failed" {
+            let code = code.clone().unwrap_or_else(|| "failed".into());
+            let detail = detail.clone().unwrap_or_default();
+            if let Some((send_id, cart, step, _)) = send {
+                if sends::fail_after_sent(conn, send_id, &code, &detail, &ts(now))? && step == 0 {
+                    carts::set_status(conn, cart, "not_sent")?;
+                }
+            }
+            if code == "131050" {
+                if let Some(contact) = contact {
+                    if opt_out::record(conn, contact, "meta_131050", None, &ts(now))? {
+                        fx.opt_outs += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
