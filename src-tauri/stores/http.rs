@@ -13,12 +13,8 @@ use url::Url;
 use super::{StoreConfig, StoreError};
 use crate::secrets::Sensitive;
 
-/// Tiendanube answers 400 without a User-Agent naming the app and a contact.
-pub const USER_AGENT: &str = concat!(
-    "Recupero/",
-    env!("CARGO_PKG_VERSION"),
-    " (desktop cart recovery; https://github.com/recupero-app/recupero)"
-);
+// moved (#15): re-export for the merge
+pub use crate::http::USER_AGENT;
 
 /// A page of 200 checkouts with big carts stays far below this; anything larger is refused.
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -53,7 +49,7 @@ impl StoreHttp {
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .redirect(reqwest::redirect::Policy::none())
-            .https_only(!super::is_loopback(&config.base_url))
+            .https_only(!crate::http::is_loopback(&config.base_url))
             .no_proxy()
             .build()
             .map_err(|e| StoreError::Invalid(format!("could not set up HTTP: {}", e.without_url())))?;
