@@ -17,6 +17,7 @@
 
 pub mod any_connector;
 pub mod check;
+pub mod completion;
 pub mod error;
 pub mod fields;
 pub mod http;
@@ -105,6 +106,36 @@ pub struct Page {
     pub more: bool,
     /// How long to wait before the next request to respect the platform's limits.
     pub pace: Duration,
+}
+
+impl Page {
+    /// A page with room for `capacity` checkouts, nothing read yet, ending the sync.
+    pub(crate) fn new(capacity: usize, pace: Duration) -> Page {
+        Page {
+            carts: Vec::with_capacity(capacity),
+            completed: Vec::new(),
+            skipped: Vec::new(),
+            next: Cursor::start(),
+            more: false,
+            pace,
+        }
+    }
+
+    /// Keeps one checkout of the page: its cart, or why it was skipped (so one bad checkout
+    /// never costs the rest). Returns the cart's last update, for the sync's watermark.
+    pub(crate) fn add(&mut self, id: Option<&str>, read: Result<Cart, String>) -> Option<DateTime<Utc>> {
+        match read {
+            Ok(cart) => {
+                let updated = cart.updated_at();
+                self.carts.push(cart);
+                Some(updated)
+            }
+            Err(reason) => {
+                self.skipped.push(skipped(id, reason));
+                None
+            }
+        }
+    }
 }
 
 /// What the pre-send check needs to find out whether a checkout ended in a purchase.

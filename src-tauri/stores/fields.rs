@@ -41,6 +41,28 @@ pub fn money(amount: &Scalar, currency: &str) -> Result<Money, String> {
     Money::parse(&amount.text(), currency).map_err(|e| format!("price {:?}: {e}", amount.text()))
 }
 
+/// A line's quantity: a whole count, else the reason naming what was sent.
+pub fn quantity(quantity: &Scalar) -> Result<u32, String> {
+    quantity.count().ok_or_else(|| format!("quantity {:?} is not a count", quantity.text()))
+}
+
+/// One product line as the connector read it; the error text names what was wrong. A bad
+/// line fails its whole checkout: a cart missing a line would quote a wrong summary.
+pub fn line_item(
+    name: &str,
+    variant: Option<&str>,
+    quantity: u32,
+    price: Money,
+    image: Option<&str>,
+) -> Result<LineItem, String> {
+    LineItem::new(name, variant, quantity, price, image).map_err(|e| e.to_string())
+}
+
+/// The checkout's own two-letter country when it names one, else the store's.
+pub fn country<'a>(named: Option<&'a str>, store: &'a str) -> &'a str {
+    named.filter(|c| c.len() == 2).unwrap_or(store)
+}
+
 /// The platform-neutral pieces a connector extracted from one checkout.
 pub struct Parts<'a> {
     pub store: StoreId,

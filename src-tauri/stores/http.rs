@@ -196,6 +196,15 @@ pub fn next_link(headers: &HeaderMap) -> Option<String> {
     })
 }
 
+/// A read of one resource: "not found" (404) is an answer, `None`, not an error.
+pub fn found<T>(result: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(StoreError::Rejected { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Parses a JSON body into `T`, naming what did not fit.
 pub fn json<T: for<'de> serde::Deserialize<'de>>(body: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(body).map_err(|e| StoreError::Protocol(format!("unexpected JSON: {e}")))

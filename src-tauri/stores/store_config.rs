@@ -106,6 +106,15 @@ impl StoreConfig {
         }
         url
     }
+
+    /// Refuses a plain-HTTP address away from loopback: credentials travel over HTTPS only.
+    /// `why` is the owner-facing text of the refusal.
+    pub(crate) fn require_https(&self, why: &str) -> Result<(), StoreError> {
+        if !crate::http::is_loopback(&self.base_url) && self.base_url.scheme() != "https" {
+            return Err(StoreError::Invalid(why.into()));
+        }
+        Ok(())
+    }
 }
 
 /// A base URL the owner typed: absolute http(s), no query or fragment; a missing scheme means https.
