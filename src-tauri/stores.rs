@@ -1,14 +1,16 @@
 //! Store connectors: read abandoned checkouts from Tiendanube/Nuvemshop, Shopify and WooCommerce.
 //!
-//! Each platform module holds its HTTP client, its own JSON types and the conversion into domain
-//! [`Cart`]s. They share one contract, [`StoreConnector`]:
+//! Each platform module holds its HTTP client; its JSON shapes and their reading into domain
+//! [`Cart`]s live in a `json.rs` beside it, built from the shared readers in [`fields`]. They
+//! share one contract, [`StoreConnector`]:
 //! - `list_changed(cursor)` returns ONE page of checkouts changed since an opaque [`Cursor`], and
 //!   the cursor to save together with that page (so memory is bounded by a page, and a crash
 //!   between pages loses nothing: the poller stores carts and cursor in one transaction);
 //! - `fetch(id)` re-reads one checkout (the pre-send re-check);
 //! - `completion(query)` says whether the checkout was completed or became an order, or
 //!   whether the same customer (same phone, or the checkout's email) placed an order since the
-//!   checkout through a fresh one ([`orders`], the same rules on every platform).
+//!   checkout through a fresh one, asked in the same order on every platform ([`completion`],
+//!   [`orders`]).
 //!
 //! A checkout that can't be read (a malformed item, a bad price) is skipped with its id and the
 //! reason, and the rest of the page is kept. A page that can't be read at all is an error: the

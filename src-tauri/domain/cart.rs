@@ -9,12 +9,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-// moved (#15): re-export for the merge
-pub use super::cart_error::CartError;
+use super::cart_error::CartError;
 use super::customer::{Customer, Language};
-// moved (#15): re-export for the merge
 use super::line_item::LineItem;
-pub use super::link::RecoveryLink;
+use super::link::RecoveryLink;
 use super::money::{Money, MoneyError};
 use super::phone::{Phone, PhoneError};
 
