@@ -209,4 +209,32 @@ mod tests {
         );
         assert_eq!(first_present([None, None]), None);
     }
+
+    #[test]
+    fn a_bad_checkout_is_skipped_and_the_rest_of_the_page_kept() {
+        use crate::domain::{CartDraft, Contact, Customer, Money, RecoveryLink, StoreId};
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2026, 3, 2, 14, 0, 0).unwrap();
+        let cart = Cart::new(CartDraft {
+            store_id: StoreId(1),
+            external_id: ExternalId::parse("7").unwrap(),
+            customer: Customer::new(None, None, None),
+            contact: Contact::Missing,
+            items: Vec::new(),
+            total: Money::parse("10", "ARS").unwrap(),
+            recovery_link: RecoveryLink::parse("https://shop.example/r/7").unwrap(),
+            created_at: at,
+            updated_at: at,
+            completed_at: None,
+        })
+        .unwrap();
+        let mut page = Page::new(2, Duration::ZERO);
+        let long_id = "9".repeat(100);
+        assert_eq!(page.add(Some(&long_id), Err("price \"abc\"".into())), None);
+        assert_eq!(page.add(Some("7"), Ok(cart)), Some(at), "the kept cart's update feeds the watermark");
+        assert_eq!(page.carts.len(), 1);
+        assert_eq!(page.skipped[0].checkout_id.as_deref().map(str::len), Some(64), "ids are cut");
+        assert_eq!(page.skipped[0].reason, "price \"abc\"");
+        assert!(!page.more && page.next == Cursor::start(), "a new page ends the sync until told otherwise");
+    }
 }

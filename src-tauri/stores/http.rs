@@ -260,6 +260,19 @@ mod tests {
     }
 
     #[test]
+    fn not_found_is_an_answer_and_other_refusals_stay_errors() {
+        assert_eq!(found(Ok::<_, StoreError>(7)), Ok(Some(7)));
+        let gone = StoreError::Rejected { status: 404, detail: "Not Found".into() };
+        assert_eq!(found::<u8>(Err(gone)), Ok(None));
+        let refused = StoreError::Rejected { status: 422, detail: "x".into() };
+        assert_eq!(found::<u8>(Err(refused.clone())), Err(refused));
+        assert_eq!(
+            found::<u8>(Err(StoreError::Server { status: 503 })),
+            Err(StoreError::Server { status: 503 })
+        );
+    }
+
+    #[test]
     fn secrets_echoed_by_a_store_are_masked() {
         let config =
             StoreConfig::new(super::super::Platform::Woocommerce, "https://shop.example", "ES").unwrap();

@@ -231,4 +231,22 @@ mod tests {
             "https://api.example/v1/12%203/checkouts"
         );
     }
+
+    #[test]
+    fn credentials_travel_over_https_or_to_loopback_only() {
+        let why = "HTTPS only";
+        for (base, ok) in [
+            ("https://shop.example", true),
+            ("http://127.0.0.1:8080", true),
+            ("http://localhost:8080", true),
+            ("http://shop.example", false),
+        ] {
+            let config = StoreConfig::new(Platform::Shopify, base, "AR").unwrap();
+            let outcome = config.require_https(why);
+            assert_eq!(outcome.is_ok(), ok, "{base}");
+            if let Err(err) = outcome {
+                assert_eq!(err, StoreError::Invalid(why.into()), "the owner reads the platform's reason");
+            }
+        }
+    }
 }
