@@ -41,6 +41,7 @@ pub mod domain;
 pub mod engine;
 pub mod events;
 pub mod export;
+pub mod http;
 pub mod i18n;
 pub mod inbox;
 pub mod live_demo;

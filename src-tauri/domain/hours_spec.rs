@@ -13,7 +13,7 @@ use chrono::{NaiveDate, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::hours::{BusinessHours, HoursError, TimeRange};
+use super::hours::{range_text, BusinessHours, HoursError, TimeRange};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const WEEKDAYS: [Weekday; 7] =
@@ -98,12 +98,6 @@ impl<'de> Deserialize<'de> for BusinessHours {
         let repr = HoursRepr::deserialize(deserializer)?;
         BusinessHours::parse(&repr.hours, &repr.time_zone).map_err(serde::de::Error::custom)
     }
-}
-
-/// `"09:00-18:00"`; the end of the day prints as `24:00`.
-pub(super) fn range_text(range: TimeRange) -> String {
-    let hm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
-    format!("{}-{}", hm(range.start_minute()), hm(range.end_minute()))
 }
 
 /// `"mon-fri, sun"` → day indexes (0 = Monday).

@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::cart::{web_url, CartError};
+use super::cart_error::CartError;
+use super::link::web_url;
 use super::money::Money;
 
 /// Longest product name and variant shown in a summary, in user-perceived characters.

@@ -109,7 +109,7 @@ pub struct PlanInfo {
 }
 
 pub fn plan_info(conn: &Connection, id: i64) -> rusqlite::Result<Option<PlanInfo>> {
-    let parse = |s: String| crate::stores::fields::parse_time(&s).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let parse = |s: String| crate::domain::time::parse_time(&s).unwrap_or(DateTime::<Utc>::MIN_UTC);
     conn.prepare_cached(
         "SELECT store_id, external_id, status, detected_at, checkout_updated_at, completed_at FROM carts WHERE id = ?1",
     )?

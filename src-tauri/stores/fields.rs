@@ -1,7 +1,7 @@
 //! Loose readers for the shapes store APIs really send: ids and prices as numbers or strings,
-//! timestamps with `+0000` or without any offset, quantities as `"2"`.
+//! quantities as `"2"` (timestamps with `+0000` or without any offset: [`crate::domain::time`]).
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::domain::{Cart, CartDraft, Contact, Customer, ExternalId, LineItem, Money, RecoveryLink, StoreId};
@@ -34,36 +34,33 @@ impl Scalar {
     }
 }
 
-/// Reads the timestamps stores send: RFC 3339 (`2026-01-10T07:05:27-03:00`, `…Z`),
-/// Tiendanube's `2021-05-12T19:08:06+0000`, and WooCommerce's `_gmt` fields with no offset
-/// (taken as UTC).
-pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    let text = text.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
-        if let Ok(t) = DateTime::parse_from_str(text, format) {
-            return Ok(t.with_timezone(&Utc));
-        }
-    }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
-            return Ok(t.and_utc());
-        }
-    }
-    Err(format!("unreadable timestamp {:?}", text.chars().take(40).collect::<String>()))
-}
-
-pub fn optional_time(text: Option<&str>) -> Result<Option<DateTime<Utc>>, String> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(t) => parse_time(t).map(Some),
-    }
-}
+// moved (#15): re-export for the merge
+pub use crate::domain::time::{optional_time, parse_time};
 
 pub fn money(amount: &Scalar, currency: &str) -> Result<Money, String> {
     Money::parse(&amount.text(), currency).map_err(|e| format!("price {:?}: {e}", amount.text()))
+}
+
+/// A line's quantity: a whole count, else the reason naming what was sent.
+pub fn quantity(quantity: &Scalar) -> Result<u32, String> {
+    quantity.count().ok_or_else(|| format!("quantity {:?} is not a count", quantity.text()))
+}
+
+/// One product line as the connector read it; the error text names what was wrong. A bad
+/// line fails its whole checkout: a cart missing a line would quote a wrong summary.
+pub fn line_item(
+    name: &str,
+    variant: Option<&str>,
+    quantity: u32,
+    price: Money,
+    image: Option<&str>,
+) -> Result<LineItem, String> {
+    LineItem::new(name, variant, quantity, price, image).map_err(|e| e.to_string())
+}
+
+/// The checkout's own two-letter country when it names one, else the store's.
+pub fn country<'a>(named: Option<&'a str>, store: &'a str) -> &'a str {
+    named.filter(|c| c.len() == 2).unwrap_or(store)
 }
 
 /// The platform-neutral pieces a connector extracted from one checkout.
@@ -113,27 +110,6 @@ pub fn raw_id(value: &serde_json::Value, field: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn timestamps_in_every_shape_stores_send() {
-        let utc = Utc.with_ymd_and_hms(2026, 1, 10, 10, 5, 0).unwrap();
-        for text in [
-            "2026-01-10T10:05:00Z",
-            "2026-01-10T07:05:00-03:00",
-            "2026-01-10T10:05:00+0000",
-            "2026-01-10T07:05:00-0300",
-            "2026-01-10T10:05:00",
-            "2026-01-10 10:05:00",
-            " 2026-01-10T10:05:00.000Z ",
-        ] {
-            assert_eq!(parse_time(text), Ok(utc), "{text}");
-        }
-        assert!(parse_time("10/01/2026").is_err());
-        assert!(parse_time("").is_err());
-        assert_eq!(optional_time(Some("  ")), Ok(None));
-        assert_eq!(optional_time(None), Ok(None));
-    }
 
     #[test]
     fn scalars_read_numbers_and_strings_alike() {

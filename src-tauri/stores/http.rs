@@ -13,12 +13,8 @@ use url::Url;
 use super::{StoreConfig, StoreError};
 use crate::secrets::Sensitive;
 
-/// Tiendanube answers 400 without a User-Agent naming the app and a contact.
-pub const USER_AGENT: &str = concat!(
-    "Recupero/",
-    env!("CARGO_PKG_VERSION"),
-    " (desktop cart recovery; https://github.com/recupero-app/recupero)"
-);
+// moved (#15): re-export for the merge
+pub use crate::http::USER_AGENT;
 
 /// A page of 200 checkouts with big carts stays far below this; anything larger is refused.
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -53,7 +49,7 @@ impl StoreHttp {
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .redirect(reqwest::redirect::Policy::none())
-            .https_only(!super::is_loopback(&config.base_url))
+            .https_only(!crate::http::is_loopback(&config.base_url))
             .no_proxy()
             .build()
             .map_err(|e| StoreError::Invalid(format!("could not set up HTTP: {}", e.without_url())))?;
@@ -200,6 +196,15 @@ pub fn next_link(headers: &HeaderMap) -> Option<String> {
     })
 }
 
+/// A read of one resource: "not found" (404) is an answer, `None`, not an error.
+pub fn found<T>(result: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(StoreError::Rejected { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Parses a JSON body into `T`, naming what did not fit.
 pub fn json<T: for<'de> serde::Deserialize<'de>>(body: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(body).map_err(|e| StoreError::Protocol(format!("unexpected JSON: {e}")))
@@ -252,6 +257,19 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("https://www.shop.example") && !text.contains("cs_x"), "{text}");
         assert_eq!(err.code(), "store_invalid");
+    }
+
+    #[test]
+    fn not_found_is_an_answer_and_other_refusals_stay_errors() {
+        assert_eq!(found(Ok::<_, StoreError>(7)), Ok(Some(7)));
+        let gone = StoreError::Rejected { status: 404, detail: "Not Found".into() };
+        assert_eq!(found::<u8>(Err(gone)), Ok(None));
+        let refused = StoreError::Rejected { status: 422, detail: "x".into() };
+        assert_eq!(found::<u8>(Err(refused.clone())), Err(refused));
+        assert_eq!(
+            found::<u8>(Err(StoreError::Server { status: 503 })),
+            Err(StoreError::Server { status: 503 })
+        );
     }
 
     #[test]

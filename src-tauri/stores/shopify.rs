@@ -27,18 +27,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use super::fields::{self, Parts, Scalar};
+use super::completion::{self, OwnRecord, ReadCheckout};
+use super::fields;
 use super::http::{self, StoreHttp};
-use super::orders::{self, Buyer};
 use super::{
-    first_present, skipped, Completion, CompletionQuery, Credentials, Cursor, Page, Platform, StoreConfig,
-    StoreConnector, StoreError,
+    Completion, CompletionQuery, Credentials, Cursor, Page, Platform, StoreConfig, StoreConnector, StoreError,
 };
 use crate::clock::Clock;
-use crate::domain::{Cart, ExternalId, LineItem};
+use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
 
+mod json;
 mod order_search;
+
+use json::{short_id, Extensions, GqlResponse, ListData, Node, NodeData, TokenReply, GID_PREFIX};
 
 pub const DEFAULT_VERSION: &str = "2026-01";
 /// Shopify refuses a query costing more than 1000 points; with the fields below a checkout
@@ -106,174 +108,6 @@ struct State {
     pass_started: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Deserialize)]
-struct GqlResponse<T> {
-    data: Option<T>,
-    #[serde(default)]
-    errors: Vec<GqlError>,
-    extensions: Option<Extensions>,
-}
-
-#[derive(Debug, Deserialize)]
-struct GqlError {
-    message: String,
-    extensions: Option<GqlErrorExt>,
-}
-
-#[derive(Debug, Deserialize)]
-struct GqlErrorExt {
-    code: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Extensions {
-    cost: Option<Cost>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Cost {
-    requested_query_cost: Option<f64>,
-    throttle_status: Option<ThrottleStatus>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ThrottleStatus {
-    currently_available: f64,
-    restore_rate: f64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListData {
-    abandoned_checkouts: Connection,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Connection {
-    page_info: PageInfo,
-    nodes: Vec<serde_json::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PageInfo {
-    has_next_page: bool,
-    end_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct NodeData {
-    node: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Node {
-    id: String,
-    created_at: String,
-    updated_at: Option<String>,
-    completed_at: Option<String>,
-    abandoned_checkout_url: Option<String>,
-    total_price_set: MoneyBag,
-    customer: Option<Customer>,
-    shipping_address: Option<Address>,
-    billing_address: Option<Address>,
-    line_items: Option<LineItems>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MoneyBag {
-    presentment_money: MoneyV2,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MoneyV2 {
-    amount: Scalar,
-    currency_code: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Customer {
-    first_name: Option<String>,
-    locale: Option<String>,
-    default_phone_number: Option<PhoneNumber>,
-    default_email_address: Option<EmailAddress>,
-    sms_marketing_consent: Option<Consent>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PhoneNumber {
-    phone_number: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct EmailAddress {
-    email_address: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Consent {
-    marketing_state: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Address {
-    first_name: Option<String>,
-    phone: Option<String>,
-    country_code_v2: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct LineItems {
-    nodes: Vec<LineItemNode>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LineItemNode {
-    title: Option<String>,
-    variant_title: Option<String>,
-    quantity: Scalar,
-    image: Option<ImageNode>,
-    original_unit_price_set: MoneyBag,
-}
-
-#[derive(Debug, Deserialize)]
-struct ImageNode {
-    url: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct TokenReply {
-    access_token: String,
-    expires_in: Option<i64>,
-}
-
-const GID_PREFIX: &str = "gid://shopify/AbandonedCheckout/";
-
-/// `gid://shopify/AbandonedCheckout/123` is shown and stored as `123`.
-fn short_id(gid: &str) -> &str {
-    gid.strip_prefix(GID_PREFIX).unwrap_or(gid)
-}
-
-fn consent(state: Option<&str>) -> Option<bool> {
-    match state? {
-        "SUBSCRIBED" => Some(true),
-        "NOT_SUBSCRIBED" | "UNSUBSCRIBED" | "REDACTED" | "INVALID" => Some(false),
-        _ => None,
-    }
-}
-
 impl Shopify {
     pub fn new(
         config: StoreConfig,
@@ -281,9 +115,7 @@ impl Shopify {
         http: StoreHttp,
         clock: std::sync::Arc<dyn Clock>,
     ) -> Result<Self, StoreError> {
-        if !super::is_loopback(&config.base_url) && config.base_url.scheme() != "https" {
-            return Err(StoreError::Invalid("Shopify's Admin API is HTTPS only".into()));
-        }
+        config.require_https("Shopify's Admin API is HTTPS only")?;
         let http = match &credentials {
             Credentials::Token(t) => http.masking(&[t]),
             Credentials::ClientCredentials { client_id, client_secret } => {
@@ -384,79 +216,11 @@ impl Shopify {
     }
 
     fn parse(&self, value: serde_json::Value) -> Result<Cart, String> {
-        self.read(value).map(|(cart, _)| cart)
-    }
-
-    /// The cart, and the customer's email (kept only to match orders).
-    fn read(&self, value: serde_json::Value) -> Result<(Cart, Option<String>), String> {
-        let n: Node = serde_json::from_value(value).map_err(|e| format!("unexpected checkout: {e}"))?;
-        let email = n.customer.as_ref().and_then(|c| c.default_email_address.as_ref()?.email_address.clone());
-        let total = &n.total_price_set.presentment_money;
-        let currency = total.currency_code.trim();
-        let items = n
-            .line_items
-            .iter()
-            .flat_map(|l| &l.nodes)
-            .map(|l| {
-                let quantity = l
-                    .quantity
-                    .count()
-                    .ok_or_else(|| format!("quantity {:?} is not a count", l.quantity.text()))?;
-                let price = &l.original_unit_price_set.presentment_money;
-                if price.currency_code.trim() != currency {
-                    return Err(format!("line priced in {} in a {currency} checkout", price.currency_code));
-                }
-                let price = fields::money(&price.amount, currency)?;
-                let image = l.image.as_ref().and_then(|i| i.url.as_deref());
-                LineItem::new(
-                    l.title.as_deref().unwrap_or_default(),
-                    l.variant_title.as_deref(),
-                    quantity,
-                    price,
-                    image,
-                )
-                .map_err(|e| e.to_string())
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        let customer = n.customer.as_ref();
-        let (shipping, billing) = (n.shipping_address.as_ref(), n.billing_address.as_ref());
-        let country = first_present([
-            shipping.and_then(|a| a.country_code_v2.as_deref()),
-            billing.and_then(|a| a.country_code_v2.as_deref()),
-        ])
-        .filter(|c| c.len() == 2)
-        .unwrap_or(&self.config.country);
-        let created_at = fields::parse_time(&n.created_at)?;
-        fields::cart(Parts {
-            store: self.config.id,
-            id: short_id(&n.id),
-            name: first_present([
-                customer.and_then(|c| c.first_name.as_deref()),
-                shipping.and_then(|a| a.first_name.as_deref()),
-                billing.and_then(|a| a.first_name.as_deref()),
-            ]),
-            language: customer.and_then(|c| c.locale.as_deref()),
-            consent: consent(
-                customer.and_then(|c| c.sms_marketing_consent.as_ref()?.marketing_state.as_deref()),
-            ),
-            phone: first_present([
-                customer.and_then(|c| c.default_phone_number.as_ref()?.phone_number.as_deref()),
-                shipping.and_then(|a| a.phone.as_deref()),
-                billing.and_then(|a| a.phone.as_deref()),
-            ]),
-            country,
-            items,
-            total: fields::money(&total.amount, currency)?,
-            link: n.abandoned_checkout_url.as_deref().unwrap_or_default(),
-            created_at,
-            updated_at: fields::optional_time(n.updated_at.as_deref())?.unwrap_or(created_at),
-            completed_at: fields::optional_time(n.completed_at.as_deref())?,
-        })
-        .map(|cart| (cart, email))
+        Node::read(value, &self.config).map(|read| read.cart)
     }
 
     /// The checkout re-read by id with its customer's email; None when Shopify no longer has it.
-    async fn checkout(&self, id: &ExternalId) -> Result<Option<(Cart, Option<String>)>, StoreError> {
+    async fn checkout(&self, id: &ExternalId) -> Result<Option<ReadCheckout>, StoreError> {
         let gid = if id.as_str().starts_with("gid://") {
             id.as_str().to_string()
         } else {
@@ -465,7 +229,7 @@ impl Shopify {
         let (data, _): (NodeData, _) = self.graphql(&node_query(), json!({ "id": gid })).await?;
         match data.node {
             None | Some(serde_json::Value::Null) => Ok(None),
-            Some(value) => self.read(value).map(Some).map_err(StoreError::Protocol),
+            Some(value) => Node::read(value, &self.config).map(Some).map_err(StoreError::Protocol),
         }
     }
 }
@@ -508,23 +272,11 @@ impl StoreConnector for Shopify {
         });
         let (data, pace): (ListData, Duration) = self.graphql(&list_query(), variables).await?;
         let connection = data.abandoned_checkouts;
-        let mut page = Page {
-            carts: Vec::with_capacity(connection.nodes.len()),
-            completed: Vec::new(),
-            skipped: Vec::new(),
-            next: Cursor::start(),
-            more: false,
-            pace,
-        };
+        let mut page = Page::new(connection.nodes.len(), pace);
         for value in connection.nodes {
             let id = fields::raw_id(&value, "id");
-            match self.parse(value) {
-                Ok(cart) => {
-                    state.pass_max_updated = state.pass_max_updated.max(Some(cart.updated_at()));
-                    page.carts.push(cart);
-                }
-                Err(reason) => page.skipped.push(skipped(id.as_deref().map(short_id), reason)),
-            }
+            let updated = page.add(id.as_deref().map(short_id), self.parse(value));
+            state.pass_max_updated = state.pass_max_updated.max(updated);
         }
         if connection.page_info.has_next_page && connection.page_info.end_cursor.is_some() {
             state.after = connection.page_info.end_cursor;
@@ -542,26 +294,15 @@ impl StoreConnector for Shopify {
     }
 
     async fn fetch(&self, id: &ExternalId) -> Result<Option<Cart>, StoreError> {
-        Ok(self.checkout(id).await?.map(|(cart, _)| cart))
+        Ok(self.checkout(id).await?.map(|read| read.cart))
     }
 
     async fn completion(&self, query: &CompletionQuery) -> Result<Completion, StoreError> {
         let checkout = self.checkout(&query.external_id).await?;
-        if let Some(at) = checkout.as_ref().and_then(|(cart, _)| cart.completed_at()) {
-            return Ok(Completion::Completed { at: Some(at), how: "checkout completed".into() });
-        }
-        let email = checkout.as_ref().and_then(|(_, email)| email.as_deref());
-        if let Some(buyer) = Buyer::new(query.phone_e164.as_deref(), email) {
-            let since = query.since;
-            let found = orders::find_purchase(&buyer, &self.config.country, None, |after| {
-                self.order_page(since, after)
-            })
-            .await?;
-            if let Some(done) = found {
-                return Ok(done);
-            }
-        }
-        Ok(if checkout.is_some() { Completion::Open } else { Completion::Gone })
+        let own = OwnRecord::of_checkout(checkout.as_ref());
+        let since = query.since;
+        completion::decide(own, query, &self.config.country, None, |after| self.order_page(since, after))
+            .await
     }
 }
 
@@ -599,15 +340,5 @@ mod tests {
         .unwrap();
         assert_eq!(waits(Some(&plenty)).0, Duration::ZERO);
         assert_eq!(waits(None), (Duration::ZERO, Duration::from_secs(1)));
-    }
-
-    #[test]
-    fn ids_and_consent_states_are_read() {
-        assert_eq!(short_id("gid://shopify/AbandonedCheckout/42"), "42");
-        assert_eq!(short_id("odd"), "odd");
-        assert_eq!(consent(Some("SUBSCRIBED")), Some(true));
-        assert_eq!(consent(Some("UNSUBSCRIBED")), Some(false));
-        assert_eq!(consent(Some("PENDING")), None);
-        assert_eq!(consent(None), None);
     }
 }

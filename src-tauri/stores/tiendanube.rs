@@ -28,16 +28,20 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::fields::{self, Parts, Scalar};
+use super::completion::{self, OwnRecord, ReadCheckout};
+use super::fields;
 use super::http::{self, Reply, StoreHttp};
-use super::orders::{self, Buyer, OrderPage, OrderSeen};
+use super::orders::OrderPage;
 use super::{
-    first_present, skipped, Completion, CompletionQuery, Credentials, Cursor, Page, Platform, StoreConfig,
-    StoreConnector, StoreError,
+    Completion, CompletionQuery, Credentials, Cursor, Page, Platform, StoreConfig, StoreConnector, StoreError,
 };
 use crate::clock::Clock;
-use crate::domain::{Cart, ExternalId, LineItem};
+use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
+
+mod json;
+
+use json::{Checkout, Order};
 
 pub const MAX_PER_PAGE: u32 = 200;
 /// How far back the "changed" pass looks before the latest update it saw.
@@ -74,55 +78,6 @@ struct State {
     poll_started: Option<DateTime<Utc>>,
 }
 
-/// A checkout as the API sends it. Every documented field is accepted; these are the ones read.
-#[derive(Debug, Deserialize)]
-struct Checkout {
-    id: Scalar,
-    abandoned_checkout_url: Option<String>,
-    contact_email: Option<String>,
-    contact_name: Option<String>,
-    contact_phone: Option<String>,
-    shipping_name: Option<String>,
-    shipping_phone: Option<String>,
-    shipping_country: Option<String>,
-    billing_name: Option<String>,
-    billing_phone: Option<String>,
-    billing_country: Option<String>,
-    total: Scalar,
-    currency: String,
-    language: Option<String>,
-    created_at: String,
-    updated_at: Option<String>,
-    completed_at: Option<String>,
-    #[serde(default)]
-    products: Vec<Product>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Product {
-    name: Option<String>,
-    price: Scalar,
-    quantity: Scalar,
-    #[serde(default)]
-    variant_values: Option<Vec<Scalar>>,
-    image: Option<Image>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Image {
-    src: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Order {
-    id: Scalar,
-    status: Option<String>,
-    contact_phone: Option<String>,
-    contact_email: Option<String>,
-    paid_at: Option<String>,
-    created_at: Option<String>,
-}
-
 impl Tiendanube {
     pub fn new(
         config: StoreConfig,
@@ -142,9 +97,7 @@ impl Tiendanube {
         let Credentials::Token(token) = credentials else {
             return Err(StoreError::Invalid("Tiendanube needs an access token (store_token)".into()));
         };
-        if !super::is_loopback(&config.base_url) && config.base_url.scheme() != "https" {
-            return Err(StoreError::Invalid("Tiendanube's API is HTTPS only".into()));
-        }
+        config.require_https("Tiendanube's API is HTTPS only")?;
         let http = http.masking(&[&token]);
         Ok(Tiendanube { config, store_id, token, http, clock })
     }
@@ -195,109 +148,38 @@ impl Tiendanube {
     }
 
     fn parse(&self, value: serde_json::Value) -> Result<Cart, String> {
-        self.read(value).map(|(cart, _)| cart)
-    }
-
-    /// The cart, and the contact email the checkout carries (kept only to match orders).
-    fn read(&self, value: serde_json::Value) -> Result<(Cart, Option<String>), String> {
-        let c: Checkout = serde_json::from_value(value).map_err(|e| format!("unexpected checkout: {e}"))?;
-        let id = c.id.text();
-        let currency = c.currency.trim();
-        let items = c
-            .products
-            .iter()
-            .map(|p| {
-                let quantity = p
-                    .quantity
-                    .count()
-                    .ok_or_else(|| format!("quantity {:?} is not a count", p.quantity.text()))?;
-                let price = fields::money(&p.price, currency)?;
-                let variants: Vec<String> =
-                    p.variant_values.iter().flatten().map(Scalar::text).filter(|v| !v.is_empty()).collect();
-                let variant = (!variants.is_empty()).then(|| variants.join(" / "));
-                // The API names a variant "Remera (Negro)": keep the plain name beside the variant.
-                let name = p.name.as_deref().unwrap_or_default();
-                let name = match &variant {
-                    Some(v) => name.strip_suffix(&format!(" ({v})")).unwrap_or(name),
-                    None => name,
-                };
-                let image = p.image.as_ref().and_then(|i| i.src.as_deref());
-                LineItem::new(name, variant.as_deref(), quantity, price, image).map_err(|e| e.to_string())
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        let country = c
-            .shipping_country
-            .as_deref()
-            .or(c.billing_country.as_deref())
-            .map(str::trim)
-            .filter(|c| c.len() == 2)
-            .unwrap_or(&self.config.country);
-        let created_at = fields::parse_time(&c.created_at)?;
-        fields::cart(Parts {
-            store: self.config.id,
-            id: &id,
-            name: first_present([
-                c.contact_name.as_deref(),
-                c.shipping_name.as_deref(),
-                c.billing_name.as_deref(),
-            ]),
-            language: c.language.as_deref(),
-            consent: None,
-            phone: first_present([
-                c.contact_phone.as_deref(),
-                c.shipping_phone.as_deref(),
-                c.billing_phone.as_deref(),
-            ]),
-            country,
-            items,
-            total: fields::money(&c.total, currency)?,
-            link: c.abandoned_checkout_url.as_deref().unwrap_or_default(),
-            created_at,
-            updated_at: fields::optional_time(c.updated_at.as_deref())?.unwrap_or(created_at),
-            completed_at: fields::optional_time(c.completed_at.as_deref())?,
-        })
-        .map(|cart| (cart, c.contact_email))
+        Checkout::read(value, &self.config).map(|read| read.cart)
     }
 
     /// The checkout re-read by id with its contact email; None when the store no longer has it.
-    async fn checkout(&self, id: &ExternalId) -> Result<Option<(Cart, Option<String>)>, StoreError> {
-        match self.get(self.url(&["checkouts", id.as_str()])).await {
-            Ok(reply) => {
+    async fn checkout(&self, id: &ExternalId) -> Result<Option<ReadCheckout>, StoreError> {
+        match http::found(self.get(self.url(&["checkouts", id.as_str()])).await)? {
+            Some(reply) => {
                 let value: serde_json::Value = http::json(&reply.body)?;
-                self.read(value).map(Some).map_err(StoreError::Protocol)
+                Checkout::read(value, &self.config).map(Some).map_err(StoreError::Protocol)
             }
-            Err(StoreError::Rejected { status: 404, .. }) => Ok(None),
-            Err(e) => Err(e),
+            None => Ok(None),
         }
     }
 
     /// One page of the orders since the checkout (the API answers 404 for an empty list).
     async fn order_page(&self, url: Url) -> Result<OrderPage<Url>, StoreError> {
-        let (values, link): (Vec<serde_json::Value>, _) = match self.get(url).await {
-            Ok(reply) => (http::json(&reply.body)?, http::next_link(&reply.headers)),
-            Err(StoreError::Rejected { status: 404, .. }) => (Vec::new(), None),
-            Err(e) => return Err(e),
+        let (values, link): (Vec<serde_json::Value>, _) = match http::found(self.get(url).await)? {
+            Some(reply) => (http::json(&reply.body)?, http::next_link(&reply.headers)),
+            None => (Vec::new(), None),
         };
         let orders = values
             .into_iter()
             .filter_map(|value| serde_json::from_value::<Order>(value).ok())
-            .map(|order| OrderSeen {
-                id: order.id.text(),
-                counts: order_is_live(&order),
-                at: order_time(&order),
-                phones: order.contact_phone.into_iter().collect(),
-                email: order.contact_email,
-                country: None,
-            })
+            .map(Order::seen)
             .collect();
         Ok(OrderPage { orders, next: link.and_then(|l| Url::parse(&l).ok()) })
     }
 
     async fn order(&self, id: &ExternalId) -> Result<Option<Order>, StoreError> {
-        match self.get(self.url(&["orders", id.as_str()])).await {
-            Ok(reply) => Ok(Some(http::json(&reply.body)?)),
-            Err(StoreError::Rejected { status: 404, .. }) => Ok(None),
-            Err(e) => Err(e),
+        match http::found(self.get(self.url(&["orders", id.as_str()])).await)? {
+            Some(reply) => Ok(Some(http::json(&reply.body)?)),
+            None => Ok(None),
         }
     }
 }
@@ -313,14 +195,6 @@ fn pace(reply: &Reply) -> Duration {
         Some(r) if r < 4 => Duration::from_millis(500),
         _ => Duration::ZERO,
     }
-}
-
-fn order_is_live(order: &Order) -> bool {
-    !matches!(order.status.as_deref(), Some("cancelled"))
-}
-
-fn order_time(order: &Order) -> Option<DateTime<Utc>> {
-    fields::optional_time(order.paid_at.as_deref().or(order.created_at.as_deref())).ok().flatten()
 }
 
 impl StoreConnector for Tiendanube {
@@ -345,26 +219,14 @@ impl StoreConnector for Tiendanube {
             }
             Err(e) => return Err(e),
         };
-        let mut page = Page {
-            carts: Vec::with_capacity(values.len()),
-            completed: Vec::new(),
-            skipped: Vec::new(),
-            next: Cursor::start(),
-            more: false,
-            pace: wait,
-        };
+        let mut page = Page::new(values.len(), wait);
         for value in values {
             let id = fields::raw_id(&value, "id");
             if let Some(n) = id.as_deref().and_then(|i| i.parse::<u64>().ok()) {
                 state.since_id = state.since_id.max(Some(n));
             }
-            match self.parse(value) {
-                Ok(cart) => {
-                    state.pass_max_updated = state.pass_max_updated.max(Some(cart.updated_at()));
-                    page.carts.push(cart);
-                }
-                Err(reason) => page.skipped.push(skipped(id.as_deref(), reason)),
-            }
+            let updated = page.add(id.as_deref(), self.parse(value));
+            state.pass_max_updated = state.pass_max_updated.max(updated);
         }
         if next.is_some() {
             // New pass: the next request starts after the highest id read (page 1 again).
@@ -399,34 +261,21 @@ impl StoreConnector for Tiendanube {
     }
 
     async fn fetch(&self, id: &ExternalId) -> Result<Option<Cart>, StoreError> {
-        Ok(self.checkout(id).await?.map(|(cart, _)| cart))
+        Ok(self.checkout(id).await?.map(|read| read.cart))
     }
 
     async fn completion(&self, query: &CompletionQuery) -> Result<Completion, StoreError> {
         let checkout = self.checkout(&query.external_id).await?;
-        if let Some(at) = checkout.as_ref().and_then(|(cart, _)| cart.completed_at()) {
-            return Ok(Completion::Completed { at: Some(at), how: "checkout completed".into() });
+        let mut own = OwnRecord::of_checkout(checkout.as_ref());
+        if own.bought.is_none() {
+            own.bought = self.order(&query.external_id).await?.filter(Order::is_live).map(|order| {
+                Completion::Completed { at: order.time(), how: "order with the same id".into() }
+            });
         }
-        if let Some(order) = self.order(&query.external_id).await? {
-            if order_is_live(&order) {
-                return Ok(Completion::Completed {
-                    at: order_time(&order),
-                    how: "order with the same id".into(),
-                });
-            }
-        }
-        let email = checkout.as_ref().and_then(|(_, email)| email.as_deref());
-        if let Some(buyer) = Buyer::new(query.phone_e164.as_deref(), email) {
-            let mut url = self.url(&["orders"]);
-            url.query_pairs_mut()
-                .append_pair("created_at_min", &query.since.to_rfc3339())
-                .append_pair("per_page", &MAX_PER_PAGE.to_string());
-            let found =
-                orders::find_purchase(&buyer, &self.config.country, url, |url| self.order_page(url)).await?;
-            if let Some(done) = found {
-                return Ok(done);
-            }
-        }
-        Ok(if checkout.is_some() { Completion::Open } else { Completion::Gone })
+        let mut url = self.url(&["orders"]);
+        url.query_pairs_mut()
+            .append_pair("created_at_min", &query.since.to_rfc3339())
+            .append_pair("per_page", &MAX_PER_PAGE.to_string());
+        completion::decide(own, query, &self.config.country, url, |url| self.order_page(url)).await
     }
 }

@@ -26,26 +26,30 @@
 //! a pending order is cancelled by WooCommerce after the "hold stock" minutes (default 60), and
 //! its link stops working — `completion` reports it as gone.
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::fields::{self, Parts, Scalar};
+use super::completion::{self, OwnRecord};
+use super::fields;
 use super::http::{self, Reply, StoreHttp};
-use super::orders::{self, Buyer, OrderPage, OrderSeen};
+use super::orders::OrderPage;
 use super::{
-    first_present, skipped, Completed, Completion, CompletionQuery, Credentials, Cursor, Page, Platform,
-    StoreConfig, StoreConnector, StoreError,
+    skipped, Completed, Completion, CompletionQuery, Credentials, Cursor, Page, Platform, StoreConfig,
+    StoreConnector, StoreError,
 };
 use crate::clock::Clock;
-use crate::domain::{Cart, Currency, ExternalId, LineItem, Money};
+use crate::domain::time::optional_time;
+use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
+
+mod json;
+
+use json::{is_paid, Order, OtherOrder};
 
 pub const MAX_PER_PAGE: u32 = 100;
 pub const ABANDONED: &str = "checkout-draft,pending,failed";
@@ -81,97 +85,6 @@ struct State {
     page: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Order {
-    id: Scalar,
-    status: String,
-    currency: String,
-    total: Scalar,
-    date_created_gmt: Option<String>,
-    date_created: Option<String>,
-    date_modified_gmt: Option<String>,
-    date_paid_gmt: Option<String>,
-    #[serde(default)]
-    billing: Address,
-    #[serde(default)]
-    shipping: Address,
-    #[serde(default)]
-    line_items: Vec<Item>,
-    payment_url: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Address {
-    first_name: Option<String>,
-    phone: Option<String>,
-    country: Option<String>,
-    /// Billing only.
-    email: Option<String>,
-}
-
-/// Another order of the store, read only for who placed it.
-#[derive(Debug, Deserialize)]
-struct OtherOrder {
-    id: Scalar,
-    status: Option<String>,
-    date_created_gmt: Option<String>,
-    date_paid_gmt: Option<String>,
-    #[serde(default)]
-    billing: Address,
-    #[serde(default)]
-    shipping: Address,
-}
-
-impl OtherOrder {
-    fn seen(self) -> OrderSeen {
-        let country = first_present([self.billing.country.as_deref(), self.shipping.country.as_deref()])
-            .map(String::from);
-        let at = self.date_paid_gmt.as_deref().or(self.date_created_gmt.as_deref());
-        OrderSeen {
-            id: self.id.text(),
-            phones: [self.billing.phone, self.shipping.phone].into_iter().flatten().collect(),
-            email: self.billing.email,
-            country,
-            counts: self.status.as_deref().is_some_and(is_paid),
-            at: fields::optional_time(at).ok().flatten(),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct Item {
-    name: Option<String>,
-    parent_name: Option<String>,
-    quantity: Scalar,
-    price: Option<Scalar>,
-    subtotal: Option<Scalar>,
-    image: Option<Image>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Image {
-    src: Option<String>,
-}
-
-fn is_paid(status: &str) -> bool {
-    matches!(status, "processing" | "on-hold" | "completed")
-}
-
-/// The unit price: `price` when it is a clean amount, else the line subtotal over the quantity
-/// (WooCommerce computes `price` as a float and can send `6.666666666666667`).
-fn unit_price(item: &Item, quantity: u32, currency: &str) -> Result<Money, String> {
-    let code = Currency::parse(currency).map_err(|e| e.to_string())?;
-    if let Some(Ok(money)) = item.price.as_ref().map(|p| fields::money(p, currency)) {
-        if money.amount().scale() <= code.minor_units() {
-            return Ok(money);
-        }
-    }
-    let subtotal = item.subtotal.as_ref().ok_or("line without a price")?.text();
-    let subtotal = Decimal::from_str(&subtotal).map_err(|_| format!("price {subtotal:?} is not a number"))?;
-    let unit = (subtotal / Decimal::from(quantity.max(1))).round_dp(code.minor_units());
-    Money::from_decimal(unit, code).map_err(|e| e.to_string())
-}
-
 impl WooCommerce {
     pub fn new(
         config: StoreConfig,
@@ -184,11 +97,7 @@ impl WooCommerce {
                 "WooCommerce needs a consumer key and secret (store_key, store_secret)".into(),
             ));
         };
-        if !super::is_loopback(&config.base_url) && config.base_url.scheme() != "https" {
-            return Err(StoreError::Invalid(
-                "WooCommerce keys are only sent over HTTPS: use the site's https:// address".into(),
-            ));
-        }
+        config.require_https("WooCommerce keys are only sent over HTTPS: use the site's https:// address")?;
         let http = http.masking(&[&key, &secret]);
         Ok(WooCommerce { config, key, secret, http, clock })
     }
@@ -238,61 +147,7 @@ impl WooCommerce {
     }
 
     fn parse(&self, order: Order) -> Result<Cart, String> {
-        let id = order.id.text();
-        let currency = order.currency.trim();
-        let items = order
-            .line_items
-            .iter()
-            .map(|item| {
-                let quantity = item
-                    .quantity
-                    .count()
-                    .ok_or_else(|| format!("quantity {:?} is not a count", item.quantity.text()))?;
-                let price = unit_price(item, quantity, currency)?;
-                let full = item.name.as_deref().unwrap_or_default();
-                // A variation is named "Camiseta - M" with parent_name "Camiseta".
-                let (name, variant) =
-                    match item.parent_name.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-                        Some(parent) => {
-                            let rest = full
-                                .strip_prefix(parent)
-                                .map(|r| r.trim_start_matches([' ', '-', '–']).trim());
-                            (parent, rest.filter(|r| !r.is_empty()))
-                        }
-                        None => (full, None),
-                    };
-                let image = item.image.as_ref().and_then(|i| i.src.as_deref());
-                LineItem::new(name, variant, quantity, price, image).map_err(|e| e.to_string())
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        let created =
-            order.date_created_gmt.as_deref().or(order.date_created.as_deref()).ok_or("no creation date")?;
-        let created_at = fields::parse_time(created)?;
-        let completed_at = if is_paid(&order.status) {
-            fields::optional_time(order.date_paid_gmt.as_deref())?
-                .or(fields::optional_time(order.date_modified_gmt.as_deref())?)
-                .or(Some(created_at))
-        } else {
-            None
-        };
-        let country = first_present([order.billing.country.as_deref(), order.shipping.country.as_deref()])
-            .filter(|c| c.len() == 2)
-            .unwrap_or(&self.config.country);
-        fields::cart(Parts {
-            store: self.config.id,
-            id: &id,
-            name: first_present([order.billing.first_name.as_deref(), order.shipping.first_name.as_deref()]),
-            language: None,
-            consent: None,
-            phone: first_present([order.billing.phone.as_deref(), order.shipping.phone.as_deref()]),
-            country,
-            items,
-            total: fields::money(&order.total, currency)?,
-            link: order.payment_url.as_deref().unwrap_or_default(),
-            created_at,
-            updated_at: fields::optional_time(order.date_modified_gmt.as_deref())?.unwrap_or(created_at),
-            completed_at,
-        })
+        order.read(&self.config)
     }
 
     /// Page `page` of the paid orders created since `since`, oldest first.
@@ -322,10 +177,9 @@ impl WooCommerce {
     }
 
     async fn order(&self, id: &ExternalId) -> Result<Option<Order>, StoreError> {
-        match self.get(self.url(&["orders", id.as_str()])).await {
-            Ok(reply) => Ok(Some(http::json(&reply.body)?)),
-            Err(StoreError::Rejected { status: 404, .. }) => Ok(None),
-            Err(e) => Err(e),
+        match http::found(self.get(self.url(&["orders", id.as_str()])).await)? {
+            Some(reply) => Ok(Some(http::json(&reply.body)?)),
+            None => Ok(None),
         }
     }
 }
@@ -350,14 +204,7 @@ impl StoreConnector for WooCommerce {
             reply.header("x-wp-totalpages").and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(1);
         // More is waiting when the API says so (X-WP-TotalPages) or the page came back full.
         let full = total_pages > number || values.len() as u32 >= self.per_page();
-        let mut page = Page {
-            carts: Vec::with_capacity(values.len()),
-            completed: Vec::new(),
-            skipped: Vec::new(),
-            next: Cursor::start(),
-            more: false,
-            pace: Duration::ZERO,
-        };
+        let mut page = Page::new(values.len(), Duration::ZERO);
         let mut page_max: Option<DateTime<Utc>> = None;
         for value in values {
             let id = fields::raw_id(&value, "id");
@@ -368,14 +215,15 @@ impl StoreConnector for WooCommerce {
                     continue;
                 }
             };
-            if let Ok(Some(modified)) = fields::optional_time(order.date_modified_gmt.as_deref()) {
+            if let Ok(Some(modified)) = optional_time(order.date_modified_gmt.as_deref()) {
                 page_max = page_max.max(Some(modified));
             }
             if state.pass == Pass::Paid {
-                let paid = fields::optional_time(order.date_paid_gmt.as_deref())
-                    .ok()
-                    .flatten()
-                    .or(fields::optional_time(order.date_modified_gmt.as_deref()).ok().flatten());
+                let paid = optional_time(order.date_paid_gmt.as_deref()).ok().flatten().or(optional_time(
+                    order.date_modified_gmt.as_deref(),
+                )
+                .ok()
+                .flatten());
                 match (ExternalId::parse(&order.id.text()), paid) {
                     (Ok(external_id), Some(completed_at)) => {
                         page.completed.push(Completed { external_id, completed_at })
@@ -384,10 +232,7 @@ impl StoreConnector for WooCommerce {
                 }
                 continue;
             }
-            match self.parse(order) {
-                Ok(cart) => page.carts.push(cart),
-                Err(reason) => page.skipped.push(skipped(id.as_deref(), reason)),
-            }
+            page.add(id.as_deref(), self.parse(order));
         }
         if full {
             // Continue after the latest change on this page (minus a second: the API compares
@@ -437,62 +282,25 @@ impl StoreConnector for WooCommerce {
 
     async fn completion(&self, query: &CompletionQuery) -> Result<Completion, StoreError> {
         let order = self.order(&query.external_id).await?;
-        let unbought = match &order {
-            None => Completion::Gone,
+        let (bought, otherwise) = match &order {
+            None => (None, Completion::Gone),
             Some(order) if is_paid(&order.status) => {
-                return Ok(Completion::Completed {
-                    at: fields::optional_time(order.date_paid_gmt.as_deref()).ok().flatten(),
-                    how: format!("order is {}", order.status),
-                })
+                let at = optional_time(order.date_paid_gmt.as_deref()).ok().flatten();
+                (
+                    Some(Completion::Completed { at, how: format!("order is {}", order.status) }),
+                    Completion::Open,
+                )
             }
             // Cancelled after the hold-stock time, refunded or trashed: the link no longer works.
             Some(order) if matches!(order.status.as_str(), "cancelled" | "refunded" | "trash") => {
-                Completion::Gone
+                (None, Completion::Gone)
             }
-            Some(_) => Completion::Open,
+            Some(_) => (None, Completion::Open),
         };
-        let email = order.as_ref().and_then(|o| o.billing.email.as_deref());
-        if let Some(buyer) = Buyer::new(query.phone_e164.as_deref(), email) {
-            let since = query.since;
-            let found = orders::find_purchase(&buyer, &self.config.country, 1, |page| {
-                self.paid_orders_page(since, page)
-            })
-            .await?;
-            if let Some(done) = found {
-                return Ok(done);
-            }
-        }
-        Ok(unbought)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn item(json: serde_json::Value) -> Item {
-        serde_json::from_value(json).unwrap()
-    }
-
-    #[test]
-    fn a_float_price_falls_back_to_the_subtotal() {
-        let clean =
-            item(serde_json::json!({"name": "x", "quantity": 2, "price": 19.95, "subtotal": "39.90"}));
-        assert_eq!(unit_price(&clean, 2, "EUR").unwrap().amount().to_string(), "19.95");
-        let float = item(
-            serde_json::json!({"name": "x", "quantity": 3, "price": 6.666666666666667, "subtotal": "20.00"}),
-        );
-        assert_eq!(unit_price(&float, 3, "EUR").unwrap().amount().to_string(), "6.67");
-        let clp =
-            item(serde_json::json!({"name": "x", "quantity": 3, "price": 3333.3333333, "subtotal": "10000"}));
-        assert_eq!(unit_price(&clp, 3, "CLP").unwrap().amount().to_string(), "3333");
-        let none = item(serde_json::json!({"name": "x", "quantity": 1}));
-        assert!(unit_price(&none, 1, "EUR").is_err());
-    }
-
-    #[test]
-    fn paid_statuses() {
-        assert!(is_paid("processing") && is_paid("on-hold") && is_paid("completed"));
-        assert!(!is_paid("pending") && !is_paid("checkout-draft") && !is_paid("failed"));
+        let own =
+            OwnRecord { bought, email: order.as_ref().and_then(|o| o.billing.email.as_deref()), otherwise };
+        let since = query.since;
+        completion::decide(own, query, &self.config.country, 1, |page| self.paid_orders_page(since, page))
+            .await
     }
 }

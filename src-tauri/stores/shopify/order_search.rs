@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Address, Connection, Shopify};
-use crate::stores::fields;
+use super::json::{Address, Connection};
+use super::Shopify;
+use crate::domain::time::optional_time;
 use crate::stores::first_present;
 use crate::stores::orders::{OrderPage, OrderSeen};
 use crate::stores::StoreError;
@@ -73,7 +74,7 @@ impl OrderNode {
             email: self.email,
             country,
             counts: self.cancelled_at.as_deref().is_none_or(|c| c.trim().is_empty()),
-            at: fields::optional_time(at).ok().flatten(),
+            at: optional_time(at).ok().flatten(),
         }
     }
 }

@@ -1,0 +1,74 @@
+//! One connector type for the three platforms, chosen at run time from the store's platform,
+//! so callers hold one value whatever the store runs on.
+
+use std::sync::Arc;
+
+use super::{
+    http, shopify, tiendanube, woocommerce, Completion, CompletionQuery, Credentials, Cursor, Page, Platform,
+    StoreConfig, StoreConnector, StoreError,
+};
+use crate::clock::Clock;
+use crate::domain::{Cart, ExternalId};
+
+/// Any of the three connectors, chosen at run time from the store's platform.
+pub enum AnyConnector {
+    Tiendanube(tiendanube::Tiendanube),
+    Shopify(shopify::Shopify),
+    Woocommerce(woocommerce::WooCommerce),
+}
+
+impl AnyConnector {
+    /// Builds the connector for `config`, checking that the credentials fit the platform.
+    pub fn new(
+        config: StoreConfig,
+        credentials: Credentials,
+        clock: Arc<dyn Clock>,
+    ) -> Result<AnyConnector, StoreError> {
+        let http = http::StoreHttp::new(&config)?;
+        Ok(match config.platform {
+            Platform::Tiendanube => {
+                AnyConnector::Tiendanube(tiendanube::Tiendanube::new(config, credentials, http, clock)?)
+            }
+            Platform::Shopify => {
+                AnyConnector::Shopify(shopify::Shopify::new(config, credentials, http, clock)?)
+            }
+            Platform::Woocommerce => {
+                AnyConnector::Woocommerce(woocommerce::WooCommerce::new(config, credentials, http, clock)?)
+            }
+        })
+    }
+}
+
+impl StoreConnector for AnyConnector {
+    fn platform(&self) -> Platform {
+        match self {
+            AnyConnector::Tiendanube(c) => c.platform(),
+            AnyConnector::Shopify(c) => c.platform(),
+            AnyConnector::Woocommerce(c) => c.platform(),
+        }
+    }
+
+    async fn list_changed(&self, cursor: &Cursor) -> Result<Page, StoreError> {
+        match self {
+            AnyConnector::Tiendanube(c) => c.list_changed(cursor).await,
+            AnyConnector::Shopify(c) => c.list_changed(cursor).await,
+            AnyConnector::Woocommerce(c) => c.list_changed(cursor).await,
+        }
+    }
+
+    async fn fetch(&self, id: &ExternalId) -> Result<Option<Cart>, StoreError> {
+        match self {
+            AnyConnector::Tiendanube(c) => c.fetch(id).await,
+            AnyConnector::Shopify(c) => c.fetch(id).await,
+            AnyConnector::Woocommerce(c) => c.fetch(id).await,
+        }
+    }
+
+    async fn completion(&self, query: &CompletionQuery) -> Result<Completion, StoreError> {
+        match self {
+            AnyConnector::Tiendanube(c) => c.completion(query).await,
+            AnyConnector::Shopify(c) => c.completion(query).await,
+            AnyConnector::Woocommerce(c) => c.completion(query).await,
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! What `store check` and "Test connection" show of each cart read: plain text and decimal
+//! strings, never floats, so the owner sees exactly what the store sent.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Skipped;
+use crate::domain::Cart;
+
+/// One cart as `store check` and "Test connection" show it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckedCart {
+    pub checkout_id: String,
+    pub completed: bool,
+    pub phone: Option<String>,
+    pub phone_problem: Option<String>,
+    pub first_name: Option<String>,
+    pub language: Option<String>,
+    pub marketing_consent: Option<bool>,
+    pub currency: String,
+    /// Decimal text, never a float.
+    pub total: String,
+    pub items: Vec<CheckedItem>,
+    pub recovery_link: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub completed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckedItem {
+    pub name: String,
+    pub variant: Option<String>,
+    pub quantity: u32,
+    pub unit_price: String,
+    pub image_url: Option<String>,
+}
+
+impl From<&Cart> for CheckedCart {
+    fn from(cart: &Cart) -> Self {
+        use crate::domain::Contact;
+        let (phone, phone_problem) = match cart.contact() {
+            Contact::Phone(p) => (Some(p.e164().to_string()), None),
+            Contact::Missing => (None, Some("no phone number in the checkout".to_string())),
+            Contact::Unusable { raw, reason } => (None, Some(format!("{reason} ({raw})"))),
+        };
+        let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        CheckedCart {
+            checkout_id: cart.external_id().as_str().to_string(),
+            completed: cart.completed_at().is_some(),
+            phone,
+            phone_problem,
+            first_name: cart.customer().first_name().map(String::from),
+            language: cart.customer().language().map(|l| l.code().to_string()),
+            marketing_consent: cart.customer().marketing_consent(),
+            currency: cart.total().currency().code().to_string(),
+            total: cart.total().amount().to_string(),
+            items: cart
+                .items()
+                .iter()
+                .map(|i| CheckedItem {
+                    name: i.name().to_string(),
+                    variant: i.variant().map(String::from),
+                    quantity: i.quantity(),
+                    unit_price: i.unit_price().amount().to_string(),
+                    image_url: i.image_url().map(String::from),
+                })
+                .collect(),
+            recovery_link: cart.recovery_link().as_str().to_string(),
+            created_at: time(cart.created_at()),
+            updated_at: time(cart.updated_at()),
+            completed_at: cart.completed_at().map(time),
+        }
+    }
+}
+
+/// What one check of a store found.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreCheckReport {
+    pub carts: Vec<CheckedCart>,
+    pub skipped: Vec<Skipped>,
+}
