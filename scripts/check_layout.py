@@ -4,7 +4,9 @@
 - No import circle between files of src-tauri/: every `crate::`, `super::` and `self::` path a
   file names (in `use` lines and inline) is resolved to the file that defines the item, following
   `pub use` re-exports; a module's own `mod` and `pub use` lines are its table of contents, not
-  imports, so they add no edge.
+  imports, so they add no edge. A child using what its own parent module defines (`impl Engine`
+  in engine/dispatch.rs naming `super::Engine`) is inside that module, not an import between
+  files; siblings and every other pair count.
 - The parts depend one way: a file may import only parts at or below its own layer (LAYERS).
 - No product file over 400 lines (src-tauri/sandbox/ and test files aside); the engine's own file
   (src-tauri/engine.rs) at most 200 lines.
@@ -262,8 +264,12 @@ class Crate:
                 if absolute is None:
                     continue
                 target = self.resolve(absolute)
-                if target is not None and target != p:
-                    targets.setdefault(target, "::".join(path))
+                if target is None or target == p:
+                    continue
+                tmod = module_of(target)
+                if tmod == mod[: len(tmod)]:
+                    continue  # the file's own parent module (see the doc above)
+                targets.setdefault(target, "::".join(path))
             out[p] = targets
         return out
 

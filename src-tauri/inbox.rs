@@ -3,7 +3,7 @@
 //! the owner's replies and drafts, and the conversation step with the assistant under it.
 //!
 //! It decides and stores; it never emits and never imports the engine. Each step returns what
-//! happened ([`delivery::Effects`], [`converse::Done`]) and the engine tells the outside world
+//! happened ([`effects::Effects`], [`converse::Done`]) and the engine tells the outside world
 //! after the commit.
 
 pub mod account;
@@ -11,11 +11,13 @@ pub mod assistant;
 pub mod converse;
 pub mod delivery;
 pub mod detail;
+pub mod effects;
 pub mod escalation;
 pub mod inbound;
 pub mod opt_out;
 pub mod phone;
 pub mod replies;
 pub mod statuses;
+pub mod stored;
 pub mod takeover;
 pub mod window;

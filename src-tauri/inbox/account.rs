@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde_json::json;
 
-use super::delivery::Effects;
+use super::effects::Effects;
 use crate::events::OwnerProblem;
 use crate::storage::{events, settings, templates, ts};
 use crate::webhooks::payload::{AccountUpdate, TemplateUpdate};

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde_json::json;
 
-use super::delivery::{Effects, Routing};
+use super::effects::{Effects, Routing};
 use super::opt_out::Said;
 use crate::domain::escalation;
 use crate::storage::{contacts, conversations, drafts, events, messages, ts};

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde_json::json;
 
-use super::delivery::{parse_each, store_message, Effects, Routing, Side, Stored};
+use super::effects::{Effects, Routing};
+use super::stored::{parse_each, store_message, Side, Stored};
 use super::{escalation, opt_out};
 use crate::domain::opt_out::is_opt_in;
 use crate::storage::{contacts, conversations, events, messages, ts};

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use super::assistant::texts;
-use super::delivery::{Effects, Routing};
+use super::effects::{Effects, Routing};
 use crate::domain::opt_out::{is_opt_out, is_stop_button};
 use crate::i18n::Lang;
 use crate::storage::{contacts, drafts, events, messages, ts};

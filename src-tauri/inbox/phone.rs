@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde_json::json;
 
-use super::delivery::{at_of, parse_each, payload_of, store_message, Effects, Side, Stored};
+use super::effects::Effects;
+use super::stored::{at_of, parse_each, payload_of, store_message, Side, Stored};
 use super::takeover;
 use crate::storage::{contacts, conversations, events, messages, ts};
 use crate::webhooks::payload::MessagesValue;

@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde_json::json;
 
-use super::delivery::{at_of, Effects};
+use super::effects::Effects;
 use super::opt_out;
+use super::stored::at_of;
 use crate::storage::{carts, contacts, events, messages, sends, ts};
 use crate::webhooks::payload::{MessagesValue, Status};
 

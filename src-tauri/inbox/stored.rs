@@ -1,0 +1,101 @@
+//! Storing one live message (a customer's, or an echo of the owner's phone) with its contact and
+//! thread, written once for both sides; and reading a delivery's messages and times.
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::Connection;
+use serde_json::Value;
+
+use crate::storage::{contacts, conversations, messages, ts};
+use crate::webhooks::payload::{unix_seconds, Message};
+
+pub(super) fn at_of(v: Option<&Value>, now: DateTime<Utc>) -> String {
+    ts(unix_seconds(v).and_then(|s| Utc.timestamp_opt(s, 0).single()).unwrap_or(now))
+}
+
+pub(super) fn parse_each<'a>(raw: &'a [Value], notes: &mut Vec<String>) -> Vec<(Message, &'a Value)> {
+    raw.iter()
+        .filter_map(|v| match serde_json::from_value::<Message>(v.clone()) {
+            Ok(m) if m.id.is_some() => Some((m, v)),
+            Ok(_) => {
+                notes.push("a message without an id".into());
+                None
+            }
+            Err(e) => {
+                notes.push(format!("unreadable message: {e}"));
+                None
+            }
+        })
+        .collect()
+}
+
+/// The raw object is kept for every type but plain text (media ids, locations, contact cards…).
+pub(super) fn payload_of(m: &Message, raw: &Value) -> Option<String> {
+    (m.kind.as_deref() != Some("text")).then(|| raw.to_string())
+}
+
+/// Who wrote a message that arrives live (history has its own rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Side {
+    /// The customer wrote to us.
+    Customer,
+    /// The owner wrote from the WhatsApp Business app on the phone (an echo).
+    Phone,
+}
+
+/// A live message as stored: its contact, thread and row.
+pub(super) struct Stored {
+    pub contact: i64,
+    pub thread: i64,
+    pub id: i64,
+    pub kind: String,
+    pub summary: Option<String>,
+}
+
+/// Stores one live message between the customer `wa_id` and us: the contact (created on first
+/// sight), its thread, the message with its raw payload and what it answers, and the thread's
+/// last line (a customer's message also opens the window and counts as unread). `None` when
+/// this wamid was stored before: then nothing else is touched.
+pub(super) fn store_message(
+    conn: &Connection,
+    side: Side,
+    wa_id: &str,
+    name: Option<&str>,
+    wamid: &str,
+    (m, raw): (&Message, &Value),
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<Stored>> {
+    let at = at_of(m.timestamp.as_ref(), now);
+    let contact = contacts::resolve_wa_id(conn, wa_id, name, &ts(now))?;
+    let thread = conversations::ensure(conn, contact, &ts(now))?;
+    let kind = m.kind.clone().unwrap_or_else(|| "unknown".into());
+    let summary = m.summary();
+    let (direction, origin, status) = match side {
+        Side::Customer => ("in", "customer", "received"),
+        Side::Phone => ("out", "phone", "sent"),
+    };
+    let Some(id) = messages::insert(
+        conn,
+        &messages::NewMessage {
+            conversation_id: thread,
+            direction,
+            origin,
+            wamid: Some(wamid),
+            send_id: None,
+            kind: &kind,
+            body: summary.as_deref(),
+            status: Some(status),
+            at: &at,
+        },
+    )?
+    else {
+        return Ok(None);
+    };
+    messages::set_details(
+        conn,
+        id,
+        payload_of(m, raw).as_deref(),
+        m.context.as_ref().and_then(|c| c.id.as_deref()),
+    )?;
+    conversations::touch(conn, thread, summary.as_deref().unwrap_or(&kind), &at, side == Side::Customer)?;
+    Ok(Some(Stored { contact, thread, id, kind, summary }))
+}
