@@ -15,7 +15,7 @@ impl Engine {
     /// its "processed" mark, then tells the outside world (new messages, takeovers, problems
     /// only the owner can fix). Returns how many deliveries were processed.
     pub fn process_webhooks(&self) -> EngineResult<usize> {
-        use crate::webhooks::process::{self, Effects, Routing};
+        use crate::inbox::delivery::{self, Effects, Routing};
         let settings = self.settings()?;
         let routing = Routing {
             phone_number_id: Some(settings.whatsapp_phone_number_id.clone()).filter(|s| !s.is_empty()),
@@ -33,23 +33,14 @@ impl Engine {
                 let now = self.clock.now();
                 let mut conn = self.db.conn();
                 let tx = conn.transaction()?;
-                match process::apply(&tx, &event.body, &routing, now) {
+                match delivery::apply(&tx, &event.body, &routing, now) {
                     Ok((outcome, fx)) => {
                         webhook_events::mark_processed(&tx, event.id, &outcome, &storage::ts(now))?;
                         tx.commit()?;
                         if outcome != "ok" {
                             tracing::info!(event = event.id, %outcome, "webhook processed with notes");
                         }
-                        all.inbound.extend(fx.inbound);
-                        all.takeovers.extend(fx.takeovers);
-                        all.opt_outs += fx.opt_outs;
-                        all.statuses += fx.statuses;
-                        all.problems.extend(fx.problems);
-                        all.paused |= fx.paused;
-                        all.escalations.extend(fx.escalations);
-                        all.opted_out_threads.extend(fx.opted_out_threads);
-                        all.replies_queued |= fx.replies_queued;
-                        all.assist_queued |= fx.assist_queued;
+                        all.absorb(fx);
                     }
                     Err(e) => {
                         drop(tx);
