@@ -181,3 +181,6 @@ pub fn views(values: &BTreeMap<String, String>) -> Vec<SettingView> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
