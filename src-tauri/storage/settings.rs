@@ -1,5 +1,6 @@
 //! The `settings` table: one row per non-secret setting that differs from its default. The
-//! raw text (`get`, `all`, `put`, `delete`) is for internal keys and copies; the owner's
+//! raw text (`get`, `all`, `put`, `delete`) is for internal keys, copies and values the engine
+//! sets itself (the pause switch); the owner's
 //! settings go through `load`, `show`, `value` and `set`, which validate with `config`'s specs,
 //! so nothing invalid is stored and a hand-edited bad value reads as its default.
 
