@@ -1,9 +1,8 @@
 //! The `settings` table: one row per non-secret setting that differs from its default. The
 //! raw text (`get`, `all`, `put`, `delete`) is for internal keys, copies and values the engine
-//! sets itself (the pause switch); the owner's
-//! settings go through `load`, `show`, `value` and `set`, which validate with `config`'s specs,
-//! so nothing invalid is stored and a hand-edited bad value reads as its default.
-
+//! sets itself (the pause switch); the owner's settings go through `load`, `show`, `value` and
+//! `set`, which validate with `config`'s specs, so nothing invalid is stored and a hand-edited
+//! bad value reads as its default.
 use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
