@@ -3,6 +3,7 @@
 //! sets itself (the pause switch); the owner's settings go through `load`, `show`, `value` and
 //! `set`, which validate with `config`'s specs, so nothing invalid is stored and a hand-edited
 //! bad value reads as its default.
+
 use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
