@@ -24,9 +24,9 @@ use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime};
 
 use crate::engine::Engine;
 use crate::events::Route;
+use crate::launch::Launch;
 pub use crate::native::handover::Mode;
 use crate::native::handover::{self, spawn_successor};
-use crate::process::Launch;
 
 /// The app's IPC commands. Generic so tests can mount the real list on tauri's mock runtime.
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {

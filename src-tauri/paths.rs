@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::storage::DB_FILE;
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "recupero.sqlite3";
 
 #[derive(Debug, Clone)]
 pub struct AppPaths {

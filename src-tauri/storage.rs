@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-/// The database file's name inside the data directory.
-pub const DB_FILE: &str = "recupero.sqlite3";
+// moved (#15): re-export for the merge (the file name lives in `paths`).
+pub use crate::paths::DB_FILE;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

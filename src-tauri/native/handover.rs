@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use crate::events::Route;
-use crate::process::Launch;
+use crate::launch::Launch;
 
 /// Which of the app's processes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +36,22 @@ pub fn tray_binary() -> Option<PathBuf> {
         sibling(TRAY_BINARY)
     } else {
         None
+    }
+}
+
+/// `recupero tray` becomes the tray-only binary next to this one, which never links WebKit:
+/// this process is replaced by it (same data folder). Returns only if there is none, or it
+/// cannot be executed.
+#[cfg(target_os = "linux")]
+pub fn exec_tray_binary(launch: &Launch) {
+    if let Some(exe) = tray_binary() {
+        use std::os::unix::process::CommandExt as _;
+        let mut cmd = Command::new(&exe);
+        if let Some(dir) = &launch.data_dir {
+            cmd.arg("--data-dir").arg(dir);
+        }
+        let err = cmd.exec();
+        tracing::warn!(error = %err, exe = %exe.display(), "could not start the tray binary");
     }
 }
 

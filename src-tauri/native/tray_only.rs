@@ -26,8 +26,8 @@ use super::single_instance::{self, Claim};
 use super::texts::{lang_of, tray_texts, ICON, ICON_ALERT};
 use crate::engine::{AppStatus, Engine};
 use crate::events::{EngineEvent, Route};
+use crate::launch::{build_engine, wait_for_exit, Launch};
 use crate::paths::AppPaths;
-use crate::process::{build_engine, wait_for_exit, Launch};
 
 /// `recupero-tray`'s command line.
 #[derive(Debug, Parser)]

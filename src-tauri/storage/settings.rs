@@ -1,7 +1,14 @@
-//! The `settings` table: one row per non-secret setting that differs from its default.
-//! Typed access and validation live in `config.rs`; this file only stores text.
+//! The `settings` table: one row per non-secret setting that differs from its default. The
+//! raw text (`get`, `all`, `put`, `delete`) is for internal keys, copies and values the engine
+//! sets itself (the pause switch); the owner's settings go through `load`, `show`, `value` and
+//! `set`, which validate with `config`'s specs, so nothing invalid is stored and a hand-edited
+//! bad value reads as its default.
+
+use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::config::{self, ConfigError, SettingView, Settings};
 
 pub(crate) const SCHEMA_V1: &str = "
 CREATE TABLE settings (
@@ -40,3 +47,44 @@ pub fn delete(conn: &Connection, key: &str) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
     Ok(())
 }
+
+/// Every key with its effective value (stored if valid, else the default).
+fn effective(conn: &Connection) -> Result<BTreeMap<String, String>, ConfigError> {
+    let stored: BTreeMap<String, String> = all(conn)?.into_iter().collect();
+    Ok(config::effective(&stored))
+}
+
+impl Settings {
+    /// Reads every setting, falling back to defaults. A stored value that no longer validates
+    /// (edited by hand) falls back to the default with a warning instead of stopping the app.
+    pub fn load(conn: &Connection) -> Result<Settings, ConfigError> {
+        Settings::from_values(&effective(conn)?)
+    }
+}
+
+/// Every setting with its effective value, default and meaning.
+pub fn show(conn: &Connection) -> Result<Vec<SettingView>, ConfigError> {
+    Ok(config::views(&effective(conn)?))
+}
+
+/// One setting's effective value.
+pub fn value(conn: &Connection, key: &str) -> Result<String, ConfigError> {
+    let spec = config::spec(key)?;
+    Ok(effective(conn)?.remove(spec.key).unwrap_or_default())
+}
+
+/// Validates, normalizes and stores one value; returns what was stored.
+pub fn set(
+    conn: &Connection,
+    key: &str,
+    value: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<String, ConfigError> {
+    let spec = config::spec(key)?;
+    let normalized = spec.normalize(value)?;
+    put(conn, spec.key, &normalized, &super::ts(at))?;
+    Ok(normalized)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,8 @@
-//! This process among the app's processes: how it was launched (so it can hand over to a
-//! successor launched alike), waiting for the predecessor that handed over to it, and the
-//! engine every app process builds. Shared by the CLI, the window's process and the tray-only
-//! process, and free of any desktop crate.
+//! How this process was launched among the app's processes: its launch options (so it can
+//! hand over to a successor launched alike), waiting for the predecessor that handed over to
+//! it, and the engine every app process builds. Shared by the CLI, the window's process and the
+//! tray-only process, and free of any desktop crate (`serve` and the CLI build without the
+//! `desktop` feature); the hand-over itself lives in `native::handover`.
 
 use std::path::PathBuf;
 use std::sync::Arc;

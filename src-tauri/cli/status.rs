@@ -1,0 +1,34 @@
+//! `recupero status`: what the engine holds, with the last 30 days' Results, as text or JSON.
+
+use std::process::ExitCode;
+
+use crate::engine::Engine;
+
+pub fn run(engine: &Engine, json: bool) -> anyhow::Result<ExitCode> {
+    let status = engine.status()?;
+    if json {
+        // The Results figures of the last 30 days ride along under "results".
+        let mut out = serde_json::to_value(&status)?;
+        out["results"] = serde_json::to_value(engine.metrics(None, None)?)?;
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("Recupero {}{}", status.version, if status.demo { " (demo)" } else { "" });
+        println!("data:     {}", status.data_dir);
+        println!("secrets:  {}", status.secret_store);
+        println!("sending:  {}", if status.paused { "paused" } else { "active" });
+        let c = &status.counts;
+        println!(
+            "carts: {}  pending sends: {}  conversations: {}  unread: {}  escalated: {}",
+            c.carts, c.pending_sends, c.conversations, c.unread, c.escalated
+        );
+        println!("last poll: {}", status.last_poll_at.as_deref().unwrap_or("never"));
+        println!("webhook:   {}", status.webhook_url);
+        println!("last webhook: {}", status.last_webhook_at.as_deref().unwrap_or("never"));
+        let m = engine.metrics(None, None)?;
+        println!(
+            "last 30 days: {} carts detected, {} of {} messaged recovered (`recupero results` for more)",
+            m.carts.detected, m.recovery.count, m.recovery.denominator
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,65 @@
+//! `recupero whatsapp`: the recovery template's review state, submitting the template, and the
+//! webhook address with its verify token.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use super::WhatsappCmd;
+use crate::engine::Engine;
+
+pub fn run(engine: Arc<Engine>, cmd: WhatsappCmd) -> anyhow::Result<ExitCode> {
+    let rt = super::runtime()?;
+    match cmd {
+        WhatsappCmd::Templates { json, all } => {
+            let rows: Vec<crate::whatsapp::TemplateState> = if all {
+                rt.block_on(engine.account_templates())?
+            } else {
+                rt.block_on(engine.refresh_templates())?
+                    .into_iter()
+                    .map(crate::whatsapp::TemplateState::from_row)
+                    .collect()
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if rows.is_empty() {
+                println!("No template yet. Create the recovery template with `recupero whatsapp create-template --button-url https://your-shop/`.");
+            } else {
+                for t in rows {
+                    println!(
+                        "{:<24} {:<6} {:<10} {} parameters{}",
+                        t.name,
+                        t.language,
+                        t.status,
+                        t.body_params.map_or("?".into(), |n| n.to_string()),
+                        t.button_url.map(|u| format!(", button {u}")).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        WhatsappCmd::CreateTemplate { button_url } => {
+            for (language, status) in rt.block_on(engine.create_recovery_template(&button_url))? {
+                println!("{language:<6} {status}");
+            }
+            println!("Review usually takes minutes and can take up to 24 hours; Recupero checks every few minutes.");
+        }
+        WhatsappCmd::Webhook { json } => {
+            let status = engine.status()?;
+            let settings = engine.settings()?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "webhook_url": status.webhook_url,
+                        "verify_token": settings.webhook_verify_token,
+                        "last_webhook_at": status.last_webhook_at,
+                    }))?
+                );
+            } else {
+                println!("local address: {}", status.webhook_url);
+                println!("verify token:  {}", settings.webhook_verify_token);
+                println!("last received: {}", status.last_webhook_at.as_deref().unwrap_or("never"));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

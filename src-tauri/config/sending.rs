@@ -1,0 +1,111 @@
+//! When and how often recovery messages go out: abandonment and delays, follow-ups, the
+//! per-customer cap, consent, the holdout, attribution, polling, the pause switch and the
+//! send lease.
+
+use super::values;
+use super::{Kind, Spec};
+
+pub(super) const ABANDONMENT_DELAY_MINUTES: Spec = Spec {
+    key: "abandonment_delay_minutes",
+    kind: Kind::Minutes,
+    description: "Minutes after the checkout's last update before it counts as abandoned",
+    default: || "15".into(),
+    validate: |v| values::int_in(v, 10, 1440),
+};
+
+pub(super) const MAX_DELAY_MINUTES: Spec = Spec {
+    key: "max_delay_minutes",
+    kind: Kind::Minutes,
+    description: "Latest first send after detection, when detection falls inside business hours",
+    default: || "90".into(),
+    validate: |v| values::int_in(v, 5, 1440),
+};
+
+pub(super) const BACKLOG_SPREAD_MINUTES: Spec = Spec {
+    key: "backlog_spread_minutes",
+    kind: Kind::Minutes,
+    description: "Carts that waited overnight, or were found late (computer off, store just connected), go out spread over this many minutes",
+    default: || "30".into(),
+    validate: |v| values::int_in(v, 0, 240),
+};
+
+pub(super) const MAX_CART_AGE_HOURS: Spec = Spec {
+    key: "max_cart_age_hours",
+    kind: Kind::Hours24,
+    description: "Carts older than this are not messaged any more",
+    default: || "24".into(),
+    validate: |v| values::int_in(v, 1, 168),
+};
+
+pub(super) const FOLLOWUPS: Spec = Spec {
+    key: "followups",
+    kind: Kind::Int,
+    description: "Follow-up messages after the first one (only if no reply, no purchase, no opt-out)",
+    default: || "0".into(),
+    validate: |v| values::int_in(v, 0, 2),
+};
+
+pub(super) const FOLLOWUP_DELAY_HOURS: Spec = Spec {
+    key: "followup_delay_hours",
+    kind: Kind::Hours24,
+    description: "Hours between one message and its follow-up",
+    default: || "24".into(),
+    validate: |v| values::int_in(v, 1, 168),
+};
+
+pub(super) const PER_CUSTOMER_CAP_DAYS: Spec = Spec {
+    key: "per_customer_cap_days",
+    kind: Kind::Days,
+    description: "At most one recovery conversation per customer in this many days",
+    default: || "7".into(),
+    validate: |v| values::int_in(v, 1, 90),
+};
+
+pub(super) const CONSENT_ONLY: Spec = Spec {
+    key: "consent_only",
+    kind: Kind::Bool,
+    description: "Message only customers who accepted marketing (only Shopify records it: other stores' carts are then skipped as no_consent)",
+    default: || "false".into(),
+    validate: values::boolean,
+};
+
+pub(super) const HOLDOUT_PERCENT: Spec = Spec {
+    key: "holdout_percent",
+    kind: Kind::Percent,
+    description: "Share of carts that get no message, to measure the real lift",
+    default: || "10".into(),
+    validate: |v| values::int_in(v, 0, 50),
+};
+
+pub(super) const ATTRIBUTION_DAYS: Spec = Spec {
+    key: "attribution_days",
+    kind: Kind::Days,
+    description: "A purchase within this many days after the first message counts as recovered",
+    default: || "7".into(),
+    validate: |v| values::int_in(v, 1, 30),
+};
+
+pub(super) const POLL_INTERVAL_SECONDS: Spec = Spec {
+    key: "poll_interval_seconds",
+    kind: Kind::Seconds,
+    description: "How often each store is asked for new abandoned checkouts",
+    default: || "60".into(),
+    validate: |v| values::int_in(v, 15, 3600),
+};
+
+pub(super) const SENDING_PAUSED: Spec = Spec {
+    key: "sending_paused",
+    kind: Kind::Bool,
+    description: "Pause all sending (the tray's pause switch)",
+    default: || "false".into(),
+    validate: values::boolean,
+};
+
+pub(super) const SEND_LEASE_SECONDS: Spec = Spec {
+    key: "send_lease_seconds",
+    kind: Kind::Seconds,
+    description:
+        "How long a claimed send may take before it counts as interrupted (then it is never resent blindly)",
+    default: || "120".into(),
+    validate: |v| values::int_in(v, 2, 600),
+};

@@ -1,0 +1,103 @@
+//! The settings as typed values, built from the effective text of every setting. Pure: the
+//! text comes from `storage::settings`, which reads it and calls [`Settings::from_values`].
+
+use std::collections::BTreeMap;
+
+use chrono_tz::Tz;
+
+use super::ConfigError;
+use crate::domain::BusinessHours;
+
+/// The settings as typed values, read once per use from the database (`Settings::load` in
+/// `storage::settings`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub timezone: Tz,
+    pub business_hours: BusinessHours,
+    pub default_country: String,
+    pub abandonment_delay_minutes: u32,
+    pub max_delay_minutes: u32,
+    pub backlog_spread_minutes: u32,
+    pub max_cart_age_hours: u32,
+    pub followups: u32,
+    pub followup_delay_hours: u32,
+    pub per_customer_cap_days: u32,
+    pub consent_only: bool,
+    pub holdout_percent: u32,
+    pub attribution_days: u32,
+    pub poll_interval_seconds: u32,
+    pub sending_paused: bool,
+    pub ui_language: String,
+    pub autostart: bool,
+    pub whatsapp_base_url: String,
+    pub whatsapp_api_version: String,
+    pub whatsapp_phone_number_id: String,
+    pub whatsapp_waba_id: String,
+    pub template_name: String,
+    pub send_lease_seconds: u32,
+    pub whatsapp_auth_header: String,
+    pub whatsapp_max_per_second: u32,
+    pub webhook_port: u16,
+    pub webhook_path: String,
+    pub webhook_verify_token: String,
+    pub assistant_mode: String,
+    pub assistant_base_url: String,
+    pub assistant_model: String,
+    pub assistant_timeout_seconds: u32,
+    pub shop_facts: String,
+    pub escalation_keywords: Vec<String>,
+    pub notify_recovered: bool,
+    /// What 1 USD is worth in the shop's currencies (owner-entered), for the ROI.
+    pub usd_exchange_rates: BTreeMap<crate::domain::money::Currency, rust_decimal::Decimal>,
+}
+
+impl Settings {
+    /// The typed settings from every key's effective value (see [`super::effective`]): each value
+    /// was validated on its way in, so only the business hours' zone is checked here.
+    pub fn from_values(values: &BTreeMap<String, String>) -> Result<Settings, ConfigError> {
+        let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+        let int = |k: &str| get(k).parse::<u32>().unwrap_or(0);
+        let timezone: Tz = get("timezone").parse().unwrap_or(Tz::UTC);
+        let business_hours = BusinessHours::parse(&get("business_hours"), timezone.name())
+            .map_err(|e| ConfigError::InvalidValue { key: "business_hours".into(), reason: e.to_string() })?;
+        Ok(Settings {
+            timezone,
+            business_hours,
+            default_country: get("default_country"),
+            abandonment_delay_minutes: int("abandonment_delay_minutes"),
+            max_delay_minutes: int("max_delay_minutes"),
+            backlog_spread_minutes: int("backlog_spread_minutes"),
+            max_cart_age_hours: int("max_cart_age_hours"),
+            followups: int("followups"),
+            followup_delay_hours: int("followup_delay_hours"),
+            per_customer_cap_days: int("per_customer_cap_days"),
+            consent_only: get("consent_only") == "true",
+            holdout_percent: int("holdout_percent"),
+            attribution_days: int("attribution_days"),
+            poll_interval_seconds: int("poll_interval_seconds"),
+            sending_paused: get("sending_paused") == "true",
+            ui_language: get("ui_language"),
+            autostart: get("autostart") == "true",
+            whatsapp_base_url: get("whatsapp_base_url"),
+            whatsapp_api_version: get("whatsapp_api_version"),
+            whatsapp_phone_number_id: get("whatsapp_phone_number_id"),
+            whatsapp_waba_id: get("whatsapp_waba_id"),
+            template_name: get("template_name"),
+            send_lease_seconds: int("send_lease_seconds"),
+            whatsapp_auth_header: get("whatsapp_auth_header"),
+            whatsapp_max_per_second: int("whatsapp_max_per_second"),
+            webhook_port: u16::try_from(int("webhook_port")).unwrap_or(8790),
+            webhook_path: get("webhook_path"),
+            webhook_verify_token: get("webhook_verify_token"),
+            assistant_mode: get("assistant_mode"),
+            assistant_base_url: get("assistant_base_url"),
+            assistant_model: get("assistant_model"),
+            assistant_timeout_seconds: int("assistant_timeout_seconds"),
+            shop_facts: get("shop_facts"),
+            escalation_keywords: crate::domain::escalation::parse_keywords(&get("escalation_keywords")),
+            notify_recovered: get("notify_recovered") == "true",
+            usd_exchange_rates: crate::domain::money::parse_usd_rates(&get("usd_exchange_rates"))
+                .unwrap_or_default(),
+        })
+    }
+}

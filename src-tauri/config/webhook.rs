@@ -1,0 +1,30 @@
+//! The webhook receiver's settings: its loopback port, its secret path and the verify token
+//! Meta is given (both generated once when empty).
+
+use super::values;
+use super::{Kind, Spec};
+
+pub(super) const WEBHOOK_PORT: Spec = Spec {
+    key: "webhook_port",
+    kind: Kind::Text,
+    description: "The loopback port the webhook receiver listens on (expose it with a tunnel)",
+    default: || "8790".into(),
+    validate: |v| values::int_in(v, 1024, 65535),
+};
+
+pub(super) const WEBHOOK_PATH: Spec = Spec {
+    key: "webhook_path",
+    kind: Kind::Text,
+    description: "The secret part of the webhook address (generated once; empty: generate a new one)",
+    default: String::new,
+    validate: |v| values::secret_word(v, 24),
+};
+
+pub(super) const WEBHOOK_VERIFY_TOKEN: Spec = Spec {
+    key: "webhook_verify_token",
+    kind: Kind::Text,
+    description:
+        "The verify token to give Meta with the callback URL (generated once; empty: generate a new one)",
+    default: String::new,
+    validate: |v| values::secret_word(v, 16),
+};
