@@ -24,9 +24,6 @@ mod whatsapp;
 pub use settings::Settings;
 pub use values::ValueError;
 
-// moved (#15): re-export for the merge — loading and storing settings live in storage now.
-pub use crate::storage::settings::{set, show, value as get};
-
 /// What kind of value a setting holds, for the UI to pick an editor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

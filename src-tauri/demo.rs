@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::clock::{Clock, SystemClock, TestClock};
 use crate::config::Settings;
+use crate::engine::DEMO_STORE;
 use crate::engine::{Engine, EngineOptions};
 use crate::paths::AppPaths;
 use crate::sandbox::whatsapp::{WhatsAppSandbox, WhatsAppSandboxConfig};
@@ -34,7 +35,6 @@ Cambios y devoluciones dentro de los 30 días, con la etiqueta puesta.\n\
 Retiro sin cargo en nuestro local de Palermo, de lunes a viernes de 10 a 18.";
 
 /// The demo store's name: how a later run recognises its own data.
-pub use crate::engine::DEMO_STORE; // moved (#15): re-export for the merge
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -293,7 +293,7 @@ fn report(
     }
     let mut outside = 0;
     for sent_at in storage::sends::sent_times_of_store(&conn, store_id)? {
-        if let Some(at) = sent_at.and_then(|t| crate::stores::fields::parse_time(&t).ok()) {
+        if let Some(at) = sent_at.and_then(|t| crate::domain::time::parse_time(&t).ok()) {
             if !settings.business_hours.is_open(at) {
                 outside += 1;
             }

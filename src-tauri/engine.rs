@@ -39,17 +39,14 @@ mod templates;
 mod timeline;
 mod webhooks;
 
+pub use crate::inbox::detail::ConversationDetail;
 pub use cart_actions::{CartAction, CartActionResult, STOPPED_BY_OWNER};
 pub use connect::{WebhookInfo, WhatsAppCheck};
 pub use error::{EngineError, EngineResult};
-pub use inbox::ConversationDetail;
 pub use preview::{MessagePreview, DEMO_STORE};
 pub use secrets::SecretState;
 pub use stores::CHECK_PREVIEW_LIMIT;
 pub use timeline::{CartTimeline, TimelineEntry};
-// moved (#15): re-export for the merge
-pub use crate::events::{AppStatus, Counts};
-
 /// What an engine is built from: where its files go, the secret store, the clock, and whether
 /// it runs the demo.
 pub struct EngineOptions {

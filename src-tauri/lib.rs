@@ -31,8 +31,6 @@
 
 #![recursion_limit = "256"]
 
-// moved (#15): re-export for the merge
-pub use inbox::assistant;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -22,9 +22,6 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-// moved (#15): re-export for the merge (the file name lives in `paths`).
-pub use crate::paths::DB_FILE;
-
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error(
@@ -133,6 +130,7 @@ pub fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::paths::DB_FILE;
 
     #[test]
     fn fresh_database_is_migrated_to_the_latest_version_with_wal_and_foreign_keys() {

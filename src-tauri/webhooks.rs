@@ -12,9 +12,6 @@
 //! Any other path is a 404, bodies over [`MAX_BODY`] a 413, and nothing here panics on input.
 
 pub mod payload;
-// moved (#15): re-export for the merge
-pub use crate::inbox::delivery as process;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;

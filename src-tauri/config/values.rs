@@ -97,7 +97,7 @@ pub fn country(v: &str) -> Checked {
 /// An http(s) base URL (plain http only on loopback, for the sandbox and tests).
 pub fn base_url(v: &str) -> Checked {
     let url = url::Url::parse(v.trim()).map_err(|_| ValueError::Address)?;
-    let loopback = crate::stores::is_loopback(&url);
+    let loopback = crate::http::is_loopback(&url);
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}

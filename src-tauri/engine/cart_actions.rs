@@ -25,9 +25,9 @@ use serde::Serialize;
 use super::{Engine, EngineResult};
 use crate::config::Settings;
 use crate::domain::send_plan::{first_send, Timing};
+use crate::domain::time::parse_time;
 use crate::scheduler::planner::{self, PlanRules};
 use crate::storage::{carts, events, sends, ts};
-use crate::stores::fields::parse_time;
 
 mod rules;
 

@@ -10,12 +10,10 @@
 
 use super::{Engine, EngineError, EngineResult};
 use crate::events::EngineEvent;
+use crate::inbox::detail::ConversationDetail;
 use crate::inbox::replies::{self, Approved};
 use crate::storage::{self, carts, contacts, conversations, drafts, messages, sends, templates};
 use crate::whatsapp::SendError;
-
-// moved (#15): re-export for the merge
-pub use crate::inbox::detail::ConversationDetail;
 
 impl Engine {
     /// The inbox list: escalated first, then unread, then latest; optionally searched.

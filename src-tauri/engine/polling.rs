@@ -96,7 +96,7 @@ impl Engine {
             external_id: crate::domain::ExternalId::parse(&cart.external_id)
                 .map_err(|e| EngineError::Other(anyhow::anyhow!("cart {cart_id}: {e}")))?,
             phone_e164: cart.phone_e164,
-            since: crate::stores::fields::parse_time(&cart.checkout_created_at)
+            since: crate::domain::time::parse_time(&cart.checkout_created_at)
                 .map_err(|e| EngineError::Other(anyhow::anyhow!("cart {cart_id}: {e}")))?,
         };
         Ok(self.connector(cart.store_id)?.completion(&query).await?)

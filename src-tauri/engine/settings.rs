@@ -2,9 +2,9 @@
 //! in the event log and announced), the pause-all switch, and the webhook secrets generated once.
 
 use super::{Engine, EngineError, EngineResult};
-use crate::config::{self, SettingView, Settings};
+use crate::config::{SettingView, Settings};
 use crate::events::{AppStatus, EngineEvent};
-use crate::storage::{self, events, Db};
+use crate::storage::{self, events, settings as stored, Db};
 
 /// The webhook address's secret path and Meta's verify token are generated once, from the
 /// operating system's random source, and kept (they are part of what the owner registers).
@@ -12,12 +12,12 @@ pub(super) fn ensure_webhook_secrets(db: &Db, now: chrono::DateTime<chrono::Utc>
     use base64::Engine as _;
     let conn = db.conn();
     for (key, bytes) in [("webhook_path", 24usize), ("webhook_verify_token", 18)] {
-        if config::get(&conn, key)?.is_empty() {
+        if stored::value(&conn, key)?.is_empty() {
             let mut buf = vec![0u8; bytes];
             getrandom::fill(&mut buf)
                 .map_err(|e| EngineError::Other(anyhow::anyhow!("no random source: {e}")))?;
             let word = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&buf);
-            config::set(&conn, key, &word, now)?;
+            stored::set(&conn, key, &word, now)?;
         }
     }
     Ok(())
@@ -29,11 +29,11 @@ impl Engine {
     }
 
     pub fn settings_show(&self) -> EngineResult<Vec<SettingView>> {
-        Ok(config::show(&self.db.conn())?)
+        Ok(stored::show(&self.db.conn())?)
     }
 
     pub fn setting_get(&self, key: &str) -> EngineResult<String> {
-        Ok(config::get(&self.db.conn(), key)?)
+        Ok(stored::value(&self.db.conn(), key)?)
     }
 
     /// Validates and stores a setting, records it in the event log, and tells listeners.
@@ -42,7 +42,7 @@ impl Engine {
         let stored = {
             let mut conn = self.db.conn();
             let tx = conn.transaction()?;
-            let stored = config::set(&tx, key, value, now)?;
+            let stored = stored::set(&tx, key, value, now)?;
             if key.trim() == "shop_facts" {
                 // Every change is a new version, so answers can say which facts they used.
                 storage::shop_facts::record(&tx, &stored, &storage::ts(now))?;

@@ -34,7 +34,7 @@ impl Engine {
         let base = url::Url::parse(button_base.trim()).map_err(|e| {
             EngineError::Invalid(format!("the button address must be a full https:// address: {e}"))
         })?;
-        if base.scheme() != "https" && !crate::stores::is_loopback(&base) {
+        if base.scheme() != "https" && !crate::http::is_loopback(&base) {
             return Err(EngineError::Invalid("the button address must start with https://".into()));
         }
         let settings = self.settings()?;
@@ -80,7 +80,7 @@ impl Engine {
         let every = if pending { chrono::Duration::minutes(5) } else { chrono::Duration::minutes(60) };
         let due = oldest
             .as_deref()
-            .and_then(|t| crate::stores::fields::parse_time(t).ok())
+            .and_then(|t| crate::domain::time::parse_time(t).ok())
             .is_none_or(|t| self.clock.now() - t >= every);
         if !due {
             return Ok(false);

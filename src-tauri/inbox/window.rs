@@ -13,7 +13,7 @@ pub const LENGTH: Duration = Duration::hours(24);
 /// `None` when it is closed at `now` (or was never opened).
 pub fn closes_at(last_inbound: Option<&str>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     last_inbound
-        .and_then(|t| crate::stores::fields::parse_time(t).ok())
+        .and_then(|t| crate::domain::time::parse_time(t).ok())
         .map(|t| t + LENGTH)
         .filter(|c| *c > now)
 }

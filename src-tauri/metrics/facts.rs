@@ -21,9 +21,9 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection};
 
 use super::period::Range;
+use crate::domain::time::parse_time;
 use crate::domain::Money;
 use crate::storage::ts;
-use crate::stores::fields::parse_time;
 
 /// Which side of the experiment a detected cart is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

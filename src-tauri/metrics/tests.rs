@@ -30,7 +30,7 @@ impl Shop {
         let db = Db::open(&dir.path().join("recupero.sqlite3")).unwrap();
         {
             let conn = db.conn();
-            crate::config::set(&conn, "timezone", SHOP_TZ, at("2026-11-01T00:00:00Z")).unwrap();
+            crate::storage::settings::set(&conn, "timezone", SHOP_TZ, at("2026-11-01T00:00:00Z")).unwrap();
             conn.execute(
                 "INSERT INTO stores (id, platform, name, base_url, country, created_at)
                  VALUES (1, 'sandbox', 'Tienda', 'http://127.0.0.1', 'AR', '2026-11-01T00:00:00.000Z')",
@@ -448,8 +448,13 @@ fn with_the_owners_dollar_rate_the_usd_cost_is_converted_for_the_roi() {
     let m = shop.metrics("2026-11-16", "2026-11-22");
     assert!(m.cost.roi.iter().all(|r| r.roi.is_none() && r.usd_rate.is_none()), "{:?}", m.cost.roi);
     // 1 USD = 1000 ARS: 2 × 0.0618 USD = 0.1236 USD = 123.60 ARS; (1000 − 123.60) / 123.60.
-    crate::config::set(&shop.conn(), "usd_exchange_rates", "BRL=5.40; ARS=1000", at("2026-11-20T00:00:00Z"))
-        .unwrap();
+    crate::storage::settings::set(
+        &shop.conn(),
+        "usd_exchange_rates",
+        "BRL=5.40; ARS=1000",
+        at("2026-11-20T00:00:00Z"),
+    )
+    .unwrap();
     let m = shop.metrics("2026-11-16", "2026-11-22");
     assert_eq!(
         m.cost.roi,

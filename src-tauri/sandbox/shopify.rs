@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use super::catalog::{PhoneField, SandboxCheckout};
 use super::graphql::{self, Arg, Selection};
 use super::{fault_response, json_response, truncate, Fault, Shared};
-use crate::stores::fields::parse_time;
+use crate::domain::time::parse_time;
 use crate::stores::Platform;
 
 mod orders;

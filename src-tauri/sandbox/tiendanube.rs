@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::catalog::{PhoneField, SandboxCheckout};
 use super::{fault_response, json_response, param, query_pairs, truncate, Fault, Shared};
-use crate::stores::fields::parse_time;
+use crate::domain::time::parse_time;
 use crate::stores::Platform;
 
 const BUCKET: f64 = 40.0;

@@ -328,7 +328,8 @@ async fn rules_run_first_a_complaint_escalates_and_stop_opts_out_with_one_confir
     let sent = texts_to(&h, &to);
     assert_eq!(sent.len(), 2, "{sent:?}");
     use recupero::i18n::Lang;
-    let confirmations = [Lang::Es, Lang::Pt, Lang::En].map(recupero::assistant::texts::opt_in_confirmation);
+    let confirmations =
+        [Lang::Es, Lang::Pt, Lang::En].map(recupero::inbox::assistant::texts::opt_in_confirmation);
     assert!(confirmations.contains(&sent[1].as_str()), "{sent:?}");
     assert!(fake.requests().is_empty(), "opt-out, opt-in and rules never reach the assistant");
     // Said again by one who is not opted out: an ordinary message, no second confirmation.

@@ -84,7 +84,7 @@ impl Shop {
 }
 
 fn at(result: &CartActionResult) -> DateTime<Utc> {
-    recupero::stores::fields::parse_time(result.at.as_deref().expect("an instant")).unwrap()
+    recupero::domain::time::parse_time(result.at.as_deref().expect("an instant")).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

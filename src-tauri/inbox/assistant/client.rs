@@ -82,11 +82,11 @@ impl ChatClient {
     pub fn new(config: ChatConfig) -> Result<Self, ChatError> {
         let url = url::Url::parse(&config.base_url).map_err(|e| ChatError::Config(e.to_string()))?;
         let http = reqwest::Client::builder()
-            .user_agent(crate::stores::http::USER_AGENT)
+            .user_agent(crate::http::USER_AGENT)
             .connect_timeout(Duration::from_secs(5).min(config.timeout))
             .timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .https_only(!crate::stores::is_loopback(&url))
+            .https_only(!crate::http::is_loopback(&url))
             .no_proxy()
             .build()
             .map_err(|e| ChatError::Config(e.to_string()))?;

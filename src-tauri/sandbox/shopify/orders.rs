@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::{compare, money, resolve, split_term, time};
+use crate::domain::time::parse_time;
 use crate::sandbox::catalog::PhoneField;
 use crate::sandbox::graphql;
 use crate::sandbox::{NewOrder, Shared};
-use crate::stores::fields::parse_time;
 use crate::stores::Platform;
 
 const ORDER_GID: &str = "gid://shopify/Order/";
