@@ -10,8 +10,12 @@ use super::ts;
 use crate::domain::{Cart, Contact};
 
 mod filter;
+mod identity;
+mod report;
 
 pub use filter::{list, CartFilter};
+pub use identity::{identity, CartIdentity};
+pub use report::{external_id, holdout_count_of_store, outcome_counts_of_store, recovered_totals_of_store};
 
 pub(crate) const SCHEMA_V1: &str = "
 CREATE TABLE carts (
@@ -382,64 +386,4 @@ pub fn items_json(conn: &Connection, id: i64) -> rusqlite::Result<Option<String>
     conn.prepare_cached("SELECT items_json FROM carts WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()
-}
-
-/// What the store is asked about a cart (did the customer buy?): which store, the checkout's id
-/// there, the customer's phone and when the checkout began.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CartIdentity {
-    pub store_id: i64,
-    pub external_id: String,
-    pub phone_e164: Option<String>,
-    pub checkout_created_at: String,
-}
-
-/// A cart's [`CartIdentity`]; no such cart is an error (`QueryReturnedNoRows`).
-pub fn identity(conn: &Connection, id: i64) -> rusqlite::Result<CartIdentity> {
-    conn.query_row(
-        "SELECT store_id, external_id, phone_e164, checkout_created_at FROM carts WHERE id = ?1",
-        [id],
-        |r| {
-            Ok(CartIdentity {
-                store_id: r.get(0)?,
-                external_id: r.get(1)?,
-                phone_e164: r.get(2)?,
-                checkout_created_at: r.get(3)?,
-            })
-        },
-    )
-}
-
-/// The store's checkout id of a cart (the demo maps a received message back to its checkout).
-pub fn external_id(conn: &Connection, id: i64) -> rusqlite::Result<String> {
-    conn.query_row("SELECT external_id FROM carts WHERE id = ?1", [id], |r| r.get(0))
-}
-
-/// A store's carts by outcome (the demo's report).
-pub fn outcome_counts_of_store(
-    conn: &Connection,
-    store_id: i64,
-) -> rusqlite::Result<std::collections::BTreeMap<String, i64>> {
-    conn.prepare(
-        "SELECT outcome, count(*) FROM carts WHERE store_id = ?1 AND outcome IS NOT NULL GROUP BY outcome",
-    )?
-    .query_map([store_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-    .collect()
-}
-
-/// (currency, total) of each of a store's recovered carts, totals as stored (decimal strings).
-pub fn recovered_totals_of_store(
-    conn: &Connection,
-    store_id: i64,
-) -> rusqlite::Result<Vec<(String, String)>> {
-    conn.prepare("SELECT currency, total FROM carts WHERE store_id = ?1 AND outcome = 'recovered'")?
-        .query_map([store_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect()
-}
-
-/// How many of a store's carts are in the holdout group.
-pub fn holdout_count_of_store(conn: &Connection, store_id: i64) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT count(*) FROM carts c WHERE c.store_id = ?1 AND c.holdout = 1", [store_id], |r| {
-        r.get(0)
-    })
 }
