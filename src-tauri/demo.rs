@@ -91,7 +91,7 @@ fn fresh_database(paths: &AppPaths) -> anyhow::Result<()> {
     let settings = {
         let db = Db::open(&db_path)?;
         let conn = db.conn();
-        let real = storage::stores::names_other_than(&conn, DEMO_STORE)?;
+        let real = storage::shops::names_other_than(&conn, DEMO_STORE)?;
         if !real.is_empty() {
             anyhow::bail!(
                 "the data directory {} has a real store connected ({}); run the demo with another --data-dir",
@@ -303,7 +303,7 @@ fn report(
     let (webhooks_received, _, _) = storage::webhook_events::counts(&conn)?;
     let opted_out = storage::contacts::opted_out_count(&conn)?;
     let drafts = storage::drafts::counts_by_source_and_state(&conn)?;
-    let escalations = storage::events::escalations_by_reason(&conn)?;
+    let escalations = storage::event_log::escalations_by_reason(&conn)?;
     let opt_out_confirmations = storage::messages::accepted_opt_out_confirmations(&conn)?;
     let messages = wa.messages();
     let mut keys = HashSet::new();

@@ -6,15 +6,23 @@ pub mod carts;
 pub mod contacts;
 pub mod conversations;
 pub mod drafts;
-pub mod events;
+pub mod event_log;
 pub mod messages;
 pub mod migrations;
 pub mod sends;
 pub mod settings;
 pub mod shop_facts;
-pub mod stores;
+pub mod shops;
 pub mod templates;
 pub mod webhook_events;
+
+// moved (#15): re-export for the merge
+pub use shops as stores;
+// moved (#15): re-export for the merge
+pub mod events {
+    pub(crate) use super::event_log::insert as append;
+    pub use super::event_log::{escalations_by_reason, for_cart, recent, EventRow};
+}
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};

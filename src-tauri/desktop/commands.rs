@@ -16,7 +16,7 @@ use super::engines::Engines;
 use crate::storage::carts::{CartFilter, CartRow};
 use crate::storage::conversations::ConversationRow;
 use crate::storage::messages::MessageRow;
-use crate::storage::stores::StoreRow;
+use crate::storage::shops::StoreRow;
 use crate::stores::{StoreCheckReport, StoreInput};
 
 #[derive(Debug, Serialize, PartialEq, Eq)]

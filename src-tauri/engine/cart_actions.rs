@@ -27,7 +27,8 @@ use crate::config::Settings;
 use crate::domain::send_plan::{first_send, Timing};
 use crate::domain::time::parse_time;
 use crate::scheduler::planner::{self, PlanRules};
-use crate::storage::{carts, events, sends, ts};
+use crate::storage::event_log::{self, By, LogEvent};
+use crate::storage::{carts, sends, ts};
 
 mod rules;
 
@@ -151,13 +152,17 @@ impl Engine {
                 if !sends::bring_forward(tx, first.id, &at, &ts(deadline), &at)? {
                     return Ok(refuse("in_flight", "The message is being sent right now.").answer(action));
                 }
-                events::append(
+                event_log::append(
                     tx,
                     &at,
-                    "send_replanned",
                     Some(cart_id),
                     state.ctx.contact_id,
-                    &serde_json::json!({ "step": 0, "reason": "owner_send_now", "due": at, "by": "owner" }),
+                    &LogEvent::SendReplanned {
+                        step: 0,
+                        reason: "owner_send_now",
+                        due: Some(&at),
+                        by: Some(By::Owner),
+                    },
                 )?;
                 at
             };
@@ -210,13 +215,17 @@ impl Engine {
                 carts::set_status(tx, cart_id, "not_sent")?;
             }
             for step in &stopped {
-                events::append(
+                event_log::append(
                     tx,
                     &at,
-                    "send_skipped",
                     Some(cart_id),
                     state.ctx.contact_id,
-                    &serde_json::json!({ "step": step, "reason": STOPPED_BY_OWNER, "by": "owner" }),
+                    &LogEvent::SendSkipped {
+                        step: Some(*step),
+                        reason: STOPPED_BY_OWNER,
+                        detail: None,
+                        by: Some(By::Owner),
+                    },
                 )?;
             }
             let message = if plan.in_flight {
@@ -257,19 +266,26 @@ impl Engine {
                 Timing::Now { deadline } => (now, deadline, None),
                 Timing::AtOpening { opens_at, deadline } => (opens_at, deadline, Some(opens_at)),
                 Timing::TooOld { .. } => {
-                    return Ok(refuse("too_old", "The cart is older than the maximum age: it is not messaged any more.")
-                        .answer(action))
+                    return Ok(refuse(
+                        "too_old",
+                        "The cart is older than the maximum age: it is not messaged any more.",
+                    )
+                    .answer(action))
                 }
                 Timing::NeverOpen => {
                     return Ok(refuse("no_business_hours", "The shop has no opening hours.").answer(action))
                 }
             };
             let at = ts(now);
-            let old_key = sends::key_of(tx, send.id)?.unwrap_or_else(|| sends::idempotency_key(cart_id, send.step));
+            let old_key =
+                sends::key_of(tx, send.id)?.unwrap_or_else(|| sends::idempotency_key(cart_id, send.step));
             let key = sends::retry_key(&old_key);
             let window_key = window.map(ts);
-            if !sends::replan_failed(tx, send.id, &key, &ts(due), &ts(deadline), window_key.as_deref(), &at)? {
-                return Ok(refuse("already_planned", "A message is already waiting to go out.").answer(action));
+            if !sends::replan_failed(tx, send.id, &key, &ts(due), &ts(deadline), window_key.as_deref(), &at)?
+            {
+                return Ok(
+                    refuse("already_planned", "A message is already waiting to go out.").answer(action)
+                );
             }
             if let Some(opens) = window {
                 // Joins that opening's backlog, spread like the others.
@@ -279,21 +295,31 @@ impl Engine {
                 carts::set_status(tx, cart_id, "planned")?;
             }
             let due = sends::due_at(tx, send.id)?;
-            events::append(
+            event_log::append(
                 tx,
                 &at,
-                "send_planned",
                 Some(cart_id),
                 state.ctx.contact_id,
-                &serde_json::json!({
-                    "step": send.step, "reason": "owner_retry", "due": due, "deadline": ts(deadline), "by": "owner"
-                }),
+                &LogEvent::SendPlanned {
+                    step: send.step,
+                    reason: Some("owner_retry"),
+                    due: Some(&due),
+                    deadline: Some(&ts(deadline)),
+                    holdout: None,
+                    after: None,
+                    by: Some(By::Owner),
+                },
             )?;
             let (code, message) = match window {
-                None => ("retry_now", "A new attempt goes out in a moment, after the usual checks.".to_string()),
+                None => {
+                    ("retry_now", "A new attempt goes out in a moment, after the usual checks.".to_string())
+                }
                 Some(_) => (
                     "retry_at_opening",
-                    format!("The shop is closed now: a new attempt goes out when it opens, {}.", local(time(&due), tz)),
+                    format!(
+                        "The shop is closed now: a new attempt goes out when it opens, {}.",
+                        local(time(&due), tz)
+                    ),
                 ),
             };
             Ok(CartActionResult {

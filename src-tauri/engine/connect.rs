@@ -6,7 +6,8 @@ use serde::Serialize;
 use super::{Engine, EngineError, EngineResult, SecretState};
 use crate::domain::Phone;
 use crate::secrets::{SecretName, Sensitive};
-use crate::storage::{self, events, templates::TemplateRow};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{self, templates::TemplateRow};
 
 /// What "Check connection" shows: every template of the account, and whether the recovery
 /// template can be sent in at least one language.
@@ -104,7 +105,7 @@ impl Engine {
         };
         let store = {
             let conn = self.db.conn();
-            storage::stores::first_name(&conn).unwrap_or_else(|_| "Recupero".to_string())
+            storage::shops::first_name(&conn).unwrap_or_else(|_| "Recupero".to_string())
         };
         let (name, products, total) = match template.language.get(..2) {
             Some("pt") => ("Teste", "Camiseta azul (M) x1", "R$ 99,90"),
@@ -141,13 +142,16 @@ impl Engine {
             ));
         }
         let accepted = sender.send_template(&outgoing).await?;
-        events::append(
+        event_log::append(
             &self.db.conn(),
             &storage::ts(self.clock.now()),
-            "test_message_sent",
             None,
             None,
-            &serde_json::json!({ "template": template.name, "language": template.language, "wamid": accepted.wamid }),
+            &LogEvent::TestMessageSent {
+                template: &template.name,
+                language: &template.language,
+                wamid: &accepted.wamid,
+            },
         )?;
         Ok(accepted.wamid)
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::{Engine, EngineError, EngineResult};
 use crate::scheduler::planner::PlanRules;
 use crate::scheduler::poller::{self, PollOutcome, PollSettings};
-use crate::storage::{carts, stores};
+use crate::storage::{carts, shops};
 use crate::stores::StoreConnector;
 
 impl Engine {
@@ -32,7 +32,7 @@ impl Engine {
             Ok(c) => c,
             Err(EngineError::Store(error)) => {
                 // Missing credentials or a bad address: shown on the store like any failure.
-                let previous = stores::poll_state(&self.db.conn(), store_id)?.map_or(0, |s| s.failures);
+                let previous = shops::poll_state(&self.db.conn(), store_id)?.map_or(0, |s| s.failures);
                 let outcome = poller::record_failure(
                     &self.db,
                     self.clock.as_ref(),

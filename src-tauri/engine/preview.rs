@@ -14,7 +14,7 @@ use crate::domain::{Language, LineItem, Money};
 use crate::scheduler::outbox;
 use crate::storage::sends::SendContext;
 use crate::storage::templates::{self, TemplateRow};
-use crate::storage::{carts, stores};
+use crate::storage::{carts, shops};
 use crate::whatsapp::template;
 
 /// The demo store's name: how a later demo run recognises its own data, and the shop name the
@@ -158,7 +158,7 @@ impl Engine {
         };
         let conn = self.db.conn();
         let mut problems = Vec::new();
-        let store = match stores::list(&conn)?.into_iter().next() {
+        let store = match shops::list(&conn)?.into_iter().next() {
             Some(s) => {
                 let latest = carts::latest_of_store(&conn, s.id)?;
                 let currency =

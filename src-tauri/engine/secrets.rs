@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::{Engine, EngineResult};
 use crate::secrets::{SecretName, Sensitive};
-use crate::storage::{self, events};
+use crate::storage;
+use crate::storage::event_log::{self, LogEvent};
 
 /// Whether a secret is present, never its value.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -30,13 +31,12 @@ impl Engine {
         self.secrets.set(name, value)?;
         self.forget_connectors();
         let now = self.clock.now();
-        events::append(
+        event_log::append(
             &self.db.conn(),
             &storage::ts(now),
-            "secret_set",
             None,
             None,
-            &serde_json::json!({ "name": name.as_str(), "store": self.secrets.describe() }),
+            &LogEvent::SecretSet { name: Some(name.as_str()), scope: None, store: self.secrets.describe() },
         )?;
         tracing::info!(secret = %name, store = self.secrets.describe(), "secret stored");
         Ok(())

@@ -4,7 +4,8 @@
 use super::{Engine, EngineError, EngineResult};
 use crate::config::{SettingView, Settings};
 use crate::events::{AppStatus, EngineEvent};
-use crate::storage::{self, events, settings as stored, Db};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{self, settings as stored, Db};
 
 /// The webhook address's secret path and Meta's verify token are generated once, from the
 /// operating system's random source, and kept (they are part of what the owner registers).
@@ -47,13 +48,12 @@ impl Engine {
                 // Every change is a new version, so answers can say which facts they used.
                 storage::shop_facts::record(&tx, &stored, &storage::ts(now))?;
             }
-            events::append(
+            event_log::append(
                 &tx,
                 &storage::ts(now),
-                "setting_changed",
                 None,
                 None,
-                &serde_json::json!({ "key": key.trim(), "value": stored }),
+                &LogEvent::SettingChanged { key: key.trim(), value: &stored },
             )?;
             tx.commit()?;
             stored

@@ -4,7 +4,7 @@
 use super::{Engine, EngineResult};
 use crate::config::Settings;
 use crate::events::{AppStatus, Counts, EngineEvent};
-use crate::storage::{carts, conversations, events, sends, stores, webhook_events};
+use crate::storage::{carts, conversations, event_log, sends, shops, webhook_events};
 
 impl Engine {
     /// The status as it is now (settings, paths and counts read afresh).
@@ -26,7 +26,7 @@ impl Engine {
                 unread,
                 escalated,
             },
-            last_poll_at: stores::last_success(&conn)?,
+            last_poll_at: shops::last_success(&conn)?,
             webhook_url: crate::webhooks::local_url(settings.webhook_port, &settings.webhook_path),
             last_webhook_at: webhook_events::last_received(&conn)?,
             webhooks_pending: webhook_events::counts(&conn)?.1,
@@ -34,8 +34,8 @@ impl Engine {
     }
 
     /// The newest entries of the event log, newest first.
-    pub fn recent_events(&self, limit: u32) -> EngineResult<Vec<events::EventRow>> {
-        Ok(events::recent(&self.db.conn(), limit)?)
+    pub fn recent_events(&self, limit: u32) -> EngineResult<Vec<event_log::EventRow>> {
+        Ok(event_log::recent(&self.db.conn(), limit)?)
     }
 
     /// Publishes the current status; a status that can't be read is logged, not raised.

@@ -6,7 +6,8 @@ use std::sync::{Arc, PoisonError};
 
 use super::{Engine, EngineError, EngineResult};
 use crate::secrets::{SecretError, SecretName, Sensitive};
-use crate::storage::{self, events, stores};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{self, shops};
 use crate::stores::{
     AnyConnector, Credentials, Cursor, Platform, StoreCheckReport, StoreConnector, StoreError, StoreInput,
     StoreOptions,
@@ -102,7 +103,7 @@ impl Engine {
     }
 
     /// Saves a store (credentials given go to the secret store) and returns its row.
-    pub fn connect_store(&self, input: &StoreInput) -> EngineResult<stores::StoreRow> {
+    pub fn connect_store(&self, input: &StoreInput) -> EngineResult<shops::StoreRow> {
         let settings = self.settings()?;
         let config = input.config(&settings.default_country)?;
         // Check the credentials fit the platform before saving anything.
@@ -119,9 +120,9 @@ impl Engine {
         let now = storage::ts(self.clock.now());
         let id = {
             let conn = self.db.conn();
-            let id = stores::upsert(
+            let id = shops::upsert(
                 &conn,
-                &stores::NewStore {
+                &shops::NewStore {
                     platform: config.platform.as_str(),
                     name: &name,
                     base_url: config.base_url.as_str(),
@@ -131,13 +132,12 @@ impl Engine {
                 },
                 &now,
             )?;
-            events::append(
+            event_log::append(
                 &conn,
                 &now,
-                "store_connected",
                 None,
                 None,
-                &serde_json::json!({ "store": id, "platform": config.platform }),
+                &LogEvent::StoreConnected { store: id, platform: config.platform.as_str() },
             )?;
             id
         };
@@ -159,23 +159,26 @@ impl Engine {
             }
         }
         let now_at = self.clock.now();
-        events::append(
+        event_log::append(
             &self.db.conn(),
             &storage::ts(now_at),
-            "secret_set",
             None,
             None,
-            &serde_json::json!({ "scope": store_scope(id), "store": self.secrets.describe() }),
+            &LogEvent::SecretSet {
+                name: None,
+                scope: Some(&store_scope(id)),
+                store: self.secrets.describe(),
+            },
         )?;
         self.forget_connectors();
         tracing::info!(store = id, platform = %config.platform, "store connected");
         self.emit_status();
-        stores::get(&self.db.conn(), id)?
+        shops::get(&self.db.conn(), id)?
             .ok_or_else(|| EngineError::Other(anyhow::anyhow!("store {id} vanished")))
     }
 
-    pub fn list_stores(&self) -> EngineResult<Vec<stores::StoreRow>> {
-        Ok(stores::list(&self.db.conn())?)
+    pub fn list_stores(&self) -> EngineResult<Vec<shops::StoreRow>> {
+        Ok(shops::list(&self.db.conn())?)
     }
 
     /// The connector for a saved store, built once and kept.
@@ -183,7 +186,7 @@ impl Engine {
         if let Some(c) = self.connectors.lock().unwrap_or_else(PoisonError::into_inner).get(&store_id) {
             return Ok(c.clone());
         }
-        let state = stores::poll_state(&self.db.conn(), store_id)?
+        let state = shops::poll_state(&self.db.conn(), store_id)?
             .ok_or_else(|| EngineError::Store(StoreError::Invalid(format!("no store {store_id}"))))?;
         let row = &state.row;
         let platform = Platform::parse(&row.platform)?;

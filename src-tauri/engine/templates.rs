@@ -4,7 +4,8 @@
 use super::{Engine, EngineError, EngineResult};
 use crate::events::EngineEvent;
 use crate::scheduler::outbox;
-use crate::storage::{self, events, templates};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{self, templates};
 
 impl Engine {
     /// The recovery template's languages as WhatsApp reports them now (and cached).
@@ -52,13 +53,12 @@ impl Engine {
             out.push((language.to_string(), created.status.clone()));
             let now = storage::ts(self.clock.now());
             let conn = self.db.conn();
-            events::append(
+            event_log::append(
                 &conn,
                 &now,
-                "template_created",
                 None,
                 None,
-                &serde_json::json!({ "name": name, "language": language, "status": created.status }),
+                &LogEvent::TemplateCreated { name: &name, language, status: &created.status },
             )?;
         }
         templates::unblock(&self.db.conn(), &name)?;

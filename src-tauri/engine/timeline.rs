@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use super::{cart_actions, CartAction, Engine, EngineError, EngineResult};
-use crate::storage::{carts, events, sends};
+use crate::storage::event_log::{self, Kind};
+use crate::storage::{carts, sends};
 
 /// One line of a cart's timeline ("why not sent" included).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -65,35 +66,60 @@ impl Engine {
         let cart = carts::get(&conn, cart_id)?
             .ok_or_else(|| EngineError::Other(anyhow::anyhow!("there is no cart {cart_id}")))?;
         let sends = sends::for_cart(&conn, cart_id)?;
-        let entries = events::for_cart(&conn, cart_id)?.into_iter().filter_map(timeline_entry).collect();
+        let entries = event_log::for_cart(&conn, cart_id)?.into_iter().filter_map(timeline_entry).collect();
         let why_not_sent = why_not_sent(sends.iter().find(|s| s.step == 0), idle, &cart.status);
         let actions = cart_actions::available(&conn, cart_id, sending, settings.followups)?;
         Ok(CartTimeline { cart, entries, sends, why_not_sent, actions })
     }
 }
 
-/// One event-log row as a timeline line; events the timeline does not show give `None`.
-fn timeline_entry(e: events::EventRow) -> Option<TimelineEntry> {
+/// One event-log row as a timeline line; events the timeline does not show give `None`. The one
+/// place a stored kind becomes the timeline's word. The data is read leniently (a missing key is
+/// no step, reason or detail), as rows written by older versions may lack one.
+fn timeline_entry(e: event_log::EventRow) -> Option<TimelineEntry> {
     let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
     let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(String::from);
-    let kind = match e.kind.as_str() {
-        "cart_detected" => "detected",
-        "send_planned" => "planned",
-        "send_replanned" => "replanned",
-        "send_held" | "send_retry" => "held",
-        "send_sent" => "sent",
-        "send_skipped" => "skipped",
-        "send_failed" => "failed",
-        "send_unknown" => "unknown",
-        "send_reconciled" => "sent",
-        "cart_completed" => "completed",
-        "cart_outcome" if text("outcome").as_deref() == Some("recovered") => "recovered",
-        "cart_outcome" => "note",
-        "opted_out" => "opted_out",
-        "message_delivered" => "delivered",
-        "message_read" => "read",
-        "message_failed" => "failed",
-        _ => return None,
+    let kind = match Kind::parse(&e.kind)? {
+        Kind::CartDetected => "detected",
+        Kind::SendPlanned => "planned",
+        Kind::SendReplanned => "replanned",
+        Kind::SendHeld | Kind::SendRetry => "held",
+        Kind::SendSent => "sent",
+        Kind::SendSkipped => "skipped",
+        Kind::SendFailed => "failed",
+        Kind::SendUnknown => "unknown",
+        Kind::SendReconciled => "sent",
+        Kind::CartCompleted => "completed",
+        Kind::CartOutcome if text("outcome").as_deref() == Some("recovered") => "recovered",
+        Kind::CartOutcome => "note",
+        Kind::OptedOut => "opted_out",
+        Kind::MessageDelivered => "delivered",
+        Kind::MessageRead => "read",
+        Kind::MessageFailed => "failed",
+        // Listed rather than `_`, so a new kind needs a decision here.
+        Kind::CheckoutSkipped
+        | Kind::OptedIn
+        | Kind::CustomerReplied
+        | Kind::UnsupportedMessage
+        | Kind::Takeover
+        | Kind::HandedBack
+        | Kind::Escalated
+        | Kind::DraftReady
+        | Kind::DraftApproved
+        | Kind::HistoryDeclined
+        | Kind::HistorySynced
+        | Kind::WhatsappError
+        | Kind::AccountUpdate
+        | Kind::SendingPaused
+        | Kind::TemplateStatus
+        | Kind::TemplateCreated
+        | Kind::TemplateBlocked
+        | Kind::TestMessageSent
+        | Kind::SecretSet
+        | Kind::SettingChanged
+        | Kind::StoreConnected
+        | Kind::StorePollFailed
+        | Kind::StoreUnreachableTold => return None,
     };
     Some(TimelineEntry {
         at: e.at,

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde_json::json;
 
 use super::effects::Effects;
 use crate::events::OwnerProblem;
-use crate::storage::{events, settings, templates, ts};
+use crate::storage::event_log::{self, LogEvent, PauseDetail};
+use crate::storage::{settings, templates, ts};
 use crate::webhooks::payload::{AccountUpdate, TemplateUpdate};
 
 /// An `account_update`: always logged; a disconnection pauses sending.
@@ -20,23 +20,24 @@ pub(super) fn update(
     let event = update.event.as_deref().unwrap_or_default();
     let disconnected =
         matches!(event, "PARTNER_REMOVED" | "ACCOUNT_OFFBOARDED" | "ACCOUNT_DELETED" | "DISABLED_UPDATE");
-    events::append(
+    event_log::append(
         conn,
         &ts(now),
-        "account_update",
         None,
         None,
-        &json!({ "event": event, "disconnection": update.disconnection_info }),
+        &LogEvent::AccountUpdate { event, disconnection: update.disconnection_info.as_ref() },
     )?;
     if disconnected {
         settings::put(conn, "sending_paused", "true", &ts(now))?;
-        events::append(
+        event_log::append(
             conn,
             &ts(now),
-            "sending_paused",
             None,
             None,
-            &json!({ "code": event, "detail": update.disconnection_info }),
+            &LogEvent::SendingPaused {
+                code: event,
+                detail: PauseDetail::Disconnection(update.disconnection_info.as_ref()),
+            },
         )?;
         fx.paused = true;
         fx.problems.push(OwnerProblem::NumberDisconnected);
@@ -60,13 +61,17 @@ pub(super) fn template(
     if matches!(event, "REJECTED" | "PAUSED" | "DISABLED") {
         fx.problems.push(OwnerProblem::TemplateRejected);
     }
-    events::append(
+    event_log::append(
         conn,
         &ts(now),
-        "template_status",
         None,
         None,
-        &json!({ "name": name, "language": language, "status": event, "reason": update.reason }),
+        &LogEvent::TemplateStatus {
+            name,
+            language: &language,
+            status: event,
+            reason: update.reason.as_ref(),
+        },
     )?;
     Ok(())
 }

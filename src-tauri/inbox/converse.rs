@@ -14,7 +14,8 @@ use super::assistant::{prompt, texts, Mode, Outcome};
 use super::escalation::escalate;
 use crate::domain::LineItem;
 use crate::i18n::Lang;
-use crate::storage::{self, carts, conversations, drafts, events, messages, shop_facts, stores};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{self, carts, conversations, drafts, messages, shop_facts, shops};
 
 /// What one conversation's step produced, for the events sent after the commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +76,7 @@ pub fn gather(
     };
     let store_name = match &cart {
         Some(c) => c.store.clone(),
-        None => stores::first_name(conn).unwrap_or_default(),
+        None => shops::first_name(conn).unwrap_or_default(),
     };
     let facts = shop_facts::latest(conn)?;
     let lang = texts::customer_lang(row.language.as_deref(), latest.body.as_deref().unwrap_or(""), shop_lang);
@@ -145,13 +146,17 @@ pub fn settle(
                 Done::Answered
             } else {
                 let draft = drafts::insert(tx, &new("pending"))?;
-                events::append(
+                event_log::append(
                     tx,
                     &at,
-                    "draft_ready",
                     None,
                     Some(contact),
-                    &serde_json::json!({ "conversation": thread, "draft": draft, "source": source, "facts_version": ctx.facts_version }),
+                    &LogEvent::DraftReady {
+                        conversation: thread,
+                        draft,
+                        source,
+                        facts_version: ctx.facts_version,
+                    },
                 )?;
                 messages::assist_done(tx, thread, "drafted")?;
                 Done::Draft(draft)

@@ -5,11 +5,11 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde_json::json;
 
 pub use super::effects::{Effects, Routing};
 use super::{account, inbound, opt_out, phone, statuses};
-use crate::storage::{events, ts};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::ts;
 use crate::webhooks::payload::{AccountUpdate, Envelope, MessagesValue, TemplateUpdate};
 
 /// Applies one delivery. Returns a short outcome for the log table ("ok", "ignored: …",
@@ -53,13 +53,12 @@ pub fn apply(
                         inbound::record(conn, &value, routing, now, &mut fx, &mut notes)?;
                         statuses::record(conn, &value, now, &mut fx, &mut notes)?;
                         for e in &value.errors {
-                            events::append(
+                            event_log::append(
                                 conn,
                                 &ts(now),
-                                "whatsapp_error",
                                 None,
                                 None,
-                                &json!({ "code": e.code, "detail": e.detail() }),
+                                &LogEvent::WhatsappError { code: e.code, detail: &e.detail() },
                             )?;
                         }
                     }

@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde_json::json;
 
 use super::effects::{Effects, Routing};
 use super::opt_out::Said;
 use crate::domain::escalation;
-use crate::storage::{contacts, conversations, drafts, events, messages, ts};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{contacts, conversations, drafts, messages, ts};
 
 /// The escalation rules on a customer's message `id`: a match hands the thread to a person;
 /// otherwise, when automation may still answer this customer, the message waits for the
@@ -53,13 +53,12 @@ pub fn escalate(
     if !conversations::escalate(conn, thread, reason)? {
         return Ok(false);
     }
-    events::append(
+    event_log::append(
         conn,
         &ts(now),
-        "escalated",
         None,
         Some(contact),
-        &json!({ "conversation": thread, "reason": reason, "detail": detail, "wamid": wamid }),
+        &LogEvent::Escalated { conversation: thread, reason, detail, wamid },
     )?;
     Ok(true)
 }

@@ -4,13 +4,13 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde_json::json;
 
 use super::effects::{Effects, Routing};
 use super::stored::{parse_each, store_message, Side, Stored};
 use super::{escalation, opt_out};
 use crate::domain::opt_out::is_opt_in;
-use crate::storage::{contacts, conversations, events, messages, ts};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{contacts, conversations, messages, ts};
 use crate::webhooks::payload::MessagesValue;
 
 /// Records the customers' messages of one delivery and applies the rules to each new one.
@@ -41,13 +41,12 @@ pub(super) fn record(
         if let Some(e) = error {
             messages::set_error(conn, id, e.code.map(|c| c.to_string()).as_deref(), &e.detail())?;
         }
-        events::append(
+        event_log::append(
             conn,
             &ts(now),
-            "customer_replied",
             None,
             Some(contact),
-            &json!({ "conversation": thread, "kind": kind, "wamid": wamid }),
+            &LogEvent::CustomerReplied { conversation: Some(thread), kind: Some(&kind), wamid: Some(wamid) },
         )?;
         fx.inbound.push(thread);
         let text = summary.as_deref().unwrap_or("");
@@ -63,13 +62,15 @@ pub(super) fn record(
             escalation::route(conn, &said, id, routing, now, fx)?;
         }
         if error.and_then(|e| e.code) == Some(131060) {
-            events::append(
+            event_log::append(
                 conn,
                 &ts(now),
-                "unsupported_message",
                 None,
                 Some(contact),
-                &json!({ "code": 131060, "detail": "a message WhatsApp could not show here: check the phone app" }),
+                &LogEvent::UnsupportedMessage {
+                    code: 131060,
+                    detail: "a message WhatsApp could not show here: check the phone app",
+                },
             )?;
         }
     }
@@ -106,7 +107,8 @@ pub fn record_text(
     )?;
     if id.is_some() {
         conversations::touch(conn, thread, text, now, true)?;
-        events::append(conn, now, "customer_replied", None, Some(contact), &json!({}))?;
+        let replied = LogEvent::CustomerReplied { conversation: None, kind: None, wamid: None };
+        event_log::append(conn, now, None, Some(contact), &replied)?;
     }
     Ok(id)
 }

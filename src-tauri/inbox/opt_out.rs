@@ -5,13 +5,13 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde_json::json;
 
 use super::assistant::texts;
 use super::effects::{Effects, Routing};
 use crate::domain::opt_out::{is_opt_out, is_stop_button};
 use crate::i18n::Lang;
-use crate::storage::{contacts, drafts, events, messages, ts};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{contacts, drafts, messages, ts};
 use crate::webhooks::payload::{Message, MessagesValue};
 
 /// What a customer just said, and where.
@@ -35,11 +35,7 @@ pub fn record(
     if !contacts::opt_out(conn, contact, source, at)? {
         return Ok(false);
     }
-    let data = match conversation {
-        Some(conversation) => json!({ "source": source, "conversation": conversation }),
-        None => json!({ "source": source }),
-    };
-    events::append(conn, at, "opted_out", None, Some(contact), &data)?;
+    event_log::append(conn, at, None, Some(contact), &LogEvent::OptedOut { source, conversation })?;
     Ok(true)
 }
 
@@ -110,13 +106,12 @@ pub(super) fn back_in_by_customer(
     now: DateTime<Utc>,
     fx: &mut Effects,
 ) -> rusqlite::Result<()> {
-    events::append(
+    event_log::append(
         conn,
         &ts(now),
-        "opted_in",
         None,
         Some(said.contact),
-        &json!({ "conversation": said.thread }),
+        &LogEvent::OptedIn { source: None, conversation: Some(said.thread) },
     )?;
     messages::assist_done(conn, said.thread, "opted_in")?;
     let lang = confirmation_lang(conn, said, routing)?;
@@ -158,8 +153,8 @@ pub(super) fn preferences(
         if value == Some("stop") && record(conn, contact, "meta_user_preferences", None, &ts(now))? {
             fx.opt_outs += 1;
         } else if value == Some("resume") && contacts::opt_back_in(conn, contact)? {
-            let data = json!({ "source": "meta_user_preferences" });
-            events::append(conn, &ts(now), "opted_in", None, Some(contact), &data)?;
+            let event = LogEvent::OptedIn { source: Some("meta_user_preferences"), conversation: None };
+            event_log::append(conn, &ts(now), None, Some(contact), &event)?;
         }
     }
     Ok(())
@@ -168,6 +163,7 @@ pub(super) fn preferences(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const AT: &str = "2026-11-20T12:00:00.000Z";
 
@@ -185,7 +181,7 @@ mod tests {
         assert!(!record(&conn, contact, "meta_131050", None, AT).unwrap(), "already opted out");
         assert!(contacts::get(&conn, contact).unwrap().unwrap().opted_out_at.is_some());
         let logged: Vec<_> =
-            events::recent(&conn, 10).unwrap().into_iter().filter(|e| e.kind == "opted_out").collect();
+            event_log::recent(&conn, 10).unwrap().into_iter().filter(|e| e.kind == "opted_out").collect();
         assert_eq!(logged.len(), 1);
         assert_eq!(logged[0].contact_id, Some(contact));
         let data: serde_json::Value = serde_json::from_str(&logged[0].data).unwrap();
@@ -196,6 +192,6 @@ mod tests {
     fn an_unknown_number_opts_nobody_out() {
         let conn = db();
         assert!(!record_by_phone(&conn, "+5491160000009", "keyword", AT).unwrap());
-        assert!(events::recent(&conn, 10).unwrap().is_empty());
+        assert!(event_log::recent(&conn, 10).unwrap().is_empty());
     }
 }

@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde_json::json;
 
 use super::effects::Effects;
 use super::stored::{at_of, parse_each, payload_of, store_message, Side, Stored};
 use super::takeover;
-use crate::storage::{contacts, conversations, events, messages, ts};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{contacts, conversations, messages, ts};
 use crate::webhooks::payload::MessagesValue;
 
 /// The owner wrote from the phone: the message is stored and the customer taken over.
@@ -48,13 +48,12 @@ pub(super) fn history(
 ) -> rusqlite::Result<()> {
     for chunk in &value.history {
         for e in &chunk.errors {
-            events::append(
+            event_log::append(
                 conn,
                 &ts(now),
-                "history_declined",
                 None,
                 None,
-                &json!({ "code": e.code, "detail": e.detail() }),
+                &LogEvent::HistoryDeclined { code: e.code, detail: &e.detail() },
             )?;
         }
         for thread in &chunk.threads {
@@ -91,13 +90,12 @@ pub(super) fn history(
             }
         }
         if chunk.metadata.progress == Some(100) {
-            events::append(
+            event_log::append(
                 conn,
                 &ts(now),
-                "history_synced",
                 None,
                 None,
-                &json!({ "phase": chunk.metadata.phase, "chunk": chunk.metadata.chunk_order }),
+                &LogEvent::HistorySynced { phase: chunk.metadata.phase, chunk: chunk.metadata.chunk_order },
             )?;
         }
     }

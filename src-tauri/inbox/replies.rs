@@ -5,7 +5,8 @@
 
 use rusqlite::Connection;
 
-use crate::storage::{contacts, conversations, drafts, events, messages};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{contacts, conversations, drafts, messages};
 use crate::whatsapp::{Accepted, SendError};
 
 /// The most characters a WhatsApp text message holds.
@@ -182,13 +183,16 @@ pub fn queue_approved(
     if !drafts::decide(tx, draft.id, "sent", Some(id), now)? {
         return Ok(Approved::NoLongerPending);
     }
-    events::append(
+    event_log::append(
         tx,
         now,
-        "draft_approved",
         None,
         None,
-        &serde_json::json!({ "draft": draft.id, "conversation": draft.conversation_id, "edited": origin == "app" }),
+        &LogEvent::DraftApproved {
+            draft: draft.id,
+            conversation: draft.conversation_id,
+            edited: origin == "app",
+        },
     )?;
     Ok(Approved::Queued(id))
 }

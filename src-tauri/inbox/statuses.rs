@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde_json::json;
 
 use super::effects::Effects;
 use super::opt_out;
 use super::stored::at_of;
-use crate::storage::{carts, contacts, events, messages, sends, ts};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{carts, contacts, messages, sends, ts};
 use crate::webhooks::payload::{MessagesValue, Status};
 
 /// Records the statuses of one delivery.
@@ -58,13 +58,12 @@ pub(super) fn record(
         if let Some(id) =
             sends::reconcile(conn, st.biz_opaque_callback_data.as_deref(), &st.id, &at, &ts(now))?
         {
-            events::append(
+            event_log::append(
                 conn,
                 &ts(now),
-                "send_reconciled",
                 None,
                 None,
-                &json!({ "send": id, "wamid": st.id }),
+                &LogEvent::SendReconciled { send: id, wamid: &st.id },
             )?;
         }
         if let Some(key) = st.biz_opaque_callback_data.as_deref() {
@@ -78,21 +77,15 @@ pub(super) fn record(
             None => None,
         };
         if let Some((send_id, cart, step, _)) = &send {
-            let kind = match status.as_str() {
+            let (send, step, code, detail) = (*send_id, *step, code.as_deref(), detail.as_deref());
+            let event = match status.as_str() {
                 "sent" => None,
-                "delivered" => Some("message_delivered"),
-                "read" | "played" => Some("message_read"),
-                _ => Some("message_failed"),
+                "delivered" => Some(LogEvent::MessageDelivered { send, step, code, detail }),
+                "read" | "played" => Some(LogEvent::MessageRead { send, step, code, detail }),
+                _ => Some(LogEvent::MessageFailed { send, step, code, detail }),
             };
-            if let Some(kind) = kind {
-                events::append(
-                    conn,
-                    &ts(now),
-                    kind,
-                    Some(*cart),
-                    contact,
-                    &json!({ "send": send_id, "step": step, "code": code, "detail": detail }),
-                )?;
+            if let Some(event) = event {
+                event_log::append(conn, &ts(now), Some(*cart), contact, &event)?;
             }
         }
         if status == "failed" {

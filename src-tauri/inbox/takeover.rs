@@ -2,9 +2,9 @@
 //! app, or by writing from the WhatsApp Business app on the phone.
 
 use rusqlite::Connection;
-use serde_json::json;
 
-use crate::storage::{contacts, conversations, drafts, events, messages};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{contacts, conversations, drafts, messages};
 
 /// The owner takes over `conversation_id` in the app (`taken`), or hands it back: taking over
 /// drops pending drafts and answers, handing back also ends an escalation, and either is logged.
@@ -20,14 +20,13 @@ pub fn set(conn: &Connection, conversation_id: i64, taken: bool, now: &str) -> r
         // Handing back ends the escalation too: automation answers this customer again.
         conversations::clear_escalation(conn, conversation_id)?;
     }
-    events::append(
-        conn,
-        now,
-        if taken { "takeover" } else { "handed_back" },
-        None,
-        Some(contact),
-        &json!({ "source": "app", "conversation": conversation_id }),
-    )?;
+    let (source, conversation) = ("app", conversation_id);
+    let event = if taken {
+        LogEvent::Takeover { source, conversation }
+    } else {
+        LogEvent::HandedBack { source, conversation }
+    };
+    event_log::append(conn, now, None, Some(contact), &event)?;
     Ok(true)
 }
 
@@ -38,13 +37,12 @@ pub fn by_phone(conn: &Connection, contact: i64, thread: i64, now: &str) -> rusq
     contacts::take_over(conn, contact, Some(now))?;
     conversations::set_automation_paused(conn, thread, true)?;
     if !already {
-        events::append(
+        event_log::append(
             conn,
             now,
-            "takeover",
             None,
             Some(contact),
-            &json!({ "source": "phone", "conversation": thread }),
+            &LogEvent::Takeover { source: "phone", conversation: thread },
         )?;
     }
     Ok(!already)

@@ -5,8 +5,8 @@
 use rusqlite::Connection;
 
 use super::{
-    carts, contacts, conversations, drafts, events, messages, sends, settings, shop_facts, stores, templates,
-    webhook_events, StorageError,
+    carts, contacts, conversations, drafts, event_log, messages, sends, settings, shop_facts, shops,
+    templates, webhook_events, StorageError,
 };
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
@@ -21,16 +21,16 @@ fn migrations() -> Vec<String> {
     vec![
         [
             settings::SCHEMA_V1,
-            stores::SCHEMA_V1,
+            shops::SCHEMA_V1,
             contacts::SCHEMA_V1,
             carts::SCHEMA_V1,
             sends::SCHEMA_V1,
             conversations::SCHEMA_V1,
             messages::SCHEMA_V1,
-            events::SCHEMA_V1,
+            event_log::SCHEMA_V1,
         ]
         .concat(),
-        [stores::SCHEMA_V2, carts::SCHEMA_V2].concat(),
+        [shops::SCHEMA_V2, carts::SCHEMA_V2].concat(),
         [sends::SCHEMA_V3, carts::SCHEMA_V3].concat(),
         [settings::SCHEMA_V4, webhook_events::SCHEMA_V4, messages::SCHEMA_V4, templates::SCHEMA_V4].concat(),
         [messages::SCHEMA_V5, shop_facts::SCHEMA_V5, drafts::SCHEMA_V5].concat(),

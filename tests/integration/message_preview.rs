@@ -2,7 +2,7 @@
 //! this shop, and what would stop the real send, as problem codes.
 
 use recupero::engine::MessagePreview;
-use recupero::storage::stores::{self, NewStore};
+use recupero::storage::shops::{self, NewStore};
 use recupero::storage::templates::{self, TemplateRow};
 use rstest::rstest;
 
@@ -11,7 +11,7 @@ use crate::support::{spawn_app, TestApp};
 /// A shop in Argentina whose name an owner typed with a line break and an emoji.
 fn shop() -> TestApp {
     let app = spawn_app();
-    stores::upsert(
+    shops::upsert(
         &app.engine.db().conn(),
         &NewStore {
             platform: "tiendanube",

@@ -1,5 +1,6 @@
 //! The `stores` table: each connected shop, its platform, where its API lives, the polling
 //! cursor and the connection state the owner sees. Credentials are never here (keychain only).
+//! The module is called `shops` so it is not mistaken for the store connectors (`crate::stores`).
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;

@@ -1,9 +1,14 @@
 //! The `events` table: an append-only log of what happened (a cart detected, a send skipped and
 //! why, a setting changed, sending paused…). Triggers make UPDATE and DELETE fail, so the history
-//! the owner reads can't be rewritten.
+//! the owner reads can't be rewritten. What can be logged is [`LogEvent`]; the module is called
+//! `event_log` so it is not mistaken for the in-process event bus (`crate::events`).
+
+mod log_event;
 
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
+
+pub use log_event::{By, Kind, LogEvent, PauseDetail};
 
 pub(crate) const SCHEMA_V1: &str = "
 CREATE TABLE events (
@@ -45,8 +50,23 @@ impl EventRow {
     }
 }
 
-/// Appends one event. `data` is a JSON object with the details.
+/// Appends one event about the cart and contact it concerns, if any.
 pub fn append(
+    conn: &Connection,
+    at: &str,
+    cart_id: Option<i64>,
+    contact_id: Option<i64>,
+    event: &LogEvent<'_>,
+) -> rusqlite::Result<i64> {
+    // Through a `Value`, whose object keeps its keys sorted: the stored text is the one the
+    // `json!` literals wrote before the enum, whatever the order of the variant's fields.
+    let data =
+        serde_json::to_value(event).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    insert(conn, at, event.kind().as_str(), cart_id, contact_id, &data)
+}
+
+/// Appends one event by its kind's text. `data` is a JSON object with the details.
+pub(crate) fn insert(
     conn: &Connection,
     at: &str,
     kind: &str,
@@ -82,7 +102,7 @@ mod tests {
     fn events_cannot_be_rewritten_or_deleted() {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::storage::migrations::migrate(&mut conn).unwrap();
-        let id = append(
+        let id = insert(
             &conn,
             "2026-11-20T12:00:00.000Z",
             "paused",
