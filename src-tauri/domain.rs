@@ -13,6 +13,7 @@ pub mod opt_out;
 pub mod phone;
 pub mod phrases;
 pub mod send_plan;
+pub mod template_state;
 
 pub use cart::{Cart, CartDraft, CartError, Contact, ExternalId, RecoveryLink, StoreId};
 pub use customer::{Customer, Language};
@@ -20,3 +21,4 @@ pub use hours::{BusinessHours, HoursError, TimeRange};
 pub use line_item::LineItem;
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{Phone, PhoneError};
+pub use template_state::TemplateState;
