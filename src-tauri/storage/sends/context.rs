@@ -70,16 +70,33 @@ impl SendContext {
     }
 }
 
+/// The cart, store and customer columns of a context, named as [`SendContext::from_row`] reads
+/// them (a macro, so both queries stay one `prepare_cached` string).
+macro_rules! cart_columns {
+    () => {
+        "c.store_id, st.name AS store_name, st.country AS store_country, c.external_id, c.phone_e164,
+           c.first_name, c.language, c.marketing_consent, c.items_json, c.currency, c.total, c.recovery_url,
+           c.checkout_updated_at, c.completed_at, c.holdout, c.contact_id, k.opted_out_at, k.takeover_at,
+           COALESCE(v.automation_paused, 0) AS automation_paused"
+    };
+}
+
+/// The joins from a cart `c` to its store, contact and conversation.
+macro_rules! cart_joins {
+    () => {
+        "JOIN stores st ON st.id = c.store_id
+         LEFT JOIN contacts k ON k.id = c.contact_id LEFT JOIN conversations v ON v.contact_id = c.contact_id"
+    };
+}
+
 pub fn context(conn: &Connection, id: i64) -> rusqlite::Result<Option<SendContext>> {
-    conn.prepare_cached(
-        "SELECT s.id, s.cart_id, s.step, s.idempotency_key, s.state, s.due_at, s.deadline_at, c.store_id, st.name AS store_name,
-           st.country AS store_country, c.external_id, c.phone_e164, c.first_name, c.language, c.marketing_consent,
-           c.items_json, c.currency, c.total, c.recovery_url, c.checkout_updated_at, c.completed_at, c.holdout,
-           c.contact_id, k.opted_out_at, k.takeover_at, COALESCE(v.automation_paused, 0) AS automation_paused
-         FROM sends s JOIN carts c ON c.id = s.cart_id JOIN stores st ON st.id = c.store_id
-         LEFT JOIN contacts k ON k.id = c.contact_id LEFT JOIN conversations v ON v.contact_id = c.contact_id
-         WHERE s.id = ?1",
-    )?
+    conn.prepare_cached(concat!(
+        "SELECT s.id, s.cart_id, s.step, s.idempotency_key, s.state, s.due_at, s.deadline_at, ",
+        cart_columns!(),
+        " FROM sends s JOIN carts c ON c.id = s.cart_id ",
+        cart_joins!(),
+        " WHERE s.id = ?1"
+    ))?
     .query_row([id], SendContext::from_row)
     .optional()
 }
@@ -87,17 +104,14 @@ pub fn context(conn: &Connection, id: i64) -> rusqlite::Result<Option<SendContex
 /// The same context for a cart outside any planned send (the owner sends the template by hand
 /// from the inbox): `id` 0 and `step` -1.
 pub fn context_for_cart(conn: &Connection, id: i64) -> rusqlite::Result<Option<SendContext>> {
-    conn.prepare_cached(
+    conn.prepare_cached(concat!(
         "SELECT 0 AS id, c.id AS cart_id, -1 AS step, 'recupero:' || c.id || ':-1' AS idempotency_key,
-           'manual' AS state, c.detected_at AS due_at, c.detected_at AS deadline_at,
-           c.store_id, st.name AS store_name,
-           st.country AS store_country, c.external_id, c.phone_e164, c.first_name, c.language, c.marketing_consent,
-           c.items_json, c.currency, c.total, c.recovery_url, c.checkout_updated_at, c.completed_at, c.holdout,
-           c.contact_id, k.opted_out_at, k.takeover_at, COALESCE(v.automation_paused, 0) AS automation_paused
-         FROM carts c JOIN stores st ON st.id = c.store_id
-         LEFT JOIN contacts k ON k.id = c.contact_id LEFT JOIN conversations v ON v.contact_id = c.contact_id
-         WHERE c.id = ?1",
-    )?
+               'manual' AS state, c.detected_at AS due_at, c.detected_at AS deadline_at, ",
+        cart_columns!(),
+        " FROM carts c ",
+        cart_joins!(),
+        " WHERE c.id = ?1"
+    ))?
     .query_row([id], SendContext::from_row)
     .optional()
 }
