@@ -4,7 +4,8 @@
 //!
 //! [`MessageSender`] is the seam: the Cloud API client ([`client::CloudClient`]) in production,
 //! the sandbox WhatsApp in the demo and tests (over real HTTP), or a test double. Error classes
-//! follow Meta's codes, not HTTP statuses (Meta answers 400 even for throttling).
+//! follow Meta's codes, not HTTP statuses (Meta answers 400 even for throttling); [`errors`] is the
+//! one place they are sorted.
 
 pub mod client;
 pub mod errors;
@@ -18,10 +19,11 @@ use std::pin::Pin;
 use serde::Serialize;
 
 pub use errors::{ErrorClass, SendError};
-pub use recovery::{button_suffix, button_suffix_for, clean_parameter, template_language};
 
 // moved (#15): re-export for the merge
 pub use crate::domain::TemplateState;
+// moved (#15): re-export for the merge
+pub use recovery::clean_parameter;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

@@ -233,4 +233,43 @@ mod tests {
         assert_eq!(template_language("en", "US"), "en_US");
         assert_eq!(template_language("es", "CL"), "es");
     }
+
+    #[test]
+    fn candidates_start_with_the_customers_language_then_the_shops() {
+        assert_eq!(language_candidates(None, "AR"), ["es_AR", "es", "es_MX", "es_ES"]);
+        assert_eq!(
+            language_candidates(Some("pt"), "AR"),
+            ["pt_BR", "pt_PT", "es_AR", "es", "es_MX", "es_ES"]
+        );
+    }
+
+    #[test]
+    fn the_message_follows_the_approved_templates_shape() {
+        let cart = RecoveryCart {
+            to: "+5491100000000",
+            first_name: Some("Ana"),
+            store_name: "Luna",
+            store_country: "AR",
+            items: &[],
+            total: "10",
+            currency: "ARS",
+            recovery_url: None,
+            callback_data: "recupero:1:0",
+        };
+        let older = TemplateState {
+            name: "recupero_carrito".into(),
+            language: "es_AR".into(),
+            status: "APPROVED".into(),
+            body_params: Some(3),
+            ..Default::default()
+        };
+        let m = message(&cart, &older).unwrap();
+        assert_eq!(m.body, ["Luna", "Ana", "-"], "three parameters: store, name, products");
+        assert_eq!((m.to.as_str(), m.callback_data.as_str()), ("+5491100000000", "recupero:1:0"));
+        let with_button =
+            TemplateState { button_url: Some("https://luna.example/{{1}}".into()), ..older.clone() };
+        assert_eq!(message(&cart, &with_button), Err("no_recovery_link"));
+        let five = TemplateState { body_params: Some(5), ..older };
+        assert_eq!(message(&cart, &five), Err("template_mismatch"));
+    }
 }
