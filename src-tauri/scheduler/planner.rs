@@ -202,10 +202,7 @@ pub fn plan_first(
     match insert_timed(conn, cart_id, 0, start, timing, backlog, rules, &at)? {
         Ok(Some(send_id)) => {
             carts::set_status(conn, cart_id, if holdout { "holdout" } else { "planned" })?;
-            let (due, deadline): (String, String) =
-                conn.query_row("SELECT due_at, deadline_at FROM sends WHERE id = ?1", [send_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
+            let (due, deadline) = sends::due_and_deadline(conn, send_id)?;
             events::append(
                 conn,
                 &at,

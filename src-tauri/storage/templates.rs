@@ -2,9 +2,14 @@
 //! language) — Meta's review status, its shape (body parameters, header, URL button), when it was
 //! checked, and a local block set when a send failed for a template reason (132xxx). Template
 //! status webhooks can't reach a desktop, so this cache is refreshed by polling.
+//!
+//! What Meta reports is the domain's [`TemplateState`]; the row adds when it was checked and the
+//! local block. The two conversions between them live here, and only here.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
+
+use crate::domain::TemplateState;
 
 pub(crate) const SCHEMA_V4: &str = "
 CREATE TABLE wa_templates (
@@ -76,6 +81,47 @@ impl TemplateRow {
     /// Sendable: approved by Meta and not blocked by a template error since.
     pub fn sendable(&self) -> bool {
         self.status.eq_ignore_ascii_case("APPROVED") && self.block_code.is_none()
+    }
+}
+
+impl TemplateState {
+    /// The cache row for what Meta reported, checked at `checked_at` (no local block).
+    pub fn to_row(&self, checked_at: &str) -> TemplateRow {
+        TemplateRow {
+            name: self.name.clone(),
+            language: self.language.clone(),
+            status: self.status.clone(),
+            category: self.category.clone(),
+            meta_id: self.id.clone(),
+            body_params: self.body_params,
+            header_format: self.header_format.clone(),
+            button_url: self.button_url.clone(),
+            body_text: self.body_text.clone(),
+            footer_text: self.footer_text.clone(),
+            button_text: self.button_text.clone(),
+            quick_reply_text: self.quick_reply_text.clone(),
+            checked_at: checked_at.to_string(),
+            block_code: None,
+            block_detail: None,
+        }
+    }
+
+    /// What the cache row says Meta reported.
+    pub fn from_row(row: TemplateRow) -> TemplateState {
+        TemplateState {
+            name: row.name,
+            language: row.language,
+            status: row.status,
+            category: row.category,
+            id: row.meta_id,
+            body_params: row.body_params,
+            header_format: row.header_format,
+            button_url: row.button_url,
+            body_text: row.body_text,
+            footer_text: row.footer_text,
+            button_text: row.button_text,
+            quick_reply_text: row.quick_reply_text,
+        }
     }
 }
 
@@ -187,5 +233,14 @@ pub fn set_status(
         "UPDATE wa_templates SET status = ?3, checked_at = ?4 WHERE name = ?1 AND language = ?2",
     )?
     .execute(rusqlite::params![name, language, status, at])?;
+    Ok(())
+}
+
+/// The languages of `name` a refresh at `at` did not list any more: gone from the account.
+pub fn mark_missing(conn: &Connection, name: &str, at: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE wa_templates SET status = 'MISSING', checked_at = ?2 WHERE name = ?1 AND checked_at < ?2",
+        params![name, at],
+    )?;
     Ok(())
 }
