@@ -18,12 +18,9 @@ use std::pin::Pin;
 
 use serde::Serialize;
 
-pub use errors::{ErrorClass, SendError};
+use crate::domain::TemplateState;
 
-// moved (#15): re-export for the merge
-pub use crate::domain::TemplateState;
-// moved (#15): re-export for the merge
-pub use recovery::clean_parameter;
+pub use errors::{ErrorClass, SendError};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

@@ -112,8 +112,8 @@ impl Engine {
             _ => ("Prueba", "Remera azul (M) x1", "$ 12.500,00"),
         };
         let mut body = vec![
-            crate::whatsapp::clean_parameter(name, 60),
-            crate::whatsapp::clean_parameter(&store, 60),
+            crate::whatsapp::recovery::clean_parameter(name, 60),
+            crate::whatsapp::recovery::clean_parameter(&store, 60),
             products.to_string(),
             total.to_string(),
         ];

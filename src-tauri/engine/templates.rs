@@ -21,7 +21,7 @@ impl Engine {
     }
 
     /// Every template on the account (any name), straight from WhatsApp.
-    pub async fn account_templates(&self) -> EngineResult<Vec<crate::whatsapp::TemplateState>> {
+    pub async fn account_templates(&self) -> EngineResult<Vec<crate::domain::TemplateState>> {
         let settings = self.settings()?;
         let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;
         Ok(sender.templates(None).await?)

@@ -80,8 +80,7 @@ pub async fn poll_step<C: StoreConnector>(
     };
     let now = clock.now();
     if !force {
-        if let Some(at) =
-            state.next_poll_at.as_deref().and_then(|t| crate::stores::fields::parse_time(t).ok())
+        if let Some(at) = state.next_poll_at.as_deref().and_then(|t| crate::domain::time::parse_time(t).ok())
         {
             if at > now {
                 return Ok(PollOutcome::NotDue { at });
@@ -157,7 +156,7 @@ fn unreachable_long_enough(
 ) -> rusqlite::Result<bool> {
     let started = events::last_first_poll_failure(conn, store_id)?;
     let Some((first, at)) = started else { return Ok(false) };
-    let Ok(at) = crate::stores::fields::parse_time(&at) else { return Ok(false) };
+    let Ok(at) = crate::domain::time::parse_time(&at) else { return Ok(false) };
     if now - at < TELL_OWNER_AFTER {
         return Ok(false);
     }

@@ -13,8 +13,8 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
+use crate::domain::time::parse_time;
 use crate::storage::{carts, events, sends, ts};
-use crate::stores::fields::parse_time;
 
 /// Classifies a purchase; pure.
 pub fn classify(

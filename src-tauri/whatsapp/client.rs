@@ -47,11 +47,11 @@ impl CloudClient {
             return Err("the WhatsApp phone number id is not set".into());
         }
         let http = reqwest::Client::builder()
-            .user_agent(crate::stores::http::USER_AGENT)
+            .user_agent(crate::http::USER_AGENT)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
-            .https_only(!crate::stores::is_loopback(&config.base_url))
+            .https_only(!crate::http::is_loopback(&config.base_url))
             .no_proxy()
             .build()
             .map_err(|e| format!("could not set up HTTP: {e}"))?;

@@ -6,9 +6,9 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
 use super::{DispatchReport, DispatchRules, PreSendStore};
+use crate::domain::time::parse_time;
 use crate::scheduler::tracker;
 use crate::storage::{carts, events, messages, sends, ts, Db, StorageError};
-use crate::stores::fields::parse_time;
 use crate::stores::Completion;
 
 pub(super) enum Verdict {
