@@ -15,6 +15,7 @@ pub mod opt_out;
 pub mod phone;
 pub mod phrases;
 pub mod send_plan;
+pub mod template_state;
 pub mod time;
 
 pub use cart::{Cart, CartDraft, Contact, ExternalId, StoreId};
@@ -25,3 +26,4 @@ pub use line_item::LineItem;
 pub use link::RecoveryLink;
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{Phone, PhoneError};
+pub use template_state::TemplateState;

@@ -43,9 +43,6 @@ pub use check::{CheckedCart, CheckedItem, StoreCheckReport};
 pub use error::StoreError;
 pub use store_config::{parse_base_url, Credentials, Platform, StoreConfig, StoreInput, StoreOptions};
 
-// moved (#15): re-export for the merge
-pub(crate) use crate::http::is_loopback;
-
 /// An opaque position in a store's stream of changed checkouts, saved as text beside the store.
 /// `Cursor::start()` means "from the beginning".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -59,7 +59,7 @@ impl Engine {
         let mut rows = cached.clone();
         for t in all {
             if !rows.iter().any(|r| r.name == t.name && r.language == t.language) {
-                rows.push(t.to_row(&now));
+                rows.push(TemplateRow::reported(t, &now));
             }
         }
         rows.sort_by(|a, b| (&a.name, &a.language).cmp(&(&b.name, &b.language)));
@@ -113,8 +113,8 @@ impl Engine {
             _ => ("Prueba", "Remera azul (M) x1", "$ 12.500,00"),
         };
         let mut body = vec![
-            crate::whatsapp::clean_parameter(name, 60),
-            crate::whatsapp::clean_parameter(&store, 60),
+            crate::whatsapp::recovery::clean_parameter(name, 60),
+            crate::whatsapp::recovery::clean_parameter(&store, 60),
             products.to_string(),
             total.to_string(),
         ];

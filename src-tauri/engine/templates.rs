@@ -22,7 +22,7 @@ impl Engine {
     }
 
     /// Every template on the account (any name), straight from WhatsApp.
-    pub async fn account_templates(&self) -> EngineResult<Vec<crate::whatsapp::TemplateState>> {
+    pub async fn account_templates(&self) -> EngineResult<Vec<crate::domain::TemplateState>> {
         let settings = self.settings()?;
         let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;
         Ok(sender.templates(None).await?)
@@ -85,8 +85,11 @@ impl Engine {
         if !due {
             return Ok(false);
         }
-        let before: Vec<(String, String, String)> =
-            self.known_templates()?.into_iter().map(|t| (t.name, t.language, t.status)).collect();
+        let before: Vec<(String, String, String)> = self
+            .known_templates()?
+            .into_iter()
+            .map(|t| (t.template.name, t.template.language, t.template.status))
+            .collect();
         let after = self.refresh_templates().await?;
         for t in &after {
             let was = before.iter().find(|b| b.0 == t.name && b.1 == t.language).map(|b| b.2.as_str());

@@ -146,7 +146,7 @@ fn why_not_sent(first: Option<&sends::SendRow>, idle: Option<&str>, cart_status:
         {
             idle.map(String::from).or_else(|| {
                 let code = s.error_code.clone().unwrap_or_default();
-                Some(if code.starts_with("132") {
+                Some(if crate::whatsapp::errors::is_template_refusal(&code) {
                     "template_blocked".into()
                 } else if !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) {
                     code // a WhatsApp code: the UI names it with its number

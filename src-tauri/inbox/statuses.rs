@@ -11,6 +11,7 @@ use super::stored::at_of;
 use crate::storage::event_log::{self, LogEvent};
 use crate::storage::{carts, contacts, messages, sends, ts};
 use crate::webhooks::payload::{MessagesValue, Status};
+use crate::whatsapp::ErrorClass;
 
 /// Records the statuses of one delivery.
 pub(super) fn record(
@@ -96,7 +97,7 @@ pub(super) fn record(
                     carts::set_status(conn, cart, "not_sent")?;
                 }
             }
-            if code == "131050" {
+            if ErrorClass::of_recorded(&code) == Some(ErrorClass::OptedOut) {
                 if let Some(contact) = contact {
                     if opt_out::record(conn, contact, "meta_131050", None, &ts(now))? {
                         fx.opt_outs += 1;

@@ -96,14 +96,14 @@ pub fn reslot(
     now: &str,
 ) -> rusqlite::Result<usize> {
     let key = ts(window);
-    let start = crate::stores::fields::parse_time(now).map_or(window, |now| now.max(window));
+    let start = crate::domain::time::parse_time(now).map_or(window, |now| now.max(window));
     let members = sends::window_members(conn, &key)?;
     let count = u32::try_from(members.len()).unwrap_or(u32::MAX);
     for (i, member) in members.iter().enumerate() {
-        let deadline = crate::stores::fields::parse_time(&member.deadline_at).unwrap_or(start + spread);
+        let deadline = crate::domain::time::parse_time(&member.deadline_at).unwrap_or(start + spread);
         let mut slot = backlog_slot(start, u32::try_from(i).unwrap_or(u32::MAX), count, spread, deadline);
         // A send held back (WhatsApp's back-off, a store that did not answer…) keeps its hold.
-        if let (true, Ok(held_until)) = (member.held, crate::stores::fields::parse_time(&member.due_at)) {
+        if let (true, Ok(held_until)) = (member.held, crate::domain::time::parse_time(&member.due_at)) {
             slot = slot.max(held_until);
         }
         sends::set_due(conn, member.id, &ts(slot), now)?;
@@ -119,7 +119,7 @@ fn catch_up_window(
     spread: Duration,
 ) -> rusqlite::Result<DateTime<Utc>> {
     let recent = sends::newest_window_between(conn, &ts(now - spread), &ts(now))?;
-    Ok(recent.and_then(|w| crate::stores::fields::parse_time(&w).ok()).unwrap_or(now))
+    Ok(recent.and_then(|w| crate::domain::time::parse_time(&w).ok()).unwrap_or(now))
 }
 
 /// Plans a send at `start` per `timing`; returns the send id, or the skip reason. `backlog`:
@@ -202,10 +202,7 @@ pub fn plan_first(
     match insert_timed(conn, cart_id, 0, start, timing, backlog, rules, &at)? {
         Ok(Some(send_id)) => {
             carts::set_status(conn, cart_id, if holdout { "holdout" } else { "planned" })?;
-            let (due, deadline): (String, String) =
-                conn.query_row("SELECT due_at, deadline_at FROM sends WHERE id = ?1", [send_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
+            let (due, deadline) = sends::due_and_deadline(conn, send_id)?;
             events::append(
                 conn,
                 &at,

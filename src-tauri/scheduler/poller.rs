@@ -80,8 +80,7 @@ pub async fn poll_step<C: StoreConnector>(
     };
     let now = clock.now();
     if !force {
-        if let Some(at) =
-            state.next_poll_at.as_deref().and_then(|t| crate::stores::fields::parse_time(t).ok())
+        if let Some(at) = state.next_poll_at.as_deref().and_then(|t| crate::domain::time::parse_time(t).ok())
         {
             if at > now {
                 return Ok(PollOutcome::NotDue { at });
@@ -155,27 +154,13 @@ fn unreachable_long_enough(
     store_id: i64,
     now: chrono::DateTime<chrono::Utc>,
 ) -> rusqlite::Result<bool> {
-    use rusqlite::OptionalExtension as _;
-    let started: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, at FROM events WHERE kind = 'store_poll_failed'
-               AND json_extract(data, '$.store') = ?1 AND json_extract(data, '$.failures') = 1
-             ORDER BY id DESC LIMIT 1",
-            [store_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+    let started = events::last_first_poll_failure(conn, store_id)?;
     let Some((first, at)) = started else { return Ok(false) };
-    let Ok(at) = crate::stores::fields::parse_time(&at) else { return Ok(false) };
+    let Ok(at) = crate::domain::time::parse_time(&at) else { return Ok(false) };
     if now - at < TELL_OWNER_AFTER {
         return Ok(false);
     }
-    let told: bool = conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM events WHERE kind = 'store_unreachable_told'
-           AND json_extract(data, '$.store') = ?1 AND id > ?2)",
-        rusqlite::params![store_id, first],
-        |r| r.get(0),
-    )?;
+    let told = events::store_unreachable_told_after(conn, store_id, first)?;
     Ok(!told)
 }
 
@@ -185,11 +170,8 @@ pub(crate) fn recovered_row(
     conn: &rusqlite::Connection,
     cart_id: i64,
 ) -> rusqlite::Result<(i64, Option<String>, String)> {
-    conn.query_row("SELECT first_name, total, currency FROM carts WHERE id = ?1", [cart_id], |r| {
-        let total: String = r.get(1)?;
-        let currency: String = r.get(2)?;
-        Ok((cart_id, r.get(0)?, format!("{total} {currency}")))
-    })
+    let (first_name, total, currency) = carts::name_and_total(conn, cart_id)?;
+    Ok((cart_id, first_name, format!("{total} {currency}")))
 }
 
 fn store_page(

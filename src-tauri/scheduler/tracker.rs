@@ -11,10 +11,10 @@
 //! shows it before the dispatcher even looks.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
+use crate::domain::time::parse_time;
 use crate::storage::{carts, events, sends, ts};
-use crate::stores::fields::parse_time;
 
 /// Classifies a purchase; pure.
 pub fn classify(
@@ -75,18 +75,9 @@ pub fn record_completion(
     attribution: Duration,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<&'static str>> {
-    type Row = (bool, Option<String>, Option<String>, Option<String>);
-    let row: Option<Row> = conn
-        .query_row(
-            "SELECT c.holdout, c.outcome, k.opted_out_at,
-               (SELECT CASE WHEN s.skip_reason = 'holdout' THEN s.updated_at ELSE s.due_at END
-                  FROM sends s WHERE s.cart_id = c.id AND s.step = 0)
-             FROM carts c LEFT JOIN contacts k ON k.id = c.contact_id WHERE c.id = ?1",
-            [cart_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    let Some((holdout, outcome, opted_out, would_have)) = row else {
+    let Some(sends::PurchaseBasis { holdout, outcome, opted_out_at: opted_out, would_have_at: would_have }) =
+        sends::purchase_basis(conn, cart_id)?
+    else {
         return Ok(None);
     };
     if outcome.is_some() || would_have.is_none() {

@@ -387,3 +387,10 @@ pub fn items_json(conn: &Connection, id: i64) -> rusqlite::Result<Option<String>
         .query_row([id], |r| r.get(0))
         .optional()
 }
+
+/// What the owner is told about a recovered cart: the customer's first name, the total and its
+/// currency.
+pub fn name_and_total(conn: &Connection, id: i64) -> rusqlite::Result<(Option<String>, String, String)> {
+    conn.prepare_cached("SELECT first_name, total, currency FROM carts WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+}

@@ -94,6 +94,29 @@ pub fn for_cart(conn: &Connection, cart_id: i64) -> rusqlite::Result<Vec<EventRo
     rows.collect()
 }
 
+/// The newest first failure (`failures` = 1) among a store's failed polls: (event id, at).
+pub fn last_first_poll_failure(conn: &Connection, store_id: i64) -> rusqlite::Result<Option<(i64, String)>> {
+    use rusqlite::OptionalExtension as _;
+    conn.query_row(
+        "SELECT id, at FROM events WHERE kind = 'store_poll_failed'
+           AND json_extract(data, '$.store') = ?1 AND json_extract(data, '$.failures') = 1
+         ORDER BY id DESC LIMIT 1",
+        [store_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+}
+
+/// Whether the owner was told the store is unreachable after the event `after`.
+pub fn store_unreachable_told_after(conn: &Connection, store_id: i64, after: i64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM events WHERE kind = 'store_unreachable_told'
+           AND json_extract(data, '$.store') = ?1 AND id > ?2)",
+        params![store_id, after],
+        |r| r.get(0),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

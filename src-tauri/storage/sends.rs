@@ -7,9 +7,19 @@
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
 
+mod context;
+mod history;
+mod lease;
 mod owner;
+mod report;
 
+pub use context::{context, context_for_cart, SendContext};
+pub use history::{
+    contact_messaged_since, first_sent_at, marketing_capped_since, purchase_basis, PurchaseBasis,
+};
+pub use lease::{claim_due, finish, mark_sending, reap_expired, reconcile, release, retry_later};
 pub use owner::{bring_forward, in_flight_steps, key_of, replan_failed, retry_key, skip_unsent_for_cart};
+pub use report::{sent_times_of_store, skip_reasons_of_store, tally_of_store, StoreTally};
 
 pub(crate) const SCHEMA_V1: &str = "
 CREATE TABLE sends (
@@ -230,315 +240,6 @@ pub fn skip(
     Ok(n == 1)
 }
 
-/// Claims up to `limit` due sends for `owner` in one short `BEGIN IMMEDIATE`, so two dispatchers
-/// (or a restarted one) never hold the same row. Returns their ids, oldest due first.
-pub fn claim_due(
-    conn: &mut Connection,
-    owner: &str,
-    now: &str,
-    lease_until: &str,
-    limit: u32,
-) -> rusqlite::Result<Vec<i64>> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let ids: Vec<i64> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id FROM sends WHERE state = 'planned' AND due_at <= ?1 ORDER BY due_at, id LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(rusqlite::params![now, limit], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    for id in &ids {
-        tx.prepare_cached(
-            "UPDATE sends SET state = 'leased', lease_owner = ?2, lease_expires_at = ?3, attempts = attempts + 1,
-               updated_at = ?4 WHERE id = ?1 AND state = 'planned'",
-        )?
-        .execute(rusqlite::params![id, owner, lease_until, now])?;
-    }
-    tx.commit()?;
-    Ok(ids)
-}
-
-/// Leases that ran out: never-started ones go back to `planned` (nothing left); ones whose
-/// request may have gone out become `unknown`. Returns (replanned, unknown) ids.
-pub fn reap_expired(conn: &mut Connection, now: &str) -> rusqlite::Result<(Vec<i64>, Vec<i64>)> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let back: Vec<i64> = {
-        let mut stmt = tx.prepare_cached(
-            "UPDATE sends SET state = 'planned', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?1
-             WHERE state = 'leased' AND sending_at IS NULL AND lease_expires_at < ?1 RETURNING id",
-        )?;
-        let rows = stmt.query_map([now], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    let unknown: Vec<i64> = {
-        let mut stmt = tx.prepare_cached(
-            "UPDATE sends SET state = 'unknown', updated_at = ?1,
-               error_detail = 'interrupted while sending; waiting for WhatsApp to tell whether it left'
-             WHERE state = 'leased' AND sending_at IS NOT NULL AND lease_expires_at < ?1 RETURNING id",
-        )?;
-        let rows = stmt.query_map([now], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    tx.commit()?;
-    Ok((back, unknown))
-}
-
-/// The fenced "about to send": only the lease's owner, before the lease runs out. After this a
-/// crash leaves the row `unknown`, never re-sendable.
-pub fn mark_sending(
-    conn: &Connection,
-    id: i64,
-    owner: &str,
-    recipient: &str,
-    now: &str,
-) -> rusqlite::Result<bool> {
-    let n = conn.prepare_cached(
-        "UPDATE sends SET sending_at = ?4, recipient = ?3, updated_at = ?4
-         WHERE id = ?1 AND lease_owner = ?2 AND state = 'leased' AND sending_at IS NULL AND lease_expires_at > ?4",
-    )?
-    .execute(rusqlite::params![id, owner, recipient, now])?;
-    Ok(n == 1)
-}
-
-/// Gives a claimed send back unsent (the checks said "not this round"), fenced by the owner.
-pub fn release(
-    conn: &Connection,
-    id: i64,
-    owner: &str,
-    due_at: &str,
-    reason: &str,
-    now: &str,
-) -> rusqlite::Result<bool> {
-    let n = conn.prepare_cached(
-        "UPDATE sends SET state = 'planned', due_at = ?3, held_reason = ?4, lease_owner = NULL, lease_expires_at = NULL,
-           updated_at = ?5
-         WHERE id = ?1 AND lease_owner = ?2 AND state = 'leased' AND sending_at IS NULL",
-    )?
-    .execute(rusqlite::params![id, owner, due_at, reason, now])?;
-    Ok(n == 1)
-}
-
-/// The fenced result of a send: the owner's word wins even if its lease ran out meanwhile (it
-/// knows the answer; `unknown` was only a guess).
-#[allow(clippy::too_many_arguments)]
-pub fn finish(
-    conn: &Connection,
-    id: i64,
-    owner: &str,
-    state: &str,
-    wamid: Option<&str>,
-    error_code: Option<&str>,
-    error_detail: Option<&str>,
-    now: &str,
-) -> rusqlite::Result<bool> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE sends SET state = ?3, wamid = ?4, error_code = ?5, error_detail = ?6,
-           sent_at = CASE WHEN ?3 = 'sent' THEN sending_at ELSE sent_at END,
-           lease_owner = NULL, lease_expires_at = NULL, updated_at = ?7
-         WHERE id = ?1 AND lease_owner = ?2 AND state IN ('leased', 'unknown') AND sending_at IS NOT NULL",
-        )?
-        .execute(rusqlite::params![id, owner, state, wamid, error_code, error_detail, now])?;
-    Ok(n == 1)
-}
-
-/// A send whose request may have gone out goes back to `planned` after a definite "nothing
-/// was sent" (a refused connection, a throughput error), fenced by the owner.
-pub fn retry_later(
-    conn: &Connection,
-    id: i64,
-    owner: &str,
-    due_at: &str,
-    code: &str,
-    detail: &str,
-    now: &str,
-) -> rusqlite::Result<bool> {
-    let n = conn.prepare_cached(
-        "UPDATE sends SET state = 'planned', due_at = ?3, error_code = ?4, error_detail = ?5, held_reason = 'retry',
-           sending_at = NULL, recipient = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?6
-         WHERE id = ?1 AND lease_owner = ?2 AND state IN ('leased', 'unknown')",
-    )?
-    .execute(rusqlite::params![id, owner, due_at, code, detail, now])?;
-    Ok(n == 1)
-}
-
-/// A status webhook (or any later word from WhatsApp) about a message: an `unknown` send with
-/// that idempotency key (Meta echoes it as `biz_opaque_callback_data`) or wamid is settled as
-/// sent. Returns the send's id when one was settled.
-pub fn reconcile(
-    conn: &Connection,
-    callback_data: Option<&str>,
-    wamid: &str,
-    at: &str,
-    now: &str,
-) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached(
-        "UPDATE sends SET state = 'sent', wamid = ?2, sent_at = COALESCE(sending_at, ?3), error_detail = NULL,
-           updated_at = ?4
-         WHERE state = 'unknown' AND (idempotency_key = ?1 OR wamid = ?2) RETURNING id",
-    )?
-    .query_row(rusqlite::params![callback_data, wamid, at, now], |r| r.get(0))
-    .optional()
-}
-
-/// Everything the dispatcher needs about one send, its cart and its customer, in one read.
-#[derive(Debug, Clone)]
-pub struct SendContext {
-    pub id: i64,
-    pub cart_id: i64,
-    pub step: i64,
-    /// What Meta echoes back for this send (`biz_opaque_callback_data`): the row's key, fresh
-    /// after an owner's retry.
-    pub idempotency_key: String,
-    pub state: String,
-    pub due_at: String,
-    pub deadline_at: String,
-    pub store_id: i64,
-    pub store_name: String,
-    pub store_country: String,
-    pub external_id: String,
-    pub phone_e164: Option<String>,
-    pub first_name: Option<String>,
-    pub language: Option<String>,
-    pub marketing_consent: Option<bool>,
-    pub items_json: String,
-    pub currency: String,
-    pub total: String,
-    pub recovery_url: Option<String>,
-    pub checkout_updated_at: String,
-    pub completed_at: Option<String>,
-    pub holdout: bool,
-    pub contact_id: Option<i64>,
-    pub opted_out_at: Option<String>,
-    pub takeover_at: Option<String>,
-    pub automation_paused: bool,
-}
-
-pub fn context(conn: &Connection, id: i64) -> rusqlite::Result<Option<SendContext>> {
-    conn.prepare_cached(
-        "SELECT s.id, s.cart_id, s.step, s.idempotency_key, s.state, s.due_at, s.deadline_at, c.store_id, st.name AS store_name,
-           st.country AS store_country, c.external_id, c.phone_e164, c.first_name, c.language, c.marketing_consent,
-           c.items_json, c.currency, c.total, c.recovery_url, c.checkout_updated_at, c.completed_at, c.holdout,
-           c.contact_id, k.opted_out_at, k.takeover_at, COALESCE(v.automation_paused, 0) AS automation_paused
-         FROM sends s JOIN carts c ON c.id = s.cart_id JOIN stores st ON st.id = c.store_id
-         LEFT JOIN contacts k ON k.id = c.contact_id LEFT JOIN conversations v ON v.contact_id = c.contact_id
-         WHERE s.id = ?1",
-    )?
-    .query_row([id], |r| {
-        Ok(SendContext {
-            id: r.get("id")?,
-            cart_id: r.get("cart_id")?,
-            step: r.get("step")?,
-            idempotency_key: r.get("idempotency_key")?,
-            state: r.get("state")?,
-            due_at: r.get("due_at")?,
-            deadline_at: r.get("deadline_at")?,
-            store_id: r.get("store_id")?,
-            store_name: r.get("store_name")?,
-            store_country: r.get("store_country")?,
-            external_id: r.get("external_id")?,
-            phone_e164: r.get("phone_e164")?,
-            first_name: r.get("first_name")?,
-            language: r.get("language")?,
-            marketing_consent: r.get("marketing_consent")?,
-            items_json: r.get("items_json")?,
-            currency: r.get("currency")?,
-            total: r.get("total")?,
-            recovery_url: r.get("recovery_url")?,
-            checkout_updated_at: r.get("checkout_updated_at")?,
-            completed_at: r.get("completed_at")?,
-            holdout: r.get("holdout")?,
-            contact_id: r.get("contact_id")?,
-            opted_out_at: r.get("opted_out_at")?,
-            takeover_at: r.get("takeover_at")?,
-            automation_paused: r.get("automation_paused")?,
-        })
-    })
-    .optional()
-}
-
-/// The same context for a cart outside any planned send (the owner sends the template by hand
-/// from the inbox): `id` 0 and `step` -1.
-pub fn context_for_cart(conn: &Connection, id: i64) -> rusqlite::Result<Option<SendContext>> {
-    conn.prepare_cached(
-        "SELECT 0 AS id, c.id AS cart_id, -1 AS step, 'recupero:' || c.id || ':-1' AS idempotency_key,
-           'manual' AS state, c.detected_at AS due_at, c.detected_at AS deadline_at,
-           c.store_id, st.name AS store_name,
-           st.country AS store_country, c.external_id, c.phone_e164, c.first_name, c.language, c.marketing_consent,
-           c.items_json, c.currency, c.total, c.recovery_url, c.checkout_updated_at, c.completed_at, c.holdout,
-           c.contact_id, k.opted_out_at, k.takeover_at, COALESCE(v.automation_paused, 0) AS automation_paused
-         FROM carts c JOIN stores st ON st.id = c.store_id
-         LEFT JOIN contacts k ON k.id = c.contact_id LEFT JOIN conversations v ON v.contact_id = c.contact_id
-         WHERE c.id = ?1",
-    )?
-    .query_row([id], |r| {
-        Ok(SendContext {
-            id: r.get("id")?,
-            cart_id: r.get("cart_id")?,
-            step: r.get("step")?,
-            idempotency_key: r.get("idempotency_key")?,
-            state: r.get("state")?,
-            due_at: r.get("due_at")?,
-            deadline_at: r.get("deadline_at")?,
-            store_id: r.get("store_id")?,
-            store_name: r.get("store_name")?,
-            store_country: r.get("store_country")?,
-            external_id: r.get("external_id")?,
-            phone_e164: r.get("phone_e164")?,
-            first_name: r.get("first_name")?,
-            language: r.get("language")?,
-            marketing_consent: r.get("marketing_consent")?,
-            items_json: r.get("items_json")?,
-            currency: r.get("currency")?,
-            total: r.get("total")?,
-            recovery_url: r.get("recovery_url")?,
-            checkout_updated_at: r.get("checkout_updated_at")?,
-            completed_at: r.get("completed_at")?,
-            holdout: r.get("holdout")?,
-            contact_id: r.get("contact_id")?,
-            opted_out_at: r.get("opted_out_at")?,
-            takeover_at: r.get("takeover_at")?,
-            automation_paused: r.get("automation_paused")?,
-        })
-    })
-    .optional()
-}
-
-/// A recovery conversation this customer already had since `since` (another cart's first
-/// message that left or may have left).
-pub fn contact_messaged_since(
-    conn: &Connection,
-    contact_id: i64,
-    other_than_cart: i64,
-    since: &str,
-) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT EXISTS(SELECT 1 FROM sends s JOIN carts c ON c.id = s.cart_id
-           WHERE c.contact_id = ?1 AND s.cart_id != ?2 AND s.step = 0
-             AND (s.state IN ('sent', 'unknown') OR (s.state = 'leased' AND s.sending_at IS NOT NULL))
-             AND COALESCE(s.sent_at, s.sending_at) >= ?3)",
-    )?
-    .query_row(rusqlite::params![contact_id, other_than_cart, since], |r| r.get(0))
-}
-
-/// Whether WhatsApp refused a marketing message to this contact for its per-user marketing cap
-/// (131049) since `since`: Meta asks for at least 24 hours before the next one.
-pub fn marketing_capped_since(conn: &Connection, contact_id: i64, since: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT EXISTS(SELECT 1 FROM sends s JOIN carts c ON c.id = s.cart_id
-           WHERE c.contact_id = ?1 AND s.error_code = '131049' AND s.updated_at >= ?2)",
-    )?
-    .query_row(rusqlite::params![contact_id, since], |r| r.get(0))
-}
-
-/// When the cart's first message left, if it did.
-pub fn first_sent_at(conn: &Connection, cart_id: i64) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT sent_at FROM sends WHERE cart_id = ?1 AND step = 0 AND state = 'sent'")?
-        .query_row([cart_id], |r| r.get(0))
-        .optional()
-        .map(Option::flatten)
-}
-
 /// Planned sends whose deadline passed (the computer slept, the app was closed, sending was
 /// paused), oldest first.
 pub fn overdue(conn: &Connection, now: &str, limit: u32) -> rusqlite::Result<Vec<i64>> {
@@ -610,59 +311,23 @@ pub fn due_at(conn: &Connection, id: i64) -> rusqlite::Result<String> {
     conn.query_row("SELECT due_at FROM sends WHERE id = ?1", [id], |r| r.get(0))
 }
 
-/// A store's sends counted by what became of them (the demo's report).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StoreTally {
-    /// First steps: one per cart given a plan.
-    pub first_steps: i64,
-    /// Every step planned (first messages and follow-ups).
-    pub planned: i64,
-    pub sent: i64,
-    pub failed: i64,
-    pub unknown: i64,
-    /// Still waiting to go out (planned or in flight).
-    pub pending: i64,
+/// A send's planned time and deadline, as stored.
+pub fn due_and_deadline(conn: &Connection, id: i64) -> rusqlite::Result<(String, String)> {
+    conn.prepare_cached("SELECT due_at, deadline_at FROM sends WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
-/// Counts a store's sends by state.
-pub fn tally_of_store(conn: &Connection, store_id: i64) -> rusqlite::Result<StoreTally> {
-    conn.query_row(
-        "SELECT count(*) FILTER (WHERE s.step = 0), count(*), count(*) FILTER (WHERE s.state = 'sent'),
-                count(*) FILTER (WHERE s.state = 'failed'), count(*) FILTER (WHERE s.state = 'unknown'),
-                count(*) FILTER (WHERE s.state IN ('planned', 'leased'))
-         FROM sends s JOIN carts c ON c.id = s.cart_id WHERE c.store_id = ?1",
-        [store_id],
-        |r| {
-            Ok(StoreTally {
-                first_steps: r.get(0)?,
-                planned: r.get(1)?,
-                sent: r.get(2)?,
-                failed: r.get(3)?,
-                unknown: r.get(4)?,
-                pending: r.get(5)?,
-            })
-        },
-    )
+/// When a send left (its fenced sending mark, kept once it is `sent`).
+pub fn sent_at(conn: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT sent_at FROM sends WHERE id = ?1")?.query_row([id], |r| r.get(0))
 }
 
-/// A store's skipped sends by skip reason.
-pub fn skip_reasons_of_store(
-    conn: &Connection,
-    store_id: i64,
-) -> rusqlite::Result<std::collections::BTreeMap<String, i64>> {
-    conn.prepare(
-        "SELECT s.skip_reason, count(*) FROM sends s JOIN carts c ON c.id = s.cart_id
-         WHERE c.store_id = ?1 AND s.state = 'skipped' GROUP BY s.skip_reason",
-    )?
-    .query_map([store_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-    .collect()
+/// How many times a send was claimed.
+pub fn attempts(conn: &Connection, id: i64) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT attempts FROM sends WHERE id = ?1")?.query_row([id], |r| r.get(0))
 }
 
-/// When each of a store's sent sends went out (None where no time was recorded).
-pub fn sent_times_of_store(conn: &Connection, store_id: i64) -> rusqlite::Result<Vec<Option<String>>> {
-    conn.prepare(
-        "SELECT s.sent_at FROM sends s JOIN carts c ON c.id = s.cart_id WHERE c.store_id = ?1 AND s.state = 'sent'",
-    )?
-    .query_map([store_id], |r| r.get(0))?
-    .collect()
+/// The cart a send belongs to.
+pub fn cart_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT cart_id FROM sends WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()
 }

@@ -2,9 +2,14 @@
 //! language) — Meta's review status, its shape (body parameters, header, URL button), when it was
 //! checked, and a local block set when a send failed for a template reason (132xxx). Template
 //! status webhooks can't reach a desktop, so this cache is refreshed by polling.
+//!
+//! What Meta reports is the domain's [`TemplateState`]; the row adds when it was checked and the
+//! local block. The two conversions between them live here, and only here.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
+
+use crate::domain::TemplateState;
 
 pub(crate) const SCHEMA_V4: &str = "
 CREATE TABLE wa_templates (
@@ -31,51 +36,58 @@ ALTER TABLE wa_templates ADD COLUMN button_text TEXT;
 ALTER TABLE wa_templates ADD COLUMN quick_reply_text TEXT;
 ";
 
+/// A cached template: what Meta reported ([`TemplateState`], written once in `domain`), when it
+/// was checked, and a local block after WhatsApp refused a send with it. Reads of the template's
+/// own fields go through to the state (`row.name`, `row.status`).
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateRow {
-    pub name: String,
-    pub language: String,
-    pub status: String,
-    pub category: Option<String>,
-    pub meta_id: Option<String>,
-    pub body_params: Option<i64>,
-    pub header_format: Option<String>,
-    pub button_url: Option<String>,
-    /// The texts as approved (placeholders unfilled); `None`: not reported.
-    pub body_text: Option<String>,
-    pub footer_text: Option<String>,
-    pub button_text: Option<String>,
-    pub quick_reply_text: Option<String>,
+    #[serde(flatten)]
+    pub template: TemplateState,
     pub checked_at: String,
     pub block_code: Option<String>,
     pub block_detail: Option<String>,
 }
 
+impl std::ops::Deref for TemplateRow {
+    type Target = TemplateState;
+
+    fn deref(&self) -> &TemplateState {
+        &self.template
+    }
+}
+
 impl TemplateRow {
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
-            name: r.get("name")?,
-            language: r.get("language")?,
-            status: r.get("status")?,
-            category: r.get("category")?,
-            meta_id: r.get("meta_id")?,
-            body_params: r.get("body_params")?,
-            header_format: r.get("header_format")?,
-            button_url: r.get("button_url")?,
-            body_text: r.get("body_text")?,
-            footer_text: r.get("footer_text")?,
-            button_text: r.get("button_text")?,
-            quick_reply_text: r.get("quick_reply_text")?,
+            template: TemplateState {
+                name: r.get("name")?,
+                language: r.get("language")?,
+                status: r.get("status")?,
+                category: r.get("category")?,
+                id: r.get("meta_id")?,
+                body_params: r.get("body_params")?,
+                header_format: r.get("header_format")?,
+                button_url: r.get("button_url")?,
+                body_text: r.get("body_text")?,
+                footer_text: r.get("footer_text")?,
+                button_text: r.get("button_text")?,
+                quick_reply_text: r.get("quick_reply_text")?,
+            },
             checked_at: r.get("checked_at")?,
             block_code: r.get("block_code")?,
             block_detail: r.get("block_detail")?,
         })
     }
 
+    /// The cache row for what Meta reported, checked at `checked_at` (no local block).
+    pub fn reported(template: TemplateState, checked_at: &str) -> TemplateRow {
+        TemplateRow { template, checked_at: checked_at.to_string(), block_code: None, block_detail: None }
+    }
+
     /// Sendable: approved by Meta and not blocked by a template error since.
     pub fn sendable(&self) -> bool {
-        self.status.eq_ignore_ascii_case("APPROVED") && self.block_code.is_none()
+        self.template.approved() && self.block_code.is_none()
     }
 }
 
@@ -121,7 +133,7 @@ pub fn upsert(conn: &Connection, t: &TemplateRow) -> rusqlite::Result<()> {
         t.language,
         t.status.to_ascii_uppercase(),
         t.category,
-        t.meta_id,
+        t.id,
         t.body_params,
         t.header_format,
         t.button_url,
@@ -187,5 +199,14 @@ pub fn set_status(
         "UPDATE wa_templates SET status = ?3, checked_at = ?4 WHERE name = ?1 AND language = ?2",
     )?
     .execute(rusqlite::params![name, language, status, at])?;
+    Ok(())
+}
+
+/// The languages of `name` a refresh at `at` did not list any more: gone from the account.
+pub fn mark_missing(conn: &Connection, name: &str, at: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE wa_templates SET status = 'MISSING', checked_at = ?2 WHERE name = ?1 AND checked_at < ?2",
+        params![name, at],
+    )?;
     Ok(())
 }

@@ -34,9 +34,6 @@ impl Scalar {
     }
 }
 
-// moved (#15): re-export for the merge
-pub use crate::domain::time::{optional_time, parse_time};
-
 pub fn money(amount: &Scalar, currency: &str) -> Result<Money, String> {
     Money::parse(&amount.text(), currency).map_err(|e| format!("price {:?}: {e}", amount.text()))
 }

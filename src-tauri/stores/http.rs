@@ -11,10 +11,8 @@ use reqwest::{RequestBuilder, StatusCode};
 use url::Url;
 
 use super::{StoreConfig, StoreError};
+use crate::http::USER_AGENT;
 use crate::secrets::Sensitive;
-
-// moved (#15): re-export for the merge
-pub use crate::http::USER_AGENT;
 
 /// A page of 200 checkouts with big carts stays far below this; anything larger is refused.
 const MAX_BODY: usize = 64 * 1024 * 1024;

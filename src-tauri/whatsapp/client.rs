@@ -10,15 +10,19 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use url::Url;
 
 use super::{
     Accepted, BoxFuture, CreatedTemplate, MessageSender, NewTemplate, OutgoingTemplate, OutgoingText,
-    SendError, TemplateState,
+    SendError,
 };
+use crate::domain::TemplateState;
 use crate::secrets::Sensitive;
+
+mod wire;
+
+use wire::{CreateAnswer, ErrorBody, SendResponse, TemplateItem, TemplateList};
 
 /// Where and as whom to send.
 #[derive(Debug, Clone)]
@@ -37,133 +41,17 @@ pub struct CloudClient {
     config: CloudConfig,
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: MetaError,
-}
-
-#[derive(Deserialize)]
-struct MetaError {
-    #[serde(default)]
-    code: Option<i64>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    error_data: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct SendResponse {
-    #[serde(default)]
-    contacts: Vec<ContactOut>,
-    #[serde(default)]
-    messages: Vec<MessageOut>,
-}
-
-#[derive(Deserialize)]
-struct ContactOut {
-    #[serde(default)]
-    wa_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct MessageOut {
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct TemplateList {
-    #[serde(default)]
-    data: Vec<TemplateItem>,
-    #[serde(default)]
-    paging: Option<Paging>,
-}
-
-#[derive(Deserialize)]
-struct Paging {
-    #[serde(default)]
-    next: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct TemplateItem {
-    name: String,
-    #[serde(default)]
-    language: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    category: Option<String>,
-    #[serde(default)]
-    id: Option<Value>,
-    #[serde(default)]
-    components: Vec<Value>,
-}
-
-impl TemplateItem {
-    fn into_state(self) -> TemplateState {
-        let mut state = TemplateState {
-            id: self.id.map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())),
-            category: self.category,
-            ..Default::default()
-        };
-        for c in &self.components {
-            match c.get("type").and_then(Value::as_str).map(str::to_ascii_uppercase).as_deref() {
-                Some("BODY") => {
-                    let text = c.get("text").and_then(Value::as_str);
-                    state.body_params = Some(text.map_or(0, super::template::count_placeholders));
-                    state.body_text = text.map(String::from);
-                }
-                Some("FOOTER") => state.footer_text = c.get("text").and_then(Value::as_str).map(String::from),
-                Some("HEADER") => {
-                    state.header_format = c.get("format").and_then(Value::as_str).map(str::to_ascii_uppercase)
-                }
-                Some("BUTTONS") => {
-                    let button = |kind: &str| {
-                        c.get("buttons").and_then(Value::as_array).into_iter().flatten().find(|b| {
-                            b.get("type")
-                                .and_then(Value::as_str)
-                                .is_some_and(|t| t.eq_ignore_ascii_case(kind))
-                        })
-                    };
-                    let (url_button, quick_reply) = (button("URL"), button("QUICK_REPLY"));
-                    let field = |name: &str| url_button.and_then(|b| b.get(name)).and_then(Value::as_str);
-                    state.button_url = field("url").map(String::from);
-                    state.button_text = field("text").map(String::from);
-                    state.quick_reply_text =
-                        quick_reply.and_then(|b| b.get("text")).and_then(Value::as_str).map(String::from);
-                }
-                _ => {}
-            }
-        }
-        state.name = self.name;
-        state.language = self.language;
-        state.status = self.status.to_ascii_uppercase();
-        state
-    }
-}
-
-#[derive(Deserialize)]
-struct CreateAnswer {
-    #[serde(default)]
-    id: Option<Value>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    category: Option<String>,
-}
-
 impl CloudClient {
     pub fn new(config: CloudConfig) -> Result<CloudClient, String> {
         if config.phone_number_id.trim().is_empty() {
             return Err("the WhatsApp phone number id is not set".into());
         }
         let http = reqwest::Client::builder()
-            .user_agent(crate::stores::http::USER_AGENT)
+            .user_agent(crate::http::USER_AGENT)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
-            .https_only(!crate::stores::is_loopback(&config.base_url))
+            .https_only(!crate::http::is_loopback(&config.base_url))
             .no_proxy()
             .build()
             .map_err(|e| format!("could not set up HTTP: {e}"))?;

@@ -149,7 +149,7 @@ impl super::MessageSender for ThrottledSender {
     fn templates<'a>(
         &'a self,
         name: Option<&'a str>,
-    ) -> super::BoxFuture<'a, Result<Vec<super::TemplateState>, super::SendError>> {
+    ) -> super::BoxFuture<'a, Result<Vec<crate::domain::TemplateState>, super::SendError>> {
         self.inner.templates(name)
     }
 

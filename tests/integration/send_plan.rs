@@ -281,7 +281,7 @@ impl recupero::whatsapp::MessageSender for SlowTemplateList {
         name: Option<&'a str>,
     ) -> recupero::whatsapp::BoxFuture<
         'a,
-        Result<Vec<recupero::whatsapp::TemplateState>, recupero::whatsapp::SendError>,
+        Result<Vec<recupero::domain::TemplateState>, recupero::whatsapp::SendError>,
     > {
         if !self.slowed.swap(true, std::sync::atomic::Ordering::SeqCst) {
             self.clock.advance(self.delay);

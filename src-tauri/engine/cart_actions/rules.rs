@@ -8,6 +8,7 @@ use rusqlite::Connection;
 use super::{CartAction, CartActionResult};
 use crate::engine::{EngineError, EngineResult};
 use crate::storage::{carts, sends, ts};
+use crate::whatsapp::ErrorClass;
 
 /// Whether messages can leave at all (the pause switch, a connected WhatsApp account).
 #[derive(Debug, Clone, Copy)]
@@ -162,15 +163,17 @@ pub(super) fn check_retry(state: &CartState, sending: Sending) -> Result<&sends:
     if let Some(r) = holdout(state).or_else(|| customer_block(&state.ctx)) {
         return Err(r);
     }
-    match last.error_code.as_deref() {
-        Some("131049") => {
+    match last.error_code.as_deref().and_then(ErrorClass::of_recorded) {
+        Some(ErrorClass::MarketingCap) => {
             return Err(refuse(
                 "marketing_cap",
                 "WhatsApp is limiting marketing messages to this customer for now; another try would be \
                  refused too and hurts the number's quality.",
             ))
         }
-        Some("131050") => return Err(refuse("opted_out", "The customer asked not to get messages.")),
+        Some(ErrorClass::OptedOut) => {
+            return Err(refuse("opted_out", "The customer asked not to get messages."))
+        }
         _ => {}
     }
     if let Some(r) = sending_block(sending) {

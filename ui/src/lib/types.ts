@@ -382,7 +382,8 @@ export interface TemplateRow {
   /** APPROVED | PENDING | REJECTED | PAUSED | DISABLED | … (Meta's words, upper case). */
   status: string;
   category: string | null;
-  metaId: string | null;
+  /** Meta's id of the template. */
+  id: string | null;
   bodyParams: number | null;
   headerFormat: string | null;
   buttonUrl: string | null;

@@ -1,0 +1,275 @@
+//! The recovery message: one cart's template message, shaped after the approved template —
+//! its body parameters, the URL button's suffix, the image header — and the languages it may be
+//! sent in. Guarantee: every parameter is one Meta accepts (no newlines, no runs of spaces, never
+//! empty, cut to length), so a send never fails for its own values.
+
+use crate::domain::cart::summarize_items;
+use crate::domain::{Language, LineItem, Money, TemplateState};
+
+use super::OutgoingTemplate;
+
+/// What the recovery message says about one cart and its customer.
+#[derive(Debug, Clone, Copy)]
+pub struct RecoveryCart<'a> {
+    /// E.164 with the `+` (empty when unknown: the pre-send checks skip such carts).
+    pub to: &'a str,
+    pub first_name: Option<&'a str>,
+    pub store_name: &'a str,
+    pub store_country: &'a str,
+    pub items: &'a [LineItem],
+    pub total: &'a str,
+    pub currency: &'a str,
+    pub recovery_url: Option<&'a str>,
+    /// The send's idempotency key, echoed back by Meta in status webhooks.
+    pub callback_data: &'a str,
+}
+
+/// The languages a customer's message may use, best first: the customer's (with the store's
+/// country, then plain), then the shop's own.
+pub fn language_candidates(customer_language: Option<&str>, store_country: &str) -> Vec<String> {
+    let shop = match store_country {
+        "BR" | "PT" => Language::Pt,
+        "US" | "GB" => Language::En,
+        _ => Language::Es,
+    };
+    let customer = customer_language.and_then(Language::parse).unwrap_or(shop.clone());
+    let mut out: Vec<String> = Vec::new();
+    for lang in [customer, shop] {
+        let exact = template_language(lang.code(), store_country);
+        let plain: &[&str] = match lang {
+            Language::Pt => &["pt_BR", "pt_PT"],
+            Language::En | Language::Other(_) => &["en", "en_US", "en_GB"],
+            Language::Es => &["es", "es_AR", "es_MX", "es_ES"],
+        };
+        for l in std::iter::once(exact.as_str()).chain(plain.iter().copied()) {
+            if !out.iter().any(|o| o == l) {
+                out.push(l.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The template message for a cart, shaped after the approved template `t`: {{1}} first name,
+/// {{2}} store name, {{3}} products, {{4}} total, the URL button's suffix when the template has
+/// one, the first product image when its header is an image. `Err(reason)`: this cart can't be
+/// sent with this template.
+pub fn message(cart: &RecoveryCart<'_>, t: &TemplateState) -> Result<OutgoingTemplate, &'static str> {
+    let language = Language::parse(t.language.split('_').next().unwrap_or("es")).unwrap_or(Language::Es);
+    let items = cart.items;
+    let summary = summarize_items(items, 2, &language);
+    let fallback_name = match language {
+        Language::Pt => "cliente",
+        Language::En | Language::Other(_) => "there",
+        Language::Es => "cliente",
+    };
+    let first_name = cart.first_name.filter(|n| !n.trim().is_empty()).unwrap_or(fallback_name);
+    let locale = format!("{}-{}", language.code(), cart.store_country);
+    let total = Money::parse(cart.total, cart.currency)
+        .map(|m| m.format(&locale))
+        .unwrap_or_else(|_| format!("{} {}", cart.total, cart.currency));
+    let mut body = vec![
+        clean_parameter(first_name, 60),
+        clean_parameter(cart.store_name, 60),
+        clean_parameter(if summary.is_empty() { "-" } else { &summary }, 200),
+        clean_parameter(&total, 40),
+    ];
+    match t.body_params {
+        Some(4) | None => {}
+        // An older three-parameter template (store, name, products) still works.
+        Some(3) => {
+            body.truncate(3);
+            body.swap(0, 1);
+        }
+        Some(_) => return Err("template_mismatch"),
+    }
+    let button_suffix = match t.button_url.as_deref() {
+        Some(url) if url.ends_with("{{1}}") => {
+            let link = cart.recovery_url.ok_or("no_recovery_link")?;
+            Some(button_suffix_for(link, url).ok_or("recovery_url_mismatch")?)
+        }
+        _ => None,
+    };
+    let header_image = match t.header_format.as_deref() {
+        Some("IMAGE") => {
+            Some(items.iter().find_map(|i| i.image_url()).ok_or("no_product_image")?.to_string())
+        }
+        Some("TEXT") | None => None,
+        Some(_) => return Err("template_mismatch"),
+    };
+    Ok(OutgoingTemplate {
+        to: cart.to.to_string(),
+        template: t.name.clone(),
+        language: t.language.clone(),
+        body,
+        header_image,
+        button_suffix,
+        callback_data: cart.callback_data.to_string(),
+    })
+}
+
+/// Meta's language code for a customer's language and the store's country.
+pub fn template_language(language: &str, country: &str) -> String {
+    let country = country.trim().to_ascii_uppercase();
+    match language {
+        "pt" => if country == "PT" { "pt_PT" } else { "pt_BR" }.to_string(),
+        "en" => if country == "GB" { "en_GB" } else { "en_US" }.to_string(),
+        _ => match country.as_str() {
+            "AR" => "es_AR".into(),
+            "MX" => "es_MX".into(),
+            "ES" => "es_ES".into(),
+            _ => "es".into(),
+        },
+    }
+}
+
+/// A template parameter as Meta accepts it: no newlines or tabs, no more than 4 spaces in a
+/// row (error 132000 family), and not empty. Long values are cut at a character boundary.
+pub fn clean_parameter(value: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut spaces = 0;
+    for ch in value.chars() {
+        let ch = if ch.is_whitespace() { ' ' } else { ch };
+        if ch == ' ' {
+            spaces += 1;
+            if spaces > 1 {
+                continue;
+            }
+        } else {
+            spaces = 0;
+        }
+        out.push(ch);
+    }
+    let trimmed = out.trim();
+    let mut result: String = trimmed.chars().take(max_chars).collect();
+    if trimmed.chars().count() > max_chars {
+        result.pop();
+        result.push('…');
+    }
+    if result.is_empty() {
+        "-".into()
+    } else {
+        result
+    }
+}
+
+/// The URL button's variable part when the approved button URL is `prefix` + `{{1}}`: what
+/// follows the prefix in the recovery link, percent-encoded where Meta requires it. `None` when
+/// the link does not start with the prefix (the template can't carry this cart's link).
+pub fn button_suffix_for(recovery_url: &str, approved_url: &str) -> Option<String> {
+    let prefix = approved_url.strip_suffix("{{1}}")?;
+    let url = url::Url::parse(recovery_url).ok()?;
+    let rest = url.as_str().strip_prefix(prefix).or_else(|| recovery_url.strip_prefix(prefix))?;
+    encode_suffix(rest)
+}
+
+/// The URL button's variable part: the recovery link's path and query after its origin,
+/// percent-encoded where Meta requires it. The template's fixed URL is the shop's origin + `/`.
+pub fn button_suffix(recovery_url: &str) -> Option<String> {
+    let url = url::Url::parse(recovery_url).ok()?;
+    let mut rest = url.path().trim_start_matches('/').to_string();
+    if let Some(q) = url.query() {
+        rest.push('?');
+        rest.push_str(q);
+    }
+    encode_suffix(&rest)
+}
+
+fn encode_suffix(rest: &str) -> Option<String> {
+    let encoded: String = rest
+        .chars()
+        .map(|c| match c {
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' | '.' | '~' | '/' | '?' | '=' | '&' | '%' => {
+                c.to_string()
+            }
+            other => {
+                let mut buf = [0u8; 4];
+                other.encode_utf8(&mut buf).bytes().map(|b| format!("%{b:02X}")).collect()
+            }
+        })
+        .collect();
+    (!encoded.is_empty()).then_some(encoded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_lose_newlines_and_runs_of_spaces() {
+        assert_eq!(clean_parameter("Remera\nAzul\t\t  talle M", 60), "Remera Azul talle M");
+        assert_eq!(clean_parameter("   ", 60), "-");
+        assert_eq!(clean_parameter("مرحبا 👋 Ana", 60), "مرحبا 👋 Ana");
+        let long = "ñ".repeat(100);
+        let cut = clean_parameter(&long, 10);
+        assert_eq!(cut.chars().count(), 10);
+        assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn the_button_suffix_is_the_links_path_encoded() {
+        assert_eq!(
+            button_suffix("https://shop.example/checkout/v3/proceed/123/abc?token=x y").as_deref(),
+            Some("checkout/v3/proceed/123/abc?token=x%20y")
+        );
+        assert_eq!(
+            button_suffix("https://loja.example/carrinho/ção").as_deref(),
+            Some("carrinho/%C3%A7%C3%A3o")
+        );
+        assert_eq!(button_suffix("not a url"), None);
+        assert_eq!(
+            button_suffix_for("https://shop.example/checkout/1?k=a b", "https://shop.example/{{1}}")
+                .as_deref(),
+            Some("checkout/1?k=a%20b")
+        );
+        assert_eq!(button_suffix_for("https://other.example/checkout/1", "https://shop.example/{{1}}"), None);
+        assert_eq!(button_suffix_for("https://shop.example/x", "https://shop.example/static"), None);
+    }
+
+    #[test]
+    fn languages_follow_the_customer_then_the_country() {
+        assert_eq!(template_language("es", "AR"), "es_AR");
+        assert_eq!(template_language("pt", "BR"), "pt_BR");
+        assert_eq!(template_language("en", "US"), "en_US");
+        assert_eq!(template_language("es", "CL"), "es");
+    }
+
+    #[test]
+    fn candidates_start_with_the_customers_language_then_the_shops() {
+        assert_eq!(language_candidates(None, "AR"), ["es_AR", "es", "es_MX", "es_ES"]);
+        assert_eq!(
+            language_candidates(Some("pt"), "AR"),
+            ["pt_BR", "pt_PT", "es_AR", "es", "es_MX", "es_ES"]
+        );
+    }
+
+    #[test]
+    fn the_message_follows_the_approved_templates_shape() {
+        let cart = RecoveryCart {
+            to: "+5491100000000",
+            first_name: Some("Ana"),
+            store_name: "Luna",
+            store_country: "AR",
+            items: &[],
+            total: "10",
+            currency: "ARS",
+            recovery_url: None,
+            callback_data: "recupero:1:0",
+        };
+        let older = TemplateState {
+            name: "recupero_carrito".into(),
+            language: "es_AR".into(),
+            status: "APPROVED".into(),
+            body_params: Some(3),
+            ..Default::default()
+        };
+        let m = message(&cart, &older).unwrap();
+        assert_eq!(m.body, ["Luna", "Ana", "-"], "three parameters: store, name, products");
+        assert_eq!((m.to.as_str(), m.callback_data.as_str()), ("+5491100000000", "recupero:1:0"));
+        let with_button =
+            TemplateState { button_url: Some("https://luna.example/{{1}}".into()), ..older.clone() };
+        assert_eq!(message(&cart, &with_button), Err("no_recovery_link"));
+        let five = TemplateState { body_params: Some(5), ..older };
+        assert_eq!(message(&cart, &five), Err("template_mismatch"));
+    }
+}
