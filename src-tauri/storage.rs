@@ -16,14 +16,6 @@ pub mod shops;
 pub mod templates;
 pub mod webhook_events;
 
-// moved (#15): re-export for the merge
-pub use shops as stores;
-// moved (#15): re-export for the merge
-pub mod events {
-    pub(crate) use super::event_log::insert as append;
-    pub use super::event_log::{escalations_by_reason, for_cart, recent, EventRow};
-}
-
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;

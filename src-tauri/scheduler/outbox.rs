@@ -32,7 +32,8 @@ use self::templates::{pick, StepTemplates};
 use super::planner::PlanRules;
 use crate::clock::Clock;
 use crate::events::EventBus;
-use crate::storage::{events, sends, ts, Db, StorageError};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{sends, ts, Db, StorageError};
 use crate::stores::{Completion, StoreError};
 use crate::whatsapp::{BoxFuture, MessageSender};
 
@@ -207,14 +208,7 @@ pub fn reconcile(
     let conn = db.conn();
     let settled = sends::reconcile(&conn, callback_data, wamid, &ts(at), &ts(now))?;
     if let Some(id) = settled {
-        events::append(
-            &conn,
-            &ts(now),
-            "send_reconciled",
-            None,
-            None,
-            &serde_json::json!({ "send": id, "wamid": wamid }),
-        )?;
+        event_log::append(&conn, &ts(now), None, None, &LogEvent::SendReconciled { send: id, wamid })?;
     }
     Ok(settled)
 }

@@ -15,7 +15,8 @@ use rusqlite::Connection;
 use crate::config::Settings;
 use crate::domain::send_plan::{backlog_slot, first_send, Timing, TimingRules};
 use crate::domain::BusinessHours;
-use crate::storage::{carts, events, sends, ts};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{carts, sends, ts};
 
 /// The planning knobs, from the settings.
 #[derive(Debug, Clone)]
@@ -203,26 +204,32 @@ pub fn plan_first(
         Ok(Some(send_id)) => {
             carts::set_status(conn, cart_id, if holdout { "holdout" } else { "planned" })?;
             let (due, deadline) = sends::due_and_deadline(conn, send_id)?;
-            events::append(
+            event_log::append(
                 conn,
                 &at,
-                "send_planned",
                 Some(cart_id),
                 None,
-                &serde_json::json!({ "step": 0, "due": due, "deadline": deadline, "holdout": holdout }),
+                &LogEvent::SendPlanned {
+                    step: 0,
+                    reason: None,
+                    due: Some(&due),
+                    deadline: Some(&deadline),
+                    holdout: Some(holdout),
+                    after: None,
+                    by: None,
+                },
             )?;
             Ok(Planned::Planned { send_id, holdout })
         }
         Ok(None) => Ok(Planned::Nothing),
         Err(reason) => {
             carts::set_status(conn, cart_id, "not_sent")?;
-            events::append(
+            event_log::append(
                 conn,
                 &at,
-                "send_skipped",
                 Some(cart_id),
                 None,
-                &serde_json::json!({ "step": 0, "reason": reason }),
+                &LogEvent::SendSkipped { step: Some(0), reason, detail: None, by: None },
             )?;
             Ok(Planned::Skipped { reason })
         }
@@ -249,13 +256,20 @@ pub fn plan_followup(
     let now_s = ts(now);
     match insert_timed(conn, cart_id, next, at, timing, None, rules, &now_s)? {
         Ok(Some(id)) => {
-            events::append(
+            event_log::append(
                 conn,
                 &now_s,
-                "send_planned",
                 Some(cart_id),
                 None,
-                &serde_json::json!({ "step": next, "after": ts(at) }),
+                &LogEvent::SendPlanned {
+                    step: next,
+                    reason: None,
+                    due: None,
+                    deadline: None,
+                    holdout: None,
+                    after: Some(&ts(at)),
+                    by: None,
+                },
             )?;
             Ok(Some(id))
         }

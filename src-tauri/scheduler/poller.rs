@@ -16,7 +16,8 @@ use super::tracker;
 use crate::clock::Clock;
 use crate::events::{EngineEvent, EventBus, OwnerProblem};
 use crate::storage::carts::{self, Intake, Stored};
-use crate::storage::{self, events, stores, Db, StorageError};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{self, shops, Db, StorageError};
 use crate::stores::{Cursor, Page, StoreConnector, StoreError};
 
 /// Backoff after the first failure; doubles each time up to [`MAX_BACKOFF`].
@@ -75,7 +76,7 @@ pub async fn poll_step<C: StoreConnector>(
     settings: &PollSettings,
     force: bool,
 ) -> Result<PollOutcome, StorageError> {
-    let Some(state) = stores::poll_state(&db.conn(), store_id)? else {
+    let Some(state) = shops::poll_state(&db.conn(), store_id)? else {
         return Err(StorageError::Sql(rusqlite::Error::QueryReturnedNoRows));
     };
     let now = clock.now();
@@ -111,7 +112,7 @@ pub fn record_failure(
     let retry_at = now + chrono(wait);
     {
         let conn = db.conn();
-        stores::record_failure(
+        shops::record_failure(
             &conn,
             store_id,
             &storage::ts(now),
@@ -119,13 +120,17 @@ pub fn record_failure(
             failures,
             &storage::ts(retry_at),
         )?;
-        events::append(
+        event_log::append(
             &conn,
             &storage::ts(now),
-            "store_poll_failed",
             None,
             None,
-            &serde_json::json!({ "store": store_id, "error": error.to_string(), "code": error.code(), "failures": failures }),
+            &LogEvent::StorePollFailed {
+                store: store_id,
+                error: &error.to_string(),
+                code: error.code(),
+                failures,
+            },
         )?;
     }
     tracing::warn!(store = store_id, failures, retry_in_s = wait.as_secs(), error = %error, "store poll failed");
@@ -134,13 +139,12 @@ pub fn record_failure(
         _ => unreachable_long_enough(&db.conn(), store_id, now)?,
     };
     if tell {
-        events::append(
+        event_log::append(
             &db.conn(),
             &storage::ts(now),
-            "store_unreachable_told",
             None,
             None,
-            &serde_json::json!({ "store": store_id }),
+            &LogEvent::StoreUnreachableTold { store: store_id },
         )?;
         events_out.emit(EngineEvent::NeedsOwner { problem: OwnerProblem::StoreUnreachable });
     }
@@ -154,13 +158,13 @@ fn unreachable_long_enough(
     store_id: i64,
     now: chrono::DateTime<chrono::Utc>,
 ) -> rusqlite::Result<bool> {
-    let started = events::last_first_poll_failure(conn, store_id)?;
+    let started = event_log::last_first_poll_failure(conn, store_id)?;
     let Some((first, at)) = started else { return Ok(false) };
     let Ok(at) = crate::domain::time::parse_time(&at) else { return Ok(false) };
     if now - at < TELL_OWNER_AFTER {
         return Ok(false);
     }
-    let told = events::store_unreachable_told_after(conn, store_id, first)?;
+    let told = event_log::store_unreachable_told_after(conn, store_id, first)?;
     Ok(!told)
 }
 
@@ -246,21 +250,24 @@ fn store_page(
             }
         }
         for skip in &page.skipped {
-            events::append(
+            event_log::append(
                 &tx,
                 &at,
-                "checkout_skipped",
                 None,
                 None,
-                &serde_json::json!({ "store": store_id, "checkoutId": skip.checkout_id, "reason": skip.reason }),
+                &LogEvent::CheckoutSkipped {
+                    store: store_id,
+                    checkout_id: skip.checkout_id.as_deref(),
+                    reason: &skip.reason,
+                },
             )?;
         }
         detected.extend(carts::promote_ready(&tx, now)?);
         for id in &detected {
-            events::append(&tx, &at, "cart_detected", Some(*id), None, &serde_json::json!({}))?;
+            event_log::append(&tx, &at, Some(*id), None, &LogEvent::CartDetected {})?;
             planner::plan_first(&tx, *id, now, &settings.plan)?;
         }
-        stores::save_page(&tx, store_id, page.next.as_stored(), &at, &storage::ts(next_poll))?;
+        shops::save_page(&tx, store_id, page.next.as_stored(), &at, &storage::ts(next_poll))?;
         tx.commit()?;
     }
     for skip in &page.skipped {
@@ -306,7 +313,7 @@ pub fn promote_waiting(
         let tx = conn.transaction()?;
         let ids = carts::promote_ready(&tx, now)?;
         for id in &ids {
-            events::append(&tx, &storage::ts(now), "cart_detected", Some(*id), None, &serde_json::json!({}))?;
+            event_log::append(&tx, &storage::ts(now), Some(*id), None, &LogEvent::CartDetected {})?;
             planner::plan_first(&tx, *id, now, plan)?;
         }
         tx.commit()?;

@@ -14,7 +14,8 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
 use crate::domain::time::parse_time;
-use crate::storage::{carts, events, sends, ts};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{carts, sends, ts};
 
 /// Classifies a purchase; pure.
 pub fn classify(
@@ -54,14 +55,7 @@ pub fn record_purchase(
     attribution: Duration,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<&'static str>> {
-    events::append(
-        conn,
-        &ts(now),
-        "cart_completed",
-        Some(cart_id),
-        None,
-        &serde_json::json!({ "how": how }),
-    )?;
+    event_log::append(conn, &ts(now), Some(cart_id), None, &LogEvent::CartCompleted { how })?;
     record_completion(conn, cart_id, completed, attribution, now)
 }
 
@@ -94,22 +88,20 @@ pub fn record_completion(
     }
     let skipped = sends::skip_pending_for_cart(conn, cart_id, "purchased", &at)?;
     for _ in &skipped {
-        events::append(
+        event_log::append(
             conn,
             &at,
-            "send_skipped",
             Some(cart_id),
             None,
-            &serde_json::json!({ "reason": "purchased" }),
+            &LogEvent::SendSkipped { step: None, reason: "purchased", detail: None, by: None },
         )?;
     }
-    events::append(
+    event_log::append(
         conn,
         &at,
-        "cart_outcome",
         Some(cart_id),
         None,
-        &serde_json::json!({ "outcome": verdict, "completedAt": ts(completed) }),
+        &LogEvent::CartOutcome { outcome: verdict, completed_at: &ts(completed) },
     )?;
     Ok(Some(verdict))
 }

@@ -8,7 +8,8 @@ use rusqlite::Connection;
 use super::{DispatchReport, DispatchRules, PreSendStore};
 use crate::domain::time::parse_time;
 use crate::scheduler::tracker;
-use crate::storage::{carts, events, messages, sends, ts, Db, StorageError};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{carts, messages, sends, ts, Db, StorageError};
 use crate::stores::Completion;
 
 pub(super) enum Verdict {
@@ -143,13 +144,12 @@ pub(super) fn skip(
     if ctx.step == 0 && reason != "holdout" {
         carts::set_status(conn, ctx.cart_id, "not_sent")?;
     }
-    events::append(
+    event_log::append(
         conn,
         &at,
-        "send_skipped",
         Some(ctx.cart_id),
         ctx.contact_id,
-        &serde_json::json!({ "step": ctx.step, "reason": reason, "detail": detail }),
+        &LogEvent::SendSkipped { step: Some(ctx.step), reason, detail: Some(detail), by: None },
     )?;
     Ok(true)
 }
@@ -166,13 +166,12 @@ pub(super) fn hold(
 ) -> Result<(), StorageError> {
     let conn = db.conn();
     if sends::release(&conn, ctx.id, owner, &ts(until), reason, &ts(now))? {
-        events::append(
+        event_log::append(
             &conn,
             &ts(now),
-            "send_held",
             Some(ctx.cart_id),
             ctx.contact_id,
-            &serde_json::json!({ "step": ctx.step, "reason": reason, "until": ts(until) }),
+            &LogEvent::SendHeld { step: ctx.step, reason, until: &ts(until) },
         )?;
         report.held.push((ctx.id, reason.to_string()));
     }

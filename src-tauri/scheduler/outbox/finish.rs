@@ -11,8 +11,9 @@ use super::super::planner;
 use super::checks::time;
 use super::{DispatchReport, DispatchRules};
 use crate::events::{EngineEvent, EventBus, OwnerProblem};
+use crate::storage::event_log::{self, LogEvent, PauseDetail};
 use crate::storage::{
-    carts, contacts, conversations, events, messages, sends, settings, templates, ts, Db, StorageError,
+    carts, contacts, conversations, messages, sends, settings, templates, ts, Db, StorageError,
 };
 use crate::whatsapp::{self, Accepted, OutgoingTemplate, SendError};
 
@@ -91,9 +92,8 @@ pub(super) fn finish(
 }
 
 impl Answer<'_> {
-    fn event(&self, kind: &str, data: serde_json::Value) -> rusqlite::Result<()> {
-        events::append(self.tx, &self.at, kind, Some(self.ctx.cart_id), self.ctx.contact_id, &data)
-            .map(|_| ())
+    fn event(&self, event: &LogEvent<'_>) -> rusqlite::Result<()> {
+        event_log::append(self.tx, &self.at, Some(self.ctx.cart_id), self.ctx.contact_id, event).map(|_| ())
     }
 
     /// Accepted: the send is `sent`, the cart too (unless already bought), the message joins
@@ -119,7 +119,7 @@ impl Answer<'_> {
         }
         let sent_at = sends::sent_at(tx, ctx.id)?.map_or(self.now, |s| time(&s));
         planner::plan_followup(tx, ctx.cart_id, ctx.step, sent_at, &rules.plan, self.now)?;
-        self.event("send_sent", serde_json::json!({ "step": ctx.step, "wamid": accepted.wamid }))
+        self.event(&LogEvent::SendSent { step: ctx.step, wamid: &accepted.wamid })
     }
 
     /// The sent message as the automation's line in the customer's conversation.
@@ -167,7 +167,7 @@ impl Answer<'_> {
         if next <= deadline && rules.plan.hours.is_open(next) {
             sends::retry_later(self.tx, ctx.id, self.owner, &ts(next), code, detail, &self.at)?;
             report.held.push((ctx.id, format!("retry:{code}")));
-            self.event("send_retry", serde_json::json!({ "step": ctx.step, "code": code, "at": ts(next) }))
+            self.event(&LogEvent::SendRetry { step: ctx.step, code, at: &ts(next) })
         } else {
             let why = format!("{detail} (no time left before the deadline to try again)");
             self.failed(code, &why, report)
@@ -180,10 +180,7 @@ impl Answer<'_> {
         if sends::finish(self.tx, ctx.id, self.owner, "failed", None, Some(code), Some(detail), &self.at)? {
             report.failed += 1;
             mark_not_sent(self.tx, ctx)?;
-            self.event(
-                "send_failed",
-                serde_json::json!({ "step": ctx.step, "code": code, "detail": detail }),
-            )?;
+            self.event(&LogEvent::SendFailed { step: ctx.step, code, detail })?;
         }
         Ok(())
     }
@@ -201,10 +198,12 @@ impl Answer<'_> {
         let later = ts(self.now + Duration::minutes(15));
         sends::retry_later(tx, ctx.id, self.owner, &later, code, detail, &self.at)?;
         report.held.push((ctx.id, format!("template:{code}")));
-        self.event(
-            "template_blocked",
-            serde_json::json!({ "template": outgoing.template, "language": outgoing.language, "code": code, "detail": detail }),
-        )
+        self.event(&LogEvent::TemplateBlocked {
+            template: &outgoing.template,
+            language: &outgoing.language,
+            code,
+            detail,
+        })
     }
 
     /// The customer stopped marketing messages: the send fails and the contact is opted out.
@@ -217,7 +216,7 @@ impl Answer<'_> {
             if let Some(contact) = ctx.contact_id {
                 contacts::opt_out(tx, contact, "meta_131050", &self.at)?;
             }
-            self.event("opted_out", serde_json::json!({ "source": "meta_131050" }))?;
+            self.event(&LogEvent::OptedOut { source: "meta_131050", conversation: None })?;
         }
         Ok(())
     }
@@ -229,13 +228,12 @@ impl Answer<'_> {
         sends::retry_later(tx, ctx.id, self.owner, &later, code, detail, &self.at)?;
         report.held.push((ctx.id, format!("account:{code}")));
         settings::put(tx, "sending_paused", "true", &self.at)?;
-        events::append(
+        event_log::append(
             tx,
             &self.at,
-            "sending_paused",
             None,
             None,
-            &serde_json::json!({ "code": code, "detail": detail }),
+            &LogEvent::SendingPaused { code, detail: PauseDetail::Refusal(detail) },
         )?;
         Ok(())
     }
@@ -245,7 +243,7 @@ impl Answer<'_> {
         let ctx = self.ctx;
         if sends::finish(self.tx, ctx.id, self.owner, "unknown", None, None, Some(detail), &self.at)? {
             report.unknown += 1;
-            self.event("send_unknown", serde_json::json!({ "step": ctx.step, "detail": detail }))?;
+            self.event(&LogEvent::SendUnknown { send: None, step: Some(ctx.step), detail })?;
         }
         Ok(())
     }

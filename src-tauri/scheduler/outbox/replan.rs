@@ -10,7 +10,8 @@ use super::checks::{skip, time};
 use super::{DispatchReport, DispatchRules};
 use crate::domain::send_plan::{backlog_slot, first_send, Timing};
 use crate::scheduler::planner;
-use crate::storage::{events, sends, ts, Db, StorageError};
+use crate::storage::event_log::{self, LogEvent};
+use crate::storage::{sends, ts, Db, StorageError};
 
 /// Step 1: leases that ran out. A send whose request never started goes back to `planned`;
 /// one whose request may have left becomes `unknown`, recorded in the event log.
@@ -25,13 +26,12 @@ pub(super) fn reap(
     for id in &unknown {
         tracing::warn!(send = id, "a send was interrupted after its request started; marked unknown");
         let cart = sends::cart_of(conn, *id).ok().flatten();
-        events::append(
+        event_log::append(
             conn,
             &ts(now),
-            "send_unknown",
             cart,
             None,
-            &serde_json::json!({ "send": id, "detail": "interrupted while sending" }),
+            &LogEvent::SendUnknown { send: Some(*id), step: None, detail: "interrupted while sending" },
         )?;
     }
     Ok(())
@@ -56,13 +56,12 @@ pub(super) fn replan_overdue(
         if let Some(why) = replan_one(&tx, &ctx, now, rules, (index, count), reason)? {
             skip(&tx, &ctx, why, Some(reason), now)?;
         } else {
-            events::append(
+            event_log::append(
                 &tx,
                 &ts(now),
-                "send_replanned",
                 Some(ctx.cart_id),
                 ctx.contact_id,
-                &serde_json::json!({ "step": ctx.step, "reason": reason }),
+                &LogEvent::SendReplanned { step: ctx.step, reason, due: None, by: None },
             )?;
         }
     }

@@ -143,8 +143,15 @@ log_events! {
     },
     /// WhatsApp refused the message for good.
     SendFailed = "send_failed" { step: i64, code: &'a str, detail: &'a str },
-    /// A send was interrupted after its request started: nobody knows whether it went.
-    SendUnknown = "send_unknown" { send: i64, detail: &'a str },
+    /// Nobody knows whether a send went: its request was interrupted (`send`), or WhatsApp never
+    /// answered (`step`).
+    SendUnknown = "send_unknown" {
+        #[serde(skip_serializing_if = "skip")]
+        send: Option<i64>,
+        #[serde(skip_serializing_if = "skip")]
+        step: Option<i64>,
+        detail: &'a str,
+    },
     /// WhatsApp's status report settled a send whose answer was lost.
     SendReconciled = "send_reconciled" { send: i64, wamid: &'a str },
     /// WhatsApp delivered a send.

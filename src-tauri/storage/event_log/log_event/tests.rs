@@ -155,9 +155,14 @@ fn each_event_is_stored_exactly_as_before() {
             json!({ "step": 0, "code": "131026", "detail": "undeliverable" }),
         ),
         (
-            LogEvent::SendUnknown { send: 4, detail: "interrupted while sending" },
+            LogEvent::SendUnknown { send: Some(4), step: None, detail: "interrupted while sending" },
             "send_unknown",
             json!({ "send": 4, "detail": "interrupted while sending" }),
+        ),
+        (
+            LogEvent::SendUnknown { send: None, step: Some(0), detail: "timed out" },
+            "send_unknown",
+            json!({ "step": 0, "detail": "timed out" }),
         ),
         (
             LogEvent::SendReconciled { send: 4, wamid: "wamid.1" },
