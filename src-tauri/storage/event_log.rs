@@ -66,7 +66,7 @@ pub fn append(
 }
 
 /// Appends one event by its kind's text. `data` is a JSON object with the details.
-pub(crate) fn insert(
+fn insert(
     conn: &Connection,
     at: &str,
     kind: &str,
@@ -98,10 +98,10 @@ pub fn for_cart(conn: &Connection, cart_id: i64) -> rusqlite::Result<Vec<EventRo
 pub fn last_first_poll_failure(conn: &Connection, store_id: i64) -> rusqlite::Result<Option<(i64, String)>> {
     use rusqlite::OptionalExtension as _;
     conn.query_row(
-        "SELECT id, at FROM events WHERE kind = 'store_poll_failed'
+        "SELECT id, at FROM events WHERE kind = ?2
            AND json_extract(data, '$.store') = ?1 AND json_extract(data, '$.failures') = 1
          ORDER BY id DESC LIMIT 1",
-        [store_id],
+        params![store_id, Kind::StorePollFailed.as_str()],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
     .optional()
@@ -110,9 +110,9 @@ pub fn last_first_poll_failure(conn: &Connection, store_id: i64) -> rusqlite::Re
 /// Whether the owner was told the store is unreachable after the event `after`.
 pub fn store_unreachable_told_after(conn: &Connection, store_id: i64, after: i64) -> rusqlite::Result<bool> {
     conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM events WHERE kind = 'store_unreachable_told'
+        "SELECT EXISTS(SELECT 1 FROM events WHERE kind = ?3
            AND json_extract(data, '$.store') = ?1 AND id > ?2)",
-        params![store_id, after],
+        params![store_id, after, Kind::StoreUnreachableTold.as_str()],
         |r| r.get(0),
     )
 }
@@ -149,8 +149,8 @@ mod tests {
 #[allow(clippy::items_after_test_module)]
 pub fn escalations_by_reason(conn: &Connection) -> rusqlite::Result<std::collections::BTreeMap<String, i64>> {
     conn.prepare(
-        "SELECT coalesce(json_extract(data, '$.reason'), '?'), count(*) FROM events WHERE kind = 'escalated' GROUP BY 1",
+        "SELECT coalesce(json_extract(data, '$.reason'), '?'), count(*) FROM events WHERE kind = ?1 GROUP BY 1",
     )?
-    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .query_map([Kind::Escalated.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
     .collect()
 }

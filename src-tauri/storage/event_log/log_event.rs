@@ -1,8 +1,9 @@
-//! What the event log records, one typed variant per kind. Each variant's kind text and its
-//! data's keys are exactly the ones stored so far (older databases, the SQL that filters on
-//! `kind` or reads `data` with `json_extract`, the export and the demo report read them): a key
-//! marked "only when" is left out otherwise, any other absent value is written as `null`.
-//! The kind texts are written here once, in the list below.
+//! What the event log records, one typed variant per kind. Guarantee: each variant's kind text
+//! and its data's keys are exactly the ones stored so far (older databases, the SQL that filters
+//! on `kind` or reads `data` with `json_extract`, the export and the demo report read them; the
+//! tests compare every shape with the `json!` it replaced). An optional field with
+//! `skip_serializing_if` is a key some writers leave out (the variant's doc says which); any other
+//! absent value is written as `null`, as before. The kind texts are written here once.
 
 use serde::Serialize;
 use serde_json::Value;
