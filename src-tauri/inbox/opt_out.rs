@@ -12,7 +12,7 @@ use super::effects::{Effects, Routing};
 use crate::domain::opt_out::{is_opt_out, is_stop_button};
 use crate::i18n::Lang;
 use crate::storage::{contacts, drafts, events, messages, ts};
-use crate::webhooks::payload::{Message, MessagesValue};
+use crate::whatsapp::webhook::{Message, MessagesValue};
 
 /// What a customer just said, and where.
 pub(super) struct Said<'a> {
