@@ -10,7 +10,7 @@ use super::opt_out;
 use super::stored::at_of;
 use crate::storage::event_log::{self, LogEvent};
 use crate::storage::{carts, contacts, messages, sends, ts};
-use crate::webhooks::payload::{MessagesValue, Status};
+use crate::whatsapp::webhook::{MessagesValue, Status};
 use crate::whatsapp::ErrorClass;
 
 /// Records the statuses of one delivery.
