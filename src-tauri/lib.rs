@@ -53,6 +53,8 @@ pub mod scheduler;
 pub mod secrets;
 pub mod storage;
 pub mod stores;
+#[cfg(test)]
+mod ui_types;
 pub mod webhooks;
 pub mod whatsapp;
 

@@ -13,6 +13,7 @@ use crate::storage::{self, events};
 /// Whether a secret is present, never its value.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SecretState {
     pub name: String,
     pub set: bool,

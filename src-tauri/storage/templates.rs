@@ -38,6 +38,7 @@ ALTER TABLE wa_templates ADD COLUMN quick_reply_text TEXT;
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct TemplateRow {
     pub name: String,
     pub language: String,
