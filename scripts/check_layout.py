@@ -7,7 +7,8 @@
   imports, so they add no edge. A child using what its own parent module defines (`impl Engine`
   in engine/dispatch.rs naming `super::Engine`) is inside that module, not an import between
   files; siblings and every other pair count.
-- The parts depend one way: a file may import only parts at or below its own layer (LAYERS).
+- The parts depend one way: a file may import only its own part and the parts below it in
+  lib.rs's `//!` map (parts on one line are peers); every module is on the map.
 - No product file over 400 lines (src-tauri/sandbox/ and test files aside); the engine's own file
   (src-tauri/engine.rs) at most 200 lines.
 - SQL only under src-tauri/storage/ (the metrics read model aside, said so in its doc).
@@ -26,33 +27,18 @@ SRC = ROOT / "src-tauri"
 MAX_LINES = 400
 MAX_ENGINE_LINES = 200
 
-# The parts, top to bottom: a file may import its own part and parts on a lower line only.
-# Parts on one line are peers that must not import each other. Keep in step with ARCHITECTURE.md
-# and lib.rs's map.
-LAYERS: list[list[str]] = [
-    ["cli"],
-    ["desktop"],
-    ["native"],
-    ["live_demo"],
-    ["demo"],
-    ["sandbox"],
-    ["launch"],
-    ["engine"],
-    ["export", "metrics"],
-    ["scheduler", "inbox"],
-    ["webhooks"],
-    ["stores", "whatsapp"],
-    ["notice"],
-    ["events"],
-    ["status"],
-    ["storage"],
-    ["secrets"],
-    ["config"],
-    ["i18n"],
-    ["http", "logging", "paths"],
-    ["clock"],
-    ["domain"],
-]
+# The parts, top to bottom, as lib.rs's `//!` map lists them: a file may import its own part and
+# parts on a lower line only; parts on one line are peers that must not import each other.
+def read_layers() -> list[list[str]]:
+    layers = []
+    for line in (SRC / "lib.rs").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"//! - ((?:`\w+`(?:, )?)+) —", line)
+        if m:
+            layers.append(re.findall(r"`(\w+)`", m.group(1)))
+    return layers
+
+
+LAYERS: list[list[str]] = read_layers()
 
 SQL_OWNERS = ("storage", "metrics")
 SQL_RE = re.compile(
@@ -337,6 +323,14 @@ def main() -> int:
         problems.append("import circle between " + ", ".join(names) + "\n" + "\n".join(sorted(detail)))
 
     layer = {name: i for i, line in enumerate(LAYERS) for name in line}
+    mapped = [name for line in LAYERS for name in line]
+    declared = re.findall(r"^pub mod (\w+);", (SRC / "lib.rs").read_text(encoding="utf-8"), re.M)
+    for name in sorted(set(declared) - set(mapped)):
+        problems.append(f"src-tauri/lib.rs: module `{name}` is missing from the map")
+    for name in sorted(set(mapped) - set(declared)):
+        problems.append(f"src-tauri/lib.rs: the map names `{name}`, which is no module")
+    for name in sorted({n for n in mapped if mapped.count(n) > 1}):
+        problems.append(f"src-tauri/lib.rs: the map names `{name}` twice")
     for a, targets in edges.items():
         pa = part_of(a)
         if pa == "lib" or is_test_file(a):
@@ -349,7 +343,8 @@ def main() -> int:
                 problems.append(f"{rel(a)}: part `{pa if pa not in layer else pb}` is not in LAYERS")
                 continue
             if layer[pb] <= layer[pa]:
-                problems.append(f"arrow up: {rel(a)} ({pa}) -> {rel(b)} ({pb}) via {via}")
+                kind = "peers import each other" if layer[pb] == layer[pa] else "arrow up"
+                problems.append(f"{kind}: {rel(a)} ({pa}) -> {rel(b)} ({pb}) via {via}")
 
     for mod, p in crate.files.items():
         if part_of(p) == "sandbox" or is_test_file(p):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command to run every test on a fresh Debian/Ubuntu machine: installs what is missing,
-# then the UI's type check and tests, rustfmt, clippy (-D warnings), the headless engine tests
+# then the UI's type check and tests, rustfmt, the layout check, clippy (-D warnings), the headless engine tests
 # without any tauri crate, and the full suite with the real window under Xvfb (WebDriver) and
 # a real Secret Service keyring. Fails if anything fails.
 set -euo pipefail
@@ -17,6 +17,9 @@ step "UI: type check and tests"
 
 step "rustfmt"
 cargo fmt --all -- --check
+
+step "layout: no import circle, no arrow up lib.rs's map, no long file, SQL only in storage"
+python3 scripts/check_layout.py
 
 step "clippy (all targets, warnings are errors)"
 cargo clippy --locked --all-targets -- -D warnings

@@ -1,33 +1,39 @@
 //! Recupero: wins back abandoned online-shop carts over WhatsApp, from the shop owner's computer.
 //!
-//! Map of the crate (dependencies point down this list, never up):
-//! - `desktop`  — the only module that imports tauri: window, tray, notifications, IPC commands
+//! Map of the crate, top to bottom: a part uses only parts below it (parts on one line are
+//! peers that don't use each other). `scripts/check_layout.py` reads this list and fails the
+//! tests when an import runs up it, when two files import each other, or when a part is missing.
+//! ARCHITECTURE.md says what each part owns.
+//!
+//! - `ui_types` — tests only: the UI's TypeScript types generated from the Rust types that cross
+//!   IPC; the test fails while `ui/src/lib/generated.ts` is stale.
+//! - `cli` — the command line on the same binary: no subcommand opens the app; `serve`, `demo`,
+//!   `store`, `whatsapp`, `config`, `secret`, `status`, `export`, `results`, one file each.
+//! - `desktop` — the only part that imports tauri: window, tray, notifications, IPC commands
 //!   (feature `desktop`, on by default).
-//! - `native`   — the desktop pieces that need no tauri: notifications with a click, the
-//!   single-instance door, handing over between processes, and the tray-only app the
-//!   `recupero-tray` binary runs without WebKit (feature `desktop`).
-//! - `cli`      — the command line on the same binary: `serve`, `config`, `secret`, `status`, `export`…
-//! - `engine`   — the headless engine: wires storage, settings, secrets and the clock; one method
-//!   per thing a caller can ask; the typed event stream (`events`).
-//! - `demo`     — `recupero demo`: the real engine against the sandbox with a simulated clock.
-//! - `export`   — carts, sends, messages, contacts as JSON or CSV.
-//! - `metrics`  — the Results figures: recovery vs holdout with its lift, revenue per currency,
-//!   replies, message statuses, WhatsApp cost from a rate table; daily/weekly series and CSV.
-//! - `scheduler` — the store poller, the planner, the outbox dispatcher, the recovery tracker.
-//! - `stores`   — store connectors (Tiendanube, Shopify, WooCommerce) behind one trait.
-//! - `webhooks` — the loopback receiver: handshake, signature, durable before 200, processing.
-//! - `whatsapp` — the Cloud API client and the `MessageSender` seam the outbox sends through.
-//! - `sandbox`  — fake store APIs and a fake WhatsApp on loopback (demo and tests only).
-//! - `config`   — typed non-secret settings with defaults, validated on the way in.
-//! - `secrets`  — `Sensitive<T>` and the secret stores (OS keychain, environment, memory).
-//! - `storage`  — SQLite: open, forward-only migrations, one file per table.
-//! - `i18n`     — native texts (tray, notifications) from the UI's own translation catalog.
-//! - `process`  — how this process was launched, its predecessor, the engine it builds.
-//! - `logging`, `paths` — where files go and how logs are written.
-//! - `clock`    — the only place that reads the wall clock; `TestClock` for tests.
-//! - `domain`   — pure values and rules (Money, Phone, Cart, BusinessHours…), no I/O.
-//! - `assistant` — the conversation step's decisions: chat client, grounding check, facts drafts.
-//! - `notice`   — which engine events become a native notification, and their text.
+//! - `native` — the desktop pieces without tauri: notifications with a click, the single-instance
+//!   door, hand-over between processes, the tray-only app of `recupero-tray` (feature `desktop`).
+//! - `live_demo` — "Try the demo" in the app: the real engine in real time against the sandbox.
+//! - `demo` — `recupero demo`: the real engine against the sandbox with a simulated clock.
+//! - `sandbox` — fake store APIs and a fake WhatsApp Cloud API on loopback (demos and tests).
+//! - `launch` — how this process was launched, its predecessor, the engine it builds.
+//! - `engine` — the headless engine: one method per thing a caller can ask; runs the loops.
+//! - `export`, `metrics` — carts, sends, messages as JSON/CSV; the Results figures (the metrics
+//!   read model keeps its own queries).
+//! - `scheduler`, `inbox` — the send plan (poller, planner, outbox, tracker); the conversation
+//!   rules (deliveries, opt-out, escalation, takeover, the window, replies, the assistant).
+//! - `webhooks` — the loopback receiver: handshake, signature, durable before 200; payload types.
+//! - `stores`, `whatsapp` — store connectors behind one trait; the Cloud API client, its error
+//!   classes, the recovery message.
+//! - `notice` — which engine events become a native notification, and their text.
+//! - `events` — the typed stream of what the engine tells the outside world; the app's status.
+//! - `storage` — SQLite: open, forward-only migrations, one file per table with its queries.
+//! - `secrets` — `Sensitive<T>` and the secret stores (OS keychain, environment, memory).
+//! - `config` — typed non-secret settings with defaults and typed validation; no I/O.
+//! - `i18n` — native texts (tray, notifications) from the UI's own translation catalog.
+//! - `http`, `logging`, `paths` — what every HTTP client shares; log files; where files go.
+//! - `clock` — the only place that reads the wall clock; `TestClock` for tests.
+//! - `domain` — pure values and rules (Money, Phone, Cart, BusinessHours, SendPlan…), no I/O.
 
 #![recursion_limit = "256"]
 
@@ -54,7 +60,7 @@ pub mod secrets;
 pub mod storage;
 pub mod stores;
 #[cfg(test)]
-mod ui_types;
+pub mod ui_types;
 pub mod webhooks;
 pub mod whatsapp;
 

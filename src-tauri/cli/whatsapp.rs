@@ -14,10 +14,7 @@ pub fn run(engine: Arc<Engine>, cmd: WhatsappCmd) -> anyhow::Result<ExitCode> {
             let rows: Vec<crate::domain::TemplateState> = if all {
                 rt.block_on(engine.account_templates())?
             } else {
-                rt.block_on(engine.refresh_templates())?
-                    .into_iter()
-                    .map(crate::domain::TemplateState::from_row)
-                    .collect()
+                rt.block_on(engine.refresh_templates())?.into_iter().map(|row| row.template).collect()
             };
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);

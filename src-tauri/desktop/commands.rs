@@ -8,9 +8,9 @@ use tauri::State;
 
 use crate::config::SettingView;
 use crate::engine::{
-    AppStatus, CartActionResult, CartTimeline, ConversationDetail, Engine, EngineError, EngineResult,
-    MessagePreview,
+    CartActionResult, CartTimeline, ConversationDetail, Engine, EngineError, EngineResult, MessagePreview,
 };
+use crate::events::AppStatus;
 
 use super::engines::Engines;
 use crate::storage::carts::{CartFilter, CartRow};

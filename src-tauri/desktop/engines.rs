@@ -5,7 +5,8 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::clock::SystemClock;
-use crate::engine::{AppStatus, Engine, EngineError, EngineResult};
+use crate::engine::{Engine, EngineError, EngineResult};
+use crate::events::AppStatus;
 use crate::live_demo::LiveDemo;
 
 /// Starts forwarding an engine's events to the window, the tray and notifications (set by the

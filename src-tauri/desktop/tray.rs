@@ -9,7 +9,8 @@ use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Wry};
 
-use crate::engine::{AppStatus, Engine};
+use crate::engine::Engine;
+use crate::events::AppStatus;
 use crate::i18n::Lang;
 pub use crate::native::texts::lang_of;
 use crate::native::texts::{tray_texts, ICON, ICON_ALERT};

@@ -60,7 +60,7 @@ impl Engine {
         let mut rows = cached.clone();
         for t in all {
             if !rows.iter().any(|r| r.name == t.name && r.language == t.language) {
-                rows.push(t.to_row(&now));
+                rows.push(TemplateRow::reported(t, &now));
             }
         }
         rows.sort_by(|a, b| (&a.name, &a.language).cmp(&(&b.name, &b.language)));

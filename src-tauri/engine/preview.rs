@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use super::{Engine, EngineError, EngineResult};
+use crate::domain::TemplateState;
 use crate::domain::{Language, LineItem, Money};
 use crate::scheduler::outbox;
 use crate::storage::sends::SendContext;
@@ -216,10 +217,13 @@ impl Engine {
                 problems.push("template_missing".into());
                 // The template as Recupero would create it for this shop's links.
                 TemplateRow {
-                    name: settings.template_name.clone(),
-                    language: candidates.first().cloned().unwrap_or_else(|| language.code().into()),
-                    body_params: Some(4),
-                    button_url: Some(format!("{}/{{{{1}}}}", store.base_url.trim_end_matches('/'))),
+                    template: TemplateState {
+                        name: settings.template_name.clone(),
+                        language: candidates.first().cloned().unwrap_or_else(|| language.code().into()),
+                        body_params: Some(4),
+                        button_url: Some(format!("{}/{{{{1}}}}", store.base_url.trim_end_matches('/'))),
+                        ..Default::default()
+                    },
                     ..Default::default()
                 }
             }
@@ -234,8 +238,13 @@ impl Engine {
             Err(reason) => {
                 problems.push(reason.to_string());
                 // Still show the words: the same builder without the part that did not fit.
-                let loose =
-                    TemplateRow { body_params: None, header_format: None, button_url: None, ..row.clone() };
+                let template = TemplateState {
+                    body_params: None,
+                    header_format: None,
+                    button_url: None,
+                    ..row.template.clone()
+                };
+                let loose = TemplateRow { template, ..row.clone() };
                 outbox::message(&ctx, &loose).map_err(|e| EngineError::Invalid(e.to_string()))?
             }
         };
@@ -269,8 +278,8 @@ impl Engine {
             button_url,
             image_header: outgoing.header_image.is_some() || row.header_format.as_deref() == Some("IMAGE"),
             status: (!row.status.is_empty()).then(|| row.status.clone()),
-            language: row.language,
-            template_name: row.name,
+            language: row.template.language,
+            template_name: row.template.name,
             problems,
         })
     }

@@ -85,8 +85,11 @@ impl Engine {
         if !due {
             return Ok(false);
         }
-        let before: Vec<(String, String, String)> =
-            self.known_templates()?.into_iter().map(|t| (t.name, t.language, t.status)).collect();
+        let before: Vec<(String, String, String)> = self
+            .known_templates()?
+            .into_iter()
+            .map(|t| (t.template.name, t.template.language, t.template.status))
+            .collect();
         let after = self.refresh_templates().await?;
         for t in &after {
             let was = before.iter().find(|b| b.0 == t.name && b.1 == t.language).map(|b| b.2.as_str());

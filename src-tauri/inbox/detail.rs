@@ -37,7 +37,7 @@ pub fn read(
     let template_languages = templates::for_name(conn, template_name)?
         .into_iter()
         .filter(templates::TemplateRow::sendable)
-        .map(|t| t.language)
+        .map(|t| t.template.language)
         .collect();
     Ok(Some(ConversationDetail {
         conversation,

@@ -3,7 +3,8 @@
 //! items, and whether the icon shows its alert variant. Both trays — the window process's and
 //! the tray-only process's — take their texts from here.
 
-use crate::engine::{AppStatus, Engine};
+use crate::engine::Engine;
+use crate::events::AppStatus;
 use crate::i18n::{t, Lang};
 
 pub const ICON: &[u8] = include_bytes!("../../icons/tray.png");
@@ -45,7 +46,7 @@ pub fn lang_of(engine: &Engine) -> Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Counts;
+    use crate::events::Counts;
 
     fn status(paused: bool, escalated: i64) -> AppStatus {
         AppStatus {

@@ -17,6 +17,9 @@ use super::{
 /// 5: the conversation step — versioned shop facts, drafts, the durable reply queue, inbound
 ///    messages awaiting the assistant, and full-text search over messages.
 /// 6: carts by store and detection day (the Carts screen's filters).
+/// 7: the approved wording of each cached template (body, footer, URL and quick-reply button
+///    texts) for the message preview.
+/// 8: when the purchase sweep last asked the store about a cart.
 fn migrations() -> Vec<String> {
     vec![
         [

@@ -36,93 +36,59 @@ ALTER TABLE wa_templates ADD COLUMN button_text TEXT;
 ALTER TABLE wa_templates ADD COLUMN quick_reply_text TEXT;
 ";
 
+/// A cached template: what Meta reported ([`TemplateState`], written once in `domain`), when it
+/// was checked, and a local block after WhatsApp refused a send with it. Reads of the template's
+/// own fields go through to the state (`row.name`, `row.status`).
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct TemplateRow {
-    pub name: String,
-    pub language: String,
-    pub status: String,
-    pub category: Option<String>,
-    pub meta_id: Option<String>,
-    pub body_params: Option<i64>,
-    pub header_format: Option<String>,
-    pub button_url: Option<String>,
-    /// The texts as approved (placeholders unfilled); `None`: not reported.
-    pub body_text: Option<String>,
-    pub footer_text: Option<String>,
-    pub button_text: Option<String>,
-    pub quick_reply_text: Option<String>,
+    #[serde(flatten)]
+    pub template: TemplateState,
     pub checked_at: String,
     pub block_code: Option<String>,
     pub block_detail: Option<String>,
 }
 
+impl std::ops::Deref for TemplateRow {
+    type Target = TemplateState;
+
+    fn deref(&self) -> &TemplateState {
+        &self.template
+    }
+}
+
 impl TemplateRow {
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
-            name: r.get("name")?,
-            language: r.get("language")?,
-            status: r.get("status")?,
-            category: r.get("category")?,
-            meta_id: r.get("meta_id")?,
-            body_params: r.get("body_params")?,
-            header_format: r.get("header_format")?,
-            button_url: r.get("button_url")?,
-            body_text: r.get("body_text")?,
-            footer_text: r.get("footer_text")?,
-            button_text: r.get("button_text")?,
-            quick_reply_text: r.get("quick_reply_text")?,
+            template: TemplateState {
+                name: r.get("name")?,
+                language: r.get("language")?,
+                status: r.get("status")?,
+                category: r.get("category")?,
+                id: r.get("meta_id")?,
+                body_params: r.get("body_params")?,
+                header_format: r.get("header_format")?,
+                button_url: r.get("button_url")?,
+                body_text: r.get("body_text")?,
+                footer_text: r.get("footer_text")?,
+                button_text: r.get("button_text")?,
+                quick_reply_text: r.get("quick_reply_text")?,
+            },
             checked_at: r.get("checked_at")?,
             block_code: r.get("block_code")?,
             block_detail: r.get("block_detail")?,
         })
     }
 
+    /// The cache row for what Meta reported, checked at `checked_at` (no local block).
+    pub fn reported(template: TemplateState, checked_at: &str) -> TemplateRow {
+        TemplateRow { template, checked_at: checked_at.to_string(), block_code: None, block_detail: None }
+    }
+
     /// Sendable: approved by Meta and not blocked by a template error since.
     pub fn sendable(&self) -> bool {
-        self.status.eq_ignore_ascii_case("APPROVED") && self.block_code.is_none()
-    }
-}
-
-impl TemplateState {
-    /// The cache row for what Meta reported, checked at `checked_at` (no local block).
-    pub fn to_row(&self, checked_at: &str) -> TemplateRow {
-        TemplateRow {
-            name: self.name.clone(),
-            language: self.language.clone(),
-            status: self.status.clone(),
-            category: self.category.clone(),
-            meta_id: self.id.clone(),
-            body_params: self.body_params,
-            header_format: self.header_format.clone(),
-            button_url: self.button_url.clone(),
-            body_text: self.body_text.clone(),
-            footer_text: self.footer_text.clone(),
-            button_text: self.button_text.clone(),
-            quick_reply_text: self.quick_reply_text.clone(),
-            checked_at: checked_at.to_string(),
-            block_code: None,
-            block_detail: None,
-        }
-    }
-
-    /// What the cache row says Meta reported.
-    pub fn from_row(row: TemplateRow) -> TemplateState {
-        TemplateState {
-            name: row.name,
-            language: row.language,
-            status: row.status,
-            category: row.category,
-            id: row.meta_id,
-            body_params: row.body_params,
-            header_format: row.header_format,
-            button_url: row.button_url,
-            body_text: row.body_text,
-            footer_text: row.footer_text,
-            button_text: row.button_text,
-            quick_reply_text: row.quick_reply_text,
-        }
+        self.template.approved() && self.block_code.is_none()
     }
 }
 
@@ -168,7 +134,7 @@ pub fn upsert(conn: &Connection, t: &TemplateRow) -> rusqlite::Result<()> {
         t.language,
         t.status.to_ascii_uppercase(),
         t.category,
-        t.meta_id,
+        t.id,
         t.body_params,
         t.header_format,
         t.button_url,

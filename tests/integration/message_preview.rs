@@ -1,6 +1,7 @@
 //! The recovery message preview in Settings: the outbox's own parameters on a sample cart of
 //! this shop, and what would stop the real send, as problem codes.
 
+use recupero::domain::TemplateState;
 use recupero::engine::MessagePreview;
 use recupero::storage::stores::{self, NewStore};
 use recupero::storage::templates::{self, TemplateRow};
@@ -31,12 +32,15 @@ fn template(app: &TestApp, language: &str, status: &str, button_url: &str, heade
     templates::upsert(
         &app.engine.db().conn(),
         &TemplateRow {
-            name: "recupero_carrito".into(),
-            language: language.into(),
-            status: status.into(),
-            body_params: Some(4),
-            header_format: header.map(String::from),
-            button_url: Some(button_url.into()),
+            template: TemplateState {
+                name: "recupero_carrito".into(),
+                language: language.into(),
+                status: status.into(),
+                body_params: Some(4),
+                header_format: header.map(String::from),
+                button_url: Some(button_url.into()),
+                ..Default::default()
+            },
             checked_at: "2026-11-20T13:00:00Z".into(),
             ..Default::default()
         },

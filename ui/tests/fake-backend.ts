@@ -31,7 +31,7 @@ export function makeTemplate(overrides: Partial<TemplateRow> = {}): TemplateRow 
     language: 'es',
     status: 'APPROVED',
     category: 'MARKETING',
-    metaId: '1234567890',
+    id: '1234567890',
     bodyParams: 1,
     headerFormat: null,
     buttonUrl: 'https://tienda.example/checkout/{{1}}',

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::checks::time;
-use crate::domain::{LineItem, TemplateState};
+use crate::domain::LineItem;
 use crate::storage::templates::{self, TemplateRow};
 use crate::storage::{sends, ts, Db};
 use crate::whatsapp::recovery::{self, RecoveryCart};
@@ -33,7 +33,7 @@ pub(crate) fn message(ctx: &sends::SendContext, t: &TemplateRow) -> Result<Outgo
         recovery_url: ctx.recovery_url.as_deref(),
         callback_data: &ctx.idempotency_key,
     };
-    recovery::message(&cart, &TemplateState::from_row(t.clone()))
+    recovery::message(&cart, &t.template)
 }
 
 /// The template this customer's message goes with: the first sendable one in the order of
@@ -106,7 +106,7 @@ pub async fn refresh_templates(
     let conn = db.conn();
     let at = ts(now);
     for t in &listed {
-        templates::upsert(&conn, &t.to_row(&at)).map_err(storage_error)?;
+        templates::upsert(&conn, &TemplateRow::reported(t.clone(), &at)).map_err(storage_error)?;
     }
     templates::mark_missing(&conn, name, &at).map_err(storage_error)?;
     let rows = templates::list(&conn).map_err(storage_error)?;

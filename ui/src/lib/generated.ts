@@ -309,11 +309,37 @@ source: string | null, };
  */
 export type WhatsAppCheck = { templates: Array<TemplateRow>, templateName: string, approved: boolean, };
 
-export type TemplateRow = { name: string, language: string, status: string, category: string | null, metaId: string | null, bodyParams: number | null, headerFormat: string | null, buttonUrl: string | null, 
 /**
- * The texts as approved (placeholders unfilled); `None`: not reported.
+ * A cached template: what Meta reported ([`TemplateState`], written once in `domain`), when it
+ * was checked, and a local block after WhatsApp refused a send with it. Reads of the template's
+ * own fields go through to the state (`row.name`, `row.status`).
  */
-bodyText: string | null, footerText: string | null, buttonText: string | null, quickReplyText: string | null, checkedAt: string, blockCode: string | null, blockDetail: string | null, };
+export type TemplateRow = { checkedAt: string, blockCode: string | null, blockDetail: string | null, name: string, language: string, status: string, category: string | null, id: string | null, 
+/**
+ * How many body parameters it takes (`None`: not reported).
+ */
+bodyParams: number | null, 
+/**
+ * TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION when it has a header.
+ */
+headerFormat: string | null, 
+/**
+ * The URL button's address as approved, e.g. `https://shop.example/{{1}}`.
+ */
+buttonUrl: string | null, 
+/**
+ * The texts as approved on the account (placeholders `{{1}}` unfilled): what the customer
+ * reads, which may be the owner's own wording rather than the one Recupero submits.
+ */
+bodyText: string | null, footerText: string | null, 
+/**
+ * The URL button's label.
+ */
+buttonText: string | null, 
+/**
+ * The first quick-reply button's label (the marketing opt-out, "Stop promotions").
+ */
+quickReplyText: string | null, };
 
 /**
  * The webhook address the owner's tunnel forwards to, and what Meta's settings ask for.
