@@ -22,9 +22,9 @@
 //!   read model keeps its own queries).
 //! - `scheduler`, `inbox` — the send plan (poller, planner, outbox, tracker); the conversation
 //!   rules (deliveries, opt-out, escalation, takeover, the window, replies, the assistant).
-//! - `webhooks` — the loopback receiver: handshake, signature, durable before 200; payload types.
+//! - `webhooks` — the loopback receiver: handshake, signature, each delivery durable before 200.
 //! - `stores`, `whatsapp` — store connectors behind one trait; the Cloud API client, its error
-//!   classes, the recovery message.
+//!   classes, the recovery message, the webhook payload types.
 //! - `notice` — which engine events become a native notification, and their text.
 //! - `events` — the typed stream of what the engine tells the outside world; the app's status.
 //! - `storage` — SQLite: open, forward-only migrations, one file per table with its queries.

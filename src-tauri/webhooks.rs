@@ -11,7 +11,6 @@
 //!
 //! Any other path is a 404, bodies over [`MAX_BODY`] a 413, and nothing here panics on input.
 
-pub mod payload;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;

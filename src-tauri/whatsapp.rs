@@ -12,6 +12,7 @@ pub mod errors;
 pub mod recovery;
 pub mod template;
 pub mod throttle;
+pub mod webhook;
 
 use std::future::Future;
 use std::pin::Pin;

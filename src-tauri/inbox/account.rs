@@ -8,7 +8,7 @@ use serde_json::json;
 use super::effects::Effects;
 use crate::events::OwnerProblem;
 use crate::storage::{events, settings, templates, ts};
-use crate::webhooks::payload::{AccountUpdate, TemplateUpdate};
+use crate::whatsapp::webhook::{AccountUpdate, TemplateUpdate};
 
 /// An `account_update`: always logged; a disconnection pauses sending.
 pub(super) fn update(

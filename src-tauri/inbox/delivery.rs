@@ -10,7 +10,7 @@ use serde_json::json;
 pub use super::effects::{Effects, Routing};
 use super::{account, inbound, opt_out, phone, statuses};
 use crate::storage::{events, ts};
-use crate::webhooks::payload::{AccountUpdate, Envelope, MessagesValue, TemplateUpdate};
+use crate::whatsapp::webhook::{AccountUpdate, Envelope, MessagesValue, TemplateUpdate};
 
 /// Applies one delivery. Returns a short outcome for the log table ("ok", "ignored: …",
 /// "invalid: …") and the effects. Only storage errors are errors.

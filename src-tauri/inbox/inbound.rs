@@ -11,7 +11,7 @@ use super::stored::{parse_each, store_message, Side, Stored};
 use super::{escalation, opt_out};
 use crate::domain::opt_out::is_opt_in;
 use crate::storage::{contacts, conversations, events, messages, ts};
-use crate::webhooks::payload::MessagesValue;
+use crate::whatsapp::webhook::MessagesValue;
 
 /// Records the customers' messages of one delivery and applies the rules to each new one.
 pub(super) fn record(

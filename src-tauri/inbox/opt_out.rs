@@ -12,7 +12,7 @@ use super::effects::{Effects, Routing};
 use crate::domain::opt_out::{is_opt_out, is_stop_button};
 use crate::i18n::Lang;
 use crate::storage::{contacts, drafts, events, messages, ts};
-use crate::webhooks::payload::{Message, MessagesValue};
+use crate::whatsapp::webhook::{Message, MessagesValue};
 
 /// What a customer just said, and where.
 pub(super) struct Said<'a> {
@@ -87,18 +87,7 @@ pub(super) fn by_customer(
     fx.opted_out_threads.push(said.thread);
     drafts::discard_pending(conn, said.thread, &ts(now))?;
     messages::assist_done(conn, said.thread, "opted_out")?;
-    let lang = confirmation_lang(conn, said, routing)?;
-    let key = format!("optout:{}", said.wamid);
-    let queued = messages::queue_reply(
-        conn,
-        said.thread,
-        "automation",
-        texts::opt_out_confirmation(lang),
-        &key,
-        &ts(now),
-    )?;
-    fx.replies_queued |= queued.is_some();
-    Ok(())
+    confirm(conn, said, routing, now, fx, "optout", texts::opt_out_confirmation)
 }
 
 /// An opted-out customer asked to hear from the shop again (theirs to decide, already recorded
@@ -119,16 +108,23 @@ pub(super) fn back_in_by_customer(
         &json!({ "conversation": said.thread }),
     )?;
     messages::assist_done(conn, said.thread, "opted_in")?;
+    confirm(conn, said, routing, now, fx, "optin", texts::opt_in_confirmation)
+}
+
+/// Queues one short confirmation in the customer's language, keyed by what they said (so a
+/// delivery processed twice queues it once).
+fn confirm(
+    conn: &Connection,
+    said: &Said<'_>,
+    routing: &Routing,
+    now: DateTime<Utc>,
+    fx: &mut Effects,
+    key_prefix: &str,
+    text: fn(Lang) -> &'static str,
+) -> rusqlite::Result<()> {
     let lang = confirmation_lang(conn, said, routing)?;
-    let key = format!("optin:{}", said.wamid);
-    let queued = messages::queue_reply(
-        conn,
-        said.thread,
-        "automation",
-        texts::opt_in_confirmation(lang),
-        &key,
-        &ts(now),
-    )?;
+    let key = format!("{key_prefix}:{}", said.wamid);
+    let queued = messages::queue_reply(conn, said.thread, "automation", text(lang), &key, &ts(now))?;
     fx.replies_queued |= queued.is_some();
     Ok(())
 }

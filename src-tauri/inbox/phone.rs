@@ -10,7 +10,7 @@ use super::effects::Effects;
 use super::stored::{at_of, parse_each, payload_of, store_message, Side, Stored};
 use super::takeover;
 use crate::storage::{contacts, conversations, events, messages, ts};
-use crate::webhooks::payload::MessagesValue;
+use crate::whatsapp::webhook::MessagesValue;
 
 /// The owner wrote from the phone: the message is stored and the customer taken over.
 pub(super) fn echoes(

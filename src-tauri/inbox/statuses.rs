@@ -10,7 +10,7 @@ use super::effects::Effects;
 use super::opt_out;
 use super::stored::at_of;
 use crate::storage::{carts, contacts, events, messages, sends, ts};
-use crate::webhooks::payload::{MessagesValue, Status};
+use crate::whatsapp::webhook::{MessagesValue, Status};
 use crate::whatsapp::ErrorClass;
 
 /// Records the statuses of one delivery.

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 use crate::storage::{contacts, conversations, messages, ts};
-use crate::webhooks::payload::{unix_seconds, Message};
+use crate::whatsapp::webhook::{unix_seconds, Message};
 
 pub(super) fn at_of(v: Option<&Value>, now: DateTime<Utc>) -> String {
     ts(unix_seconds(v).and_then(|s| Utc.timestamp_opt(s, 0).single()).unwrap_or(now))

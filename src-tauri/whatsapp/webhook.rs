@@ -1,4 +1,4 @@
-//! Our own serde types for the webhook payloads we act on (Meta's shapes, reference §4.4, §5.4).
+//! Our own serde types for the WhatsApp webhook payloads we act on (Meta's shapes, reference §4.4, §5.4).
 //! Every field is optional or defaulted: Meta adds fields freely, and a payload we can't fully
 //! read must still be stored and the rest of it processed.
 
