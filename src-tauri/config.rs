@@ -27,6 +27,8 @@ pub use values::ValueError;
 /// What kind of value a setting holds, for the UI to pick an editor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SettingKind"))]
 pub enum Kind {
     Timezone,
     Hours,
@@ -136,6 +138,7 @@ pub fn spec(key: &str) -> Result<&'static Spec, ConfigError> {
 /// One setting as shown by `config show` and the Settings screen.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SettingView {
     pub key: String,
     pub value: String,

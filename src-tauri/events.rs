@@ -7,6 +7,7 @@ use tokio::sync::broadcast;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum EngineEvent {
     StatusChanged {
         status: AppStatus,
@@ -56,11 +57,14 @@ pub enum EngineEvent {
 /// A place in the app: a screen, and in it a conversation or a settings section.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Route {
     pub screen: Screen,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub conversation_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub section: Option<String>,
 }
 
@@ -116,6 +120,7 @@ impl Route {
 /// The numbers in the status: carts, sends still to go, conversations and what needs the owner.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Counts {
     pub carts: i64,
     pub pending_sends: i64,
@@ -127,6 +132,7 @@ pub struct Counts {
 /// What the header, the tray tooltip and `recupero status` show.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct AppStatus {
     pub version: String,
     pub paused: bool,
@@ -148,6 +154,7 @@ pub struct AppStatus {
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum OwnerProblem {
     TokenExpired,
     NumberDisconnected,
@@ -157,6 +164,7 @@ pub enum OwnerProblem {
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum Screen {
     Carts,
     Inbox,

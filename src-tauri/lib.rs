@@ -5,6 +5,8 @@
 //! tests when an import runs up it, when two files import each other, or when a part is missing.
 //! ARCHITECTURE.md says what each part owns.
 //!
+//! - `ui_types` — tests only: the UI's TypeScript types generated from the Rust types that cross
+//!   IPC; the test fails while `ui/src/lib/generated.ts` is stale.
 //! - `cli` — the command line on the same binary: no subcommand opens the app; `serve`, `demo`,
 //!   `store`, `whatsapp`, `config`, `secret`, `status`, `export`, `results`, one file each.
 //! - `desktop` — the only part that imports tauri: window, tray, notifications, IPC commands
@@ -57,6 +59,8 @@ pub mod scheduler;
 pub mod secrets;
 pub mod storage;
 pub mod stores;
+#[cfg(test)]
+pub mod ui_types;
 pub mod webhooks;
 pub mod whatsapp;
 

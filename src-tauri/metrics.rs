@@ -41,6 +41,7 @@ pub use stats::Share;
 /// An amount of one currency, as decimal text (`"1234.50"`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Amount {
     pub currency: String,
     pub amount: String,
@@ -64,6 +65,7 @@ impl Amount {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CartCounts {
     /// Carts that became abandoned carts in the period (with or without a phone).
     pub detected: u64,
@@ -81,6 +83,7 @@ pub struct CartCounts {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Lift {
     /// Treatment recovery rate minus holdout recovery rate.
     pub difference: Option<f64>,
@@ -94,6 +97,7 @@ pub struct Lift {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct MessageCounts {
     pub sent: u64,
     pub delivered: u64,
@@ -103,6 +107,7 @@ pub struct MessageCounts {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CostRow {
     pub country: String,
     pub category: String,
@@ -113,6 +118,7 @@ pub struct CostRow {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Roi {
     pub currency: String,
     pub revenue: String,
@@ -125,6 +131,7 @@ pub struct Roi {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Cost {
     pub rows: Vec<CostRow>,
     pub total: Vec<Amount>,
@@ -136,6 +143,7 @@ pub struct Cost {
 /// One day or one week (by its Monday), in the shop's time zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Period {
     pub start: String,
     pub detected: u64,
@@ -149,6 +157,7 @@ pub struct Period {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Metrics {
     pub from: String,
     pub to: String,

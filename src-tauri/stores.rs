@@ -80,6 +80,8 @@ impl Cursor {
 /// A checkout the connector could not turn into a cart, with why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SkippedCheckout"))]
 pub struct Skipped {
     pub checkout_id: Option<String>,
     pub reason: String,

@@ -8,6 +8,7 @@ use serde::Serialize;
 /// shape a send must match.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct TemplateState {
     pub name: String,
     pub language: String,

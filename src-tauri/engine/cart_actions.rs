@@ -40,6 +40,7 @@ pub const STOPPED_BY_OWNER: &str = "stopped_by_owner";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum CartAction {
     SendNow,
     Stop,
@@ -49,6 +50,7 @@ pub enum CartAction {
 /// What an action did, or why it did nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CartActionResult {
     pub action: CartAction,
     pub done: bool,

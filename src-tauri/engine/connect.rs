@@ -13,6 +13,7 @@ use crate::storage::{self, templates::TemplateRow};
 /// template can be sent in at least one language.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct WhatsAppCheck {
     pub templates: Vec<TemplateRow>,
     pub template_name: String,
@@ -22,6 +23,7 @@ pub struct WhatsAppCheck {
 /// The webhook address the owner's tunnel forwards to, and what Meta's settings ask for.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct WebhookInfo {
     pub url: String,
     pub verify_token: String,

@@ -25,6 +25,7 @@ pub const DEMO_STORE: &str = "Tienda Sandbox (demo)";
 /// What the Settings' "Message" card shows.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct MessagePreview {
     /// Meta's language code of the template used, e.g. `es_AR`.
     pub language: String,

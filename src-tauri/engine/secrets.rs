@@ -14,6 +14,7 @@ use crate::storage::event_log::{self, LogEvent};
 /// Whether a secret is present, never its value.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SecretState {
     pub name: String,
     pub set: bool,

@@ -10,6 +10,7 @@ use crate::storage::{carts, sends};
 /// One line of a cart's timeline ("why not sent" included).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct TimelineEntry {
     pub at: String,
     pub kind: String,
@@ -20,6 +21,7 @@ pub struct TimelineEntry {
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CartTimeline {
     pub cart: carts::CartRow,
     pub entries: Vec<TimelineEntry>,

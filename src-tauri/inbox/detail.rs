@@ -10,6 +10,7 @@ use crate::storage::{self, carts, conversations, drafts, messages, templates};
 /// What the inbox shows for one conversation.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ConversationDetail {
     pub conversation: conversations::ConversationRow,
     pub messages: Vec<messages::MessageRow>,

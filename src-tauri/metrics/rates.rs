@@ -25,6 +25,7 @@ pub const CATEGORIES: [&str; 4] = ["marketing", "utility", "authentication", "se
 /// One row as the owner writes it and the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RateRow {
     /// ISO 3166 alpha-2, or `*` for every country without its own row.
     pub country: String,
@@ -37,6 +38,7 @@ pub struct RateRow {
 /// The table in force, as `rate_table` returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RateTable {
     /// The date the prices are valid for (`YYYY-MM-DD`).
     pub as_of: String,

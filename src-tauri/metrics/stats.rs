@@ -12,6 +12,7 @@ pub const Z_95: f64 = 1.959_963_984_540_054;
 /// A count out of a denominator; `rate` is `None` when the denominator is 0.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Share {
     pub count: u64,
     pub denominator: u64,

@@ -308,6 +308,7 @@ pub fn promote_ready(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<
 /// What the Carts screen and the export show for one cart.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CartRow {
     pub id: i64,
     pub store: String,

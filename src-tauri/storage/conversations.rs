@@ -23,6 +23,7 @@ CREATE INDEX conversations_inbox ON conversations(escalated DESC, unread DESC, l
 /// One line of the inbox list.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ConversationRow {
     pub id: i64,
     pub contact_id: i64,

@@ -25,6 +25,7 @@ CREATE INDEX drafts_by_conversation ON drafts(conversation_id, state);
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct DraftRow {
     pub id: i64,
     pub conversation_id: i64,

@@ -30,6 +30,7 @@ CREATE INDEX messages_thread ON messages(conversation_id, created_at);
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct MessageRow {
     pub id: i64,
     pub conversation_id: i64,

@@ -47,6 +47,7 @@ CREATE INDEX sends_due ON sends(state, due_at);
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SendRow {
     pub id: i64,
     pub cart_id: i64,

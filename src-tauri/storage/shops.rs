@@ -33,6 +33,7 @@ ALTER TABLE stores ADD COLUMN next_poll_at TEXT;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct StoreRow {
     pub id: i64,
     pub platform: String,

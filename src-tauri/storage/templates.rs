@@ -41,6 +41,7 @@ ALTER TABLE wa_templates ADD COLUMN quick_reply_text TEXT;
 /// own fields go through to the state (`row.name`, `row.status`).
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct TemplateRow {
     #[serde(flatten)]
     pub template: TemplateState,

@@ -10,6 +10,7 @@ use crate::domain::Cart;
 /// One cart as `store check` and "Test connection" show it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CheckedCart {
     pub checkout_id: String,
     pub completed: bool,
@@ -30,6 +31,7 @@ pub struct CheckedCart {
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CheckedItem {
     pub name: String,
     pub variant: Option<String>,
@@ -79,6 +81,7 @@ impl From<&Cart> for CheckedCart {
 /// What one check of a store found.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct StoreCheckReport {
     pub carts: Vec<CheckedCart>,
     pub skipped: Vec<Skipped>,

@@ -148,16 +148,22 @@ pub struct StoreOptions {
 /// optional: missing ones come from the secret store.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields = nullable))]
 pub struct StoreInput {
     pub platform: String,
     pub base_url: String,
     pub store_id: Option<String>,
     pub country: Option<String>,
     pub name: Option<String>,
+    #[cfg_attr(test, ts(as = "Option<String>"))]
     pub token: Option<Sensitive<String>>,
+    #[cfg_attr(test, ts(as = "Option<String>"))]
     pub key: Option<Sensitive<String>>,
+    #[cfg_attr(test, ts(as = "Option<String>"))]
     pub secret: Option<Sensitive<String>>,
     pub api_version: Option<String>,
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
     pub query_string_auth: bool,
     pub page_size: Option<u32>,
 }

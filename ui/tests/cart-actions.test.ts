@@ -91,6 +91,7 @@ function timeline(actions: CartTimeline['actions']): CartTimeline {
     cart,
     entries: [{ at: cart.detectedAt, kind: 'detected', step: null, reason: null, detail: null }],
     whyNotSent: null,
+    sends: [],
     actions,
   };
 }

@@ -158,7 +158,7 @@ describe('CartTimeline', () => {
   it('explains a holdout cart even without a whyNotSent code', () => {
     setLang('pt');
     render(CartTimeline, {
-      timeline: { cart: makeCart({ status: 'holdout', holdout: true }), entries: [], whyNotSent: null },
+      timeline: { cart: makeCart({ status: 'holdout', holdout: true }), entries: [], sends: [], whyNotSent: null, actions: [] },
     });
     expect(screen.queryByTestId('cart-why-not-sent')).toBeNull();
     expect(screen.getByTestId('cart-holdout-note').textContent).toContain('de propósito');
@@ -175,7 +175,9 @@ describe('CartTimeline', () => {
         entry({ kind: 'failed', step: 1, reason: '131026', detail: '(#131026) Message undeliverable' }),
         entry({ kind: 'teleported', reason: null }),
       ],
+      sends: [],
       whyNotSent: 'another_new_reason',
+      actions: [],
     };
     render(CartTimeline, { timeline });
     expect(screen.getByTestId('cart-why-not-sent-reason').textContent).toBe('another_new_reason');

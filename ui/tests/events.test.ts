@@ -25,10 +25,9 @@ describe('parseEngineEvent', () => {
       type: 'cart_detected',
       cartId: 7,
     });
-    expect(parseEngineEvent({ type: 'message_status', messageId: 3, status: 'read' })).toEqual({
-      type: 'message_status',
-      messageId: 3,
-      status: 'read',
+    expect(parseEngineEvent({ type: 'needs_owner', problem: 'token_expired' })).toEqual({
+      type: 'needs_owner',
+      problem: 'token_expired',
     });
     expect(parseEngineEvent({ type: 'inbound_message', conversationId: 2 })).toEqual({
       type: 'inbound_message',
@@ -63,6 +62,8 @@ describe('parseEngineEvent', () => {
 
   it('ignores unknown event types', () => {
     expect(parseEngineEvent({ type: 'brand_new_event', foo: 1 })).toBeNull();
+    // Rust never emits a message status event: the UI no longer pretends it does.
+    expect(parseEngineEvent({ type: 'message_status', messageId: 3, status: 'read' })).toBeNull();
     expect(parseEngineEvent({ type: 'navigate', route: { screen: 'nowhere' } })).toBeNull();
   });
 
@@ -75,6 +76,8 @@ describe('parseEngineEvent', () => {
     expect(parseEngineEvent({ type: 'cart_detected', cartId: '7' })).toBeNull();
     expect(parseEngineEvent({ type: 'draft_ready', conversationId: 2 })).toBeNull();
     expect(parseEngineEvent({ type: 'opted_out' })).toBeNull();
+    expect(parseEngineEvent({ type: 'needs_owner' })).toBeNull();
+    expect(parseEngineEvent({ type: 'needs_owner', problem: 'brand_new_problem' })).toBeNull();
     expect(parseEngineEvent({ type: 'cart_recovered', contactName: 'x' })).toBeNull();
   });
 });

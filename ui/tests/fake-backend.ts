@@ -15,6 +15,7 @@ import type {
   RateTable,
   SecretState,
   Setting,
+  SettingKind,
   StoreCheckReport,
   StoreInput,
   StoreRow,
@@ -34,6 +35,10 @@ export function makeTemplate(overrides: Partial<TemplateRow> = {}): TemplateRow 
     bodyParams: 1,
     headerFormat: null,
     buttonUrl: 'https://tienda.example/checkout/{{1}}',
+    bodyText: null,
+    footerText: null,
+    buttonText: null,
+    quickReplyText: null,
     checkedAt: '2026-11-21T12:00:00Z',
     blockCode: null,
     blockDetail: null,
@@ -127,6 +132,8 @@ export function sampleTimelines(): CartTimeline[] {
         },
       ],
       whyNotSent: 'purchased',
+      sends: [],
+      actions: [],
     },
     {
       cart: bruno,
@@ -141,6 +148,8 @@ export function sampleTimelines(): CartTimeline[] {
         },
       ],
       whyNotSent: 'holdout',
+      sends: [],
+      actions: [],
     },
     {
       cart: carla,
@@ -183,6 +192,8 @@ export function sampleTimelines(): CartTimeline[] {
         },
       ],
       whyNotSent: null,
+      sends: [],
+      actions: [],
     },
   ];
 }
@@ -190,10 +201,13 @@ export function sampleTimelines(): CartTimeline[] {
 export function makeConversation(overrides: Partial<Conversation> = {}): Conversation {
   return {
     id: 1,
+    contactId: 1,
     contactName: 'Ana',
     phone: '+5491155550000',
+    language: null,
     lastMessage: '¿Hacen envíos a Córdoba?',
     lastAt: '2026-11-21T14:00:00.000Z',
+    lastInboundAt: '2026-11-21T14:00:00.000Z',
     unread: 0,
     escalated: false,
     escalationReason: null,
@@ -210,6 +224,7 @@ export function makeMessage(overrides: Partial<Message> = {}): Message {
     conversationId: 1,
     direction: 'in',
     origin: 'customer',
+    wamid: null,
     kind: 'text',
     body: 'Hola',
     status: 'received',
@@ -228,6 +243,8 @@ export function makeDraft(overrides: Partial<Draft> = {}): Draft {
     source: 'facts',
     factsVersion: 3,
     replyToMessageId: 1,
+    state: 'pending',
+    detail: null,
     createdAt: '2026-11-21T14:00:05.000Z',
     ...overrides,
   };
@@ -252,7 +269,8 @@ export function emptyMetrics(): Metrics {
   return {
     from: '2026-10-22T00:00:00Z',
     to: '2026-11-21T00:00:00Z',
-    carts: { detected: 0, withPhone: 0, messaged: 0, holdout: 0, notSent: 0 },
+    timezone: 'America/Argentina/Buenos_Aires',
+    carts: { detected: 0, withPhone: 0, messaged: 0, holdout: 0, notSent: 0, pending: 0 },
     recovery: { count: 0, denominator: 0, rate: null },
     holdoutRecovery: { count: 0, denominator: 0, rate: null },
     lift: {
@@ -277,7 +295,7 @@ export function emptyMetrics(): Metrics {
 export function sampleMetrics(): Metrics {
   return {
     ...emptyMetrics(),
-    carts: { detected: 120, withPhone: 95, messaged: 80, holdout: 9, notSent: 6 },
+    carts: { detected: 120, withPhone: 95, messaged: 80, holdout: 9, notSent: 6, pending: 0 },
     recovery: { count: 12, denominator: 80, rate: 0.15 },
     holdoutRecovery: { count: 0, denominator: 9, rate: 0 },
     lift: {
@@ -324,6 +342,7 @@ export function sampleRateTable(): RateTable {
       { country: 'AR', category: 'marketing', currency: 'USD', price: '0.0618' },
       { country: '*', category: 'marketing', currency: 'USD', price: '0.0500' },
     ],
+    notes: [],
   };
 }
 
@@ -393,7 +412,7 @@ export function makePreview(language = 'es', p: Partial<MessagePreview> = {}): M
 }
 
 export function fakeBackend(): FakeBackend {
-  const s = (key: string, value: string, kind: string, description = `server help for ${key}`): Setting => ({
+  const s = (key: string, value: string, kind: SettingKind, description = `server help for ${key}`): Setting => ({
     key,
     value,
     default: value,
@@ -406,13 +425,18 @@ export function fakeBackend(): FakeBackend {
       paused: false,
       demo: false,
       dataDir: '/tmp/recupero',
+      database: '/tmp/recupero/recupero.db',
+      secretStore: 'keychain',
       counts: { carts: 0, pendingSends: 0, conversations: 0, unread: 2, escalated: 1 },
       lastPollAt: null,
+      webhook_url: 'http://127.0.0.1:8790/webhook/s3cr3tp4thAbCdEfGhIjKlMnOp',
+      lastWebhookAt: null,
+      webhooksPending: 0,
     },
     settings: [
       s('timezone', 'America/Argentina/Buenos_Aires', 'timezone'),
       s('business_hours', 'mon-sat 09:00-20:00', 'hours'),
-      s('abandonment_delay_minutes', '60', 'duration'),
+      s('abandonment_delay_minutes', '60', 'minutes'),
       s('holdout_percent', '10', 'percent'),
       s('consent_only', 'true', 'bool'),
       s('ui_language', 'auto', 'language'),
@@ -515,6 +539,8 @@ export function fakeBackend(): FakeBackend {
               { at: cart.detectedAt, kind: 'detected', step: null, reason: null, detail: null },
             ],
             whyNotSent: null,
+            sends: [],
+            actions: [],
           } satisfies CartTimeline;
         }
         case 'list_conversations': {
@@ -608,8 +634,8 @@ export function fakeBackend(): FakeBackend {
             platform: input.platform,
             name: input.name ?? new URL(input.baseUrl).hostname,
             baseUrl: input.baseUrl,
-            externalId: input.storeId,
-            country: input.country,
+            externalId: input.storeId ?? null,
+            country: input.country ?? '',
             state: 'new',
             lastPollAt: null,
             lastSuccessAt: null,
@@ -689,12 +715,13 @@ export function fakeBackend(): FakeBackend {
     return ['store_token', 'store_key', 'store_secret', 'whatsapp_token', 'whatsapp_app_secret', 'assistant_api_key'].map(
       (name) => {
         const env = fb.envSecrets.has(name);
+        const set = env || fb.secretValues.has(name);
         return {
           name,
-          set: env || fb.secretValues.has(name),
+          set,
           envVar: `RECUPERO_${name.toUpperCase()}`,
-          // `source` is not in the contract yet; only an environment-provided secret says it.
-          ...(env ? { source: 'env' as const } : {}),
+          // As the engine says it: where a set secret comes from, nothing when unset.
+          source: set ? (env ? 'env' : 'keychain') : null,
         };
       },
     );

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { fakeBackend, type FakeBackend } from './fake-backend';
-import type { Setting } from '../src/lib/types';
+import type { Setting, SettingKind } from '../src/lib/types';
 
 let backend: FakeBackend;
 
@@ -14,7 +14,7 @@ tauri.invoke = (cmd, args) => backend.invoke(cmd, args);
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 
-const setting = (key: string, value: string, kind: string, def = value): Setting => ({
+const setting = (key: string, value: string, kind: SettingKind, def = value): Setting => ({
   key,
   value,
   default: def,

@@ -174,6 +174,23 @@ describe('App with a backend', () => {
     expect(notice.textContent).toContain('Carla · 45.990,50 ARS');
   });
 
+  it('tells the owner about a problem only they can fix, and re-reads the status that shows it', async () => {
+    // WhatsApp refused the token: the engine paused sending, then said why (`needs_owner`).
+    backend.status = { ...backend.status, paused: true };
+    const statusReads = backend.calls.filter((c) => c.cmd === 'app_status').length;
+    tauri.emit!({ type: 'needs_owner', problem: 'token_expired' });
+    const notice = screen.getByTestId('notice');
+    await waitFor(() => expect(notice.textContent).toContain('Venció el acceso a WhatsApp'));
+    expect(notice.querySelector('[data-notice-key="notice.ownerProblem.token_expired"]')?.className).toContain(
+      'error',
+    );
+    await screen.findByTestId('paused-badge');
+    expect(backend.calls.filter((c) => c.cmd === 'app_status').length).toBeGreaterThan(statusReads);
+
+    tauri.emit!({ type: 'needs_owner', problem: 'store_unreachable' });
+    await waitFor(() => expect(notice.textContent).toContain('Recupero no puede conectarse con tu tienda.'));
+  });
+
   it('lists carts with a status filter and search', async () => {
     backend.carts = [
       makeCart({ total: '12.500,00', status: 'recovered', detectedAt: '2025-05-01T15:00:00Z' }),
@@ -259,7 +276,7 @@ describe('App with a backend', () => {
     await waitFor(() => expect(screen.getAllByTestId('timeline-entry')).toHaveLength(1));
 
     backend.timelineFailure = { code: 'storage', message: 'database is locked' };
-    tauri.emit!({ type: 'message_status', cartId: 5 });
+    tauri.emit!({ type: 'cart_detected', cartId: 5 });
     const error = await screen.findByTestId('cart-timeline-error');
     expect(error.textContent).toContain('No se pudo cargar el historial de este carrito.');
     expect(error.textContent).toContain('database is locked');

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { fakeBackend, makeTemplate, type FakeBackend } from './fake-backend';
-import type { Setting } from '../src/lib/types';
+import type { Setting, SettingKind } from '../src/lib/types';
 
 let backend: FakeBackend;
 
@@ -18,7 +18,7 @@ tauri.invoke = (cmd, args) => backend.invoke(cmd, args);
 
 type TauriWindow = Window & { __TAURI_INTERNALS__?: unknown };
 
-const setting = (key: string, value: string, kind = 'text', def = value): Setting => ({
+const setting = (key: string, value: string, kind: SettingKind = 'text', def = value): Setting => ({
   key,
   value,
   default: def,
@@ -328,6 +328,8 @@ describe('WhatsApp connection: webhooks (step 4)', () => {
         paused: false,
         demo: false,
         dataDir: '/tmp/recupero',
+        database: '/tmp/recupero/recupero.db',
+        secretStore: 'keychain',
         counts: { carts: 0, pendingSends: 0, conversations: 0, unread: 0, escalated: 0 },
         lastPollAt: null,
         webhook_url: 'http://127.0.0.1:8790/webhook/s3cr3tp4thAbCdEfGhIjKlMnOp',

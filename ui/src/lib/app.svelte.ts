@@ -5,7 +5,14 @@ import { onEngineEvent, type EngineEvent } from './events';
 import { browserLanguages, resolveLang, setLang, type MessageKey } from './i18n/index.svelte';
 import { escalationLabel } from './inbox-labels';
 import { needsOnboarding, rememberOnboardingSkipped } from './onboarding';
-import { toRoute, type AppStatus, type Route, type Screen, type Setting } from './types';
+import {
+  toRoute,
+  type AppStatus,
+  type OwnerProblem,
+  type Route,
+  type Screen,
+  type Setting,
+} from './types';
 
 export type NoticeKind = 'info' | 'success' | 'error';
 
@@ -196,7 +203,6 @@ export function handleEngineEvent(event: EngineEvent): void {
       void refreshStatus();
       break;
     case 'cart_detected':
-    case 'message_status':
     case 'inbound_message':
     case 'draft_ready':
     case 'opted_out':
@@ -220,11 +226,32 @@ export function handleEngineEvent(event: EngineEvent): void {
       );
       void refreshStatus();
       break;
+    case 'needs_owner':
+      // Something only the owner can fix (the native notification says it too): say it in the
+      // window and reload what shows it — the status (sending paused), the store list's state,
+      // the message preview's template status.
+      app.dataVersion++;
+      notify('error', OWNER_PROBLEM_NOTICES[event.problem]);
+      void refreshStatus();
+      break;
     case 'navigate':
       void followRoute(event.route);
       break;
+    default: {
+      // Every event of the generated union is handled: a new one fails `npm run check` here.
+      const unhandled: never = event;
+      return unhandled;
+    }
   }
 }
+
+/** The notice for each problem only the owner can fix (`needs_owner`). */
+const OWNER_PROBLEM_NOTICES: Record<OwnerProblem, MessageKey> = {
+  token_expired: 'notice.ownerProblem.token_expired',
+  number_disconnected: 'notice.ownerProblem.number_disconnected',
+  template_rejected: 'notice.ownerProblem.template_rejected',
+  store_unreachable: 'notice.ownerProblem.store_unreachable',
+};
 
 /** Goes where a route says: the screen, and the conversation or section in it. */
 export function goTo(route: Route): void {

@@ -1,0 +1,347 @@
+// Generated from the Rust types that cross IPC by
+//   RECUPERO_UPDATE_UI_TYPES=1 cargo test --no-default-features --lib ui_types
+// Do not edit: change the Rust type and regenerate (`cargo test` fails while this file is stale).
+// UI-only types and the names the screens use live in types.ts.
+
+export type EngineEvent = { "type": "status_changed", status: AppStatus, } | { "type": "paused_changed", paused: boolean, } | { "type": "settings_changed" } | { "type": "cart_detected", cartId: number, } | { "type": "inbound_message", conversationId: number, } | { "type": "cart_recovered", cartId: number, contactName: string | null, 
+/**
+ * The total with its currency, e.g. `45990.50 ARS`.
+ */
+total: string, } | { "type": "escalation", conversationId: number, contactName: string | null, reason: string, } | { "type": "draft_ready", conversationId: number, draftId: number, } | { "type": "opted_out", conversationId: number, } | { "type": "needs_owner", problem: OwnerProblem, } | { "type": "navigate", route: Route, };
+
+export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable";
+
+/**
+ * A place in the app: a screen, and in it a conversation or a settings section.
+ */
+export type Route = { screen: Screen, conversationId?: number, section?: string, };
+
+export type Screen = "carts" | "inbox" | "results" | "settings";
+
+/**
+ * What the header, the tray tooltip and `recupero status` show.
+ */
+export type AppStatus = { version: string, paused: boolean, demo: boolean, dataDir: string, database: string, secretStore: string, counts: Counts, lastPollAt: string | null, 
+/**
+ * The local webhook address with its secret path (what the tunnel forwards to). Named
+ * `webhook_url` in JSON, as documented for `recupero status --json`.
+ */
+webhook_url: string, 
+/**
+ * When the last webhook delivery arrived (onboarding's "last webhook received").
+ */
+lastWebhookAt: string | null, 
+/**
+ * Webhook deliveries stored but not processed yet.
+ */
+webhooksPending: number, };
+
+/**
+ * The numbers in the status: carts, sends still to go, conversations and what needs the owner.
+ */
+export type Counts = { carts: number, pendingSends: number, conversations: number, unread: number, escalated: number, };
+
+/**
+ * One setting as shown by `config show` and the Settings screen.
+ */
+export type SettingView = { key: string, value: string, default: string, description: string, kind: SettingKind, };
+
+/**
+ * What kind of value a setting holds, for the UI to pick an editor.
+ */
+export type SettingKind = "timezone" | "hours" | "minutes" | "hours24" | "days" | "seconds" | "int" | "percent" | "bool" | "language" | "country" | "text" | "assistant_mode" | "url" | "long_text" | "keywords";
+
+/**
+ * What the Settings' "Message" card shows.
+ */
+export type MessagePreview = { 
+/**
+ * Meta's language code of the template used, e.g. `es_AR`.
+ */
+language: string, templateName: string, 
+/**
+ * Meta's review status (`APPROVED`, `PENDING`, `REJECTED`…); `None`: not on the account.
+ */
+status: string | null, 
+/**
+ * The body with its placeholders filled, exactly the parameters the outbox would send.
+ */
+body: string, footer: string, buttonText: string | null, 
+/**
+ * The quick-reply button under it (the marketing opt-out, "Stop promotions").
+ */
+quickReplyText: string | null, 
+/**
+ * The address the button opens (the approved prefix and this cart's suffix).
+ */
+buttonUrl: string | null, 
+/**
+ * The template's header is the first product's image.
+ */
+imageHeader: boolean, 
+/**
+ * Why this message could not be sent as it is (empty: it could).
+ */
+problems: Array<string>, };
+
+/**
+ * What the Carts screen and the export show for one cart.
+ */
+export type CartRow = { id: number, store: string, externalId: string, firstName: string | null, phone: string | null, phoneProblem: string | null, currency: string, 
+/**
+ * Decimal amount as text, exactly as stored (never a float).
+ */
+total: string, recoveryUrl: string | null, status: string, holdout: boolean, detectedAt: string, completedAt: string | null, outcome: string | null, outcomeAt: string | null, };
+
+export type CartTimeline = { cart: CartRow, entries: Array<TimelineEntry>, sends: Array<SendRow>, 
+/**
+ * Why the first message did not (or will not yet) go, as a reason code.
+ */
+whyNotSent: string | null, 
+/**
+ * What the owner can do with the cart now (the panel's buttons).
+ */
+actions: Array<CartAction>, };
+
+/**
+ * One line of a cart's timeline ("why not sent" included).
+ */
+export type TimelineEntry = { at: string, kind: string, step: number | null, reason: string | null, detail: string | null, };
+
+export type SendRow = { id: number, cartId: number, step: number, state: string, dueAt: string, deadlineAt: string, attempts: number, wamid: string | null, sentAt: string | null, skipReason: string | null, errorCode: string | null, errorDetail: string | null, 
+/**
+ * The first instant this send was planned for (before any re-plan).
+ */
+plannedAt: string | null, recipient: string | null, heldReason: string | null, createdAt: string, updatedAt: string, };
+
+export type CartAction = "send_now" | "stop" | "retry";
+
+/**
+ * What an action did, or why it did nothing.
+ */
+export type CartActionResult = { action: CartAction, done: boolean, 
+/**
+ * Done: what happened (`due_now`, `stopped`, `retry_now`, `retry_at_opening`). Refused: the
+ * reason (`shop_closed`, `holdout`, `in_flight`, `already_sent`, `opted_out`…).
+ */
+code: string, 
+/**
+ * The instant the words need (RFC 3339, UTC): when the message is due, or when the shop
+ * opens next (`shop_closed`).
+ */
+at: string | null, 
+/**
+ * How many sends a stop skipped.
+ */
+stopped: number, 
+/**
+ * A message of this cart is on its way to WhatsApp and can't be called back.
+ */
+inFlight: boolean, 
+/**
+ * The same in plain English (the command line, the logs).
+ */
+message: string, };
+
+/**
+ * One line of the inbox list.
+ */
+export type ConversationRow = { id: number, contactId: number, contactName: string | null, phone: string, language: string | null, lastMessage: string | null, lastAt: string | null, lastInboundAt: string | null, unread: number, escalated: boolean, escalationReason: string | null, automationPaused: boolean, optedOut: boolean, pendingDrafts: number, };
+
+/**
+ * What the inbox shows for one conversation.
+ */
+export type ConversationDetail = { conversation: ConversationRow, messages: Array<MessageRow>, 
+/**
+ * When the customer-service window closes; `None` when it is closed (templates only).
+ */
+windowClosesAt: string | null, cart: CartRow | null, drafts: Array<DraftRow>, 
+/**
+ * Approved languages of the recovery template, for the picker when the window is closed.
+ */
+templateLanguages: Array<string>, };
+
+export type MessageRow = { id: number, conversationId: number, direction: string, origin: string, wamid: string | null, kind: string, body: string | null, status: string | null, errorCode: string | null, errorDetail: string | null, createdAt: string, };
+
+export type DraftRow = { id: number, conversationId: number, text: string, source: string, factsVersion: number | null, replyToMessageId: number | null, state: string, detail: string | null, createdAt: string, };
+
+export type Metrics = { from: string, to: string, 
+/**
+ * The zone the days and weeks are read in.
+ */
+timezone: string, carts: CartCounts, recovery: Share, holdoutRecovery: Share, lift: Lift, revenue: Array<Amount>, replies: Share, medianFirstReplySeconds: number | null, messages: MessageCounts, cost: Cost, daily: Array<Period>, weekly: Array<Period>, };
+
+export type CartCounts = { 
+/**
+ * Carts that became abandoned carts in the period (with or without a phone).
+ */
+detected: number, withPhone: number, 
+/**
+ * WhatsApp accepted their first message (the treatment group).
+ */
+messaged: number, 
+/**
+ * Holdout carts that reached the instant their message would have gone.
+ */
+holdout: number, 
+/**
+ * With a phone, first message not sent (skipped with a reason, or refused).
+ */
+notSent: number, 
+/**
+ * With a phone, first message still planned or in flight. `with_phone` = messaged +
+ * holdout + not_sent + pending.
+ */
+pending: number, };
+
+/**
+ * A count out of a denominator; `rate` is `None` when the denominator is 0.
+ */
+export type Share = { count: number, denominator: number, rate: number | null, };
+
+export type Lift = { 
+/**
+ * Treatment recovery rate minus holdout recovery rate.
+ */
+difference: number | null, low: number | null, high: number | null, confidence: number, method: string, 
+/**
+ * The interval excludes 0.
+ */
+significant: boolean | null, };
+
+/**
+ * An amount of one currency, as decimal text (`"1234.50"`).
+ */
+export type Amount = { currency: string, amount: string, };
+
+export type MessageCounts = { sent: number, delivered: number, read: number, failed: number, };
+
+export type Cost = { rows: Array<CostRow>, total: Array<Amount>, perRecovered: Array<Amount>, roi: Array<Roi>, ratesAsOf: string, };
+
+export type CostRow = { country: string, category: string, messages: number, currency: string, amount: string, };
+
+export type Roi = { currency: string, revenue: string, 
+/**
+ * The WhatsApp cost in this currency (converted from USD at `usd_rate` when given).
+ */
+cost: string, roi: number | null, 
+/**
+ * The owner's rate the USD cost was converted at: 1 USD = this many of `currency`.
+ */
+usdRate: string | null, };
+
+/**
+ * One day or one week (by its Monday), in the shop's time zone.
+ */
+export type Period = { start: string, detected: number, messaged: number, holdout: number, recovered: number, recoveredHoldout: number, replied: number, revenue: Array<Amount>, };
+
+/**
+ * The table in force, as `rate_table` returns it.
+ */
+export type RateTable = { 
+/**
+ * The date the prices are valid for (`YYYY-MM-DD`).
+ */
+asOf: string, source: string, rates: Array<RateRow>, 
+/**
+ * The owner replaced the shipped table.
+ */
+edited: boolean, 
+/**
+ * What the prices rest on and which are estimates.
+ */
+notes: Array<string>, };
+
+/**
+ * One row as the owner writes it and the UI shows it.
+ */
+export type RateRow = { 
+/**
+ * ISO 3166 alpha-2, or `*` for every country without its own row.
+ */
+country: string, category: string, currency: string, 
+/**
+ * Per delivered message, decimal text.
+ */
+price: string, };
+
+/**
+ * A store as the owner describes it in Settings or on the command line. Credentials are
+ * optional: missing ones come from the secret store.
+ */
+export type StoreInput = { platform: string, baseUrl: string, storeId?: string | null, country?: string | null, name?: string | null, token?: string | null, key?: string | null, secret?: string | null, apiVersion?: string | null, queryStringAuth?: boolean, pageSize?: number | null, };
+
+/**
+ * What one check of a store found.
+ */
+export type StoreCheckReport = { carts: Array<CheckedCart>, skipped: Array<SkippedCheckout>, };
+
+/**
+ * One cart as `store check` and "Test connection" show it.
+ */
+export type CheckedCart = { checkoutId: string, completed: boolean, phone: string | null, phoneProblem: string | null, firstName: string | null, language: string | null, marketingConsent: boolean | null, currency: string, 
+/**
+ * Decimal text, never a float.
+ */
+total: string, items: Array<CheckedItem>, recoveryLink: string, createdAt: string, updatedAt: string, completedAt: string | null, };
+
+export type CheckedItem = { name: string, variant: string | null, quantity: number, unitPrice: string, imageUrl: string | null, };
+
+/**
+ * A checkout the connector could not turn into a cart, with why.
+ */
+export type SkippedCheckout = { checkoutId: string | null, reason: string, };
+
+export type StoreRow = { id: number, platform: string, name: string, baseUrl: string, externalId: string | null, country: string, state: string, lastPollAt: string | null, lastSuccessAt: string | null, lastError: string | null, createdAt: string, };
+
+/**
+ * Whether a secret is present, never its value.
+ */
+export type SecretState = { name: string, set: boolean, envVar: string, 
+/**
+ * Where the value comes from when set: `env` (the variable, read-only) or `keychain`.
+ */
+source: string | null, };
+
+/**
+ * What "Check connection" shows: every template of the account, and whether the recovery
+ * template can be sent in at least one language.
+ */
+export type WhatsAppCheck = { templates: Array<TemplateRow>, templateName: string, approved: boolean, };
+
+/**
+ * A cached template: what Meta reported ([`TemplateState`], written once in `domain`), when it
+ * was checked, and a local block after WhatsApp refused a send with it. Reads of the template's
+ * own fields go through to the state (`row.name`, `row.status`).
+ */
+export type TemplateRow = { checkedAt: string, blockCode: string | null, blockDetail: string | null, name: string, language: string, status: string, category: string | null, id: string | null, 
+/**
+ * How many body parameters it takes (`None`: not reported).
+ */
+bodyParams: number | null, 
+/**
+ * TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION when it has a header.
+ */
+headerFormat: string | null, 
+/**
+ * The URL button's address as approved, e.g. `https://shop.example/{{1}}`.
+ */
+buttonUrl: string | null, 
+/**
+ * The texts as approved on the account (placeholders `{{1}}` unfilled): what the customer
+ * reads, which may be the owner's own wording rather than the one Recupero submits.
+ */
+bodyText: string | null, footerText: string | null, 
+/**
+ * The URL button's label.
+ */
+buttonText: string | null, 
+/**
+ * The first quick-reply button's label (the marketing opt-out, "Stop promotions").
+ */
+quickReplyText: string | null, };
+
+/**
+ * The webhook address the owner's tunnel forwards to, and what Meta's settings ask for.
+ */
+export type WebhookInfo = { url: string, verifyToken: string, lastWebhookAt: string | null, pending: number, };
