@@ -75,7 +75,7 @@ fn generated() -> String {
         declaration::<stores::CheckedCart>(&cfg),
         declaration::<stores::CheckedItem>(&cfg),
         declaration::<stores::Skipped>(&cfg),
-        declaration::<storage::stores::StoreRow>(&cfg),
+        declaration::<storage::shops::StoreRow>(&cfg),
         // WhatsApp, secrets and the webhook.
         declaration::<engine::SecretState>(&cfg),
         declaration::<engine::WhatsAppCheck>(&cfg),
