@@ -115,6 +115,35 @@ pub trait SecretStore: Send + Sync + 'static {
     fn set_scoped(&self, name: SecretName, scope: &str, value: Sensitive<String>) -> Result<(), SecretError>;
     /// A short human description ("OS keychain", "environment", "memory").
     fn describe(&self) -> &'static str;
+
+    /// A secret the caller can do without, e.g. the assistant's key (a local provider needs
+    /// none). A store that can't be read (no keychain on this build, a locked keychain) counts
+    /// as "not set", with one warning per secret per process, so the caller goes on without it
+    /// instead of stopping. Secrets the caller can't do without use `get`.
+    fn get_optional(&self, name: SecretName) -> Option<Sensitive<String>> {
+        match self.get(name) {
+            Ok(value) => value,
+            Err(e) => {
+                if first_warning(name) {
+                    tracing::warn!(secret = %name, error = %e, "secret unreadable; going on without it");
+                }
+                None
+            }
+        }
+    }
+}
+
+/// True the first time it is asked about `name` in this process: an unreadable optional secret
+/// is worth one warning, not one per conversation step.
+fn first_warning(name: SecretName) -> bool {
+    static WARNED: Mutex<Vec<SecretName>> = Mutex::new(Vec::new());
+    let mut warned = WARNED.lock().unwrap_or_else(PoisonError::into_inner);
+    if warned.contains(&name) {
+        false
+    } else {
+        warned.push(name);
+        true
+    }
 }
 
 fn non_empty(value: &Sensitive<String>) -> Result<(), SecretError> {
@@ -164,7 +193,10 @@ impl SecretStore for MemorySecretStore {
 }
 
 /// The operating system's keychain through `keyring` (Secret Service on Linux, Keychain on macOS,
-/// Credential Manager on Windows). One entry per name under the service `recupero`.
+/// Credential Manager on Windows; Cargo.toml turns on the native store per target). One entry per
+/// name under the service `recupero`. On a build whose `keyring` has no native store it falls back
+/// to an in-memory mock that forgets a secret as soon as its entry is dropped; this store refuses
+/// such entries with `NoKeychain` rather than pretend to keep a secret.
 pub struct KeyringSecretStore {
     service: String,
 }
@@ -175,14 +207,35 @@ impl KeyringSecretStore {
     }
 
     fn entry(&self, name: SecretName) -> Result<keyring::Entry, SecretError> {
-        keyring::Entry::new(&self.service, name.as_str()).map_err(|e| map_keyring(name, e))
+        self.native_entry(name, name.as_str())
     }
 
     /// Scoped entries are named `store_token@store-3`.
     fn scoped_entry(&self, name: SecretName, scope: &str) -> Result<keyring::Entry, SecretError> {
-        keyring::Entry::new(&self.service, &format!("{}@{scope}", name.as_str()))
-            .map_err(|e| map_keyring(name, e))
+        self.native_entry(name, &format!("{}@{scope}", name.as_str()))
     }
+
+    fn native_entry(&self, name: SecretName, user: &str) -> Result<keyring::Entry, SecretError> {
+        let entry = keyring::Entry::new(&self.service, user).map_err(|e| map_keyring(name, e))?;
+        if is_mock(&entry) {
+            return Err(SecretError::NoKeychain {
+                detail: "no OS keychain on this build: keyring would keep the secret in memory only".into(),
+                env_hint: name.env_var(),
+            });
+        }
+        Ok(entry)
+    }
+
+    /// Whether entries land in a real store (building an entry touches no store).
+    fn has_native_store(&self) -> bool {
+        keyring::Entry::new(&self.service, "probe").is_ok_and(|e| !is_mock(&e))
+    }
+}
+
+/// keyring's mock is what `keyring::default` falls back to on a target without its native
+/// feature (and what a test may install as the default builder).
+fn is_mock(entry: &keyring::Entry) -> bool {
+    entry.get_credential().downcast_ref::<keyring::mock::MockCredential>().is_some()
 }
 
 fn map_keyring(name: SecretName, err: keyring::Error) -> SecretError {
@@ -224,7 +277,11 @@ impl SecretStore for KeyringSecretStore {
         self.scoped_entry(name, scope)?.set_password(value.expose()).map_err(|e| map_keyring(name, e))
     }
     fn describe(&self) -> &'static str {
-        "OS keychain"
+        if self.has_native_store() {
+            "OS keychain"
+        } else {
+            "no OS keychain on this build"
+        }
     }
 }
 
@@ -283,62 +340,4 @@ impl<S: SecretStore> SecretStore for EnvFirstSecretStore<S> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sensitive_debug_never_shows_the_value() {
-        let s = Sensitive::new("shpat_very_secret".to_string());
-        let printed = format!("{s:?} {:?}", Some(&s));
-        assert!(!printed.contains("very_secret"), "Debug leaked the secret: {printed}");
-        assert!(printed.contains("redacted"));
-    }
-
-    #[test]
-    fn unknown_secret_name_lists_the_valid_ones() {
-        let err = SecretName::parse("whatsap_token").unwrap_err().to_string();
-        assert!(err.contains("whatsapp_token") && err.contains("store_token"), "{err}");
-        assert_eq!(SecretName::parse(" whatsapp_token ").unwrap(), SecretName::WhatsappToken);
-    }
-
-    #[test]
-    fn memory_store_round_trips_and_refuses_empty() {
-        let store = MemorySecretStore::default();
-        assert!(store.get(SecretName::StoreToken).unwrap().is_none());
-        store.set(SecretName::StoreToken, Sensitive::new("abc".into())).unwrap();
-        assert_eq!(store.get(SecretName::StoreToken).unwrap().unwrap().expose(), "abc");
-        assert!(matches!(
-            store.set(SecretName::StoreToken, Sensitive::new("  ".into())),
-            Err(SecretError::Empty)
-        ));
-        store.delete(SecretName::StoreToken).unwrap();
-        assert!(store.get(SecretName::StoreToken).unwrap().is_none());
-    }
-
-    #[test]
-    fn environment_overrides_the_inner_store_and_refuses_shadowed_writes() {
-        let env = vec![
-            ("RECUPERO_WHATSAPP_TOKEN".to_string(), "from-env".to_string()),
-            ("HOME".to_string(), "/root".to_string()),
-        ];
-        let store = EnvFirstSecretStore::new(MemorySecretStore::default(), env);
-        assert_eq!(store.get(SecretName::WhatsappToken).unwrap().unwrap().expose(), "from-env");
-        assert!(matches!(
-            store.set(SecretName::WhatsappToken, Sensitive::new("x".into())),
-            Err(SecretError::ReadOnlyFromEnv { .. })
-        ));
-        store.set(SecretName::StoreToken, Sensitive::new("kept".into())).unwrap();
-        assert_eq!(store.get(SecretName::StoreToken).unwrap().unwrap().expose(), "kept");
-    }
-
-    #[test]
-    fn missing_keychain_message_says_how_to_fix_it() {
-        let err = map_keyring(
-            SecretName::WhatsappToken,
-            keyring::Error::NoStorageAccess("no secret service".into()),
-        )
-        .to_string();
-        assert!(err.contains("gnome-keyring"), "{err}");
-        assert!(err.contains("RECUPERO_WHATSAPP_TOKEN"), "{err}");
-    }
-}
+mod tests;

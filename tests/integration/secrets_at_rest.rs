@@ -55,3 +55,41 @@ fn the_real_keychain_keeps_the_token_out_of_every_file() {
     }
     assert!(recupero(dir.path(), &["secret", "delete", "assistant_api_key"], None).status.success());
 }
+
+/// The keychain keeps what it was given: written through one store object, read back through a
+/// new one (fresh entries), plain and scoped, then deleted. On macOS and Windows this is the
+/// native store of that target; a build falling back to keyring's in-memory mock read back
+/// nothing here.
+#[test]
+fn a_secret_written_to_the_keychain_reads_back_through_a_fresh_store() {
+    use recupero::secrets::{KeyringSecretStore, SecretStore};
+    if std::env::var("RECUPERO_KEYCHAIN_TESTS").as_deref() != Ok("1") {
+        eprintln!(
+            "skipped: set RECUPERO_KEYCHAIN_TESTS=1 with an unlocked keychain (the README test command does)"
+        );
+        return;
+    }
+    // A service of its own, so the owner's real `recupero` entries are never touched.
+    let service = format!("recupero-test-{}", std::process::id());
+    let value = format!("{TOKEN}_fresh_{}", std::process::id());
+    let writer = KeyringSecretStore::new(service.clone());
+    assert_eq!(writer.describe(), "OS keychain");
+    writer.set(SecretName::StoreToken, Sensitive::new(value.clone())).unwrap();
+    writer.set_scoped(SecretName::StoreToken, "store-7", Sensitive::new(format!("{value}_7"))).unwrap();
+    drop(writer);
+
+    let reader = KeyringSecretStore::new(service.clone());
+    let read = reader.get(SecretName::StoreToken).unwrap().expect("the keychain kept the secret");
+    assert_eq!(read.expose(), &value);
+    let scoped = reader.get_scoped(SecretName::StoreToken, "store-7").unwrap().expect("and the scoped one");
+    assert_eq!(scoped.expose(), &format!("{value}_7"));
+    assert!(reader.get_scoped(SecretName::StoreToken, "store-8").unwrap().is_none(), "scopes stay apart");
+
+    reader.delete(SecretName::StoreToken).unwrap();
+    // The store has no scoped delete; leave nothing behind in the tester's keychain.
+    keyring::Entry::new(&service, "store_token@store-7").unwrap().delete_credential().unwrap();
+    assert!(
+        KeyringSecretStore::new(service).get(SecretName::StoreToken).unwrap().is_none(),
+        "deleted for good"
+    );
+}
