@@ -60,11 +60,14 @@ pub fn judge(reply: &prompt::Reply, ctx: &prompt::Context) -> Outcome {
             blocked: None,
         };
     }
-    match grounding::check(&reply.text, &ctx.inputs()) {
+    match grounding::check(&reply.text, &ctx.grounds()) {
         Ok(()) => Outcome::Answer { text: reply.text.clone(), source: "assistant" },
         Err(u) => Outcome::Escalate {
             reason: Reason::AssistantUnsure,
-            detail: format!("answer blocked: it mentions \"{}\", which is not in the cart, the conversation or the shop facts", u.claim),
+            detail: format!(
+                "answer blocked: it mentions \"{}\", which is not in the cart, the store or the shop facts",
+                u.claim
+            ),
             blocked: Some(reply.text.clone()),
         },
     }
