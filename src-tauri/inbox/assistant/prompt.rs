@@ -50,6 +50,7 @@ pub fn messages(ctx: &Context, lang: Lang) -> Vec<ChatMessage> {
 Reply in {language}, in one to three short sentences, in the same warm tone as the shop's facts below.\n\
 Rules:\n\
 - Use ONLY the SHOP FACTS and the CART below. Never invent or change prices, costs, stock, sizes, delivery dates or times, discounts, coupons or policies.\n\
+- Never repeat a price, percentage, coupon, code, link or promotion the customer mentions unless the SHOP FACTS or the CART say it too: say a person will confirm instead.\n\
 - If they do not answer the question, or the customer is upset, has a problem with a payment or an order, or asks for a person: do not guess, hand over.\n\
 - Answer with a JSON object and nothing else: {{\"reply\": \"<your message to the customer>\", \"handoff\": false}}. \
 When you hand over, set \"handoff\": true and let the reply say that a person from the shop will answer soon.\n\n\

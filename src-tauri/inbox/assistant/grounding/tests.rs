@@ -124,3 +124,11 @@ fn coupon_like_codes_must_come_from_the_shop() {
     assert_eq!(shop("Si no querés más mensajes, respondé BAJA."), Ok(()));
     assert_eq!(check("Retiro de 10 a 18hs, talle XL", &["Retiro de 10 a 18 hs"]), Ok(()));
 }
+
+proptest::proptest! {
+    #[test]
+    fn any_text_is_checked_without_panicking(answer in "\\PC{0,200}", ground in "\\PC{0,200}") {
+        let _ = check(&answer, &[&ground]);
+        let _ = check(&format!("{answer} treinta y {ground} por ciento HTTPS://{ground}"), &[&answer]);
+    }
+}
