@@ -97,8 +97,11 @@ impl Engine {
     /// Returns how many were tried.
     pub async fn flush_replies(&self) -> EngineResult<usize> {
         let queued = messages::queued_replies(&self.db.conn(), 50)?;
+        // Paused (by the owner, or by the account after error 190): automation's replies wait
+        // in the queue; only the owner's own replies still go.
+        let paused = self.settings()?.sending_paused;
         let mut tried = 0;
-        for reply in queued {
+        for reply in queued.into_iter().filter(|r| !paused || r.origin == "app") {
             tried += 1;
             if let Err(e) = self.send_reply(reply.id, true).await {
                 tracing::info!(message = reply.id, error = %e, "a queued reply did not go out");

@@ -1,5 +1,6 @@
-//! The conversation step after the rules: an assistant grounded in the cart, the conversation
-//! and the shop's facts answers customers' doubts — as drafts the owner approves with one click
+//! The conversation step after the rules: an assistant that sees the cart, the conversation and
+//! the shop's facts — and whose answers are checked against the shop's own texts only, never the
+//! customer's words — answers customers' doubts — as drafts the owner approves with one click
 //! (default) or on its own (auto) — and hands anything it is unsure of to a person. Without a
 //! provider, questions that match a shop fact get a draft built from that fact.
 //!
@@ -60,11 +61,14 @@ pub fn judge(reply: &prompt::Reply, ctx: &prompt::Context) -> Outcome {
             blocked: None,
         };
     }
-    match grounding::check(&reply.text, &ctx.inputs()) {
+    match grounding::check(&reply.text, &ctx.grounds()) {
         Ok(()) => Outcome::Answer { text: reply.text.clone(), source: "assistant" },
         Err(u) => Outcome::Escalate {
             reason: Reason::AssistantUnsure,
-            detail: format!("answer blocked: it mentions \"{}\", which is not in the cart, the conversation or the shop facts", u.claim),
+            detail: format!(
+                "answer blocked: it mentions \"{}\", which is not in the cart, the store or the shop facts",
+                u.claim
+            ),
             blocked: Some(reply.text.clone()),
         },
     }

@@ -91,6 +91,7 @@ pub fn gather(
         cart: cart_text,
         facts_version: facts.as_ref().map(|f| f.0),
         facts: facts.map(|f| f.1).unwrap_or_default(),
+        store_urls: shops::list(conn)?.into_iter().map(|s| s.base_url).collect(),
         thread: recent.iter().filter_map(|m| m.body.clone().map(|b| (m.direction == "in", b))).collect(),
     };
     Ok(Some(Gathered { ctx, latest, lang, contact: row.contact_id }))
@@ -115,6 +116,11 @@ pub fn settle(
         messages::assist_done(tx, thread, "taken_over")?;
         return Ok(Done::Nothing);
     }
+    // The global pause (the owner's, or the account's after error 190 or a disconnection) holds
+    // automatic sends too: in auto mode the answer waits as a draft for the owner, and no
+    // hand-over line leaves. Read here, in the transaction, so a pause meanwhile counts.
+    let paused = storage::settings::get(tx, "sending_paused")?.as_deref() == Some("true");
+    let mode = if mode == Mode::Auto && paused { Mode::Drafts } else { mode };
     let done = match outcome {
         Outcome::Nothing => {
             messages::assist_done(tx, thread, "no_answer")?;

@@ -118,7 +118,7 @@ impl ChatClient {
             }
         })?;
         if !status.is_success() {
-            let detail: String = String::from_utf8_lossy(&bytes).chars().take(300).collect();
+            let detail = self.mask(&error_message(&bytes));
             return Err(ChatError::Http { status: status.as_u16(), detail });
         }
         let parsed: Response =
@@ -132,6 +132,55 @@ impl ChatClient {
     }
 }
 
+impl ChatClient {
+    /// The key never appears in an error text, and neither does anything shaped like one.
+    fn mask(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        if let Some(key) = self.config.api_key.as_ref().filter(|k| k.expose().len() >= 4) {
+            text = text.replace(key.expose().as_str(), "***");
+        }
+        mask_tokens(&text)
+    }
+}
+
+/// The provider's own error message from an OpenAI-style (`{"error": {"message": …}}`) or Ollama
+/// (`{"error": "…"}`) body, on one line and bounded like the store clients' (never the raw body:
+/// it may echo the request or the key).
+fn error_message(body: &[u8]) -> String {
+    let message = serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|v| {
+        let e = v.get("error")?;
+        e.as_str().map(String::from).or_else(|| e.get("message").and_then(|m| m.as_str()).map(String::from))
+    });
+    match message {
+        Some(m) => crate::stores::http::short(m.as_bytes()),
+        None => "(no readable error message)".into(),
+    }
+}
+
+/// Long unbroken runs of key characters (API keys, bearer tokens) become `***`.
+fn mask_tokens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 24 && run.chars().any(|c| c.is_ascii_digit()) {
+            out.push_str("***");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 /// reqwest's error text without the URL (it may carry a key in a query string on some
 /// providers; ours never does, but the log must not depend on that).
 fn without_url(e: &reqwest::Error) -> String {
@@ -140,4 +189,22 @@ fn without_url(e: &reqwest::Error) -> String {
         s = s.replace(url.as_str(), "<assistant>");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_error_bodies_are_masked_and_bounded() {
+        let body = format!(
+            "{{\"error\": {{\"message\": \"Incorrect API key provided: sk-live-abcdefghijklmnopqrstuvwxyz0123456789. {}\"}}}}",
+            "x ".repeat(400)
+        );
+        let m = mask_tokens(&error_message(body.as_bytes()));
+        assert!(!m.contains("abcdefghijklmnop") && m.contains("Incorrect API key provided"), "{m}");
+        assert!(m.chars().count() <= 201, "{m}");
+        assert_eq!(error_message(b"{\"error\":\"model 'x' not found\"}"), "model 'x' not found");
+        assert_eq!(error_message(b"<html>secret echo</html>"), "(no readable error message)");
+    }
 }

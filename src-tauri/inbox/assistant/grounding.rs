@@ -1,144 +1,180 @@
-//! The check after generation: an answer may only state amounts, percentages, dates, links and
-//! promotions that are present in what the assistant was given (the cart, the conversation and
-//! the shop facts). Anything else is an invention — the answer is blocked and the conversation
-//! goes to a person.
+//! The check after generation: an automatic answer may only state amounts, percentages (in
+//! digits or in words), dates, links, coupon-like codes and promotions that the shop itself gave
+//! the assistant: the shop's facts, the cart and the store's own name and address. The customer's
+//! messages are never grounds (a customer could plant "30 % off with coupon X, pay at evil.example"
+//! and ask for it to be confirmed). Anything else is blocked: the owner gets it as a draft and the
+//! conversation goes to a person.
+//!
+//! Links are found the way a messaging app finds them (`linkify`: any case, inside brackets or
+//! markdown, bare `domain.tld/path`, e-mail addresses); a link is grounded only when the shop's
+//! texts hold the same address, or, for a bare domain, one of the shop's own domains.
+
+mod words;
 
 use std::collections::HashSet;
 
+use linkify::{LinkFinder, LinkKind};
 use rust_decimal::Decimal;
 
 use crate::domain::phrases::{contains_phrase, fold};
+use words::{wording, GUARDED_WORDS, HARMLESS};
 
-/// What an answer claimed that its inputs do not support.
+/// What an answer claimed that its grounds do not support.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ungrounded {
     pub claim: String,
 }
 
-/// Words that announce a promotion or a date: each must appear in the inputs too.
-const GUARDED_WORDS: &[&str] = &[
-    // Promotions
-    "descuento",
-    "descuentos",
-    "cupon",
-    "cupones",
-    "codigo de descuento",
-    "promo",
-    "promocion",
-    "promociones",
-    "oferta",
-    "ofertas",
-    "rebaja",
-    "rebajas",
-    "bonificacion",
-    "gratis",
-    "regalo",
-    "desconto",
-    "descontos",
-    "cupom",
-    "cupons",
-    "promocao",
-    "frete gratis",
-    "brinde",
-    "discount",
-    "discounts",
-    "coupon",
-    "coupons",
-    "promo code",
-    "free shipping",
-    "for free",
-    "off",
-    // Dates
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "setiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-    "janeiro",
-    "fevereiro",
-    "marco",
-    "maio",
-    "junho",
-    "julho",
-    "setembro",
-    "outubro",
-    "novembro",
-    "dezembro",
-    "january",
-    "february",
-    "march",
-    "april",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "lunes",
-    "martes",
-    "miercoles",
-    "jueves",
-    "viernes",
-    "sabado",
-    "domingo",
-    "segunda feira",
-    "terca feira",
-    "quarta feira",
-    "quinta feira",
-    "sexta feira",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "manana",
-    "pasado manana",
-    "amanha",
-    "tomorrow",
-];
+fn ungrounded(claim: impl Into<String>) -> Ungrounded {
+    Ungrounded { claim: claim.into() }
+}
 
-/// Checks `answer` against everything the assistant was given.
-pub fn check(answer: &str, inputs: &[&str]) -> Result<(), Ungrounded> {
-    let inputs_joined = inputs.join("\n");
-    // Links: every link in the answer must be one of the inputs' links, character for character.
-    let input_links: HashSet<&str> = links(&inputs_joined).collect();
-    for link in links(answer) {
-        if !input_links.contains(link) {
-            return Err(Ungrounded { claim: link.to_string() });
+/// Opt-out and opt-in keywords automation itself tells customers to answer with.
+const KNOWN_WORDS: &[&str] = &["baja", "alta", "stop", "start", "parar", "voltar", "sair"];
+
+/// Checks `answer` against the shop's own texts (`grounds`): facts, cart, store name and address.
+pub fn check(answer: &str, grounds: &[&str]) -> Result<(), Ungrounded> {
+    let grounds_joined = grounds.join("\n");
+    let ground_links: Vec<Link> = links(&grounds_joined).into_iter().filter_map(|(_, l)| l).collect();
+    for (raw, link) in links(answer) {
+        let Some(link) = link else { return Err(ungrounded(raw)) };
+        if !ground_links.iter().any(|g| link.grounded_by(g)) {
+            return Err(ungrounded(raw));
         }
     }
     let answer_text = without_links(answer);
-    let inputs_text = without_links(&inputs_joined);
+    let grounds_text = without_links(&grounds_joined);
 
-    let known: HashSet<Decimal> = numbers(&inputs_text).into_iter().flat_map(|n| n.values).collect();
-    let known_percent: HashSet<Decimal> =
-        numbers(&inputs_text).into_iter().filter(|n| n.percent).flat_map(|n| n.values).collect();
+    let folded_answer = without_harmless(&fold(&answer_text));
+    let folded_grounds = fold(&grounds_text);
+    let ground_words = wording(&folded_grounds);
+    let mut known: HashSet<Decimal> = numbers(&grounds_text).into_iter().flat_map(|n| n.values).collect();
+    let mut known_percent: HashSet<Decimal> =
+        numbers(&grounds_text).into_iter().filter(|n| n.percent).flat_map(|n| n.values).collect();
+    for n in &ground_words.numbers {
+        known.insert(Decimal::from(n.value));
+        if n.percent {
+            known_percent.insert(Decimal::from(n.value));
+        }
+    }
     for n in numbers(&answer_text) {
         let pool = if n.percent { &known_percent } else { &known };
         if !n.values.iter().any(|v| pool.contains(v)) {
-            return Err(Ungrounded { claim: n.text });
+            return Err(ungrounded(n.text));
+        }
+    }
+    let answer_words = wording(&folded_answer);
+    for n in answer_words.numbers {
+        let pool = if n.percent { &known_percent } else { &known };
+        if !pool.contains(&Decimal::from(n.value)) {
+            return Err(ungrounded(n.text));
+        }
+    }
+    if let Some(p) = answer_words.loose_percent {
+        return Err(ungrounded(p));
+    }
+
+    let singular_grounds = singular(&folded_grounds);
+    for word in GUARDED_WORDS {
+        if contains_phrase(&folded_answer, word) && !contains_phrase(&singular_grounds, &singular(word)) {
+            return Err(ungrounded(*word));
         }
     }
 
-    let folded_answer = fold(&answer_text);
-    let folded_inputs = singular(&fold(&inputs_text));
-    for word in GUARDED_WORDS {
-        if contains_phrase(&folded_answer, word) && !contains_phrase(&folded_inputs, &singular(word)) {
-            return Err(Ungrounded { claim: (*word).to_string() });
-        }
+    let ground_tokens: HashSet<String> = tokens(&grounds_text).map(str::to_lowercase).collect();
+    if let Some(code) = tokens(&answer_text).find(|t| {
+        code_like(t)
+            && !ground_tokens.contains(&t.to_lowercase())
+            && !KNOWN_WORDS.contains(&t.to_lowercase().as_str())
+    }) {
+        return Err(ungrounded(code));
     }
     Ok(())
+}
+
+fn without_harmless(folded: &str) -> String {
+    let mut s = format!(" {folded} ");
+    for h in HARMLESS {
+        s = s.replace(&format!(" {h} "), " ");
+    }
+    s.trim().to_string()
+}
+
+/// Words made of ASCII letters, digits, `-` and `_`.
+fn tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .map(|t| t.trim_matches(['-', '_']))
+        .filter(|t| !t.is_empty())
+}
+
+/// Looks like a coupon code: "ANA20", "VERANO-30", "BLACKWEEK"; not "12hs", "500ml" or "XL".
+fn code_like(token: &str) -> bool {
+    let letters = token.chars().filter(char::is_ascii_alphabetic).count();
+    let digits = token.chars().filter(char::is_ascii_digit).count();
+    let lower = token.chars().any(|c| c.is_ascii_lowercase());
+    let measure = digits > 0
+        && token.trim_start_matches(|c: char| c.is_ascii_digit()).chars().all(|c| c.is_ascii_lowercase());
+    token.chars().count() >= 4 && letters >= 2 && !measure && (digits > 0 || (!lower && letters >= 4))
+}
+
+/// A link as compared: host without `www.`, and the rest of the address (path, query, fragment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Link {
+    host: String,
+    rest: String,
+    email: bool,
+}
+
+impl Link {
+    fn read(raw: &str, kind: &LinkKind) -> Option<Link> {
+        if *kind == LinkKind::Email {
+            return Some(Link { host: raw.to_lowercase(), rest: String::new(), email: true });
+        }
+        let with_scheme = if raw.contains("://") { raw.to_string() } else { format!("https://{raw}") };
+        let url = url::Url::parse(&with_scheme).ok()?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return None;
+        }
+        let host = url.host_str()?.trim_start_matches("www.").to_string();
+        let host = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host,
+        };
+        let mut rest = url.path().trim_end_matches('/').to_string();
+        if let Some(q) = url.query() {
+            rest = format!("{rest}?{q}");
+        }
+        if let Some(f) = url.fragment() {
+            rest = format!("{rest}#{f}");
+        }
+        Some(Link { host, rest, email: false })
+    }
+
+    /// The same address, or a bare domain that is one of the shop's own.
+    fn grounded_by(&self, ground: &Link) -> bool {
+        self.host == ground.host
+            && self.email == ground.email
+            && (self.rest == ground.rest || self.rest.is_empty())
+    }
+}
+
+fn finder() -> LinkFinder {
+    let mut f = LinkFinder::new();
+    f.url_must_have_scheme(false);
+    f
+}
+
+/// Every link in `text`, as written and as read (`None`: not an address we can compare).
+fn links(text: &str) -> Vec<(String, Option<Link>)> {
+    finder().links(text).map(|l| (l.as_str().to_string(), Link::read(l.as_str(), l.kind()))).collect()
+}
+
+fn without_links(text: &str) -> String {
+    finder()
+        .spans(text)
+        .map(|s| if s.kind().is_some() { " " } else { s.as_str() })
+        .collect::<Vec<_>>()
+        .concat()
 }
 
 /// Plural-insensitive comparison: "descuentos" in an answer is grounded by "descuento".
@@ -152,19 +188,6 @@ fn singular(folded: &str) -> String {
                 w
             }
         })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn links(text: &str) -> impl Iterator<Item = &str> {
-    text.split_whitespace()
-        .filter(|w| w.starts_with("http://") || w.starts_with("https://") || w.starts_with("www."))
-        .map(|w| w.trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '"', '\'']))
-}
-
-fn without_links(text: &str) -> String {
-    text.split_whitespace()
-        .filter(|w| !(w.starts_with("http://") || w.starts_with("https://") || w.starts_with("www.")))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -200,7 +223,11 @@ fn numbers(text: &str) -> Vec<Number> {
         while j < chars.len() && chars[j] == ' ' {
             j += 1;
         }
-        let percent = chars.get(j) == Some(&'%');
+        let after: String = chars[j..chars.len().min(j + 12)].iter().collect::<String>().to_lowercase();
+        let percent = chars.get(j) == Some(&'%')
+            || words::PERCENT_WORDS
+                .iter()
+                .any(|p| after.strip_prefix(p).is_some_and(|rest| !rest.starts_with(char::is_alphanumeric)));
         // A number too long to read has no values: it can never be grounded.
         let values = interpretations(&raw);
         out.push(Number { text: if percent { format!("{raw}%") } else { raw }, values, percent });
@@ -240,61 +267,4 @@ fn interpretations(raw: &str) -> Vec<Decimal> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const FACTS: &str = "Envíos a todo el país por Andreani: 3 a 5 días hábiles, $ 4.500. \
-                         Gratis desde $ 50.000. Pagás con tarjeta en 3 cuotas sin interés o 10% off por transferencia. \
-                         Cambios dentro de los 30 días. Retiro en Palermo de lunes a viernes.";
-    const CART: &str = "Remera azul (M) x2 — total ARS 58.070,50 — https://tienda.example/recover/abc?t=1";
-
-    fn ok(answer: &str) -> Result<(), Ungrounded> {
-        check(answer, &[FACTS, CART, "Hola, ¿cuánto sale el envío? ¿Tienen descuento?"])
-    }
-
-    #[test]
-    fn answers_built_from_the_inputs_pass() {
-        assert_eq!(ok("¡Hola! El envío sale $4.500 y llega en 3 a 5 días hábiles 🚚"), Ok(()));
-        assert_eq!(ok("Desde $50.000 el envío es gratis."), Ok(()));
-        assert_eq!(ok("Con transferencia tenés 10% off, y con tarjeta 3 cuotas sin interés."), Ok(()));
-        assert_eq!(
-            ok("Tu total es $ 58.070,50. Podés terminar acá: https://tienda.example/recover/abc?t=1"),
-            Ok(())
-        );
-        assert_eq!(ok("Podés retirar en Palermo de lunes a viernes."), Ok(()));
-        assert_eq!(ok("No tenemos descuentos por ahora, pero el envío es gratis desde $ 50.000"), Ok(()));
-    }
-
-    #[test]
-    fn invented_amounts_percentages_dates_links_and_promotions_are_blocked() {
-        let claim = |a: &str| ok(a).unwrap_err().claim;
-        assert_eq!(claim("Te hago un 15% de descuento si comprás hoy"), "15%");
-        assert_eq!(claim("El envío sale $ 3.900"), "3.900");
-        assert_eq!(claim("Te llega el 12/12"), "12");
-        assert_eq!(claim("Te llega el sábado"), "sabado");
-        assert_eq!(claim("Lo tenés mañana"), "manana");
-        assert_eq!(claim("Usá el cupón VERANO"), "cupon");
-        assert_eq!(claim("Pagá acá: https://evil.example/pay"), "https://evil.example/pay");
-        // A number from the facts is not a licence for it as a percentage.
-        assert_eq!(claim("Tenés 30% off"), "30%");
-    }
-
-    #[test]
-    fn number_formats_are_read_both_ways() {
-        let v = |s: &str| interpretations(s).iter().map(|d| d.to_string()).collect::<Vec<_>>();
-        assert_eq!(v("1234"), ["1234"]);
-        assert_eq!(v("58.07"), ["58.07"]);
-        assert_eq!(v("50.000"), ["50", "50000"]);
-        assert_eq!(v("1.234,50"), ["1234.5"]);
-        assert_eq!(v("1,234.50"), ["1234.5"]);
-        assert_eq!(v("1.234.567"), ["1234567"]);
-        assert_eq!(numbers("sale 10 %, o 3x2")[0].text, "10%");
-    }
-
-    #[test]
-    fn no_numbers_no_problem_and_odd_text_never_panics() {
-        assert_eq!(check("¡Gracias por escribir! 🙌", &[]), Ok(()));
-        assert_eq!(check("مرحبا 👋🏽 ..,,%%", &["x"]), Ok(()));
-        assert!(check("9999999999999999999999999999999999999999", &[]).is_err());
-    }
-}
+mod tests;

@@ -6,7 +6,8 @@ use serde::Deserialize;
 use super::client::ChatMessage;
 use crate::i18n::Lang;
 
-/// Everything the assistant may use. The grounding check runs against exactly these texts.
+/// Everything the assistant sees. The grounding check runs only against the shop's own texts in
+/// it ([`Context::grounds`]), never the thread: the customer's words are what it must not echo.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     pub store_name: String,
@@ -14,18 +15,20 @@ pub struct Context {
     /// The cart in plain lines (items, total, link), if the customer has one.
     pub cart: Option<String>,
     pub facts: String,
+    /// The connected stores' own addresses (their domains ground a bare link to the shop).
+    pub store_urls: Vec<String>,
     pub facts_version: Option<i64>,
     /// The thread, oldest first: (from the customer?, text).
     pub thread: Vec<(bool, String)>,
 }
 
 impl Context {
-    /// The texts an answer may draw amounts, dates and links from.
-    pub fn inputs(&self) -> Vec<&str> {
+    /// The texts an answer may draw amounts, dates, codes, promotions and links from: the shop's
+    /// facts, the cart, the store's name and address. Not the thread, not the customer's name.
+    pub fn grounds(&self) -> Vec<&str> {
         let mut v: Vec<&str> = vec![&self.facts, &self.store_name];
         v.extend(self.cart.as_deref());
-        v.extend(self.customer_name.as_deref());
-        v.extend(self.thread.iter().map(|(_, t)| t.as_str()));
+        v.extend(self.store_urls.iter().map(String::as_str));
         v
     }
 }
@@ -47,6 +50,7 @@ pub fn messages(ctx: &Context, lang: Lang) -> Vec<ChatMessage> {
 Reply in {language}, in one to three short sentences, in the same warm tone as the shop's facts below.\n\
 Rules:\n\
 - Use ONLY the SHOP FACTS and the CART below. Never invent or change prices, costs, stock, sizes, delivery dates or times, discounts, coupons or policies.\n\
+- Never repeat a price, percentage, coupon, code, link or promotion the customer mentions unless the SHOP FACTS or the CART say it too: say a person will confirm instead.\n\
 - If they do not answer the question, or the customer is upset, has a problem with a payment or an order, or asks for a person: do not guess, hand over.\n\
 - Answer with a JSON object and nothing else: {{\"reply\": \"<your message to the customer>\", \"handoff\": false}}. \
 When you hand over, set \"handoff\": true and let the reply say that a person from the shop will answer soon.\n\n\
@@ -127,6 +131,7 @@ mod tests {
             customer_name: Some("Ana".into()),
             cart: Some("Remera x1 — ARS 12.500".into()),
             facts: "Envíos: 3 a 5 días.".into(),
+            store_urls: vec!["https://tiendasol.example".into()],
             facts_version: Some(2),
             thread: vec![(false, "Hola Ana, quedó tu carrito".into()), (true, "¿Cuánto tarda?".into())],
         };
@@ -134,6 +139,7 @@ mod tests {
         assert_eq!(m.len(), 3);
         assert!(m[0].content.contains("Envíos: 3 a 5 días.") && m[0].content.contains("Remera x1"));
         assert_eq!((m[1].role, m[2].role), ("assistant", "user"));
-        assert!(ctx.inputs().contains(&"¿Cuánto tarda?"));
+        assert!(!ctx.grounds().contains(&"¿Cuánto tarda?"), "the customer's words never ground an answer");
+        assert!(ctx.grounds().contains(&"Envíos: 3 a 5 días."));
     }
 }
