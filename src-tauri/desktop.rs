@@ -13,9 +13,12 @@
 mod bridge;
 pub mod commands;
 mod engines;
-
+mod navigation;
 mod tray;
 mod window;
+
+#[cfg(test)]
+mod tests;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -163,8 +166,12 @@ pub fn run(engine: Arc<Engine>, mode: Mode, launch: Launch) -> anyhow::Result<()
     });
     let builder = tauri::Builder::default()
         // First, so a second launch only raises the running app's window and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| open_window(app)))
-        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| open_window(app)));
+    // Notifications come from Rust only (the webview may not send any); on Linux through
+    // `native::notify`, which has the click the plugin lacks there.
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(tauri_plugin_notification::init());
+    let builder = builder
         // At login the app starts in the tray; the owner opens the window when they want it.
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,

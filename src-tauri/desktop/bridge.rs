@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_autostart::ManagerExt as _;
+#[cfg(not(target_os = "linux"))]
+use tauri_plugin_notification::NotificationExt as _;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::engine::Engine;
@@ -40,19 +42,36 @@ pub fn start(app: AppHandle, engine: Arc<Engine>, owner: bool) -> tauri::async_r
 }
 
 fn deliver(app: &AppHandle, engine: &Arc<Engine>, owner: bool, event: &EngineEvent) {
-    // The window and the tray follow the engine the app shows; the owner's notifications
-    // (an escalation in the real shop) show even while a demo runs.
-    let shown = app.try_state::<Arc<Engines>>().is_none_or(|e| e.is_shown(engine));
-    if shown {
-        if let Err(e) = app.emit(EVENT_NAME, event) {
+    // The window and the tray follow the engine the app shows, with the owner's pause switch
+    // (see `Engines::for_window`); the owner's notifications (an escalation in the real shop)
+    // show even while a demo runs.
+    let engines = app.try_state::<Arc<Engines>>();
+    let for_window = match &engines {
+        Some(engines) => engines.for_window(engine, event),
+        None => Some(event.clone()),
+    };
+    if let Some(shown) = &for_window {
+        if let Err(e) = app.emit(EVENT_NAME, shown) {
             tracing::warn!(error = %e, "could not forward an event to the webview");
         }
     }
     let lang = tray::lang_of(engine);
-    match event {
-        EngineEvent::StatusChanged { status } if shown => tray::refresh(app, status, lang),
-        EngineEvent::SettingsChanged if owner => apply_autostart(app, engine),
+    match &for_window {
+        Some(EngineEvent::StatusChanged { status }) => tray::refresh(app, status, lang),
+        // The owner's switch moved while a demo shows: no status of the owner's reaches the
+        // tray then, so it reads the one it shows.
+        Some(EngineEvent::PausedChanged { .. }) => {
+            if let Some(engines) = engines.as_ref().filter(|e| !e.is_shown(engine)) {
+                match engines.status() {
+                    Ok(status) => tray::refresh(app, &status, lang),
+                    Err(e) => tracing::warn!(error = %e, "tray: could not read the status"),
+                }
+            }
+        }
         _ => {}
+    }
+    if owner && matches!(event, EngineEvent::SettingsChanged) {
+        apply_autostart(app, engine);
     }
     let asked = notify::wanted(event, engine.settings().is_ok_and(|s| s.notify_recovered));
     if let Some(n) = notify::notice_for(event, lang).filter(|_| asked) {

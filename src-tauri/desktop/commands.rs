@@ -1,5 +1,15 @@
 //! IPC commands: convert the input, call one engine method off the main thread, return
 //! `Result<T, IpcError>`. Errors reach the UI as `{code, message}` with codes it knows.
+//!
+//! While a live demo runs, each command acts on one of two engines (`Whose`):
+//! - the owner's (`Whose::Owner`), whatever the window shows: the pause switch (`set_paused`,
+//!   and `sending_paused` through `settings_set`) — the one thing that protects the real
+//!   customers at once, so it never lands on the demo by mistake —, the app's preferences
+//!   (language, start at login), the store, WhatsApp, the secrets and the webhook;
+//! - the shown one (`Whose::Shown`: the demo's while it runs): what the screens read (status
+//!   counts, carts, conversations, results, settings, previews) and every action on something
+//!   picked on them (a cart, a conversation, a draft): its id comes from the demo's database,
+//!   and on the owner's the same id would be another, real customer.
 
 use std::sync::Arc;
 
@@ -12,7 +22,7 @@ use crate::engine::{
 };
 use crate::events::AppStatus;
 
-use super::engines::Engines;
+use super::engines::{Engines, Whose};
 use crate::storage::carts::{CartFilter, CartRow};
 use crate::storage::conversations::ConversationRow;
 use crate::storage::messages::MessageRow;
@@ -39,16 +49,28 @@ async fn blocking<T: Send + 'static>(
     engine: &State<'_, Arc<Engines>>,
     f: impl FnOnce(&Engine) -> EngineResult<T> + Send + 'static,
 ) -> Ipc<T> {
-    on_blocking(engine.get(), f).await
+    on_blocking(engine.of(Whose::Shown), f).await
 }
 
 /// The same on the owner's own engine: connections (store, WhatsApp, secrets, webhook) are never
-/// the demo's business.
+/// the demo's business, and the pause switch is always the owner's.
 async fn blocking_real<T: Send + 'static>(
     engine: &State<'_, Arc<Engines>>,
     f: impl FnOnce(&Engine) -> EngineResult<T> + Send + 'static,
 ) -> Ipc<T> {
-    on_blocking(engine.real(), f).await
+    on_blocking(engine.of(Whose::Owner), f).await
+}
+
+/// Work on the blocking pool that needs both engines (the status with the owner's switch).
+async fn blocking_both<T: Send + 'static>(
+    engines: &State<'_, Arc<Engines>>,
+    f: impl FnOnce(&Engines) -> EngineResult<T> + Send + 'static,
+) -> Ipc<T> {
+    let engines = engines.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || f(&engines))
+        .await
+        .map_err(|e| IpcError { code: "internal".into(), message: e.to_string() })?
+        .map_err(IpcError::from)
 }
 
 async fn on_blocking<T: Send + 'static>(
@@ -63,12 +85,13 @@ async fn on_blocking<T: Send + 'static>(
 
 #[tauri::command]
 pub async fn app_status(engine: State<'_, Arc<Engines>>) -> Ipc<AppStatus> {
-    blocking(&engine, |e| e.status()).await
+    blocking_both(&engine, |e| e.status()).await
 }
 
+/// Pauses or resumes the owner's sending, during a demo too.
 #[tauri::command]
 pub async fn set_paused(engine: State<'_, Arc<Engines>>, paused: bool) -> Ipc<AppStatus> {
-    blocking(&engine, move |e| e.set_paused(paused)).await
+    blocking_both(&engine, move |e| e.set_paused(paused)).await
 }
 
 #[tauri::command]
@@ -84,11 +107,15 @@ pub async fn settings_set(
 ) -> Ipc<Vec<SettingView>> {
     // The app's own preferences (language, start at login) belong to the owner's engine, even
     // when changed during a demo; the demo follows the language too.
+    if key.trim() == "sending_paused" {
+        blocking_real(&engine, move |e| e.setting_set(&key, &value).map(|_| ())).await?;
+        return blocking(&engine, |e| e.settings_show()).await;
+    }
     if APP_PREFERENCES.contains(&key.as_str()) {
-        let shown = engine.get();
+        let shown = engine.of(Whose::Shown);
         let (k, v) = (key.clone(), value.clone());
         blocking_real(&engine, move |e| e.setting_set(&k, &v).map(|_| ())).await?;
-        if !Arc::ptr_eq(&shown, &engine.real()) {
+        if !Arc::ptr_eq(&shown, &engine.of(Whose::Owner)) {
             on_blocking(shown, move |e| e.setting_set(&key, &value).map(|_| ())).await?;
         }
         return blocking(&engine, |e| e.settings_show()).await;
@@ -199,7 +226,7 @@ pub async fn send_reply(
     conversation_id: i64,
     text: String,
 ) -> Ipc<MessageRow> {
-    let engine = engine.get();
+    let engine = engine.of(Whose::Shown);
     engine.send_text(conversation_id, &text).await.map_err(IpcError::from)
 }
 
@@ -210,7 +237,7 @@ pub async fn send_template(
     conversation_id: i64,
     language: Option<String>,
 ) -> Ipc<MessageRow> {
-    let engine = engine.get();
+    let engine = engine.of(Whose::Shown);
     engine.send_template(conversation_id, language.as_deref()).await.map_err(IpcError::from)
 }
 
@@ -235,7 +262,7 @@ pub async fn approve_draft(
     draft_id: i64,
     text: Option<String>,
 ) -> Ipc<MessageRow> {
-    let engine = engine.get();
+    let engine = engine.of(Whose::Shown);
     engine.approve_draft(draft_id, text.as_deref()).await.map_err(IpcError::from)
 }
 
@@ -292,7 +319,7 @@ pub async fn stop_demo(engine: State<'_, Arc<Engines>>) -> Ipc<AppStatus> {
 /// "Test connection": polls the store with the credentials typed (or saved) and saves nothing.
 #[tauri::command]
 pub async fn store_test(engine: State<'_, Arc<Engines>>, input: StoreInput) -> Ipc<StoreCheckReport> {
-    let engine = engine.real();
+    let engine = engine.of(Whose::Owner);
     engine.store_check(&input, crate::engine::CHECK_PREVIEW_LIMIT).await.map_err(IpcError::from)
 }
 
@@ -326,7 +353,7 @@ pub async fn secret_set(
 /// "Check connection": the number and token work, and the account's templates.
 #[tauri::command]
 pub async fn whatsapp_check(engine: State<'_, Arc<Engines>>) -> Ipc<crate::engine::WhatsAppCheck> {
-    let engine = engine.real();
+    let engine = engine.of(Whose::Owner);
     engine.whatsapp_check().await.map_err(IpcError::from)
 }
 
@@ -335,7 +362,7 @@ pub async fn whatsapp_create_template(
     engine: State<'_, Arc<Engines>>,
     button_url: String,
 ) -> Ipc<Vec<crate::storage::templates::TemplateRow>> {
-    let engine = engine.real();
+    let engine = engine.of(Whose::Owner);
     engine.whatsapp_create_template(&button_url).await.map_err(IpcError::from)
 }
 
@@ -347,7 +374,7 @@ pub async fn webhook_info(engine: State<'_, Arc<Engines>>) -> Ipc<crate::engine:
 /// Onboarding: the recovery template with example values to the owner's own phone.
 #[tauri::command]
 pub async fn whatsapp_test_message(engine: State<'_, Arc<Engines>>, phone: String) -> Ipc<String> {
-    let engine = engine.real();
+    let engine = engine.of(Whose::Owner);
     engine.send_test_message(&phone).await.map_err(IpcError::from)
 }
 

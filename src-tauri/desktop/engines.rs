@@ -1,12 +1,13 @@
 //! The engines the app holds: the owner's own, always running, and a live demo while the owner
-//! tries one. The window, the tray and the commands follow the demo while it runs; the owner's
-//! engine keeps working in the background (and its notifications still show).
+//! tries one. The screens follow the demo while it runs; the owner's engine keeps working in the
+//! background (and its notifications still show). The pause switch is always the owner's: pausing
+//! during a demo pauses the real shop's sending, and the window and the tray show its state.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineError, EngineResult};
-use crate::events::AppStatus;
+use crate::events::{AppStatus, EngineEvent};
 use crate::live_demo::LiveDemo;
 
 /// Starts forwarding an engine's events to the window, the tray and notifications (set by the
@@ -18,6 +19,18 @@ struct DemoRun {
     stop: tokio::sync::oneshot::Sender<()>,
     task: tauri::async_runtime::JoinHandle<()>,
     bridge: Option<tauri::async_runtime::JoinHandle<()>>,
+}
+
+/// Which engine a command acts on while a live demo runs (see `commands.rs` for each one's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    /// What the screens show: the demo's while it runs, else the owner's. Whatever names a
+    /// cart, a conversation or a draft by id must act here, since the id came from the screen:
+    /// on the owner's database the same id would be another, real customer.
+    Shown,
+    /// The owner's own shop, demo or not: the pause switch, the app's preferences, the store,
+    /// WhatsApp, the secrets and the webhook.
+    Owner,
 }
 
 pub struct Engines {
@@ -56,6 +69,66 @@ impl Engines {
         self.real.clone()
     }
 
+    /// The engine `whose` names.
+    pub fn of(&self, whose: Whose) -> Arc<Engine> {
+        match whose {
+            Whose::Shown => self.get(),
+            Whose::Owner => self.real(),
+        }
+    }
+
+    /// The status the window and the tray show: the shown engine's counts, with the owner's
+    /// pause switch.
+    pub fn status(&self) -> EngineResult<AppStatus> {
+        let shown = self.get();
+        let status = shown.status()?;
+        self.with_owner_pause(&shown, status)
+    }
+
+    /// Pauses or resumes the owner's sending (the window's switch and the tray's), demo or not.
+    pub fn set_paused(&self, paused: bool) -> EngineResult<AppStatus> {
+        self.real.set_paused(paused)?;
+        self.status()
+    }
+
+    /// The tray's switch: the opposite of the owner's current state.
+    pub fn toggle_paused(&self) -> EngineResult<AppStatus> {
+        let paused = self.real.settings()?.sending_paused;
+        self.set_paused(!paused)
+    }
+
+    /// `status`, read from `engine`, as the window shows it: with the owner's pause switch.
+    fn with_owner_pause(&self, engine: &Arc<Engine>, mut status: AppStatus) -> EngineResult<AppStatus> {
+        if !Arc::ptr_eq(engine, &self.real) {
+            status.paused = self.real.settings()?.sending_paused;
+        }
+        Ok(status)
+    }
+
+    /// What the window hears of `engine`'s `event`: the shown engine's events, each status
+    /// with the owner's pause switch; of the owner's engine while a demo shows, its pause
+    /// switch alone; nothing of a demo's own pause switch, which no switch in the window is.
+    pub fn for_window(&self, engine: &Arc<Engine>, event: &EngineEvent) -> Option<EngineEvent> {
+        let owner = Arc::ptr_eq(engine, &self.real);
+        if !self.is_shown(engine) {
+            // Only the owner's engine is ever out of sight (while a demo shows): its pause
+            // switch is the window's.
+            let switch = owner && matches!(event, EngineEvent::PausedChanged { .. });
+            return switch.then(|| event.clone());
+        }
+        match event {
+            EngineEvent::PausedChanged { .. } if !owner => None,
+            EngineEvent::StatusChanged { status } => match self.with_owner_pause(engine, status.clone()) {
+                Ok(status) => Some(EngineEvent::StatusChanged { status }),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read the owner's pause switch");
+                    None
+                }
+            },
+            _ => Some(event.clone()),
+        }
+    }
+
     /// Whether `engine` is the one the app shows.
     pub fn is_shown(&self, engine: &Arc<Engine>) -> bool {
         Arc::ptr_eq(&self.get(), engine)
@@ -82,7 +155,7 @@ impl Engines {
             Some(DemoRun { engine: engine.clone(), stop, task, bridge });
         let status = engine.try_housekeeping()?;
         tracing::info!("the app shows the live demo");
-        Ok(status)
+        self.with_owner_pause(&engine, status)
     }
 
     pub async fn stop_demo(&self) -> EngineResult<AppStatus> {
@@ -105,3 +178,6 @@ impl Engines {
             .map_err(|e| EngineError::Other(anyhow::anyhow!("status task: {e}")))?
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -61,11 +61,11 @@ pub fn create(app: &AppHandle, engine: &Arc<Engine>) -> tauri::Result<()> {
     Ok(())
 }
 
+/// The owner's pause switch, during a demo too (see `Engines::toggle_paused`).
 fn toggle_pause(app: &AppHandle) {
-    let engine = app.state::<Arc<super::engines::Engines>>().get();
+    let engines = app.state::<Arc<super::engines::Engines>>().inner().clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let result = engine.status().and_then(|s| engine.set_paused(!s.paused));
-        if let Err(e) = result {
+        if let Err(e) = engines.toggle_paused() {
             tracing::warn!(error = %e, "tray: could not change the pause switch");
         }
     });

@@ -202,6 +202,30 @@ async fn try_the_demo(c: &Client, dir: &Path) {
     let status = c.execute("return window.__TAURI_INTERNALS__.invoke('app_status')", vec![]).await.unwrap();
     assert_eq!(status["demo"], true, "the app says it shows the demo: {status}");
 
+    // Pause during the demo pauses the owner's real sending (the demo's sandbox customers are
+    // no one to protect, and its messages go on); the window shows the owner's switch.
+    let owner_paused = || {
+        let out = recupero(dir, &["status", "--json"], None);
+        serde_json::from_slice::<Value>(&out.stdout).ok().and_then(|s| s["paused"].as_bool())
+    };
+    let demo_db = recupero::paths::AppPaths::resolve(Some(&dir.join("demo"))).unwrap().db_path();
+    let demo_paused = || {
+        let conn = rusqlite::Connection::open(&demo_db).unwrap();
+        conn.query_row("SELECT value FROM settings WHERE key = 'sending_paused'", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .is_ok_and(|v| v == "true")
+    };
+    testid(c, "nav-settings").await.click().await.unwrap();
+    testid(c, "pause-toggle").await.click().await.unwrap();
+    testid(c, "paused-badge").await;
+    assert_eq!(owner_paused(), Some(true), "Pause in the demo pauses the owner's engine");
+    assert!(!demo_paused(), "the demo is not what Pause protects");
+    testid(c, "pause-toggle").await.click().await.unwrap();
+    wait_js(c, "the paused badge to go", "return !document.querySelector(\"[data-testid='paused-badge']\")")
+        .await;
+    assert_eq!(owner_paused(), Some(false), "Resume in the demo resumes the owner's engine");
+
     // Carts appear; one of them is messaged, and its timeline says so.
     testid(c, "nav-carts").await.click().await.unwrap();
     wait_js(c, "a cart whose message was sent", "return !!document.querySelector(\"[data-testid='cart-row'] .status-sent, [data-testid='cart-row'] .status-replied, [data-testid='cart-row'] .status-recovered\")").await;
@@ -233,7 +257,6 @@ async fn try_the_demo(c: &Client, dir: &Path) {
     wait_js(c, "the owner's reply in the thread", &format!("return [...document.querySelectorAll(\"[data-testid='message']\")].some(m => m.textContent.includes('{}'))", "el envío sale hoy")).await;
     shot(c, "demo-inbox-es").await;
     // It went to WhatsApp (the demo's sandbox), as the owner's, from the demo's own database.
-    let demo_db = recupero::paths::AppPaths::resolve(Some(&dir.join("demo"))).unwrap().db_path();
     wait_until("the reply accepted by WhatsApp", || {
         let Ok(conn) = rusqlite::Connection::open(&demo_db) else { return false };
         conn.query_row(
@@ -391,6 +414,21 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
 
     // Spanish first: every screen, with its empty state.
     visit_all(&c, "es", true).await;
+
+    // The window stays on the app's own pages: a script sending it elsewhere goes nowhere,
+    // and no other window opens.
+    let opened = c.execute("return window.open('https://example.invalid/') === null", vec![]).await.unwrap();
+    assert_eq!(opened, json!(true), "no window opens on another site");
+    c.execute(
+        "setTimeout(() => { window.location.href = 'https://example.invalid/'; }, 0); return true",
+        vec![],
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let here = c.execute("return window.location.href", vec![]).await.unwrap();
+    assert!(here.as_str().is_some_and(|u| u.starts_with("tauri://localhost")), "still on the app: {here}");
+    testid(&c, "screen-settings").await;
 
     // "Try the demo", then End demo: the owner's own (empty) shop again.
     try_the_demo(&c, dir).await;
