@@ -9,7 +9,7 @@ use crate::events::EngineEvent;
 use crate::i18n::Lang;
 use crate::inbox::assistant::{self, client, Mode, Outcome};
 use crate::inbox::converse::{self, Done};
-use crate::secrets::{SecretError, SecretName, Sensitive};
+use crate::secrets::SecretName;
 use crate::storage::messages;
 
 impl Engine {
@@ -57,10 +57,9 @@ impl Engine {
             assistant::from_facts(&gathered.ctx, &latest_text, gathered.lang)
         } else {
             let secrets = self.secrets.clone();
-            let key =
-                tokio::task::spawn_blocking(move || optional_key(secrets.get(SecretName::AssistantApiKey)))
-                    .await
-                    .map_err(|e| anyhow::anyhow!("reading the assistant key: {e}"))?;
+            let key = tokio::task::spawn_blocking(move || secrets.get_optional(SecretName::AssistantApiKey))
+                .await
+                .map_err(|e| anyhow::anyhow!("reading the assistant key: {e}"))?;
             let config = client::ChatConfig {
                 base_url: settings.assistant_base_url.clone(),
                 model: settings.assistant_model.clone(),
@@ -82,37 +81,5 @@ impl Engine {
         let done = converse::settle(&tx, thread, mode, &gathered, outcome, now)?;
         tx.commit()?;
         Ok(done)
-    }
-}
-
-/// Whether the unreadable-key warning was given (once per process, not once per step).
-static KEY_WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// The assistant's key is optional (a local Ollama needs none): a key that can't be read (no
-/// keychain on this machine) is treated as absent, with one warning, so a keyless provider still
-/// answers and a provider that needs the key says so itself (and the conversation escalates).
-fn optional_key(read: Result<Option<Sensitive<String>>, SecretError>) -> Option<Sensitive<String>> {
-    match read {
-        Ok(key) => key,
-        Err(e) => {
-            if !KEY_WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                tracing::warn!(error = %e, "the assistant's key could not be read; asking without one");
-            }
-            None
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_unreadable_optional_key_is_absent() {
-        let no_keychain = || SecretError::NoKeychain { detail: "none".into(), env_hint: "X=…".into() };
-        assert!(optional_key(Err(no_keychain())).is_none());
-        assert!(optional_key(Err(no_keychain())).is_none(), "again, without a second warning");
-        let key = optional_key(Ok(Some(Sensitive::new("k".to_string())))).unwrap();
-        assert_eq!(key.expose(), "k");
     }
 }
