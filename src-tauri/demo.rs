@@ -6,9 +6,9 @@
 //!
 //! Like the app's live demo, it runs in its own folder, `<data dir>/demo/`, started afresh each
 //! time with the owner's settings copied in (read-only, less the owner's WhatsApp number,
-//! template and webhook), so that `recupero export sends --data-dir DIR/demo` shows exactly this
-//! run. Guarantee: the owner's database, settings and keychain are never written (the demo's
-//! secrets live in memory).
+//! template, webhook and pause), so that `recupero export sends --data-dir DIR/demo` shows
+//! exactly this run. Guarantee: the owner's database, settings and keychain are never written
+//! (the demo's secrets live in memory).
 
 mod report;
 
@@ -39,10 +39,12 @@ Pagos: tarjeta de crédito en 3 cuotas sin interés, débito, transferencia o Me
 Cambios y devoluciones dentro de los 30 días, con la etiqueta puesta.\n\
 Retiro sin cargo en nuestro local de Palermo, de lunes a viernes de 10 a 18.";
 
-/// Settings that point at the owner's own WhatsApp number, template and webhook: the demo has
-/// its own (the sandbox's), so these are never copied into it.
+/// Settings about the owner's own WhatsApp number, template, webhook and the pause on their
+/// account: the demo has its own (the sandbox's), so these are never copied into it.
 fn owners_only(key: &str) -> bool {
-    key.starts_with("whatsapp_") || key.starts_with("webhook_") || key == "template_name"
+    key.starts_with("whatsapp_")
+        || key.starts_with("webhook_")
+        || matches!(key, "template_name" | "sending_paused")
 }
 
 /// Starts the demo's database afresh in `demo` (`<data dir>/demo/`) with the owner's settings
