@@ -78,8 +78,9 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// Run the whole loop against the built-in sandbox store and WhatsApp with a fast simulated
-    /// clock, using this data directory's settings; prints what happened. Starts a fresh database
-    /// here (settings kept) and refuses a data directory with a real store.
+    /// clock, using this data directory's settings; prints what happened. Runs in its own fresh
+    /// database in `<data dir>/demo/`: the shop's own database, settings and keychain are never
+    /// touched.
     Demo {
         #[arg(long)]
         json: bool,

@@ -4,16 +4,19 @@
 //! not), some buy after the message, a few opt out or reply. The settings in the data directory
 //! (time zone, business hours, holdout…) apply.
 //!
-//! The demo starts a fresh database in the data directory, keeping its settings, so that
-//! `recupero export sends --data-dir DIR` shows exactly this run. It refuses a data directory
-//! where a real store is connected.
+//! Like the app's live demo, it runs in its own folder, `<data dir>/demo/`, started afresh each
+//! time with the owner's settings copied in (read-only, less the owner's WhatsApp number,
+//! template, webhook and pause), so that `recupero export sends --data-dir DIR/demo` shows
+//! exactly this run. Guarantee: the owner's database, settings and keychain are never written
+//! (the demo's secrets live in memory).
 
-use std::collections::{BTreeMap, HashSet};
+mod report;
+
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, Timelike, Utc};
-use serde::Serialize;
 
 use crate::clock::{Clock, SystemClock, TestClock};
 use crate::config::Settings;
@@ -27,6 +30,8 @@ use crate::storage::{self, Db};
 use crate::stores::{Platform, StoreInput};
 use crate::whatsapp::client::{CloudClient, CloudConfig};
 
+pub use report::DemoReport;
+
 /// The demo shop's facts, in the owner's words, for answers drafted without any model.
 pub const DEMO_FACTS: &str =
     "Envíos a todo el país por correo: 3 a 5 días hábiles, $ 4.500; gratis desde $ 50.000.\n\
@@ -34,73 +39,39 @@ Pagos: tarjeta de crédito en 3 cuotas sin interés, débito, transferencia o Me
 Cambios y devoluciones dentro de los 30 días, con la etiqueta puesta.\n\
 Retiro sin cargo en nuestro local de Palermo, de lunes a viernes de 10 a 18.";
 
-/// The demo store's name: how a later run recognises its own data.
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub struct DemoReport {
-    pub days: u32,
-    pub from: String,
-    pub to: String,
-    pub timezone: String,
-    pub business_hours: String,
-    /// Checkouts the store showed.
-    pub checkouts: u64,
-    /// Carts detected and given a plan.
-    pub detected: i64,
-    /// Sends planned (first messages and follow-ups).
-    pub planned: i64,
-    pub sent: i64,
-    pub sent_outside_hours: i64,
-    pub failed: i64,
-    pub unknown: i64,
-    pub pending: i64,
-    pub skipped: BTreeMap<String, i64>,
-    pub recovered: i64,
-    /// Recovered revenue per currency (decimal strings; never summed across currencies).
-    pub recovered_revenue: BTreeMap<String, String>,
-    pub holdout: i64,
-    pub holdout_converted: i64,
-    pub outcomes: BTreeMap<String, i64>,
-    /// Messages the sandbox WhatsApp received more than once for the same cart step.
-    pub duplicates: i64,
-    pub messages_received: usize,
-    /// Simulated customers' answers by kind (shipping, payment, thanks, stop, complaint).
-    pub customer_replies: BTreeMap<String, i64>,
-    /// Status webhooks stored and processed, and messages by their last status.
-    pub webhooks_received: i64,
-    pub message_status: BTreeMap<String, i64>,
-    pub opted_out: i64,
-    /// Opt-out confirmations WhatsApp accepted (one per opt-out by keyword or button).
-    pub opt_out_confirmations: i64,
-    /// Answers drafted for the owner, by source (facts, assistant) and state.
-    pub drafts: BTreeMap<String, i64>,
-    /// Conversations handed to a person, by reason, and the notifications that went with them.
-    pub escalations: BTreeMap<String, i64>,
-    pub escalation_notifications: i64,
+/// Settings about the owner's own WhatsApp number, template, webhook and the pause on their
+/// account: the demo has its own (the sandbox's), so these are never copied into it.
+fn owners_only(key: &str) -> bool {
+    key.starts_with("whatsapp_")
+        || key.starts_with("webhook_")
+        || matches!(key, "template_name" | "sending_paused")
 }
 
-/// Refuses a data directory with a real store; otherwise replaces its database with a fresh one
-/// holding the same settings.
-fn fresh_database(paths: &AppPaths) -> anyhow::Result<()> {
-    paths.create_dirs()?;
-    let db_path = paths.db_path();
-    if !db_path.exists() {
-        return Ok(());
-    }
-    let settings = {
+/// Starts the demo's database afresh in `demo` (`<data dir>/demo/`) with the owner's settings
+/// read (read-only) from `owner_db`, less the ones that are the owner's alone. Refuses a demo
+/// folder whose database holds a real store (someone pointed a real shop at it): the demo only
+/// ever deletes its own data.
+fn fresh_database(demo: &AppPaths, owner_db: &std::path::Path) -> anyhow::Result<()> {
+    let settings = match storage::settings::read_only_all(owner_db) {
+        Ok(settings) => settings,
+        Err(e) => {
+            tracing::warn!(db = %owner_db.display(), error = %e, "the demo runs with default settings");
+            Vec::new()
+        }
+    };
+    demo.create_dirs()?;
+    let db_path = demo.db_path();
+    if db_path.exists() {
         let db = Db::open(&db_path)?;
-        let conn = db.conn();
-        let real = storage::shops::names_other_than(&conn, DEMO_STORE)?;
+        let real = storage::shops::names_other_than(&db.conn(), DEMO_STORE)?;
         if !real.is_empty() {
             anyhow::bail!(
-                "the data directory {} has a real store connected ({}); run the demo with another --data-dir",
-                paths.data_dir.display(),
+                "the demo folder {} has a real store connected ({}); move it aside to run the demo",
+                demo.data_dir.display(),
                 real.join(", ")
             );
         }
-        storage::settings::all(&conn)?
-    };
+    }
     for suffix in ["", "-wal", "-shm"] {
         let file = std::path::PathBuf::from(format!("{}{suffix}", db_path.display()));
         if file.exists() {
@@ -109,8 +80,8 @@ fn fresh_database(paths: &AppPaths) -> anyhow::Result<()> {
     }
     let db = Db::open(&db_path)?;
     let conn = db.conn();
-    for (key, value) in settings {
-        storage::settings::put(&conn, &key, &value, "1970-01-01T00:00:00.000Z")?;
+    for (key, value) in settings.iter().filter(|(key, _)| !owners_only(key)) {
+        storage::settings::put(&conn, key, value, "1970-01-01T00:00:00.000Z")?;
     }
     Ok(())
 }
@@ -183,7 +154,9 @@ fn arrivals_per_hour(hour: u32) -> f64 {
 /// Runs the demo for `days` simulated days and reports what happened.
 /// `start`: where the simulated clock begins (default: now).
 pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> anyhow::Result<DemoReport> {
-    fresh_database(&paths)?;
+    let demo = paths.demo();
+    fresh_database(&demo, &paths.db_path())?;
+    let paths = demo;
     let now = SystemClock.now();
     let start = start.unwrap_or_else(|| now.with_nanosecond(0).unwrap_or(now));
     let clock = TestClock::at(start);
@@ -265,127 +238,9 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
     wa.flush().await;
     engine.process_webhooks()?;
     drop(store_id.1);
-    let mut out = report(&engine, &wa, &settings, start, end, days, checkouts, store_id.0)?;
+    let mut out = report::report(&engine, &wa, &settings, start, end, days, checkouts, store_id.0)?;
+    out.data_dir = engine.paths().data_dir.display().to_string();
     out.customer_replies = replies;
     out.escalation_notifications = escalation_notifications;
     Ok(out)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn report(
-    engine: &Engine,
-    wa: &WhatsAppSandbox,
-    settings: &Settings,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    days: u32,
-    checkouts: u64,
-    store_id: i64,
-) -> anyhow::Result<DemoReport> {
-    let conn = engine.db().conn();
-    let tally = storage::sends::tally_of_store(&conn, store_id)?;
-    let skipped = storage::sends::skip_reasons_of_store(&conn, store_id)?;
-    let outcomes = storage::carts::outcome_counts_of_store(&conn, store_id)?;
-    let mut revenue: BTreeMap<String, rust_decimal::Decimal> = BTreeMap::new();
-    for (currency, total) in storage::carts::recovered_totals_of_store(&conn, store_id)? {
-        let amount: rust_decimal::Decimal = total.parse().unwrap_or_default();
-        *revenue.entry(currency).or_default() += amount;
-    }
-    let mut outside = 0;
-    for sent_at in storage::sends::sent_times_of_store(&conn, store_id)? {
-        if let Some(at) = sent_at.and_then(|t| crate::domain::time::parse_time(&t).ok()) {
-            if !settings.business_hours.is_open(at) {
-                outside += 1;
-            }
-        }
-    }
-    let message_status = storage::messages::automation_status_counts(&conn)?;
-    let (webhooks_received, _, _) = storage::webhook_events::counts(&conn)?;
-    let opted_out = storage::contacts::opted_out_count(&conn)?;
-    let drafts = storage::drafts::counts_by_source_and_state(&conn)?;
-    let escalations = storage::event_log::escalations_by_reason(&conn)?;
-    let opt_out_confirmations = storage::messages::accepted_opt_out_confirmations(&conn)?;
-    let messages = wa.messages();
-    let mut keys = HashSet::new();
-    let duplicates = messages
-        .iter()
-        .filter(|m| !keys.insert(m.callback_data.clone().unwrap_or_else(|| m.wamid.clone())))
-        .count();
-    Ok(DemoReport {
-        days,
-        from: storage::ts(start),
-        to: storage::ts(end),
-        timezone: settings.timezone.name().to_string(),
-        business_hours: settings.business_hours.to_string(),
-        checkouts,
-        detected: tally.first_steps,
-        planned: tally.planned,
-        sent: tally.sent,
-        sent_outside_hours: outside,
-        failed: tally.failed,
-        unknown: tally.unknown,
-        pending: tally.pending,
-        skipped,
-        recovered: outcomes.get("recovered").copied().unwrap_or(0),
-        recovered_revenue: revenue.into_iter().map(|(c, a)| (c, a.to_string())).collect(),
-        holdout: storage::carts::holdout_count_of_store(&conn, store_id)?,
-        holdout_converted: outcomes.get("holdout_converted").copied().unwrap_or(0),
-        outcomes,
-        duplicates: i64::try_from(duplicates).unwrap_or(i64::MAX),
-        messages_received: messages.len(),
-        customer_replies: BTreeMap::new(),
-        webhooks_received,
-        message_status,
-        opted_out,
-        opt_out_confirmations,
-        drafts,
-        escalations,
-        escalation_notifications: 0,
-    })
-}
-
-impl DemoReport {
-    /// The human-readable summary.
-    pub fn text(&self) -> String {
-        let skipped: Vec<String> = self.skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        let revenue: Vec<String> = self.recovered_revenue.iter().map(|(c, a)| format!("{a} {c}")).collect();
-        format!(
-            "Recupero demo: {days} simulated day(s), {from} → {to} ({tz}; hours {hours})\n\
-             checkouts seen      {checkouts}\n\
-             carts detected      {detected} (holdout: {holdout})\n\
-             messages sent       {sent} (outside hours: {outside}; duplicates: {dups})\n\
-             not sent            {skipped}\n\
-             failed / unknown    {failed} / {unknown}; still planned: {pending}\n\
-             recovered           {recovered} carts ({revenue}); holdout carts bought: {hconv}\n\
-             WhatsApp said       {statuses} ({webhooks} webhooks); customers answered: {replies}; opted out: {optout} (confirmed: {confirmed})\n\
-             conversations       drafts: {drafts}; handed to you: {escalations} ({notified} notifications)\n\
-             See every send: recupero export sends --format json --data-dir <this data dir>",
-            statuses = self.message_status.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
-            webhooks = self.webhooks_received,
-            replies = self.customer_replies.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
-            optout = self.opted_out,
-            confirmed = self.opt_out_confirmations,
-            drafts = if self.drafts.is_empty() { "none".into() } else { self.drafts.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") },
-            escalations = if self.escalations.is_empty() { "none".into() } else { self.escalations.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") },
-            notified = self.escalation_notifications,
-            days = self.days,
-            from = self.from,
-            to = self.to,
-            tz = self.timezone,
-            hours = self.business_hours,
-            checkouts = self.checkouts,
-            detected = self.detected,
-            holdout = self.holdout,
-            sent = self.sent,
-            outside = self.sent_outside_hours,
-            dups = self.duplicates,
-            skipped = if skipped.is_empty() { "none".into() } else { skipped.join(", ") },
-            failed = self.failed,
-            unknown = self.unknown,
-            pending = self.pending,
-            recovered = self.recovered,
-            revenue = if revenue.is_empty() { "no revenue yet".into() } else { revenue.join(", ") },
-            hconv = self.holdout_converted,
-        )
-    }
 }

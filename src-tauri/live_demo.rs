@@ -77,7 +77,7 @@ pub struct LiveDemo {
 
 /// Where the demo keeps its database: beside the owner's, never in it.
 pub fn demo_paths(real: &AppPaths) -> AppPaths {
-    AppPaths { data_dir: real.data_dir.join("demo"), log_dir: real.log_dir.clone() }
+    real.demo()
 }
 
 /// Removes the previous demo's database (each demo starts fresh).

@@ -28,6 +28,12 @@ impl AppPaths {
         Ok(AppPaths { data_dir: dirs.data_dir().to_path_buf(), log_dir })
     }
 
+    /// Where a demo (the app's live one and `recupero demo`) keeps its database: the `demo/`
+    /// folder beside the owner's database, never in it; the logs stay where they are.
+    pub fn demo(&self) -> AppPaths {
+        AppPaths { data_dir: self.data_dir.join("demo"), log_dir: self.log_dir.clone() }
+    }
+
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join(DB_FILE)
     }

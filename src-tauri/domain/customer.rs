@@ -1,9 +1,11 @@
 //! Customer: who abandoned a cart, as much as a message needs (first name, language, consent).
 //!
 //! Guarantees: a first name is a single trimmed word taken from whatever the store recorded,
-//! with accents, emoji and right-to-left text left exactly as typed; values that cannot be a
-//! name (an e-mail address, digits only, an essay) become `None` so a greeting never reads
-//! "Hola juan@mail.com". A language is a lower-case primary language subtag.
+//! with accents, emoji, apostrophes, hyphens and right-to-left text left exactly as typed;
+//! values that cannot be a name (an e-mail address, a link or a bare domain, digits only, an
+//! essay) become `None` so a greeting never reads "Hola juan@mail.com" and nobody can put a
+//! link into the shop's own template by typing it as their name. A language is a lower-case
+//! primary language subtag.
 
 use std::fmt;
 
@@ -121,18 +123,38 @@ impl Customer {
     }
 }
 
-/// The first word of a name; "Pérez, Juan" (surname first) gives "Juan".
-fn first_name(name: &str) -> Option<String> {
+/// The first word of a name; "Pérez, Juan" (surname first) gives "Juan". `None` when that word
+/// cannot be a name, including anything that looks like a link, an address or a handle. Also
+/// what a message builder asks of a name stored earlier: it is idempotent.
+pub fn first_name(name: &str) -> Option<String> {
     let given = match name.split_once(',') {
         Some((_, after)) if !after.trim().is_empty() => after,
         _ => name,
     };
     let word = given.split_whitespace().next()?.trim_end_matches(['.', ',', ';', ':']);
     let not_a_name = word.is_empty()
-        || word.contains('@')
+        || looks_like_a_link(word)
         || word.chars().all(|c| c.is_ascii_digit() || c.is_ascii_punctuation())
         || word.graphemes(true).count() > MAX_FIRST_NAME_GRAPHEMES;
     (!not_a_name).then(|| word.to_owned())
+}
+
+/// Characters no name holds but links, e-mail addresses, handles and schemes do (`a/b`, `x:y`,
+/// `x@y`), with their full-width forms, which some clients read the same way.
+const LINK_MARKS: [char; 8] = ['/', '\\', ':', '@', '／', '＼', '：', '＠'];
+/// The dots a domain's labels are separated by (IDNA maps the ideographic and full-width ones to
+/// `.`), and look-alikes.
+const DOMAIN_DOTS: [char; 6] = ['.', '。', '．', '｡', '․', '﹒'];
+
+/// Whether a word could become something tappable in the shop's own message: any link mark, or
+/// a dot between two labels where the last could be a top-level domain (two characters or
+/// more: `bit.ly`, `evil.example`, `tienda.рф`). Initials such as "J.R" stay names.
+fn looks_like_a_link(word: &str) -> bool {
+    if word.contains(LINK_MARKS) {
+        return true;
+    }
+    let labels: Vec<&str> = word.split(DOMAIN_DOTS).filter(|l| !l.is_empty()).collect();
+    labels.len() >= 2 && labels.last().is_some_and(|tld| tld.chars().count() >= 2)
 }
 
 #[cfg(test)]
@@ -160,6 +182,49 @@ mod tests {
     fn first_name_is_the_first_word_kept_as_typed(#[case] name: &str, #[case] expected: Option<&str>) {
         let customer = Customer::new(Some(name), None, None);
         assert_eq!(customer.first_name(), expected, "from {name:?}");
+    }
+
+    /// A checkout's name field is typed by anyone (a stranger can type a victim's phone): a
+    /// "name" that WhatsApp would turn into a link, an address or a handle never reaches the
+    /// shop's template; real names in every script, with apostrophes and hyphens, do.
+    #[rstest]
+    #[case("evil.example/x")]
+    #[case("https://evil.example/pay")]
+    #[case("HTTPS://EVIL.EXAMPLE")]
+    #[case("x@y.com")]
+    #[case("bit.ly/abc")]
+    #[case("bit.ly")]
+    #[case("evil.example")]
+    #[case("WWW.Evil.Example")]
+    #[case("evil。example")]
+    #[case("evil．example")]
+    #[case("evil／x")]
+    #[case("mailto:ana")]
+    #[case("tel:+5491100000000")]
+    #[case("ana@")]
+    #[case("Ana/Bea")]
+    #[case("localhost:8080")]
+    #[case("Pérez, evil.example/x")]
+    #[case("xn--80ak6aa92e.com")]
+    #[case("tienda.рф")]
+    fn a_name_that_looks_like_a_link_is_not_used(#[case] name: &str) {
+        assert_eq!(Customer::new(Some(name), None, None).first_name(), None, "from {name:?}");
+        assert_eq!(first_name(name), None, "the stored-name check agrees: {name:?}");
+    }
+
+    #[rstest]
+    #[case("O'Brien", "O'Brien")]
+    #[case("D’Angelo", "D’Angelo")]
+    #[case("Jean-Luc Picard", "Jean-Luc")]
+    #[case("Ana-María", "Ana-María")]
+    #[case("J.R. Smith", "J.R")]
+    #[case("Zoë🛒", "Zoë🛒")]
+    #[case("\u{200f}محمد-علي", "\u{200f}محمد-علي")]
+    #[case("שָׁלוֹם", "שָׁלוֹם")]
+    #[case("Nguyễn", "Nguyễn")]
+    #[case("さくら", "さくら")]
+    fn real_names_keep_their_apostrophes_hyphens_and_scripts(#[case] name: &str, #[case] expected: &str) {
+        assert_eq!(Customer::new(Some(name), None, None).first_name(), Some(expected), "from {name:?}");
     }
 
     #[test]

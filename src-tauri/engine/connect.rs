@@ -8,6 +8,7 @@ use crate::domain::Phone;
 use crate::secrets::{SecretName, Sensitive};
 use crate::storage::event_log::{self, LogEvent};
 use crate::storage::{self, templates::TemplateRow};
+use crate::whatsapp::recovery::{self, BodyValues};
 
 /// What "Check connection" shows: every template of the account, and whether the recovery
 /// template can be sent in at least one language.
@@ -114,16 +115,13 @@ impl Engine {
             Some("en") => ("Test", "Blue T-shirt (M) x1", "$29.90"),
             _ => ("Prueba", "Remera azul (M) x1", "$ 12.500,00"),
         };
-        let mut body = vec![
-            crate::whatsapp::recovery::clean_parameter(name, 60),
-            crate::whatsapp::recovery::clean_parameter(&store, 60),
-            products.to_string(),
-            total.to_string(),
-        ];
-        if template.body_params == Some(3) {
-            body.truncate(3);
-            body.swap(0, 1);
-        }
+        // The recovery message's own builder: the same cleaning and shape as a cart's message.
+        let values = BodyValues { first_name: Some(name), store_name: &store, products, total };
+        let body = recovery::body_parameters(&values, &template.template).map_err(|_| {
+            EngineError::Invalid(
+                "the recovery template's body has neither 4 nor 3 parameters; create it again".into(),
+            )
+        })?;
         let key = format!("test:{}", self.clock.now().timestamp_millis());
         let outgoing = crate::whatsapp::OutgoingTemplate {
             to: phone.e164().to_string(),

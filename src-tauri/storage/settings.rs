@@ -86,5 +86,18 @@ pub fn set(
     Ok(normalized)
 }
 
+/// The stored settings of a database this process must not write to (the owner's, read by
+/// `recupero demo`), opened read-only: no migration, no journal switch, the file's bytes stay
+/// as they are. Empty when there is no database there.
+pub fn read_only_all(path: &std::path::Path) -> rusqlite::Result<Vec<(String, String)>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    all(&conn)
+}
+
 #[cfg(test)]
 mod tests;

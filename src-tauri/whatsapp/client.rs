@@ -24,6 +24,9 @@ mod wire;
 
 use wire::{CreateAnswer, ErrorBody, SendResponse, TemplateItem, TemplateList};
 
+/// Longer than any parameter the recovery builder makes (the body itself is at most 1024).
+const MAX_PARAMETER_CHARS: usize = 1024;
+
 /// Where and as whom to send.
 #[derive(Debug, Clone)]
 pub struct CloudConfig {
@@ -75,7 +78,13 @@ impl CloudClient {
         }
         components.push(json!({
             "type": "body",
-            "parameters": message.body.iter().map(|t| json!({"type": "text", "text": t})).collect::<Vec<_>>(),
+            // The last gate before Meta: whoever built the message, no parameter leaves with a
+            // newline, a run of spaces or a control character (a no-op on the builder's output).
+            "parameters": message
+                .body
+                .iter()
+                .map(|t| json!({"type": "text", "text": super::recovery::clean_parameter(t, MAX_PARAMETER_CHARS)}))
+                .collect::<Vec<_>>(),
         }));
         if let Some(suffix) = &message.button_suffix {
             components.push(json!({
@@ -334,5 +343,33 @@ impl MessageSender for CloudClient {
         template: &'a NewTemplate,
     ) -> BoxFuture<'a, Result<CreatedTemplate, SendError>> {
         Box::pin(self.create(template))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whoever built the message (a cart, the owner's test message, a future caller), Meta never
+    /// gets a parameter it refuses: no newline, tab, run of spaces or control character.
+    #[test]
+    fn the_request_body_cleans_every_parameter() {
+        let message = OutgoingTemplate {
+            to: "+5491100000000".into(),
+            template: "recupero_carrito".into(),
+            language: "es_AR".into(),
+            body: vec!["Ana\n\tLuna     Store".into(), "\u{0}\u{7}".into(), "Zoë 👋".into()],
+            header_image: None,
+            button_suffix: None,
+            callback_data: "recupero:1:0".into(),
+        };
+        let body = CloudClient::body(&message);
+        let texts: Vec<&str> = body["template"]["components"][0]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(texts, ["Ana Luna Store", "-", "Zoë 👋"]);
     }
 }

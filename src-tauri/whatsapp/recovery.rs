@@ -1,9 +1,11 @@
 //! The recovery message: one cart's template message, shaped after the approved template —
 //! its body parameters, the URL button's suffix, the image header — and the languages it may be
-//! sent in. Guarantee: every parameter is one Meta accepts (no newlines, no runs of spaces, never
-//! empty, cut to length), so a send never fails for its own values.
+//! sent in. Guarantees: every parameter is one Meta accepts (no newlines, no runs of spaces, no
+//! control characters, never empty, cut to length), so a send never fails for its own values;
+//! the customer's first name is used only when it can't carry a link (else a generic greeting).
 
 use crate::domain::cart::summarize_items;
+use crate::domain::customer;
 use crate::domain::{Language, LineItem, Money, TemplateState};
 
 use super::OutgoingTemplate;
@@ -55,34 +57,20 @@ pub fn language_candidates(customer_language: Option<&str>, store_country: &str)
 /// one, the first product image when its header is an image. `Err(reason)`: this cart can't be
 /// sent with this template.
 pub fn message(cart: &RecoveryCart<'_>, t: &TemplateState) -> Result<OutgoingTemplate, &'static str> {
-    let language = Language::parse(t.language.split('_').next().unwrap_or("es")).unwrap_or(Language::Es);
+    let language = template_language_of(&t.language);
     let items = cart.items;
     let summary = summarize_items(items, 2, &language);
-    let fallback_name = match language {
-        Language::Pt => "cliente",
-        Language::En | Language::Other(_) => "there",
-        Language::Es => "cliente",
-    };
-    let first_name = cart.first_name.filter(|n| !n.trim().is_empty()).unwrap_or(fallback_name);
     let locale = format!("{}-{}", language.code(), cart.store_country);
     let total = Money::parse(cart.total, cart.currency)
         .map(|m| m.format(&locale))
         .unwrap_or_else(|_| format!("{} {}", cart.total, cart.currency));
-    let mut body = vec![
-        clean_parameter(first_name, 60),
-        clean_parameter(cart.store_name, 60),
-        clean_parameter(if summary.is_empty() { "-" } else { &summary }, 200),
-        clean_parameter(&total, 40),
-    ];
-    match t.body_params {
-        Some(4) | None => {}
-        // An older three-parameter template (store, name, products) still works.
-        Some(3) => {
-            body.truncate(3);
-            body.swap(0, 1);
-        }
-        Some(_) => return Err("template_mismatch"),
-    }
+    let values = BodyValues {
+        first_name: cart.first_name,
+        store_name: cart.store_name,
+        products: &summary,
+        total: &total,
+    };
+    let body = body_parameters(&values, t)?;
     let button_suffix = match t.button_url.as_deref() {
         Some(url) if url.ends_with("{{1}}") => {
             let link = cart.recovery_url.ok_or("no_recovery_link")?;
@@ -108,6 +96,50 @@ pub fn message(cart: &RecoveryCart<'_>, t: &TemplateState) -> Result<OutgoingTem
     })
 }
 
+/// What the recovery template's body says, before it is shaped and cleaned.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyValues<'a> {
+    /// As stored; checked again here (see [`customer::first_name`]).
+    pub first_name: Option<&'a str>,
+    pub store_name: &'a str,
+    pub products: &'a str,
+    pub total: &'a str,
+}
+
+/// The language a template's code (`es_AR`) is in; Spanish when it can't be read.
+fn template_language_of(code: &str) -> Language {
+    Language::parse(code.split('_').next().unwrap_or("es")).unwrap_or(Language::Es)
+}
+
+/// The body parameters for the template `t`, in its placeholders' order: every value through
+/// [`clean_parameter`], and a first name that is missing or could carry a link replaced by the
+/// generic greeting word of the template's language. The one place a recovery template's body is
+/// built (the cart's message, the preview, the owner's test message). `Err("template_mismatch")`:
+/// the template has neither the four parameters nor the older three.
+pub fn body_parameters(values: &BodyValues<'_>, t: &TemplateState) -> Result<Vec<String>, &'static str> {
+    let generic = match template_language_of(&t.language) {
+        Language::Pt | Language::Es => "cliente",
+        Language::En | Language::Other(_) => "there",
+    };
+    let first_name = values.first_name.and_then(customer::first_name);
+    let mut body = vec![
+        clean_parameter(first_name.as_deref().unwrap_or(generic), 60),
+        clean_parameter(values.store_name, 60),
+        clean_parameter(if values.products.trim().is_empty() { "-" } else { values.products }, 200),
+        clean_parameter(values.total, 40),
+    ];
+    match t.body_params {
+        Some(4) | None => {}
+        // An older three-parameter template (store, name, products) still works.
+        Some(3) => {
+            body.truncate(3);
+            body.swap(0, 1);
+        }
+        Some(_) => return Err("template_mismatch"),
+    }
+    Ok(body)
+}
+
 /// Meta's language code for a customer's language and the store's country.
 pub fn template_language(language: &str, country: &str) -> String {
     let country = country.trim().to_ascii_uppercase();
@@ -123,13 +155,18 @@ pub fn template_language(language: &str, country: &str) -> String {
     }
 }
 
-/// A template parameter as Meta accepts it: no newlines or tabs, no more than 4 spaces in a
-/// row (error 132000 family), and not empty. Long values are cut at a character boundary.
+/// A template parameter as Meta accepts it: Meta refuses a parameter with a newline, a tab or
+/// more than four spaces in a row, so every run of whitespace (any Unicode kind) becomes one
+/// space; control characters are dropped; never empty (`-`). Long values are cut at a character
+/// boundary. Idempotent for any limit at least the first one.
 pub fn clean_parameter(value: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(value.len());
     let mut spaces = 0;
     for ch in value.chars() {
         let ch = if ch.is_whitespace() { ' ' } else { ch };
+        if ch.is_control() {
+            continue;
+        }
         if ch == ' ' {
             spaces += 1;
             if spaces > 1 {
@@ -204,6 +241,52 @@ mod tests {
         let cut = clean_parameter(&long, 10);
         assert_eq!(cut.chars().count(), 10);
         assert!(cut.ends_with('…'));
+    }
+
+    /// Meta refuses a parameter with a newline, a tab or more than four spaces in a row; control
+    /// characters (a NUL, an escape) never reach a message either.
+    #[test]
+    fn parameters_lose_tabs_runs_of_spaces_and_control_characters() {
+        assert_eq!(clean_parameter("Ana\r\n\n\tLuna     Store", 60), "Ana Luna Store");
+        assert_eq!(clean_parameter("a\u{2028}b\u{85}c\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}d", 60), "a b c d");
+        assert_eq!(clean_parameter("Luna\u{0}\u{1b}[31m\u{7}", 60), "Luna[31m");
+        assert_eq!(clean_parameter("\u{0}\u{1}", 60), "-");
+        assert_eq!(
+            clean_parameter("Zoë 👩\u{200d}👩\u{200d}👧 \u{200f}نور", 60),
+            "Zoë 👩\u{200d}👩\u{200d}👧 \u{200f}نور"
+        );
+    }
+
+    fn cart_named(first_name: Option<&str>) -> RecoveryCart<'_> {
+        RecoveryCart {
+            to: "+5491100000000",
+            first_name,
+            store_name: "Luna\n\tStore     AR",
+            store_country: "AR",
+            items: &[],
+            total: "10",
+            currency: "ARS",
+            recovery_url: None,
+            callback_data: "recupero:1:0",
+        }
+    }
+
+    /// A name stored before names were checked (or edited by hand) is checked again when the
+    /// message is built: a link-like one gets the generic greeting, like a missing name.
+    #[test]
+    fn a_link_like_first_name_gets_the_generic_greeting() {
+        let es = TemplateState { language: "es_AR".into(), body_params: Some(4), ..Default::default() };
+        let en = TemplateState { language: "en_US".into(), ..es.clone() };
+        for name in
+            ["evil.example/x", "https://evil.example", "HTTPS://EVIL.EXAMPLE", "x@y.com", "bit.ly/abc"]
+        {
+            assert_eq!(message(&cart_named(Some(name)), &es).unwrap().body[0], "cliente", "{name:?}");
+            assert_eq!(message(&cart_named(Some(name)), &en).unwrap().body[0], "there", "{name:?}");
+        }
+        assert_eq!(message(&cart_named(None), &es).unwrap().body[0], "cliente");
+        assert_eq!(message(&cart_named(Some("O'Brien")), &es).unwrap().body[0], "O'Brien");
+        let body = message(&cart_named(Some("Ana\t")), &es).unwrap().body;
+        assert_eq!(body[..2], ["Ana", "Luna Store AR"], "every parameter is cleaned");
     }
 
     #[test]

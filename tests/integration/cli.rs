@@ -117,8 +117,10 @@ fn the_demo_runs_the_real_engine_and_the_export_shows_the_same_sends() {
     assert_eq!(n("escalation_notifications"), escalated, "each escalation notifies once: {report}");
     assert!(n("opted_out") > 0, "{report}");
     assert_eq!(n("opt_out_confirmations"), n("opted_out"), "one confirmation per opt-out: {report}");
-    // The same sends, afterwards, from the same data directory.
-    let out = recupero(dir.path(), &["export", "sends", "--format", "json"], None);
+    // The same sends, afterwards, from the demo's own folder in that data directory.
+    let demo_dir = dir.path().join("demo");
+    assert!(text(&out.stdout).contains(&*demo_dir.display().to_string()), "the report says where");
+    let out = recupero(&demo_dir, &["export", "sends", "--format", "json"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let sends: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(sends.len() as i64, n("planned"));
@@ -142,25 +144,97 @@ fn the_demo_runs_the_real_engine_and_the_export_shows_the_same_sends() {
     let again = recupero(dir.path(), &["demo", "--days", "1"], None);
     assert!(again.status.success(), "{}", text(&again.stderr));
     assert!(text(&again.stdout).contains("America/Bogota"), "{}", text(&again.stdout));
+    let export = format!("--data-dir {}", demo_dir.display());
+    assert!(text(&again.stdout).contains(&export), "the summary says where: {}", text(&again.stdout));
 }
 
+/// A real shop's store (never polled here).
+fn real_store() -> recupero::stores::StoreInput {
+    recupero::stores::StoreInput {
+        platform: "tiendanube".into(),
+        base_url: "https://api.tiendanube.com".into(),
+        name: Some("Mi tienda".into()),
+        store_id: Some("123".into()),
+        token: Some(recupero::secrets::Sensitive::new("t0ken".into())),
+        ..Default::default()
+    }
+}
+
+/// The demo only ever deletes its own data: a real shop's database found in the demo's folder
+/// (someone ran the app with `--data-dir <dir>/demo`) is refused and left as it was.
 #[test]
 fn the_demo_refuses_a_data_directory_with_a_real_store() {
-    let app = crate::support::spawn_app();
-    app.engine
-        .connect_store(&recupero::stores::StoreInput {
-            platform: "tiendanube".into(),
-            base_url: "https://api.tiendanube.com".into(),
-            name: Some("Mi tienda".into()),
-            store_id: Some("123".into()),
-            token: Some(recupero::secrets::Sensitive::new("t0ken".into())),
-            ..Default::default()
-        })
-        .unwrap();
-    let out = recupero(app.dir.path(), &["demo"], None);
+    let dir = tempfile::tempdir().unwrap();
+    let clock = std::sync::Arc::new(recupero::clock::TestClock::at(crate::support::shop_morning()));
+    let engine = crate::support::engine_on(&dir.path().join("demo"), clock);
+    engine.connect_store(&real_store()).unwrap();
+    let out = recupero(dir.path(), &["demo"], None);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("real store connected (Mi tienda)"), "{}", text(&out.stderr));
-    assert_eq!(app.engine.list_stores().unwrap().len(), 1, "nothing was touched");
+    assert_eq!(engine.list_stores().unwrap().len(), 1, "nothing was touched");
+}
+
+/// `recupero demo` on the owner's own data directory, set up as a shop is (WhatsApp's number and
+/// template, its zone; a store connected or not), works beside it in `demo/`: the owner's
+/// database file is byte for byte the same afterwards, with the same settings and rows, while
+/// the owner's settings still shape the demo and its data is under `<data dir>/demo/`.
+#[test]
+fn the_demo_never_touches_the_owners_database_or_settings() {
+    use std::sync::Arc;
+    for with_store in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("recupero.sqlite3");
+        let owner = [
+            ("whatsapp_phone_number_id", "1055500000000"),
+            ("template_name", "mi_plantilla"),
+            ("timezone", "America/Bogota"),
+            ("default_country", "CO"),
+        ];
+        let snapshot = |engine: &recupero::engine::Engine| {
+            let settings: Vec<String> = owner.iter().map(|(k, _)| engine.setting_get(k).unwrap()).collect();
+            let stores: Vec<String> = engine.list_stores().unwrap().into_iter().map(|s| s.name).collect();
+            let counts = engine.status().unwrap().counts;
+            (settings, stores, counts.carts, counts.pending_sends, counts.conversations)
+        };
+        let before = {
+            let clock = Arc::new(recupero::clock::TestClock::at(crate::support::shop_morning()));
+            let engine = crate::support::engine_on(dir.path(), clock);
+            for (k, v) in owner {
+                engine.setting_set(k, v).unwrap();
+            }
+            if with_store {
+                engine.connect_store(&real_store()).unwrap();
+            }
+            engine.db().checkpoint().unwrap();
+            snapshot(&engine)
+        };
+        let bytes = std::fs::read(&db).unwrap();
+
+        let out = recupero(
+            dir.path(),
+            &["demo", "--json", "--days", "1", "--start", "2026-11-23T08:00:00-05:00"],
+            None,
+        );
+        assert!(out.status.success(), "with_store={with_store}: {}", text(&out.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert_eq!(report["timezone"], "America/Bogota", "the owner's settings shape the demo");
+        assert!(report["sent"].as_i64().unwrap() > 0, "{report}");
+
+        assert!(
+            std::fs::read(&db).unwrap() == bytes,
+            "the owner's database file is untouched (store: {with_store})"
+        );
+        let clock = Arc::new(recupero::clock::TestClock::at(crate::support::shop_morning()));
+        let engine = crate::support::engine_on(dir.path(), clock.clone());
+        assert_eq!(snapshot(&engine), before, "the owner's settings and rows are as they were");
+        drop(engine);
+        let demo_dir = dir.path().join("demo");
+        assert_eq!(report["data_dir"], demo_dir.display().to_string(), "{report}");
+        let demo = crate::support::engine_on(&demo_dir, clock);
+        assert_eq!(demo.setting_get("template_name").unwrap(), recupero::sandbox::whatsapp::TEMPLATE);
+        assert_eq!(demo.list_stores().unwrap()[0].name, recupero::engine::DEMO_STORE);
+        assert!(demo.status().unwrap().counts.carts > 0, "the demo's carts are in its own database");
+    }
 }
 
 #[test]

@@ -27,6 +27,9 @@ fn status_and_results_report_the_same_figures_and_the_csv_parses() {
     let start = start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let out = recupero(d, &["demo", "--days", "1", "--start", &start], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // The demo's data is in its own folder, beside the owner's.
+    let demo = d.join("demo");
+    let d = demo.as_path();
 
     let (status, results) = {
         let (s, r) = (json(d, &["status", "--json"]), json(d, &["results", "--json"]));
