@@ -84,7 +84,8 @@ pub fn gather(
         .as_ref()
         .and_then(|c| c.first_name.clone())
         .or(row.contact_name.clone())
-        .map(|n| n.split_whitespace().next().unwrap_or_default().to_string());
+        // The same rule as the template's greeting: a name that could be a link is not used.
+        .and_then(|n| crate::domain::customer::first_name(&n));
     let ctx = prompt::Context {
         store_name,
         customer_name: first_name,
