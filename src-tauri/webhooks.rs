@@ -212,8 +212,9 @@ async fn deliver(
     let body = match axum::body::to_bytes(request.into_body(), MAX_BODY).await {
         Ok(body) => body,
         Err(e) => {
-            let timed_out = std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| e.source())
-                .any(|e| e.is::<tower_http::timeout::TimeoutError>());
+            let timed_out =
+                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| e.source())
+                    .any(|e| e.is::<tower_http::timeout::TimeoutError>());
             tracing::warn!(error = %e, "webhook refused: body not read");
             return if timed_out {
                 StatusCode::REQUEST_TIMEOUT.into_response()
@@ -290,7 +291,10 @@ pub async fn start(config: ReceiverConfig, sink: Arc<dyn Ingest>) -> std::io::Re
     let shared = Arc::new(Shared { config, sink, running });
     let app = Router::new()
         .route("/webhook/{secret}", get(verify).post(deliver))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request,
+        ))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.request))
         .layer(axum::middleware::from_fn_with_state(shared.clone(), at_most))
         .with_state(shared);

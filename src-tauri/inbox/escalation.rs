@@ -28,7 +28,8 @@ pub(super) fn route(
         if escalate(conn, thread, contact, code, &esc.matched, wamid, now)? {
             fx.escalations.push((thread, code.to_string()));
         }
-    } else if routing.signed && !conversations::automation_paused(conn, thread)?
+    } else if routing.signed
+        && !conversations::automation_paused(conn, thread)?
         && contacts::get(conn, contact)?.is_some_and(|c| c.opted_out_at.is_none())
     {
         messages::mark_for_assist(conn, id)?;

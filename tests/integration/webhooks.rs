@@ -592,9 +592,14 @@ async fn an_unsigned_alta_with_no_app_secret_is_refused_and_the_opt_out_stays() 
     let h = hooked().await;
     opted_out_then_no_secret(&h).await;
     let stored = h.webhook_events().0;
-    let alta = serde_json::to_vec(&text_from("5491150001111", "Ana", "wamid.ALTA1", "ALTA", h.shop.now())).unwrap();
+    let alta =
+        serde_json::to_vec(&text_from("5491150001111", "Ana", "wamid.ALTA1", "ALTA", h.shop.now())).unwrap();
     assert_eq!(h.post(&alta, None).await, 401, "no signature and none allowed");
-    assert_eq!(h.post(&alta, Some(sign(APP_SECRET.as_bytes(), &alta))).await, 401, "nothing to check it with");
+    assert_eq!(
+        h.post(&alta, Some(sign(APP_SECRET.as_bytes(), &alta))).await,
+        401,
+        "nothing to check it with"
+    );
     let resume = serde_json::to_vec(&preference("5491150002222", "resume")).unwrap();
     assert_eq!(h.post(&resume, None).await, 401);
     h.process();
@@ -637,17 +642,31 @@ async fn unsigned_deliveries_when_allowed_are_stored_but_never_lift_resume_pause
     h.process();
     let stored = h.count("SELECT count(*) FROM webhook_events WHERE signed = 0 AND processed_at IS NOT NULL");
     assert_eq!(stored, posts.len() as i64);
-    assert_eq!(h.count("SELECT count(*) FROM messages WHERE wamid IN ('wamid.ALTA2', 'wamid.PLAIN1')"), 2, "the words are kept");
-    assert_eq!(h.count("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL"), 2, "no opt-out lifted");
+    assert_eq!(
+        h.count("SELECT count(*) FROM messages WHERE wamid IN ('wamid.ALTA2', 'wamid.PLAIN1')"),
+        2,
+        "the words are kept"
+    );
+    assert_eq!(
+        h.count("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL"),
+        2,
+        "no opt-out lifted"
+    );
     assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'opted_in'"), 0);
     assert!(!h.engine().settings().unwrap().sending_paused, "no pause from a stranger");
     assert_eq!(h.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.ECHO1'"), 0, "no echo");
     assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'takeover'"), 0, "no takeover");
     assert_eq!(h.count("SELECT count(*) FROM conversations WHERE automation_paused = 1"), 0);
     // No automatic answer to an unsigned word: the shop's number writes to nobody a stranger names.
-    assert_eq!(h.count("SELECT count(*) FROM messages WHERE assist = 'pending'"), 0, "nothing for the assistant");
     assert_eq!(
-        h.count("SELECT count(*) FROM messages WHERE client_key LIKE 'optin:%' OR client_key LIKE '%PLAIN1%'"),
+        h.count("SELECT count(*) FROM messages WHERE assist = 'pending'"),
+        0,
+        "nothing for the assistant"
+    );
+    assert_eq!(
+        h.count(
+            "SELECT count(*) FROM messages WHERE client_key LIKE 'optin:%' OR client_key LIKE '%PLAIN1%'"
+        ),
         0,
         "no confirmation or reply queued"
     );
