@@ -164,8 +164,9 @@ pub enum WebhookSignatures {
     Required,
     /// No app secret known to the receiver: every delivery is refused until one is set.
     NoSecret,
-    /// `allow_unsigned_webhooks` is on: with no app secret, anyone who learns the address can
-    /// post (their risky effects are never applied).
+    /// `allow_unsigned_webhooks` is on: while no app secret is set, anyone who learns the
+    /// address can post (their risky effects are never applied); with one set it does nothing,
+    /// but would the moment the secret is removed.
     UnsignedAllowed,
 }
 

@@ -50,7 +50,7 @@ describe('Webhook signature warning', () => {
   it('warns that anyone could post while unsigned webhooks are allowed, and goes when signatures are required', async () => {
     backend.status.webhookSignatures = 'unsigned_allowed';
     await start();
-    expect(warning()?.textContent).toContain('acepta avisos de WhatsApp sin firma');
+    expect(warning()?.textContent).toContain('Aceptar avisos de WhatsApp sin firma” está encendido');
     handleEngineEvent({ type: 'status_changed', status: { ...backend.status, webhookSignatures: 'required' } });
     await waitFor(() => expect(warning()).toBeNull());
   });
