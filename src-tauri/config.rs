@@ -101,6 +101,7 @@ pub static SPECS: &[Spec] = &[
     webhook::WEBHOOK_PORT,
     webhook::WEBHOOK_PATH,
     webhook::WEBHOOK_VERIFY_TOKEN,
+    webhook::ALLOW_UNSIGNED_WEBHOOKS,
     whatsapp::TEMPLATE_NAME,
     sending::SEND_LEASE_SECONDS,
     app::UI_LANGUAGE,

@@ -150,6 +150,24 @@ pub struct AppStatus {
     pub last_webhook_at: Option<String>,
     /// Webhook deliveries stored but not processed yet.
     pub webhooks_pending: i64,
+    /// How this process's webhook receiver treats signatures (the window warns unless
+    /// `required`).
+    pub webhook_signatures: WebhookSignatures,
+}
+
+/// How webhook signatures are checked now, for the window's standing warning.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum WebhookSignatures {
+    /// An app secret is set and unsigned deliveries are not allowed: every one must be signed.
+    Required,
+    /// No app secret known to the receiver: every delivery is refused until one is set.
+    NoSecret,
+    /// `allow_unsigned_webhooks` is on: while no app secret is set, anyone who learns the
+    /// address can post (their risky effects are never applied); with one set it does nothing,
+    /// but would the moment the secret is removed.
+    UnsignedAllowed,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

@@ -39,6 +39,7 @@ fn generated() -> String {
         declaration::<events::Route>(&cfg),
         declaration::<events::Screen>(&cfg),
         declaration::<events::AppStatus>(&cfg),
+        declaration::<events::WebhookSignatures>(&cfg),
         declaration::<events::Counts>(&cfg),
         // Settings.
         declaration::<config::SettingView>(&cfg),

@@ -3,21 +3,28 @@
 //!
 //! - `GET /webhook/{secret}`: Meta's verification handshake (`hub.mode=subscribe`,
 //!   `hub.verify_token`, `hub.challenge` → the challenge as the body).
-//! - `POST /webhook/{secret}`: a delivery. The path's secret is unguessable and generated once;
-//!   when an app secret is set, `X-Hub-Signature-256` must be the HMAC-SHA256 of the raw body
-//!   (checked in constant time) or nothing is stored. Bad JSON → 400. Otherwise the raw bytes are
-//!   committed to SQLite ([`Ingest`]) *before* the 200: a crash after that loses nothing, and a
-//!   crash before it makes Meta retry. Processing (`inbox::delivery`) happens after the answer.
+//! - `POST /webhook/{secret}`: a delivery. The path's secret is unguessable and generated once.
+//!   `X-Hub-Signature-256` must be the HMAC-SHA256 of the raw body under the app secret (checked
+//!   in constant time): missing → 401, wrong → 403, and nothing is stored. With no app secret
+//!   every delivery is unsigned and refused (401) unless the owner allows unsigned ones
+//!   ([`Ingest::allow_unsigned`]); those are stored marked unsigned and only partly applied.
+//!   Bad JSON → 400. Otherwise the raw bytes are committed to SQLite ([`Ingest`]) *before* the
+//!   200: a crash after that loses nothing, and a crash before it makes Meta retry. Processing
+//!   (`inbox::delivery`) happens after the answer.
 //!
-//! Any other path is a 404, bodies over [`MAX_BODY`] a 413, and nothing here panics on input.
+//! It holds under abuse: a wrong path is a 404 before any byte of the body is read; a request
+//! whose headers don't arrive within [`Limits::header_read`] has its connection closed; a whole
+//! request (body included) gets [`Limits::request`], then a 408; at most
+//! [`Limits::concurrency`] requests run at once, the rest get a 503 at once (Meta retries).
+//! Bodies over [`MAX_BODY`] are a 413, and nothing here panics on input.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -35,6 +42,27 @@ pub trait Ingest: Send + Sync + 'static {
     fn ingest(&self, body: &[u8], signed: bool) -> Result<bool, String>;
     /// Called after a delivery was stored and answered: time to process.
     fn stored(&self);
+    /// May a delivery without a valid signature be stored while no app secret is set? Asked
+    /// per delivery (the owner may change it while the receiver runs); it may block.
+    fn allow_unsigned(&self) -> bool;
+}
+
+/// How much of the receiver one client may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A connection whose request headers don't arrive within this is closed.
+    pub header_read: Duration,
+    /// A whole request, its body included, or a 408.
+    pub request: Duration,
+    /// Requests handled at once; more are answered 503 at once.
+    pub concurrency: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // Meta answers in well under these; a slow tunnel gets some room.
+        Limits { header_read: Duration::from_secs(10), request: Duration::from_secs(30), concurrency: 32 }
+    }
 }
 
 /// The app secret as the receiver reads it on every delivery.
@@ -52,11 +80,13 @@ pub struct ReceiverConfig {
     /// Test knob (debug builds only): wait this long between storing and answering, so a test
     /// can kill the process in that gap.
     pub ack_delay: Option<Duration>,
+    pub limits: Limits,
 }
 
 struct Shared {
     config: ReceiverConfig,
     sink: Arc<dyn Ingest>,
+    running: Arc<tokio::sync::Semaphore>,
 }
 
 /// A running receiver; dropping it stops the server.
@@ -143,40 +173,89 @@ async fn verify(
     }
 }
 
+/// Why a delivery is refused before it is stored.
+#[derive(Debug, PartialEq, Eq)]
+enum Refusal {
+    /// No signature where one is required: 401.
+    Unsigned,
+    /// A signature that doesn't match: 403.
+    WrongSignature,
+}
+
+/// Checks a delivery's signature. `Ok(true)`: signed; `Ok(false)`: unsigned, to be stored only
+/// if the owner allows it. With an app secret set, a signature is always required (Meta always
+/// signs): `allow_unsigned_webhooks` never lets an unsigned delivery past a configured secret.
+fn check_signature(
+    app_secret: Option<&Sensitive<String>>,
+    body: &[u8],
+    header: Option<&str>,
+) -> Result<bool, Refusal> {
+    match (app_secret, header) {
+        (Some(secret), Some(_)) if signature_valid(secret.expose().as_bytes(), body, header) => Ok(true),
+        (Some(_), Some(_)) => Err(Refusal::WrongSignature),
+        (Some(_), None) => Err(Refusal::Unsigned),
+        // No secret to check against: whatever the header says, it is unsigned.
+        (None, _) => Ok(false),
+    }
+}
+
 async fn deliver(
     State(shared): State<Arc<Shared>>,
     Path(secret): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
+    // The path first: a stranger's body is never read.
     if !same(secret.as_bytes(), shared.config.path.as_bytes()) {
         return StatusCode::NOT_FOUND.into_response();
     }
+    let body = match axum::body::to_bytes(request.into_body(), MAX_BODY).await {
+        Ok(body) => body,
+        Err(e) => {
+            let timed_out =
+                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| e.source())
+                    .any(|e| e.is::<tower_http::timeout::TimeoutError>());
+            tracing::warn!(error = %e, "webhook refused: body not read");
+            return if timed_out {
+                StatusCode::REQUEST_TIMEOUT.into_response()
+            } else {
+                (StatusCode::PAYLOAD_TOO_LARGE, "body too large or cut").into_response()
+            };
+        }
+    };
     let app_secret =
         shared.config.app_secret.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-    let signed = match &app_secret {
-        Some(app_secret) => {
-            let header = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
-            if !signature_valid(app_secret.expose().as_bytes(), &body, header) {
-                tracing::warn!(
-                    bytes = body.len(),
-                    signed = header.is_some(),
-                    "webhook refused: bad or missing signature"
-                );
-                return (StatusCode::UNAUTHORIZED, "invalid signature").into_response();
-            }
-            true
+    let header = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
+    let signed = match check_signature(app_secret.as_ref(), &body, header) {
+        Ok(signed) => signed,
+        Err(refusal) => {
+            tracing::warn!(bytes = body.len(), signed = header.is_some(), "webhook refused: {refusal:?}");
+            return match refusal {
+                Refusal::Unsigned => (StatusCode::UNAUTHORIZED, "missing signature").into_response(),
+                Refusal::WrongSignature => (StatusCode::FORBIDDEN, "invalid signature").into_response(),
+            };
         }
-        None => false,
     };
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
         tracing::warn!(bytes = body.len(), error = %e, "webhook refused: not JSON");
         return (StatusCode::BAD_REQUEST, "invalid JSON").into_response();
     }
     let sink = shared.sink.clone();
-    let stored = tokio::task::spawn_blocking(move || sink.ingest(&body, signed)).await;
+    let stored = tokio::task::spawn_blocking(move || {
+        if !signed && !sink.allow_unsigned() {
+            return Ok(None);
+        }
+        sink.ingest(&body, signed).map(Some)
+    })
+    .await;
     match stored {
-        Ok(Ok(_new)) => {}
+        Ok(Ok(Some(_new))) => {}
+        Ok(Ok(None)) => {
+            tracing::warn!(
+                "webhook refused: unsigned and no app secret set (set whatsapp_app_secret, or allow_unsigned_webhooks at your own risk)"
+            );
+            return (StatusCode::UNAUTHORIZED, "missing signature").into_response();
+        }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "could not store a webhook; Meta will retry");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -193,49 +272,74 @@ async fn deliver(
     (StatusCode::OK, "EVENT_RECEIVED").into_response()
 }
 
+/// At most [`Limits::concurrency`] requests at once; the next one is told to come back (503)
+/// instead of queueing behind a slow client.
+async fn at_most(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let Ok(_permit) = shared.running.clone().try_acquire_owned() else {
+        tracing::warn!("webhook receiver busy: a request refused with 503");
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    next.run(request).await
+}
+
 /// Starts the receiver on 127.0.0.1:`config.port` (0: any free port).
 pub async fn start(config: ReceiverConfig, sink: Arc<dyn Ingest>) -> std::io::Result<Receiver> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
     let addr = listener.local_addr()?;
-    let shared = Arc::new(Shared { config, sink });
+    let limits = config.limits;
+    let running = Arc::new(tokio::sync::Semaphore::new(limits.concurrency.max(1)));
+    let shared = Arc::new(Shared { config, sink, running });
     let app = Router::new()
         .route("/webhook/{secret}", get(verify).post(deliver))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request,
+        ))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.request))
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), at_most))
         .with_state(shared);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let server = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = stopped.await;
-        });
-        if let Err(e) = server.await {
-            tracing::error!(error = %e, "webhook receiver stopped");
-        }
-    });
+    tokio::spawn(serve(listener, app, limits, stopped));
     tracing::info!(%addr, "webhook receiver listening");
     Ok(Receiver { addr, stop: Some(stop) })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signatures_are_checked_over_the_raw_bytes() {
-        let body =
-            br#"{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"text":"\u00e4"}}]}]}"#;
-        let header = sign(b"app-secret", body);
-        assert!(signature_valid(b"app-secret", body, Some(&header)));
-        assert!(!signature_valid(b"other-secret", body, Some(&header)));
-        assert!(!signature_valid(b"app-secret", b"{}", Some(&header)));
-        assert!(!signature_valid(b"app-secret", body, None));
-        assert!(!signature_valid(b"app-secret", body, Some("sha256=zz")));
-        assert!(!signature_valid(b"app-secret", body, Some(header.trim_start_matches("sha256="))));
+/// The accept loop: hyper's HTTP/1 with a timer, so a connection that never finishes its
+/// headers is closed; on stop, no new connection, and the open ones finish their request.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: Limits,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read);
+    loop {
+        let stream = tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "webhook receiver could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "webhook connection ended");
+            }
+        });
     }
-
-    #[test]
-    fn constant_time_compare() {
-        assert!(same(b"abc", b"abc"));
-        assert!(!same(b"abc", b"abd"));
-        assert!(!same(b"abc", b"abcd"));
-    }
+    drop(listener);
+    let _ = tokio::time::timeout(limits.request, graceful.shutdown()).await;
 }
+
+#[cfg(test)]
+mod tests;

@@ -40,6 +40,8 @@ pub struct Settings {
     pub webhook_port: u16,
     pub webhook_path: String,
     pub webhook_verify_token: String,
+    /// Unsigned deliveries accepted while no app secret is set (their risky effects never apply).
+    pub allow_unsigned_webhooks: bool,
     pub assistant_mode: String,
     pub assistant_base_url: String,
     pub assistant_model: String,
@@ -89,6 +91,7 @@ impl Settings {
             webhook_port: u16::try_from(int("webhook_port")).unwrap_or(8790),
             webhook_path: get("webhook_path"),
             webhook_verify_token: get("webhook_verify_token"),
+            allow_unsigned_webhooks: get("allow_unsigned_webhooks") == "true",
             assistant_mode: get("assistant_mode"),
             assistant_base_url: get("assistant_base_url"),
             assistant_model: get("assistant_model"),

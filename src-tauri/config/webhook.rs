@@ -28,3 +28,11 @@ pub(super) const WEBHOOK_VERIFY_TOKEN: Spec = Spec {
     default: String::new,
     validate: |v| values::secret_word(v, 16),
 };
+
+pub(super) const ALLOW_UNSIGNED_WEBHOOKS: Spec = Spec {
+    key: "allow_unsigned_webhooks",
+    kind: Kind::Bool,
+    description: "Accept webhook deliveries without a valid X-Hub-Signature-256 while no app secret is set (unsafe: anyone who learns the address can post; the window warns while it is on). Even then an unsigned delivery never lifts an opt-out, resumes marketing, pauses sending, changes templates, takes over a thread or settles a send",
+    default: || "false".into(),
+    validate: values::boolean,
+};

@@ -28,6 +28,7 @@ impl Engine {
     pub fn set_secret(&self, name: SecretName, value: Sensitive<String>) -> EngineResult<()> {
         if name == SecretName::WhatsappAppSecret {
             *self.receiver_secret.write().unwrap_or_else(PoisonError::into_inner) = Some(value.clone());
+            self.emit_status(); // the window's webhook-signature warning follows the secret
         }
         self.secrets.set(name, value)?;
         self.forget_connectors();
@@ -47,6 +48,7 @@ impl Engine {
         self.secrets.delete(name)?;
         if name == SecretName::WhatsappAppSecret {
             *self.receiver_secret.write().unwrap_or_else(PoisonError::into_inner) = None;
+            self.emit_status(); // the window's webhook-signature warning follows the secret
         }
         self.forget_connectors();
         tracing::info!(secret = %name, "secret deleted");

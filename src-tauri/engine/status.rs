@@ -3,7 +3,7 @@
 
 use super::{Engine, EngineResult};
 use crate::config::Settings;
-use crate::events::{AppStatus, Counts, EngineEvent};
+use crate::events::{AppStatus, Counts, EngineEvent, WebhookSignatures};
 use crate::storage::{carts, conversations, event_log, sends, shops, webhook_events};
 
 impl Engine {
@@ -30,7 +30,21 @@ impl Engine {
             webhook_url: crate::webhooks::local_url(settings.webhook_port, &settings.webhook_path),
             last_webhook_at: webhook_events::last_received(&conn)?,
             webhooks_pending: webhook_events::counts(&conn)?.1,
+            webhook_signatures: self.webhook_signatures(settings.allow_unsigned_webhooks),
         })
+    }
+
+    /// As the receiver sees it: the app secret it checks with (read from the keychain when the
+    /// receiver starts and kept current when the owner sets or deletes it; a process that runs
+    /// no receiver has none) and the owner's `allow_unsigned_webhooks`.
+    fn webhook_signatures(&self, allow_unsigned: bool) -> WebhookSignatures {
+        let has_secret =
+            self.receiver_secret.read().unwrap_or_else(std::sync::PoisonError::into_inner).is_some();
+        match (allow_unsigned, has_secret) {
+            (true, _) => WebhookSignatures::UnsignedAllowed,
+            (false, false) => WebhookSignatures::NoSecret,
+            (false, true) => WebhookSignatures::Required,
+        }
     }
 
     /// The newest entries of the event log, newest first.

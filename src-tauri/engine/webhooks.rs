@@ -21,6 +21,7 @@ impl Engine {
             phone_number_id: Some(settings.whatsapp_phone_number_id.clone()).filter(|s| !s.is_empty()),
             escalation_keywords: settings.escalation_keywords.clone(),
             shop_lang: crate::i18n::Lang::resolve(&settings.ui_language, None),
+            signed: true,
         };
         let mut done = 0;
         let mut all = Effects::default();
@@ -33,6 +34,8 @@ impl Engine {
                 let now = self.clock.now();
                 let mut conn = self.db.conn();
                 let tx = conn.transaction()?;
+                // What an unsigned delivery may change is decided in `inbox::delivery`.
+                let routing = Routing { signed: event.signed, ..routing.clone() };
                 match delivery::apply(&tx, &event.body, &routing, now) {
                     Ok((outcome, fx)) => {
                         webhook_events::mark_processed(&tx, event.id, &outcome, &storage::ts(now))?;
@@ -97,9 +100,13 @@ impl Engine {
             .map_err(|e| EngineError::Other(anyhow::anyhow!("reading the app secret: {e}")))??;
         let has_secret = app_secret.is_some();
         *self.receiver_secret.write().unwrap_or_else(PoisonError::into_inner) = app_secret;
-        if !has_secret {
+        if !has_secret && settings.allow_unsigned_webhooks {
             tracing::warn!(
-                "no WhatsApp app secret: webhook signatures are not checked (set it with `recupero secret set whatsapp_app_secret`)"
+                "no WhatsApp app secret and allow_unsigned_webhooks on: unsigned webhooks are accepted, with limited effects (set it with `recupero secret set whatsapp_app_secret`)"
+            );
+        } else if !has_secret {
+            tracing::warn!(
+                "no WhatsApp app secret: every webhook is refused until it is set (`recupero secret set whatsapp_app_secret`)"
             );
         }
         // A test knob, in debug builds only: hold each answer after storing, so a test can kill
@@ -118,6 +125,7 @@ impl Engine {
             verify_token: settings.webhook_verify_token.clone(),
             app_secret: self.receiver_secret.clone(),
             ack_delay,
+            limits: crate::webhooks::Limits::default(),
         };
         let sink: Arc<dyn crate::webhooks::Ingest> = self.clone();
         crate::webhooks::start(config, sink).await.map_err(|e| {
@@ -137,5 +145,10 @@ impl crate::webhooks::Ingest for Engine {
 
     fn stored(&self) {
         self.webhook_wake.notify_one();
+    }
+
+    fn allow_unsigned(&self) -> bool {
+        // Unreadable settings allow nothing.
+        self.settings().is_ok_and(|s| s.allow_unsigned_webhooks)
     }
 }

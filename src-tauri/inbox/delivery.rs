@@ -2,6 +2,19 @@
 //! Every step is idempotent — messages by wamid, statuses by (wamid, status), opt-outs and
 //! takeovers as facts — so a delivery processed twice (a crash before the commit, Meta's
 //! duplicates under another envelope) changes nothing the second time.
+//!
+//! An unsigned delivery (accepted only while no app secret is set and the owner turned on
+//! `allow_unsigned_webhooks`) may have been written by anyone who learned the address, so it
+//! is applied only where a forgery errs toward silence or toward a person looking:
+//! - applied: a customer's message is stored and shown (the escalation rules may hand it to a
+//!   person); a STOP, the 131050 failure and a "stop" marketing preference opt the customer out
+//!   (a forged one only stops our messages to them, never sends one); plain statuses are
+//!   recorded (a forged "failed" can only stop a follow-up).
+//! - never applied: opting back in ("ALTA"/START) or a "resume" preference (that would let a
+//!   stranger lift a STOP), any automatic answer or confirmation (the shop's number would write
+//!   to whoever the stranger names), the phone's echoes, history and contact sync (a takeover
+//!   or planted conversations), account updates (a pause) and template updates, and a status
+//!   settling a send whose answer was lost (a fake wamid would mark it sent).
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -51,7 +64,7 @@ pub fn apply(
                 match field {
                     "messages" => {
                         inbound::record(conn, &value, routing, now, &mut fx, &mut notes)?;
-                        statuses::record(conn, &value, now, &mut fx, &mut notes)?;
+                        statuses::record(conn, &value, routing.signed, now, &mut fx, &mut notes)?;
                         for e in &value.errors {
                             event_log::append(
                                 conn,
@@ -62,11 +75,17 @@ pub fn apply(
                             )?;
                         }
                     }
+                    _ if !routing.signed && field != "user_preferences" => {
+                        notes.push(format!("unsigned: {field} not applied"));
+                    }
                     "smb_message_echoes" => phone::echoes(conn, &value, now, &mut fx, &mut notes)?,
                     "history" => phone::history(conn, &value, now, &mut notes)?,
                     "smb_app_state_sync" => phone::state_sync(conn, &value, now)?,
-                    _ => opt_out::preferences(conn, &value, now, &mut fx)?,
+                    _ => opt_out::preferences(conn, &value, routing, now, &mut fx)?,
                 }
+            }
+            "account_update" | "message_template_status_update" if !routing.signed => {
+                notes.push(format!("unsigned: {field} not applied"));
             }
             "account_update" => {
                 let update: AccountUpdate = serde_json::from_value(change.value.clone()).unwrap_or_default();

@@ -49,10 +49,14 @@ pub struct Routing {
     pub escalation_keywords: Vec<String>,
     /// The shop's language, for customers whose language is unknown.
     pub shop_lang: Lang,
+    /// Whether the delivery being applied carried a valid signature. An unsigned one (accepted
+    /// only while the owner allows it) is applied only as far as a stranger could do no harm:
+    /// see `inbox::delivery`.
+    pub signed: bool,
 }
 
 impl Default for Routing {
     fn default() -> Self {
-        Routing { phone_number_id: None, escalation_keywords: Vec::new(), shop_lang: Lang::Es }
+        Routing { phone_number_id: None, escalation_keywords: Vec::new(), shop_lang: Lang::Es, signed: true }
     }
 }

@@ -13,7 +13,7 @@ use crate::storage::{contacts, conversations, drafts, messages, ts};
 
 /// The escalation rules on a customer's message `id`: a match hands the thread to a person;
 /// otherwise, when automation may still answer this customer, the message waits for the
-/// conversation step.
+/// conversation step — never for an unsigned delivery, which a person answers if anyone does.
 pub(super) fn route(
     conn: &Connection,
     said: &Said<'_>,
@@ -28,7 +28,8 @@ pub(super) fn route(
         if escalate(conn, thread, contact, code, &esc.matched, wamid, now)? {
             fx.escalations.push((thread, code.to_string()));
         }
-    } else if !conversations::automation_paused(conn, thread)?
+    } else if routing.signed
+        && !conversations::automation_paused(conn, thread)?
         && contacts::get(conn, contact)?.is_some_and(|c| c.opted_out_at.is_none())
     {
         messages::mark_for_assist(conn, id)?;

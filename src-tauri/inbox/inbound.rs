@@ -53,6 +53,9 @@ pub(super) fn record(
         let said = opt_out::Said { contact, thread, wamid, text };
         if let Some(source) = opt_out::stop_source(&kind, &m, summary.as_deref()) {
             opt_out::by_customer(conn, &said, source, routing, now, fx)?;
+        } else if kind == "text" && summary.as_deref().is_some_and(is_opt_in) && !routing.signed {
+            // A stranger must not lift a STOP: the words are kept for the owner, nothing more.
+            notes.push("unsigned: opt-in not applied".into());
         } else if kind == "text"
             && summary.as_deref().is_some_and(is_opt_in)
             && contacts::opt_in_by_customer(conn, contact)?

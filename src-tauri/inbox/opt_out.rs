@@ -83,6 +83,9 @@ pub(super) fn by_customer(
     fx.opted_out_threads.push(said.thread);
     drafts::discard_pending(conn, said.thread, &ts(now))?;
     messages::assist_done(conn, said.thread, "opted_out")?;
+    if !routing.signed {
+        return Ok(()); // no message from the shop's number on an unsigned word
+    }
     confirm(conn, said, routing, now, fx, "optout", texts::opt_out_confirmation)
 }
 
@@ -136,6 +139,7 @@ fn confirmation_lang(conn: &Connection, said: &Said<'_>, routing: &Routing) -> r
 pub(super) fn preferences(
     conn: &Connection,
     value: &MessagesValue,
+    routing: &Routing,
     now: DateTime<Utc>,
     fx: &mut Effects,
 ) -> rusqlite::Result<()> {
@@ -148,6 +152,9 @@ pub(super) fn preferences(
         let value = p.value.as_deref();
         if value == Some("stop") && record(conn, contact, "meta_user_preferences", None, &ts(now))? {
             fx.opt_outs += 1;
+        } else if value == Some("resume") && !routing.signed {
+            // Lifting an opt-out is the customer's to decide: never on an unsigned word.
+            continue;
         } else if value == Some("resume") && contacts::opt_back_in(conn, contact)? {
             let event = LogEvent::OptedIn { source: Some("meta_user_preferences"), conversation: None };
             event_log::append(conn, &ts(now), None, Some(contact), &event)?;

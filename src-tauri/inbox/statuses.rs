@@ -17,6 +17,7 @@ use crate::whatsapp::ErrorClass;
 pub(super) fn record(
     conn: &Connection,
     value: &MessagesValue,
+    signed: bool,
     now: DateTime<Utc>,
     fx: &mut Effects,
     notes: &mut Vec<String>,
@@ -55,10 +56,11 @@ pub(super) fn record(
             continue;
         }
         fx.statuses += 1;
-        // A send whose answer was lost is settled by WhatsApp's word (never re-sent).
-        if let Some(id) =
-            sends::reconcile(conn, st.biz_opaque_callback_data.as_deref(), &st.id, &at, &ts(now))?
-        {
+        // A send whose answer was lost is settled by WhatsApp's word (never re-sent) — only a
+        // signed word: an unsigned status could pin any wamid on it.
+        let key = st.biz_opaque_callback_data.as_deref();
+        let settled = if signed { sends::reconcile(conn, key, &st.id, &at, &ts(now))? } else { None };
+        if let Some(id) = settled {
             event_log::append(
                 conn,
                 &ts(now),
@@ -67,7 +69,7 @@ pub(super) fn record(
                 &LogEvent::SendReconciled { send: id, wamid: &st.id },
             )?;
         }
-        if let Some(key) = st.biz_opaque_callback_data.as_deref() {
+        if let Some(key) = st.biz_opaque_callback_data.as_deref().filter(|_| signed) {
             // A reply whose answer was lost learns its wamid from WhatsApp's report.
             messages::adopt_wamid(conn, key, &st.id)?;
         }

@@ -61,6 +61,7 @@ mod tests {
             webhook_url: String::new(),
             last_webhook_at: None,
             webhooks_pending: 0,
+            webhook_signatures: crate::events::WebhookSignatures::Required,
         }
     }
 

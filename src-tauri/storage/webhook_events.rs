@@ -39,14 +39,18 @@ pub fn store(conn: &Connection, body: &[u8], signed: bool, at: &str) -> rusqlite
 pub struct Pending {
     pub id: i64,
     pub body: Vec<u8>,
+    /// Whether it arrived with a valid signature: an unsigned one is accepted only while the
+    /// owner allows it, and then some of its effects are never applied (`inbox::delivery`).
+    pub signed: bool,
 }
 
 /// The oldest unprocessed deliveries, in arrival order.
 pub fn pending(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<Pending>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, body FROM webhook_events WHERE processed_at IS NULL ORDER BY id LIMIT ?1",
+        "SELECT id, body, signed FROM webhook_events WHERE processed_at IS NULL ORDER BY id LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit], |r| Ok(Pending { id: r.get(0)?, body: r.get(1)? }))?;
+    let rows =
+        stmt.query_map([limit], |r| Ok(Pending { id: r.get(0)?, body: r.get(1)?, signed: r.get(2)? }))?;
     rows.collect()
 }
 

@@ -351,6 +351,9 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     // The app's webhook receiver on a port of its own (the engine runs inside the window app).
     let hook_port = free_port();
     assert!(recupero(dir, &["config", "set", "webhook_port", &hook_port.to_string()], None).status.success());
+    // No app secret here: the unsigned posts below are accepted only because the owner allows
+    // them (their escalations apply; opt-ins and takeovers would not).
+    assert!(recupero(dir, &["config", "set", "allow_unsigned_webhooks", "true"], None).status.success());
 
     // A notification server on the session bus, as a desktop has: it logs every notification
     // and clicks those about these customers (the complaint below, and one in the tray).

@@ -8,7 +8,7 @@ use recupero::sandbox::whatsapp::DeliveryBehaviour;
 use recupero::webhooks::sign;
 use serde_json::{json, Value};
 
-use crate::support::hooked::{envelope, hooked, metadata, one_reminder, text_from, unix, APP_SECRET};
+use crate::support::hooked::{envelope, hooked, metadata, one_reminder, text_from, unix, Hooked, APP_SECRET};
 use crate::support::shop::{local, Shop, BA};
 
 fn status(wamid: &str, status: &str, recipient: &str, at: DateTime<Utc>, error: Option<i64>) -> Value {
@@ -51,12 +51,12 @@ async fn unsigned_wrongly_signed_or_malformed_posts_are_refused_and_nothing_is_s
     let now = h.shop.now();
     let body = serde_json::to_vec(&text_from("5491150001111", "Ana", "wamid.IN1", "hola", now)).unwrap();
     assert_eq!(h.post(&body, None).await, 401, "no signature");
-    assert_eq!(h.post(&body, Some(sign(b"another secret", &body))).await, 401, "signed with another secret");
+    assert_eq!(h.post(&body, Some(sign(b"another secret", &body))).await, 403, "signed with another secret");
     let mut tampered = body.clone();
     tampered[20] ^= 1;
     assert_eq!(
         h.post(&tampered, Some(sign(APP_SECRET.as_bytes(), &body))).await,
-        401,
+        403,
         "body changed after signing"
     );
     let not_json = b"{\"object\": \"whatsapp_business_account\", \"entry\": [".to_vec();
@@ -511,8 +511,9 @@ async fn connecting_whatsapp_from_the_app_secrets_check_template_and_a_live_app_
     assert!(key.set);
     assert!(!serde_json::to_string(&states).unwrap().contains("sk-live-123"));
 
-    // The receiver started without an app secret takes unsigned posts; once the owner saves the
-    // secret in the app, the very next unsigned post is refused and a signed one accepted.
+    // The receiver started without an app secret refuses unsigned posts until the owner allows
+    // them; once the owner saves the secret in the app, the very next unsigned post is refused
+    // (allowed or not) and a signed one accepted.
     let receiver = engine.start_webhooks(Some(0)).await.unwrap();
     let url = format!("http://{}/webhook/{}", receiver.addr(), engine.settings().unwrap().webhook_path);
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -524,6 +525,9 @@ async fn connecting_whatsapp_from_the_app_secrets_check_template_and_a_live_app_
         }
         async move { req.send().await.unwrap().status().as_u16() }
     };
+    assert_eq!(post(None).await, 401);
+    assert!(engine.webhook_info().unwrap().last_webhook_at.is_none(), "nothing refused was stored");
+    engine.setting_set("allow_unsigned_webhooks", "true").unwrap();
     assert_eq!(post(None).await, 200);
     engine.set_app_secret("whatsapp_app_secret", APP_SECRET).unwrap();
     assert_eq!(post(None).await, 401);
@@ -562,4 +566,110 @@ async fn connecting_whatsapp_from_the_app_secrets_check_template_and_a_live_app_
     assert_eq!(got.kind, "template");
     assert_eq!(got.template, recupero::sandbox::whatsapp::TEMPLATE);
     assert!(got.body.iter().any(|p| p == "Prueba"), "{:?}", got.body);
+}
+
+/// Opts a customer out by a signed STOP and another by WhatsApp's signed marketing "stop",
+/// then removes the app secret: from here on every delivery is unsigned.
+async fn opted_out_then_no_secret(h: &Hooked) {
+    let t = h.shop.now();
+    assert_eq!(h.post_signed(&text_from("5491150001111", "Ana", "wamid.STOP1", "STOP", t)).await, 200);
+    assert_eq!(h.post_signed(&preference("5491150002222", "stop")).await, 200);
+    h.process();
+    assert_eq!(h.count("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL"), 2);
+    h.engine().delete_secret(recupero::secrets::SecretName::WhatsappAppSecret).unwrap();
+}
+
+fn preference(wa_id: &str, value: &str) -> Value {
+    envelope(
+        "user_preferences",
+        json!({"messaging_product": "whatsapp", "metadata": metadata(), "contacts": [{"wa_id": wa_id}],
+               "user_preferences": [{"wa_id": wa_id, "detail": "x", "category": "marketing_messages", "value": value, "timestamp": 1731705721}]}),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsigned_alta_with_no_app_secret_is_refused_and_the_opt_out_stays() {
+    let h = hooked().await;
+    opted_out_then_no_secret(&h).await;
+    let stored = h.webhook_events().0;
+    let alta =
+        serde_json::to_vec(&text_from("5491150001111", "Ana", "wamid.ALTA1", "ALTA", h.shop.now())).unwrap();
+    assert_eq!(h.post(&alta, None).await, 401, "no signature and none allowed");
+    assert_eq!(
+        h.post(&alta, Some(sign(APP_SECRET.as_bytes(), &alta))).await,
+        401,
+        "nothing to check it with"
+    );
+    let resume = serde_json::to_vec(&preference("5491150002222", "resume")).unwrap();
+    assert_eq!(h.post(&resume, None).await, 401);
+    h.process();
+    assert_eq!(h.webhook_events().0, stored, "nothing refused was stored");
+    assert_eq!(h.count("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL"), 2, "both stay out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_deliveries_when_allowed_are_stored_but_never_lift_resume_pause_or_take_over() {
+    let h = hooked().await;
+    opted_out_then_no_secret(&h).await;
+    h.engine().setting_set("allow_unsigned_webhooks", "true").unwrap();
+    let t = h.shop.now();
+    let unsigned = |v: &Value| serde_json::to_vec(v).unwrap();
+    // The opted-out customer's "ALTA", WhatsApp's "resume", a disconnection, a template paused,
+    // an echo from "the phone" and a plain message from a new customer.
+    let posts = [
+        text_from("5491150001111", "Ana", "wamid.ALTA2", "ALTA", t),
+        preference("5491150002222", "resume"),
+        envelope(
+            "account_update",
+            json!({"phone_number": "5491100000000", "event": "PARTNER_REMOVED",
+                   "disconnection_info": {"reason": "PRIMARY_INACTIVITY", "initiated_by": "SYSTEM"}}),
+        ),
+        envelope(
+            "message_template_status_update",
+            json!({"event": "PAUSED", "message_template_id": 1, "message_template_name": recupero::sandbox::whatsapp::TEMPLATE,
+                   "message_template_language": "es", "reason": "x"}),
+        ),
+        envelope(
+            "smb_message_echoes",
+            json!({"messaging_product": "whatsapp", "metadata": metadata(), "message_echoes": [
+                {"from": "5491100000000", "to": "5491150003333", "id": "wamid.ECHO1", "timestamp": unix(t), "type": "text", "text": {"body": "hola"}}]}),
+        ),
+        text_from("5491150004444", "Bea", "wamid.PLAIN1", "hola, ¿tienen talle M?", t),
+    ];
+    for body in &posts {
+        assert_eq!(h.post(&unsigned(body), None).await, 200, "allowed by the owner");
+    }
+    h.process();
+    let stored = h.count("SELECT count(*) FROM webhook_events WHERE signed = 0 AND processed_at IS NOT NULL");
+    assert_eq!(stored, posts.len() as i64);
+    assert_eq!(
+        h.count("SELECT count(*) FROM messages WHERE wamid IN ('wamid.ALTA2', 'wamid.PLAIN1')"),
+        2,
+        "the words are kept"
+    );
+    assert_eq!(
+        h.count("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL"),
+        2,
+        "no opt-out lifted"
+    );
+    assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'opted_in'"), 0);
+    assert!(!h.engine().settings().unwrap().sending_paused, "no pause from a stranger");
+    assert_eq!(h.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.ECHO1'"), 0, "no echo");
+    assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'takeover'"), 0, "no takeover");
+    assert_eq!(h.count("SELECT count(*) FROM conversations WHERE automation_paused = 1"), 0);
+    // No automatic answer to an unsigned word: the shop's number writes to nobody a stranger names.
+    assert_eq!(
+        h.count("SELECT count(*) FROM messages WHERE assist = 'pending'"),
+        0,
+        "nothing for the assistant"
+    );
+    assert_eq!(
+        h.count(
+            "SELECT count(*) FROM messages WHERE client_key LIKE 'optin:%' OR client_key LIKE '%PLAIN1%'"
+        ),
+        0,
+        "no confirmation or reply queued"
+    );
+    let notes = h.count("SELECT count(*) FROM webhook_events WHERE outcome LIKE '%unsigned%'");
+    assert!(notes >= 4, "the outcomes say what was not applied: {notes}");
 }

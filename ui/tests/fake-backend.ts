@@ -432,6 +432,7 @@ export function fakeBackend(): FakeBackend {
       webhook_url: 'http://127.0.0.1:8790/webhook/s3cr3tp4thAbCdEfGhIjKlMnOp',
       lastWebhookAt: null,
       webhooksPending: 0,
+      webhookSignatures: 'required',
     },
     settings: [
       s('timezone', 'America/Argentina/Buenos_Aires', 'timezone'),

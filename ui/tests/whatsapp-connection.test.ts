@@ -335,6 +335,7 @@ describe('WhatsApp connection: webhooks (step 4)', () => {
         webhook_url: 'http://127.0.0.1:8790/webhook/s3cr3tp4thAbCdEfGhIjKlMnOp',
         lastWebhookAt: new Date(NOW - 2 * 60_000).toISOString(),
         webhooksPending: 0,
+        webhookSignatures: 'required',
       },
     });
     await waitFor(() => expect(byId('webhook-last').textContent).toContain('hace 2 min'));

@@ -34,7 +34,17 @@ lastWebhookAt: string | null,
 /**
  * Webhook deliveries stored but not processed yet.
  */
-webhooksPending: number, };
+webhooksPending: number, 
+/**
+ * How this process's webhook receiver treats signatures (the window warns unless
+ * `required`).
+ */
+webhookSignatures: WebhookSignatures, };
+
+/**
+ * How webhook signatures are checked now, for the window's standing warning.
+ */
+export type WebhookSignatures = "required" | "no_secret" | "unsigned_allowed";
 
 /**
  * The numbers in the status: carts, sends still to go, conversations and what needs the owner.
