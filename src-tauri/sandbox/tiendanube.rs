@@ -1,7 +1,8 @@
 //! Tiendanube / Nuvemshop as documented: `Authentication: bearer` (sic), a required User-Agent,
 //! bare JSON arrays with every documented checkout field, `since_id` / date filters, `page` +
 //! `per_page` ≤ 200 with `Link` and `X-Total-Count`, the 40-request bucket leaking 2/s with
-//! `X-Rate-Limit-*` headers and 429, and 404 "Last page is 0" for an empty list.
+//! `X-Rate-Limit-*` headers and 429; 404 "Error finding result with the parameters entered" when
+//! nothing matches, and 404 "Last page is N" past the last page.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,6 +22,8 @@ use crate::stores::Platform;
 
 const BUCKET: f64 = 40.0;
 const LEAK_PER_S: f64 = 2.0;
+/// The API's documented 404 description for a list nothing matches (stores.md §3.2).
+const NOTHING_MATCHES: &str = "Error finding result with the parameters entered";
 
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -236,7 +239,11 @@ fn list_inner(shared: &Shared, version: &str, store: &str, query: &str, headers:
         super::Window { skip: (page - 1) * per_page, take: per_page, reverse: false, count_all: true },
     );
     let last = total.div_ceil(per_page);
-    if total == 0 || page > last {
+    if total == 0 {
+        // The documented answer when nothing matches the filters (a caught-up `since_id`).
+        return error(StatusCode::NOT_FOUND, "Not Found", NOTHING_MATCHES, limits);
+    }
+    if page > last {
         return error(StatusCode::NOT_FOUND, "Not Found", &format!("Last page is {last}"), limits);
     }
     let mut body: Vec<Value> = matching.iter().map(|c| render(c, now, store)).collect();

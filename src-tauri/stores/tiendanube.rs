@@ -184,6 +184,14 @@ impl Tiendanube {
     }
 }
 
+/// Whether a 404 on the list is the API saying nothing matches: the documented "Error finding
+/// result with the parameters entered" (stores.md §3.2), or "Last page is N" past the end.
+/// Any other 404 (a wrong store id or version) stays an error the owner sees.
+fn nothing_matches(detail: &str) -> bool {
+    const EMPTY: [&str; 2] = ["Error finding result with the parameters entered", "Last page is"];
+    EMPTY.iter().any(|text| detail.contains(text))
+}
+
 /// How long to wait before the next request, from the bucket headers: nothing while there is
 /// room, half a second per request once it's nearly full, the reset time when it is full.
 fn pace(reply: &Reply) -> Duration {
@@ -213,8 +221,8 @@ impl StoreConnector for Tiendanube {
         };
         let (values, next, wait): (Vec<serde_json::Value>, _, _) = match self.get(url).await {
             Ok(reply) => (http::json(&reply.body)?, http::next_link(&reply.headers), pace(&reply)),
-            // The API answers 404 "Last page is 0" when nothing matches: an empty page.
-            Err(StoreError::Rejected { status: 404, detail }) if detail.contains("Last page is") => {
+            // "Nothing matches" is a 404 on this API: an empty page, the caught-up steady state.
+            Err(StoreError::Rejected { status: 404, detail }) if nothing_matches(&detail) => {
                 (Vec::new(), None, Duration::ZERO)
             }
             Err(e) => return Err(e),

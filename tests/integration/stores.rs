@@ -89,6 +89,38 @@ async fn incremental_sync_reads_only_what_changed_and_never_duplicates(#[values(
     assert!(requests.iter().all(|r| filtered(&r)), "{requests:?}");
 }
 
+/// A caught-up store answers "nothing matches" in its own way (Tiendanube: its documented 404
+/// "Error finding result with the parameters entered"): that is an empty page, not a failure.
+#[rstest]
+#[tokio::test]
+async fn a_caught_up_poll_is_an_empty_page_not_a_failure(#[values(0, 1, 2)] p: usize) {
+    let w = world(ALL[p], 6, Some(5)).await;
+    w.sync().await;
+    let before = w.count("1");
+    let seen = w.sandbox.requests().len();
+    for round in 0..3 {
+        w.app.clock.advance(Duration::minutes(10));
+        let outcomes = w.sync().await;
+        assert!(
+            outcomes.iter().all(|o| matches!(o, PollOutcome::Page { new: 0, skipped: 0, .. })),
+            "{:?} round {round}: {outcomes:?}",
+            w.platform
+        );
+        assert!(outcomes.len() <= 3, "{:?}: a caught-up poll is short: {outcomes:?}", w.platform);
+        let (state, last_success) = w.state();
+        assert_eq!(state, "ok", "{:?}", w.platform);
+        assert_eq!(last_success.as_deref(), Some(recupero::storage::ts(w.app.clock.now()).as_str()));
+    }
+    assert_eq!(w.count("1"), before);
+    if w.platform == Platform::Tiendanube {
+        let requests = &w.sandbox.requests()[seen..];
+        assert!(
+            requests.iter().any(|r| r.status == 404),
+            "the sandbox answered as the API does: {requests:?}"
+        );
+    }
+}
+
 #[rstest]
 #[case::rate_limited(Fault::Status { status: 429, retry_after: Some(90.0) })]
 #[case::server_error(Fault::Status { status: 502, retry_after: None })]
