@@ -81,6 +81,9 @@ pub enum Fault {
     MalformedItem,
     /// The page is cut off mid-JSON.
     MalformedPage,
+    /// WooCommerce only: an empty page whose `X-WP-TotalPages` still promises more, as a site
+    /// answers when a plugin filters a page's orders out.
+    EmptyPage,
 }
 
 /// A request as the sandbox saw it (secrets in the query string are masked).
@@ -535,7 +538,7 @@ pub(crate) fn fault_response(fault: &Fault) -> Option<Response> {
             };
             Some(json_response(status, headers, body))
         }
-        Fault::MalformedItem | Fault::MalformedPage => None,
+        Fault::MalformedItem | Fault::MalformedPage | Fault::EmptyPage => None,
     }
 }
 

@@ -193,9 +193,11 @@ fn list_inner(shared: &Shared, query: &str, headers: &HeaderMap) -> Response {
             )
         }
     };
-    let pages = total.div_ceil(per_page);
+    let empty = fault == Some(Fault::EmptyPage);
+    let pages = if empty { page + 3 } else { total.div_ceil(per_page) };
     let site = site(headers);
-    let mut body: Vec<Value> = matching.iter().map(|c| render(c, now, &site)).collect();
+    let mut body: Vec<Value> =
+        if empty { Vec::new() } else { matching.iter().map(|c| render(c, now, &site)).collect() };
     if fault == Some(Fault::MalformedItem) {
         if let Some(first) = body.first_mut() {
             first["line_items"][0]["quantity"] = json!("dos");

@@ -202,8 +202,10 @@ impl StoreConnector for WooCommerce {
         let values: Vec<serde_json::Value> = http::json(&reply.body)?;
         let total_pages =
             reply.header("x-wp-totalpages").and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(1);
-        // More is waiting when the API says so (X-WP-TotalPages) or the page came back full.
-        let full = total_pages > number || values.len() as u32 >= self.per_page();
+        // More is waiting when the API says so (X-WP-TotalPages) or the page came back full; an
+        // empty page ends the pass whatever X-WP-TotalPages says (sites keep it above the page
+        // number when a plugin filters a page's orders out), so a pass never pages through nothing.
+        let full = !values.is_empty() && (total_pages > number || values.len() as u32 >= self.per_page());
         let mut page = Page::new(values.len(), Duration::ZERO);
         let mut page_max: Option<DateTime<Utc>> = None;
         for value in values {

@@ -121,6 +121,22 @@ async fn a_caught_up_poll_is_an_empty_page_not_a_failure(#[values(0, 1, 2)] p: u
     }
 }
 
+/// WooCommerce keeps `X-WP-TotalPages > page` on an empty page: the pass ends there, it never
+/// pages on through nothing.
+#[tokio::test]
+async fn woocommerce_stops_on_an_empty_page_that_promises_more() {
+    let w = world(Platform::Woocommerce, 6, Some(5)).await;
+    w.sync().await;
+    for _ in 0..40 {
+        w.sandbox.inject(w.platform, Fault::EmptyPage);
+    }
+    w.app.clock.advance(Duration::minutes(10));
+    let outcomes = w.sync().await;
+    assert!(outcomes.len() <= 2, "one empty page per pass, then done: {} steps", outcomes.len());
+    assert!(outcomes.iter().all(|o| matches!(o, PollOutcome::Page { new: 0, .. })), "{outcomes:?}");
+    assert_eq!(w.state().0, "ok");
+}
+
 #[rstest]
 #[case::rate_limited(Fault::Status { status: 429, retry_after: Some(90.0) })]
 #[case::server_error(Fault::Status { status: 502, retry_after: None })]
