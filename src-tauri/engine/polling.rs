@@ -69,6 +69,17 @@ impl Engine {
         store_id: i64,
         force: bool,
     ) -> EngineResult<Vec<PollOutcome>> {
+        self.poll_store_pages(store_id, force, usize::MAX).await
+    }
+
+    /// Like [`Self::poll_store_until_caught_up`], stopping after `max_pages` steps: the rest
+    /// continues from the stored cursor (the store stays due).
+    pub async fn poll_store_pages(
+        &self,
+        store_id: i64,
+        force: bool,
+        max_pages: usize,
+    ) -> EngineResult<Vec<PollOutcome>> {
         let mut outcomes = Vec::new();
         let mut force = force;
         loop {
@@ -79,6 +90,9 @@ impl Engine {
                 _ => None,
             };
             outcomes.push(outcome);
+            if outcomes.len() >= max_pages {
+                return Ok(outcomes);
+            }
             match next {
                 Some(pace) if !pace.is_zero() => tokio::time::sleep(pace).await,
                 Some(_) => {}
@@ -111,7 +125,7 @@ impl Engine {
         for id in ids {
             let engine = self.clone();
             tasks.spawn(async move {
-                let result = engine.poll_store_until_caught_up(id, false).await;
+                let result = engine.poll_store_pages(id, false, poller::MAX_PAGES_PER_ROUND).await;
                 (
                     id,
                     result

@@ -25,6 +25,9 @@ pub const FIRST_BACKOFF: Duration = Duration::from_secs(30);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30 * 60);
 /// Credentials refused: only the owner can fix it, so don't hammer the store meanwhile.
 pub const AUTH_BACKOFF: Duration = Duration::from_secs(15 * 60);
+/// Pages one store reads in one polling round; the rest follows next round from the stored
+/// cursor (the store stays due), so a store with a long backlog never holds up the round.
+pub const MAX_PAGES_PER_ROUND: usize = 20;
 /// Transient failures in a row before the owner is told.
 pub const TELL_OWNER_AFTER: chrono::Duration = chrono::Duration::hours(1);
 

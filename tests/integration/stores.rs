@@ -137,6 +137,26 @@ async fn woocommerce_stops_on_an_empty_page_that_promises_more() {
     assert_eq!(w.state().0, "ok");
 }
 
+/// A polling round reads at most `MAX_PAGES_PER_ROUND` pages of one store; the rest follows
+/// next round from the stored cursor, and nothing is lost or read twice.
+#[tokio::test]
+async fn a_round_reads_a_bounded_number_of_pages_and_the_next_round_continues() {
+    use recupero::scheduler::poller::MAX_PAGES_PER_ROUND;
+    let count = (MAX_PAGES_PER_ROUND as u64) * 2 + 3;
+    let w = world(Platform::Tiendanube, count, Some(1)).await;
+    w.app.engine.poll_due_stores().await.unwrap();
+    let first = w.count("1") as usize;
+    assert!(first > 0 && first <= MAX_PAGES_PER_ROUND, "one round, at most the cap: {first}");
+    let mut rounds = 1;
+    while (w.count("1") as usize) < w.expected() {
+        rounds += 1;
+        assert!(rounds <= 5, "the next rounds continue: {} of {}", w.count("1"), w.expected());
+        w.app.engine.poll_due_stores().await.unwrap();
+    }
+    assert_eq!(w.count("1") as usize, w.expected(), "nothing read twice");
+    assert_eq!(w.state().0, "ok");
+}
+
 #[rstest]
 #[case::rate_limited(Fault::Status { status: 429, retry_after: Some(90.0) })]
 #[case::server_error(Fault::Status { status: 502, retry_after: None })]
