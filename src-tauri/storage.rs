@@ -81,7 +81,12 @@ impl Db {
             return Err(StorageError::NewerVersion { path: path.to_path_buf(), found, supported });
         }
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL syncs the WAL on every commit: a delivery answered 200 and a fenced "sending"
+        // mark survive an OS crash or power cut, not only a process crash (NORMAL's guarantee).
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        // On macOS fsync() stops at the drive's cache; F_FULLFSYNC is what reaches the platter.
+        #[cfg(target_os = "macos")]
+        conn.pragma_update(None, "fullfsync", "ON")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut conn = conn;
         migrations::migrate(&mut conn)?;
@@ -143,6 +148,21 @@ mod tests {
         assert_eq!(mode, "wal");
         let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!(fk, 1, "foreign keys must be enforced");
+    }
+
+    #[test]
+    fn an_opened_database_syncs_fully_so_a_200_survives_power_loss() {
+        // NORMAL = 1 in WAL mode loses the last commits on an OS crash or power cut; FULL = 2
+        // syncs the WAL on every commit, which "durable before 200" needs.
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join(DB_FILE)).unwrap();
+        let sync: i64 = db.conn().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!(sync, 2, "synchronous must be FULL");
+        #[cfg(target_os = "macos")]
+        {
+            let full: i64 = db.conn().query_row("PRAGMA fullfsync", [], |r| r.get(0)).unwrap();
+            assert_eq!(full, 1, "macOS fsync does not reach the disk without F_FULLFSYNC");
+        }
     }
 
     #[test]

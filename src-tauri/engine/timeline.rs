@@ -43,6 +43,16 @@ impl Engine {
         Ok(carts::list(&self.db.conn(), &filter)?)
     }
 
+    /// How many carts the Carts list's filter matches in all (its "N of TOTAL"), read with the
+    /// same shop days as `list_carts`; page size and offset are ignored.
+    pub fn count_carts(&self, filter: &carts::CartFilter) -> EngineResult<i64> {
+        let mut filter = filter.clone();
+        if filter.timezone.is_none() && (filter.from.is_some() || filter.to.is_some()) {
+            filter.timezone = Some(self.settings()?.timezone);
+        }
+        Ok(carts::count_matching(&self.db.conn(), &filter)?)
+    }
+
     /// A shop day as the UI and the command line give it (`YYYY-MM-DD`); blank is no day.
     pub fn shop_date(text: Option<&str>) -> EngineResult<Option<chrono::NaiveDate>> {
         let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {

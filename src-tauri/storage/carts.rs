@@ -13,7 +13,7 @@ mod filter;
 mod identity;
 mod report;
 
-pub use filter::{list, CartFilter};
+pub use filter::{count_matching, list, CartFilter};
 pub use identity::{identity, CartIdentity};
 pub use report::{external_id, holdout_count_of_store, outcome_counts_of_store, recovered_totals_of_store};
 

@@ -25,6 +25,8 @@ pub struct CartFilter {
     pub to: Option<NaiveDate>,
     pub timezone: Option<Tz>,
     pub limit: Option<u32>,
+    /// Rows skipped before the page (the Carts screen's "load more"); none when unset.
+    pub offset: Option<u32>,
 }
 
 /// The first instant of a shop day: midnight, or the first minute after it that exists (a
@@ -47,8 +49,8 @@ impl CartFilter {
     }
 }
 
-/// The query of a filter and its arguments, in order: only the filters given become clauses.
-fn query(filter: &CartFilter) -> (String, Vec<Value>) {
+/// The `WHERE` of a filter and its arguments, in order: only the filters given become clauses.
+fn where_clause(filter: &CartFilter) -> (String, Vec<Value>) {
     let mut clauses: Vec<&str> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     if let Some(status) = filter.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -76,12 +78,26 @@ fn query(filter: &CartFilter) -> (String, Vec<Value>) {
         args.extend(std::iter::repeat_n(Value::Text(pattern), 3));
     }
     let filters = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    (filters, args)
+}
+
+/// One page of the list: a total order (detection time, then id) so pages never overlap or skip.
+fn query(filter: &CartFilter) -> (String, Vec<Value>) {
+    let (filters, mut args) = where_clause(filter);
     args.push(Value::Integer(i64::from(filter.limit.unwrap_or(500))));
+    args.push(Value::Integer(i64::from(filter.offset.unwrap_or(0))));
     let sql = format!(
         "SELECT c.*, s.name AS store FROM carts c JOIN stores s ON s.id = c.store_id {filters}
-         ORDER BY c.detected_at DESC, c.id DESC LIMIT ?"
+         ORDER BY c.detected_at DESC, c.id DESC LIMIT ? OFFSET ?"
     );
     (sql, args)
+}
+
+/// How many carts the filter matches in all (the list's "N of TOTAL"); limit and offset ignored.
+pub fn count_matching(conn: &Connection, filter: &CartFilter) -> rusqlite::Result<i64> {
+    let (filters, args) = where_clause(filter);
+    let sql = format!("SELECT COUNT(*) FROM carts c JOIN stores s ON s.id = c.store_id {filters}");
+    conn.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(args), |r| r.get(0))
 }
 
 pub fn list(conn: &Connection, filter: &CartFilter) -> rusqlite::Result<Vec<CartRow>> {
@@ -136,6 +152,36 @@ mod tests {
 
     fn day(text: &str) -> Option<NaiveDate> {
         Some(NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap())
+    }
+
+    #[test]
+    fn every_cart_past_500_is_reachable_page_by_page_and_the_total_is_counted() {
+        let conn = db();
+        let base = local(BA, "2026-11-20 10:00:00");
+        // 501 carts, pairs sharing a detection instant so the order's id tie-break is exercised.
+        for i in 0..501 {
+            let store = 1 + i % 2;
+            cart(&conn, store, &format!("c{i}"), base + Duration::seconds(i / 2), "sent");
+        }
+        let mut seen = Vec::new();
+        let mut offset = 0;
+        loop {
+            let filter = CartFilter { limit: Some(200), offset: Some(offset), ..Default::default() };
+            let page = ids(&conn, &filter);
+            offset += 200;
+            let last = page.len() < 200;
+            seen.extend(page);
+            if last {
+                break;
+            }
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((seen.len(), unique.len()), (501, 501), "each cart once, none past 500 hidden");
+        assert_eq!(count_matching(&conn, &CartFilter::default()).unwrap(), 501);
+        let one_store = CartFilter { store_id: Some(2), ..Default::default() };
+        assert_eq!(count_matching(&conn, &one_store).unwrap(), 250, "the total follows the filters");
     }
 
     #[test]
