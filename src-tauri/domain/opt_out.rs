@@ -68,6 +68,25 @@ const PHRASES: &[&str] = &[
     "borrenme de la lista",
     "sacame de la lista",
     "saquenme de la lista",
+    "sacenme de la lista",
+    "quitenme de la lista",
+    "borrame de la lista",
+    "eliminenme de la lista",
+    "no quiero mas mensajes",
+    "no quiero recibir mensajes",
+    "no me manden mensajes",
+    "no me contacten mas",
+    "no me contactes mas",
+    "no me molesten mas",
+    "dejen de mandar mensajes",
+    "dejen de enviar mensajes",
+    "dejen de contactarme",
+    "deja de mandarme",
+    "deja de enviarme",
+    "deja de contactarme",
+    "dejen de molestarme",
+    "deja de molestarme",
+    "basta de mensajes",
     // Portuguese
     "nao me mande mais",
     "nao me mandem mais",
@@ -86,6 +105,29 @@ const PHRASES: &[&str] = &[
     "me tira da lista",
     "me tirem da lista",
     "cancelar inscricao",
+    "nao quero mais mensagens",
+    "nao quero mais receber",
+    "nao quero receber mensagens",
+    "nao me manda mais",
+    "nao mande mais",
+    "nao mandem mais",
+    "nao me envia mais",
+    "para de me mandar",
+    "para de mandar mensagem",
+    "pare de mandar mensagem",
+    "parem de mandar mensagem",
+    "para de me enviar",
+    "parem de me incomodar",
+    "pare de me incomodar",
+    "para de me incomodar",
+    "chega de mensagens",
+    "chega de mensagem",
+    "me tire da lista",
+    "me remove da lista",
+    "me remova da lista",
+    "me removam da lista",
+    "quero sair da lista",
+    "me descadastra",
     // English
     "unsubscribe",
     "unsubscribe me",
@@ -103,6 +145,22 @@ const PHRASES: &[&str] = &[
     "dont contact me",
     "remove me from your list",
     "take me off your list",
+    "remove me from the list",
+    "remove me from this list",
+    "take me off the list",
+    "take me off this list",
+    "stop sending messages",
+    "stop spamming me",
+    "stop bothering me",
+    "do not text me",
+    "dont text me",
+    "don t text me",
+    "no more messages",
+    "no more texts",
+    "i want to opt out",
+    "i don t want any more messages",
+    "i dont want any more messages",
+    "i do not want any more messages",
 ];
 
 /// Courtesy around a one-word answer: "STOP please", "baja gracias", "por favor parar".
@@ -257,6 +315,48 @@ mod tests {
     }
 
     #[test]
+    fn a_combining_accent_does_not_dodge_an_opt_out() {
+        // NFD, as some keyboards and apps send it: "a" followed by U+0301, "n" by U+0303.
+        assert!(is_opt_out("No quiero recibir ma\u{301}s mensajes"), "combining acute");
+        assert!(is_opt_out("Na\u{303}o me mande mais"), "combining tilde");
+        assert!(is_opt_out("SA\u{301}QUENME DE LA LISTA"), "upper case with a combining mark");
+    }
+
+    #[test]
+    fn everyday_ways_of_saying_stop() {
+        for text in [
+            // Portuguese
+            "Não quero mais mensagens",
+            "não me mande mais",
+            "parem de me mandar mensagem",
+            "para de mandar mensagem pfv",
+            "Não quero receber mensagens de vocês",
+            "me tira da lista por favor",
+            "me remove da lista",
+            "chega de mensagens!!",
+            "não me manda mais mensagem",
+            // Spanish
+            "dejen de escribirme",
+            "no me escriban más",
+            "No quiero más mensajes",
+            "sáquenme de la lista",
+            "dejen de mandar mensajes porfa",
+            "no me contacten más",
+            "basta de mensajes",
+            // English
+            "please stop messaging me",
+            "unsubscribe me",
+            "Remove me from the list",
+            "stop sending messages",
+            "do not text me again",
+            "I don't want any more messages",
+            "no more messages please",
+        ] {
+            assert!(is_opt_out(text), "{text}");
+        }
+    }
+
+    #[test]
     fn innocent_look_alikes_do_not() {
         for text in [
             "no stop-motion",
@@ -277,6 +377,12 @@ mod tests {
             "parar de pensar en esas zapatillas 😍 las quiero",
             "não quero mais esperar, manda o link",
             "I don't want to stop, just asking the size",
+            "quero mais mensagens assim, adorei",
+            "não quero mais nada, só o tênis",
+            "mande mais fotos do modelo azul",
+            "no quiero más talles, con el M está bien",
+            "can you send more messages about the sale?",
+            "no more stock of the blue one?",
         ] {
             assert!(!is_opt_out(text), "{text}");
         }

@@ -4,22 +4,18 @@
 //! fold to `no me escriban mas`. A phrase matches only on whole words, so "stop" never matches
 //! inside "stopmotion" and "baja" never matches "bajar".
 
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
 /// Lower-case, accents removed, punctuation and emoji dropped, spaces collapsed. Letters of any
 /// script (Arabic, Hebrew, CJK…) are kept as they are.
+///
+/// Accents are removed by decomposing to NFD and dropping the combining marks, so "más" typed
+/// precomposed (U+00E1) or as "a" + U+0301 folds the same way: no spelling dodges a rule.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
-    for ch in text.chars().flat_map(char::to_lowercase) {
-        let ch = match ch {
-            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            'ñ' => 'n',
-            c => c,
-        };
+    for ch in text.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase) {
         if ch.is_alphanumeric() {
             if space && !out.is_empty() {
                 out.push(' ');
@@ -70,6 +66,10 @@ mod tests {
         assert_eq!(fold("stop-motion"), "stop motion");
         assert_eq!(fold("مرحبا بك"), "مرحبا بك");
         assert_eq!(fold("🙂🙂"), "");
+        // Decomposed (NFD) accents fold like precomposed ones.
+        assert_eq!(fold("NO ME ESCRIBAN MA\u{301}S"), "no me escriban mas");
+        assert_eq!(fold("Na\u{303}o quero"), "nao quero");
+        assert_eq!(fold("ç ñ Ü"), "c n u");
     }
 
     #[test]

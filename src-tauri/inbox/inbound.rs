@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::effects::{Effects, Routing};
-use super::stored::{parse_each, store_message, Side, Stored};
+use super::stored::{at_of, parse_each, store_message, Side, Stored};
 use super::{escalation, opt_out};
 use crate::domain::opt_out::is_opt_in;
 use crate::storage::event_log::{self, LogEvent};
@@ -51,14 +51,17 @@ pub(super) fn record(
         fx.inbound.push(thread);
         let text = summary.as_deref().unwrap_or("");
         let said = opt_out::Said { contact, thread, wamid, text };
+        // When the customer said it (Meta's timestamp, never later than now): a STOP and an ALTA
+        // count in the order they were said, not the order they were delivered.
+        let said_at = at_of(m.timestamp.as_ref(), now).min(ts(now));
         if let Some(source) = opt_out::stop_source(&kind, &m, summary.as_deref()) {
-            opt_out::by_customer(conn, &said, source, routing, now, fx)?;
+            opt_out::by_customer(conn, &said, source, &said_at, routing, now, fx)?;
         } else if kind == "text" && summary.as_deref().is_some_and(is_opt_in) && !routing.signed {
             // A stranger must not lift a STOP: the words are kept for the owner, nothing more.
             notes.push("unsigned: opt-in not applied".into());
         } else if kind == "text"
             && summary.as_deref().is_some_and(is_opt_in)
-            && contacts::opt_in_by_customer(conn, contact)?
+            && contacts::opt_in_by_customer(conn, contact, &said_at)?
         {
             opt_out::back_in_by_customer(conn, &said, routing, now, fx)?;
         } else if matches!(kind.as_str(), "text" | "button" | "interactive") {

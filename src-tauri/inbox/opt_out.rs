@@ -66,17 +66,19 @@ pub(super) fn stop_source(kind: &str, m: &Message, summary: Option<&str>) -> Opt
     }
 }
 
-/// A customer asked to stop: recorded, their drafts and pending answers dropped, and one short
+/// A customer asked to stop: recorded as of `said_at` (when they said it, so an earlier "ALTA"
+/// delivered late cannot lift it), their drafts and pending answers dropped, and one short
 /// confirmation queued inside the window they just opened.
 pub(super) fn by_customer(
     conn: &Connection,
     said: &Said<'_>,
     source: &str,
+    said_at: &str,
     routing: &Routing,
     now: DateTime<Utc>,
     fx: &mut Effects,
 ) -> rusqlite::Result<()> {
-    if !record(conn, said.contact, source, Some(said.thread), &ts(now))? {
+    if !record(conn, said.contact, source, Some(said.thread), said_at)? {
         return Ok(());
     }
     fx.opt_outs += 1;

@@ -230,14 +230,17 @@ pub fn opt_back_in(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 
 /// The customer wrote to opt back in: lift an opt-out they gave us (keyword, button). One
 /// WhatsApp itself enforces (131050, `user_preferences`) is lifted only when WhatsApp says the
-/// customer resumed, since our messages would still be blocked. Returns true when lifted.
-pub fn opt_in_by_customer(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+/// customer resumed, since our messages would still be blocked. `said_at`: when the customer
+/// said it; an opt-in said before the opt-out (delivered late) lifts nothing. Both are stored
+/// timestamps of one format, so they compare as text. Returns true when lifted.
+pub fn opt_in_by_customer(conn: &Connection, id: i64, said_at: &str) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE contacts SET opted_out_at = NULL, opt_out_source = NULL
-             WHERE id = ?1 AND opted_out_at IS NOT NULL AND coalesce(opt_out_source, '') NOT LIKE 'meta\\_%' ESCAPE '\\'",
+             WHERE id = ?1 AND opted_out_at IS NOT NULL AND opted_out_at <= ?2
+               AND coalesce(opt_out_source, '') NOT LIKE 'meta\\_%' ESCAPE '\\'",
         )?
-        .execute([id])?;
+        .execute(params![id, said_at])?;
     Ok(n == 1)
 }
 
@@ -303,10 +306,14 @@ mod tests {
         let meta = resolve_wa_id(&conn, "5491150000002", None, AT).unwrap();
         opt_out(&conn, theirs, "keyword", AT).unwrap();
         opt_out(&conn, meta, "meta_131050", AT).unwrap();
-        assert!(opt_in_by_customer(&conn, theirs).unwrap());
-        assert!(!opt_in_by_customer(&conn, meta).unwrap(), "WhatsApp would still block our messages");
+        assert!(
+            !opt_in_by_customer(&conn, theirs, "2026-11-20T11:59:59.000Z").unwrap(),
+            "an opt-in said before the opt-out lifts nothing"
+        );
+        assert!(opt_in_by_customer(&conn, theirs, AT).unwrap());
+        assert!(!opt_in_by_customer(&conn, meta, AT).unwrap(), "WhatsApp would still block our messages");
         assert!(get(&conn, meta).unwrap().unwrap().opted_out_at.is_some());
-        assert!(!opt_in_by_customer(&conn, theirs).unwrap(), "nothing to lift twice");
+        assert!(!opt_in_by_customer(&conn, theirs, AT).unwrap(), "nothing to lift twice");
     }
 
     #[test]

@@ -673,3 +673,25 @@ async fn unsigned_deliveries_when_allowed_are_stored_but_never_lift_resume_pause
     let notes = h.count("SELECT count(*) FROM webhook_events WHERE outcome LIKE '%unsigned%'");
     assert!(notes >= 4, "the outcomes say what was not applied: {notes}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_and_alta_count_in_the_order_they_were_said_not_delivered() {
+    let h = hooked().await;
+    let t = h.shop.now();
+    let out = "SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL";
+    // STOP said at t, delivered first; an ALTA said a minute earlier arrives after it (Meta
+    // retried it): it must not lift the later STOP.
+    assert_eq!(h.post_signed(&text_from("5491150003333", "Eva", "wamid.STOP9", "STOP", t)).await, 200);
+    h.process();
+    assert_eq!(h.count(out), 1);
+    let early = t - Duration::minutes(1);
+    assert_eq!(h.post_signed(&text_from("5491150003333", "Eva", "wamid.ALTA9", "ALTA", early)).await, 200);
+    h.process();
+    assert_eq!(h.count(out), 1, "an ALTA said before the STOP does not lift it");
+    assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'opted_in'"), 0);
+    // An ALTA said after the STOP does.
+    let later = t + Duration::minutes(1);
+    assert_eq!(h.post_signed(&text_from("5491150003333", "Eva", "wamid.ALTA10", "ALTA", later)).await, 200);
+    h.process();
+    assert_eq!(h.count(out), 0, "an ALTA said after the STOP lifts it");
+}
