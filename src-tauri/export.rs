@@ -1,5 +1,8 @@
 //! `recupero export`: carts, sends, messages or contacts as JSON (an array) or CSV (a header row
 //! then one row per record), written to any writer. Amounts stay decimal text, instants UTC.
+//! A CSV cell a spreadsheet would run as a formula (one starting with `=`, `+`, `-`, `@`, a tab
+//! or a carriage return, other than a plain number) is written with a leading `'`, so a
+//! customer's name or message can never become a formula on the owner's computer.
 
 use std::io::Write;
 
@@ -59,7 +62,8 @@ fn write_rows<T: Serialize + Default>(rows: &[T], format: Format, mut out: impl 
             writeln!(out)?;
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
+            // Written once as the `csv` crate serialises the rows, then every cell neutralised.
+            let mut w = csv::Writer::from_writer(Vec::new());
             if rows.is_empty() {
                 // Still print the header so a spreadsheet opens with named columns.
                 w.write_record(header_of::<T>())?;
@@ -67,10 +71,29 @@ fn write_rows<T: Serialize + Default>(rows: &[T], format: Format, mut out: impl 
             for row in rows {
                 w.serialize(row)?;
             }
+            let raw = w.into_inner().map_err(|e| anyhow::anyhow!("while writing the CSV: {e}"))?;
+            let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(raw.as_slice());
+            let mut w = csv::Writer::from_writer(out);
+            for record in rdr.records() {
+                w.write_record(record?.iter().map(|cell| neutralised(cell).into_owned()))?;
+            }
             w.flush()?;
         }
     }
     Ok(())
+}
+
+/// The cell as a spreadsheet may safely open it: a leading `'` before `=`, `+`, `-`, `@`, a tab
+/// or a carriage return (OWASP's CSV-injection advice); a plain number such as `-12.50` stays.
+pub fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number =
+        cell.parse::<f64>().is_ok() && cell.bytes().all(|b| b.is_ascii_digit() || b"+-.".contains(&b));
+    if risky && !number {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
 }
 
 /// Column names of an empty table: the header csv would write for a default row, so the
@@ -122,6 +145,32 @@ mod tests {
         assert_eq!(&rec[1], "Tienda, \"La Única\"", "a comma and quotes survive a round trip");
         assert_eq!(&rec[3], "Zoë 🛒\nنور");
         assert_eq!(&rec[7], "1234.50", "amounts stay decimal text");
+    }
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised() {
+        let row = CartRow {
+            id: 1,
+            store: "=HYPERLINK(\"http://x\",\"y\")".into(),
+            first_name: Some("@SUM(1+1)".into()),
+            total: "-12.50".into(),
+            currency: "+cmd|' /C calc'!A0".into(),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        Rows::Carts(vec![row]).write(Format::Csv, &mut out).unwrap();
+        let mut rdr = csv::Reader::from_reader(out.as_slice());
+        let rec = rdr.records().next().unwrap().unwrap();
+        assert_eq!(&rec[1], "'=HYPERLINK(\"http://x\",\"y\")");
+        assert_eq!(&rec[3], "'@SUM(1+1)");
+        assert_eq!(&rec[7], "-12.50", "a plain negative number stays a number");
+        assert_eq!(&rec[6], "'+cmd|' /C calc'!A0");
+        for cell in ["-1+2", "\tx", "\rx", "-"] {
+            assert!(neutralised(cell).starts_with('\''), "{cell:?}");
+        }
+        for cell in ["12", "-3", "+4.5", "a=b", "", "Zoë"] {
+            assert_eq!(neutralised(cell), cell);
+        }
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub fn run(engine: Arc<Engine>, cmd: StoreCmd) -> anyhow::Result<ExitCode> {
                     let phone = cart.phone.clone().unwrap_or_else(|| {
                         format!("no phone: {}", cart.phone_problem.as_deref().unwrap_or("unknown"))
                     });
-                    let items: u32 = cart.items.iter().map(|i| i.quantity).sum();
+                    let items = cart.item_count();
                     writeln!(
                         out,
                         "{:<14} {:<12} {:<28} {:>12} {} {:>3} items{}",

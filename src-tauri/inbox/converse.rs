@@ -138,7 +138,9 @@ pub fn settle(
                 detail: None,
                 at: &at,
             };
-            if mode == Mode::Auto {
+            // WhatsApp refuses a text over 4,096 characters: such an answer never leaves on its
+            // own, it waits as a draft the owner can shorten.
+            if mode == Mode::Auto && !super::replies::too_long(&text) {
                 let draft = drafts::insert(tx, &new("pending"))?;
                 let queued = messages::queue_reply(
                     tx,

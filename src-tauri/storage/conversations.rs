@@ -83,20 +83,26 @@ pub fn search(conn: &Connection, query: Option<&str>, limit: u32) -> rusqlite::R
         let rows = stmt.query_map([i64::from(limit)], ConversationRow::from_row)?;
         return rows.collect();
     };
-    // FTS5 query: each word as a quoted prefix term, so punctuation can't break the syntax.
+    // FTS5 query: each word as a quoted prefix term (an inner `"` doubled), so no typed text —
+    // `"`, `*`, `-`, `NEAR(`, `AND`, `col:` — is FTS5 syntax. A word without a letter or digit
+    // has no token to match, so it is left out; with no term left the FTS branch is not queried.
     let fts: Vec<String> = q
         .split_whitespace()
-        .map(|w| w.replace('"', ""))
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\"*"))
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
         .collect();
     let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    let words = if fts.is_empty() {
+        "OR (0 AND ?4 IS NULL)" // keeps ?4 bound; never matches
+    } else {
+        "OR v.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
+                        WHERE messages_fts MATCH ?4)"
+    };
     let mut stmt = conn.prepare_cached(&format!(
-        "{ROW_SELECT} WHERE k.name LIKE ?2 ESCAPE '\\'
+        "{ROW_SELECT} WHERE (k.name LIKE ?2 ESCAPE '\\'
             OR (length(?3) >= 4 AND k.phone_e164 LIKE '%' || ?3 || '%')
-            OR v.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
-                        WHERE messages_fts MATCH ?4)
+            {words})
          {order}"
     ))?;
     let rows = stmt.query_map(
@@ -218,4 +224,43 @@ pub fn last_inbound_at(conn: &Connection, id: i64) -> rusqlite::Result<Option<St
 pub fn contact_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
     use rusqlite::OptionalExtension;
     conn.query_row("SELECT contact_id FROM conversations WHERE id = ?1", [id], |r| r.get(0)).optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{contacts, messages};
+
+    #[test]
+    fn any_text_typed_in_the_search_is_searched_literally_never_an_fts_syntax_error() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::storage::migrations::migrate(&mut conn).unwrap();
+        let at = "2026-11-20T12:00:00.000Z";
+        let contact = contacts::resolve_wa_id(&conn, "5491155550000", Some("Ana"), at).unwrap();
+        let id = ensure(&conn, contact, at).unwrap();
+        let body = "Precio \"final\" -20% NEAR(el) c*sa AND OR NOT ^inicio col:umna";
+        let msg = messages::NewMessage {
+            conversation_id: id,
+            direction: "in",
+            origin: "customer",
+            wamid: Some("wamid.1"),
+            send_id: None,
+            kind: "text",
+            body: Some(body),
+            status: None,
+            at,
+        };
+        messages::insert(&conn, &msg).unwrap();
+        for q in [
+            "\"", "\"\"", "*", "-", "NEAR(", "NEAR", "AND", "OR", "NOT", "^", ":", "(", ")", "+", "col:umna",
+            "c*sa", "-20%", "\"final",
+        ] {
+            let found = search(&conn, Some(q), 10);
+            assert!(found.is_ok(), "search {q:?} failed: {found:?}");
+        }
+        for q in ["\"final", "-20", "NEAR(el", "c*sa", "col:umna", "AND OR"] {
+            assert_eq!(search(&conn, Some(q), 10).unwrap().len(), 1, "{q:?} found the message");
+        }
+        assert!(search(&conn, Some("\" zzzzqqq"), 10).unwrap().is_empty());
+    }
 }

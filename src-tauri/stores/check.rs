@@ -40,6 +40,14 @@ pub struct CheckedItem {
     pub image_url: Option<String>,
 }
 
+impl CheckedCart {
+    /// How many items the cart holds in all: summed as `u64`, so no store's quantities
+    /// (each a `u32`) can overflow the total.
+    pub fn item_count(&self) -> u64 {
+        self.items.iter().map(|i| u64::from(i.quantity)).sum()
+    }
+}
+
 impl From<&Cart> for CheckedCart {
     fn from(cart: &Cart) -> Self {
         use crate::domain::Contact;
@@ -85,4 +93,37 @@ impl From<&Cart> for CheckedCart {
 pub struct StoreCheckReport {
     pub carts: Vec<CheckedCart>,
     pub skipped: Vec<Skipped>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_counts_beyond_u32_are_summed_without_overflow() {
+        let item = CheckedItem {
+            name: "Remera".into(),
+            variant: None,
+            quantity: u32::MAX,
+            unit_price: "1.00".into(),
+            image_url: None,
+        };
+        let cart = CheckedCart {
+            checkout_id: "1".into(),
+            completed: false,
+            phone: None,
+            phone_problem: None,
+            first_name: None,
+            language: None,
+            marketing_consent: None,
+            currency: "ARS".into(),
+            total: "1.00".into(),
+            items: vec![item.clone(), item],
+            recovery_link: String::new(),
+            created_at: String::new(),
+            updated_at: String::new(),
+            completed_at: None,
+        };
+        assert_eq!(cart.item_count(), 2 * u64::from(u32::MAX));
+    }
 }

@@ -426,6 +426,19 @@ async fn links_promotions_and_numbers_in_words_the_shop_never_wrote_are_not_sent
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_longer_than_whatsapp_allows_waits_for_the_owner() {
+    let long = "Sí, con tarjeta. ".repeat(300);
+    let (h, _fake, to, thread) =
+        shop_with_assistant("auto", Behaviour::Says(json!({"reply": long, "handoff": false}).to_string()))
+            .await;
+    customer_writes(&h, &to, "¿Puedo pagar con tarjeta?").await;
+    h.engine().flush_replies().await.unwrap();
+    assert!(texts_to(&h, &to).is_empty(), "over 4,096 characters: nothing leaves on its own");
+    let detail = h.engine().conversation_detail(thread).unwrap();
+    assert_eq!(detail.drafts.len(), 1, "the answer waits for the owner: {detail:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_mode_sends_nothing_while_sending_is_paused() {
     let (h, _fake, to, thread) = shop_with_assistant(
         "auto",
