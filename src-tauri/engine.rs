@@ -37,7 +37,7 @@ mod status;
 mod stores;
 mod templates;
 mod timeline;
-mod webhooks;
+pub mod webhooks;
 
 pub use crate::inbox::detail::ConversationDetail;
 pub use cart_actions::{CartAction, CartActionResult, STOPPED_BY_OWNER};

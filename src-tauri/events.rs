@@ -178,6 +178,8 @@ pub enum OwnerProblem {
     NumberDisconnected,
     TemplateRejected,
     StoreUnreachable,
+    /// A webhook delivery failed to apply after every retry and was set aside.
+    DeliveryQuarantined,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

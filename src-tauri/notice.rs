@@ -49,6 +49,9 @@ pub fn notice_for(event: &EngineEvent, lang: Lang) -> Option<Notice> {
                 OwnerProblem::StoreUnreachable => {
                     ("native.notify.storeUnreachableTitle", "native.notify.storeUnreachableBody")
                 }
+                OwnerProblem::DeliveryQuarantined => {
+                    ("native.notify.deliveryQuarantinedTitle", "native.notify.deliveryQuarantinedBody")
+                }
             };
             let section = if *problem == OwnerProblem::StoreUnreachable { "store" } else { "whatsapp" };
             notice(title, t(lang, body, &[]), Some(Route::settings(section)))

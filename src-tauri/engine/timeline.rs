@@ -131,7 +131,8 @@ fn timeline_entry(e: event_log::EventRow) -> Option<TimelineEntry> {
         | Kind::SettingChanged
         | Kind::StoreConnected
         | Kind::StorePollFailed
-        | Kind::StoreUnreachableTold => return None,
+        | Kind::StoreUnreachableTold
+        | Kind::WebhookQuarantined => return None,
     };
     Some(TimelineEntry {
         at: e.at,

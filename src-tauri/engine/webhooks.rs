@@ -10,6 +10,14 @@ use crate::events::EngineEvent;
 use crate::secrets::SecretName;
 use crate::storage::{self, webhook_events};
 
+/// Failed attempts after which a delivery is quarantined.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// The wait before retry `attempts + 1`: one minute, doubling (about two hours in all).
+fn retry_delay(attempts: u32) -> chrono::Duration {
+    chrono::Duration::minutes(1_i64 << attempts.saturating_sub(1).min(16))
+}
+
 impl Engine {
     /// Processes the stored webhook deliveries, oldest first, each in its own transaction with
     /// its "processed" mark, then tells the outside world (new messages, takeovers, problems
@@ -26,7 +34,8 @@ impl Engine {
         let mut done = 0;
         let mut all = Effects::default();
         loop {
-            let batch = webhook_events::pending(&self.db.conn(), 50)?;
+            let now = storage::ts(self.clock.now());
+            let batch = webhook_events::pending(&self.db.conn(), 50, &now)?;
             if batch.is_empty() {
                 break;
             }
@@ -47,13 +56,32 @@ impl Engine {
                     }
                     Err(e) => {
                         drop(tx);
-                        tracing::error!(event = event.id, error = %e, "a webhook could not be applied; kept with the error");
-                        webhook_events::mark_processed(
-                            &conn,
-                            event.id,
-                            &format!("error: {e}"),
-                            &storage::ts(now),
-                        )?;
+                        // Busy, I/O, a full disk: the delivery stays pending and is retried
+                        // with backoff; after too many attempts it is set aside for the owner.
+                        let error = e.to_string();
+                        let attempts = event.attempts + 1;
+                        if attempts >= MAX_ATTEMPTS {
+                            tracing::error!(event = event.id, attempts, error = %e, "a webhook could not be applied; quarantined");
+                            let at = storage::ts(now);
+                            webhook_events::mark_quarantined(&conn, event.id, &error, &at)?;
+                            storage::event_log::append(
+                                &conn,
+                                &at,
+                                None,
+                                None,
+                                &storage::event_log::LogEvent::WebhookQuarantined {
+                                    delivery: event.id,
+                                    attempts,
+                                    error: &error,
+                                },
+                            )?;
+                            all.problems.push(crate::events::OwnerProblem::DeliveryQuarantined);
+                        } else {
+                            tracing::warn!(event = event.id, attempts, error = %e, "a webhook could not be applied; retried later");
+                            let next = now + retry_delay(attempts);
+                            webhook_events::mark_retry(&conn, event.id, &error, &storage::ts(next))?;
+                        }
+                        continue;
                     }
                 }
                 done += 1;

@@ -20,6 +20,7 @@ use super::{
 /// 7: the approved wording of each cached template (body, footer, URL and quick-reply button
 ///    texts) for the message preview.
 /// 8: when the purchase sweep last asked the store about a cart.
+/// 9: webhook deliveries retried: attempts, the next attempt's time, quarantine.
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -40,6 +41,7 @@ fn migrations() -> Vec<String> {
         carts::SCHEMA_V6.to_string(),
         templates::SCHEMA_V7.to_string(),
         carts::SCHEMA_V8.to_string(),
+        webhook_events::SCHEMA_V9.to_string(),
     ]
 }
 

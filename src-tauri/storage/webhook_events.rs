@@ -21,6 +21,16 @@ CREATE TABLE webhook_events (
 CREATE INDEX webhook_events_pending ON webhook_events(id) WHERE processed_at IS NULL;
 ";
 
+/// A delivery that failed to apply is retried: `attempts` counts the failures, `next_attempt_at`
+/// holds it back until then, and after too many it is `quarantined` (set aside, body kept, for
+/// the owner to retry). Quarantined deliveries are not pending.
+pub(crate) const SCHEMA_V9: &str = "
+ALTER TABLE webhook_events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE webhook_events ADD COLUMN next_attempt_at TEXT;
+ALTER TABLE webhook_events ADD COLUMN quarantined_at TEXT;
+ALTER TABLE webhook_events ADD COLUMN last_error TEXT;
+";
+
 /// Stores one delivery. Returns `true` when the body is new, `false` for a repeat.
 pub fn store(conn: &Connection, body: &[u8], signed: bool, at: &str) -> rusqlite::Result<bool> {
     let digest = hex::encode(Sha256::digest(body));
@@ -42,16 +52,59 @@ pub struct Pending {
     /// Whether it arrived with a valid signature: an unsigned one is accepted only while the
     /// owner allows it, and then some of its effects are never applied (`inbox::delivery`).
     pub signed: bool,
+    /// Failed attempts so far.
+    pub attempts: u32,
 }
 
-/// The oldest unprocessed deliveries, in arrival order.
-pub fn pending(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<Pending>> {
+/// The oldest unprocessed deliveries due at `now` (not waiting out a retry's backoff, not
+/// quarantined), in arrival order.
+pub fn pending(conn: &Connection, limit: u32, now: &str) -> rusqlite::Result<Vec<Pending>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, body, signed FROM webhook_events WHERE processed_at IS NULL ORDER BY id LIMIT ?1",
+        "SELECT id, body, signed, attempts FROM webhook_events
+         WHERE processed_at IS NULL AND quarantined_at IS NULL
+           AND (next_attempt_at IS NULL OR next_attempt_at <= ?2)
+         ORDER BY id LIMIT ?1",
     )?;
-    let rows =
-        stmt.query_map([limit], |r| Ok(Pending { id: r.get(0)?, body: r.get(1)?, signed: r.get(2)? }))?;
+    let rows = stmt.query_map(params![limit, now], |r| {
+        Ok(Pending { id: r.get(0)?, body: r.get(1)?, signed: r.get(2)?, attempts: r.get(3)? })
+    })?;
     rows.collect()
+}
+
+/// Records a failed attempt: the delivery stays pending until `next_at`.
+pub fn mark_retry(conn: &Connection, id: i64, error: &str, next_at: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE webhook_events SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, next_at, error])?;
+    Ok(())
+}
+
+/// Sets a delivery aside after its last failed attempt; its body is kept for a retry.
+pub fn mark_quarantined(conn: &Connection, id: i64, error: &str, at: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE webhook_events SET attempts = attempts + 1, quarantined_at = ?2, last_error = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, at, error])?;
+    Ok(())
+}
+
+/// Puts every quarantined delivery back in line (the owner's "retry"). Returns how many.
+pub fn release_quarantined(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE webhook_events SET quarantined_at = NULL, next_attempt_at = NULL, attempts = 0
+         WHERE quarantined_at IS NOT NULL AND processed_at IS NULL",
+    )?
+    .execute([])
+}
+
+/// How many deliveries are quarantined.
+pub fn quarantined_count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT count(*) FROM webhook_events WHERE quarantined_at IS NOT NULL AND processed_at IS NULL",
+        [],
+        |r| r.get(0),
+    )
 }
 
 /// Marks a delivery processed with a short outcome ("ok", "ignored: …", "invalid: …").

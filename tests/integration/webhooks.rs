@@ -695,3 +695,76 @@ async fn stop_and_alta_count_in_the_order_they_were_said_not_delivered() {
     h.process();
     assert_eq!(h.count(out), 0, "an ALTA said after the STOP lifts it");
 }
+
+/// A delivery whose application fails (here a table refusing writes, as a busy or full disk
+/// would) stays pending and is applied on a later round, not dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_that_fails_to_apply_is_retried_on_a_later_round() {
+    let app = crate::support::spawn_app();
+    let engine = &app.engine;
+    engine.setting_set("whatsapp_phone_number_id", "1055500000000").unwrap();
+    let now = recupero::clock::Clock::now(&app.clock);
+    let body = serde_json::to_vec(&text_from("5491155550000", "Ana", "wamid.retry", "Hola", now)).unwrap();
+    recupero::storage::webhook_events::store(&engine.db().conn(), &body, true, &recupero::storage::ts(now))
+        .unwrap();
+    engine
+        .db()
+        .conn()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
+        )
+        .unwrap();
+    engine.process_webhooks().unwrap();
+    let count = |sql: &str| -> i64 { engine.db().conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM messages"), 0);
+    engine.db().conn().execute_batch("DROP TRIGGER refuse;").unwrap();
+    // Not before its backoff; then applied.
+    engine.process_webhooks().unwrap();
+    app.clock.advance(Duration::minutes(2));
+    engine.process_webhooks().unwrap();
+    assert_eq!(count("SELECT count(*) FROM messages WHERE direction = 'in'"), 1, "applied on a later round");
+    assert_eq!(count("SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"), 0);
+}
+
+/// A delivery that keeps failing is quarantined after the last attempt (kept, not processed),
+/// logged, and the owner is told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_that_keeps_failing_is_quarantined_and_the_owner_told() {
+    let app = crate::support::spawn_app();
+    let engine = &app.engine;
+    let mut events = engine.events().subscribe();
+    engine.setting_set("whatsapp_phone_number_id", "1055500000000").unwrap();
+    let now = recupero::clock::Clock::now(&app.clock);
+    let body = serde_json::to_vec(&text_from("5491155550000", "Ana", "wamid.stuck", "Hola", now)).unwrap();
+    recupero::storage::webhook_events::store(&engine.db().conn(), &body, true, &recupero::storage::ts(now))
+        .unwrap();
+    engine
+        .db()
+        .conn()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+        )
+        .unwrap();
+    for _ in 0..recupero::engine::webhooks::MAX_ATTEMPTS {
+        engine.process_webhooks().unwrap();
+        app.clock.advance(Duration::days(1));
+    }
+    let count = |sql: &str| -> i64 { engine.db().conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM webhook_events WHERE quarantined_at IS NOT NULL AND processed_at IS NULL"
+        ),
+        1
+    );
+    assert_eq!(count("SELECT count(*) FROM events WHERE kind = 'webhook_quarantined'"), 1);
+    let mut told = false;
+    while let Ok(e) = events.try_recv() {
+        told |= matches!(e, EngineEvent::NeedsOwner { problem: OwnerProblem::DeliveryQuarantined });
+    }
+    assert!(told, "the owner is told");
+    // The owner's retry puts it back in line; with the cause gone it is applied.
+    engine.db().conn().execute_batch("DROP TRIGGER refuse;").unwrap();
+    recupero::storage::webhook_events::release_quarantined(&engine.db().conn()).unwrap();
+    engine.process_webhooks().unwrap();
+    assert_eq!(count("SELECT count(*) FROM messages WHERE direction = 'in'"), 1);
+}

@@ -247,6 +247,10 @@ log_events! {
     StorePollFailed = "store_poll_failed" { store: i64, error: &'a str, code: &'a str, failures: u32 },
     /// The owner was told a store has been unreachable.
     StoreUnreachableTold = "store_unreachable_told" { store: i64 },
+
+    // Webhooks.
+    /// A stored delivery failed to apply too many times and was set aside for the owner.
+    WebhookQuarantined = "webhook_quarantined" { delivery: i64, attempts: u32, error: &'a str },
 }
 
 #[cfg(test)]

@@ -251,6 +251,7 @@ const OWNER_PROBLEM_NOTICES: Record<OwnerProblem, MessageKey> = {
   number_disconnected: 'notice.ownerProblem.number_disconnected',
   template_rejected: 'notice.ownerProblem.template_rejected',
   store_unreachable: 'notice.ownerProblem.store_unreachable',
+  delivery_quarantined: 'notice.ownerProblem.delivery_quarantined',
 };
 
 /** Goes where a route says: the screen, and the conversation or section in it. */

@@ -17,6 +17,7 @@ const OWNER_PROBLEMS: Record<OwnerProblem, true> = {
   number_disconnected: true,
   template_rejected: true,
   store_unreachable: true,
+  delivery_quarantined: true,
 };
 
 function isOwnerProblem(v: unknown): v is OwnerProblem {

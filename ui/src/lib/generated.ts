@@ -9,7 +9,7 @@ export type EngineEvent = { "type": "status_changed", status: AppStatus, } | { "
  */
 total: string, } | { "type": "escalation", conversationId: number, contactName: string | null, reason: string, } | { "type": "draft_ready", conversationId: number, draftId: number, } | { "type": "opted_out", conversationId: number, } | { "type": "needs_owner", problem: OwnerProblem, } | { "type": "navigate", route: Route, };
 
-export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable";
+export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable" | "delivery_quarantined";
 
 /**
  * A place in the app: a screen, and in it a conversation or a settings section.

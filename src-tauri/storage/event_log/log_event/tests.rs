@@ -344,6 +344,11 @@ fn each_event_is_stored_exactly_as_before() {
             json!({ "store": 1, "error": "timed out", "code": "store_unreachable", "failures": 3 }),
         ),
         (LogEvent::StoreUnreachableTold { store: 1 }, "store_unreachable_told", json!({ "store": 1 })),
+        (
+            LogEvent::WebhookQuarantined { delivery: 7, attempts: 8, error: "disk full" },
+            "webhook_quarantined",
+            json!({ "delivery": 7, "attempts": 8, "error": "disk full" }),
+        ),
     ];
     for (event, kind, before) in &cases {
         assert_eq!(event.kind().as_str(), *kind, "{event:?} keeps its kind");
