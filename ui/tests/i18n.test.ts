@@ -29,6 +29,8 @@ const NATIVE_KEYS = [
   'native.tray.tooltipPaused',
   'native.notify.open',
   'native.notify.escalationTitle',
+  'native.notify.deliveryQuarantinedBody',
+  'native.notify.deliveryQuarantinedTitle',
   'native.notify.escalationBody',
   'native.notify.tokenExpiredTitle',
   'native.notify.tokenExpiredBody',
