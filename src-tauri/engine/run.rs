@@ -146,6 +146,9 @@ impl Engine {
                 tracing::warn!(error = %e, "purchase sweep failed");
             }
         });
+        let _backups = super::backup::AbortOnDrop(
+            self.spawn_every(Pace::Every(super::backup::DAILY_CHECK), Engine::daily_backup_step),
+        );
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,

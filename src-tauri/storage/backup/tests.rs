@@ -163,7 +163,7 @@ fn an_older_backup_is_restored_then_migrated_with_its_own_pre_migration_copy() {
     let v: i64 = db.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(v, latest);
     let backups = dir.path().join(BACKUPS_DIR);
-    assert_eq!(files(&backups), [format!("before-restore.db"), format!("before-schema-4-to-{latest}.db")]);
+    assert_eq!(files(&backups), ["before-restore.db".to_string(), format!("before-schema-4-to-{latest}.db")]);
     assert_eq!(marker(&backups.join(format!("before-schema-4-to-{latest}.db"))), "from v4");
 }
 
