@@ -10,6 +10,7 @@
 //! before it starts. Without the tray binary next to this one (e.g. after `cargo run`), the
 //! window closes and this process stays in the tray.
 
+mod backups;
 mod bridge;
 pub mod commands;
 mod engines;
@@ -69,6 +70,10 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::store_test,
         commands::store_connect,
         commands::list_stores,
+        backups::backups_overview,
+        backups::backup_now,
+        backups::backup_restore,
+        backups::backup_restart,
     ])
 }
 

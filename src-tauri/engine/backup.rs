@@ -84,7 +84,6 @@ pub struct BackupsOverview {
 /// A restore that was checked and staged.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RestoreOutcome {
     /// The restored file's schema version (an older one is migrated forward at open).
     pub schema: i64,
