@@ -129,7 +129,7 @@ pub(crate) fn open_route(app: &AppHandle, route: Route) {
 /// Ends this process in favour of one in `to` mode (`Mode::Tray`: the `recupero-tray` binary): stops the engine's background work
 /// cleanly (no send is left half-done by choice), starts the successor — which waits for this
 /// process to end before it takes the single-instance lock and the webhook port — and exits.
-fn hand_over(app: &AppHandle, to: Mode) {
+fn hand_over<R: Runtime>(app: &AppHandle<R>, to: Mode) {
     let Some(shell) = app.try_state::<Arc<Shell>>().map(|s| s.inner().clone()) else { return };
     if shell.handing_over.swap(true, Ordering::SeqCst) {
         return;

@@ -66,6 +66,11 @@ impl Db {
                 "a restore is staged but another Recupero process has the database open; it is \
                  applied at the next start"
             ),
+            backup::Restore::Refused { aside, reason } => tracing::error!(
+                aside = %aside.display(),
+                reason,
+                "the staged restore was refused and moved aside; the database was not replaced"
+            ),
             backup::Restore::Applied { kept } => tracing::info!(
                 db = %path.display(),
                 kept = %kept.as_deref().map(|k| k.display().to_string()).unwrap_or_default(),

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Runtime, State};
 
 use super::commands::IpcError;
 use super::engines::Engines;
@@ -50,7 +50,7 @@ pub async fn backup_restore(engines: State<'_, Arc<Engines>>, source: String) ->
 /// Restarts the app so a staged restore is applied: true when this process is handing over to a
 /// new one (and exits), false when the owner has to quit and open Recupero again.
 #[tauri::command]
-pub fn backup_restart(app: AppHandle) -> bool {
+pub fn backup_restart<R: Runtime>(app: AppHandle<R>) -> bool {
     let can = cfg!(target_os = "linux") && handover::window_binary().is_some();
     if can {
         tracing::info!("restarting to apply the staged restore");

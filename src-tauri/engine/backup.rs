@@ -126,6 +126,7 @@ pub fn restore(paths: &AppPaths, file: &Path) -> EngineResult<RestoreOutcome> {
             drop(Db::open(&db_path)?);
             Ok(RestoreOutcome { schema, applied: true, kept: kept.map(|k| k.display().to_string()) })
         }
+        Restore::Refused { reason, .. } => Err(EngineError::Invalid(reason)),
         Restore::NonePending => Err(EngineError::Invalid("the staged restore disappeared".into())),
     }
 }
@@ -164,6 +165,15 @@ impl Engine {
     /// A consistent copy into `dest` (`recupero backup --output`); an existing file is replaced
     /// only with `replace`. Returns the copy's size in bytes.
     pub fn backup_to(&self, dest: &Path, replace: bool) -> EngineResult<u64> {
+        let same = |a: &Path, b: &Path| {
+            a.canonicalize().ok().zip(b.canonicalize().ok()).is_some_and(|(a, b)| a == b)
+        };
+        if same(dest, self.db.path()) {
+            return Err(EngineError::Invalid(format!(
+                "{} is the database itself: choose another file for the copy",
+                dest.display()
+            )));
+        }
         copies::copy_database(self.db.path(), dest, replace).map_err(refusal)?;
         Ok(std::fs::metadata(dest).map_err(io)?.len())
     }

@@ -245,6 +245,8 @@ pub enum Restore {
     /// The staged file is now the database; the previous one was kept at `kept` (None when
     /// there was no previous database).
     Applied { kept: Option<PathBuf> },
+    /// The staged file failed the checks: it was moved to `aside` and nothing else changed.
+    Refused { aside: PathBuf, reason: String },
 }
 
 /// Applies a staged restore, if any, before the database at `db_path` is opened: only when no
@@ -255,8 +257,18 @@ pub fn apply_pending_restore(db_path: &Path) -> Result<Restore, BackupError> {
     if !exists(&pending) {
         return Ok(Restore::NonePending);
     }
-    // A file dropped there by hand gets the same checks as one staged by `stage_restore`.
-    check_database(&pending)?;
+    // A file dropped there by hand (or staged by a newer build before a downgrade) gets the same
+    // checks as one staged by `stage_restore`; a refused one is moved aside, never deleted, and
+    // the current database opens as it is.
+    if let Err(refused) = check_database(&pending) {
+        let dir = backups_dir(db_path);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| BackupError::Write { path: dir.clone(), detail: e.to_string() })?;
+        let aside = free_name(&dir, "refused-restore");
+        std::fs::rename(&pending, &aside)
+            .map_err(|e| BackupError::Write { path: aside.clone(), detail: e.to_string() })?;
+        return Ok(Restore::Refused { aside, reason: refused.to_string() });
+    }
     let mut kept = None;
     if exists(db_path) {
         match hold_exclusively(db_path) {

@@ -124,6 +124,11 @@ fn backup_refuses_to_overwrite_a_file_unless_forced() {
     assert!(text(&out.stderr).contains("already exists"), "{}", text(&out.stderr));
     assert_eq!(std::fs::read(&file).unwrap(), b"something the owner keeps");
     ok(&recupero(dir.path(), &["backup", "--output", file.to_str().unwrap(), "--force"], None));
+    // Not even --force writes over the database itself.
+    let db = dir.path().join(DB_FILE);
+    let out = recupero(dir.path(), &["backup", "--output", db.to_str().unwrap(), "--force"], None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("the database itself"), "{}", text(&out.stderr));
     let restored = tempfile::tempdir().unwrap();
     ok(&recupero(restored.path(), &["restore", file.to_str().unwrap()], None));
     let said = ok(&recupero(restored.path(), &["config", "get", "holdout_percent"], None));

@@ -262,3 +262,21 @@ fn free_names_count_up_from_two() {
     std::fs::write(dir.path().join("x-2.db"), b"").unwrap();
     assert_eq!(free_name(dir.path(), "x"), dir.path().join("x-3.db"));
 }
+
+#[test]
+fn a_bad_file_left_as_the_staged_restore_is_moved_aside_and_the_database_opens_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    {
+        let db = Db::open(&path).unwrap();
+        db.conn()
+            .execute("INSERT INTO settings(key, value, updated_at) VALUES ('marker', 'current', '2026-12-01T00:00:00.000Z')", [])
+            .unwrap();
+    }
+    std::fs::write(pending_restore_path(&path), b"not a database at all").unwrap();
+    drop(Db::open(&path).unwrap());
+    assert_eq!(marker(&path), "current");
+    assert!(!pending_restore_path(&path).exists());
+    let aside = dir.path().join(BACKUPS_DIR).join("refused-restore.db");
+    assert_eq!(std::fs::read(aside).unwrap(), b"not a database at all", "moved, never deleted");
+}
