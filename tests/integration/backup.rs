@@ -14,7 +14,7 @@ use recupero::storage::backup::{BACKUPS_DIR, RESTORE_PENDING};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::support::hooked::{hooked, one_reminder, text_from};
-use crate::support::{engine_on, recupero, shop_morning, spawn_app, text};
+use crate::support::{engine_on, recupero, shop_morning, spawn_app, spawn_serve, text};
 
 type Dump = Vec<(String, Vec<String>)>;
 
@@ -262,4 +262,30 @@ fn a_listed_copy_can_be_staged_by_name_and_a_relative_path_is_refused() {
     assert!(app.engine.backups_overview().unwrap().restore_pending);
     let err = app.engine.stage_restore("../elsewhere.db").unwrap_err();
     assert_eq!(err.code(), "invalid");
+}
+
+#[test]
+fn recupero_serve_makes_the_days_copy_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&recupero(dir.path(), &["config", "set", "holdout_percent", "12"], None));
+    let mut serve = spawn_serve(dir.path(), &[], std::process::Stdio::null());
+    let backups = dir.path().join(BACKUPS_DIR);
+    let mut daily = None;
+    for _ in 0..600 {
+        daily = names(&backups).into_iter().find(|n| n.starts_with("daily-") && n.ends_with(".db"));
+        if daily.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let daily = daily.expect("serve makes a daily copy when it starts");
+    assert_eq!(daily.len(), "daily-2026-12-06.db".len(), "{daily}");
+    let copy = backups.join(&daily);
+    recupero::storage::backup::check_database(&copy).unwrap();
+    let conn = Connection::open_with_flags(&copy, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let holdout: String =
+        conn.query_row("SELECT value FROM settings WHERE key = 'holdout_percent'", [], |r| r.get(0)).unwrap();
+    assert_eq!(holdout, "12");
 }
