@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod app;
+mod backup;
 mod config;
 mod demo;
 mod export;
@@ -120,6 +121,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A consistent copy of the database into FILE (safe while Recupero runs). Store tokens, the
+    /// WhatsApp token and the app secret live in the keychain and are not in it.
+    Backup {
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+        /// Replace FILE if it already exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the database with a backup FILE: refuses a file that is not a Recupero database
+    /// or comes from a newer version; the current database is kept in `backups/`. While
+    /// Recupero runs, the restore waits for its next start.
+    Restore { file: PathBuf },
     /// Serve the sandbox stores on loopback, to try `store check` or the app without a shop.
     Sandbox {
         #[arg(long, default_value_t = 8787)]
@@ -320,6 +334,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Status { json } => status::run(build_engine(paths)?.as_ref(), json),
+        Command::Backup { output, force } => backup::backup(build_engine(paths)?.as_ref(), &output, force),
+        Command::Restore { file } => backup::restore(&paths, &file),
         Command::Export { kind, format, output } => export::run(build_engine(paths)?, kind, format, output),
     }
 }

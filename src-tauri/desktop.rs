@@ -10,6 +10,7 @@
 //! before it starts. Without the tray binary next to this one (e.g. after `cargo run`), the
 //! window closes and this process stays in the tray.
 
+mod backups;
 mod bridge;
 pub mod commands;
 mod engines;
@@ -69,6 +70,10 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::store_test,
         commands::store_connect,
         commands::list_stores,
+        backups::backups_overview,
+        backups::backup_now,
+        backups::backup_restore,
+        backups::backup_restart,
     ])
 }
 
@@ -124,7 +129,7 @@ pub(crate) fn open_route(app: &AppHandle, route: Route) {
 /// Ends this process in favour of one in `to` mode (`Mode::Tray`: the `recupero-tray` binary): stops the engine's background work
 /// cleanly (no send is left half-done by choice), starts the successor — which waits for this
 /// process to end before it takes the single-instance lock and the webhook port — and exits.
-fn hand_over(app: &AppHandle, to: Mode) {
+fn hand_over<R: Runtime>(app: &AppHandle<R>, to: Mode) {
     let Some(shell) = app.try_state::<Arc<Shell>>().map(|s| s.inner().clone()) else { return };
     if shell.handing_over.swap(true, Ordering::SeqCst) {
         return;

@@ -18,6 +18,7 @@ use crate::stores::AnyConnector;
 use sender::SenderSlot;
 use settings::ensure_webhook_secrets;
 
+pub mod backup;
 mod cart_actions;
 mod connect;
 mod conversations;

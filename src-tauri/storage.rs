@@ -1,7 +1,9 @@
-//! SQLite, the single source of truth. `Db::open` refuses a corrupt file or one written by a
-//! newer Recupero without touching it, then applies the forward-only migrations. One file per
+//! SQLite, the single source of truth. `Db::open` applies a staged restore (see `backup`),
+//! refuses a corrupt file or one written by a newer Recupero without touching it, copies an
+//! older database into `backups/` and then applies the forward-only migrations. One file per
 //! table holds its schema, row type and queries.
 
+pub mod backup;
 pub mod carts;
 pub mod contacts;
 pub mod conversations;
@@ -32,11 +34,15 @@ pub enum StorageError {
     NewerVersion { path: PathBuf, found: i64, supported: i64 },
     #[error(
         "the file {path} is not a readable Recupero database ({detail}). It was left untouched: \
-         move it aside (or restore a backup) and start again, or point --data-dir elsewhere."
+         restore a backup with `recupero restore FILE` (automatic copies are in the `backups` \
+         folder beside it, one a day for the last 7 days and one before each update), or move \
+         it aside and start again, or point --data-dir elsewhere."
     )]
     Corrupt { path: PathBuf, detail: String },
     #[error("could not open the database {path}: {source}")]
     Open { path: PathBuf, source: rusqlite::Error },
+    #[error(transparent)]
+    Backup(#[from] backup::BackupError),
     #[error("migration {version} failed: {source}")]
     Migration { version: i64, source: rusqlite::Error },
     #[error(transparent)]
@@ -53,6 +59,24 @@ pub struct Db {
 impl Db {
     /// Opens (creating if needed) the database at `path` and migrates it forward.
     pub fn open(path: &Path) -> Result<Db, StorageError> {
+        match backup::apply_pending_restore(path)? {
+            backup::Restore::NonePending => {}
+            backup::Restore::InUse => tracing::warn!(
+                db = %path.display(),
+                "a restore is staged but another Recupero process has the database open; it is \
+                 applied at the next start"
+            ),
+            backup::Restore::Refused { aside, reason } => tracing::error!(
+                aside = %aside.display(),
+                reason,
+                "the staged restore was refused and moved aside; the database was not replaced"
+            ),
+            backup::Restore::Applied { kept } => tracing::info!(
+                db = %path.display(),
+                kept = %kept.as_deref().map(|k| k.display().to_string()).unwrap_or_default(),
+                "the staged restore is now the database; the previous one was kept"
+            ),
+        }
         let existed = path.exists() && std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false);
         if existed {
             check_header(path)?;
@@ -79,6 +103,11 @@ impl Db {
         let supported = migrations::latest_version();
         if found > supported {
             return Err(StorageError::NewerVersion { path: path.to_path_buf(), found, supported });
+        }
+        // A copy before every migration of an existing database, as it was.
+        if (1..supported).contains(&found) {
+            let copy = backup::before_migration(&conn, path, found, supported)?;
+            tracing::info!(copy = %copy.display(), from = found, to = supported, "database copied before migrating");
         }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL syncs the WAL on every commit: a delivery answered 200 and a fenced "sending"

@@ -82,6 +82,10 @@ fn generated() -> String {
         declaration::<engine::WhatsAppCheck>(&cfg),
         declaration::<storage::templates::TemplateRow>(&cfg),
         declaration::<engine::WebhookInfo>(&cfg),
+        // Backups.
+        declaration::<engine::backup::BackupsOverview>(&cfg),
+        declaration::<engine::backup::BackupInfo>(&cfg),
+        declaration::<engine::backup::BackupKind>(&cfg),
     ];
     format!("{HEADER}\n{}", decls.join("\n"))
 }

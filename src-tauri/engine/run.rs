@@ -146,6 +146,10 @@ impl Engine {
                 tracing::warn!(error = %e, "purchase sweep failed");
             }
         });
+        // Today's copy of the database in backups/ (the last 7 dailies kept), looked for hourly.
+        let _backups = super::backup::AbortOnDrop(
+            self.spawn_every(Pace::Every(super::backup::DAILY_CHECK), Engine::daily_backup_step),
+        );
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,

@@ -63,6 +63,18 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// Migrates only up to schema `target`: tests build an older database with it.
+#[cfg(test)]
+pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), StorageError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let all = migrations();
+    for (index, sql) in all.iter().enumerate().take(target.max(0) as usize).skip(current.max(0) as usize) {
+        conn.execute_batch(sql)?;
+        conn.pragma_update(None, "user_version", index as i64 + 1)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

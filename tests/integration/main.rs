@@ -5,6 +5,7 @@
 mod support;
 
 mod assistant;
+mod backup;
 mod cart_actions;
 mod cli;
 mod crash;

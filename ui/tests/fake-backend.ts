@@ -707,6 +707,9 @@ export function fakeBackend(): FakeBackend {
           fb.route = null;
           return structuredClone(route);
         }
+        case 'backups_overview':
+          // Settings shows the backups section; tests/backup-panel.test.ts has its own backend.
+          return { folder: '/tmp/recupero/backups', lastBackupAt: null, backups: [], restorePending: false };
         default:
           throw `command ${cmd} not found`;
       }

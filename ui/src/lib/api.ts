@@ -28,6 +28,8 @@ import type {
   Route,
 } from './types';
 
+import type { BackupInfo, BackupsOverview } from './generated';
+
 export type { ApiError } from './types';
 
 /** True when running inside the Tauri webview (the IPC bridge is injected before our code). */
@@ -147,4 +149,13 @@ export const api = {
   webhookInfo: () => call<WebhookInfo>('webhook_info'),
   /** The recovery template with example values to the owner's own phone; resolves with its wamid. */
   whatsappTestMessage: (phone: string) => call<string>('whatsapp_test_message', { phone }),
+  // Backups (always the owner's database, even during a demo).
+  /** The backups folder, the last copy's time, every copy newest first, a restore waiting. */
+  backupsOverview: () => call<BackupsOverview>('backups_overview'),
+  /** A consistent copy into the backups folder now. */
+  backupNow: () => call<BackupInfo>('backup_now'),
+  /** Check and stage a listed copy's name or a file's full path; resolves with its schema version. */
+  backupRestore: (source: string) => call<number>('backup_restore', { source }),
+  /** Restart so the staged restore is applied: true when restarting, false when the owner must. */
+  backupRestart: () => call<boolean>('backup_restart'),
 };

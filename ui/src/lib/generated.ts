@@ -355,3 +355,27 @@ quickReplyText: string | null, };
  * The webhook address the owner's tunnel forwards to, and what Meta's settings ask for.
  */
 export type WebhookInfo = { url: string, verifyToken: string, lastWebhookAt: string | null, pending: number, };
+
+/**
+ * The Settings section's view: where the copies are, the latest, every copy newest first, and
+ * whether a restore waits for the next start.
+ */
+export type BackupsOverview = { folder: string, lastBackupAt: string | null, backups: Array<BackupInfo>, restorePending: boolean, };
+
+/**
+ * One copy in `backups/`.
+ */
+export type BackupInfo = { 
+/**
+ * The file name inside the backups folder (what "Restore…" takes).
+ */
+name: string, kind: BackupKind, sizeBytes: number, 
+/**
+ * When the copy was written (the file's modification time), RFC 3339.
+ */
+takenAt: string | null, };
+
+/**
+ * What a copy in `backups/` is, from its name.
+ */
+export type BackupKind = "daily" | "manual" | "before_migration" | "before_restore" | "other";
