@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod app;
 mod config;
+mod deliveries;
 mod demo;
 mod export;
 mod results;
@@ -120,6 +121,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Webhook deliveries that could not be applied and were set aside (quarantined).
+    #[command(subcommand)]
+    Deliveries(DeliveriesCmd),
     /// Serve the sandbox stores on loopback, to try `store check` or the app without a shop.
     Sandbox {
         #[arg(long, default_value_t = 8787)]
@@ -131,6 +135,18 @@ pub enum Command {
         #[arg(long)]
         no_rate_limits: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeliveriesCmd {
+    /// How many are quarantined, the oldest, the last error, and each one's id, arrival,
+    /// attempts and error (never its body).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put every quarantined delivery back in line for another round of attempts.
+    Retry,
 }
 
 #[derive(Debug, Subcommand)]
@@ -319,6 +335,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(RatesCmd::Reset) => results::rates_reset(&engine),
             }
         }
+        Command::Deliveries(DeliveriesCmd::List { json }) => {
+            deliveries::list(build_engine(paths)?.as_ref(), json)
+        }
+        Command::Deliveries(DeliveriesCmd::Retry) => deliveries::retry(build_engine(paths)?.as_ref()),
         Command::Status { json } => status::run(build_engine(paths)?.as_ref(), json),
         Command::Export { kind, format, output } => export::run(build_engine(paths)?, kind, format, output),
     }

@@ -82,6 +82,8 @@ fn generated() -> String {
         declaration::<engine::WhatsAppCheck>(&cfg),
         declaration::<storage::templates::TemplateRow>(&cfg),
         declaration::<engine::WebhookInfo>(&cfg),
+        declaration::<engine::webhooks::QuarantinedDeliveries>(&cfg),
+        declaration::<storage::webhook_events::QuarantinedRow>(&cfg),
     ];
     format!("{HEADER}\n{}", decls.join("\n"))
 }

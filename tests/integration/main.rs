@@ -8,6 +8,7 @@ mod assistant;
 mod cart_actions;
 mod cli;
 mod crash;
+mod deliveries;
 #[cfg(feature = "desktop")]
 mod e2e_window;
 mod fresh_orders;

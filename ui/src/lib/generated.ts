@@ -355,3 +355,26 @@ quickReplyText: string | null, };
  * The webhook address the owner's tunnel forwards to, and what Meta's settings ask for.
  */
 export type WebhookInfo = { url: string, verifyToken: string, lastWebhookAt: string | null, pending: number, };
+
+/**
+ * What Settings and `recupero deliveries list` show of the quarantined deliveries.
+ */
+export type QuarantinedDeliveries = { count: number, 
+/**
+ * When the oldest quarantined delivery arrived.
+ */
+oldestReceivedAt: string | null, 
+/**
+ * The error of the most recently quarantined one.
+ */
+lastError: string | null, 
+/**
+ * The most recently quarantined (at most 50).
+ */
+recent: Array<QuarantinedRow>, };
+
+/**
+ * One quarantined delivery as the owner sees it: never its body (it may hold a customer's
+ * words), only when it came, how often it was tried and why it failed.
+ */
+export type QuarantinedRow = { id: number, receivedAt: string, quarantinedAt: string, attempts: number, lastError: string, };
