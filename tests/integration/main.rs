@@ -18,5 +18,6 @@ mod results;
 mod secrets_at_rest;
 mod send_plan;
 mod storage_files;
+mod store_times;
 mod stores;
 mod webhooks;
