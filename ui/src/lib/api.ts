@@ -28,6 +28,8 @@ import type {
   Route,
 } from './types';
 
+import type { QuarantinedDeliveries } from './generated';
+
 export type { ApiError } from './types';
 
 /** True when running inside the Tauri webview (the IPC bridge is injected before our code). */
@@ -147,4 +149,12 @@ export const api = {
   webhookInfo: () => call<WebhookInfo>('webhook_info'),
   /** The recovery template with example values to the owner's own phone; resolves with its wamid. */
   whatsappTestMessage: (phone: string) => call<string>('whatsapp_test_message', { phone }),
+};
+
+/** Webhook deliveries set aside (quarantined) after failing to apply: Settings' webhook panel. */
+export const deliveriesApi = {
+  /** How many, the oldest's arrival, the last error and the recent ones (never a body). */
+  quarantined: () => call<QuarantinedDeliveries>('quarantined_deliveries'),
+  /** Every quarantined delivery back in line; answers with what is still set aside. */
+  retry: () => call<QuarantinedDeliveries>('retry_deliveries'),
 };
