@@ -300,3 +300,51 @@ async fn an_alta_delivered_before_an_earlier_stop_keeps_the_customer_in() {
     assert_eq!(h.count(out), 0, "their last word was ALTA");
     assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'opted_out'"), 0);
 }
+
+#[test]
+fn the_cli_lists_quarantined_deliveries_without_their_bodies_and_retries_them() {
+    use crate::support::{recupero, text};
+    let app = spawn_app();
+    let engine = &app.engine;
+    let at = ts(app.clock.now());
+    let body = serde_json::to_vec(&text_from(
+        "5491155550000",
+        "Ana",
+        "wamid.cli",
+        "mi clave es 1234",
+        app.clock.now(),
+    ))
+    .unwrap();
+    webhook_events::store(&engine.db().conn(), &body, true, &at).unwrap();
+    engine
+        .db()
+        .conn()
+        .execute_batch("CREATE TRIGGER refuse BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'refused by a rule'); END;")
+        .unwrap();
+    engine.process_webhooks().unwrap();
+    let dir = app.dir.path();
+    let out = recupero(dir, &["deliveries", "list"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    assert!(listed.contains("1 quarantined deliveries"), "{listed}");
+    assert!(listed.contains("refused by a rule") && listed.contains(&at), "{listed}");
+    assert!(!listed.contains("mi clave"), "never the body: {listed}");
+    let out = recupero(dir, &["deliveries", "list", "--json"], None);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["count"], 1);
+    assert_eq!(json["recent"][0]["attempts"], 1);
+    assert!(!text(&out.stdout).contains("mi clave"));
+    // Retried while the cause is still there: set aside again, and the command says so.
+    let out = recupero(dir, &["deliveries", "retry"], None);
+    assert!(!out.status.success());
+    assert!(text(&out.stdout).contains("1 failed again"), "{}", text(&out.stdout));
+    // With the cause gone, applied.
+    engine.db().conn().execute_batch("DROP TRIGGER refuse;").unwrap();
+    let out = recupero(dir, &["deliveries", "retry"], None);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 applied now"), "{}", text(&out.stdout));
+    assert_eq!(count(engine, INBOUND), 1);
+    assert_eq!(count(engine, "SELECT count(*) FROM events WHERE kind = 'webhooks_retried'"), 2);
+    let out = recupero(dir, &["deliveries", "list"], None);
+    assert!(text(&out.stdout).contains("No delivery is quarantined"), "{}", text(&out.stdout));
+}
