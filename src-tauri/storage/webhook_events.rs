@@ -36,6 +36,8 @@ ALTER TABLE webhook_events ADD COLUMN last_error TEXT;
 /// was processed) and says when its body went.
 pub(crate) const SCHEMA_V10: &str = "
 ALTER TABLE webhook_events ADD COLUMN body_pruned_at TEXT;
+CREATE INDEX webhook_events_unpruned ON webhook_events(processed_at)
+    WHERE processed_at IS NOT NULL AND body_pruned_at IS NULL;
 ";
 
 /// Stores one delivery. Returns `true` when the body is new, `false` for a repeat.
@@ -152,7 +154,7 @@ pub fn oldest_quarantined(conn: &Connection) -> rusqlite::Result<Option<String>>
 pub fn prune_bodies(conn: &Connection, before: &str, at: &str) -> rusqlite::Result<usize> {
     conn.prepare_cached(
         "UPDATE webhook_events SET body = X'', body_pruned_at = ?2
-         WHERE processed_at IS NOT NULL AND processed_at < ?1 AND body_pruned_at IS NULL",
+         WHERE processed_at IS NOT NULL AND body_pruned_at IS NULL AND processed_at < ?1",
     )?
     .execute(params![before, at])
 }
