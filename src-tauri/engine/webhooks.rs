@@ -91,6 +91,8 @@ impl Engine {
             self.events.emit(EngineEvent::PausedChanged { paused: true });
         }
         all.problems.dedup();
+        // A delivery set aside changes what Settings shows, even when none was processed.
+        let set_aside = !all.problems.is_empty();
         for problem in all.problems {
             self.events.emit(EngineEvent::NeedsOwner { problem });
         }
@@ -103,7 +105,7 @@ impl Engine {
         if all.replies_queued || all.assist_queued {
             self.assist_wake.notify_one();
         }
-        if done > 0 {
+        if done > 0 || set_aside {
             self.emit_status();
         }
         Ok(done)
