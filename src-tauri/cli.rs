@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod app;
 mod backup;
 mod config;
+mod deliveries;
 mod demo;
 mod export;
 mod results;
@@ -134,6 +135,9 @@ pub enum Command {
     /// or comes from a newer version; the current database is kept in `backups/`. While
     /// Recupero runs, the restore waits for its next start.
     Restore { file: PathBuf },
+    /// Webhook deliveries that could not be applied and were set aside (quarantined).
+    #[command(subcommand)]
+    Deliveries(DeliveriesCmd),
     /// Serve the sandbox stores on loopback, to try `store check` or the app without a shop.
     Sandbox {
         #[arg(long, default_value_t = 8787)]
@@ -145,6 +149,18 @@ pub enum Command {
         #[arg(long)]
         no_rate_limits: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeliveriesCmd {
+    /// How many are quarantined, the oldest, the last error, and each one's id, arrival,
+    /// attempts and error (never its body).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put every quarantined delivery back in line for another round of attempts.
+    Retry,
 }
 
 #[derive(Debug, Subcommand)]
@@ -333,6 +349,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(RatesCmd::Reset) => results::rates_reset(&engine),
             }
         }
+        Command::Deliveries(DeliveriesCmd::List { json }) => {
+            deliveries::list(build_engine(paths)?.as_ref(), json)
+        }
+        Command::Deliveries(DeliveriesCmd::Retry) => deliveries::retry(build_engine(paths)?.as_ref()),
         Command::Status { json } => status::run(build_engine(paths)?.as_ref(), json),
         Command::Backup { output, force } => backup::backup(build_engine(paths)?.as_ref(), &output, force),
         Command::Restore { file } => backup::restore(&paths, &file),

@@ -102,6 +102,7 @@ pub static SPECS: &[Spec] = &[
     webhook::WEBHOOK_PATH,
     webhook::WEBHOOK_VERIFY_TOKEN,
     webhook::ALLOW_UNSIGNED_WEBHOOKS,
+    webhook::WEBHOOK_BODY_RETENTION_DAYS,
     whatsapp::TEMPLATE_NAME,
     sending::SEND_LEASE_SECONDS,
     app::UI_LANGUAGE,

@@ -13,6 +13,7 @@
 mod backups;
 mod bridge;
 pub mod commands;
+mod deliveries;
 mod engines;
 mod navigation;
 mod tray;
@@ -63,6 +64,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::whatsapp_check,
         commands::whatsapp_create_template,
         commands::webhook_info,
+        deliveries::quarantined_deliveries,
+        deliveries::retry_deliveries,
         commands::whatsapp_test_message,
         commands::start_demo,
         commands::stop_demo,

@@ -123,8 +123,22 @@ impl Page {
     }
 
     /// Keeps one checkout of the page: its cart, or why it was skipped (so one bad checkout
-    /// never costs the rest). Returns the cart's last update, for the sync's watermark.
-    pub(crate) fn add(&mut self, id: Option<&str>, read: Result<Cart, String>) -> Option<DateTime<Utc>> {
+    /// never costs the rest). A cart dated outside the sane range (before 2000, more than a day
+    /// after `now`) is skipped too, its id logged. Returns the kept cart's last update, for the
+    /// sync's watermark (a skipped one never moves it).
+    pub(crate) fn add(
+        &mut self,
+        id: Option<&str>,
+        read: Result<Cart, String>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let read = read.and_then(|cart| match fields::check_times(&cart, now) {
+            Ok(()) => Ok(cart),
+            Err(reason) => {
+                tracing::warn!(checkout = id.unwrap_or("?"), %reason, "checkout refused: its time is not sane");
+                Err(reason)
+            }
+        });
         match read {
             Ok(cart) => {
                 let updated = cart.updated_at();
@@ -229,8 +243,12 @@ mod tests {
         .unwrap();
         let mut page = Page::new(2, Duration::ZERO);
         let long_id = "9".repeat(100);
-        assert_eq!(page.add(Some(&long_id), Err("price \"abc\"".into())), None);
-        assert_eq!(page.add(Some("7"), Ok(cart)), Some(at), "the kept cart's update feeds the watermark");
+        assert_eq!(page.add(Some(&long_id), Err("price \"abc\"".into()), at), None);
+        let yesterday = at - chrono::Duration::days(2);
+        assert_eq!(page.add(Some("7"), Ok(cart.clone()), yesterday), None, "dated over a day ahead of now");
+        assert!(page.skipped[1].reason.contains("outside the sane range"), "{:?}", page.skipped);
+        page.skipped.pop();
+        assert_eq!(page.add(Some("7"), Ok(cart), at), Some(at), "the kept cart's update feeds the watermark");
         assert_eq!(page.carts.len(), 1);
         assert_eq!(page.skipped[0].checkout_id.as_deref().map(str::len), Some(64), "ids are cut");
         assert_eq!(page.skipped[0].reason, "price \"abc\"");

@@ -86,6 +86,8 @@ fn generated() -> String {
         declaration::<engine::backup::BackupsOverview>(&cfg),
         declaration::<engine::backup::BackupInfo>(&cfg),
         declaration::<engine::backup::BackupKind>(&cfg),
+        declaration::<engine::webhooks::QuarantinedDeliveries>(&cfg),
+        declaration::<storage::webhook_events::QuarantinedRow>(&cfg),
     ];
     format!("{HEADER}\n{}", decls.join("\n"))
 }

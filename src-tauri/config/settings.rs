@@ -42,6 +42,8 @@ pub struct Settings {
     pub webhook_verify_token: String,
     /// Unsigned deliveries accepted while no app secret is set (their risky effects never apply).
     pub allow_unsigned_webhooks: bool,
+    /// Days a processed delivery's raw body is kept.
+    pub webhook_body_retention_days: u32,
     pub assistant_mode: String,
     pub assistant_base_url: String,
     pub assistant_model: String,
@@ -92,6 +94,7 @@ impl Settings {
             webhook_path: get("webhook_path"),
             webhook_verify_token: get("webhook_verify_token"),
             allow_unsigned_webhooks: get("allow_unsigned_webhooks") == "true",
+            webhook_body_retention_days: int("webhook_body_retention_days").max(1),
             assistant_mode: get("assistant_mode"),
             assistant_base_url: get("assistant_base_url"),
             assistant_model: get("assistant_model"),

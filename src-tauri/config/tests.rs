@@ -37,4 +37,14 @@ fn nothing_stored_reads_as_the_defaults() {
     let s = Settings::from_values(&values).unwrap();
     assert_eq!(s.followups, 0);
     assert_eq!(s.webhook_port, 8790);
+    assert_eq!(s.webhook_body_retention_days, 30);
+}
+
+#[test]
+fn the_raw_body_retention_is_a_number_of_days_from_1_to_3650() {
+    let spec = spec("webhook_body_retention_days").unwrap();
+    assert_eq!(spec.normalize(" 7 ").unwrap(), "7");
+    for bad in ["0", "3651", "-1", "a month", ""] {
+        assert!(spec.normalize(bad).is_err(), "{bad:?} is refused");
+    }
 }

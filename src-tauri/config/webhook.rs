@@ -1,5 +1,5 @@
 //! The webhook receiver's settings: its loopback port, its secret path and the verify token
-//! Meta is given (both generated once when empty).
+//! Meta is given (both generated once when empty), and how long raw deliveries are kept.
 
 use super::values;
 use super::{Kind, Spec};
@@ -35,4 +35,12 @@ pub(super) const ALLOW_UNSIGNED_WEBHOOKS: Spec = Spec {
     description: "Accept webhook deliveries without a valid X-Hub-Signature-256 while no app secret is set (unsafe: anyone who learns the address can post; the window warns while it is on). Even then an unsigned delivery never lifts an opt-out, resumes marketing, pauses sending, changes templates, takes over a thread or settles a send",
     default: || "false".into(),
     validate: values::boolean,
+};
+
+pub(super) const WEBHOOK_BODY_RETENTION_DAYS: Spec = Spec {
+    key: "webhook_body_retention_days",
+    kind: Kind::Days,
+    description: "Keep each webhook delivery's raw body this many days after it was processed, then delete it (the facts of the delivery stay; deliveries not yet processed keep theirs)",
+    default: || "30".into(),
+    validate: |v| values::int_in(v, 1, 3650),
 };

@@ -34,10 +34,11 @@ enum Wake {
 }
 
 impl Engine {
-    /// One round of upkeep for long-running hosts: fold the WAL into the database file and
-    /// publish the current status. Returns the status it published.
+    /// One round of upkeep for long-running hosts: fold the WAL into the database file, prune
+    /// raw webhook bodies past their retention and publish the current status. Returns the status it published.
     pub fn try_housekeeping(&self) -> EngineResult<AppStatus> {
         self.db.checkpoint()?;
+        self.prune_webhook_bodies()?;
         let status = self.status()?;
         self.events.emit(EngineEvent::StatusChanged { status: status.clone() });
         Ok(status)

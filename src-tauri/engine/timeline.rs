@@ -132,7 +132,8 @@ fn timeline_entry(e: event_log::EventRow) -> Option<TimelineEntry> {
         | Kind::StoreConnected
         | Kind::StorePollFailed
         | Kind::StoreUnreachableTold
-        | Kind::WebhookQuarantined => return None,
+        | Kind::WebhookQuarantined
+        | Kind::WebhooksRetried => return None,
     };
     Some(TimelineEntry {
         at: e.at,

@@ -8,7 +8,22 @@ use std::time::Duration;
 use super::{Engine, EngineError, EngineResult};
 use crate::events::EngineEvent;
 use crate::secrets::SecretName;
+use crate::storage::event_log::LogEvent;
 use crate::storage::{self, webhook_events};
+
+/// What Settings and `recupero deliveries list` show of the quarantined deliveries.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct QuarantinedDeliveries {
+    pub count: i64,
+    /// When the oldest quarantined delivery arrived.
+    pub oldest_received_at: Option<String>,
+    /// The error of the most recently quarantined one.
+    pub last_error: Option<String>,
+    /// The most recently quarantined (at most 50).
+    pub recent: Vec<webhook_events::QuarantinedRow>,
+}
 
 /// Failed attempts after which a delivery is quarantined.
 pub const MAX_ATTEMPTS: u32 = 8;
@@ -45,42 +60,22 @@ impl Engine {
                 let tx = conn.transaction()?;
                 // What an unsigned delivery may change is decided in `inbox::delivery`.
                 let routing = Routing { signed: event.signed, ..routing.clone() };
-                match delivery::apply(&tx, &event.body, &routing, now) {
-                    Ok((outcome, fx)) => {
+                // Applied, marked processed and committed, or not at all.
+                let applied = delivery::apply(&tx, &event.body, &routing, now)
+                    .and_then(|(outcome, fx)| {
                         webhook_events::mark_processed(&tx, event.id, &outcome, &storage::ts(now))?;
-                        tx.commit()?;
+                        Ok((outcome, fx))
+                    })
+                    .and_then(|done| tx.commit().map(|()| done));
+                match applied {
+                    Ok((outcome, fx)) => {
                         if outcome != "ok" {
                             tracing::info!(event = event.id, %outcome, "webhook processed with notes");
                         }
                         all.absorb(fx);
                     }
                     Err(e) => {
-                        drop(tx);
-                        // Busy, I/O, a full disk: the delivery stays pending and is retried
-                        // with backoff; after too many attempts it is set aside for the owner.
-                        let error = e.to_string();
-                        let attempts = event.attempts + 1;
-                        if attempts >= MAX_ATTEMPTS {
-                            tracing::error!(event = event.id, attempts, error = %e, "a webhook could not be applied; quarantined");
-                            let at = storage::ts(now);
-                            webhook_events::mark_quarantined(&conn, event.id, &error, &at)?;
-                            storage::event_log::append(
-                                &conn,
-                                &at,
-                                None,
-                                None,
-                                &storage::event_log::LogEvent::WebhookQuarantined {
-                                    delivery: event.id,
-                                    attempts,
-                                    error: &error,
-                                },
-                            )?;
-                            all.problems.push(crate::events::OwnerProblem::DeliveryQuarantined);
-                        } else {
-                            tracing::warn!(event = event.id, attempts, error = %e, "a webhook could not be applied; retried later");
-                            let next = now + retry_delay(attempts);
-                            webhook_events::mark_retry(&conn, event.id, &error, &storage::ts(next))?;
-                        }
+                        self.failed(&conn, &event, &e, now, &mut all)?;
                         continue;
                     }
                 }
@@ -96,6 +91,8 @@ impl Engine {
             self.events.emit(EngineEvent::PausedChanged { paused: true });
         }
         all.problems.dedup();
+        // A delivery set aside changes what Settings shows, even when none was processed.
+        let set_aside = !all.problems.is_empty();
         for problem in all.problems {
             self.events.emit(EngineEvent::NeedsOwner { problem });
         }
@@ -108,10 +105,89 @@ impl Engine {
         if all.replies_queued || all.assist_queued {
             self.assist_wake.notify_one();
         }
-        if done > 0 {
+        if done > 0 || set_aside {
             self.emit_status();
         }
         Ok(done)
+    }
+
+    /// A delivery failed to apply. A transient error (busy, I/O, a full disk) leaves it pending,
+    /// retried with backoff, and sets it aside after [`MAX_ATTEMPTS`]; an error that would repeat
+    /// identically on this payload (a constraint, a bug) sets it aside at once, with its reason.
+    /// Either way it is never marked processed, and the owner is told when it is set aside.
+    fn failed(
+        &self,
+        conn: &rusqlite::Connection,
+        event: &webhook_events::Pending,
+        e: &rusqlite::Error,
+        now: chrono::DateTime<chrono::Utc>,
+        all: &mut crate::inbox::delivery::Effects,
+    ) -> EngineResult<()> {
+        let transient = crate::inbox::delivery::is_transient(e);
+        let error = if transient { e.to_string() } else { format!("permanent: {e}") };
+        let attempts = event.attempts + 1;
+        if transient && attempts < MAX_ATTEMPTS {
+            tracing::warn!(event = event.id, attempts, error = %e, "a webhook could not be applied; retried later");
+            let next = now + retry_delay(attempts);
+            webhook_events::mark_retry(conn, event.id, &error, &storage::ts(next))?;
+            return Ok(());
+        }
+        tracing::error!(event = event.id, attempts, transient, error = %e, "a webhook could not be applied; quarantined");
+        let at = storage::ts(now);
+        webhook_events::mark_quarantined(conn, event.id, &error, &at)?;
+        let logged = LogEvent::WebhookQuarantined { delivery: event.id, attempts, error: &error };
+        storage::event_log::append(conn, &at, None, None, &logged)?;
+        all.problems.push(crate::events::OwnerProblem::DeliveryQuarantined);
+        Ok(())
+    }
+
+    /// The quarantined deliveries for the owner: how many, the oldest's arrival, the latest
+    /// error, and the most recent ones (id, arrival, attempts, error; never a body).
+    pub fn quarantined_deliveries(&self) -> EngineResult<QuarantinedDeliveries> {
+        let conn = self.db.conn();
+        let count = webhook_events::quarantined_count(&conn)?;
+        let recent = webhook_events::quarantined(&conn, 50)?;
+        Ok(QuarantinedDeliveries {
+            count,
+            oldest_received_at: webhook_events::oldest_quarantined(&conn)?,
+            last_error: recent.first().map(|r| r.last_error.clone()),
+            recent,
+        })
+    }
+
+    /// The owner's "Retry": every quarantined delivery goes back in line for another round of
+    /// attempts (counted from zero), logged, and processing is woken. Returns how many.
+    pub fn retry_quarantined_deliveries(&self) -> EngineResult<usize> {
+        let released = {
+            let mut conn = self.db.conn();
+            let tx = conn.transaction()?;
+            let released = webhook_events::release_quarantined(&tx)?;
+            if released > 0 {
+                let logged = LogEvent::WebhooksRetried { deliveries: released };
+                storage::event_log::append(&tx, &storage::ts(self.clock.now()), None, None, &logged)?;
+            }
+            tx.commit()?;
+            released
+        };
+        if released > 0 {
+            tracing::info!(released, "quarantined webhook deliveries put back in line by the owner");
+            self.webhook_wake.notify_one();
+        }
+        Ok(released)
+    }
+
+    /// Housekeeping: the raw bodies of deliveries processed more than
+    /// `webhook_body_retention_days` ago are emptied (the rows and their facts stay; pending and
+    /// quarantined deliveries keep their bodies). Returns how many were pruned.
+    pub fn prune_webhook_bodies(&self) -> EngineResult<usize> {
+        let days = self.settings()?.webhook_body_retention_days;
+        let now = self.clock.now();
+        let before = now - chrono::Duration::days(i64::from(days));
+        let pruned = webhook_events::prune_bodies(&self.db.conn(), &storage::ts(before), &storage::ts(now))?;
+        if pruned > 0 {
+            tracing::info!(pruned, days, "raw webhook bodies past their retention pruned");
+        }
+        Ok(pruned)
     }
 
     /// Starts the webhook receiver on 127.0.0.1 (`webhook_port`, or `port` when given) with the

@@ -25,8 +25,39 @@ use crate::storage::event_log::{self, LogEvent};
 use crate::storage::ts;
 use crate::whatsapp::webhook::{AccountUpdate, Envelope, MessagesValue, TemplateUpdate};
 
+/// Whether an error applying a delivery may go away by itself — the database busy or locked, an
+/// I/O error, a full disk, no memory, the file unreadable for now — so the delivery is retried
+/// with backoff. Any other error would repeat identically on the same payload (a constraint
+/// refusing it, SQL or a value this build can't handle: a bug): retrying it is pointless, so it
+/// is quarantined at once for the owner. Malformed or unknown payloads are not errors at all:
+/// [`apply`] processes them with a note.
+pub fn is_transient(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode as C;
+    matches!(
+        e.sqlite_error_code(),
+        Some(
+            C::DatabaseBusy
+                | C::DatabaseLocked
+                | C::SystemIoFailure
+                | C::DiskFull
+                | C::OutOfMemory
+                | C::CannotOpen
+                | C::FileLockingProtocolFailed
+                | C::OperationInterrupted
+                | C::OperationAborted
+                | C::ReadOnly
+                | C::PermissionDenied
+                | C::SchemaChanged
+                | C::DatabaseCorrupt
+                | C::NotADatabase
+                | C::NoLargeFileSupport
+        )
+    )
+}
+
 /// Applies one delivery. Returns a short outcome for the log table ("ok", "ignored: …",
-/// "invalid: …") and the effects. Only storage errors are errors.
+/// "invalid: …") and the effects. Only storage errors are errors; [`is_transient`] tells the
+/// ones worth retrying.
 pub fn apply(
     conn: &Connection,
     body: &[u8],
@@ -100,4 +131,27 @@ pub fn apply(
     }
     let outcome = if notes.is_empty() { "ok".to_string() } else { notes.join("; ") };
     Ok((outcome, fx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fail(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn busy_locked_io_and_full_are_transient_constraints_and_bugs_are_not() {
+        use rusqlite::ffi;
+        for code in
+            [ffi::SQLITE_BUSY, ffi::SQLITE_LOCKED, ffi::SQLITE_IOERR, ffi::SQLITE_FULL, ffi::SQLITE_NOMEM]
+        {
+            assert!(is_transient(&fail(code)), "{code} may go away by itself");
+        }
+        for code in [ffi::SQLITE_CONSTRAINT, ffi::SQLITE_ERROR, ffi::SQLITE_MISMATCH, ffi::SQLITE_TOOBIG] {
+            assert!(!is_transient(&fail(code)), "{code} repeats identically");
+        }
+        assert!(!is_transient(&rusqlite::Error::InvalidColumnIndex(9)), "a bug repeats too");
+    }
 }

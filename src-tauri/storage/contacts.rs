@@ -21,6 +21,12 @@ CREATE TABLE contacts (
 ) STRICT;
 ";
 
+/// `opted_in_at`: when the customer last said, in their own words, that they want to hear from
+/// the shop (the message's own time). An opt-out said before it, delivered late, is stale.
+pub(crate) const SCHEMA_V10: &str = "
+ALTER TABLE contacts ADD COLUMN opted_in_at TEXT;
+";
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactRow {
@@ -88,8 +94,12 @@ pub fn upsert_from_cart(
 /// The customer stopped messages (keyword, button, Meta's 131050): suppressed for good until
 /// they opt back in. Keeps the first opt-out's time and source. Returns true when this is news.
 pub fn opt_out(conn: &Connection, id: i64, source: &str, at: &str) -> rusqlite::Result<bool> {
+    // An opt-out said before the customer's latest opt-in (a STOP delivered late) is stale.
     let n = conn
-        .prepare_cached("UPDATE contacts SET opted_out_at = ?3, opt_out_source = ?2 WHERE id = ?1 AND opted_out_at IS NULL")?
+        .prepare_cached(
+            "UPDATE contacts SET opted_out_at = ?3, opt_out_source = ?2
+             WHERE id = ?1 AND opted_out_at IS NULL AND (opted_in_at IS NULL OR opted_in_at < ?3)",
+        )?
         .execute(params![id, source, at])?;
     Ok(n == 1)
 }
@@ -232,7 +242,9 @@ pub fn opt_back_in(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 /// WhatsApp itself enforces (131050, `user_preferences`) is lifted only when WhatsApp says the
 /// customer resumed, since our messages would still be blocked. `said_at`: when the customer
 /// said it; an opt-in said before the opt-out (delivered late) lifts nothing. Both are stored
-/// timestamps of one format, so they compare as text. Returns true when lifted.
+/// timestamps of one format, so they compare as text. The latest opt-in's time is kept, lifted
+/// or not, so a STOP said before it and delivered after it opts nobody out. Returns true when
+/// lifted.
 pub fn opt_in_by_customer(conn: &Connection, id: i64, said_at: &str) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached(
@@ -241,6 +253,10 @@ pub fn opt_in_by_customer(conn: &Connection, id: i64, said_at: &str) -> rusqlite
                AND coalesce(opt_out_source, '') NOT LIKE 'meta\\_%' ESCAPE '\\'",
         )?
         .execute(params![id, said_at])?;
+    conn.prepare_cached(
+        "UPDATE contacts SET opted_in_at = ?2 WHERE id = ?1 AND (opted_in_at IS NULL OR opted_in_at < ?2)",
+    )?
+    .execute(params![id, said_at])?;
     Ok(n == 1)
 }
 
@@ -314,6 +330,20 @@ mod tests {
         assert!(!opt_in_by_customer(&conn, meta, AT).unwrap(), "WhatsApp would still block our messages");
         assert!(get(&conn, meta).unwrap().unwrap().opted_out_at.is_some());
         assert!(!opt_in_by_customer(&conn, theirs, AT).unwrap(), "nothing to lift twice");
+    }
+
+    #[test]
+    fn an_opt_out_said_before_the_latest_opt_in_is_stale() {
+        let conn = db();
+        let id = resolve_wa_id(&conn, "5491150000003", None, AT).unwrap();
+        // ALTA said at AT (lifts nothing: not opted out), then a STOP said a second earlier.
+        assert!(!opt_in_by_customer(&conn, id, AT).unwrap());
+        assert!(!opt_out(&conn, id, "keyword", "2026-11-20T11:59:59.000Z").unwrap(), "stale");
+        assert!(get(&conn, id).unwrap().unwrap().opted_out_at.is_none());
+        // An older ALTA does not move the mark back; a later STOP counts.
+        assert!(!opt_in_by_customer(&conn, id, "2026-11-20T11:00:00.000Z").unwrap());
+        assert!(!opt_out(&conn, id, "keyword", "2026-11-20T11:30:00.000Z").unwrap());
+        assert!(opt_out(&conn, id, "keyword", "2026-11-20T12:00:01.000Z").unwrap());
     }
 
     #[test]

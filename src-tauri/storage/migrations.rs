@@ -21,6 +21,8 @@ use super::{
 ///    texts) for the message preview.
 /// 8: when the purchase sweep last asked the store about a cart.
 /// 9: webhook deliveries retried: attempts, the next attempt's time, quarantine.
+/// 10: when a delivery's raw body was pruned; when the customer last opted back in (by the
+///     message's own time, so a STOP said earlier but delivered later does not undo it).
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -42,6 +44,7 @@ fn migrations() -> Vec<String> {
         templates::SCHEMA_V7.to_string(),
         carts::SCHEMA_V8.to_string(),
         webhook_events::SCHEMA_V9.to_string(),
+        [webhook_events::SCHEMA_V10, contacts::SCHEMA_V10].concat(),
     ]
 }
 

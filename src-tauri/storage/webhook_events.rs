@@ -31,6 +31,15 @@ ALTER TABLE webhook_events ADD COLUMN quarantined_at TEXT;
 ALTER TABLE webhook_events ADD COLUMN last_error TEXT;
 ";
 
+/// Raw bodies are pruned after processing (`webhook_body_retention_days`): the row keeps its
+/// facts (hash for deduplicating Meta's retries, when it came, whether signed, when and how it
+/// was processed) and says when its body went.
+pub(crate) const SCHEMA_V10: &str = "
+ALTER TABLE webhook_events ADD COLUMN body_pruned_at TEXT;
+CREATE INDEX webhook_events_unpruned ON webhook_events(processed_at)
+    WHERE processed_at IS NOT NULL AND body_pruned_at IS NULL;
+";
+
 /// Stores one delivery. Returns `true` when the body is new, `false` for a repeat.
 pub fn store(conn: &Connection, body: &[u8], signed: bool, at: &str) -> rusqlite::Result<bool> {
     let digest = hex::encode(Sha256::digest(body));
@@ -96,6 +105,58 @@ pub fn release_quarantined(conn: &Connection) -> rusqlite::Result<usize> {
          WHERE quarantined_at IS NOT NULL AND processed_at IS NULL",
     )?
     .execute([])
+}
+
+/// One quarantined delivery as the owner sees it: never its body (it may hold a customer's
+/// words), only when it came, how often it was tried and why it failed.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct QuarantinedRow {
+    pub id: i64,
+    pub received_at: String,
+    pub quarantined_at: String,
+    pub attempts: u32,
+    pub last_error: String,
+}
+
+/// The quarantined deliveries, most recently set aside first (at most `limit`).
+pub fn quarantined(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<QuarantinedRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, received_at, quarantined_at, attempts, coalesce(last_error, '') FROM webhook_events
+         WHERE quarantined_at IS NOT NULL AND processed_at IS NULL
+         ORDER BY quarantined_at DESC, id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok(QuarantinedRow {
+            id: r.get(0)?,
+            received_at: r.get(1)?,
+            quarantined_at: r.get(2)?,
+            attempts: r.get(3)?,
+            last_error: r.get(4)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// When the oldest quarantined delivery arrived.
+pub fn oldest_quarantined(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT min(received_at) FROM webhook_events WHERE quarantined_at IS NOT NULL AND processed_at IS NULL",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Empties the raw body of every delivery processed before `before` (pending and quarantined
+/// ones keep theirs); the row and its hash stay, so a late retry of Meta's is still a repeat.
+/// Returns how many bodies went.
+pub fn prune_bodies(conn: &Connection, before: &str, at: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE webhook_events SET body = X'', body_pruned_at = ?2
+         WHERE processed_at IS NOT NULL AND body_pruned_at IS NULL AND processed_at < ?1",
+    )?
+    .execute(params![before, at])
 }
 
 /// How many deliveries are quarantined.

@@ -95,6 +95,38 @@ pub fn cart(parts: Parts<'_>) -> Result<Cart, String> {
     Cart::new(draft).map_err(|e| e.to_string())
 }
 
+/// The earliest time a store may report: nothing was sold online through these platforms before.
+pub const EARLIEST: &str = "2000-01-01T00:00:00Z";
+
+/// A store's clock may run a little ahead of ours; a day is plenty.
+pub const AHEAD: chrono::Duration = chrono::Duration::days(1);
+
+/// Whether a time a store reported is sane: not before 2000, not more than a day after `now`.
+pub fn sane_time(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    let earliest = DateTime::parse_from_rfc3339(EARLIEST).map(|t| t.with_timezone(&Utc)).unwrap_or(at);
+    at >= earliest && at <= now + AHEAD
+}
+
+/// Refuses a cart whose creation, update or completion time is outside the sane range (a store
+/// clock gone wrong, a test entry, a corrupt record): kept, such a cart would sort wrong and a
+/// far-future update would drag the sync's watermark past every real cart after it.
+pub fn check_times(cart: &Cart, now: DateTime<Utc>) -> Result<(), String> {
+    let times = [
+        ("created", Some(cart.created_at())),
+        ("updated", Some(cart.updated_at())),
+        ("completed", cart.completed_at()),
+    ];
+    for (what, at) in times {
+        if let Some(at) = at.filter(|t| !sane_time(*t, now)) {
+            return Err(format!(
+                "{what} time {} is outside the sane range (2000-01-01 to a day from now)",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The id of a raw JSON checkout, for the "skipped" report when the rest can't be read.
 pub fn raw_id(value: &serde_json::Value, field: &str) -> Option<String> {
     match value.get(field)? {
@@ -122,6 +154,18 @@ mod tests {
         assert_eq!(bad.count(), None);
         let frac: Scalar = serde_json::from_str("1.5").unwrap();
         assert_eq!(frac.count(), None);
+    }
+
+    #[test]
+    fn times_before_2000_or_over_a_day_ahead_are_not_sane() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
+        assert!(sane_time(now, now));
+        assert!(sane_time(now + chrono::Duration::hours(23), now), "a store clock a little ahead");
+        assert!(sane_time(Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap(), now));
+        assert!(!sane_time(now + chrono::Duration::hours(25), now));
+        assert!(!sane_time(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap(), now));
+        assert!(!sane_time(Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 59).unwrap(), now));
     }
 
     #[test]

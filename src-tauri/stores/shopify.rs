@@ -273,9 +273,10 @@ impl StoreConnector for Shopify {
         let (data, pace): (ListData, Duration) = self.graphql(&list_query(), variables).await?;
         let connection = data.abandoned_checkouts;
         let mut page = Page::new(connection.nodes.len(), pace);
+        let now = self.clock.now();
         for value in connection.nodes {
             let id = fields::raw_id(&value, "id");
-            let updated = page.add(id.as_deref().map(short_id), self.parse(value));
+            let updated = page.add(id.as_deref().map(short_id), self.parse(value), now);
             state.pass_max_updated = state.pass_max_updated.max(updated);
         }
         if connection.page_info.has_next_page && connection.page_info.end_cursor.is_some() {

@@ -228,12 +228,13 @@ impl StoreConnector for Tiendanube {
             Err(e) => return Err(e),
         };
         let mut page = Page::new(values.len(), wait);
+        let now = self.clock.now();
         for value in values {
             let id = fields::raw_id(&value, "id");
             if let Some(n) = id.as_deref().and_then(|i| i.parse::<u64>().ok()) {
                 state.since_id = state.since_id.max(Some(n));
             }
-            let updated = page.add(id.as_deref(), self.parse(value));
+            let updated = page.add(id.as_deref(), self.parse(value), now);
             state.pass_max_updated = state.pass_max_updated.max(updated);
         }
         if next.is_some() {

@@ -208,6 +208,7 @@ impl StoreConnector for WooCommerce {
         let full = !values.is_empty() && (total_pages > number || values.len() as u32 >= self.per_page());
         let mut page = Page::new(values.len(), Duration::ZERO);
         let mut page_max: Option<DateTime<Utc>> = None;
+        let now = self.clock.now();
         for value in values {
             let id = fields::raw_id(&value, "id");
             let order = match serde_json::from_value::<Order>(value) {
@@ -217,7 +218,14 @@ impl StoreConnector for WooCommerce {
                     continue;
                 }
             };
+            // Only a sane time moves the watermark: an order dated 2099 would hide every later one.
             if let Ok(Some(modified)) = optional_time(order.date_modified_gmt.as_deref()) {
+                if !fields::sane_time(modified, now) {
+                    let reason = format!("modified time {modified} is outside the sane range");
+                    tracing::warn!(checkout = id.as_deref().unwrap_or("?"), %reason, "order refused: its time is not sane");
+                    page.skipped.push(skipped(id.as_deref(), reason));
+                    continue;
+                }
                 page_max = page_max.max(Some(modified));
             }
             if state.pass == Pass::Paid {
@@ -226,7 +234,7 @@ impl StoreConnector for WooCommerce {
                 )
                 .ok()
                 .flatten());
-                match (ExternalId::parse(&order.id.text()), paid) {
+                match (ExternalId::parse(&order.id.text()), paid.filter(|t| fields::sane_time(*t, now))) {
                     (Ok(external_id), Some(completed_at)) => {
                         page.completed.push(Completed { external_id, completed_at })
                     }
@@ -234,7 +242,7 @@ impl StoreConnector for WooCommerce {
                 }
                 continue;
             }
-            page.add(id.as_deref(), self.parse(order));
+            page.add(id.as_deref(), self.parse(order), now);
         }
         if full {
             // Continue after the latest change on this page (minus a second: the API compares

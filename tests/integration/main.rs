@@ -9,6 +9,7 @@ mod backup;
 mod cart_actions;
 mod cli;
 mod crash;
+mod deliveries;
 #[cfg(feature = "desktop")]
 mod e2e_window;
 mod fresh_orders;
@@ -18,5 +19,6 @@ mod results;
 mod secrets_at_rest;
 mod send_plan;
 mod storage_files;
+mod store_times;
 mod stores;
 mod webhooks;

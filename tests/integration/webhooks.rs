@@ -696,8 +696,7 @@ async fn stop_and_alta_count_in_the_order_they_were_said_not_delivered() {
     assert_eq!(h.count(out), 0, "an ALTA said after the STOP lifts it");
 }
 
-/// A delivery whose application fails (here a table refusing writes, as a busy or full disk
-/// would) stays pending and is applied on a later round, not dropped.
+/// A delivery whose application fails with a transient error (here a busy lock) stays pending and is applied on a later round, not dropped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_that_fails_to_apply_is_retried_on_a_later_round() {
     let app = crate::support::spawn_app();
@@ -707,17 +706,13 @@ async fn a_delivery_that_fails_to_apply_is_retried_on_a_later_round() {
     let body = serde_json::to_vec(&text_from("5491155550000", "Ana", "wamid.retry", "Hola", now)).unwrap();
     recupero::storage::webhook_events::store(&engine.db().conn(), &body, true, &recupero::storage::ts(now))
         .unwrap();
-    engine
-        .db()
-        .conn()
-        .execute_batch(
-            "CREATE TRIGGER refuse BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
-        )
-        .unwrap();
+    // A transient fault (a busy lock on the messages' writes); a rule's refusal would be a
+    // permanent error, set aside at once (tests/integration/deliveries.rs).
+    let fault = crate::deliveries::TransientFault::on(engine, app.dir.path());
     engine.process_webhooks().unwrap();
     let count = |sql: &str| -> i64 { engine.db().conn().query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(count("SELECT count(*) FROM messages"), 0);
-    engine.db().conn().execute_batch("DROP TRIGGER refuse;").unwrap();
+    drop(fault);
     // Not before its backoff; then applied.
     engine.process_webhooks().unwrap();
     app.clock.advance(Duration::minutes(2));
@@ -738,13 +733,9 @@ async fn a_delivery_that_keeps_failing_is_quarantined_and_the_owner_told() {
     let body = serde_json::to_vec(&text_from("5491155550000", "Ana", "wamid.stuck", "Hola", now)).unwrap();
     recupero::storage::webhook_events::store(&engine.db().conn(), &body, true, &recupero::storage::ts(now))
         .unwrap();
-    engine
-        .db()
-        .conn()
-        .execute_batch(
-            "CREATE TRIGGER refuse BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
-        )
-        .unwrap();
+    // A transient fault (a busy lock on the messages' writes); a rule's refusal would be a
+    // permanent error, set aside at once (tests/integration/deliveries.rs).
+    let fault = crate::deliveries::TransientFault::on(engine, app.dir.path());
     for _ in 0..recupero::engine::webhooks::MAX_ATTEMPTS {
         engine.process_webhooks().unwrap();
         app.clock.advance(Duration::days(1));
@@ -763,7 +754,7 @@ async fn a_delivery_that_keeps_failing_is_quarantined_and_the_owner_told() {
     }
     assert!(told, "the owner is told");
     // The owner's retry puts it back in line; with the cause gone it is applied.
-    engine.db().conn().execute_batch("DROP TRIGGER refuse;").unwrap();
+    drop(fault);
     recupero::storage::webhook_events::release_quarantined(&engine.db().conn()).unwrap();
     engine.process_webhooks().unwrap();
     assert_eq!(count("SELECT count(*) FROM messages WHERE direction = 'in'"), 1);

@@ -251,6 +251,8 @@ log_events! {
     // Webhooks.
     /// A stored delivery failed to apply too many times and was set aside for the owner.
     WebhookQuarantined = "webhook_quarantined" { delivery: i64, attempts: u32, error: &'a str },
+    /// The owner put the quarantined deliveries back in line ("Retry").
+    WebhooksRetried = "webhooks_retried" { deliveries: usize },
 }
 
 #[cfg(test)]

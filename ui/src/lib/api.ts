@@ -29,6 +29,7 @@ import type {
 } from './types';
 
 import type { BackupInfo, BackupsOverview } from './generated';
+import type { QuarantinedDeliveries } from './generated';
 
 export type { ApiError } from './types';
 
@@ -158,4 +159,12 @@ export const api = {
   backupRestore: (source: string) => call<number>('backup_restore', { source }),
   /** Restart so the staged restore is applied: true when restarting, false when the owner must. */
   backupRestart: () => call<boolean>('backup_restart'),
+};
+
+/** Webhook deliveries set aside (quarantined) after failing to apply: Settings' webhook panel. */
+export const deliveriesApi = {
+  /** How many, the oldest's arrival, the last error and the recent ones (never a body). */
+  quarantined: () => call<QuarantinedDeliveries>('quarantined_deliveries'),
+  /** Every quarantined delivery back in line; answers with what is still set aside. */
+  retry: () => call<QuarantinedDeliveries>('retry_deliveries'),
 };

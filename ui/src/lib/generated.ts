@@ -379,3 +379,26 @@ takenAt: string | null, };
  * What a copy in `backups/` is, from its name.
  */
 export type BackupKind = "daily" | "manual" | "before_migration" | "before_restore" | "other";
+
+/**
+ * What Settings and `recupero deliveries list` show of the quarantined deliveries.
+ */
+export type QuarantinedDeliveries = { count: number, 
+/**
+ * When the oldest quarantined delivery arrived.
+ */
+oldestReceivedAt: string | null, 
+/**
+ * The error of the most recently quarantined one.
+ */
+lastError: string | null, 
+/**
+ * The most recently quarantined (at most 50).
+ */
+recent: Array<QuarantinedRow>, };
+
+/**
+ * One quarantined delivery as the owner sees it: never its body (it may hold a customer's
+ * words), only when it came, how often it was tried and why it failed.
+ */
+export type QuarantinedRow = { id: number, receivedAt: string, quarantinedAt: string, attempts: number, lastError: string, };

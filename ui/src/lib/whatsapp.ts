@@ -13,7 +13,13 @@ export const WHATSAPP_ADVANCED_KEYS = [
   'whatsapp_auth_header',
   'template_name',
 ] as const;
-export const WHATSAPP_SETTING_KEYS: readonly string[] = [...WHATSAPP_MAIN_KEYS, ...WHATSAPP_ADVANCED_KEYS];
+/** The settings the webhook panel edits (how long raw deliveries are kept). */
+export const WEBHOOK_PANEL_KEYS = ['webhook_body_retention_days'] as const;
+export const WHATSAPP_SETTING_KEYS: readonly string[] = [
+  ...WHATSAPP_MAIN_KEYS,
+  ...WHATSAPP_ADVANCED_KEYS,
+  ...WEBHOOK_PANEL_KEYS,
+];
 
 /** Meta's Graph API, the default API address. */
 export const META_URL = 'https://graph.facebook.com';

@@ -349,6 +349,7 @@ fn each_event_is_stored_exactly_as_before() {
             "webhook_quarantined",
             json!({ "delivery": 7, "attempts": 8, "error": "disk full" }),
         ),
+        (LogEvent::WebhooksRetried { deliveries: 2 }, "webhooks_retried", json!({ "deliveries": 2 })),
     ];
     for (event, kind, before) in &cases {
         assert_eq!(event.kind().as_str(), *kind, "{event:?} keeps its kind");
