@@ -6,6 +6,7 @@ mod support;
 
 mod assistant;
 mod cart_actions;
+mod cart_pages;
 mod cli;
 mod crash;
 #[cfg(feature = "desktop")]
@@ -16,6 +17,8 @@ mod message_preview;
 mod results;
 mod secrets_at_rest;
 mod send_plan;
+#[cfg(feature = "desktop")]
+mod startup_failure;
 mod storage_files;
 mod stores;
 mod webhooks;

@@ -1,0 +1,99 @@
+//! The window shown when the app could not start (a damaged database, one from a newer
+//! Recupero, a locked keychain): a small tauri app of its own, without the engine, the tray or
+//! single instance, whose one window loads the same UI on its start-up-failure screen
+//! (`index.html#startup-failure`). The UI asks for the failure with `startup_failure`, and may
+//! open the data folder or try again (a fresh app process, once this one has ended).
+
+use std::sync::Arc;
+
+use tauri::webview::NewWindowResponse;
+use tauri::{Manager, State, WebviewUrl, WebviewWindowBuilder};
+
+use crate::launch::failure::StartupFailure;
+use crate::launch::Launch;
+use crate::native::handover::{spawn_successor, Mode};
+
+use super::navigation::{may_navigate, own_origins};
+use super::window::MAIN;
+
+/// What the failure window's commands read.
+struct Failed {
+    failure: StartupFailure,
+    launch: Launch,
+}
+
+/// What went wrong, for the window to say.
+#[tauri::command]
+fn startup_failure(state: State<'_, Arc<Failed>>) -> StartupFailure {
+    state.failure.clone()
+}
+
+/// Opens the data folder (database, logs, backups) in the file manager.
+#[tauri::command]
+fn startup_open_folder(state: State<'_, Arc<Failed>>) -> Result<(), String> {
+    let dir = &state.failure.data_dir;
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(dir)
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .map(|_| ())
+        .map_err(|e| format!("could not open {dir}: {e}"))
+}
+
+/// "Try again": a new app process (it waits for this one to end) and this one leaves.
+#[tauri::command]
+fn startup_retry(app: tauri::AppHandle, state: State<'_, Arc<Failed>>) -> Result<(), String> {
+    let pid = spawn_successor(&state.launch, Mode::Window, None).map_err(|e| e.to_string())?;
+    tracing::info!(pid, "trying to start again");
+    app.exit(1);
+    Ok(())
+}
+
+/// "Close": the window goes, and with it this process (the app stays stopped).
+#[tauri::command]
+fn startup_close(app: tauri::AppHandle) {
+    app.exit(1);
+}
+
+/// Shows the failure in its window until the owner closes it (the notification is the
+/// caller's). Returns when the window is gone.
+pub fn show(failure: StartupFailure, launch: Launch) -> anyhow::Result<()> {
+    let state = Arc::new(Failed { failure, launch });
+    let app = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            startup_failure,
+            startup_open_folder,
+            startup_retry,
+            startup_close
+        ])
+        .setup(|app| {
+            let own = own_origins(app.config().build.dev_url.as_ref());
+            let window =
+                WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html#startup-failure".into()))
+                    .title("Recupero")
+                    .inner_size(680.0, 620.0)
+                    .min_inner_size(480.0, 420.0)
+                    .on_navigation(move |url| may_navigate(url, &own))
+                    .on_new_window(|_, _| NewWindowResponse::Deny)
+                    .build()?;
+            window.set_focus()?;
+            Ok(())
+        })
+        .build(super::context())?;
+    app.run_return(|app, event| {
+        if let tauri::RunEvent::WindowEvent { event: tauri::WindowEvent::Destroyed, .. } = event {
+            if app.webview_windows().is_empty() {
+                app.exit(1);
+            }
+        }
+    });
+    Ok(())
+}
