@@ -14,7 +14,10 @@ use crate::launch::Launch;
 use crate::native::handover::{spawn_successor, Mode};
 
 use super::navigation::{may_navigate, own_origins};
-use super::window::MAIN;
+
+/// The window's label. No capability names it, so it holds no permission at all: the app's own
+/// commands need none from the app's own pages, and it listens to no event.
+const LABEL: &str = "startup-failure";
 
 /// What the failure window's commands read.
 struct Failed {
@@ -77,9 +80,9 @@ pub fn show(failure: StartupFailure, launch: Launch) -> anyhow::Result<()> {
         .setup(|app| {
             let own = own_origins(app.config().build.dev_url.as_ref());
             let window =
-                WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html#startup-failure".into()))
+                WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("index.html#startup-failure".into()))
                     .title("Recupero")
-                    .inner_size(680.0, 620.0)
+                    .inner_size(720.0, 680.0)
                     .min_inner_size(480.0, 420.0)
                     .on_navigation(move |url| may_navigate(url, &own))
                     .on_new_window(|_, _| NewWindowResponse::Deny)
