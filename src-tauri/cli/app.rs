@@ -66,11 +66,6 @@ fn tell_the_owner(failure: crate::launch::failure::StartupFailure, launch: &Laun
     if !has_display() {
         return;
     }
-    #[cfg(target_os = "linux")]
-    {
-        let lang = crate::i18n::Lang::resolve(&failure.lang, None);
-        crate::native::notify::show(failure.notice(), lang, |_| {});
-    }
     // The window is a courtesy on top of stderr: a failure to show it must not hide the error.
     let launch = launch.clone();
     let shown = std::panic::catch_unwind(move || crate::desktop::startup_failure::show(failure, launch));

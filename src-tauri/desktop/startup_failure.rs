@@ -65,11 +65,19 @@ fn startup_close(app: tauri::AppHandle) {
     app.exit(1);
 }
 
-/// Shows the failure in its window until the owner closes it (the notification is the
-/// caller's). Returns when the window is gone.
+/// Shows the failure: a native notification, and its window until the owner closes it.
+/// Returns when the window is gone.
 pub fn show(failure: StartupFailure, launch: Launch) -> anyhow::Result<()> {
+    let notice = failure.notice();
+    // On Linux through `native::notify` (as every notification of the app), elsewhere through
+    // the notification plugin once the app runs.
+    #[cfg(target_os = "linux")]
+    crate::native::notify::show(notice, crate::i18n::Lang::resolve(&failure.lang, None), |_| {});
     let state = Arc::new(Failed { failure, launch });
-    let app = tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(tauri_plugin_notification::init());
+    let app = builder
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             startup_failure,
@@ -77,7 +85,15 @@ pub fn show(failure: StartupFailure, launch: Launch) -> anyhow::Result<()> {
             startup_retry,
             startup_close
         ])
-        .setup(|app| {
+        .setup(move |app| {
+            #[cfg(not(target_os = "linux"))]
+            {
+                use tauri_plugin_notification::NotificationExt as _;
+                let shown = app.notification().builder().title(&notice.title).body(&notice.body).show();
+                if let Err(e) = shown {
+                    tracing::warn!(error = %e, "could not show a notification");
+                }
+            }
             let own = own_origins(app.config().build.dev_url.as_ref());
             let window =
                 WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("index.html#startup-failure".into()))
