@@ -12,10 +12,12 @@
 
 mod backups;
 mod bridge;
+pub mod carts;
 pub mod commands;
 mod deliveries;
 mod engines;
 mod navigation;
+pub mod startup_failure;
 mod tray;
 mod window;
 
@@ -41,12 +43,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::settings_show,
         commands::settings_set,
         commands::message_preview,
-        commands::list_carts,
-        commands::cart_timeline,
-        commands::cart_stores,
-        commands::cart_send_now,
-        commands::cart_stop,
-        commands::cart_retry,
+        carts::list_carts,
+        carts::cart_timeline,
+        carts::cart_stores,
+        carts::cart_send_now,
+        carts::cart_stop,
+        carts::cart_retry,
         commands::list_conversations,
         commands::conversation_detail,
         commands::mark_read,

@@ -47,7 +47,7 @@ pub use error::{EngineError, EngineResult};
 pub use preview::{MessagePreview, DEMO_STORE};
 pub use secrets::SecretState;
 pub use stores::CHECK_PREVIEW_LIMIT;
-pub use timeline::{CartTimeline, TimelineEntry};
+pub use timeline::{CartPage, CartTimeline, TimelineEntry, CART_PAGE, MAX_CART_PAGE};
 /// What an engine is built from: where its files go, the secret store, the clock, and whether
 /// it runs the demo.
 pub struct EngineOptions {

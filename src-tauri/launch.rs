@@ -2,7 +2,10 @@
 //! hand over to a successor launched alike), waiting for the predecessor that handed over to
 //! it, and the engine every app process builds. Shared by the CLI, the window's process and the
 //! tray-only process, and free of any desktop crate (`serve` and the CLI build without the
-//! `desktop` feature); the hand-over itself lives in `native::handover`.
+//! `desktop` feature); the hand-over itself lives in `native::handover`. A start-up that fails
+//! is sorted into what the owner can do about it in `failure`.
+
+pub mod failure;
 
 use std::path::PathBuf;
 use std::sync::Arc;

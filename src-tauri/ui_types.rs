@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use ts_rs::{Config, TS};
 
-use crate::{config, engine, events, metrics, storage, stores};
+use crate::{config, engine, events, launch, metrics, storage, stores};
 
 /// The committed file, relative to the crate root.
 const FILE: &str = "ui/src/lib/generated.ts";
@@ -47,6 +47,7 @@ fn generated() -> String {
         declaration::<engine::MessagePreview>(&cfg),
         // Carts.
         declaration::<storage::carts::CartRow>(&cfg),
+        declaration::<engine::CartPage>(&cfg),
         declaration::<engine::CartTimeline>(&cfg),
         declaration::<engine::TimelineEntry>(&cfg),
         declaration::<storage::sends::SendRow>(&cfg),
@@ -88,6 +89,9 @@ fn generated() -> String {
         declaration::<engine::backup::BackupKind>(&cfg),
         declaration::<engine::webhooks::QuarantinedDeliveries>(&cfg),
         declaration::<storage::webhook_events::QuarantinedRow>(&cfg),
+        // The window shown when the app could not start.
+        declaration::<launch::failure::StartupFailure>(&cfg),
+        declaration::<launch::failure::FailureKind>(&cfg),
     ];
     format!("{HEADER}\n{}", decls.join("\n"))
 }

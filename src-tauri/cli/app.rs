@@ -37,10 +37,50 @@ fn tray_without_gl() {
 
 #[cfg(feature = "desktop")]
 pub fn open_desktop(paths: AppPaths, launch: Launch, tray_only: bool) -> anyhow::Result<ExitCode> {
-    let engine = build_engine(paths)?;
+    use crate::launch::failure::{keychain_problem, startup_lang, StartupFailure};
+    let lang = startup_lang();
+    let engine = match build_engine(paths.clone()) {
+        Ok(engine) => engine,
+        Err(err) => {
+            tell_the_owner(StartupFailure::classify(&err, &paths, lang), &launch, &err);
+            return Err(err);
+        }
+    };
+    if let Some(failure) = keychain_problem(&engine, lang) {
+        drop(engine);
+        let err = anyhow::anyhow!("{}", failure.detail);
+        tell_the_owner(failure, &launch, &err);
+        return Err(err);
+    }
     let mode = if tray_only { crate::desktop::Mode::Tray } else { crate::desktop::Mode::Window };
     crate::desktop::run(engine, mode, launch)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The app could not start: besides stderr (printed by `main` on return), a native
+/// notification and a window saying what happened and what to do. Without a display (a
+/// headless session) stderr and the log are all there is.
+#[cfg(feature = "desktop")]
+fn tell_the_owner(failure: crate::launch::failure::StartupFailure, launch: &Launch, err: &anyhow::Error) {
+    tracing::error!(kind = ?failure.kind, error = %format!("{err:#}"), "Recupero could not start");
+    if !has_display() {
+        return;
+    }
+    // The window is a courtesy on top of stderr: a failure to show it must not hide the error.
+    let launch = launch.clone();
+    let shown = std::panic::catch_unwind(move || crate::desktop::startup_failure::show(failure, launch));
+    match shown {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "could not show the start-up failure window"),
+        Err(_) => tracing::warn!("the start-up failure window could not be shown"),
+    }
+}
+
+/// Whether a graphical session is there to show a window in (always, off Linux).
+#[cfg(feature = "desktop")]
+fn has_display() -> bool {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    !cfg!(target_os = "linux") || set("DISPLAY") || set("WAYLAND_DISPLAY")
 }
 
 #[cfg(not(feature = "desktop"))]

@@ -17,13 +17,10 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::config::SettingView;
-use crate::engine::{
-    CartActionResult, CartTimeline, ConversationDetail, Engine, EngineError, EngineResult, MessagePreview,
-};
+use crate::engine::{ConversationDetail, Engine, EngineError, EngineResult, MessagePreview};
 use crate::events::AppStatus;
 
 use super::engines::{Engines, Whose};
-use crate::storage::carts::{CartFilter, CartRow};
 use crate::storage::conversations::ConversationRow;
 use crate::storage::messages::MessageRow;
 use crate::storage::shops::StoreRow;
@@ -41,11 +38,11 @@ impl From<EngineError> for IpcError {
     }
 }
 
-type Ipc<T> = Result<T, IpcError>;
+pub(super) type Ipc<T> = Result<T, IpcError>;
 
 /// Database work runs on the blocking pool, never on the UI thread. On the engine the app
 /// shows: the demo's while one runs, else the owner's.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     engine: &State<'_, Arc<Engines>>,
     f: impl FnOnce(&Engine) -> EngineResult<T> + Send + 'static,
 ) -> Ipc<T> {
@@ -139,62 +136,6 @@ pub async fn message_preview(
 
 /// Settings of the app itself rather than of a shop.
 const APP_PREFERENCES: [&str; 2] = ["ui_language", "autostart"];
-
-/// The Carts list: by status, store, detection days (`YYYY-MM-DD` shop days, `to` included)
-/// and a search; every filter optional.
-#[tauri::command]
-pub async fn list_carts(
-    engine: State<'_, Arc<Engines>>,
-    status: Option<String>,
-    search: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    store_id: Option<i64>,
-) -> Ipc<Vec<CartRow>> {
-    blocking(&engine, move |e| {
-        let filter = CartFilter {
-            status,
-            search,
-            store_id,
-            from: Engine::shop_date(from.as_deref())?,
-            to: Engine::shop_date(to.as_deref())?,
-            ..Default::default()
-        };
-        e.list_carts(&filter)
-    })
-    .await
-}
-
-/// The stores whose carts the Carts screen lists (the demo's while one runs), for its filter.
-#[tauri::command]
-pub async fn cart_stores(engine: State<'_, Arc<Engines>>) -> Ipc<Vec<StoreRow>> {
-    blocking(&engine, |e| e.list_stores()).await
-}
-
-/// "Send now": the cart's planned first message becomes due now, while the shop is open (a
-/// refusal comes back as an answer with its reason, e.g. when the shop opens).
-#[tauri::command]
-pub async fn cart_send_now(engine: State<'_, Arc<Engines>>, cart_id: i64) -> Ipc<CartActionResult> {
-    blocking(&engine, move |e| e.cart_send_now(cart_id)).await
-}
-
-/// "Stop": nothing more goes out for this cart (a message already on its way is said so).
-#[tauri::command]
-pub async fn cart_stop(engine: State<'_, Arc<Engines>>, cart_id: i64) -> Ipc<CartActionResult> {
-    blocking(&engine, move |e| e.cart_stop(cart_id)).await
-}
-
-/// "Retry": a new attempt of a send that failed before WhatsApp accepted it.
-#[tauri::command]
-pub async fn cart_retry(engine: State<'_, Arc<Engines>>, cart_id: i64) -> Ipc<CartActionResult> {
-    blocking(&engine, move |e| e.cart_retry(cart_id)).await
-}
-
-/// A cart's timeline, with why it was not messaged when it wasn't.
-#[tauri::command]
-pub async fn cart_timeline(engine: State<'_, Arc<Engines>>, cart_id: i64) -> Ipc<CartTimeline> {
-    blocking(&engine, move |e| e.cart_timeline(cart_id)).await
-}
 
 /// The inbox list (escalated, then unread, then latest), searched by name, number or words.
 #[tauri::command]

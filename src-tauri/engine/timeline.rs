@@ -32,6 +32,21 @@ pub struct CartTimeline {
     pub actions: Vec<CartAction>,
 }
 
+/// The Carts list's page when the caller names none.
+pub const CART_PAGE: u32 = 500;
+/// The most carts one page may hold (a screen that loaded more asks for them again at once).
+pub const MAX_CART_PAGE: u32 = 10_000;
+
+/// One page of the Carts list and how many carts its filter matches in all, read under one
+/// lock so the two agree (the screen's "N of TOTAL" and its "load more").
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct CartPage {
+    pub rows: Vec<carts::CartRow>,
+    pub total: i64,
+}
+
 impl Engine {
     /// The Carts list. Days in the filter are shop days, read in the shop's time zone unless
     /// the filter names one.
@@ -51,6 +66,20 @@ impl Engine {
             filter.timezone = Some(self.settings()?.timezone);
         }
         Ok(carts::count_matching(&self.db.conn(), &filter)?)
+    }
+
+    /// One page of the Carts list (the filter's `offset` and `limit`) with the filter's total.
+    /// Without a limit a page holds [`CART_PAGE`] carts, and never more than [`MAX_CART_PAGE`].
+    pub fn cart_page(&self, filter: &carts::CartFilter) -> EngineResult<CartPage> {
+        let mut filter = filter.clone();
+        filter.limit = Some(filter.limit.unwrap_or(CART_PAGE).clamp(1, MAX_CART_PAGE));
+        if filter.timezone.is_none() && (filter.from.is_some() || filter.to.is_some()) {
+            filter.timezone = Some(self.settings()?.timezone);
+        }
+        let conn = self.db.conn();
+        let rows = carts::list(&conn, &filter)?;
+        let total = carts::count_matching(&conn, &filter)?;
+        Ok(CartPage { rows, total })
     }
 
     /// A shop day as the UI and the command line give it (`YYYY-MM-DD`); blank is no day.

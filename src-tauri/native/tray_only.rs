@@ -27,6 +27,7 @@ use super::texts::{lang_of, tray_texts, ICON, ICON_ALERT};
 use crate::engine::Engine;
 use crate::events::AppStatus;
 use crate::events::{EngineEvent, Route};
+use crate::launch::failure::{keychain_problem, startup_lang, StartupFailure};
 use crate::launch::{build_engine, wait_for_exit, Launch};
 use crate::paths::AppPaths;
 
@@ -105,7 +106,16 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
     };
 
-    let engine = build_engine(paths)?;
+    let lang = startup_lang();
+    let engine = match build_engine(paths.clone()) {
+        Ok(engine) => engine,
+        Err(err) => return Err(failed(StartupFailure::classify(&err, &paths, lang), &launch, err)),
+    };
+    if let Some(failure) = keychain_problem(&engine, lang) {
+        drop(engine);
+        let err = anyhow::anyhow!("{}", failure.detail);
+        return Err(failed(failure, &launch, err));
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("recupero-engine")
@@ -189,6 +199,19 @@ fn run(args: Args) -> anyhow::Result<()> {
     rt.shutdown_timeout(Duration::from_secs(2));
     tracing::info!("tray process stopped");
     Ok(())
+}
+
+/// The app could not start (at login, or when its window closed): the window's process shows
+/// the owner what happened and what to do (its notification and window) once this one has
+/// ended; without it, a notification here says so. The error still goes to stderr.
+fn failed(failure: StartupFailure, launch: &Launch, err: anyhow::Error) -> anyhow::Error {
+    tracing::error!(kind = ?failure.kind, error = %format!("{err:#}"), "Recupero could not start");
+    if let Err(e) = handover::spawn_successor(launch, Mode::Window, None) {
+        tracing::warn!(error = %e, "no window to say why Recupero could not start; notifying only");
+        let lang = crate::i18n::Lang::resolve(&failure.lang, None);
+        super::notify::show(failure.notice(), lang, |_| {});
+    }
+    err
 }
 
 /// Stops the engine cleanly (no send is left half-done by choice), starts the window's

@@ -7,6 +7,7 @@ mod support;
 mod assistant;
 mod backup;
 mod cart_actions;
+mod cart_pages;
 mod cli;
 mod crash;
 mod deliveries;
@@ -18,6 +19,8 @@ mod message_preview;
 mod results;
 mod secrets_at_rest;
 mod send_plan;
+#[cfg(feature = "desktop")]
+mod startup_failure;
 mod storage_files;
 mod store_times;
 mod stores;

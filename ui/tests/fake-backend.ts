@@ -524,8 +524,12 @@ export function fakeBackend(): FakeBackend {
           return structuredClone(fb.settings);
         }
         case 'list_carts': {
+          // One page (500 unless asked) and the filter's total, as the engine pages.
           const status = args?.status as string | null;
-          return fb.carts.filter((c) => status === null || c.status === status);
+          const matching = fb.carts.filter((c) => status === null || c.status === status);
+          const offset = (args?.offset as number | undefined) ?? 0;
+          const limit = (args?.limit as number | undefined) ?? 500;
+          return { rows: matching.slice(offset, offset + limit), total: matching.length };
         }
         case 'cart_timeline': {
           if (fb.timelineFailure) throw { ...fb.timelineFailure };

@@ -44,6 +44,14 @@ const NATIVE_KEYS = [
   'native.notify.recoveredBody',
   'native.notify.pausedTitle',
   'native.notify.resumedTitle',
+  'native.startup.corruptTitle',
+  'native.startup.corruptBody',
+  'native.startup.newerVersionTitle',
+  'native.startup.newerVersionBody',
+  'native.startup.keychainTitle',
+  'native.startup.keychainBody',
+  'native.startup.otherTitle',
+  'native.startup.otherBody',
   'native.reason.askedForPerson',
   'native.reason.complaint',
   'native.reason.paymentProblem',
@@ -195,7 +203,7 @@ describe('t()', () => {
     expect(t('nav.settings')).toBe('Configurações');
     expect(document.documentElement.lang).toBe('pt');
     setLang('en');
-    expect(t('carts.shown', { count: 3 })).toBe('Carts shown: 3');
+    expect(t('carts.shownOf', { count: 3, total: 7 })).toBe('3 of 7 carts');
     setLang('es');
     expect(t('header.paused')).toBe('Envíos en pausa');
   });

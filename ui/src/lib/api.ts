@@ -5,7 +5,6 @@ import { invoke } from '@tauri-apps/api/core';
 import type {
   ApiError,
   AppStatus,
-  Cart,
   CartActionResult,
   CartFilters,
   CartTimeline,
@@ -30,8 +29,10 @@ import type {
 
 import type { BackupInfo, BackupsOverview } from './generated';
 import type { QuarantinedDeliveries } from './generated';
+import type { CartPage, StartupFailure } from './generated';
 
 export type { ApiError } from './types';
+export type { CartPage, StartupFailure } from './generated';
 
 /** True when running inside the Tauri webview (the IPC bridge is injected before our code). */
 export function hasBackend(): boolean {
@@ -82,13 +83,23 @@ export const api = {
   settingsSet: (key: string, value: string) => call<Setting[]>('settings_set', { key, value }),
   /** The recovery message on a sample cart, in `language` (es, pt_BR, en; null = the app's). */
   messagePreview: (language: string | null) => call<MessagePreview>('message_preview', { language }),
-  /** Filters left null are not sent at all (the command takes every filter as optional). */
-  listCarts: (status: string | null, search: string | null, filters: Partial<CartFilters> = {}) =>
-    call<Cart[]>('list_carts', {
+  /**
+   * One page of carts with the filter's total. Filters left null are not sent at all (the
+   * command takes every filter as optional); no `page` is the first page of 500 (the server's).
+   */
+  listCarts: (
+    status: string | null,
+    search: string | null,
+    filters: Partial<CartFilters> = {},
+    page: { offset?: number; limit?: number } = {},
+  ) =>
+    call<CartPage>('list_carts', {
       status,
       search,
       ...Object.fromEntries(
-        Object.entries(filters).filter(([, value]) => value !== null && value !== undefined && value !== ''),
+        Object.entries({ ...filters, ...page }).filter(
+          ([, value]) => value !== null && value !== undefined && value !== '',
+        ),
       ),
     }),
   /** The stores whose carts the list shows (the demo's while it runs), for the store filter. */
@@ -159,6 +170,14 @@ export const api = {
   backupRestore: (source: string) => call<number>('backup_restore', { source }),
   /** Restart so the staged restore is applied: true when restarting, false when the owner must. */
   backupRestart: () => call<boolean>('backup_restart'),
+  /** The failure window only: why the app could not start. */
+  startupFailure: () => call<StartupFailure>('startup_failure'),
+  /** The failure window only: open the data folder in the file manager. */
+  startupOpenFolder: () => call<null>('startup_open_folder'),
+  /** The failure window only: start the app again (this window closes). */
+  startupRetry: () => call<null>('startup_retry'),
+  /** The failure window only: close it (the app stays stopped). */
+  startupClose: () => call<null>('startup_close'),
 };
 
 /** Webhook deliveries set aside (quarantined) after failing to apply: Settings' webhook panel. */

@@ -103,6 +103,12 @@ export type CartRow = { id: number, store: string, externalId: string, firstName
  */
 total: string, recoveryUrl: string | null, status: string, holdout: boolean, detectedAt: string, completedAt: string | null, outcome: string | null, outcomeAt: string | null, };
 
+/**
+ * One page of the Carts list and how many carts its filter matches in all, read under one
+ * lock so the two agree (the screen's "N of TOTAL" and its "load more").
+ */
+export type CartPage = { rows: Array<CartRow>, total: number, };
+
 export type CartTimeline = { cart: CartRow, entries: Array<TimelineEntry>, sends: Array<SendRow>, 
 /**
  * Why the first message did not (or will not yet) go, as a reason code.
@@ -402,3 +408,33 @@ recent: Array<QuarantinedRow>, };
  * words), only when it came, how often it was tried and why it failed.
  */
 export type QuarantinedRow = { id: number, receivedAt: string, quarantinedAt: string, attempts: number, lastError: string, };
+
+/**
+ * What the failure window shows (the `startup_failure` command's answer).
+ */
+export type StartupFailure = { kind: FailureKind, 
+/**
+ * The file concerned (the database), when there is one.
+ */
+path: string | null, 
+/**
+ * The data folder (database, logs and backups).
+ */
+dataDir: string, 
+/**
+ * Where the backups are kept: `<data dir>/backups`.
+ */
+backupsDir: string, 
+/**
+ * The error in its own words (English, for whoever helps the owner).
+ */
+detail: string, 
+/**
+ * The language to say it in (`es`, `pt`, `en`): the operating system's.
+ */
+lang: string, };
+
+/**
+ * What kind of failure, as far as the owner's next step goes.
+ */
+export type FailureKind = "corrupt" | "newer_version" | "keychain" | "other";
