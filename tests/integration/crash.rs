@@ -5,7 +5,7 @@
 //! settled by its status webhook or truly never received.
 //!
 //! `RECUPERO_CRASH_CYCLES` sets the number of kills (CI: 40; the full run documented in the
-//! README and BENCHMARKS: 200). `RECUPERO_CRASH_SEED` replays a run.
+//! README and BENCHMARKS: 1,000). `RECUPERO_CRASH_SEED` replays a run.
 
 use std::collections::HashMap;
 use std::process::{Child, Stdio};
