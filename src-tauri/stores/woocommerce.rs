@@ -55,6 +55,9 @@ pub const MAX_PER_PAGE: u32 = 100;
 pub const ABANDONED: &str = "checkout-draft,pending,failed";
 pub const PAID: &str = "processing,on-hold,completed";
 const OVERLAP: chrono::Duration = chrono::Duration::minutes(10);
+/// How far back a watermark that is not sane (saved before far-future orders were refused) is
+/// set: orders are upserted by id, so reading a week again costs a few pages and loses nothing.
+const REREAD_AFTER_INSANE: chrono::Duration = chrono::Duration::days(7);
 
 pub struct WooCommerce {
     config: StoreConfig,
@@ -83,6 +86,26 @@ struct State {
     in_pass: bool,
     /// Page number within one `query_after`, only past 1 when a whole page shares one second.
     page: Option<u32>,
+}
+
+impl State {
+    /// A watermark past the sane range (an order "modified in 2099" moved it, before such orders
+    /// were refused) would hide every later order for ever: it goes back to a week before now.
+    fn repair_watermarks(&mut self, now: DateTime<Utc>) {
+        for (pass, mark) in [("abandoned", &mut self.abandoned_after), ("paid", &mut self.paid_after)] {
+            if let Some(t) = *mark {
+                if !fields::sane_time(t, now) {
+                    tracing::warn!(pass, watermark = %t, "WooCommerce watermark outside the sane range; reading the last week again");
+                    *mark = Some(now - REREAD_AFTER_INSANE);
+                }
+            }
+        }
+        if self.query_after.is_some_and(|t| !fields::sane_time(t, now)) {
+            self.in_pass = false;
+            self.page = None;
+            self.query_after = None;
+        }
+    }
 }
 
 impl WooCommerce {
@@ -191,6 +214,7 @@ impl StoreConnector for WooCommerce {
 
     async fn list_changed(&self, cursor: &Cursor) -> Result<Page, StoreError> {
         let mut state: State = cursor.decode();
+        state.repair_watermarks(self.clock.now());
         if !state.in_pass {
             let watermark = if state.pass == Pass::Paid { state.paid_after } else { state.abandoned_after };
             state.query_after = watermark.map(|t| t - OVERLAP);

@@ -57,3 +57,32 @@ async fn a_checkout_dated_2099_is_refused_and_never_moves_the_cursor_past_real_c
     }
     assert_eq!(w.count(&format!("external_id = '{future}'")), 0);
 }
+
+/// A WooCommerce cursor saved before far-future orders were refused may hold a 2099 watermark:
+/// it is repaired (a week is read again) instead of hiding every later order for ever.
+#[tokio::test]
+async fn a_woocommerce_watermark_already_in_2099_is_repaired() {
+    let w = world(Platform::Woocommerce, 4, Some(5)).await;
+    w.sync().await;
+    let cursor = w.cursor().expect("a cursor after the first sync");
+    let mut state: serde_json::Value = serde_json::from_str(&cursor).unwrap();
+    state["abandoned_after"] = serde_json::json!("2099-06-01T12:00:00Z");
+    state["paid_after"] = serde_json::json!("2099-06-01T12:00:00Z");
+    {
+        let conn = w.app.engine.db().conn();
+        conn.execute(
+            "UPDATE stores SET cursor = ?1 WHERE id = ?2",
+            rusqlite::params![state.to_string(), w.store],
+        )
+        .unwrap();
+    }
+    w.app.clock.advance(Duration::minutes(10));
+    let later = w.sandbox.add(w.platform, 2, w.app.clock.now() - Duration::minutes(1));
+    w.app.clock.advance(Duration::minutes(1));
+    w.sync().await;
+    w.sync().await;
+    for id in later {
+        assert_eq!(w.count(&format!("external_id = '{id}'")), 1, "cart {id} after the repaired watermark");
+    }
+    assert!(!w.cursor().unwrap_or_default().contains("2099"), "{:?}", w.cursor());
+}
