@@ -130,4 +130,10 @@ describe('webhook panel: raw-body retention', () => {
     );
     await screen.findByTestId('saved-webhook_body_retention_days');
   });
+
+  it('is left out of the onboarding, which shows the panel without its settings', async () => {
+    render(WebhookPanel, { props: { settings: false } });
+    await screen.findByTestId('webhook-quarantine');
+    expect(screen.queryByTestId('field-webhook_body_retention_days')).toBeNull();
+  });
 });
