@@ -84,6 +84,9 @@ pub enum Fault {
     /// WooCommerce only: an empty page whose `X-WP-TotalPages` still promises more, as a site
     /// answers when a plugin filters a page's orders out.
     EmptyPage,
+    /// Shopify only: a GraphQL `THROTTLED` answer whose cost extension says the bucket refills
+    /// enough for the query in this many seconds.
+    Throttled { seconds: f64 },
 }
 
 /// A request as the sandbox saw it (secrets in the query string are masked).
@@ -538,7 +541,7 @@ pub(crate) fn fault_response(fault: &Fault) -> Option<Response> {
             };
             Some(json_response(status, headers, body))
         }
-        Fault::MalformedItem | Fault::MalformedPage | Fault::EmptyPage => None,
+        Fault::MalformedItem | Fault::MalformedPage | Fault::EmptyPage | Fault::Throttled { .. } => None,
     }
 }
 

@@ -9,8 +9,8 @@ use crate::secrets::{SecretError, SecretName, Sensitive};
 use crate::storage::event_log::{self, LogEvent};
 use crate::storage::{self, shops};
 use crate::stores::{
-    AnyConnector, Credentials, Cursor, Platform, StoreCheckReport, StoreConnector, StoreError, StoreInput,
-    StoreOptions,
+    check_retry_wait, AnyConnector, Credentials, Cursor, Platform, StoreCheckReport, StoreConnector,
+    StoreError, StoreInput, StoreOptions,
 };
 
 /// The keychain scope of one store's credentials.
@@ -86,8 +86,20 @@ impl Engine {
         let connector = AnyConnector::new(config, credentials, self.clock.clone())?;
         let mut report = StoreCheckReport::default();
         let mut cursor = Cursor::start();
+        // A busy store that asks for a short wait is waited for, up to CHECK_PATIENCE in all.
+        let mut waited = std::time::Duration::ZERO;
         loop {
-            let page = connector.list_changed(&cursor).await?;
+            let page = match connector.list_changed(&cursor).await {
+                Ok(page) => page,
+                Err(error) => match check_retry_wait(&error, waited) {
+                    Some(wait) => {
+                        tokio::time::sleep(wait).await;
+                        waited += wait;
+                        continue;
+                    }
+                    None => return Err(error.into()),
+                },
+            };
             report.carts.extend(page.carts.iter().map(Into::into));
             report.skipped.extend(page.skipped);
             cursor = page.next;

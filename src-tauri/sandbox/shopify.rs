@@ -243,6 +243,13 @@ fn answer(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
     if let Some(response) = fault.as_ref().and_then(fault_response) {
         return response;
     }
+    if let Some(Fault::Throttled { seconds }) = fault {
+        // An empty bucket refilling the query's cost in `seconds`.
+        let rate = requested.max(1.0) / seconds.max(0.001);
+        let cost = json!({ "requestedQueryCost": requested, "actualQueryCost": 0.0,
+            "throttleStatus": { "maximumAvailable": MAX_AVAILABLE, "currentlyAvailable": 0.0, "restoreRate": rate } });
+        return gql_error("Throttled", "THROTTLED", Some(cost));
+    }
     let now = shared.now();
     let mut data = serde_json::Map::new();
     for s in &selection {

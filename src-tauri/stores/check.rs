@@ -1,10 +1,12 @@
 //! What `store check` and "Test connection" show of each cart read: plain text and decimal
 //! strings, never floats, so the owner sees exactly what the store sent.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::Skipped;
+use super::{Skipped, StoreError};
 use crate::domain::Cart;
 
 /// One cart as `store check` and "Test connection" show it.
@@ -95,9 +97,46 @@ pub struct StoreCheckReport {
     pub skipped: Vec<Skipped>,
 }
 
+/// How long a check waits in all for a busy store before reporting it: a store that asks for a
+/// second (Tiendanube's bucket, Shopify's cost bucket, a WooCommerce host's 429) is not a failed
+/// test, but the owner is not kept waiting on a store that asks for a minute.
+pub const CHECK_PATIENCE: Duration = Duration::from_secs(5);
+
+/// The wait when a store answers 429 without saying how long (WooCommerce hosts often do).
+const UNSAID_WAIT: Duration = Duration::from_secs(1);
+
+/// How long to wait before asking again after `error`, having waited `waited` already in this
+/// check: `None` when the error is not a rate limit or the wait would exceed [`CHECK_PATIENCE`].
+pub fn check_retry_wait(error: &StoreError, waited: Duration) -> Option<Duration> {
+    let StoreError::RateLimited { retry_after } = error else {
+        return None;
+    };
+    let wait = retry_after.unwrap_or(UNSAID_WAIT);
+    (waited.saturating_add(wait) <= CHECK_PATIENCE).then_some(wait)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_check_waits_only_for_short_rate_limits_within_its_patience() {
+        let limited = |s: f64| StoreError::RateLimited { retry_after: Some(Duration::from_secs_f64(s)) };
+        assert_eq!(check_retry_wait(&limited(1.0), Duration::ZERO), Some(Duration::from_secs(1)));
+        assert_eq!(check_retry_wait(&limited(0.25), Duration::ZERO), Some(Duration::from_millis(250)));
+        assert_eq!(
+            check_retry_wait(&StoreError::RateLimited { retry_after: None }, Duration::ZERO),
+            Some(UNSAID_WAIT)
+        );
+        assert_eq!(check_retry_wait(&limited(5.0), Duration::ZERO), Some(Duration::from_secs(5)));
+        assert_eq!(check_retry_wait(&limited(60.0), Duration::ZERO), None, "a minute is too long");
+        assert_eq!(check_retry_wait(&limited(2.0), Duration::from_secs(4)), None, "5 s in all");
+        assert_eq!(check_retry_wait(&StoreError::Server { status: 502 }, Duration::ZERO), None);
+        assert_eq!(
+            check_retry_wait(&StoreError::Auth { status: 401, detail: String::new() }, Duration::ZERO),
+            None
+        );
+    }
 
     #[test]
     fn item_counts_beyond_u32_are_summed_without_overflow() {

@@ -22,6 +22,7 @@ mod send_plan;
 #[cfg(feature = "desktop")]
 mod startup_failure;
 mod storage_files;
+mod store_check_busy;
 mod store_times;
 mod stores;
 mod webhooks;
