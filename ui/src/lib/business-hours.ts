@@ -1,6 +1,7 @@
 // Reading the `business_hours` setting ("mon-fri 09:00-18:00; sat 10:00-13:00; closed 2026-12-25")
-// only to say it back in plain words while the owner types. The engine stays the judge: it
-// validates on save, and whatever this reader does not understand simply gets no summary.
+// into the weekly grid (and plain words), and writing the grid back in the engine's canonical
+// form (src-tauri/domain/hours_spec.rs). The engine stays the judge: it validates on save, and a
+// value this reader does not understand is left to the text field.
 
 /** Minutes after midnight; `end` may be 1440 (the end of the day). */
 export interface HoursRange {
@@ -149,4 +150,37 @@ export function nowInZone(zone: string, at: number, lang: string): string | null
   } catch {
     return null;
   }
+}
+
+/** The grid's hours in the engine's canonical text: consecutive equal days grouped, dates sorted. */
+export function formatBusinessHours(hours: WeeklyHours): string {
+  const clauses = openDayGroups(hours).map((g) => {
+    const days = g.from === g.to ? DAY_NAMES[g.from] : `${DAY_NAMES[g.from]}-${DAY_NAMES[g.to]}`;
+    return `${days} ${g.ranges.map((r) => `${timeText(r.start)}-${timeText(r.end)}`).join(',')}`;
+  });
+  const dates = [...new Set(hours.closedDates)].sort();
+  if (dates.length > 0) clauses.push(`closed ${dates.join(', ')}`);
+  return clauses.join('; ');
+}
+
+/** Why a day's ranges can't be saved: 'order' (one ends before it starts), 'overlap', or null. */
+export function dayProblem(ranges: HoursRange[]): 'order' | 'overlap' | null {
+  if (ranges.some((r) => !(r.start < r.end && r.end <= 24 * 60 && r.start >= 0))) return 'order';
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  for (let i = 1; i < sorted.length; i++) if (sorted[i].start < sorted[i - 1].end) return 'overlap';
+  return null;
+}
+
+/** "HH:MM" from a time input → minutes; an end of "00:00" is the end of the day (24:00). */
+export function minutesFromInput(value: string, isEnd: boolean): number | null {
+  const m = /^(\d{2}):(\d{2})$/.exec(value);
+  if (!m) return null;
+  const total = Number(m[1]) * 60 + Number(m[2]);
+  if (Number(m[1]) > 23 || Number(m[2]) > 59) return null;
+  return isEnd && total === 0 ? 24 * 60 : total;
+}
+
+/** Minutes → a time input's "HH:MM"; the end of the day shows as "00:00". */
+export function inputFromMinutes(minutes: number): string {
+  return timeText(minutes % (24 * 60));
 }
