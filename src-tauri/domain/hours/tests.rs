@@ -264,3 +264,45 @@ proptest! {
         }
     }
 }
+
+/// The hours grid's examples (tests/fixtures/business_hours_grid.json, also read by the UI's
+/// tests): each stored form parses to the grid's days and dates, and the text the grid writes
+/// back is the canonical form, which parses to the same hours.
+#[test]
+fn the_hours_grid_examples_parse_to_the_grid_and_back() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("../../../tests/fixtures/business_hours_grid.json")).unwrap();
+    let cases = fixture["cases"].as_array().unwrap();
+    assert!(cases.len() >= 15, "{} cases", cases.len());
+    let minutes = |t: &serde_json::Value| {
+        let (h, m) = t.as_str().unwrap().split_once(':').unwrap();
+        h.parse::<u16>().unwrap() * 60 + m.parse::<u16>().unwrap()
+    };
+    let weekdays =
+        [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
+    for case in cases {
+        let stored = case["stored"].as_str().unwrap();
+        let written = case["written"].as_str().unwrap();
+        let hours = BusinessHours::parse(stored, "America/Argentina/Buenos_Aires")
+            .unwrap_or_else(|e| panic!("{stored:?}: {e}"));
+        assert_eq!(hours.to_string(), written, "the grid writes the engine's canonical form of {stored:?}");
+        assert_eq!(
+            BusinessHours::parse(written, "America/Argentina/Buenos_Aires"),
+            Ok(hours.clone()),
+            "{written:?}"
+        );
+        for (day, ranges) in weekdays.iter().zip(case["grid"].as_array().unwrap()) {
+            let expected: Vec<TimeRange> = ranges
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| TimeRange::new(minutes(&r[0]), minutes(&r[1])).unwrap())
+                .collect();
+            assert_eq!(hours.ranges(*day), expected.as_slice(), "{day} of {stored:?}");
+        }
+        let closed: Vec<String> = hours.closed_dates().iter().map(|d| d.to_string()).collect();
+        let expected: Vec<String> =
+            case["closed"].as_array().unwrap().iter().map(|d| d.as_str().unwrap().to_owned()).collect();
+        assert_eq!(closed, expected, "{stored:?}");
+    }
+}

@@ -96,8 +96,19 @@ export function parseBusinessHours(spec: string): WeeklyHours | null {
     // Overlapping ranges on one day are refused by the engine; say nothing rather than guess.
     for (let i = 1; i < ranges.length; i++) if (ranges[i].start < ranges[i - 1].end) return null;
   }
-  closedDates.sort();
-  return { days, closedDates };
+  // Ranges that touch are one range and a date named twice is one date, as the engine reads them.
+  return { days: days.map(mergeTouching), closedDates: [...new Set(closedDates)].sort() };
+}
+
+/** Sorted ranges with those that touch ("09:00-13:00,13:00-18:00") joined into one. */
+function mergeTouching(ranges: HoursRange[]): HoursRange[] {
+  const merged: HoursRange[] = [];
+  for (const r of [...ranges].sort((x, y) => x.start - y.start)) {
+    const last = merged.at(-1);
+    if (last && r.start === last.end) last.end = r.end;
+    else merged.push({ ...r });
+  }
+  return merged;
 }
 
 function sameRanges(a: HoursRange[], b: HoursRange[]): boolean {
@@ -154,7 +165,8 @@ export function nowInZone(zone: string, at: number, lang: string): string | null
 
 /** The grid's hours in the engine's canonical text: consecutive equal days grouped, dates sorted. */
 export function formatBusinessHours(hours: WeeklyHours): string {
-  const clauses = openDayGroups(hours).map((g) => {
+  const canonical = { days: hours.days.map(mergeTouching), closedDates: hours.closedDates };
+  const clauses = openDayGroups(canonical).map((g) => {
     const days = g.from === g.to ? DAY_NAMES[g.from] : `${DAY_NAMES[g.from]}-${DAY_NAMES[g.to]}`;
     return `${days} ${g.ranges.map((r) => `${timeText(r.start)}-${timeText(r.end)}`).join(',')}`;
   });
