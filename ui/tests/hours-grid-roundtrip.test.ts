@@ -115,7 +115,8 @@ describe('public holidays', () => {
     expect(list.map((h) => h.date)).toContain('2027-01-01');
   });
 
-  it('offers none for a country it does not know', () => {
+  it('offers none for a country it does not know, or from a day that is not a date', () => {
+    expect(upcomingHolidays('AR', '12/6/26', 'es')).toEqual([]);
     expect(upcomingHolidays('', '2026-11-24', 'es')).toEqual([]);
     expect(upcomingHolidays('ZZ', '2026-11-24', 'es')).toEqual([]);
   });

@@ -41,7 +41,7 @@ export function addMonths(iso: string, months: number): string {
  */
 export function upcomingHolidays(country: string, fromIso: string, lang: string, months = HOLIDAY_MONTHS): Holiday[] {
   const code = country.trim().toUpperCase();
-  if (!(HOLIDAY_COUNTRIES as readonly string[]).includes(code)) return [];
+  if (!(HOLIDAY_COUNTRIES as readonly string[]).includes(code) || !/^\d{4}-\d{2}-\d{2}$/.test(fromIso)) return [];
   const until = addMonths(fromIso, months);
   const calendar = new Holidays(code, { languages: [lang, 'es', 'en'], types: ['public'] });
   const firstYear = Number(fromIso.slice(0, 4));
@@ -58,10 +58,17 @@ export function upcomingHolidays(country: string, fromIso: string, lang: string,
 
 /** The local date (YYYY-MM-DD) of an instant in an IANA zone; the UTC date for an unknown zone. */
 export function localDate(at: number, zone: string): string {
+  // Built from parts: how a locale prints a short date differs between engines (WebKitGTK's
+  // "en-CA" is not ISO), but the parts are the same everywhere.
+  const iso = (timeZone: string) => {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(at);
+    const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+    return `${part('year')}-${part('month')}-${part('day')}`;
+  };
   try {
-    // en-CA formats as YYYY-MM-DD.
-    return new Intl.DateTimeFormat('en-CA', { timeZone: zone.trim() || 'UTC', dateStyle: 'short' }).format(at);
+    return iso(zone.trim() || 'UTC');
   } catch {
-    return new Date(at).toISOString().slice(0, 10);
+    return iso('UTC');
   }
 }
