@@ -10,7 +10,7 @@ use recupero::sandbox::{Fault, Sandbox, SandboxConfig};
 use recupero::stores::{Platform, CHECK_PATIENCE};
 use rstest::rstest;
 
-use crate::support::{spawn_app, store_input, TestApp};
+use crate::support::{recupero_env, spawn_app, store_input, text, TestApp};
 
 /// The fault that makes `platform` ask for `seconds` of patience on its next list request.
 fn busy(platform: Platform, seconds: f64) -> Fault {
@@ -79,4 +79,32 @@ async fn short_waits_add_up_to_the_patience_and_no_more() {
     let elapsed = started.elapsed();
     assert!(elapsed >= Duration::from_secs(4) && elapsed < Duration::from_secs(6), "{elapsed:?}");
     assert!(err.to_string().contains("retry after 2"), "{err}");
+}
+
+#[tokio::test]
+async fn recupero_store_check_waits_for_a_second_and_reports_a_minute() {
+    let app = spawn_app();
+    let sandbox = sandbox_for(&app).await;
+    let c = sandbox.config().clone();
+    let check = |env: Vec<(String, String)>| {
+        let dir = app.dir.path().to_path_buf();
+        let args: Vec<String> =
+            ["store", "check", "--platform", "tiendanube", "--base-url", &sandbox.base_url()]
+                .into_iter()
+                .chain(["--store-id", c.tiendanube_store_id.as_str(), "--country", "AR", "--json"])
+                .map(String::from)
+                .collect();
+        tokio::task::spawn_blocking(move || recupero_env(&dir, &args, &env))
+    };
+    let env = vec![("RECUPERO_STORE_TOKEN".to_string(), c.token.clone())];
+    sandbox.inject(Platform::Tiendanube, busy(Platform::Tiendanube, 1.0));
+    let out = check(env.clone()).await.unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 4, "every checkout printed");
+
+    sandbox.inject(Platform::Tiendanube, busy(Platform::Tiendanube, 60.0));
+    let out = check(env).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("slow down") && stderr.contains("retry after 60"), "{stderr}");
 }
