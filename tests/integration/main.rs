@@ -24,4 +24,5 @@ mod startup_failure;
 mod storage_files;
 mod store_times;
 mod stores;
+mod webhook_registration;
 mod webhooks;
