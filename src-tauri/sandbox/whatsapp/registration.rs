@@ -289,3 +289,6 @@ impl WhatsAppSandbox {
         self.shared.lock().registration.challenges.clone()
     }
 }
+
+#[cfg(test)]
+mod tests;
