@@ -240,10 +240,12 @@ impl Engine {
                 }
             }
         }
-        let result = self.register_webhook(&settings.webhook_public_url).await?;
+        let result = self.register_webhook(&settings.webhook_public_url).await;
+        // A refusal or an error (no token yet) waits before the next try, like a refusal.
+        let failed = !result.as_ref().is_ok_and(|r| r.ok);
         *self.registration_attempt.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-            (!result.ok).then_some((wanted, now));
-        Ok(Some(result))
+            failed.then_some((wanted, now));
+        result.map(Some)
     }
 }
 

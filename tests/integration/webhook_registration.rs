@@ -204,3 +204,19 @@ async fn messages_sent_and_no_delivery_for_three_hours_raise_the_tunnel_warning(
     h.shop.app.clock.advance(Duration::hours(6));
     assert!(!h.engine().status().unwrap().webhook_silent);
 }
+
+/// Without the token the automatic registration fails once and waits, instead of failing (and
+/// logging) every 15 seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_automatic_registration_that_cannot_start_waits_before_trying_again() {
+    let r = registered(true).await;
+    r.engine().delete_secret(SecretName::WhatsappToken).unwrap();
+    r.engine().setting_set("webhook_public_url", &r.base()).unwrap();
+    let err = r.engine().follow_public_url().await.unwrap_err();
+    assert!(err.to_string().contains("access token"), "{err}");
+    assert!(r.engine().follow_public_url().await.unwrap().is_none(), "not again at once");
+    r.engine().set_secret(SecretName::WhatsappToken, Sensitive::new(r.wa.config().token.clone())).unwrap();
+    r.app.clock.advance(chrono::Duration::minutes(11));
+    assert!(r.engine().follow_public_url().await.unwrap().expect("tried again").ok);
+    assert!(r.wa.phone_override().is_some());
+}
