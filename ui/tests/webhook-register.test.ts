@@ -113,6 +113,16 @@ describe('webhook panel: register with WhatsApp', () => {
     expect((screen.getByTestId('webhook-register-button') as HTMLButtonElement).disabled).toBe(true);
   });
 
+  it('is in the onboarding too, which shows the panel without its settings', async () => {
+    render(WebhookPanel, { props: { settings: false } });
+    await fireEvent.input(await screen.findByTestId('webhook-register-url'), {
+      target: { value: 'https://recupero.mitienda.com' },
+    });
+    await fireEvent.click(screen.getByTestId('webhook-register-button'));
+    await screen.findByTestId('webhook-register-ok');
+    expect(registered).toEqual(['https://recupero.mitienda.com']);
+  });
+
   it('speaks Portuguese and English', async () => {
     setLang('pt');
     answer = refused('not_https', '(#100) must be a valid https URL');
