@@ -172,20 +172,32 @@ impl Engine {
                 subscribed_apps: Vec::new(),
             }
         };
-        let steps = async {
-            client.set_callback_override(&callback, &settings.webhook_verify_token).await?;
+        if let Err(e) = client.set_callback_override(&callback, &settings.webhook_verify_token).await {
+            let result = refused(e);
+            let outcome = result.failure.map_or("other", RegistrationFailure::as_str);
+            tracing::warn!(outcome, detail = ?result.detail, "webhook registration refused");
+            self.log_registration(&callback, outcome)?;
+            return Ok(result);
+        }
+        // Meta has the address now; what follows can still fail (a token without the right
+        // permission): said as such, and nothing is stored locally until all went through.
+        let rest = async {
             client.subscribe_app().await?;
             let read = client.webhook_configuration().await?;
             let apps = client.subscribed_apps().await?;
             Ok::<_, SendError>((read, apps))
         };
-        let (read, apps) = match steps.await {
+        let (read, apps) = match rest.await {
             Ok(done) => done,
             Err(e) => {
-                let result = refused(e);
-                let outcome = result.failure.map_or("other", RegistrationFailure::as_str);
-                tracing::warn!(outcome, detail = ?result.detail, "webhook registration refused");
-                self.log_registration(&callback, outcome)?;
+                let mut result = refused(e);
+                result.failure = Some(RegistrationFailure::Other);
+                result.message = format!(
+                    "WhatsApp accepted {callback}, but subscribing the app to the business account failed: {}. Press the button (or run the command) again.",
+                    result.detail.as_deref().unwrap_or("no detail")
+                );
+                tracing::warn!(detail = ?result.detail, "webhook registered but the app subscription failed");
+                self.log_registration(&callback, "other")?;
                 return Ok(result);
             }
         };

@@ -220,3 +220,23 @@ async fn an_automatic_registration_that_cannot_start_waits_before_trying_again()
     assert!(r.engine().follow_public_url().await.unwrap().expect("tried again").ok);
     assert!(r.wa.phone_override().is_some());
 }
+
+/// Meta takes the address but the app can't be subscribed (here: a business account id the
+/// token can't reach): said as such, and nothing is stored locally.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_subscription_after_the_override_is_reported_and_stores_nothing() {
+    let r = registered(true).await;
+    r.engine().setting_set("whatsapp_waba_id", "999").unwrap();
+    let result = r.engine().register_webhook(&r.base()).await.unwrap();
+    assert!(!result.ok);
+    assert_eq!(result.failure, Some(RegistrationFailure::Other));
+    assert!(
+        result.message.contains("subscribing the app to the business account failed"),
+        "{}",
+        result.message
+    );
+    assert!(result.detail.unwrap().contains("Unsupported post request"));
+    assert!(!r.wa.app_subscribed());
+    assert_eq!(r.setting("webhook_registered_url"), "");
+    assert_eq!(r.setting("webhook_public_url"), "");
+}
