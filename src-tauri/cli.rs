@@ -197,6 +197,16 @@ pub enum WhatsappCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Register the webhook with WhatsApp: PUBLIC_URL (the https address your tunnel forwards
+    /// to this computer) plus the secret path becomes the number's webhook, and the app is
+    /// subscribed to the business account. Recupero must be running (its receiver answers
+    /// WhatsApp's check). Registered again automatically when the address changes.
+    RegisterWebhook {
+        #[arg(long, value_name = "PUBLIC_URL")]
+        public_url: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

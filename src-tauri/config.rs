@@ -103,6 +103,8 @@ pub static SPECS: &[Spec] = &[
     webhook::WEBHOOK_VERIFY_TOKEN,
     webhook::ALLOW_UNSIGNED_WEBHOOKS,
     webhook::WEBHOOK_BODY_RETENTION_DAYS,
+    webhook::WEBHOOK_PUBLIC_URL,
+    webhook::WEBHOOK_REGISTERED_URL,
     whatsapp::TEMPLATE_NAME,
     sending::SEND_LEASE_SECONDS,
     app::UI_LANGUAGE,

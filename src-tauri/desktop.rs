@@ -19,6 +19,7 @@ mod engines;
 mod navigation;
 pub mod startup_failure;
 mod tray;
+mod webhook_registration;
 mod window;
 
 #[cfg(test)]
@@ -66,6 +67,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::whatsapp_check,
         commands::whatsapp_create_template,
         commands::webhook_info,
+        webhook_registration::webhook_register,
         deliveries::quarantined_deliveries,
         deliveries::retry_deliveries,
         commands::whatsapp_test_message,

@@ -4,7 +4,7 @@
 //!
 //! This file holds the `Engine` itself, `build` and the accessors; the methods live in one file
 //! per concern below (errors, status, settings, secrets, sender, templates, stores, polling,
-//! dispatch, webhooks, timeline, results, the background run).
+//! dispatch, webhooks and their registration with Meta, timeline, results, the background run).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -38,6 +38,7 @@ mod status;
 mod stores;
 mod templates;
 mod timeline;
+pub mod webhook_registration;
 pub mod webhooks;
 
 pub use crate::inbox::detail::ConversationDetail;
@@ -48,6 +49,7 @@ pub use preview::{MessagePreview, DEMO_STORE};
 pub use secrets::SecretState;
 pub use stores::CHECK_PREVIEW_LIMIT;
 pub use timeline::{CartPage, CartTimeline, TimelineEntry, CART_PAGE, MAX_CART_PAGE};
+pub use webhook_registration::{RegistrationFailure, WebhookRegistration};
 /// What an engine is built from: where its files go, the secret store, the clock, and whether
 /// it runs the demo.
 pub struct EngineOptions {
@@ -79,6 +81,8 @@ pub struct Engine {
     assist_wake: tokio::sync::Notify,
     /// The app secret the webhook receiver checks signatures with (kept current by set_secret).
     receiver_secret: crate::webhooks::AppSecret,
+    /// The last failed automatic webhook registration (address, when), not repeated soon.
+    registration_attempt: Mutex<Option<(String, chrono::DateTime<chrono::Utc>)>>,
 }
 
 impl Engine {
@@ -101,6 +105,7 @@ impl Engine {
             webhook_wake: tokio::sync::Notify::new(),
             assist_wake: tokio::sync::Notify::new(),
             receiver_secret: Default::default(),
+            registration_attempt: Mutex::new(None),
         })
     }
 

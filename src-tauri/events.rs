@@ -153,6 +153,14 @@ pub struct AppStatus {
     /// How this process's webhook receiver treats signatures (the window warns unless
     /// `required`).
     pub webhook_signatures: WebhookSignatures,
+    /// Whether the last delivery carried a valid signature (`None`: none received yet).
+    pub last_webhook_signed: Option<bool>,
+    /// The public address WhatsApp accepted at the last registration (`None`: not registered
+    /// by Recupero).
+    pub webhook_registered_url: Option<String>,
+    /// Messages left in the last hours but no delivery arrived for as long: the tunnel (or the
+    /// registration) is most likely down.
+    pub webhook_silent: bool,
 }
 
 /// How webhook signatures are checked now, for the window's standing warning.

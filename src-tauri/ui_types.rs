@@ -83,6 +83,8 @@ fn generated() -> String {
         declaration::<engine::WhatsAppCheck>(&cfg),
         declaration::<storage::templates::TemplateRow>(&cfg),
         declaration::<engine::WebhookInfo>(&cfg),
+        declaration::<engine::WebhookRegistration>(&cfg),
+        declaration::<engine::RegistrationFailure>(&cfg),
         // Backups.
         declaration::<engine::backup::BackupsOverview>(&cfg),
         declaration::<engine::backup::BackupInfo>(&cfg),

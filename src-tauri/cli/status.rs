@@ -23,7 +23,21 @@ pub fn run(engine: &Engine, json: bool) -> anyhow::Result<ExitCode> {
         );
         println!("last poll: {}", status.last_poll_at.as_deref().unwrap_or("never"));
         println!("webhook:   {}", status.webhook_url);
-        println!("last webhook: {}", status.last_webhook_at.as_deref().unwrap_or("never"));
+        let signed = match status.last_webhook_signed {
+            Some(true) => " (signed)",
+            Some(false) => " (NOT signed)",
+            None => "",
+        };
+        println!("last webhook: {}{signed}", status.last_webhook_at.as_deref().unwrap_or("never"));
+        println!(
+            "registered with WhatsApp: {}",
+            status.webhook_registered_url.as_deref().unwrap_or("no (`recupero whatsapp register-webhook`)")
+        );
+        if status.webhook_silent {
+            println!(
+                "WARNING: messages were sent but no webhook arrived for 3 hours: is the tunnel running?"
+            );
+        }
         let m = engine.metrics(None, None)?;
         println!(
             "last 30 days: {} carts detected, {} of {} messaged recovered (`recupero results` for more)",

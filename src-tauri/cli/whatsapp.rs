@@ -1,5 +1,5 @@
 //! `recupero whatsapp`: the recovery template's review state, submitting the template, and the
-//! webhook address with its verify token.
+//! webhook address with its verify token, and registering that address with WhatsApp.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -55,6 +55,24 @@ pub fn run(engine: Arc<Engine>, cmd: WhatsappCmd) -> anyhow::Result<ExitCode> {
                 println!("local address: {}", status.webhook_url);
                 println!("verify token:  {}", settings.webhook_verify_token);
                 println!("last received: {}", status.last_webhook_at.as_deref().unwrap_or("never"));
+            }
+        }
+        WhatsappCmd::RegisterWebhook { public_url, json } => {
+            let result = rt.block_on(engine.register_webhook(&public_url))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&result)?);
+            } else if result.ok {
+                println!("registered:  {}", result.callback_url);
+                println!("subscribed:  {}", result.subscribed_apps.join(", "));
+                println!("{}", result.message);
+            } else {
+                eprintln!("{}", result.message);
+                if let Some(detail) = &result.detail {
+                    eprintln!("WhatsApp said: {detail}");
+                }
+            }
+            if !result.ok {
+                return Ok(ExitCode::FAILURE);
             }
         }
     }

@@ -44,6 +44,10 @@ pub struct Settings {
     pub allow_unsigned_webhooks: bool,
     /// Days a processed delivery's raw body is kept.
     pub webhook_body_retention_days: u32,
+    /// The public address the owner's tunnel exposes (empty: not registered by Recupero).
+    pub webhook_public_url: String,
+    /// The full address Meta accepted at the last registration.
+    pub webhook_registered_url: String,
     pub assistant_mode: String,
     pub assistant_base_url: String,
     pub assistant_model: String,
@@ -95,6 +99,8 @@ impl Settings {
             webhook_verify_token: get("webhook_verify_token"),
             allow_unsigned_webhooks: get("allow_unsigned_webhooks") == "true",
             webhook_body_retention_days: int("webhook_body_retention_days").max(1),
+            webhook_public_url: get("webhook_public_url"),
+            webhook_registered_url: get("webhook_registered_url"),
             assistant_mode: get("assistant_mode"),
             assistant_base_url: get("assistant_base_url"),
             assistant_model: get("assistant_model"),

@@ -44,3 +44,28 @@ pub(super) const WEBHOOK_BODY_RETENTION_DAYS: Spec = Spec {
     default: || "30".into(),
     validate: |v| values::int_in(v, 1, 3650),
 };
+
+/// Empty, or an https address (plain http only on loopback, for tests and the sandbox).
+fn address_or_empty(v: &str) -> values::Checked {
+    if v.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        values::base_url(v)
+    }
+}
+
+pub(super) const WEBHOOK_PUBLIC_URL: Spec = Spec {
+    key: "webhook_public_url",
+    kind: Kind::Url,
+    description: "The public https address your tunnel forwards to this computer (e.g. https://shop.example.com); Recupero registers it, with the secret path, as your number's webhook with WhatsApp, and again whenever it changes (empty: not registered by Recupero)",
+    default: String::new,
+    validate: address_or_empty,
+};
+
+pub(super) const WEBHOOK_REGISTERED_URL: Spec = Spec {
+    key: "webhook_registered_url",
+    kind: Kind::Text,
+    description: "The full webhook address WhatsApp accepted at the last registration (written by Recupero; empty: none yet)",
+    default: String::new,
+    validate: address_or_empty,
+};

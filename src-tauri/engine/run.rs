@@ -141,6 +141,12 @@ impl Engine {
                 tracing::warn!(error = %e, "dispatch failed");
             }
         });
+        // The webhook's public address: registered again with Meta whenever it changes.
+        let registrar = self.spawn_every(Pace::Every(Duration::from_secs(15)), |engine| async move {
+            if let Err(e) = engine.follow_public_url().await {
+                tracing::warn!(error = %e, "could not register the webhook's new address");
+            }
+        });
         // The purchase sweep: a few carts inside the attribution window every few minutes.
         let sweeper = self.spawn_every(Pace::Every(Duration::from_secs(5 * 60)), |engine| async move {
             if let Err(e) = engine.sweep_purchases().await {
@@ -169,6 +175,8 @@ impl Engine {
         }
         poller.abort();
         dispatcher.abort();
+        registrar.abort();
+        let _ = registrar.await;
         sweeper.abort();
         let _ = sweeper.await;
         processor.abort();

@@ -1,10 +1,14 @@
 //! What the header, the tray tooltip and `recupero status` show, published to listeners on every
-//! change that moves it, and the recent event log.
+//! change that moves it (webhook health included: last delivery, signed or not, the registered
+//! address, and the "sent but nothing heard back" warning), and the recent event log.
 
 use super::{Engine, EngineResult};
 use crate::config::Settings;
 use crate::events::{AppStatus, Counts, EngineEvent, WebhookSignatures};
-use crate::storage::{carts, conversations, event_log, sends, shops, webhook_events};
+use crate::storage::{carts, conversations, event_log, sends, shops, ts, webhook_events};
+
+/// Messages sent and no webhook for this long: the webhook health warning.
+pub const SILENT_AFTER: chrono::Duration = chrono::Duration::hours(3);
 
 impl Engine {
     /// The status as it is now (settings, paths and counts read afresh).
@@ -31,7 +35,22 @@ impl Engine {
             last_webhook_at: webhook_events::last_received(&conn)?,
             webhooks_pending: webhook_events::counts(&conn)?.1,
             webhook_signatures: self.webhook_signatures(settings.allow_unsigned_webhooks),
+            last_webhook_signed: webhook_events::last_signed(&conn)?,
+            webhook_registered_url: Some(settings.webhook_registered_url.clone()).filter(|u| !u.is_empty()),
+            webhook_silent: self.webhook_silent(&conn)?,
         })
+    }
+
+    /// Messages left between [`SILENT_AFTER`] and a few minutes ago, and no delivery has arrived
+    /// for [`SILENT_AFTER`]: their statuses should have come back by now.
+    fn webhook_silent(&self, conn: &rusqlite::Connection) -> EngineResult<bool> {
+        let now = self.clock.now();
+        let since = now - SILENT_AFTER;
+        let left = sends::left_between(conn, &ts(since), &ts(now - chrono::Duration::minutes(10)))?;
+        if left == 0 {
+            return Ok(false);
+        }
+        Ok(webhook_events::last_received(conn)?.is_none_or(|last| last < ts(since)))
     }
 
     /// As the receiver sees it: the app secret it checks with (read from the keychain when the

@@ -162,7 +162,8 @@ fn timeline_entry(e: event_log::EventRow) -> Option<TimelineEntry> {
         | Kind::StorePollFailed
         | Kind::StoreUnreachableTold
         | Kind::WebhookQuarantined
-        | Kind::WebhooksRetried => return None,
+        | Kind::WebhooksRetried
+        | Kind::WebhookRegistered => return None,
     };
     Some(TimelineEntry {
         at: e.at,

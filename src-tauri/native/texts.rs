@@ -28,12 +28,18 @@ pub fn tray_texts(status: &AppStatus, lang: Lang) -> TrayTexts {
     } else {
         t(lang, "native.tray.tooltip", &[("carts", &carts), ("unread", &unread), ("escalated", &escalated)])
     };
+    // Messages left and nothing heard back for hours: the tunnel is most likely down.
+    let line = if status.webhook_silent {
+        format!("{line} · {}", t(lang, "native.tray.webhookSilent", &[]))
+    } else {
+        line
+    };
     TrayTexts {
         status: line,
         open: t(lang, "native.tray.open", &[]),
         pause: t(lang, if status.paused { "native.tray.resume" } else { "native.tray.pause" }, &[]),
         quit: t(lang, "native.tray.quit", &[]),
-        alert: c.escalated > 0,
+        alert: c.escalated > 0 || status.webhook_silent,
     }
 }
 
@@ -62,6 +68,9 @@ mod tests {
             last_webhook_at: None,
             webhooks_pending: 0,
             webhook_signatures: crate::events::WebhookSignatures::Required,
+            last_webhook_signed: None,
+            webhook_registered_url: None,
+            webhook_silent: false,
         }
     }
 
@@ -77,6 +86,18 @@ mod tests {
         assert_eq!(paused.pause, "Resume sending");
         assert_eq!(paused.quit, "Quit");
         assert!(paused.alert, "an escalated conversation turns the icon to its alert variant");
+    }
+
+    #[test]
+    fn a_silent_webhook_shows_on_the_status_line_and_the_icon() {
+        let silent = AppStatus { webhook_silent: true, ..status(false, 0) };
+        let texts = tray_texts(&silent, Lang::En);
+        assert_eq!(
+            texts.status,
+            "Recupero — 12 carts · 2 unread · 0 need you · ⚠ no replies from WhatsApp for 3 h: check the tunnel"
+        );
+        assert!(texts.alert);
+        assert!(tray_texts(&silent, Lang::Es).status.contains("túnel"));
     }
 
     #[test]

@@ -20,6 +20,9 @@
 //!   `\uXXXX`, like Meta), retried with back-off until the receiver answers 200; optionally
 //!   duplicated, out of order or failed ([`DeliveryBehaviour`]). Simulated customers write, tap
 //!   buttons and react, and the owner writes from the phone app (`smb_message_echoes`).
+//! - **Webhook registration** (§4.1, §4.6–4.7): the phone number's callback override and the
+//!   app's subscription to the business account, each override accepted only after Meta's
+//!   verification GET succeeds (HTTPS only unless [`WhatsAppSandboxConfig::allow_http_callbacks`]).
 //! - **Faults** for tests and the demo: the next send can get any Meta error code, or be
 //!   accepted with its answer lost (the message left but the app never hears its wamid — the case
 //!   the outbox must never resend).
@@ -39,6 +42,7 @@
 //! Meta's error list and errors seen in the wild, not a published schema.
 
 mod customers;
+mod registration;
 mod send;
 mod templates;
 mod webhooks;
@@ -62,6 +66,7 @@ use super::json_response;
 use crate::clock::Clock;
 
 pub use customers::{ReplyKind, SimulatedReply};
+pub use registration::{SANDBOX_APP_ID, SANDBOX_APP_NAME};
 pub use templates::{default_templates, TemplateDefinition, TemplateHeader, UrlButton};
 pub use webhooks::{Delivery, DeliveryBehaviour, WebhookTarget};
 
@@ -92,6 +97,11 @@ pub struct WhatsAppSandboxConfig {
     /// Numbers (digits) without WhatsApp: sends to them are accepted, then fail with 131026 by
     /// webhook, as on Meta.
     pub not_on_whatsapp: Vec<String>,
+    /// Accept `http://` callback overrides (loopback tests); Meta, and the sandbox by default,
+    /// accept only HTTPS.
+    pub allow_http_callbacks: bool,
+    /// The Meta app's default callback (`webhook_configuration.application`); empty: none shown.
+    pub app_callback_url: String,
 }
 
 impl Default for WhatsAppSandboxConfig {
@@ -107,6 +117,8 @@ impl Default for WhatsAppSandboxConfig {
             approve_after: Duration::minutes(10),
             auth_header: None,
             not_on_whatsapp: Vec::new(),
+            allow_http_callbacks: false,
+            app_callback_url: String::new(),
         }
     }
 }
@@ -158,6 +170,8 @@ struct Inner {
     deliveries: Vec<Delivery>,
     /// Queued and not yet acknowledged with a 200.
     pending: usize,
+    /// Callback overrides and the app's subscription (§4.6–4.7).
+    registration: registration::Registration,
 }
 
 struct Shared {
@@ -312,6 +326,7 @@ impl WhatsAppSandbox {
                 rng: fastrand::Rng::with_seed(DeliveryBehaviour::default().seed),
                 deliveries: Vec::new(),
                 pending: 0,
+                registration: Default::default(),
             }),
             queue,
             settled: Notify::new(),
@@ -319,6 +334,11 @@ impl WhatsAppSandbox {
         let app = Router::new()
             .route("/{version}/{id}/messages", post(send::send))
             .route("/{version}/{id}/message_templates", get(templates::list).post(templates::create))
+            .route("/{version}/{id}", get(registration::read_phone).post(registration::update_phone))
+            .route(
+                "/{version}/{id}/subscribed_apps",
+                get(registration::subscribed_apps).post(registration::subscribe),
+            )
             .with_state(shared.clone());
         let (addr, stop) = super::serve(app, port, "sandbox WhatsApp").await?;
         let (stop_delivery, delivery_stopped) = oneshot::channel();

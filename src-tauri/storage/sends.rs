@@ -332,3 +332,9 @@ pub fn attempts(conn: &Connection, id: i64) -> rusqlite::Result<i64> {
 pub fn cart_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached("SELECT cart_id FROM sends WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()
 }
+
+/// How many sends left WhatsApp's way between `from` and `to` (the webhook-health check).
+pub fn left_between(conn: &Connection, from: &str, to: &str) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT count(*) FROM sends WHERE sent_at >= ?1 AND sent_at <= ?2")?
+        .query_row([from, to], |r| r.get(0))
+}

@@ -191,3 +191,11 @@ pub fn last_received(conn: &Connection) -> rusqlite::Result<Option<String>> {
         .optional()
         .map(Option::flatten)
 }
+
+/// Whether the latest delivery arrived with a valid signature (`None`: none yet).
+pub fn last_signed(conn: &Connection) -> rusqlite::Result<Option<bool>> {
+    conn.query_row("SELECT signed FROM webhook_events ORDER BY received_at DESC, id DESC LIMIT 1", [], |r| {
+        r.get(0)
+    })
+    .optional()
+}

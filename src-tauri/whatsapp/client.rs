@@ -1,7 +1,7 @@
 //! The Cloud API client: send a template or free text
 //! (`POST {base}/{version}/{phone_number_id}/messages`), list templates with their review state
 //! and shape (`GET {base}/{version}/{waba_id}/message_templates`, every page) and submit one for
-//! review (`POST` on the same path). The base URL and the auth header come from the settings
+//! review (`POST` on the same path); register the webhook (`client/registration.rs`). The base URL and the auth header come from the settings
 //! (Meta's Graph API with `Authorization: Bearer`, a partner's compatible endpoint with its own
 //! header such as 360dialog's `D360-API-KEY`, or the sandbox on loopback). Our own serde types.
 //!
@@ -20,7 +20,10 @@ use super::{
 use crate::domain::TemplateState;
 use crate::secrets::Sensitive;
 
+mod registration;
 mod wire;
+
+pub use registration::WebhookConfiguration;
 
 use wire::{CreateAnswer, ErrorBody, SendResponse, TemplateItem, TemplateList};
 

@@ -25,4 +25,5 @@ mod storage_files;
 mod store_check_busy;
 mod store_times;
 mod stores;
+mod webhook_registration;
 mod webhooks;

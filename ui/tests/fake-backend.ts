@@ -433,6 +433,9 @@ export function fakeBackend(): FakeBackend {
       lastWebhookAt: null,
       webhooksPending: 0,
       webhookSignatures: 'required',
+      lastWebhookSigned: null,
+      webhookRegisteredUrl: null,
+      webhookSilent: false,
     },
     settings: [
       s('timezone', 'America/Argentina/Buenos_Aires', 'timezone'),

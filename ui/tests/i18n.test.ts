@@ -27,6 +27,7 @@ const NATIVE_KEYS = [
   'native.tray.quit',
   'native.tray.tooltip',
   'native.tray.tooltipPaused',
+  'native.tray.webhookSilent',
   'native.notify.open',
   'native.notify.escalationTitle',
   'native.notify.deliveryQuarantinedBody',

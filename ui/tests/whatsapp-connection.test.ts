@@ -336,6 +336,9 @@ describe('WhatsApp connection: webhooks (step 4)', () => {
         lastWebhookAt: new Date(NOW - 2 * 60_000).toISOString(),
         webhooksPending: 0,
         webhookSignatures: 'required',
+        lastWebhookSigned: true,
+        webhookRegisteredUrl: null,
+        webhookSilent: false,
       },
     });
     await waitFor(() => expect(byId('webhook-last').textContent).toContain('hace 2 min'));

@@ -253,6 +253,9 @@ log_events! {
     WebhookQuarantined = "webhook_quarantined" { delivery: i64, attempts: u32, error: &'a str },
     /// The owner put the quarantined deliveries back in line ("Retry").
     WebhooksRetried = "webhooks_retried" { deliveries: usize },
+    /// The webhook address was registered with Meta (`outcome` `ok`), or Meta refused it
+    /// (`outcome` says why: `nothing_answered`, `wrong_token`, `not_https`, `other`).
+    WebhookRegistered = "webhook_registered" { url: &'a str, outcome: &'a str },
 }
 
 #[cfg(test)]

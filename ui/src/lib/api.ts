@@ -28,7 +28,7 @@ import type {
 } from './types';
 
 import type { BackupInfo, BackupsOverview } from './generated';
-import type { QuarantinedDeliveries } from './generated';
+import type { QuarantinedDeliveries, WebhookRegistration } from './generated';
 import type { CartPage, StartupFailure } from './generated';
 
 export type { ApiError } from './types';
@@ -186,4 +186,11 @@ export const deliveriesApi = {
   quarantined: () => call<QuarantinedDeliveries>('quarantined_deliveries'),
   /** Every quarantined delivery back in line; answers with what is still set aside. */
   retry: () => call<QuarantinedDeliveries>('retry_deliveries'),
+};
+
+/** Registering the webhook with WhatsApp (the owner's engine): the tunnel's public address plus
+ * the secret path becomes the number's webhook; Meta checks it at once. */
+export const webhookRegistrationApi = {
+  /** `ok: false` with `failure` when Meta refused; nothing changed then. */
+  register: (publicUrl: string) => call<WebhookRegistration>('webhook_register', { publicUrl }),
 };

@@ -39,7 +39,21 @@ webhooksPending: number,
  * How this process's webhook receiver treats signatures (the window warns unless
  * `required`).
  */
-webhookSignatures: WebhookSignatures, };
+webhookSignatures: WebhookSignatures, 
+/**
+ * Whether the last delivery carried a valid signature (`None`: none received yet).
+ */
+lastWebhookSigned: boolean | null, 
+/**
+ * The public address WhatsApp accepted at the last registration (`None`: not registered
+ * by Recupero).
+ */
+webhookRegisteredUrl: string | null, 
+/**
+ * Messages left in the last hours but no delivery arrived for as long: the tunnel (or the
+ * registration) is most likely down.
+ */
+webhookSilent: boolean, };
 
 /**
  * How webhook signatures are checked now, for the window's standing warning.
@@ -361,6 +375,36 @@ quickReplyText: string | null, };
  * The webhook address the owner's tunnel forwards to, and what Meta's settings ask for.
  */
 export type WebhookInfo = { url: string, verifyToken: string, lastWebhookAt: string | null, pending: number, };
+
+/**
+ * What a registration did, for the window and `recupero whatsapp register-webhook`.
+ */
+export type WebhookRegistration = { ok: boolean, 
+/**
+ * The address given to Meta: the public address plus the receiver's secret path.
+ */
+callbackUrl: string, failure: RegistrationFailure | null, 
+/**
+ * In plain words: what happened and what to do.
+ */
+message: string, 
+/**
+ * Meta's own words, when it refused.
+ */
+detail: string | null, 
+/**
+ * The phone number's override as Meta reads it back.
+ */
+registeredOverride: string | null, 
+/**
+ * The apps subscribed to the business account, as Meta reads them back.
+ */
+subscribedApps: Array<string>, };
+
+/**
+ * Why Meta refused the address.
+ */
+export type RegistrationFailure = "nothing_answered" | "wrong_token" | "not_https" | "other";
 
 /**
  * The Settings section's view: where the copies are, the latest, every copy newest first, and

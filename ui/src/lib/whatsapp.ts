@@ -19,6 +19,9 @@ export const WHATSAPP_SETTING_KEYS: readonly string[] = [
   ...WHATSAPP_MAIN_KEYS,
   ...WHATSAPP_ADVANCED_KEYS,
   ...WEBHOOK_PANEL_KEYS,
+  // Set by "Register with WhatsApp" (and by Recupero when WhatsApp accepts an address).
+  'webhook_public_url',
+  'webhook_registered_url',
 ];
 
 /** Meta's Graph API, the default API address. */

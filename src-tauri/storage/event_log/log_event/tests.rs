@@ -350,6 +350,11 @@ fn each_event_is_stored_exactly_as_before() {
             json!({ "delivery": 7, "attempts": 8, "error": "disk full" }),
         ),
         (LogEvent::WebhooksRetried { deliveries: 2 }, "webhooks_retried", json!({ "deliveries": 2 })),
+        (
+            LogEvent::WebhookRegistered { url: "https://x.example/webhook/s", outcome: "ok" },
+            "webhook_registered",
+            json!({ "url": "https://x.example/webhook/s", "outcome": "ok" }),
+        ),
     ];
     for (event, kind, before) in &cases {
         assert_eq!(event.kind().as_str(), *kind, "{event:?} keeps its kind");
