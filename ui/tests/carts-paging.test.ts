@@ -115,5 +115,5 @@ describe('Carts past the first page', () => {
     setLang('pt');
     await waitFor(() => expect(count()).toBe('500 de 1.200 carrinhos'), SLOW);
     expect(screen.getByTestId('carts-load-more').textContent?.trim()).toBe('Carregar mais');
-  });
+  }, 60_000);
 });
