@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command to run every test on a fresh Debian/Ubuntu machine: installs what is missing,
-# then the UI's type check and tests, rustfmt, the layout check, clippy (-D warnings), the headless engine tests
+# then the UI's type check and tests, rustfmt, the layout check, clippy (-D warnings), the same
+# clippy for the Windows target (cross-checked, not run), the headless engine tests
 # without any tauri crate, and the full suite with the real window under Xvfb (WebDriver) and
 # a real Secret Service keyring. Fails if anything fails.
 set -euo pipefail
@@ -23,6 +24,11 @@ python3 scripts/check_layout.py
 
 step "clippy (all targets, warnings are errors)"
 cargo clippy --locked --all-targets -- -D warnings
+
+step "the Windows code paths compile (x86_64-pc-windows-gnu, desktop features, warnings are errors)"
+# Type-checks every cfg(windows) / cfg(not(target_os = "linux")) branch on this Linux machine;
+# the C parts (SQLite) build with Debian's mingw-w64. Nothing is linked or run.
+cargo clippy --locked --target x86_64-pc-windows-gnu --all-targets -- -D warnings
 
 step "the engine builds without tauri"
 if cargo tree --locked --no-default-features -e normal,build | grep -Ei '^\S*\s*tauri|[ ]tauri' ; then

@@ -28,7 +28,7 @@ mod tests;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime};
+use tauri::{AppHandle, Manager, RunEvent, Runtime};
 
 use crate::engine::Engine;
 use crate::events::Route;
@@ -121,8 +121,11 @@ pub(crate) fn open_window(app: &AppHandle) {
     }
 }
 
-/// A clicked notification: the window opens on that conversation or setting.
+/// A clicked notification: the window opens on that conversation or setting. Linux only: the
+/// notification plugin used elsewhere has no click callback.
+#[cfg(target_os = "linux")]
 pub(crate) fn open_route(app: &AppHandle, route: Route) {
+    use tauri::Emitter as _;
     if let Some(shell) = app.try_state::<Arc<Shell>>() {
         *shell.pending_route.lock().unwrap_or_else(PoisonError::into_inner) = Some(route.clone());
     }

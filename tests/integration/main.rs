@@ -11,7 +11,8 @@ mod cart_pages;
 mod cli;
 mod crash;
 mod deliveries;
-#[cfg(feature = "desktop")]
+// Xvfb, WebKitWebDriver and Xlib: Linux only.
+#[cfg(all(feature = "desktop", target_os = "linux"))]
 mod e2e_window;
 mod fresh_orders;
 mod live_demo;
