@@ -11,6 +11,7 @@ mod crash;
 #[cfg(feature = "desktop")]
 mod e2e_window;
 mod fresh_orders;
+mod fuzz_corpora;
 mod live_demo;
 mod message_preview;
 mod results;
