@@ -22,9 +22,12 @@ pub use domain::{business_hours, escalation, money, opt_out, parse_time, phone};
 pub use stores::{shopify_page, store_cursors, tiendanube_page, woocommerce_page};
 pub use texts::{grounding, template_params};
 
+/// A target's body: any bytes in, a panic on a finding.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, in the order `scripts/fuzz.sh` runs them; the names are the corpus
 /// folders and the `fuzz/Cargo.toml` binaries.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("parse_time", parse_time),
     ("phone", phone),
     ("money", money),

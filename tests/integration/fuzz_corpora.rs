@@ -78,3 +78,11 @@ mod replay {
         inbox_search,
     );
 }
+
+/// Found by `inbox_search` (2026-12-06): a NUL in the typed search cut FTS5's query text short,
+/// leaving an unterminated `"`, and the search failed with "unterminated string".
+#[test]
+fn a_nul_in_the_inbox_search_is_no_fts_syntax_error() {
+    recupero::fuzzing::inbox_search(b"\x07\x00AR(x)");
+    recupero::fuzzing::inbox_search(b"a\x00b \x00\"");
+}
