@@ -86,3 +86,28 @@ fn a_nul_in_the_inbox_search_is_no_fts_syntax_error() {
     recupero::fuzzing::inbox_search(b"\x07\x00AR(x)");
     recupero::fuzzing::inbox_search(b"a\x00b \x00\"");
 }
+
+/// Found by `phone` (2026-12-06): the metadata calls a few 5- to 7-digit numbers valid, and
+/// `Phone::parse` accepted them (`011 47 07012` typed in a US store became `+4707012`), although
+/// a stored phone with fewer than 8 digits does not read back.
+#[test]
+fn a_phone_too_short_for_e164_is_refused() {
+    use recupero::domain::Phone;
+    recupero::fuzzing::phone(b"FM\n00 .4)70...7012");
+    recupero::fuzzing::phone(b"US\n011 47 07012");
+    assert!(Phone::parse("011 47 07012", "US").is_err());
+    assert!(Phone::parse("00 .4)70...7012", "FM").is_err());
+    assert_eq!(
+        Phone::parse("00 54 9 11 2345 6789", "AR").map(|p| p.e164().to_string()),
+        Ok("+5491123456789".into())
+    );
+}
+
+/// Found by `phone` (2026-12-06): odd punctuation gave a number whose E.164 form is no valid
+/// number itself (`+8/10 9023446 7 19` in a Brazilian store), so the stored phone would not
+/// parse again.
+#[test]
+fn a_phone_whose_e164_form_does_not_parse_back_is_refused() {
+    recupero::fuzzing::phone(b"BR\n+8/10 9023446 7 19");
+    assert!(recupero::domain::Phone::parse("+8/10 9023446 7 19", "BR").is_err());
+}
