@@ -5,6 +5,8 @@
 //! tests when an import runs up it, when two files import each other, or when a part is missing.
 //! ARCHITECTURE.md says what each part owns.
 //!
+//! - `fuzzing` — the fuzz targets' bodies, one function per parser of outside input, shared by
+//!   `fuzz/` (cargo-fuzz) and the corpus replay test (doc-hidden).
 //! - `ui_types` — tests only: the UI's TypeScript types generated from the Rust types that cross
 //!   IPC; the test fails while `ui/src/lib/generated.ts` is stale.
 //! - `cli` — the command line on the same binary: no subcommand opens the app; `serve`, `demo`,
@@ -46,6 +48,7 @@ pub mod domain;
 pub mod engine;
 pub mod events;
 pub mod export;
+pub mod fuzzing;
 pub mod http;
 pub mod i18n;
 pub mod inbox;

@@ -282,14 +282,13 @@ async fn at_most(State(shared): State<Arc<Shared>>, request: Request, next: Next
     next.run(request).await
 }
 
-/// Starts the receiver on 127.0.0.1:`config.port` (0: any free port).
-pub async fn start(config: ReceiverConfig, sink: Arc<dyn Ingest>) -> std::io::Result<Receiver> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
-    let addr = listener.local_addr()?;
+/// The receiver's routes and limits, without a socket: what answers each request (the fuzz
+/// target `fuzzing::webhook_router` drives it directly).
+pub(crate) fn app(config: ReceiverConfig, sink: Arc<dyn Ingest>) -> Router {
     let limits = config.limits;
     let running = Arc::new(tokio::sync::Semaphore::new(limits.concurrency.max(1)));
     let shared = Arc::new(Shared { config, sink, running });
-    let app = Router::new()
+    Router::new()
         .route("/webhook/{secret}", get(verify).post(deliver))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -297,7 +296,15 @@ pub async fn start(config: ReceiverConfig, sink: Arc<dyn Ingest>) -> std::io::Re
         ))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.request))
         .layer(axum::middleware::from_fn_with_state(shared.clone(), at_most))
-        .with_state(shared);
+        .with_state(shared)
+}
+
+/// Starts the receiver on 127.0.0.1:`config.port` (0: any free port).
+pub async fn start(config: ReceiverConfig, sink: Arc<dyn Ingest>) -> std::io::Result<Receiver> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
+    let addr = listener.local_addr()?;
+    let limits = config.limits;
+    let app = app(config, sink);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(serve(listener, app, limits, stopped));
     tracing::info!(%addr, "webhook receiver listening");

@@ -46,13 +46,18 @@ impl TryFrom<PhoneRepr> for Phone {
     type Error = PhoneError;
     /// Stored phones were validated when first parsed; re-check only the E.164 shape.
     fn try_from(repr: PhoneRepr) -> Result<Self, Self::Error> {
-        let digits = repr.e164.strip_prefix('+').unwrap_or("");
-        let shaped = (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
-        if !shaped || digits.starts_with('0') {
+        if !e164_shaped(&repr.e164) {
             return Err(PhoneError::Invalid);
         }
         Ok(Phone { e164: repr.e164, raw: repr.raw })
     }
+}
+
+/// `+` and 8 to 15 digits, not starting with 0: what a stored phone must look like, so
+/// [`Phone::parse`] accepts nothing its stored form would refuse.
+fn e164_shaped(e164: &str) -> bool {
+    let digits = e164.strip_prefix('+').unwrap_or("");
+    (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
 }
 
 /// Why a phone number was refused; messages are meant for the shop owner.
@@ -86,6 +91,14 @@ impl Phone {
         let number = parse_number(region, cleaned).ok_or(PhoneError::Invalid)?;
         let number = repair(region, number).ok_or(PhoneError::Invalid)?;
         let e164 = number.format().mode(Mode::E164).to_string();
+        // The metadata calls a few 5- to 7-digit numbers valid (`011 47 07012` from the US is
+        // +4707012), and odd punctuation can yield a number whose E.164 form is itself no valid
+        // number (`+8/10 9023446 7 19` from BR): neither is a WhatsApp user, nor reads back.
+        let again = parse_number(region, &e164).and_then(|n| repair(region, n));
+        if !e164_shaped(&e164) || again.map(|n| n.format().mode(Mode::E164).to_string()) != Some(e164.clone())
+        {
+            return Err(PhoneError::Invalid);
+        }
         match number.number_type(&DATABASE) {
             Type::Mobile | Type::FixedLineOrMobile | Type::Voip | Type::PersonalNumber | Type::Unknown => {
                 Ok(Phone { e164, raw: raw.trim().to_owned() })

@@ -87,7 +87,8 @@ pub fn search(conn: &Connection, query: Option<&str>, limit: u32) -> rusqlite::R
     // `"`, `*`, `-`, `NEAR(`, `AND`, `col:` — is FTS5 syntax. A word without a letter or digit
     // has no token to match, so it is left out; with no term left the FTS branch is not queried.
     let fts: Vec<String> = q
-        .split_whitespace()
+        // A NUL ends FTS5's query text early (an unterminated `"`): it separates words too.
+        .split(|c: char| c.is_whitespace() || c == '\0')
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
         .collect();
@@ -252,8 +253,26 @@ mod tests {
         };
         messages::insert(&conn, &msg).unwrap();
         for q in [
-            "\"", "\"\"", "*", "-", "NEAR(", "NEAR", "AND", "OR", "NOT", "^", ":", "(", ")", "+", "col:umna",
-            "c*sa", "-20%", "\"final",
+            "\"",
+            "\"\"",
+            "*",
+            "-",
+            "NEAR(",
+            "NEAR",
+            "AND",
+            "OR",
+            "NOT",
+            "^",
+            ":",
+            "(",
+            ")",
+            "+",
+            "col:umna",
+            "c*sa",
+            "-20%",
+            "\"final",
+            "\u{7}\0AR(x)",
+            "a\0b",
         ] {
             let found = search(&conn, Some(q), 10);
             assert!(found.is_ok(), "search {q:?} failed: {found:?}");

@@ -37,7 +37,7 @@ use crate::clock::Clock;
 use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
 
-mod json;
+pub(crate) mod json;
 mod order_search;
 
 use json::{short_id, Extensions, GqlResponse, ListData, Node, NodeData, TokenReply, GID_PREFIX};
@@ -96,7 +96,7 @@ pub struct Shopify {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct State {
+pub(crate) struct State {
     /// Latest `updatedAt` ingested by a finished pass.
     updated_since: Option<DateTime<Utc>>,
     /// `endCursor` of the pass in progress, and the filter it was started with.
@@ -236,7 +236,7 @@ impl Shopify {
 
 /// (wait before the next call, wait after a THROTTLED answer), from the cost extension: the
 /// bucket refills at `restoreRate` points per second.
-fn waits(extensions: Option<&Extensions>) -> (Duration, Duration) {
+pub(crate) fn waits(extensions: Option<&Extensions>) -> (Duration, Duration) {
     let Some(cost) = extensions.and_then(|e| e.cost.as_ref()) else {
         return (Duration::ZERO, Duration::from_secs(1));
     };

@@ -39,7 +39,7 @@ use crate::clock::Clock;
 use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
 
-mod json;
+pub(crate) mod json;
 
 use json::{Checkout, Order};
 
@@ -64,7 +64,7 @@ enum Pass {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct State {
+pub(crate) struct State {
     /// Highest checkout id read so far.
     since_id: Option<u64>,
     /// Watermark of the "changed" pass: updates up to here have been read.
@@ -187,7 +187,7 @@ impl Tiendanube {
 /// Whether a 404 on the list is the API saying nothing matches: the documented "Error finding
 /// result with the parameters entered" (stores.md §3.2), or "Last page is N" past the end.
 /// Any other 404 (a wrong store id or version) stays an error the owner sees.
-fn nothing_matches(detail: &str) -> bool {
+pub(crate) fn nothing_matches(detail: &str) -> bool {
     const EMPTY: [&str; 2] = ["Error finding result with the parameters entered", "Last page is"];
     EMPTY.iter().any(|text| detail.contains(text))
 }

@@ -47,7 +47,7 @@ use crate::domain::time::optional_time;
 use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
 
-mod json;
+pub(crate) mod json;
 
 use json::{is_paid, Order, OtherOrder};
 
@@ -76,7 +76,7 @@ enum Pass {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct State {
+pub(crate) struct State {
     /// Watermarks: orders changed up to here have been read, per pass.
     abandoned_after: Option<DateTime<Utc>>,
     paid_after: Option<DateTime<Utc>>,

@@ -15,6 +15,7 @@ mod deliveries;
 #[cfg(all(feature = "desktop", target_os = "linux"))]
 mod e2e_window;
 mod fresh_orders;
+mod fuzz_corpora;
 mod live_demo;
 mod message_preview;
 mod results;

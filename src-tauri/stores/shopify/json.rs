@@ -11,26 +11,26 @@ use crate::stores::first_present;
 use crate::stores::StoreConfig;
 
 #[derive(Debug, Deserialize)]
-pub(super) struct GqlResponse<T> {
-    pub(super) data: Option<T>,
+pub(crate) struct GqlResponse<T> {
+    pub(crate) data: Option<T>,
     #[serde(default)]
-    pub(super) errors: Vec<GqlError>,
-    pub(super) extensions: Option<Extensions>,
+    pub(crate) errors: Vec<GqlError>,
+    pub(crate) extensions: Option<Extensions>,
 }
 
 #[derive(Debug, Deserialize)]
-pub(super) struct GqlError {
-    pub(super) message: String,
-    pub(super) extensions: Option<GqlErrorExt>,
+pub(crate) struct GqlError {
+    pub(crate) message: String,
+    pub(crate) extensions: Option<GqlErrorExt>,
 }
 
 #[derive(Debug, Deserialize)]
-pub(super) struct GqlErrorExt {
-    pub(super) code: Option<String>,
+pub(crate) struct GqlErrorExt {
+    pub(crate) code: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-pub(super) struct Extensions {
+pub(crate) struct Extensions {
     pub(super) cost: Option<Cost>,
 }
 
@@ -50,22 +50,22 @@ pub(super) struct ThrottleStatus {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct ListData {
-    pub(super) abandoned_checkouts: Connection,
+pub(crate) struct ListData {
+    pub(crate) abandoned_checkouts: Connection,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct Connection {
-    pub(super) page_info: PageInfo,
-    pub(super) nodes: Vec<serde_json::Value>,
+pub(crate) struct Connection {
+    pub(crate) page_info: PageInfo,
+    pub(crate) nodes: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct PageInfo {
-    pub(super) has_next_page: bool,
-    pub(super) end_cursor: Option<String>,
+pub(crate) struct PageInfo {
+    pub(crate) has_next_page: bool,
+    pub(crate) end_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,7 +75,7 @@ pub(super) struct NodeData {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct Node {
+pub(crate) struct Node {
     pub(super) id: String,
     pub(super) created_at: String,
     pub(super) updated_at: Option<String>,
@@ -166,7 +166,7 @@ pub(super) struct TokenReply {
 pub(super) const GID_PREFIX: &str = "gid://shopify/AbandonedCheckout/";
 
 /// `gid://shopify/AbandonedCheckout/123` is shown and stored as `123`.
-pub(super) fn short_id(gid: &str) -> &str {
+pub(crate) fn short_id(gid: &str) -> &str {
     gid.strip_prefix(GID_PREFIX).unwrap_or(gid)
 }
 
@@ -180,7 +180,7 @@ fn consent(state: Option<&str>) -> Option<bool> {
 
 impl Node {
     /// The cart, and the customer's email (kept only to match orders).
-    pub(super) fn read(value: serde_json::Value, config: &StoreConfig) -> Result<ReadCheckout, String> {
+    pub(crate) fn read(value: serde_json::Value, config: &StoreConfig) -> Result<ReadCheckout, String> {
         let n: Node = serde_json::from_value(value).map_err(|e| format!("unexpected checkout: {e}"))?;
         let email = n.customer.as_ref().and_then(|c| c.default_email_address.as_ref()?.email_address.clone());
         let total = &n.total_price_set.presentment_money;

@@ -14,7 +14,7 @@ use crate::stores::StoreConfig;
 
 /// A checkout as the API sends it.
 #[derive(Debug, Deserialize)]
-pub(super) struct Checkout {
+pub(crate) struct Checkout {
     id: Scalar,
     abandoned_checkout_url: Option<String>,
     contact_email: Option<String>,
@@ -52,7 +52,7 @@ struct Image {
 }
 
 #[derive(Debug, Deserialize)]
-pub(super) struct Order {
+pub(crate) struct Order {
     id: Scalar,
     status: Option<String>,
     contact_phone: Option<String>,
@@ -63,7 +63,7 @@ pub(super) struct Order {
 
 impl Checkout {
     /// The cart, and the contact email the checkout carries (kept only to match orders).
-    pub(super) fn read(value: serde_json::Value, config: &StoreConfig) -> Result<ReadCheckout, String> {
+    pub(crate) fn read(value: serde_json::Value, config: &StoreConfig) -> Result<ReadCheckout, String> {
         let c: Checkout = serde_json::from_value(value).map_err(|e| format!("unexpected checkout: {e}"))?;
         let id = c.id.text();
         let currency = c.currency.trim();
@@ -127,7 +127,7 @@ impl Order {
         optional_time(self.paid_at.as_deref().or(self.created_at.as_deref())).ok().flatten()
     }
 
-    pub(super) fn seen(self) -> OrderSeen {
+    pub(crate) fn seen(self) -> OrderSeen {
         OrderSeen {
             id: self.id.text(),
             counts: self.is_live(),

@@ -14,15 +14,15 @@ use crate::stores::orders::OrderSeen;
 use crate::stores::StoreConfig;
 
 #[derive(Debug, Deserialize)]
-pub(super) struct Order {
-    pub(super) id: Scalar,
-    pub(super) status: String,
+pub(crate) struct Order {
+    pub(crate) id: Scalar,
+    pub(crate) status: String,
     pub(super) currency: String,
     pub(super) total: Scalar,
     pub(super) date_created_gmt: Option<String>,
     pub(super) date_created: Option<String>,
-    pub(super) date_modified_gmt: Option<String>,
-    pub(super) date_paid_gmt: Option<String>,
+    pub(crate) date_modified_gmt: Option<String>,
+    pub(crate) date_paid_gmt: Option<String>,
     #[serde(default)]
     pub(super) billing: Address,
     #[serde(default)]
@@ -43,7 +43,7 @@ pub(super) struct Address {
 
 /// Another order of the store, read only for who placed it.
 #[derive(Debug, Deserialize)]
-pub(super) struct OtherOrder {
+pub(crate) struct OtherOrder {
     pub(super) id: Scalar,
     pub(super) status: Option<String>,
     pub(super) date_created_gmt: Option<String>,
@@ -55,7 +55,7 @@ pub(super) struct OtherOrder {
 }
 
 impl OtherOrder {
-    pub(super) fn seen(self) -> OrderSeen {
+    pub(crate) fn seen(self) -> OrderSeen {
         let country = first_present([self.billing.country.as_deref(), self.shipping.country.as_deref()])
             .map(String::from);
         let at = self.date_paid_gmt.as_deref().or(self.date_created_gmt.as_deref());
@@ -85,7 +85,7 @@ pub(super) struct Image {
     pub(super) src: Option<String>,
 }
 
-pub(super) fn is_paid(status: &str) -> bool {
+pub(crate) fn is_paid(status: &str) -> bool {
     matches!(status, "processing" | "on-hold" | "completed")
 }
 
@@ -107,7 +107,7 @@ pub(super) fn unit_price(item: &Item, quantity: u32, currency: &str) -> Result<M
 impl Order {
     /// The cart this order stands for: WooCommerce's abandoned checkout is an unpaid order, and
     /// once paid the same order carries the cart's completion.
-    pub(super) fn read(self, config: &StoreConfig) -> Result<Cart, String> {
+    pub(crate) fn read(self, config: &StoreConfig) -> Result<Cart, String> {
         let id = self.id.text();
         let currency = self.currency.trim();
         let items = self
