@@ -13,6 +13,11 @@ use crate::stores::tiendanube::json::{Checkout, Order as TnOrder};
 use crate::stores::woocommerce::json::{is_paid, Order as WooOrder, OtherOrder};
 use crate::stores::{fields, http, shopify, tiendanube, woocommerce, Cursor, Page, Platform, StoreConfig};
 
+/// The fuzz targets' "now": a store time more than a day after it is refused like in a poll.
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(1_796_558_400, 0).expect("2026-12-06T12:00:00Z")
+}
+
 fn config(platform: Platform, base: &str, country: &str) -> StoreConfig {
     StoreConfig::new(platform, base, country).expect("a valid store address")
 }
@@ -22,6 +27,7 @@ fn config(platform: Platform, base: &str, country: &str) -> StoreConfig {
 fn assert_cart(cart: &Cart) {
     for t in [Some(cart.created_at()), Some(cart.updated_at()), cart.completed_at()].into_iter().flatten() {
         assert!((EARLIEST_YEAR..=LATEST_YEAR).contains(&t.year()), "{t} on a cart");
+        assert!(fields::sane_time(t, now()), "{t} on a cart is outside the sane range");
     }
     let currency = cart.total().currency();
     assert!(cart.items().iter().all(|i| i.unit_price().currency() == currency), "mixed currencies");
@@ -62,7 +68,7 @@ pub fn tiendanube_page(data: &[u8]) {
         }
         let id = fields::raw_id(value, "id");
         let read = Checkout::read(value.clone(), &config).map(|read| read.cart);
-        page.add(id.as_deref(), read);
+        page.add(id.as_deref(), read, now());
     }
     assert_page(&page, values.len());
     match_orders(&orders, &config.country);
@@ -88,7 +94,7 @@ pub fn shopify_page(data: &[u8]) {
     let mut page = Page::new(n, wait);
     for value in connection.nodes {
         let id = fields::raw_id(&value, "id");
-        page.add(id.as_deref().map(short_id), Node::read(value, &config).map(|read| read.cart));
+        page.add(id.as_deref().map(short_id), Node::read(value, &config).map(|read| read.cart), now());
     }
     assert_page(&page, n);
     let _ = connection.page_info.has_next_page && connection.page_info.end_cursor.is_some();
@@ -119,7 +125,7 @@ pub fn woocommerce_page(data: &[u8]) {
             let paid = optional_time(order.date_paid_gmt.as_deref()).ok().flatten();
             let _ = (ExternalId::parse(&order.id.text()), paid);
         }
-        page.add(id.as_deref(), order.read(&config));
+        page.add(id.as_deref(), order.read(&config), now());
     }
     assert_page(&page, values.len());
     match_orders(&orders, &config.country);
