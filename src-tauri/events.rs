@@ -8,6 +8,8 @@ use tokio::sync::broadcast;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
 #[cfg_attr(test, derive(ts_rs::TS))]
+// The status is the big one and the most frequent: boxing it would only move the allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum EngineEvent {
     StatusChanged {
         status: AppStatus,
@@ -161,6 +163,9 @@ pub struct AppStatus {
     /// Messages left in the last hours but no delivery arrived for as long: the tunnel (or the
     /// registration) is most likely down.
     pub webhook_silent: bool,
+    /// The stores still in their first sync, with the checkouts read and carts with a phone so
+    /// far (no total: indeterminate progress).
+    pub first_syncs: Vec<crate::storage::shops::FirstSync>,
 }
 
 /// How webhook signatures are checked now, for the window's standing warning.

@@ -78,6 +78,7 @@ fn generated() -> String {
         declaration::<stores::CheckedItem>(&cfg),
         declaration::<stores::Skipped>(&cfg),
         declaration::<storage::shops::StoreRow>(&cfg),
+        declaration::<storage::shops::FirstSync>(&cfg),
         // WhatsApp, secrets and the webhook.
         declaration::<engine::SecretState>(&cfg),
         declaration::<engine::WhatsAppCheck>(&cfg),

@@ -83,6 +83,12 @@ pub fn run(engine: Arc<Engine>, cmd: StoreCmd) -> anyhow::Result<ExitCode> {
                         r.base_url,
                         r.last_error.as_deref().unwrap_or("")
                     );
+                    if let Some(sync) = &r.first_sync {
+                        println!(
+                            "    first sync: {} checkouts read, {} carts with a phone",
+                            sync.checkouts_read, sync.carts_with_phone
+                        );
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -56,7 +56,11 @@ impl Engine {
             force,
         )
         .await?;
-        if matches!(outcome, PollOutcome::Page { more: false, .. } | PollOutcome::Failed { .. }) {
+        // A store in its first sync shows its progress after every page (one status per page).
+        let first_sync = matches!(outcome, PollOutcome::Page { more: true, .. })
+            && shops::get(&self.db.conn(), store_id)?.is_some_and(|s| s.first_sync.is_some());
+        if first_sync || matches!(outcome, PollOutcome::Page { more: false, .. } | PollOutcome::Failed { .. })
+        {
             self.emit_status();
         }
         Ok(outcome)

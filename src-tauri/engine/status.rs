@@ -38,6 +38,7 @@ impl Engine {
             last_webhook_signed: webhook_events::last_signed(&conn)?,
             webhook_registered_url: Some(settings.webhook_registered_url.clone()).filter(|u| !u.is_empty()),
             webhook_silent: self.webhook_silent(&conn)?,
+            first_syncs: shops::first_syncs(&conn)?,
         })
     }
 

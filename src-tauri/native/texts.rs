@@ -71,6 +71,7 @@ mod tests {
             last_webhook_signed: None,
             webhook_registered_url: None,
             webhook_silent: false,
+            first_syncs: Vec::new(),
         }
     }
 

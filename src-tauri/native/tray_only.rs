@@ -52,7 +52,7 @@ struct Args {
 /// What the main loop is asked to do.
 #[derive(Debug)]
 enum Cmd {
-    Refresh(AppStatus),
+    Refresh(Box<AppStatus>),
     /// Hand over to the window's process, which opens on the route if there is one.
     Open(Option<Route>),
     TogglePause,
@@ -240,7 +240,7 @@ async fn forward_events(engine: Arc<Engine>, tx: UnboundedSender<Cmd>) {
     let mut rx = engine.events().subscribe();
     let refresh = |engine: &Engine| match engine.status() {
         Ok(status) => {
-            let _ = tx.send(Cmd::Refresh(status));
+            let _ = tx.send(Cmd::Refresh(Box::new(status)));
         }
         Err(e) => tracing::warn!(error = %e, "tray: could not read the status"),
     };
@@ -257,7 +257,7 @@ async fn forward_events(engine: Arc<Engine>, tx: UnboundedSender<Cmd>) {
         };
         match &event {
             EngineEvent::StatusChanged { status } => {
-                let _ = tx.send(Cmd::Refresh(status.clone()));
+                let _ = tx.send(Cmd::Refresh(Box::new(status.clone())));
             }
             // The language may have changed.
             EngineEvent::SettingsChanged => refresh(&engine),

@@ -270,7 +270,15 @@ fn store_page(
             event_log::append(&tx, &at, Some(*id), None, &LogEvent::CartDetected {})?;
             planner::plan_first(&tx, *id, now, &settings.plan)?;
         }
-        shops::save_page(&tx, store_id, page.next.as_stored(), &at, &storage::ts(next_poll))?;
+        shops::save_page(
+            &tx,
+            store_id,
+            page.next.as_stored(),
+            &at,
+            &storage::ts(next_poll),
+            page.carts.len() + page.skipped.len(),
+            page.more,
+        )?;
         tx.commit()?;
     }
     for skip in &page.skipped {

@@ -23,6 +23,7 @@ use super::{
 /// 9: webhook deliveries retried: attempts, the next attempt's time, quarantine.
 /// 10: when a delivery's raw body was pruned; when the customer last opted back in (by the
 ///     message's own time, so a STOP said earlier but delivered later does not undo it).
+/// 11: each store's first sync: when it ended and the checkouts read during it.
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -45,6 +46,7 @@ fn migrations() -> Vec<String> {
         carts::SCHEMA_V8.to_string(),
         webhook_events::SCHEMA_V9.to_string(),
         [webhook_events::SCHEMA_V10, contacts::SCHEMA_V10].concat(),
+        shops::SCHEMA_V11.to_string(),
     ]
 }
 

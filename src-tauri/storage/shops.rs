@@ -31,6 +31,32 @@ ALTER TABLE stores ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE stores ADD COLUMN next_poll_at TEXT;
 ";
 
+/// The first sync: when a store's first full pass over its checkouts ended (the first page that
+/// left nothing more to read, stored with that page), and how many checkouts it has read so far.
+/// Stores already polled before this existed count as caught up.
+pub(crate) const SCHEMA_V11: &str = "
+ALTER TABLE stores ADD COLUMN first_sync_done_at TEXT;
+ALTER TABLE stores ADD COLUMN first_sync_checkouts INTEGER NOT NULL DEFAULT 0;
+UPDATE stores SET first_sync_done_at = last_success_at WHERE last_success_at IS NOT NULL;
+";
+
+/// A store still in its first sync: checkouts read so far and, of the carts stored, how many
+/// have a phone (both from the database). No total: the stores' totals are not read.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct FirstSync {
+    pub store_id: i64,
+    pub store_name: String,
+    pub checkouts_read: i64,
+    pub carts_with_phone: i64,
+}
+
+/// Every row with the count of its carts that have a phone.
+const SELECT: &str =
+    "SELECT s.*, (SELECT count(*) FROM carts c WHERE c.store_id = s.id AND c.phone_e164 IS NOT NULL)
+    AS carts_with_phone FROM stores s";
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -46,6 +72,12 @@ pub struct StoreRow {
     pub last_success_at: Option<String>,
     pub last_error: Option<String>,
     pub created_at: String,
+    /// When the first sync ended (`None`: still catching up).
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub first_sync_done_at: Option<String>,
+    /// While the first sync runs: its progress.
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub first_sync: Option<FirstSync>,
 }
 
 impl StoreRow {
@@ -62,12 +94,22 @@ impl StoreRow {
             last_success_at: r.get("last_success_at")?,
             last_error: r.get("last_error")?,
             created_at: r.get("created_at")?,
+            first_sync_done_at: r.get("first_sync_done_at")?,
+            first_sync: match r.get::<_, Option<String>>("first_sync_done_at")? {
+                Some(_) => None,
+                None => Some(FirstSync {
+                    store_id: r.get("id")?,
+                    store_name: r.get("name")?,
+                    checkouts_read: r.get("first_sync_checkouts")?,
+                    carts_with_phone: r.get("carts_with_phone")?,
+                }),
+            },
         })
     }
 }
 
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<StoreRow>> {
-    let mut stmt = conn.prepare("SELECT * FROM stores ORDER BY id")?;
+    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY s.id"))?;
     let rows = stmt.query_map([], StoreRow::from_row)?;
     rows.collect()
 }
@@ -137,11 +179,11 @@ pub fn upsert(conn: &Connection, store: &NewStore<'_>, now: &str) -> rusqlite::R
 }
 
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<StoreRow>> {
-    conn.query_row("SELECT * FROM stores WHERE id = ?1", [id], StoreRow::from_row).optional()
+    conn.query_row(&format!("{SELECT} WHERE s.id = ?1"), [id], StoreRow::from_row).optional()
 }
 
 pub fn poll_state(conn: &Connection, id: i64) -> rusqlite::Result<Option<PollState>> {
-    conn.query_row("SELECT * FROM stores WHERE id = ?1", [id], |r| {
+    conn.query_row(&format!("{SELECT} WHERE s.id = ?1"), [id], |r| {
         Ok(PollState {
             row: StoreRow::from_row(r)?,
             cursor: r.get("cursor")?,
@@ -153,20 +195,32 @@ pub fn poll_state(conn: &Connection, id: i64) -> rusqlite::Result<Option<PollSta
     .optional()
 }
 
-/// A page was stored: move the cursor with it (same transaction as the carts).
+/// A page was stored: move the cursor with it (same transaction as the carts). During the first
+/// sync the page's `read` checkouts are counted, and a page with nothing `more` after it ends
+/// the first sync (once: later pages never reopen it).
 pub fn save_page(
     conn: &Connection,
     id: i64,
     cursor: Option<&str>,
     now: &str,
     next_poll_at: &str,
+    read: usize,
+    more: bool,
 ) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE stores SET cursor = ?2, state = 'ok', failures = 0, last_error = NULL, last_poll_at = ?3,
-         last_success_at = ?3, next_poll_at = ?4 WHERE id = ?1",
-        params![id, cursor, now, next_poll_at],
+         last_success_at = ?3, next_poll_at = ?4,
+         first_sync_checkouts = first_sync_checkouts + CASE WHEN first_sync_done_at IS NULL THEN ?5 ELSE 0 END,
+         first_sync_done_at = COALESCE(first_sync_done_at, CASE WHEN ?6 THEN NULL ELSE ?3 END)
+         WHERE id = ?1",
+        params![id, cursor, now, next_poll_at, i64::try_from(read).unwrap_or(i64::MAX), more],
     )?;
     Ok(())
+}
+
+/// The stores still in their first sync, with their progress.
+pub fn first_syncs(conn: &Connection) -> rusqlite::Result<Vec<FirstSync>> {
+    Ok(list(conn)?.into_iter().filter_map(|s| s.first_sync).collect())
 }
 
 /// A poll failed: the cursor stays where it was; the owner sees the state and the error.
@@ -196,4 +250,57 @@ pub fn first_name(conn: &Connection) -> rusqlite::Result<String> {
 /// holds a real store).
 pub fn names_other_than(conn: &Connection, name: &str) -> rusqlite::Result<Vec<String>> {
     conn.prepare("SELECT name FROM stores WHERE name != ?1")?.query_map([name], |r| r.get(0))?.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::migrations::{migrate, migrate_to};
+
+    const INSERT: &str = "INSERT INTO stores (platform, name, base_url, country, created_at, last_success_at)
+        VALUES ('sandbox', ?1, ?2, 'AR', '2026-11-01T00:00:00.000Z', ?3)";
+
+    #[test]
+    fn stores_polled_before_the_upgrade_count_as_caught_up_and_new_ones_start_their_first_sync() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 10).unwrap();
+        conn.execute(INSERT, params!["Polled", "http://a/", "2026-11-02T00:00:00.000Z"]).unwrap();
+        conn.execute(INSERT, params!["Never", "http://b/", None::<String>]).unwrap();
+        migrate(&mut conn).unwrap();
+        let rows = list(&conn).unwrap();
+        assert_eq!(rows[0].first_sync_done_at.as_deref(), Some("2026-11-02T00:00:00.000Z"));
+        assert_eq!(rows[0].first_sync, None);
+        assert_eq!(
+            rows[1].first_sync,
+            Some(FirstSync {
+                store_id: 2,
+                store_name: "Never".into(),
+                checkouts_read: 0,
+                carts_with_phone: 0
+            })
+        );
+        assert_eq!(first_syncs(&conn).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn pages_count_until_one_leaves_nothing_more_and_never_after() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute(INSERT, params!["Sol", "http://a/", None::<String>]).unwrap();
+        let read = |conn: &Connection| get(conn, 1).unwrap().unwrap().first_sync.map(|s| s.checkouts_read);
+        save_page(&conn, 1, Some("c1"), "2026-11-02T00:00:00.000Z", "2026-11-02T00:00:01.000Z", 5, true)
+            .unwrap();
+        assert_eq!(read(&conn), Some(5));
+        save_page(&conn, 1, Some("c2"), "2026-11-02T00:00:01.000Z", "2026-11-02T00:00:02.000Z", 5, true)
+            .unwrap();
+        assert_eq!(read(&conn), Some(10));
+        save_page(&conn, 1, Some("c3"), "2026-11-02T00:00:02.000Z", "2026-11-02T00:05:00.000Z", 3, false)
+            .unwrap();
+        assert_eq!(read(&conn), None);
+        save_page(&conn, 1, Some("c4"), "2026-11-02T00:05:00.000Z", "2026-11-02T00:10:00.000Z", 2, true)
+            .unwrap();
+        let row = get(&conn, 1).unwrap().unwrap();
+        assert_eq!(row.first_sync, None, "a later page with more never reopens it");
+        assert_eq!(row.first_sync_done_at.as_deref(), Some("2026-11-02T00:00:02.000Z"));
+    }
 }

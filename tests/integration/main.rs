@@ -14,6 +14,7 @@ mod deliveries;
 // Xvfb, WebKitWebDriver and Xlib: Linux only.
 #[cfg(all(feature = "desktop", target_os = "linux"))]
 mod e2e_window;
+mod first_sync;
 mod fresh_orders;
 mod fuzz_corpora;
 mod live_demo;

@@ -436,6 +436,7 @@ export function fakeBackend(): FakeBackend {
       lastWebhookSigned: null,
       webhookRegisteredUrl: null,
       webhookSilent: false,
+      firstSyncs: [],
     },
     settings: [
       s('timezone', 'America/Argentina/Buenos_Aires', 'timezone'),

@@ -339,6 +339,7 @@ describe('WhatsApp connection: webhooks (step 4)', () => {
         lastWebhookSigned: true,
         webhookRegisteredUrl: null,
         webhookSilent: false,
+        firstSyncs: [],
       },
     });
     await waitFor(() => expect(byId('webhook-last').textContent).toContain('hace 2 min'));

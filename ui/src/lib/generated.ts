@@ -53,7 +53,12 @@ webhookRegisteredUrl: string | null,
  * Messages left in the last hours but no delivery arrived for as long: the tunnel (or the
  * registration) is most likely down.
  */
-webhookSilent: boolean, };
+webhookSilent: boolean, 
+/**
+ * The stores still in their first sync, with the checkouts read and carts with a phone so
+ * far (no total: indeterminate progress).
+ */
+firstSyncs: Array<FirstSync>, };
 
 /**
  * How webhook signatures are checked now, for the window's standing warning.
@@ -322,7 +327,21 @@ export type CheckedItem = { name: string, variant: string | null, quantity: numb
  */
 export type SkippedCheckout = { checkoutId: string | null, reason: string, };
 
-export type StoreRow = { id: number, platform: string, name: string, baseUrl: string, externalId: string | null, country: string, state: string, lastPollAt: string | null, lastSuccessAt: string | null, lastError: string | null, createdAt: string, };
+export type StoreRow = { id: number, platform: string, name: string, baseUrl: string, externalId: string | null, country: string, state: string, lastPollAt: string | null, lastSuccessAt: string | null, lastError: string | null, createdAt: string, 
+/**
+ * When the first sync ended (`None`: still catching up).
+ */
+firstSyncDoneAt?: string | null, 
+/**
+ * While the first sync runs: its progress.
+ */
+firstSync?: FirstSync | null, };
+
+/**
+ * A store still in its first sync: checkouts read so far and, of the carts stored, how many
+ * have a phone (both from the database). No total: the stores' totals are not read.
+ */
+export type FirstSync = { storeId: number, storeName: string, checkoutsRead: number, cartsWithPhone: number, };
 
 /**
  * Whether a secret is present, never its value.

@@ -50,6 +50,7 @@ export type {
   StoreCheckReport,
   StoreInput,
   StoreRow,
+  FirstSync,
   TemplateRow,
   TimelineEntry,
   WebhookInfo,
