@@ -9,7 +9,7 @@ import {
   placeholders,
   resolveLang,
 } from '../src/lib/i18n/lang';
-import { currentLang, dictionaries as uiDictionaries, setLang, t, tOr } from '../src/lib/i18n/index.svelte';
+import { currentLang, dictionaries as uiDictionaries, setLang, t, tn, tOr } from '../src/lib/i18n/index.svelte';
 
 // The full catalogs (UI keys and the Rust-only native.* keys), flattened to dotted keys.
 const es = flatten(esJson);
@@ -204,9 +204,42 @@ describe('t()', () => {
     expect(t('nav.settings')).toBe('Configurações');
     expect(document.documentElement.lang).toBe('pt');
     setLang('en');
-    expect(t('carts.shownOf', { count: 3, total: 7 })).toBe('3 of 7 carts');
+    expect(t('carts.shownOf.other', { count: 3, total: 7 })).toBe('3 of 7 carts');
     setLang('es');
     expect(t('header.paused')).toBe('Envíos en pausa');
+  });
+
+  it('tn picks the plural form the language uses for the count, and formats the count', () => {
+    setLang('es');
+    expect(tn('thread.earlier', 1)).toBe('Ver 1 mensaje anterior');
+    expect(tn('thread.earlier', 20)).toBe('Ver 20 mensajes anteriores');
+    expect(tn('thread.earlier', 0)).toBe('Ver 0 mensajes anteriores');
+    setLang('pt');
+    expect(tn('thread.earlier', 1)).toBe('Ver 1 mensagem anterior');
+    expect(tn('webhook.deliveries.retried', 1)).toBe('1 aviso voltou para a fila: será aplicado em alguns segundos.');
+    setLang('en');
+    expect(tn('thread.earlier', 1)).toBe('Show 1 earlier message');
+    expect(tn('thread.earlier', 12_000)).toBe('Show 12,000 earlier messages');
+    // The form follows the total; the shown count can be given apart.
+    expect(tn('carts.shownOf', 1, { count: 1, total: 1 })).toBe('1 of 1 cart');
+    expect(tn('carts.shownOf', 1200, { count: '500', total: '1,200' })).toBe('500 of 1,200 carts');
+    setLang('es');
+  });
+
+  it('every plural message has its "other" form in every language, and only CLDR categories', () => {
+    const categories = new Set(['zero', 'one', 'two', 'few', 'many', 'other']);
+    for (const [lang, dict] of Object.entries(dictionaries)) {
+      const bases = new Set(
+        Object.keys(dict)
+          .filter((k) => k.endsWith('.one'))
+          .map((k) => k.replace(/\.[a-z]+$/, '')),
+      );
+      for (const base of bases) {
+        expect(dict[`${base}.other` as keyof typeof dict], `${lang} ${base}.other`).toBeTruthy();
+        const forms = Object.keys(dict).filter((k) => k.startsWith(`${base}.`)).map((k) => k.slice(base.length + 1));
+        for (const f of forms) expect(categories.has(f), `${lang} ${base}.${f}`).toBe(true);
+      }
+    }
   });
 
   it('tOr falls back for keys built at runtime', () => {

@@ -31,6 +31,22 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
   return interpolate(message, params);
 }
 
+/** The keys with plural forms: `base.one`, `base.other` (and any CLDR category a language needs). */
+export type PluralKey = MessageKey extends infer K ? (K extends `${infer B}.other` ? B : never) : never;
+
+/**
+ * A message about `n` things, in the plural form the current language uses for `n`
+ * (`Intl.PluralRules`: Spanish and Portuguese "1 mensaje", "2 mensajes", English likewise, and
+ * any other category falls back to `other`). `{count}` is `n` formatted for the language unless
+ * `params` gives it.
+ */
+export function tn(base: PluralKey, n: number, params?: Record<string, string | number>): string {
+  const category = new Intl.PluralRules(state.lang).select(n);
+  const wanted = `${base}.${category}`;
+  const key = (isMessageKey(wanted) ? wanted : `${base}.other`) as MessageKey;
+  return t(key, { count: new Intl.NumberFormat(state.lang).format(n), ...params });
+}
+
 export function isMessageKey(key: string): key is MessageKey {
   return Object.prototype.hasOwnProperty.call(es, key);
 }
