@@ -222,6 +222,30 @@ impl CloudClient {
         }
     }
 
+    /// POSTs `body` (or an empty body) and returns the answer; an answer other than 2xx is read
+    /// as Meta's error. Not for sends: a request that may have reached Meta is retried here.
+    pub(super) async fn post_json(&self, url: Url, body: Option<&Value>) -> Result<Vec<u8>, SendError> {
+        let mut request = self.http.post(url).header(self.auth_name(), self.auth_value());
+        request = match body {
+            Some(body) => request.json(body),
+            None => request.header("content-length", "0"),
+        };
+        let response = request.send().await.map_err(|e| SendError::Retryable {
+            code: "network".into(),
+            detail: self.mask(e.without_url().to_string()),
+            retry_after: None,
+        })?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| SendError::Unknown { detail: self.mask(e.without_url().to_string()) })?;
+        if !status.is_success() {
+            return Err(self.error_from(status, &body));
+        }
+        Ok(body.to_vec())
+    }
+
     async fn get_json(&self, url: Url) -> Result<Vec<u8>, SendError> {
         let net = |e: reqwest::Error| SendError::Retryable {
             code: "network".into(),
@@ -282,32 +306,13 @@ impl CloudClient {
         let url = self
             .url(&format!("{}/message_templates", self.config.business_account_id.trim()))
             .map_err(|detail| SendError::Account { code: "config".into(), detail })?;
-        let response = self
-            .http
-            .post(url)
-            .header(self.auth_name(), self.auth_value())
-            .json(&template.body)
-            .send()
-            .await
-            .map_err(|e| SendError::Retryable {
-                code: "network".into(),
-                detail: self.mask(e.without_url().to_string()),
-                retry_after: None,
-            })?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| SendError::Unknown { detail: self.mask(e.without_url().to_string()) })?;
-        if !status.is_success() {
-            return Err(match self.error_from(status, &body) {
-                // A creation error is about the template's text, not the account.
-                SendError::Terminal { code, detail } | SendError::Template { code, detail } => {
-                    SendError::Template { code, detail }
-                }
-                other => other,
-            });
-        }
+        let body = self.post_json(url, Some(&template.body)).await.map_err(|e| match e {
+            // A creation error is about the template's text, not the account.
+            SendError::Terminal { code, detail } | SendError::Template { code, detail } => {
+                SendError::Template { code, detail }
+            }
+            other => other,
+        })?;
         let answer: CreateAnswer = serde_json::from_slice(&body).map_err(|e| SendError::Unknown {
             detail: format!("unreadable answer to a template creation: {e}"),
         })?;

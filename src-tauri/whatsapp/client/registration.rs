@@ -57,24 +57,7 @@ impl CloudClient {
 
     /// POSTs `body` and wants Meta's `{"success": true}`.
     async fn post_success(&self, url: Url, body: Option<Value>) -> Result<(), SendError> {
-        let mut request = self.http.post(url).header(self.auth_name(), self.auth_value());
-        request = match body {
-            Some(body) => request.json(&body),
-            None => request.header("content-length", "0"),
-        };
-        let response = request.send().await.map_err(|e| SendError::Retryable {
-            code: "network".into(),
-            detail: self.mask(e.without_url().to_string()),
-            retry_after: None,
-        })?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| SendError::Unknown { detail: self.mask(e.without_url().to_string()) })?;
-        if !status.is_success() {
-            return Err(self.error_from(status, &body));
-        }
+        let body = self.post_json(url, body.as_ref()).await?;
         let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if answer.get("success").and_then(Value::as_bool) == Some(true) {
             Ok(())
