@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Recupero needs on a fresh Debian 12 / Ubuntu 24.04 machine, then builds the UI.
 # Idempotent: packages already present are not reinstalled. Sourced by run.sh and test.sh.
-# Usage: scripts/setup.sh [--test]   (--test adds what the tests need: Xvfb, WebKitWebDriver, a
-# keyring, and the Windows cross-compiler and target the Windows check compiles with)
+# Usage: scripts/setup.sh [--test|--package]   (--test adds what the tests need: Xvfb,
+# WebKitWebDriver, a keyring, and the Windows cross-compiler and target the Windows check compiles
+# with; --package what scripts/package.sh needs: the same cross-compiler and target, NSIS, rpm,
+# 7-Zip, and the desktop-file and AppStream validators)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -30,12 +32,19 @@ BUILD_PKGS=(curl ca-certificates build-essential pkg-config libssl-dev libdbus-1
             libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev)
 RUN_PKGS=(gnome-keyring)
 TEST_PKGS=(xvfb xauth dbus-daemon dbus-bin webkit2gtk-driver gnome-keyring python3-dbus python3-gi
-           gcc-mingw-w64-x86-64)
-TESTING=0
-[[ "${1:-}" == "--test" ]] && TESTING=1
+           gcc-mingw-w64-x86-64 appstream desktop-file-utils)
+PACKAGE_PKGS=(gcc-mingw-w64-x86-64 nsis p7zip-full rpm appstream desktop-file-utils)
+TESTING=0; PACKAGING=0
+case "${1:-}" in
+  --test) TESTING=1 ;;
+  --package) PACKAGING=1 ;;
+  "") ;;
+  *) echo "usage: scripts/setup.sh [--test|--package]" >&2; exit 2 ;;
+esac
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 ((TESTING)) && want+=("${TEST_PKGS[@]}")
+((PACKAGING)) && want+=("${PACKAGE_PKGS[@]}")
 
 missing=()
 for p in "${want[@]}"; do
@@ -59,7 +68,7 @@ cargo_new_enough() {
   [[ -n "$have" ]] || return 1
   [[ "$(printf '%s\n%s\n' "$need_rust" "$have" | sort -V | head -n1)" == "$need_rust" ]]
 }
-if ! command -v rustup >/dev/null 2>&1 && { ((TESTING)) || ! cargo_new_enough; }; then
+if ! command -v rustup >/dev/null 2>&1 && { ((TESTING || PACKAGING)) || ! cargo_new_enough; }; then
   if command -v cargo >/dev/null 2>&1 && ! cargo_new_enough; then
     echo "==> $(command -v cargo) is $(cargo --version | awk '{print $2}'), older than the $need_rust this project needs: installing rustup's"
   fi
@@ -77,6 +86,9 @@ if command -v rustup >/dev/null 2>&1; then
     # test command says the Windows check was skipped instead of failing every other test.
     rustup target list --installed | grep -qx x86_64-pc-windows-gnu || rustup target add x86_64-pc-windows-gnu \
       || echo "warning: could not install the x86_64-pc-windows-gnu target; the Windows check will be skipped" >&2
+  fi
+  if ((PACKAGING)); then
+    rustup target list --installed | grep -qx x86_64-pc-windows-gnu || rustup target add x86_64-pc-windows-gnu
   fi
 fi
 if ! cargo_new_enough; then

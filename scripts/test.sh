@@ -22,6 +22,9 @@ cargo fmt --all -- --check
 step "layout: no import circle, no arrow up lib.rs's map, no long file, SQL only in storage"
 python3 scripts/check_layout.py
 
+step "packaging: one version everywhere, the AppStream metadata and the desktop entry valid"
+python3 scripts/check_packaging.py
+
 step "clippy (all targets, warnings are errors)"
 cargo clippy --locked --all-targets -- -D warnings
 
