@@ -49,7 +49,7 @@ fn signed_as(pair: &KeyPair, bytes: &[u8], trusted: &str) -> String {
         Some(&pair.pk),
         &pair.sk,
         bytes,
-        Some(&trusted),
+        Some(trusted),
         Some("signature from tauri secret key"),
     )
     .unwrap();
@@ -225,12 +225,15 @@ async fn without_a_key_or_an_address_nothing_is_asked() {
     assert_eq!(server.hits.load(Ordering::SeqCst), 0, "no request without a key or an address");
 }
 
+/// Writes a manifest for the server at the given address.
+type MakeManifest = Box<dyn FnOnce(&str) -> String>;
+
 #[tokio::test]
 async fn failures_are_told_in_the_owners_words() {
     let (pair, public) = key_pair();
     let app = app();
     let signature = sign(&pair, ARTIFACT, "0.2.0");
-    let cases: [(Problem, Box<dyn FnOnce(&str) -> String>); 3] = [
+    let cases: [(Problem, MakeManifest); 3] = [
         (Problem::BadManifest, Box::new(|_| "<html>not a manifest</html>".to_string())),
         (
             Problem::NoBuildHere,
