@@ -276,9 +276,39 @@ pub fn update_restart<R: Runtime>(app: AppHandle<R>) -> bool {
     can
 }
 
-/// The daily check: every hour it looks whether a day has passed on the engine's clock since
-/// the last check; when a newer version is announced it tells the owner once per version
-/// (a notification that opens Settings → Updates). It never downloads or installs.
+/// One turn of the daily check at `now` (the engine's clock): checks when a day has passed since
+/// the last check, and answers the version to tell the owner about — once per version. Never
+/// downloads or installs anything.
+pub async fn daily_turn<R: Runtime>(
+    app: &AppHandle<R>,
+    updates: &Updates,
+    key: &str,
+    manifest_url: &str,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    if manifest_url.trim().is_empty() || !update::check_due(updates.lock().last_check, now) {
+        return None;
+    }
+    let (status, found) = check(app, Some(key), manifest_url, now).await;
+    updates.record(&status, found, Some(now));
+    match (status.state, status.version) {
+        (update::State::Available, Some(version)) => {
+            let mut inner = updates.lock();
+            let first_time = inner.notified.as_deref() != Some(version.as_str());
+            inner.notified = Some(version.clone());
+            first_time.then_some(version)
+        }
+        _ => {
+            if let Some(detail) = &status.detail {
+                tracing::info!(%detail, "update check failed");
+            }
+            None
+        }
+    }
+}
+
+/// The daily check: every hour a [`daily_turn`]; a newer version becomes a notification that
+/// opens Settings → Updates.
 pub(super) fn start_periodic(app: AppHandle, engines: Arc<Engines>, updates: Arc<Updates>) {
     let Some(key) = update::build_key() else {
         tracing::info!("this build has no update key; updates are off");
@@ -288,22 +318,9 @@ pub(super) fn start_periodic(app: AppHandle, engines: Arc<Engines>, updates: Arc
         // Not while the app is starting.
         tokio::time::sleep(std::time::Duration::from_secs(120)).await;
         loop {
-            let url = manifest_url(&engines);
             let now = engines.real().clock().now();
-            if !url.trim().is_empty() && update::check_due(updates.lock().last_check, now) {
-                let (status, found) = check(&app, Some(key), &url, now).await;
-                updates.record(&status, found, Some(now));
-                if let Some(version) =
-                    status.version.as_deref().filter(|_| status.state == update::State::Available)
-                {
-                    let first_time = updates.lock().notified.as_deref() != Some(version);
-                    if first_time {
-                        updates.lock().notified = Some(version.to_string());
-                        notify(&app, &engines, version);
-                    }
-                } else if let Some(detail) = &status.detail {
-                    tracing::info!(%detail, "update check failed");
-                }
+            if let Some(version) = daily_turn(&app, &updates, key, &manifest_url(&engines), now).await {
+                notify(&app, &engines, &version);
             }
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }

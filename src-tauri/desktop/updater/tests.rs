@@ -338,3 +338,27 @@ async fn what_the_tauri_signer_cli_writes_verifies_and_a_changed_file_does_not()
     let (problem, _) = download_of(public.trim(), signature.trim(), tampered).await.expect_err("changed");
     assert_eq!(problem, Problem::BadSignature);
 }
+
+#[tokio::test]
+async fn the_daily_check_tells_once_per_version_on_the_clock_it_is_given_and_downloads_nothing() {
+    let (pair, public) = key_pair();
+    let signature = sign(&pair, ARTIFACT, "0.2.0");
+    let server = serve(|base| manifest_json(base, "0.2.0", &signature), ARTIFACT.to_vec()).await;
+    let url = format!("{}/latest.json", server.base);
+    let app = app();
+    let updates = Updates::default();
+    let day = chrono::Duration::hours(24);
+
+    assert_eq!(daily_turn(app.handle(), &updates, &public, "", now()).await, None, "no address: no check");
+    assert_eq!(server.hits.load(Ordering::SeqCst), 0);
+    let told = daily_turn(app.handle(), &updates, &public, &url, now()).await;
+    assert_eq!(told.as_deref(), Some("0.2.0"), "the first turn after start checks and tells");
+    let later = now() + chrono::Duration::hours(23);
+    assert_eq!(daily_turn(app.handle(), &updates, &public, &url, later).await, None, "not yet a day");
+    assert_eq!(server.hits.load(Ordering::SeqCst), 1);
+    assert_eq!(daily_turn(app.handle(), &updates, &public, &url, now() + day).await, None, "told once");
+    assert_eq!(server.hits.load(Ordering::SeqCst), 2, "a day later it checked again; only the manifest");
+    let shown = updates.lock().status.clone().unwrap();
+    assert_eq!((shown.state, shown.version.as_deref()), (UpdateState::Available, Some("0.2.0")));
+    assert!(updates.lock().pending.is_some(), "waiting for the owner, not installed");
+}
