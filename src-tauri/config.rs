@@ -117,6 +117,7 @@ pub static SPECS: &[Spec] = &[
     assistant::ESCALATION_KEYWORDS,
     shop::USD_EXCHANGE_RATES,
     app::NOTIFY_RECOVERED,
+    app::UPDATE_MANIFEST_URL,
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -19,6 +19,7 @@ mod engines;
 mod navigation;
 pub mod startup_failure;
 mod tray;
+pub mod updater;
 mod webhook_registration;
 mod window;
 
@@ -81,6 +82,10 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         backups::backup_now,
         backups::backup_restore,
         backups::backup_restart,
+        updater::update_status,
+        updater::update_check,
+        updater::update_install,
+        updater::update_restart,
     ])
 }
 
@@ -170,6 +175,7 @@ fn hand_over<R: Runtime>(app: &AppHandle<R>, to: Mode) {
 /// the other mode). Returns once the event loop ends.
 pub fn run(engine: Arc<Engine>, mode: Mode, launch: Launch) -> anyhow::Result<()> {
     let engines = Arc::new(engines::Engines::new(engine.clone()));
+    let updates = Arc::new(updater::Updates::default());
     let pending_route = launch.route.as_deref().and_then(Route::from_arg);
     let shell = Arc::new(Shell {
         mode,
@@ -192,8 +198,13 @@ pub fn run(engine: Arc<Engine>, mode: Mode, launch: Launch) -> anyhow::Result<()
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["tray"]),
         ))
+        // Signed updates: checked when asked and once a day, installed only when the owner says.
+        .plugin(updater::plugin())
         .manage(engines.clone())
+        .manage(updates.clone())
         .manage(shell.clone());
+    let mut context = context();
+    updater::configure(&mut context);
     let app = with_commands(builder)
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -202,6 +213,7 @@ pub fn run(engine: Arc<Engine>, mode: Mode, launch: Launch) -> anyhow::Result<()
                 window::show(&handle)?;
             }
             bridge::start(handle.clone(), engine.clone(), true);
+            updater::start_periodic(handle.clone(), engines.clone(), updates);
             engines.set_forward(Box::new(move |demo| Some(bridge::start(handle.clone(), demo, false))));
             // The engine's background work (store polling, sending, the webhook receiver, the
             // conversation step) runs for as long as the app does, window open or not.
@@ -222,7 +234,7 @@ pub fn run(engine: Arc<Engine>, mode: Mode, launch: Launch) -> anyhow::Result<()
             }
             Ok(())
         })
-        .build(context())?;
+        .build(context)?;
     let code = app.run_return(|app, event| match event {
         // The last window closed: the app lives on in the tray, in a process without any
         // webview. An explicit quit carries an exit code.

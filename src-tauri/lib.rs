@@ -32,6 +32,8 @@
 //! - `events` — the typed stream of what the engine tells the outside world; the app's status.
 //! - `storage` — SQLite: open, forward-only migrations, one file per table with its queries.
 //! - `secrets` — `Sensitive<T>` and the secret stores (OS keychain, environment, memory).
+//! - `update` — signed updates without tauri: what a check found, when the next daily check is
+//!   due, the update key the build embeds (`desktop::updater` runs them through the plugin).
 //! - `config` — typed non-secret settings with defaults and typed validation; no I/O.
 //! - `i18n` — native texts (tray, notifications) from the UI's own translation catalog.
 //! - `http`, `logging`, `paths` — what every HTTP client shares; log files; where files go.
@@ -65,6 +67,7 @@ pub mod storage;
 pub mod stores;
 #[cfg(test)]
 pub mod ui_types;
+pub mod update;
 pub mod webhooks;
 pub mod whatsapp;
 

@@ -1,5 +1,5 @@
-//! The desktop app's own settings: its language, starting at login and the recovered-cart
-//! notification.
+//! The desktop app's own settings: its language, starting at login, the recovered-cart
+//! notification and where it looks for updates.
 
 use super::values;
 use super::{Kind, Spec};
@@ -26,4 +26,21 @@ pub(super) const NOTIFY_RECOVERED: Spec = Spec {
     description: "Show a notification when a cart is recovered",
     default: || "true".into(),
     validate: values::boolean,
+};
+
+/// Empty, or an https address (plain http only on loopback, for tests).
+fn address_or_empty(v: &str) -> values::Checked {
+    if v.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        values::base_url(v)
+    }
+}
+
+pub(super) const UPDATE_MANIFEST_URL: Spec = Spec {
+    key: "update_manifest_url",
+    kind: Kind::Url,
+    description: "The https address of the update manifest (e.g. https://updates.example.com/recupero/latest.json); Recupero checks it once a day and when asked, tells you when a newer signed version is there, and installs it only when you say so (empty: never checks)",
+    default: String::new,
+    validate: address_or_empty,
 };

@@ -57,6 +57,8 @@ pub struct Settings {
     pub notify_recovered: bool,
     /// What 1 USD is worth in the shop's currencies (owner-entered), for the ROI.
     pub usd_exchange_rates: BTreeMap<crate::domain::money::Currency, rust_decimal::Decimal>,
+    /// Where the update manifest is (empty: never check for updates).
+    pub update_manifest_url: String,
 }
 
 impl Settings {
@@ -110,6 +112,7 @@ impl Settings {
             notify_recovered: get("notify_recovered") == "true",
             usd_exchange_rates: crate::domain::money::parse_usd_rates(&get("usd_exchange_rates"))
                 .unwrap_or_default(),
+            update_manifest_url: get("update_manifest_url"),
         })
     }
 }

@@ -48,3 +48,35 @@ fn the_raw_body_retention_is_a_number_of_days_from_1_to_3650() {
         assert!(spec.normalize(bad).is_err(), "{bad:?} is refused");
     }
 }
+
+#[test]
+fn the_update_manifest_address_is_empty_by_default_and_https_only_except_on_loopback() {
+    let spec = spec("update_manifest_url").unwrap();
+    assert_eq!(spec.default_value(), "", "no address: the app never checks");
+    assert_eq!(Settings::from_values(&effective(&BTreeMap::new())).unwrap().update_manifest_url, "");
+    assert_eq!(spec.normalize(" ").unwrap(), "");
+    assert_eq!(
+        spec.normalize(" https://updates.example.com/recupero/latest.json ").unwrap(),
+        "https://updates.example.com/recupero/latest.json"
+    );
+    assert_eq!(
+        spec.normalize("http://127.0.0.1:8123/latest.json").unwrap(),
+        "http://127.0.0.1:8123/latest.json"
+    );
+    assert_eq!(
+        spec.normalize("http://localhost:8123/latest.json").unwrap(),
+        "http://localhost:8123/latest.json"
+    );
+    for bad in [
+        "http://updates.example.com/latest.json",
+        "ftp://example.com/latest.json",
+        "latest.json",
+        "file:///tmp/x",
+    ] {
+        let err = spec.normalize(bad).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::InvalidValue { key, .. } if key == "update_manifest_url"),
+            "{bad:?}: {err}"
+        );
+    }
+}

@@ -82,13 +82,13 @@ fn deliver(app: &AppHandle, engine: &Arc<Engine>, owner: bool, event: &EngineEve
 /// A native notification; clicking it opens what it is about (that conversation, that
 /// setting) — on Linux through the notification's default action.
 #[cfg(target_os = "linux")]
-fn show_notification(app: &AppHandle, n: notify::Notice, lang: crate::i18n::Lang) {
+pub(super) fn show_notification(app: &AppHandle, n: notify::Notice, lang: crate::i18n::Lang) {
     let app = app.clone();
     crate::native::notify::show(n, lang, move |route| super::open_route(&app, route));
 }
 
 #[cfg(not(target_os = "linux"))]
-fn show_notification(app: &AppHandle, n: notify::Notice, _lang: crate::i18n::Lang) {
+pub(super) fn show_notification(app: &AppHandle, n: notify::Notice, _lang: crate::i18n::Lang) {
     let mut builder = app.notification().builder().title(&n.title);
     if !n.body.is_empty() {
         builder = builder.body(&n.body);

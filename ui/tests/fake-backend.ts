@@ -715,6 +715,18 @@ export function fakeBackend(): FakeBackend {
           fb.route = null;
           return structuredClone(route);
         }
+        case 'update_status':
+          // Settings shows the updates section; tests/update-panel.test.ts has its own backend.
+          return {
+            state: 'no_address',
+            currentVersion: '0.1.0',
+            version: null,
+            notes: null,
+            published: null,
+            checkedAt: null,
+            problem: null,
+            detail: null,
+          };
         case 'backups_overview':
           // Settings shows the backups section; tests/backup-panel.test.ts has its own backend.
           return { folder: '/tmp/recupero/backups', lastBackupAt: null, backups: [], restorePending: false };

@@ -30,6 +30,7 @@ import type {
 import type { BackupInfo, BackupsOverview } from './generated';
 import type { QuarantinedDeliveries, WebhookRegistration } from './generated';
 import type { CartPage, StartupFailure } from './generated';
+import type { UpdateStatus } from './generated';
 
 export type { ApiError } from './types';
 export type { CartPage, StartupFailure } from './generated';
@@ -170,6 +171,15 @@ export const api = {
   backupRestore: (source: string) => call<number>('backup_restore', { source }),
   /** Restart so the staged restore is applied: true when restarting, false when the owner must. */
   backupRestart: () => call<boolean>('backup_restart'),
+  // Updates (signed; installed only when the owner confirms).
+  /** Off (no key, no address), not checked yet, or the last check's answer; asks nothing. */
+  updateStatus: () => call<UpdateStatus>('update_status'),
+  /** "Check now": up to date, a newer version with its notes, or what went wrong. */
+  updateCheck: () => call<UpdateStatus>('update_check'),
+  /** Download, verify and install `version`, the one the owner confirmed. */
+  updateInstall: (version: string) => call<UpdateStatus>('update_install', { version }),
+  /** Restart into the installed version: true when restarting, false when the owner must. */
+  updateRestart: () => call<boolean>('update_restart'),
   /** The failure window only: why the app could not start. */
   startupFailure: () => call<StartupFailure>('startup_failure'),
   /** The failure window only: open the data folder in the file manager. */

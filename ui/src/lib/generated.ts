@@ -473,6 +473,49 @@ recent: Array<QuarantinedRow>, };
 export type QuarantinedRow = { id: number, receivedAt: string, quarantinedAt: string, attempts: number, lastError: string, };
 
 /**
+ * What the last update check (or install) found, for Settings → Updates.
+ */
+export type UpdateStatus = { state: UpdateState, 
+/**
+ * This build's version.
+ */
+currentVersion: string, 
+/**
+ * The newer version announced (`available`).
+ */
+version: string | null, 
+/**
+ * Its release notes, as the manifest gives them.
+ */
+notes: string | null, 
+/**
+ * Its publication date (RFC 3339), when the manifest gives one.
+ */
+published: string | null, 
+/**
+ * When the check ran (RFC 3339, the engine's clock).
+ */
+checkedAt: string | null, 
+/**
+ * Why it failed (`failed`).
+ */
+problem: UpdateProblem | null, 
+/**
+ * The technical detail behind `problem` (for the owner's helper; no secret in it).
+ */
+detail: string | null, };
+
+/**
+ * Where an update check or install stands.
+ */
+export type UpdateState = "no_key" | "no_address" | "not_checked" | "up_to_date" | "available" | "failed" | "installed";
+
+/**
+ * What went wrong, in words an owner can act on (the UI words each one).
+ */
+export type UpdateProblem = "unreachable" | "bad_manifest" | "no_build_here" | "bad_signature" | "not_installable" | "install_failed" | "nothing_to_install";
+
+/**
  * What the failure window shows (the `startup_failure` command's answer).
  */
 export type StartupFailure = { kind: FailureKind, 
