@@ -338,5 +338,5 @@ fn notify(app: &AppHandle, engines: &Engines, version: &str) {
     super::bridge::show_notification(app, notice, lang);
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "mock-runtime"))]
 mod tests;
