@@ -357,7 +357,7 @@ describe('A conversation', () => {
     await fireEvent.click(within(view).getByTestId('composer-send'));
     await waitFor(() =>
       expect(within(view).getByTestId('composer-error').textContent).toContain(
-        'WhatsApp no está conectado en Recupero',
+        'WhatsApp no está conectado todavía',
       ),
     );
   });

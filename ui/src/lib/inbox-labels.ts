@@ -89,11 +89,6 @@ export function whatsappErrorLabel(code: string | null | undefined): string {
   return tOr(`whatsappError.${plain}`, t('whatsappError.other', { code: plain }));
 }
 
-/** What went wrong with a send, for a command error `{code, message}`. */
-export function sendErrorLabel(code: string): string {
-  return tOr(`sendError.${code}`, t('sendError.other'));
-}
-
 /** "es" → "Español", "pt_BR" → "Português (Brasil)"; anything else as it came. */
 export function templateLanguageLabel(code: string): string {
   return tOr(`templateLanguage.${code}`, code);
