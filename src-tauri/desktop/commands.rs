@@ -336,3 +336,28 @@ pub async fn whatsapp_test_message(engine: State<'_, Arc<Engines>>, phone: Strin
 pub fn take_route(shell: State<'_, Arc<super::Shell>>) -> Option<crate::events::Route> {
     shell.take_route()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stores::StoreError;
+
+    #[test]
+    fn a_command_error_carries_the_engine_code_its_text_and_the_worded_error() {
+        let e = EngineError::Store(StoreError::RateLimited {
+            retry_after: Some(std::time::Duration::from_secs(2)),
+        });
+        let text = e.to_string();
+        assert_eq!(
+            serde_json::to_value(IpcError::from(e)).unwrap(),
+            serde_json::json!({
+                "code": "store_unreachable",
+                "message": text,
+                "error": {"code": "store_rate_limited", "params": {"retry_after": "2"}, "detail": text},
+            })
+        );
+        let internal = serde_json::to_value(IpcError::internal("task panicked")).unwrap();
+        assert_eq!(internal["error"]["code"], "internal");
+        assert_eq!(internal["error"]["detail"], "task panicked");
+    }
+}
