@@ -243,9 +243,11 @@ describe('Store connection: testing the connection', () => {
 
     const skipped = within(results).getAllByTestId('store-skipped-row');
     expect(skipped.map((r) => r.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
-      'co-3 Motivo: mixed currencies',
-      'Sin número Motivo: no total',
+      'co-3 No se pudo leer este carrito. Ver detalle',
+      'Sin número No se pudo leer este carrito. Ver detalle',
     ]);
+    await fireEvent.click(within(skipped[0]).getByTestId('store-skipped-reason-toggle'));
+    expect(within(skipped[0]).getByTestId('store-skipped-reason-detail').textContent).toContain('mixed currencies');
     expect(screen.queryByTestId('store-empty')).toBeNull();
     expect(screen.queryByTestId('store-error')).toBeNull();
     expect(backend.calls.some((c) => c.cmd === 'store_connect'), 'testing saves nothing').toBe(false);

@@ -72,7 +72,9 @@ describe('webhook panel: deliveries set aside', () => {
     const box = await screen.findByTestId('webhook-quarantine');
     expect(screen.getByTestId('webhook-quarantine-count').textContent).toContain('Avisos apartados: 2');
     expect(screen.getByTestId('webhook-quarantine-oldest').textContent).toContain('hace 3 h');
-    expect(screen.getByTestId('webhook-quarantine-error').textContent).toBe('database or disk is full');
+    expect(screen.getByTestId('webhook-quarantine-error').textContent).not.toContain('disk is full');
+    await fireEvent.click(screen.getByTestId('webhook-quarantine-error-toggle'));
+    expect(screen.getByTestId('webhook-quarantine-error-detail').textContent).toContain('database or disk is full');
     expect(box.textContent).not.toContain('Hola'); // never a body
     await fireEvent.click(screen.getByTestId('webhook-quarantine-retry'));
     await waitFor(() => expect(screen.queryByTestId('webhook-quarantine')).toBeNull());
