@@ -1,7 +1,7 @@
 // Words for the codes the engine uses about conversations: why a conversation escalated, who
 // wrote a message, its delivery status and WhatsApp's failure codes (the inbox commands' errors
-// are worded by ErrorMessage.svelte). A code the UI has never heard of is shown as it came (a WhatsApp code with its
-// number), so nothing is ever hidden.
+// are worded by ErrorMessage.svelte). A code the UI has never heard of is shown as it came (a
+// WhatsApp code with its number), so nothing is ever hidden.
 
 import { t, tOr } from './i18n/index.svelte';
 
