@@ -1,5 +1,5 @@
 // The one place that knows Tauri command names. Every wrapper resolves with typed data or
-// rejects with an ApiError `{ code, message }` — never with anything else.
+// rejects with an ApiError `{ code, message, error? }` — never with anything else.
 
 import { invoke } from '@tauri-apps/api/core';
 import type {
