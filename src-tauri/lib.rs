@@ -36,6 +36,8 @@
 //!   due, the update key the build embeds (`desktop::updater` runs them through the plugin).
 //! - `config` — typed non-secret settings with defaults and typed validation; no I/O.
 //! - `i18n` — native texts (tray, notifications) from the UI's own translation catalog.
+//! - `ui_error` — the one shape of an error the window shows: a code worded in the owner's
+//!   language, its parameters, the technical detail (English, never a credential).
 //! - `http`, `logging`, `paths` — what every HTTP client shares; log files; where files go.
 //! - `clock` — the only place that reads the wall clock; `TestClock` for tests.
 //! - `domain` — pure values and rules (Money, Phone, Cart, BusinessHours, SendPlan…), no I/O.
@@ -65,6 +67,7 @@ pub mod scheduler;
 pub mod secrets;
 pub mod storage;
 pub mod stores;
+pub mod ui_error;
 #[cfg(test)]
 pub mod ui_types;
 pub mod update;

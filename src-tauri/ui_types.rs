@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use ts_rs::{Config, TS};
 
-use crate::{config, engine, events, launch, metrics, storage, stores, update};
+use crate::{config, engine, events, launch, metrics, storage, stores, ui_error, update};
 
 /// The committed file, relative to the crate root.
 const FILE: &str = "ui/src/lib/generated.ts";
@@ -96,6 +96,9 @@ fn generated() -> String {
         declaration::<update::Status>(&cfg),
         declaration::<update::State>(&cfg),
         declaration::<update::Problem>(&cfg),
+        // Errors as the window words them.
+        declaration::<ui_error::UiError>(&cfg),
+        declaration::<ui_error::UiErrorCode>(&cfg),
         // The window shown when the app could not start.
         declaration::<launch::failure::StartupFailure>(&cfg),
         declaration::<launch::failure::FailureKind>(&cfg),

@@ -24,7 +24,7 @@ async fn on_owner<T: Send + 'static>(
     let engine = engines.real();
     tauri::async_runtime::spawn_blocking(move || f(&engine))
         .await
-        .map_err(|e| IpcError { code: "internal".into(), message: e.to_string() })?
+        .map_err(IpcError::internal)?
         .map_err(IpcError::from)
 }
 

@@ -1,5 +1,6 @@
 //! IPC commands: convert the input, call one engine method off the main thread, return
-//! `Result<T, IpcError>`. Errors reach the UI as `{code, message}` with codes it knows.
+//! `Result<T, IpcError>`. Errors reach the UI as `{code, message, error}`: the engine's code to
+//! branch on, the English text, and the error as the window words it (`UiError`).
 //!
 //! While a live demo runs, each command acts on one of two engines (`Whose`):
 //! - the owner's (`Whose::Owner`), whatever the window shows: the pause switch (`set_paused`,
@@ -19,6 +20,7 @@ use tauri::State;
 use crate::config::SettingView;
 use crate::engine::{ConversationDetail, Engine, EngineError, EngineResult, MessagePreview};
 use crate::events::AppStatus;
+use crate::ui_error::{UiError, UiErrorCode};
 
 use super::engines::{Engines, Whose};
 use crate::storage::conversations::ConversationRow;
@@ -30,11 +32,21 @@ use crate::stores::{StoreCheckReport, StoreInput};
 pub struct IpcError {
     pub code: String,
     pub message: String,
+    /// What the window shows: a code in the owner's language, the English text on click.
+    pub error: UiError,
+}
+
+impl IpcError {
+    /// A fault of the app itself (a task that ended badly), not of the owner's data.
+    pub fn internal(message: impl ToString) -> IpcError {
+        let message = message.to_string();
+        IpcError { code: "internal".into(), error: UiError::new(UiErrorCode::Internal, &message), message }
+    }
 }
 
 impl From<EngineError> for IpcError {
     fn from(e: EngineError) -> Self {
-        IpcError { code: e.code().to_string(), message: e.to_string() }
+        IpcError { code: e.code().to_string(), message: e.to_string(), error: e.ui() }
     }
 }
 
@@ -66,7 +78,7 @@ async fn blocking_both<T: Send + 'static>(
     let engines = engines.inner().clone();
     tauri::async_runtime::spawn_blocking(move || f(&engines))
         .await
-        .map_err(|e| IpcError { code: "internal".into(), message: e.to_string() })?
+        .map_err(IpcError::internal)?
         .map_err(IpcError::from)
 }
 
@@ -76,7 +88,7 @@ async fn on_blocking<T: Send + 'static>(
 ) -> Ipc<T> {
     tauri::async_runtime::spawn_blocking(move || f(&engine))
         .await
-        .map_err(|e| IpcError { code: "internal".into(), message: e.to_string() })?
+        .map_err(IpcError::internal)?
         .map_err(IpcError::from)
 }
 
@@ -323,4 +335,29 @@ pub async fn whatsapp_test_message(engine: State<'_, Arc<Engines>>, phone: Strin
 #[tauri::command]
 pub fn take_route(shell: State<'_, Arc<super::Shell>>) -> Option<crate::events::Route> {
     shell.take_route()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stores::StoreError;
+
+    #[test]
+    fn a_command_error_carries_the_engine_code_its_text_and_the_worded_error() {
+        let e = EngineError::Store(StoreError::RateLimited {
+            retry_after: Some(std::time::Duration::from_secs(2)),
+        });
+        let text = e.to_string();
+        assert_eq!(
+            serde_json::to_value(IpcError::from(e)).unwrap(),
+            serde_json::json!({
+                "code": "store_unreachable",
+                "message": text,
+                "error": {"code": "store_rate_limited", "params": {"retry_after": "2"}, "detail": text},
+            })
+        );
+        let internal = serde_json::to_value(IpcError::internal("task panicked")).unwrap();
+        assert_eq!(internal["error"]["code"], "internal");
+        assert_eq!(internal["error"]["detail"], "task panicked");
+    }
 }

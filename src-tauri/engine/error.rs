@@ -6,6 +6,7 @@ use crate::metrics::MetricsError;
 use crate::secrets::SecretError;
 use crate::storage::StorageError;
 use crate::stores::StoreError;
+use crate::ui_error::{UiError, UiErrorCode};
 
 /// Errors a caller can branch on. `code()` is what the UI receives.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +68,36 @@ impl EngineError {
     }
 }
 
+impl EngineError {
+    /// The error as the window shows it: the store's and WhatsApp's own codes, else one for
+    /// what went wrong here; this text (English, as logged) as the detail.
+    pub fn ui(&self) -> UiError {
+        let detail = self.to_string();
+        let code = match self {
+            EngineError::Store(e) => return e.ui(),
+            EngineError::WhatsApp(e) => return e.ui(),
+            EngineError::Config(ConfigError::UnknownKey { key, .. }) => {
+                return UiError::new(UiErrorCode::UnknownSetting, detail).with("key", key)
+            }
+            EngineError::Config(ConfigError::InvalidValue { key, .. }) => {
+                return UiError::new(UiErrorCode::InvalidSetting, detail).with("key", key)
+            }
+            EngineError::Config(ConfigError::Storage(_)) | EngineError::Storage(_) => UiErrorCode::Storage,
+            EngineError::Secret(SecretError::NoKeychain { .. }) => UiErrorCode::NoKeychain,
+            EngineError::Secret(_) => UiErrorCode::Secret,
+            EngineError::NotReady { .. } => UiErrorCode::NotReady,
+            EngineError::NoWhatsApp => UiErrorCode::WhatsappNotConnected,
+            EngineError::WindowClosed => UiErrorCode::WhatsappWindowClosed,
+            EngineError::NoConversation => UiErrorCode::NoConversation,
+            EngineError::Invalid(_) => UiErrorCode::Invalid,
+            EngineError::NoCart => UiErrorCode::NoCart,
+            EngineError::TemplateNotApproved => UiErrorCode::WhatsappTemplateNotApproved,
+            EngineError::Other(_) => UiErrorCode::Internal,
+        };
+        UiError::new(code, detail)
+    }
+}
+
 pub type EngineResult<T> = Result<T, EngineError>;
 
 /// The Results' errors as the engine reports them: a bad period or rate table is an invalid
@@ -81,5 +112,46 @@ impl From<MetricsError> for EngineError {
             MetricsError::Rates(e) => invalid("rates", e.to_string()),
             e @ (MetricsError::Range(_) | MetricsError::Bound(_)) => invalid("period", e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::whatsapp::SendError;
+
+    #[test]
+    fn each_engine_error_reaches_the_window_as_a_code() {
+        let cases: Vec<(EngineError, &str)> = vec![
+            (StoreError::Auth { status: 401, detail: "bad token".into() }.into(), "store_unauthorized"),
+            (StoreError::RateLimited { retry_after: None }.into(), "store_rate_limited"),
+            (SendError::from_meta(190, "expired".into(), 0).into(), "whatsapp_token_invalid"),
+            (EngineError::NoWhatsApp, "whatsapp_not_connected"),
+            (EngineError::WindowClosed, "whatsapp_window_closed"),
+            (EngineError::TemplateNotApproved, "whatsapp_template_not_approved"),
+            (EngineError::NoCart, "no_cart"),
+            (EngineError::NoConversation, "no_conversation"),
+            (EngineError::Invalid("paste the whole value, on one line".into()), "invalid"),
+            (EngineError::NotReady { what: "x" }, "not_ready"),
+            (ConfigError::UnknownKey { key: "nope".into(), valid: "a, b".into() }.into(), "unknown_setting"),
+            (
+                ConfigError::InvalidValue { key: "business_hours".into(), reason: "bad".into() }.into(),
+                "invalid_setting",
+            ),
+            (
+                SecretError::NoKeychain { detail: "none".into(), env_hint: "RECUPERO_X".into() }.into(),
+                "no_keychain",
+            ),
+            (EngineError::Other(anyhow::anyhow!("boom")), "internal"),
+        ];
+        for (error, code) in cases {
+            let ui = error.ui();
+            assert_eq!(ui.code.as_str(), code, "{error}");
+            assert_eq!(ui.detail, error.to_string());
+        }
+        let ui =
+            EngineError::from(ConfigError::InvalidValue { key: "business_hours".into(), reason: "x".into() })
+                .ui();
+        assert_eq!(ui.params.get("key").map(String::as_str), Some("business_hours"));
     }
 }

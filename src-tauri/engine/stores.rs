@@ -186,11 +186,13 @@ impl Engine {
         tracing::info!(store = id, platform = %config.platform, "store connected");
         self.emit_status();
         shops::get(&self.db.conn(), id)?
+            .map(with_problem)
             .ok_or_else(|| EngineError::Other(anyhow::anyhow!("store {id} vanished")))
     }
 
+    /// The stores, each failing one with its last error as the window words it.
     pub fn list_stores(&self) -> EngineResult<Vec<shops::StoreRow>> {
-        Ok(shops::list(&self.db.conn())?)
+        Ok(shops::list(&self.db.conn())?.into_iter().map(with_problem).collect())
     }
 
     /// The connector for a saved store, built once and kept.
@@ -214,4 +216,10 @@ impl Engine {
         self.connectors.lock().unwrap_or_else(PoisonError::into_inner).insert(store_id, connector.clone());
         Ok(connector)
     }
+}
+
+/// The store's saved `last_error` (a [`StoreError`]'s text) with its code for the window.
+fn with_problem(mut row: shops::StoreRow) -> shops::StoreRow {
+    row.last_problem = row.last_error.as_deref().map(|text| StoreError::from_display(text).ui());
+    row
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::{Engine, EngineError, EngineResult};
 use crate::secrets::SecretName;
 use crate::storage::{self, event_log::LogEvent};
+use crate::ui_error::{UiError, UiErrorCode};
 use crate::whatsapp::client::{CloudClient, CloudConfig};
 use crate::whatsapp::SendError;
 
@@ -57,6 +58,8 @@ pub struct WebhookRegistration {
     pub message: String,
     /// Meta's own words, when it refused.
     pub detail: Option<String>,
+    /// The refusal as the window words it, in the owner's language (`None` when registered).
+    pub error: Option<UiError>,
     /// The phone number's override as Meta reads it back.
     pub registered_override: Option<String>,
     /// The apps subscribed to the business account, as Meta reads them back.
@@ -107,6 +110,25 @@ fn explain(failure: RegistrationFailure, callback: &str, port: u16, detail: &str
     }
 }
 
+/// A refusal as the window shows it: the registration's own reasons; for the rest, what the
+/// error itself says when that is more precise (an expired token), else "refused" with the address.
+fn ui_error(failure: RegistrationFailure, error: &SendError, callback: &str, port: u16) -> UiError {
+    let detail = error.to_string();
+    match failure {
+        RegistrationFailure::NothingAnswered => {
+            UiError::new(UiErrorCode::WebhookNothingAnswered, detail).with("url", callback).with("port", port)
+        }
+        RegistrationFailure::WrongToken => {
+            UiError::new(UiErrorCode::WebhookWrongToken, detail).with("url", callback).with("port", port)
+        }
+        RegistrationFailure::NotHttps => UiError::new(UiErrorCode::WebhookNotHttps, detail),
+        RegistrationFailure::Other => match error.ui() {
+            own if own.code != UiErrorCode::WhatsappRefused => own,
+            own => UiError { code: UiErrorCode::WebhookRefused, ..own }.with("url", callback),
+        },
+    }
+}
+
 impl Engine {
     /// The Cloud API client for the saved settings and token.
     fn registration_client(&self) -> EngineResult<CloudClient> {
@@ -153,6 +175,7 @@ impl Engine {
         let callback = callback_url(&base, &settings.webhook_path);
         let client = self.registration_client()?;
         let refused = |e: SendError| {
+            let error_ui = |failure| ui_error(failure, &e, &callback, settings.webhook_port);
             let detail = match &e {
                 SendError::Retryable { detail, .. }
                 | SendError::Terminal { detail, .. }
@@ -167,6 +190,7 @@ impl Engine {
                 callback_url: callback.clone(),
                 failure: Some(failure),
                 message: explain(failure, &callback, settings.webhook_port, &detail),
+                error: Some(error_ui(failure)),
                 detail: Some(detail),
                 registered_override: None,
                 subscribed_apps: Vec::new(),
@@ -192,6 +216,19 @@ impl Engine {
             Err(e) => {
                 let mut result = refused(e);
                 result.failure = Some(RegistrationFailure::Other);
+                result.error = result.error.map(|e| {
+                    let meta = e.params.get("meta_code").cloned();
+                    let ui = UiError {
+                        code: UiErrorCode::WebhookSubscribeFailed,
+                        params: Default::default(),
+                        ..e
+                    }
+                    .with("url", &callback);
+                    match meta {
+                        Some(n) => ui.with("meta_code", n),
+                        None => ui,
+                    }
+                });
                 result.message = format!(
                     "WhatsApp accepted {callback}, but subscribing the app to the business account failed: {}. Press the button (or run the command) again.",
                     result.detail.as_deref().unwrap_or("no detail")
@@ -209,6 +246,14 @@ impl Engine {
                     read.phone_number.as_deref().unwrap_or("none")
                 ),
                 failure: Some(RegistrationFailure::Other),
+                error: Some(
+                    UiError::new(
+                        UiErrorCode::WebhookReadBackMismatch,
+                        format!("read back: {}", read.phone_number.as_deref().unwrap_or("none")),
+                    )
+                    .with("url", &callback)
+                    .with("read_back", read.phone_number.as_deref().unwrap_or("-")),
+                ),
                 ok: false,
                 registered_override: read.phone_number,
                 subscribed_apps: apps,
@@ -226,6 +271,7 @@ impl Engine {
             callback_url: callback,
             failure: None,
             detail: None,
+            error: None,
             registered_override: read.phone_number,
             subscribed_apps: apps,
         })
@@ -278,6 +324,36 @@ mod tests {
         let http = "(#100) Param override_callback_uri must be a valid https URL";
         assert_eq!(classify("100", http), RegistrationFailure::NotHttps);
         assert_eq!(classify("190", "Error validating access token"), RegistrationFailure::Other);
+    }
+
+    #[test]
+    fn refusals_reach_the_window_as_codes_with_the_address() {
+        let refused = SendError::Terminal {
+            code: "2200".into(),
+            detail: "Callback verification failed: HTTP Status Code = 0".into(),
+        };
+        let ui =
+            ui_error(RegistrationFailure::NothingAnswered, &refused, "https://x.example/webhook/p", 8484);
+        assert_eq!(ui.code, UiErrorCode::WebhookNothingAnswered);
+        assert_eq!(ui.params.get("port").map(String::as_str), Some("8484"));
+        assert_eq!(ui.params.get("url").map(String::as_str), Some("https://x.example/webhook/p"));
+        assert!(ui.detail.contains("HTTP Status Code = 0"));
+        let ui = ui_error(RegistrationFailure::WrongToken, &refused, "u", 1);
+        assert_eq!(ui.code, UiErrorCode::WebhookWrongToken);
+        assert_eq!(
+            ui_error(RegistrationFailure::NotHttps, &refused, "u", 1).code,
+            UiErrorCode::WebhookNotHttps
+        );
+        // "Other": an expired token says so; anything else is a refusal of the address.
+        let expired = SendError::from_meta(190, "Error validating access token".into(), 0);
+        assert_eq!(
+            ui_error(RegistrationFailure::Other, &expired, "u", 1).code,
+            UiErrorCode::WhatsappTokenInvalid
+        );
+        let other = SendError::from_meta(100, "Invalid parameter".into(), 0);
+        let ui = ui_error(RegistrationFailure::Other, &other, "u", 1);
+        assert_eq!(ui.code, UiErrorCode::WebhookRefused);
+        assert_eq!(ui.params.get("meta_code").map(String::as_str), Some("100"));
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub struct StoreRow {
     pub last_poll_at: Option<String>,
     pub last_success_at: Option<String>,
     pub last_error: Option<String>,
+    /// `last_error` as the window words it (set by the engine, which knows the store's errors).
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub last_problem: Option<crate::ui_error::UiError>,
     pub created_at: String,
     /// When the first sync ended (`None`: still catching up).
     #[cfg_attr(test, ts(optional = nullable))]
@@ -93,6 +96,7 @@ impl StoreRow {
             last_poll_at: r.get("last_poll_at")?,
             last_success_at: r.get("last_success_at")?,
             last_error: r.get("last_error")?,
+            last_problem: None,
             created_at: r.get("created_at")?,
             first_sync_done_at: r.get("first_sync_done_at")?,
             first_sync: match r.get::<_, Option<String>>("first_sync_done_at")? {

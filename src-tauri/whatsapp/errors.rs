@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::ui_error::{UiError, UiErrorCode};
+
 /// What one of Meta's error codes means for whoever sent the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
@@ -108,6 +110,53 @@ impl SendError {
         }
     }
 
+    /// The error as the window shows it: a code for the owner's language (by Meta's number when
+    /// there is one, §6.5), Meta's number or the HTTP status and any wait as parameters, this
+    /// text as the detail.
+    pub fn ui(&self) -> UiError {
+        let detail = self.to_string();
+        let code = self.code();
+        let meta = code.parse::<i64>().ok().filter(|_| code.bytes().all(|b| b.is_ascii_digit()));
+        let status = code.strip_prefix("http_").and_then(|s| s.parse::<u16>().ok());
+        let which = match (self, meta) {
+            (SendError::OptedOut { .. }, _) => UiErrorCode::WhatsappOptedOut,
+            (SendError::WindowClosed { .. }, _) => UiErrorCode::WhatsappWindowClosed,
+            (SendError::Template { .. }, _) => UiErrorCode::WhatsappTemplateUnusable,
+            (SendError::Unknown { .. }, _) => UiErrorCode::WhatsappNoAnswer,
+            (_, Some(0 | 190)) => UiErrorCode::WhatsappTokenInvalid,
+            (_, Some(33 | 131045 | 133010)) => UiErrorCode::WhatsappNumberDisconnected,
+            (_, Some(368 | 131031)) => UiErrorCode::WhatsappAccountBlocked,
+            (_, Some(131042)) => UiErrorCode::WhatsappPaymentProblem,
+            (_, Some(3 | 10 | 200..=299)) => UiErrorCode::WhatsappPermissionMissing,
+            (_, Some(131049)) => UiErrorCode::WhatsappMarketingCap,
+            (_, Some(131026)) => UiErrorCode::WhatsappUndeliverable,
+            (_, Some(131000 | 131016)) => UiErrorCode::WhatsappUnavailable,
+            (_, Some(n)) if ErrorClass::of(n) == ErrorClass::Throttled => UiErrorCode::WhatsappRateLimited,
+            (_, Some(131056)) => UiErrorCode::WhatsappRateLimited,
+            (SendError::Retryable { .. }, None) => match code {
+                "network" => UiErrorCode::WhatsappUnreachable,
+                "protocol" => UiErrorCode::WhatsappBadResponse,
+                _ => UiErrorCode::WhatsappUnavailable,
+            },
+            (SendError::Account { .. }, None) if code == "config" => UiErrorCode::WhatsappConfig,
+            // 401 without Meta's body: the token was refused.
+            (_, None) if status == Some(401) => UiErrorCode::WhatsappTokenInvalid,
+            (_, None) if status == Some(429) => UiErrorCode::WhatsappRateLimited,
+            _ => UiErrorCode::WhatsappRefused,
+        };
+        let mut ui = UiError::new(which, detail);
+        if let Some(n) = meta {
+            ui = ui.with("meta_code", n);
+        }
+        if let Some(s) = status {
+            ui = ui.with("status", s);
+        }
+        if let SendError::Retryable { retry_after: Some(d), .. } = self {
+            ui = ui.with("retry_after", d.as_secs().max(1));
+        }
+        ui
+    }
+
     /// Sorts one of Meta's error codes (by its [`ErrorClass`]) into what the outbox must do.
     pub fn from_meta(code: i64, detail: String, attempt: u32) -> SendError {
         let c = code.to_string();
@@ -150,6 +199,73 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn each_kind_of_failure_has_its_code_for_the_window() {
+        let cases: Vec<(SendError, &str)> = vec![
+            (SendError::from_meta(190, "Error validating access token".into(), 0), "whatsapp_token_invalid"),
+            (SendError::from_meta(0, "AuthException".into(), 0), "whatsapp_token_invalid"),
+            (
+                SendError::from_meta(133010, "Account not registered".into(), 0),
+                "whatsapp_number_disconnected",
+            ),
+            (SendError::from_meta(131045, "Incorrect certificate".into(), 0), "whatsapp_number_disconnected"),
+            (SendError::from_meta(368, "Temporarily blocked".into(), 0), "whatsapp_account_blocked"),
+            (SendError::from_meta(131042, "Payment issue".into(), 0), "whatsapp_payment_problem"),
+            (SendError::from_meta(200, "Permissions error".into(), 0), "whatsapp_permission_missing"),
+            (SendError::from_meta(130429, "Rate limit hit".into(), 0), "whatsapp_rate_limited"),
+            (SendError::from_meta(131056, "Pair rate limit".into(), 1), "whatsapp_rate_limited"),
+            (SendError::from_meta(131016, "Service unavailable".into(), 0), "whatsapp_unavailable"),
+            (SendError::from_meta(131047, "Re-engagement".into(), 0), "whatsapp_window_closed"),
+            (SendError::from_meta(131050, "Stopped marketing".into(), 0), "whatsapp_opted_out"),
+            (SendError::from_meta(131049, "Healthy ecosystem".into(), 0), "whatsapp_marketing_cap"),
+            (SendError::from_meta(131026, "Undeliverable".into(), 0), "whatsapp_undeliverable"),
+            (SendError::from_meta(132001, "Template does not exist".into(), 0), "whatsapp_template_unusable"),
+            (SendError::from_meta(100, "Invalid parameter".into(), 0), "whatsapp_refused"),
+            (
+                SendError::Retryable {
+                    code: "network".into(),
+                    detail: "connection refused".into(),
+                    retry_after: None,
+                },
+                "whatsapp_unreachable",
+            ),
+            (
+                SendError::Retryable {
+                    code: "http_503".into(),
+                    detail: "Service Unavailable".into(),
+                    retry_after: None,
+                },
+                "whatsapp_unavailable",
+            ),
+            (
+                SendError::Retryable {
+                    code: "protocol".into(),
+                    detail: "unexpected JSON".into(),
+                    retry_after: None,
+                },
+                "whatsapp_bad_response",
+            ),
+            (SendError::Account { code: "config".into(), detail: "bad base URL".into() }, "whatsapp_config"),
+            (
+                SendError::Terminal { code: "http_401".into(), detail: "Unauthorized".into() },
+                "whatsapp_token_invalid",
+            ),
+            (SendError::Terminal { code: "http_404".into(), detail: "Not Found".into() }, "whatsapp_refused"),
+            (SendError::Unknown { detail: "timed out".into() }, "whatsapp_no_answer"),
+        ];
+        for (error, code) in cases {
+            let ui = error.ui();
+            assert_eq!(ui.code.as_str(), code, "{error}");
+            assert_eq!(ui.detail, error.to_string());
+        }
+        let ui = SendError::from_meta(368, "x".into(), 0).ui();
+        assert_eq!(ui.params.get("meta_code").map(String::as_str), Some("368"));
+        let ui = SendError::from_meta(131056, "x".into(), 1).ui();
+        assert_eq!(ui.params.get("retry_after").map(String::as_str), Some("4"));
+        let ui = SendError::Terminal { code: "http_404".into(), detail: "x".into() }.ui();
+        assert_eq!(ui.params.get("status").map(String::as_str), Some("404"));
     }
 
     #[test]

@@ -442,8 +442,10 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     field.clear().await.unwrap();
     field.send_keys("80").await.unwrap();
     testid(&c, "save-holdout_percent").await.click().await.unwrap();
+    // Worded in the owner's language; the engine's own reason behind "Show details".
+    testid(&c, "error-holdout_percent-message-toggle").await.click().await.unwrap();
     let error = testid(&c, "error-holdout_percent").await.text().await.unwrap();
-    assert!(error.contains("0 to 50"), "the engine's reason is shown: {error}");
+    assert!(error.contains("0 to 50"), "the engine's reason is shown on request: {error}");
     let field = testid(&c, "setting-holdout_percent").await;
     field.clear().await.unwrap();
     field.send_keys("20").await.unwrap();

@@ -184,6 +184,11 @@ async fn a_failed_poll_keeps_the_cursor_backs_off_then_succeeds(
     }
     assert_eq!(w.cursor(), cursor, "the cursor did not move");
     assert_eq!(w.state().0, "failing");
+    // The window reads the saved failure back with its code (the Spanish window words it).
+    let stores = w.app.engine.list_stores().unwrap();
+    let problem = stores.iter().find(|s| s.id == w.store).and_then(|s| s.last_problem.clone());
+    let problem = problem.expect("a failing store shows its last problem");
+    assert_eq!((problem.code, problem.detail), (error.ui().code, error.to_string()));
     assert!(matches!(w.step().await, PollOutcome::NotDue { .. }), "no retry before the backoff");
     w.app.clock.advance(wait + Duration::seconds(1));
     let outcomes = w.app.engine.poll_store_until_caught_up(w.store, false).await.unwrap();

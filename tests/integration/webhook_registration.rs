@@ -8,6 +8,7 @@ use std::sync::Arc;
 use recupero::engine::{Engine, RegistrationFailure};
 use recupero::sandbox::whatsapp::{WhatsAppSandbox, WhatsAppSandboxConfig, SANDBOX_APP_NAME};
 use recupero::secrets::{SecretName, Sensitive};
+use recupero::ui_error::UiErrorCode;
 use recupero::webhooks::Receiver;
 
 use crate::support::{recupero_env, spawn_app, text, TestApp};
@@ -86,11 +87,21 @@ async fn refusals_say_why_in_plain_words_and_change_nothing() {
     assert!(!result.ok);
     assert_eq!(result.failure, Some(RegistrationFailure::NothingAnswered));
     assert!(result.message.contains("nothing answered at that address"), "{}", result.message);
+    // The window words it from a code, with the address and the port for the sentence; the
+    // detail is Meta's words and never the access token.
+    let error = result.error.clone().expect("a worded error");
+    assert_eq!(error.code, UiErrorCode::WebhookNothingAnswered);
+    assert_eq!(error.params.get("url"), Some(&result.callback_url));
+    assert_eq!(error.params.get("port"), Some(&r.setting("webhook_port")));
+    assert!(!error.detail.is_empty());
+    let shown = serde_json::to_string(&result).unwrap();
+    assert!(!shown.contains(&r.wa.config().token), "the access token never reaches the window");
     // Something answers but with another verify token: the receiver refuses the challenge.
     r.engine().setting_set("webhook_verify_token", "another-token-0123456789").unwrap();
     let wrong = r.engine().register_webhook(&r.base()).await.unwrap();
     assert_eq!(wrong.failure, Some(RegistrationFailure::WrongToken), "{wrong:?}");
     assert!(wrong.message.contains("verify token didn't match"), "{}", wrong.message);
+    assert_eq!(wrong.error.as_ref().map(|e| e.code), Some(UiErrorCode::WebhookWrongToken));
     assert_eq!(r.wa.phone_override(), None, "nothing registered at Meta");
     assert!(!r.wa.app_subscribed());
     assert_eq!(r.setting("webhook_public_url"), "", "nothing changed locally");
@@ -104,6 +115,8 @@ async fn like_meta_the_sandbox_refuses_a_plain_http_address() {
     let result = r.engine().register_webhook(&r.base()).await.unwrap();
     assert_eq!(result.failure, Some(RegistrationFailure::NotHttps), "{result:?}");
     assert!(result.message.contains("https://"), "{}", result.message);
+    assert_eq!(result.error.as_ref().map(|e| e.code), Some(UiErrorCode::WebhookNotHttps));
+    assert!(result.error.as_ref().unwrap().detail.contains("(#100)"), "Meta's words on request");
     assert!(result.detail.unwrap().contains("(#100)"), "Meta's error envelope");
     assert!(r.wa.challenges().is_empty(), "refused before any verification request");
     assert_eq!(r.wa.phone_override(), None);
@@ -236,6 +249,9 @@ async fn a_failed_subscription_after_the_override_is_reported_and_stores_nothing
         result.message
     );
     assert!(result.detail.unwrap().contains("Unsupported post request"));
+    let error = result.error.expect("a worded error");
+    assert_eq!(error.code, UiErrorCode::WebhookSubscribeFailed);
+    assert_eq!(error.params.get("url"), Some(&result.callback_url));
     assert!(!r.wa.app_subscribed());
     assert_eq!(r.setting("webhook_registered_url"), "");
     assert_eq!(r.setting("webhook_public_url"), "");

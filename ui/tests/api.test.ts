@@ -17,6 +17,7 @@ describe('api outside Tauri', () => {
     await expect(api.startDemo()).rejects.toEqual({
       code: 'no_backend',
       message: expect.any(String),
+      error: { code: 'no_backend', params: {}, detail: '' },
     });
     await expect(api.listStores()).rejects.toMatchObject({ code: 'no_backend' });
     await expect(api.cartTimeline(1)).rejects.toMatchObject({ code: 'no_backend' });
@@ -136,5 +137,18 @@ describe('toApiError', () => {
     expect(toApiError({ message: 'x' })).toEqual({ code: 'error', message: 'x' });
     expect(toApiError({ code: 'c' })).toEqual({ code: 'c', message: '{"code":"c"}' });
     expect(toApiError(undefined)).toEqual({ code: 'error', message: 'undefined' });
+  });
+
+  it('keeps the worded error a command sends, and drops a malformed one', () => {
+    const error = { code: 'store_rate_limited', params: { retry_after: '2' }, detail: 'HTTP 429' };
+    expect(toApiError({ code: 'store_unreachable', message: 'HTTP 429', error })).toEqual({
+      code: 'store_unreachable',
+      message: 'HTTP 429',
+      error,
+    });
+    expect(toApiError({ code: 'x', message: 'y', error: { code: 1 } })).toEqual({ code: 'x', message: 'y' });
+    expect(
+      toApiError({ code: 'x', message: 'y', error: { code: 'a', params: { n: 1 }, detail: '' } }),
+    ).toEqual({ code: 'x', message: 'y' });
   });
 });

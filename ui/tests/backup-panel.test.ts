@@ -148,6 +148,9 @@ describe('Settings → Backups', () => {
     await fireEvent.click(screen.getByTestId('backup-restore-confirm'));
     await waitFor(() => expect(screen.queryByTestId('backup-error')).not.toBeNull());
     expect(screen.getByTestId('backup-error').textContent).toContain('This file cannot be restored');
+    // The engine's reason, in its own words, on request.
+    expect(screen.getByTestId('backup-error').textContent).not.toContain('not a SQLite database');
+    await fireEvent.click(screen.getByTestId('backup-error-message-toggle'));
     expect(screen.getByTestId('backup-error').textContent).toContain('not a SQLite database');
     expect(calls('backup_restart')).toHaveLength(0);
     expect(screen.queryByTestId('backup-restarting')).toBeNull();

@@ -327,7 +327,11 @@ describe('Cart actions', () => {
     await fireEvent.click(within(panel).getByTestId('cart-action-confirm'));
     const answer = await within(panel).findByTestId('cart-action-result');
     expect(answer.getAttribute('role')).toBe('alert');
-    expect(answer.textContent).toContain('No se pudo hacer: database is locked');
+    expect(answer.getAttribute('data-code')).toBe('storage');
+    expect(answer.textContent).toContain('No se pudieron leer o guardar los datos en este equipo.');
+    expect(answer.textContent).not.toContain('database is locked');
+    await fireEvent.click(within(answer).getByTestId('cart-action-error-toggle'));
+    expect(answer.textContent).toContain('database is locked');
     // Buttons are usable again.
     expect((within(panel).getByTestId('cart-stop') as HTMLButtonElement).disabled).toBe(false);
   });

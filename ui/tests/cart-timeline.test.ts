@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanup, render, screen, within } from '@testing-library/svelte';
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/svelte';
 import CartTimeline from '../src/components/CartTimeline.svelte';
 import {
   phoneProblemLabel,
@@ -91,7 +91,7 @@ describe('cart label catalogs', () => {
 });
 
 describe('CartTimeline', () => {
-  it('shows a skipped entry with its translated reason and the engine detail, oldest first', () => {
+  it('shows a skipped entry with its translated reason and the engine detail, oldest first', async () => {
     render(CartTimeline, { timeline: anaTimeline });
     const entries = screen.getAllByTestId('timeline-entry');
     expect(entries.map((e) => e.dataset.kind)).toEqual(['detected', 'planned', 'completed', 'skipped']);
@@ -102,7 +102,10 @@ describe('CartTimeline', () => {
     expect(within(skipped).getByTestId('timeline-reason').textContent?.trim()).toBe(
       'Motivo: Ya compró antes del mensaje',
     );
-    expect(within(skipped).getByTestId('timeline-detail').textContent).toBe(
+    // The engine's own words (English) only on request.
+    expect(skipped.textContent).not.toContain('checkout completed at');
+    await fireEvent.click(within(skipped).getByTestId('timeline-detail-toggle'));
+    expect(within(skipped).getByTestId('timeline-detail-detail').textContent).toContain(
       'checkout completed at 2026-11-21T12:40:12Z, before the send',
     );
     expect(skipped.querySelector('time')?.getAttribute('datetime')).toBe('2026-11-21T13:00:00.300Z');

@@ -93,6 +93,10 @@ describe('Demo mode', () => {
     await fireEvent.click(byId('end-demo'));
     const notice = byId('notice');
     await waitFor(() => expect(notice.textContent).toContain('No se pudo terminar la demo.'));
+    // Worded in Spanish; the engine's English only on request.
+    expect(notice.textContent).toContain('No se pudieron leer o guardar los datos en este equipo.');
+    expect(notice.textContent).not.toContain('database is locked');
+    await fireEvent.click(within(notice).getByTestId('notice-error-toggle'));
     expect(notice.textContent).toContain('database is locked');
     expect(byId('demo-banner')).toBeTruthy();
     expect(screen.queryByTestId('onboarding')).toBeNull();

@@ -23,6 +23,7 @@ import type {
   WebhookInfo,
   WhatsAppCheck,
 } from '../src/lib/types';
+import type { UiErrorCode } from '../src/lib/generated';
 
 /** A template row as whatsapp_check lists it, approved Spanish recovery template by default. */
 export function makeTemplate(overrides: Partial<TemplateRow> = {}): TemplateRow {
@@ -385,7 +386,37 @@ export interface FakeBackend {
   /** The time send_reply checks the 24-hour window against. */
   now: () => number;
   calls: { cmd: string; args: Record<string, unknown> | undefined }[];
+  /** A command as the engine answers it; a rejection carries its worded error like the real one. */
   invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
+}
+
+/** What `EngineError::ui` makes of the engine's own codes (a failure set with its own `error`
+ * keeps it: the store's and WhatsApp's errors are worded by their kind, not by this code). */
+const WORDED: Record<string, UiErrorCode> = {
+  window_closed: 'whatsapp_window_closed',
+  no_whatsapp: 'whatsapp_not_connected',
+  template_not_approved: 'whatsapp_template_not_approved',
+  store_auth: 'store_unauthorized',
+  store_unreachable: 'store_unreachable',
+  store_protocol: 'store_bad_response',
+  store_invalid: 'store_invalid',
+  whatsapp: 'whatsapp_refused',
+  invalid: 'invalid',
+  invalid_setting: 'invalid_setting',
+  unknown_setting: 'unknown_setting',
+  storage: 'storage',
+  no_keychain: 'no_keychain',
+  secret: 'secret',
+  no_conversation: 'no_conversation',
+  no_cart: 'no_cart',
+  not_ready: 'not_ready',
+  internal: 'internal',
+};
+
+/** `err` as a command rejects with it: `{ code, message, error }`. */
+export function worded(err: ApiError): ApiError {
+  if (err.error) return err;
+  return { ...err, error: { code: WORDED[err.code] ?? 'unknown', params: {}, detail: err.message } };
 }
 
 /** A sample recovery message as the engine renders it: approved Spanish unless told otherwise. */
@@ -478,12 +509,12 @@ export function fakeBackend(): FakeBackend {
     async invoke(cmd, args) {
       fb.calls.push({ cmd, args });
       const failure = fb.failures.get(cmd);
-      if (failure) throw { ...failure };
+      if (failure) throw worded({ ...failure });
       const detailOf = (id: unknown): ConversationDetail => {
         const known = typeof id === 'number' ? fb.details.get(id) : undefined;
         if (known) return known;
         const row = fb.conversations.find((c) => c.id === id);
-        if (!row) throw { code: 'no_conversation', message: `no conversation ${String(id)}` };
+        if (!row) throw worded({ code: 'no_conversation', message: `no conversation ${String(id)}` });
         const detail = makeDetail({ conversation: row });
         fb.details.set(row.id, detail);
         return detail;
@@ -506,7 +537,7 @@ export function fakeBackend(): FakeBackend {
           const draft = detail.drafts.find((d) => d.id === id);
           if (draft) return { detail, draft };
         }
-        throw { code: 'not_found', message: `no draft ${String(id)}` };
+        throw worded({ code: 'not_found', message: `no draft ${String(id)}` });
       };
       switch (cmd) {
         case 'app_status':
@@ -520,9 +551,9 @@ export function fakeBackend(): FakeBackend {
           const key = String(args?.key);
           const value = String(args?.value);
           const setting = fb.settings.find((x) => x.key === key);
-          if (!setting) throw { code: 'invalid_setting', message: `unknown setting ${key}` };
+          if (!setting) throw worded({ code: 'invalid_setting', message: `unknown setting ${key}` });
           if (key === 'holdout_percent' && !(Number(value) >= 0 && Number(value) <= 50)) {
-            throw { code: 'invalid_setting', message: 'holdout_percent must be between 0 and 50' };
+            throw worded({ code: 'invalid_setting', message: 'holdout_percent must be between 0 and 50' });
           }
           setting.value = value;
           return structuredClone(fb.settings);
@@ -536,12 +567,12 @@ export function fakeBackend(): FakeBackend {
           return { rows: matching.slice(offset, offset + limit), total: matching.length };
         }
         case 'cart_timeline': {
-          if (fb.timelineFailure) throw { ...fb.timelineFailure };
+          if (fb.timelineFailure) throw worded({ ...fb.timelineFailure });
           const id = args?.cartId;
           const known = typeof id === 'number' ? fb.timelines.get(id) : undefined;
           if (known) return structuredClone(known);
           const cart = fb.carts.find((c) => c.id === id);
-          if (!cart) throw { code: 'not_found', message: `no cart ${String(id)}` };
+          if (!cart) throw worded({ code: 'not_found', message: `no cart ${String(id)}` });
           return {
             cart: structuredClone(cart),
             entries: [
@@ -580,14 +611,14 @@ export function fakeBackend(): FakeBackend {
           const detail = detailOf(args?.conversationId);
           const closes = detail.windowClosesAt ? Date.parse(detail.windowClosesAt) : 0;
           if (closes <= fb.now()) {
-            throw { code: 'window_closed', message: 'the 24-hour window is closed' };
+            throw worded({ code: 'window_closed', message: 'the 24-hour window is closed' });
           }
           return structuredClone(nextMessage(detail, { body: String(args?.text) }));
         }
         case 'send_template': {
           const detail = detailOf(args?.conversationId);
           if (detail.templateLanguages.length === 0) {
-            throw { code: 'template_not_approved', message: 'no approved recovery template' };
+            throw worded({ code: 'template_not_approved', message: 'no approved recovery template' });
           }
           return structuredClone(nextMessage(detail, { kind: 'template', body: 'Recordatorio' }));
         }
@@ -619,10 +650,10 @@ export function fakeBackend(): FakeBackend {
           const rates = args?.rates as RateRow[];
           for (const r of rates) {
             if (!/^\d+(\.\d+)?$/.test(r.price)) {
-              throw {
+              throw worded({
                 code: 'invalid',
                 message: `price "${r.price}" for ${r.country}/${r.category} is not a decimal number`,
-              };
+              });
             }
           }
           fb.rateTable = { ...fb.rateTable, rates: structuredClone(rates), edited: true };
@@ -632,11 +663,11 @@ export function fakeBackend(): FakeBackend {
           return structuredClone(fb.stores);
         case 'store_test':
           await fb.storeGate;
-          if (fb.storeFailure) throw { ...fb.storeFailure };
+          if (fb.storeFailure) throw worded({ ...fb.storeFailure });
           return structuredClone(fb.storeReport);
         case 'store_connect': {
           await fb.storeGate;
-          if (fb.storeFailure) throw { ...fb.storeFailure };
+          if (fb.storeFailure) throw worded({ ...fb.storeFailure });
           const input = args?.input as StoreInput;
           const row: StoreRow = {
             id: fb.stores.length + 1,
@@ -660,9 +691,9 @@ export function fakeBackend(): FakeBackend {
           const name = String(args?.name);
           const value = String(args?.value ?? '');
           if (!['whatsapp_token', 'whatsapp_app_secret', 'assistant_api_key'].includes(name)) {
-            throw { code: 'invalid', message: `unknown secret ${name}` };
+            throw worded({ code: 'invalid', message: `unknown secret ${name}` });
           }
-          if (value.trim() === '') throw { code: 'invalid', message: 'the value is empty' };
+          if (value.trim() === '') throw worded({ code: 'invalid', message: 'the value is empty' });
           fb.secretValues.set(name, value);
           return secretStates();
         }
@@ -671,7 +702,7 @@ export function fakeBackend(): FakeBackend {
         case 'whatsapp_create_template': {
           const buttonUrl = String(args?.buttonUrl ?? '');
           if (!/^https?:\/\/[^/]+/.test(buttonUrl)) {
-            throw { code: 'invalid', message: `not a URL: ${buttonUrl}` };
+            throw worded({ code: 'invalid', message: `not a URL: ${buttonUrl}` });
           }
           const rows = ['es', 'pt_BR', 'en'].map((language) =>
             makeTemplate({
@@ -694,16 +725,16 @@ export function fakeBackend(): FakeBackend {
         case 'whatsapp_test_message': {
           const phone = String(args?.phone ?? '');
           if (!/^\+?[0-9 ()-]{8,}$/.test(phone)) {
-            throw { code: 'invalid', message: 'the phone number: this is not a valid phone number' };
+            throw worded({ code: 'invalid', message: 'the phone number: this is not a valid phone number' });
           }
           if (!fb.whatsapp.templates.some((t) => t.name === fb.whatsapp.templateName && t.status === 'APPROVED')) {
-            throw { code: 'template_not_approved', message: 'not approved' };
+            throw worded({ code: 'template_not_approved', message: 'not approved' });
           }
           return 'wamid.TEST1';
         }
         case 'start_demo':
           if (!fb.demoAvailable) {
-            throw { code: 'not_ready', message: 'the demo engine lands in a later issue' };
+            throw worded({ code: 'not_ready', message: 'the demo engine lands in a later issue' });
           }
           fb.status.demo = true;
           return structuredClone(fb.status);

@@ -19,7 +19,6 @@ import {
   ESCALATION_REASONS,
   MESSAGE_ORIGINS,
   MESSAGE_STATUSES,
-  SEND_ERRORS,
   WHATSAPP_ERRORS,
 } from '../src/lib/inbox-labels';
 import { tauri } from './tauri-mock';
@@ -357,7 +356,7 @@ describe('A conversation', () => {
     await fireEvent.click(within(view).getByTestId('composer-send'));
     await waitFor(() =>
       expect(within(view).getByTestId('composer-error').textContent).toContain(
-        'WhatsApp no está conectado en Recupero',
+        'WhatsApp no está conectado todavía',
       ),
     );
   });
@@ -468,7 +467,6 @@ describe('inbox label catalogs', () => {
     ['messageOrigin', MESSAGE_ORIGINS],
     ['messageStatus', MESSAGE_STATUSES],
     ['whatsappError', WHATSAPP_ERRORS],
-    ['sendError', SEND_ERRORS],
   ];
   for (const [prefix, codes] of groups) {
     it(`words every ${prefix} code in es, pt and en`, () => {

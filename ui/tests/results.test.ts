@@ -197,6 +197,7 @@ describe('Results', () => {
     await fireEvent.input(price, { target: { value: '0,07' } });
     await fireEvent.click(within(editor).getByTestId('rates-save'));
     const error = await within(editor).findByTestId('rates-error');
+    await fireEvent.click(within(error).getByTestId('rates-error-message-toggle'));
     expect(error.textContent).toContain('price "0,07" for AR/marketing is not a decimal number');
 
     await fireEvent.input(price, { target: { value: '0.07' } });

@@ -7,6 +7,8 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/sv
 import type { StartupFailure } from '../src/lib/api';
 
 let failure: StartupFailure | null;
+/** What startup_retry rejects with (a plain string, as the command's `Result<(), String>`). */
+let retryRefusal: string | null = null;
 let calls: { cmd: string; args?: Record<string, unknown> }[];
 
 async function invoke(cmd: string, args?: Record<string, unknown>): Promise<unknown> {
@@ -15,8 +17,10 @@ async function invoke(cmd: string, args?: Record<string, unknown>): Promise<unkn
     case 'startup_failure':
       if (!failure) throw { code: 'internal', message: 'state missing' };
       return structuredClone(failure);
-    case 'startup_open_folder':
     case 'startup_retry':
+      if (retryRefusal) throw retryRefusal;
+      return null;
+    case 'startup_open_folder':
     case 'startup_close':
       return null;
     default:
@@ -117,6 +121,22 @@ describe('the start-up failure window', () => {
         'startup_close',
       ]),
     );
+  });
+
+  it("words a button that failed, with the system's text on request", async () => {
+    retryRefusal = 'could not start /usr/bin/recupero: permission denied';
+    try {
+      render(App);
+      await screen.findByTestId('startup-failure-title');
+      await fireEvent.click(screen.getByTestId('startup-failure-retry'));
+      const error = await screen.findByTestId('startup-action-error');
+      expect(error.textContent).toContain('Algo salió mal. Prueba otra vez.');
+      expect(error.textContent).not.toContain('permission denied');
+      await fireEvent.click(screen.getByTestId('startup-action-error-toggle'));
+      expect(error.textContent).toContain('could not start /usr/bin/recupero: permission denied');
+    } finally {
+      retryRefusal = null;
+    }
   });
 
   it('says so when even the failure cannot be read', async () => {

@@ -83,7 +83,12 @@ describe('Store connection: the connected shops', () => {
         baseUrl: 'https://loja-lua.com.br',
         state: 'failing',
         lastSuccessAt: null,
-        lastError: 'HTTP 401 from the store',
+        lastError: 'the store refused the credentials (HTTP 401): Invalid API key',
+        lastProblem: {
+          code: 'store_unauthorized',
+          params: { status: '401' },
+          detail: 'the store refused the credentials (HTTP 401): Invalid API key',
+        },
       }),
       store({ id: 3, name: 'Pausada', platform: 'shopify', state: 'paused', lastError: 'old problem' }),
     ];
@@ -99,7 +104,12 @@ describe('Store connection: the connected shops', () => {
     expect(lua.textContent).toContain('WooCommerce');
     expect(lua.textContent).toContain('Con problemas');
     expect(lua.textContent).toContain('Todavía no se pudo revisar con éxito.');
-    expect(lua.textContent).toContain('Último problema: HTTP 401 from the store');
+    // The problem in the owner's language (the Spanish window never says "the store refused…"),
+    // the engine's words on request.
+    expect(lua.textContent).toContain('Último problema: La tienda rechazó los datos de acceso.');
+    expect(lua.textContent).not.toContain('the store refused');
+    await fireEvent.click(within(lua).getByTestId('store-last-problem-toggle'));
+    expect(lua.textContent).toContain('the store refused the credentials (HTTP 401): Invalid API key');
 
     expect(paused.textContent).toContain('En pausa');
     expect(paused.textContent, 'an old error is only news while the shop is failing').not.toContain(
@@ -233,9 +243,11 @@ describe('Store connection: testing the connection', () => {
 
     const skipped = within(results).getAllByTestId('store-skipped-row');
     expect(skipped.map((r) => r.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
-      'co-3 Motivo: mixed currencies',
-      'Sin número Motivo: no total',
+      'co-3 No se pudo leer este carrito. Ver detalle',
+      'Sin número No se pudo leer este carrito. Ver detalle',
     ]);
+    await fireEvent.click(within(skipped[0]).getByTestId('store-skipped-reason-toggle'));
+    expect(within(skipped[0]).getByTestId('store-skipped-reason-detail').textContent).toContain('mixed currencies');
     expect(screen.queryByTestId('store-empty')).toBeNull();
     expect(screen.queryByTestId('store-error')).toBeNull();
     expect(backend.calls.some((c) => c.cmd === 'store_connect'), 'testing saves nothing').toBe(false);
@@ -251,13 +263,24 @@ describe('Store connection: testing the connection', () => {
   });
 
   it('explains a refused credential in plain words, with the backend message as detail', async () => {
-    backend.storeFailure = { code: 'store_auth', message: 'HTTP 401: invalid access token' };
+    backend.storeFailure = {
+      code: 'store_auth',
+      message: 'the store refused the credentials (HTTP 401): invalid access token',
+      error: {
+        code: 'store_unauthorized',
+        params: { status: '401' },
+        detail: 'the store refused the credentials (HTTP 401): invalid access token',
+      },
+    };
     render(StoreConnection);
     await fillTiendanube();
     await fireEvent.click(screen.getByTestId('store-test'));
     const error = await screen.findByTestId('store-error');
     expect(error.textContent).toContain('La tienda rechazó los datos de acceso.');
-    expect(error.textContent).toContain('Detalle: HTTP 401: invalid access token');
+    expect(error.dataset.errorCode).toBe('store_unauthorized');
+    expect(error.textContent).not.toContain('invalid access token');
+    await fireEvent.click(within(error).getByTestId('store-error-message-toggle'));
+    expect(error.textContent).toContain('the store refused the credentials (HTTP 401): invalid access token');
     expect(screen.queryByTestId('store-results')).toBeNull();
   });
 
@@ -325,7 +348,8 @@ describe('Store connection: saving', () => {
     await fillTiendanube();
     await fireEvent.click(screen.getByTestId('store-save'));
     const error = await screen.findByTestId('store-error');
-    expect(error.textContent).toContain('No se pudieron guardar o leer los datos en este equipo');
+    expect(error.textContent).toContain('No se pudieron leer o guardar los datos en este equipo');
+    await fireEvent.click(within(error).getByTestId('store-error-message-toggle'));
     expect(error.textContent).toContain('keychain locked');
     expect(byId('store-token').value).toBe('tn-secret-token');
     expect(screen.queryByTestId('store-saved')).toBeNull();

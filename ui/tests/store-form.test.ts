@@ -6,12 +6,10 @@ import {
   emptyStoreForm,
   normalizeBaseUrl,
   parseStoreForm,
-  storeErrorMessage,
   withPlatform,
   type StoreForm,
 } from '../src/lib/store-form';
 import { formatMoney } from '../src/lib/format';
-import { dictionaries } from '../src/lib/i18n/index.svelte';
 
 const form = (fields: Partial<StoreForm>): StoreForm => ({ ...emptyStoreForm('AR'), ...fields });
 
@@ -203,45 +201,6 @@ describe('country', () => {
     expect(countryName('XY', 'es')).toBeNull();
     expect(countryName('ZZ', 'es')).toBeNull();
     expect(countryName('ARG', 'es')).toBeNull();
-  });
-});
-
-describe('storeErrorMessage', () => {
-  it.each([
-    ['store_auth', 'store.error.store_auth'],
-    ['store_unreachable', 'store.error.store_unreachable'],
-    ['store_invalid', 'store.error.store_invalid'],
-    ['store_protocol', 'store.error.store_protocol'],
-    ['storage', 'store.error.storage'],
-    ['internal', 'store.error.internal'],
-    ['something_new', 'store.error.unknown'],
-    ['error', 'store.error.unknown'],
-    ['toString', 'store.error.unknown'],
-  ])('%s → %s, with the backend message as detail', (code, key) => {
-    expect(storeErrorMessage({ code, message: ' 401 from the store ' })).toEqual({
-      key,
-      detail: '401 from the store',
-    });
-  });
-
-  it('explains "no backend" without the English detail', () => {
-    expect(storeErrorMessage({ code: 'no_backend', message: 'Not running inside…' })).toEqual({
-      key: 'notice.noBackend',
-      detail: null,
-    });
-  });
-
-  it('gives no detail line for an empty message', () => {
-    expect(storeErrorMessage({ code: 'store_auth', message: '' }).detail).toBeNull();
-  });
-
-  it('has a non-empty sentence for every code in every language', () => {
-    for (const [lang, dict] of Object.entries(dictionaries)) {
-      for (const code of ['store_auth', 'store_unreachable', 'store_invalid', 'store_protocol', 'storage', 'internal']) {
-        const { key } = storeErrorMessage({ code, message: '' });
-        expect(dict[key].trim(), `${lang}:${code}`).not.toBe('');
-      }
-    }
   });
 });
 

@@ -41,6 +41,8 @@ describe('App with a backend', () => {
     await fireEvent.click(screen.getByTestId('try-demo'));
     const notice = screen.getByTestId('notice');
     await waitFor(() => expect(notice.textContent).toContain('La demo todavía no está disponible.'));
+    expect(notice.textContent).toContain('Esto todavía no está disponible en esta versión de Recupero.');
+    await fireEvent.click(within(notice).getByTestId('notice-error-toggle'));
     expect(notice.textContent).toContain('the demo engine lands in a later issue');
   });
 
@@ -95,7 +97,10 @@ describe('App with a backend', () => {
     await fireEvent.input(input, { target: { value: '90' } });
     await fireEvent.click(screen.getByTestId('save-holdout_percent'));
     const error = await screen.findByTestId('error-holdout_percent');
-    expect(error.textContent).toBe('holdout_percent must be between 0 and 50');
+    expect(error.dataset.errorCode).toBe('invalid_setting');
+    expect(error.textContent).toContain('Ese valor no es válido');
+    await fireEvent.click(within(error).getByTestId('error-holdout_percent-message-toggle'));
+    expect(error.textContent).toContain('holdout_percent must be between 0 and 50');
 
     await fireEvent.input(input, { target: { value: '20' } });
     await fireEvent.click(screen.getByTestId('save-holdout_percent'));
@@ -122,7 +127,12 @@ describe('App with a backend', () => {
         state: 'failing',
         lastPollAt: '2025-05-01T15:00:00Z',
         lastSuccessAt: null,
-        lastError: 'HTTP 503',
+        lastError: 'the store had an internal problem (HTTP 503)',
+        lastProblem: {
+          code: 'store_server_error',
+          params: { status: '503' },
+          detail: 'the store had an internal problem (HTTP 503)',
+        },
         createdAt: '2025-04-01T12:00:00Z',
       },
     ];
@@ -131,7 +141,7 @@ describe('App with a backend', () => {
     expect(section.closest('section')?.querySelector('h2')?.textContent).toBe('Tu tienda online');
     const row = await screen.findByTestId('store-list-row');
     expect(row.textContent).toContain('Con problemas');
-    expect(row.textContent).toContain('HTTP 503');
+    expect(row.textContent).toContain('La tienda tuvo un problema interno (HTTP 503).');
     expect(screen.getByTestId('notice').textContent, 'loading the shops raised no notice').toBe('');
   });
 
@@ -279,12 +289,14 @@ describe('App with a backend', () => {
     tauri.emit!({ type: 'cart_detected', cartId: 5 });
     const error = await screen.findByTestId('cart-timeline-error');
     expect(error.textContent).toContain('No se pudo cargar el historial de este carrito.');
+    expect(error.textContent).toContain('No se pudieron leer o guardar los datos en este equipo.');
+    await fireEvent.click(within(error).getByTestId('cart-timeline-error-message-toggle'));
     expect(error.textContent).toContain('database is locked');
     // The last timeline stays visible under the error.
     expect(screen.getAllByTestId('timeline-entry')).toHaveLength(1);
 
     backend.timelineFailure = null;
-    await fireEvent.click(within(error).getByRole('button'));
+    await fireEvent.click(within(error).getByRole('button', { name: 'Reintentar' }));
     await waitFor(() => expect(screen.queryByTestId('cart-timeline-error')).toBeNull());
     const timelineCalls = backend.calls.filter((c) => c.cmd === 'cart_timeline');
     expect(timelineCalls.length).toBeGreaterThanOrEqual(3);

@@ -1,7 +1,7 @@
 // Settings' webhook panel: the deliveries set aside after failing to apply (count, oldest, last
 // error) with a "Retry" that calls retry_deliveries, and the raw-body retention setting.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { fakeBackend, type FakeBackend } from './fake-backend';
 import { tauri } from './tauri-mock';
 import WebhookPanel from '../src/components/WebhookPanel.svelte';
@@ -72,7 +72,9 @@ describe('webhook panel: deliveries set aside', () => {
     const box = await screen.findByTestId('webhook-quarantine');
     expect(screen.getByTestId('webhook-quarantine-count').textContent).toContain('Avisos apartados: 2');
     expect(screen.getByTestId('webhook-quarantine-oldest').textContent).toContain('hace 3 h');
-    expect(screen.getByTestId('webhook-quarantine-error').textContent).toBe('database or disk is full');
+    expect(screen.getByTestId('webhook-quarantine-error').textContent).not.toContain('disk is full');
+    await fireEvent.click(screen.getByTestId('webhook-quarantine-error-toggle'));
+    expect(screen.getByTestId('webhook-quarantine-error-detail').textContent).toContain('database or disk is full');
     expect(box.textContent).not.toContain('Hola'); // never a body
     await fireEvent.click(screen.getByTestId('webhook-quarantine-retry'));
     await waitFor(() => expect(screen.queryByTestId('webhook-quarantine')).toBeNull());
@@ -111,6 +113,8 @@ describe('webhook panel: deliveries set aside', () => {
     await fireEvent.click(await screen.findByTestId('webhook-quarantine-retry'));
     const failed = await screen.findByTestId('webhook-quarantine-retry-failed');
     expect(failed.textContent).toContain('No se pudo reintentar');
+    expect(failed.textContent).toContain('No se pudieron leer o guardar los datos');
+    await fireEvent.click(within(failed).getByTestId('webhook-retry-error-toggle'));
     expect(failed.textContent).toContain('database is locked');
     expect(screen.getByTestId('webhook-quarantine')).toBeTruthy();
   });

@@ -26,13 +26,23 @@ function ok(): WebhookRegistration {
     failure: null,
     message: 'registered',
     detail: null,
+    error: null,
     registeredOverride: CALLBACK,
     subscribedApps: ['Recupero'],
   };
 }
 
-function refused(failure: WebhookRegistration['failure'], detail: string): WebhookRegistration {
-  return { ...ok(), ok: false, failure, detail, registeredOverride: null, subscribedApps: [] };
+const CODES = {
+  nothing_answered: 'webhook_nothing_answered',
+  wrong_token: 'webhook_wrong_token',
+  not_https: 'webhook_not_https',
+  other: 'webhook_refused',
+} as const;
+
+/** A refusal as the engine sends it: the failure, Meta's words, and the worded error. */
+function refused(failure: NonNullable<WebhookRegistration['failure']>, detail: string): WebhookRegistration {
+  const error = { code: CODES[failure], params: { url: CALLBACK, port: '8790' }, detail };
+  return { ...ok(), ok: false, failure, detail, error, registeredOverride: null, subscribedApps: [] };
 }
 
 beforeAll(() => {
@@ -47,7 +57,7 @@ beforeEach(() => {
     if (cmd === 'quarantined_deliveries') return { count: 0, oldestReceivedAt: null, lastError: null, recent: [] };
     if (cmd === 'webhook_register') {
       registered.push(String(args?.publicUrl));
-      if ('error' in answer) throw answer.error;
+      if (!('ok' in answer)) throw answer.error;
       return structuredClone(answer);
     }
     return backend.invoke(cmd, args);
@@ -86,6 +96,9 @@ describe('webhook panel: register with WhatsApp', () => {
     expect(box.dataset.failure).toBe('nothing_answered');
     expect(box.textContent).toContain('nada respondió');
     expect(box.textContent).toContain('puerto 8790');
+    // Meta's own words only on request.
+    expect(box.textContent).not.toContain('(#2200)');
+    await fireEvent.click(screen.getByTestId('webhook-register-error-message-toggle'));
     expect(box.textContent).toContain('(#2200)');
     expect(screen.queryByTestId('webhook-register-ok')).toBeNull();
     cleanup();
@@ -94,10 +107,19 @@ describe('webhook panel: register with WhatsApp', () => {
     expect((await screen.findByTestId('webhook-register-refused')).textContent).toContain('token de verificación no coincide');
   });
 
-  it('an engine error (no token saved) is shown with its message', async () => {
-    answer = { error: { code: 'invalid', message: 'save the WhatsApp access token first' } };
+  it('an engine error (no token saved) is worded, with its message on request', async () => {
+    answer = {
+      error: {
+        code: 'invalid',
+        message: 'save the WhatsApp access token first',
+        error: { code: 'invalid', params: {}, detail: 'save the WhatsApp access token first' },
+      } as { code: string; message: string },
+    };
     await register('https://recupero.mitienda.com');
     const box = await screen.findByTestId('webhook-register-error');
+    expect(box.textContent).toContain('Algún dato no es válido');
+    expect(box.textContent).not.toContain('save the WhatsApp access token first');
+    await fireEvent.click(screen.getByTestId('webhook-register-error-message-toggle'));
     expect(box.textContent).toContain('save the WhatsApp access token first');
   });
 

@@ -167,6 +167,8 @@ describe('WhatsApp connection: token and app secret (step 2)', () => {
     await fireEvent.click(byId('wa-app-secret-save'));
     const error = await screen.findByTestId('wa-app-secret-error');
     expect(error.textContent).toContain('No se encontró el llavero seguro');
+    expect(error.textContent).not.toContain('no Secret Service on D-Bus');
+    await fireEvent.click(byId('wa-app-secret-error-message-toggle'));
     expect(error.textContent).toContain('no Secret Service on D-Bus');
     expect(byId('wa-app-secret').value, 'kept so the owner can retry').toBe('abc123');
 
@@ -267,6 +269,7 @@ describe('WhatsApp connection: check and recovery template (step 3)', () => {
     await fireEvent.click(byId('wa-create'));
     const error = await screen.findByTestId('wa-error');
     expect(error.textContent).toContain('Algún dato no es válido');
+    await fireEvent.click(byId('wa-error-message-toggle'));
     expect(error.textContent).toContain('the URL must use https');
   });
 
@@ -275,20 +278,26 @@ describe('WhatsApp connection: check and recovery template (step 3)', () => {
     renderPanel();
     await fireEvent.click(byId('wa-check'));
     const error = await screen.findByTestId('wa-error');
-    expect(error.textContent).toContain('Faltan datos');
-    expect(error.textContent).toContain('pasos 1 y 2');
+    expect(error.dataset.errorCode).toBe('whatsapp_not_connected');
+    expect(error.textContent).toContain('WhatsApp no está conectado todavía');
+    expect(error.textContent).toContain('token de acceso');
     expect(screen.queryByTestId('wa-templates')).toBeNull();
   });
 
-  it("passes on Meta's reason when WhatsApp refuses (e.g. an expired token)", async () => {
+  it("says what WhatsApp's refusal means (an expired token), with Meta's words on request", async () => {
+    const message =
+      'the WhatsApp account cannot send (190): Error validating access token: Session has expired on Friday, 21-Nov-26';
     backend.failures.set('whatsapp_check', {
       code: 'whatsapp',
-      message: 'Error validating access token: Session has expired on Friday, 21-Nov-26',
+      message,
+      error: { code: 'whatsapp_token_invalid', params: { meta_code: '190' }, detail: message },
     });
     renderPanel();
     await fireEvent.click(byId('wa-check'));
     const error = await screen.findByTestId('wa-error');
-    expect(error.textContent).toContain('WhatsApp rechazó el pedido');
+    expect(error.textContent).toContain('WhatsApp rechazó el token de acceso');
+    expect(error.textContent).not.toContain('Session has expired');
+    await fireEvent.click(byId('wa-error-message-toggle'));
     expect(error.textContent).toContain('Session has expired');
   });
 });
@@ -379,7 +388,9 @@ describe('the test message to the owner’s phone', () => {
 
     await fireEvent.input(byId('wa-test-phone'), { target: { value: 'hola' } });
     await fireEvent.click(byId('wa-test-send'));
-    await waitFor(() => expect(byId('wa-test-error').textContent).toContain('not a valid phone number'));
+    await waitFor(() => expect(byId('wa-test-error').textContent).toContain('Algún dato no es válido'));
+    await fireEvent.click(byId('wa-test-error-message-toggle'));
+    expect(byId('wa-test-error').textContent).toContain('not a valid phone number');
 
     backend.whatsapp.templates = [makeTemplate({ status: 'PENDING' })];
     await fireEvent.input(byId('wa-test-phone'), { target: { value: '+54 9 11 5555-0199' } });

@@ -1,5 +1,5 @@
 // The one place that knows Tauri command names. Every wrapper resolves with typed data or
-// rejects with an ApiError `{ code, message }` — never with anything else.
+// rejects with an ApiError `{ code, message, error? }` — never with anything else.
 
 import { invoke } from '@tauri-apps/api/core';
 import type {
@@ -33,6 +33,7 @@ import type { CartPage, StartupFailure } from './generated';
 import type { UpdateStatus } from './generated';
 
 export type { ApiError } from './types';
+import { isUiError } from './ui-error';
 export type { CartPage, StartupFailure } from './generated';
 
 /** True when running inside the Tauri webview (the IPC bridge is injected before our code). */
@@ -49,9 +50,14 @@ export function isApiError(value: unknown): value is ApiError {
   );
 }
 
-/** Normalise whatever `invoke` rejected with into `{ code, message }`. */
+/** Normalise whatever `invoke` rejected with into `{ code, message }` (and the worded `error`). */
 export function toApiError(err: unknown): ApiError {
-  if (isApiError(err)) return { code: err.code, message: err.message };
+  if (isApiError(err)) {
+    const worded = (err as { error?: unknown }).error;
+    return isUiError(worded)
+      ? { code: err.code, message: err.message, error: worded }
+      : { code: err.code, message: err.message };
+  }
   if (typeof err === 'string') return { code: 'error', message: err };
   if (err instanceof Error) return { code: 'error', message: err.message };
   if (typeof err === 'object' && err !== null) {
@@ -66,6 +72,7 @@ export function toApiError(err: unknown): ApiError {
 export const NO_BACKEND: ApiError = {
   code: 'no_backend',
   message: 'Not running inside the Recupero desktop app: there is no backend to talk to.',
+  error: { code: 'no_backend', params: {}, detail: '' },
 };
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {

@@ -5,6 +5,7 @@ import { onEngineEvent, type EngineEvent } from './events';
 import { browserLanguages, resolveLang, setLang, type MessageKey } from './i18n/index.svelte';
 import { escalationLabel } from './inbox-labels';
 import { needsOnboarding, rememberOnboardingSkipped } from './onboarding';
+import { uiErrorOf, type UiError } from './ui-error';
 import {
   toRoute,
   type AppStatus,
@@ -20,8 +21,10 @@ export interface Notice {
   id: number;
   kind: NoticeKind;
   key: MessageKey;
-  /** Extra text from the server (already human-readable, not translated). */
+  /** Extra text (a name, a reason already translated). */
   detail: string | null;
+  /** What went wrong, when the notice is about a failed command (ErrorMessage.svelte). */
+  error: UiError | null;
 }
 
 export const app = $state({
@@ -46,10 +49,17 @@ let navigations = 0;
 
 let nextNoticeId = 1;
 
-export function notify(kind: NoticeKind, key: MessageKey, detail: string | null = null): void {
+export function notify(
+  kind: NoticeKind,
+  key: MessageKey,
+  detail: string | null = null,
+  error: UiError | null = null,
+): void {
   // The same notice twice in a row says nothing new (e.g. "no backend" from every screen).
-  if (app.notices.some((n) => n.key === key && n.detail === detail)) return;
-  app.notices.push({ id: nextNoticeId++, kind, key, detail });
+  const same = (n: Notice) =>
+    n.key === key && n.detail === detail && n.error?.code === error?.code && n.error?.detail === error?.detail;
+  if (app.notices.some(same)) return;
+  app.notices.push({ id: nextNoticeId++, kind, key, detail, error });
   if (app.notices.length > 4) app.notices.splice(0, app.notices.length - 4);
 }
 
@@ -61,7 +71,7 @@ export function dismissNotice(id: number): void {
 /** Show a failed command: "no backend" gets its own explanation, everything else `fallback`. */
 export function notifyError(err: ApiError, fallback: MessageKey): void {
   if (err.code === 'no_backend') notify('error', 'notice.noBackend');
-  else notify('error', fallback, err.message || null);
+  else notify('error', fallback, null, uiErrorOf(err));
 }
 
 /** Go to a screen; this also leaves the guided setup (it opens again from Settings). */
@@ -129,8 +139,8 @@ export async function refreshSettings(): Promise<void> {
   }
 }
 
-/** Save one setting; resolves with null on success or the error message to show by the field. */
-export async function saveSetting(key: string, value: string): Promise<string | null> {
+/** Save one setting; resolves with null on success or the error to show by the field. */
+export async function saveSetting(key: string, value: string): Promise<UiError | null> {
   try {
     app.settings = await api.settingsSet(key, value);
     if (key === 'ui_language') applyLanguage();
@@ -138,7 +148,7 @@ export async function saveSetting(key: string, value: string): Promise<string | 
   } catch (err) {
     const e = err as ApiError;
     if (e.code === 'no_backend') notifyError(e, 'notice.settingsFailed');
-    return e.message || e.code;
+    return uiErrorOf(e);
   }
 }
 

@@ -327,7 +327,11 @@ export type CheckedItem = { name: string, variant: string | null, quantity: numb
  */
 export type SkippedCheckout = { checkoutId: string | null, reason: string, };
 
-export type StoreRow = { id: number, platform: string, name: string, baseUrl: string, externalId: string | null, country: string, state: string, lastPollAt: string | null, lastSuccessAt: string | null, lastError: string | null, createdAt: string, 
+export type StoreRow = { id: number, platform: string, name: string, baseUrl: string, externalId: string | null, country: string, state: string, lastPollAt: string | null, lastSuccessAt: string | null, lastError: string | null, 
+/**
+ * `last_error` as the window words it (set by the engine, which knows the store's errors).
+ */
+lastProblem?: UiError | null, createdAt: string, 
 /**
  * When the first sync ended (`None`: still catching up).
  */
@@ -411,6 +415,10 @@ message: string,
  * Meta's own words, when it refused.
  */
 detail: string | null, 
+/**
+ * The refusal as the window words it, in the owner's language (`None` when registered).
+ */
+error: UiError | null, 
 /**
  * The phone number's override as Meta reads it back.
  */
@@ -514,6 +522,24 @@ export type UpdateState = "no_key" | "no_address" | "not_checked" | "up_to_date"
  * What went wrong, in words an owner can act on (the UI words each one).
  */
 export type UpdateProblem = "unreachable" | "bad_manifest" | "no_build_here" | "bad_signature" | "not_installable" | "install_failed" | "nothing_to_install";
+
+/**
+ * An error as the window shows it: `t('errors.<code>', params)`, and `detail` on click.
+ */
+export type UiError = { code: UiErrorCode, 
+/**
+ * Values for the sentence's `{placeholders}` (`retry_after`, `status`, `meta_code`, `url`…).
+ */
+params: { [key in string]: string }, 
+/**
+ * The technical text in English (as logged); never a credential.
+ */
+detail: string, };
+
+/**
+ * What went wrong, as the window words it. Serialized in snake_case (`store_rate_limited`).
+ */
+export type UiErrorCode = "store_unreachable" | "store_rate_limited" | "store_server_error" | "store_unauthorized" | "store_not_found" | "store_rejected" | "store_bad_response" | "store_invalid" | "whatsapp_not_connected" | "whatsapp_token_invalid" | "whatsapp_permission_missing" | "whatsapp_number_disconnected" | "whatsapp_account_blocked" | "whatsapp_payment_problem" | "whatsapp_rate_limited" | "whatsapp_unreachable" | "whatsapp_unavailable" | "whatsapp_bad_response" | "whatsapp_no_answer" | "whatsapp_window_closed" | "whatsapp_opted_out" | "whatsapp_marketing_cap" | "whatsapp_undeliverable" | "whatsapp_template_unusable" | "whatsapp_template_not_approved" | "whatsapp_refused" | "whatsapp_config" | "webhook_nothing_answered" | "webhook_wrong_token" | "webhook_not_https" | "webhook_refused" | "webhook_subscribe_failed" | "webhook_read_back_mismatch" | "invalid_setting" | "unknown_setting" | "invalid" | "storage" | "no_keychain" | "secret" | "no_conversation" | "no_cart" | "not_ready" | "internal" | "no_backend" | "unknown";
 
 /**
  * What the failure window shows (the `startup_failure` command's answer).

@@ -1,7 +1,7 @@
 // Words for the codes the engine uses about conversations: why a conversation escalated, who
-// wrote a message, its delivery status, WhatsApp's failure codes and the errors of the inbox
-// commands. A code the UI has never heard of is shown as it came (a WhatsApp code with its
-// number), so nothing is ever hidden.
+// wrote a message, its delivery status and WhatsApp's failure codes (the inbox commands' errors
+// are worded by ErrorMessage.svelte). A code the UI has never heard of is shown as it came (a
+// WhatsApp code with its number), so nothing is ever hidden.
 
 import { t, tOr } from './i18n/index.svelte';
 
@@ -36,18 +36,6 @@ export const MESSAGE_STATUSES = [
 
 /** WhatsApp error codes the owner meets most, explained in plain words. */
 export const WHATSAPP_ERRORS = ['131026', '131047', '131049', '131050', '130429', '131056'] as const;
-
-/** Errors of send_reply / send_template / approve_draft / set_takeover the owner can act on. */
-export const SEND_ERRORS = [
-  'window_closed',
-  'no_whatsapp',
-  'no_cart',
-  'template_not_approved',
-  'no_conversation',
-  'whatsapp',
-  'invalid',
-  'no_backend',
-] as const;
 
 export function escalationLabel(reason: string | null | undefined): string {
   if (!reason) return t('inbox.escalated');
@@ -87,11 +75,6 @@ export function whatsappErrorLabel(code: string | null | undefined): string {
   const plain = (code ?? '').trim();
   if (plain === '') return t('whatsappError.none');
   return tOr(`whatsappError.${plain}`, t('whatsappError.other', { code: plain }));
-}
-
-/** What went wrong with a send, for a command error `{code, message}`. */
-export function sendErrorLabel(code: string): string {
-  return tOr(`sendError.${code}`, t('sendError.other'));
 }
 
 /** "es" → "Español", "pt_BR" → "Português (Brasil)"; anything else as it came. */

@@ -1,9 +1,9 @@
 // The store-connection form: what the owner typed becomes a `StoreInput` once, here, or a list
-// of per-field problems. Also the plain-words message for each error code of the store commands.
+// of per-field problems (errors of the store commands are worded by ErrorMessage.svelte).
 // No Svelte state, so every rule is unit-tested (tests/store-form.test.ts).
 
 import type { MessageKey } from './i18n/index.svelte';
-import type { ApiError, Platform, StoreInput } from './types';
+import type { Platform, StoreInput } from './types';
 
 export const PLATFORMS: readonly Platform[] = ['tiendanube', 'shopify', 'woocommerce'];
 
@@ -206,26 +206,4 @@ export function countryName(code: string, lang: string): string | null {
   } catch {
     return null;
   }
-}
-
-const ERROR_MESSAGES: Record<string, MessageKey> = {
-  store_auth: 'store.error.store_auth',
-  store_unreachable: 'store.error.store_unreachable',
-  store_invalid: 'store.error.store_invalid',
-  store_protocol: 'store.error.store_protocol',
-  storage: 'store.error.storage',
-  internal: 'store.error.internal',
-  no_backend: 'notice.noBackend',
-};
-
-/**
- * What to tell the owner when a store command fails: a translated sentence for the code and the
- * backend's own message as detail (none for "no backend", whose sentence says it all).
- */
-export function storeErrorMessage(err: ApiError): { key: MessageKey; detail: string | null } {
-  const key = Object.prototype.hasOwnProperty.call(ERROR_MESSAGES, err.code)
-    ? ERROR_MESSAGES[err.code]
-    : 'store.error.unknown';
-  const detail = err.code === 'no_backend' ? null : err.message.trim() || null;
-  return { key, detail };
 }

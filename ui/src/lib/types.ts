@@ -11,6 +11,7 @@ import type {
   Route,
   Screen,
   SettingView,
+  UiError,
 } from './generated';
 
 export type {
@@ -101,8 +102,13 @@ export type SecretName = 'whatsapp_token' | 'whatsapp_app_secret' | 'assistant_a
 
 /** Every rejected command resolves to this shape (see api.ts). */
 export interface ApiError {
+  /** The engine's code, to branch on (`no_backend`, `window_closed`…). */
   code: string;
+  /** The English text (as logged). */
   message: string;
+  /** The error as the window words it (ErrorMessage.svelte); absent when the rejection came from
+   * somewhere else than a command (then `uiErrorOf` makes one). */
+  error?: UiError;
 }
 
 export const SCREENS: readonly Screen[] = ['carts', 'inbox', 'results', 'settings'];

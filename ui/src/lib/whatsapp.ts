@@ -1,9 +1,9 @@
 // The WhatsApp connection's codes and their words: template statuses, what the recovery template
-// needs next, the errors of whatsapp_check / whatsapp_create_template / secret_set, and the
+// needs next, the link prefix the template's button takes, and the
 // "last webhook received" time.
 
 import type { MessageKey } from './i18n/index.svelte';
-import type { ApiError, TemplateRow } from './types';
+import type { TemplateRow } from './types';
 
 /** The WhatsApp settings the connection panel edits (Settings leaves them out of its groups). */
 export const WHATSAPP_MAIN_KEYS = ['whatsapp_phone_number_id', 'whatsapp_waba_id'] as const;
@@ -95,27 +95,6 @@ export function buttonUrlProblem(value: string): MessageKey | null {
     return 'wa.create.invalid';
   }
   return null;
-}
-
-/** A failed WhatsApp / secret command in plain words, with the server's text as detail. */
-export function waErrorMessage(err: ApiError): { key: MessageKey; detail: string | null } {
-  const detail = err.message?.trim() ? err.message : null;
-  switch (err.code) {
-    case 'no_backend':
-      return { key: 'notice.noBackend', detail: null };
-    case 'no_whatsapp':
-      return { key: 'wa.error.no_whatsapp', detail: null };
-    case 'whatsapp':
-      return { key: 'wa.error.whatsapp', detail };
-    case 'invalid':
-      return { key: 'wa.error.invalid', detail };
-    case 'no_keychain':
-      return { key: 'wa.error.no_keychain', detail };
-    case 'secret':
-      return { key: 'wa.error.secret', detail };
-    default:
-      return { key: 'wa.error.other', detail };
-  }
 }
 
 /**
