@@ -34,6 +34,8 @@
 //! - `secrets` — `Sensitive<T>` and the secret stores (OS keychain, environment, memory).
 //! - `config` — typed non-secret settings with defaults and typed validation; no I/O.
 //! - `i18n` — native texts (tray, notifications) from the UI's own translation catalog.
+//! - `tunnel` — the owner's tunnel: `cloudflared` found and run as a child (quick or named),
+//!   started again with backoff, its public address read from its output.
 //! - `http`, `logging`, `paths` — what every HTTP client shares; log files; where files go.
 //! - `clock` — the only place that reads the wall clock; `TestClock` for tests.
 //! - `domain` — pure values and rules (Money, Phone, Cart, BusinessHours, SendPlan…), no I/O.
@@ -63,6 +65,7 @@ pub mod scheduler;
 pub mod secrets;
 pub mod storage;
 pub mod stores;
+pub mod tunnel;
 #[cfg(test)]
 pub mod ui_types;
 pub mod webhooks;
