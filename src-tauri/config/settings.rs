@@ -57,6 +57,13 @@ pub struct Settings {
     pub notify_recovered: bool,
     /// What 1 USD is worth in the shop's currencies (owner-entered), for the ROI.
     pub usd_exchange_rates: BTreeMap<crate::domain::money::Currency, rust_decimal::Decimal>,
+    /// off | quick | named: the tunnel Recupero runs.
+    pub tunnel_mode: String,
+    pub tunnel_name: String,
+    /// The named tunnel's public hostname (bare, no scheme).
+    pub tunnel_hostname: String,
+    /// Empty: look for cloudflared on PATH.
+    pub cloudflared_path: String,
 }
 
 impl Settings {
@@ -110,6 +117,10 @@ impl Settings {
             notify_recovered: get("notify_recovered") == "true",
             usd_exchange_rates: crate::domain::money::parse_usd_rates(&get("usd_exchange_rates"))
                 .unwrap_or_default(),
+            tunnel_mode: get("tunnel_mode"),
+            tunnel_name: get("tunnel_name"),
+            tunnel_hostname: get("tunnel_hostname"),
+            cloudflared_path: get("cloudflared_path"),
         })
     }
 }
