@@ -10,7 +10,7 @@
 //! - `ui_types` — tests only: the UI's TypeScript types generated from the Rust types that cross
 //!   IPC; the test fails while `ui/src/lib/generated.ts` is stale.
 //! - `cli` — the command line on the same binary: no subcommand opens the app; `serve`, `demo`,
-//!   `store`, `whatsapp`, `config`, `secret`, `status`, `export`, `results`, `backup`,
+//!   `store`, `whatsapp`, `tunnel`, `config`, `secret`, `status`, `export`, `results`, `backup`,
 //!   `deliveries`, one file each.
 //! - `desktop` — the only part that imports tauri: window, tray, notifications, IPC commands
 //!   (feature `desktop`, on by default).

@@ -33,6 +33,14 @@ pub fn run(engine: &Engine, json: bool) -> anyhow::Result<ExitCode> {
             "registered with WhatsApp: {}",
             status.webhook_registered_url.as_deref().unwrap_or("no (`recupero whatsapp register-webhook`)")
         );
+        let tunnel = &status.tunnel;
+        println!(
+            "tunnel:    {:?} / {:?}{}{}",
+            tunnel.mode,
+            tunnel.state,
+            tunnel.address.as_deref().map(|a| format!(" at {a}")).unwrap_or_default(),
+            tunnel.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+        );
         if status.webhook_silent {
             println!(
                 "WARNING: messages were sent but no webhook arrived for 3 hours: is the tunnel running?"

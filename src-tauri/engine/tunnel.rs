@@ -57,6 +57,12 @@ impl Engine {
     /// The tunnel now: this process's when it runs one, else what the running app left in the
     /// data folder, else off with the mode from the settings.
     pub fn tunnel_status(&self) -> TunnelStatus {
+        self.tunnel_status_or(|| self.settings().ok().map(|s| s.tunnel_mode))
+    }
+
+    /// [`Engine::tunnel_status`] with the `tunnel_mode` setting read by `mode` (the status reads
+    /// it from the settings it already holds: the database connection is not taken twice).
+    pub(super) fn tunnel_status_or(&self, mode: impl FnOnce() -> Option<String>) -> TunnelStatus {
         if let Some(status) = self.tunnel.lock().unwrap_or_else(PoisonError::into_inner).clone() {
             return status;
         }
@@ -64,7 +70,7 @@ impl Engine {
         if let Some(status) = saved.and_then(|bytes| serde_json::from_slice::<TunnelStatus>(&bytes).ok()) {
             return status;
         }
-        let mode = self.settings().ok().and_then(|s| TunnelMode::parse(&s.tunnel_mode)).unwrap_or_default();
+        let mode = mode().and_then(|m| TunnelMode::parse(&m)).unwrap_or_default();
         TunnelStatus { mode, ..TunnelStatus::default() }
     }
 
