@@ -205,7 +205,13 @@ impl Engine {
                         }
                         registering = self.on_tunnel_event(event);
                     }
-                    None => running = None,
+                    // The supervisor gave up (the program could not be run): decided afresh after
+                    // a while, never in a tight loop (nothing runs meanwhile).
+                    None => {
+                        running = None;
+                        tokio::time::sleep(Duration::from_secs(10)).await;
+                        current = None;
+                    }
                 },
                 _ = self.tunnel_wake.notified() => {}
                 // Settings changed by another process (`recupero config set`) are seen too.
