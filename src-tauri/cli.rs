@@ -21,7 +21,10 @@ mod secret;
 mod serve;
 mod status;
 mod store;
+mod tunnel;
 mod whatsapp;
+
+pub use tunnel::TunnelCmd;
 
 use crate::engine::EngineError;
 use crate::export::{ExportKind, Format};
@@ -138,6 +141,9 @@ pub enum Command {
     /// Webhook deliveries that could not be applied and were set aside (quarantined).
     #[command(subcommand)]
     Deliveries(DeliveriesCmd),
+    /// The tunnel that makes the webhook receiver reachable from WhatsApp (cloudflared).
+    #[command(subcommand)]
+    Tunnel(TunnelCmd),
     /// Serve the sandbox stores on loopback, to try `store check` or the app without a shop.
     Sandbox {
         #[arg(long, default_value_t = 8787)]
@@ -346,6 +352,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sandbox { port, count, no_rate_limits } => sandbox::run(port, count, !no_rate_limits),
         Command::Serve => serve::run(build_engine(paths)?),
         Command::Whatsapp(cmd) => whatsapp::run(build_engine(paths)?, cmd),
+        Command::Tunnel(TunnelCmd::Run { quick, name, hostname }) => {
+            tunnel::run(build_engine(paths)?, quick, name, hostname)
+        }
         Command::Config(cmd) => config::run(build_engine(paths)?.as_ref(), cmd),
         Command::Secret(cmd) => secret::run(build_engine(paths)?.as_ref(), cmd),
         Command::Results { from, to, json, csv } => {

@@ -6,7 +6,8 @@
 //! here (see `secrets.rs`).
 //!
 //! The specs are grouped by what they set: `shop`, `sending`, `whatsapp`, `webhook`,
-//! `assistant` and the desktop `app`; `values` holds the checks and their typed errors.
+//! `assistant`, the desktop `app` and the `tunnel` Recupero runs; `values` holds the checks and
+//! their typed errors.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,7 @@ mod assistant;
 mod sending;
 mod settings;
 mod shop;
+mod tunnel;
 mod values;
 mod webhook;
 mod whatsapp;
@@ -118,6 +120,10 @@ pub static SPECS: &[Spec] = &[
     shop::USD_EXCHANGE_RATES,
     app::NOTIFY_RECOVERED,
     app::UPDATE_MANIFEST_URL,
+    tunnel::TUNNEL_MODE,
+    tunnel::TUNNEL_NAME,
+    tunnel::TUNNEL_HOSTNAME,
+    tunnel::CLOUDFLARED_PATH,
 ];
 
 #[derive(Debug, thiserror::Error)]

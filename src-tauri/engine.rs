@@ -4,7 +4,8 @@
 //!
 //! This file holds the `Engine` itself, `build` and the accessors; the methods live in one file
 //! per concern below (errors, status, settings, secrets, sender, templates, stores, polling,
-//! dispatch, webhooks and their registration with Meta, timeline, results, the background run).
+//! dispatch, webhooks and their registration with Meta, the tunnel, timeline, results, the
+//! background run).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -38,6 +39,7 @@ mod status;
 mod stores;
 mod templates;
 mod timeline;
+mod tunnel;
 pub mod webhook_registration;
 pub mod webhooks;
 
@@ -49,6 +51,7 @@ pub use preview::{MessagePreview, DEMO_STORE};
 pub use secrets::SecretState;
 pub use stores::CHECK_PREVIEW_LIMIT;
 pub use timeline::{CartPage, CartTimeline, TimelineEntry, CART_PAGE, MAX_CART_PAGE};
+pub use tunnel::{TunnelChoice, TunnelRunner};
 pub use webhook_registration::{RegistrationFailure, WebhookRegistration};
 /// What an engine is built from: where its files go, the secret store, the clock, and whether
 /// it runs the demo.
@@ -83,6 +86,10 @@ pub struct Engine {
     receiver_secret: crate::webhooks::AppSecret,
     /// The last failed automatic webhook registration (address, when), not repeated soon.
     registration_attempt: Mutex<Option<(String, chrono::DateTime<chrono::Utc>)>>,
+    /// The tunnel this process runs (`None`: none here; another process's is read from disk).
+    tunnel: Mutex<Option<crate::tunnel::TunnelStatus>>,
+    /// Wakes the tunnel's follower when a tunnel setting changed.
+    tunnel_wake: tokio::sync::Notify,
 }
 
 impl Engine {
@@ -106,6 +113,8 @@ impl Engine {
             assist_wake: tokio::sync::Notify::new(),
             receiver_secret: Default::default(),
             registration_attempt: Mutex::new(None),
+            tunnel: Mutex::new(None),
+            tunnel_wake: tokio::sync::Notify::new(),
         })
     }
 

@@ -166,6 +166,9 @@ pub struct AppStatus {
     /// The stores still in their first sync, with the checkouts read and carts with a phone so
     /// far (no total: indeterminate progress).
     pub first_syncs: Vec<crate::storage::shops::FirstSync>,
+    /// The tunnel Recupero runs for the owner (off, starting, up at its address, failed with
+    /// the reason, cloudflared not installed) and the registration of its address.
+    pub tunnel: crate::tunnel::TunnelStatus,
 }
 
 /// How webhook signatures are checked now, for the window's standing warning.

@@ -10,7 +10,7 @@
 //! - `ui_types` — tests only: the UI's TypeScript types generated from the Rust types that cross
 //!   IPC; the test fails while `ui/src/lib/generated.ts` is stale.
 //! - `cli` — the command line on the same binary: no subcommand opens the app; `serve`, `demo`,
-//!   `store`, `whatsapp`, `config`, `secret`, `status`, `export`, `results`, `backup`,
+//!   `store`, `whatsapp`, `tunnel`, `config`, `secret`, `status`, `export`, `results`, `backup`,
 //!   `deliveries`, one file each.
 //! - `desktop` — the only part that imports tauri: window, tray, notifications, IPC commands
 //!   (feature `desktop`, on by default).
@@ -38,6 +38,8 @@
 //! - `i18n` — native texts (tray, notifications) from the UI's own translation catalog.
 //! - `ui_error` — the one shape of an error the window shows: a code worded in the owner's
 //!   language, its parameters, the technical detail (English, never a credential).
+//! - `tunnel` — the owner's tunnel: `cloudflared` found and run as a child (quick or named),
+//!   started again with backoff, its public address read from its output.
 //! - `http`, `logging`, `paths` — what every HTTP client shares; log files; where files go.
 //! - `clock` — the only place that reads the wall clock; `TestClock` for tests.
 //! - `domain` — pure values and rules (Money, Phone, Cart, BusinessHours, SendPlan…), no I/O.
@@ -67,6 +69,7 @@ pub mod scheduler;
 pub mod secrets;
 pub mod storage;
 pub mod stores;
+pub mod tunnel;
 pub mod ui_error;
 #[cfg(test)]
 pub mod ui_types;

@@ -41,6 +41,9 @@ fn generated() -> String {
         declaration::<events::AppStatus>(&cfg),
         declaration::<events::WebhookSignatures>(&cfg),
         declaration::<events::Counts>(&cfg),
+        declaration::<crate::tunnel::TunnelStatus>(&cfg),
+        declaration::<crate::tunnel::TunnelMode>(&cfg),
+        declaration::<crate::tunnel::TunnelState>(&cfg),
         // Settings.
         declaration::<config::SettingView>(&cfg),
         declaration::<config::Kind>(&cfg),

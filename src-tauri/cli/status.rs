@@ -33,6 +33,15 @@ pub fn run(engine: &Engine, json: bool) -> anyhow::Result<ExitCode> {
             "registered with WhatsApp: {}",
             status.webhook_registered_url.as_deref().unwrap_or("no (`recupero whatsapp register-webhook`)")
         );
+        let tunnel = &status.tunnel;
+        let word = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        println!(
+            "tunnel:    {} / {}{}{}",
+            word(serde_json::to_value(tunnel.mode)?),
+            word(serde_json::to_value(tunnel.state)?).replace('_', " "),
+            tunnel.address.as_deref().map(|a| format!(" at {a}")).unwrap_or_default(),
+            tunnel.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+        );
         if status.webhook_silent {
             println!(
                 "WARNING: messages were sent but no webhook arrived for 3 hours: is the tunnel running?"

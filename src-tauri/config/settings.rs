@@ -59,6 +59,13 @@ pub struct Settings {
     pub usd_exchange_rates: BTreeMap<crate::domain::money::Currency, rust_decimal::Decimal>,
     /// Where the update manifest is (empty: never check for updates).
     pub update_manifest_url: String,
+    /// off | quick | named: the tunnel Recupero runs.
+    pub tunnel_mode: String,
+    pub tunnel_name: String,
+    /// The named tunnel's public hostname (bare, no scheme).
+    pub tunnel_hostname: String,
+    /// Empty: look for cloudflared on PATH.
+    pub cloudflared_path: String,
 }
 
 impl Settings {
@@ -113,6 +120,10 @@ impl Settings {
             usd_exchange_rates: crate::domain::money::parse_usd_rates(&get("usd_exchange_rates"))
                 .unwrap_or_default(),
             update_manifest_url: get("update_manifest_url"),
+            tunnel_mode: get("tunnel_mode"),
+            tunnel_name: get("tunnel_name"),
+            tunnel_hostname: get("tunnel_hostname"),
+            cloudflared_path: get("cloudflared_path"),
         })
     }
 }

@@ -50,6 +50,16 @@ pub enum ValueError {
     /// The exchange-rate parser's own explanation (it names the offending part).
     #[error("{0}")]
     UsdRates(String),
+    #[error(
+        "expected one of: off, quick (a temporary address, to try), named (your own tunnel and hostname)"
+    )]
+    TunnelMode,
+    #[error("expected the name you gave `cloudflared tunnel create` (letters, digits, '.', '-', '_'; not starting with '-'), or nothing")]
+    TunnelName,
+    #[error("expected a hostname such as hooks.your-shop.com (what `cloudflared tunnel route dns` points at), or nothing")]
+    Hostname,
+    #[error("expected the full path of the cloudflared program, or nothing to look for it on PATH")]
+    ProgramPath,
 }
 
 /// What a check returns: the normalized value to store.

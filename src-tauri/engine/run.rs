@@ -1,7 +1,7 @@
 //! The engine's background work for long-running hosts (the app, `serve`): the webhook receiver
-//! and its processor, the conversation step, the store poller, the dispatcher, the purchase
-//! sweep and housekeeping, until shutdown. Every loop is one [`Engine::spawn_every`] task, so
-//! they all pace, log and stop the same way.
+//! and its processor, the owner's tunnel, the conversation step, the store poller, the
+//! dispatcher, the purchase sweep and housekeeping, until shutdown. Every loop is one
+//! [`Engine::spawn_every`] task, so they all pace, log and stop the same way.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -97,6 +97,10 @@ impl Engine {
                 None
             }
         };
+        // The owner's tunnel (tunnel_mode), forwarding to the receiver; stopped with the rest.
+        let port = receiver.as_ref().map(|r| r.addr().port());
+        let port = port.or_else(|| self.settings().ok().map(|s| s.webhook_port)).unwrap_or(8790);
+        let tunnel = self.start_tunnel(port, None);
         // The webhook processor: woken by each stored delivery, and every few seconds anyway
         // (deliveries stored before a crash are processed after the restart).
         let processor =
@@ -185,6 +189,7 @@ impl Engine {
         let _ = poller.await;
         let _ = dispatcher.await;
         let _ = processor.await;
+        drop(tunnel);
         drop(receiver);
         self.db.checkpoint()?;
         tracing::info!("engine stopped");

@@ -59,6 +59,9 @@ impl Engine {
             stored
         };
         tracing::info!(key = key.trim(), value = %stored, "setting changed");
+        if key.trim().starts_with("tunnel_") || key.trim() == "cloudflared_path" {
+            self.tunnel_settings_changed();
+        }
         if key.trim() == "sending_paused" {
             self.events.emit(EngineEvent::PausedChanged { paused: stored == "true" });
         }

@@ -39,6 +39,7 @@ impl Engine {
             webhook_registered_url: Some(settings.webhook_registered_url.clone()).filter(|u| !u.is_empty()),
             webhook_silent: self.webhook_silent(&conn)?,
             first_syncs: shops::first_syncs(&conn)?,
+            tunnel: self.tunnel_status_or(|| Some(settings.tunnel_mode.clone())),
         })
     }
 

@@ -72,6 +72,7 @@ mod tests {
             webhook_registered_url: None,
             webhook_silent: false,
             first_syncs: Vec::new(),
+            tunnel: Default::default(),
         }
     }
 

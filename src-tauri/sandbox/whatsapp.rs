@@ -102,6 +102,10 @@ pub struct WhatsAppSandboxConfig {
     pub allow_http_callbacks: bool,
     /// The Meta app's default callback (`webhook_configuration.application`); empty: none shown.
     pub app_callback_url: String,
+    /// A stand-in for a tunnel's edge (the tunnel tests): a callback on `https://` a host equal
+    /// to or under one of these names is checked over plain http on that loopback port (what
+    /// Cloudflare's edge does through the tunnel), so nothing leaves the machine.
+    pub tunnel_edge: Vec<(String, u16)>,
 }
 
 impl Default for WhatsAppSandboxConfig {
@@ -119,6 +123,7 @@ impl Default for WhatsAppSandboxConfig {
             not_on_whatsapp: Vec::new(),
             allow_http_callbacks: false,
             app_callback_url: String::new(),
+            tunnel_edge: Vec::new(),
         }
     }
 }

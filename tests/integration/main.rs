@@ -28,5 +28,6 @@ mod storage_files;
 mod store_check_busy;
 mod store_times;
 mod stores;
+mod tunnel;
 mod webhook_registration;
 mod webhooks;

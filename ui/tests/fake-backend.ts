@@ -468,6 +468,16 @@ export function fakeBackend(): FakeBackend {
       webhookRegisteredUrl: null,
       webhookSilent: false,
       firstSyncs: [],
+      tunnel: {
+        mode: 'off',
+        state: 'off',
+        address: null,
+        reason: null,
+        since: null,
+        restarts: 0,
+        registration: null,
+        registrationDetail: null,
+      },
     },
     settings: [
       s('timezone', 'America/Argentina/Buenos_Aires', 'timezone'),

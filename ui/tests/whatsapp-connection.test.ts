@@ -315,7 +315,8 @@ describe('WhatsApp connection: webhooks (step 4)', () => {
     const commands = byId('webhook-commands').textContent ?? '';
     expect(commands).toContain('cloudflared tunnel create recupero');
     expect(commands).toContain('cloudflared tunnel run --url http://127.0.0.1:8790 recupero');
-    expect(byId('webhook-quick-warning').textContent).toContain('cloudflared tunnel --url http://127.0.0.1:8790');
+    // Quick tunnels are for trying, with their caveat (the address changes at every start).
+    expect(byId('tunnel-quick-caveat').textContent).toContain('cambia cada vez que el túnel arranca');
 
     await fireEvent.click(byId('webhook-verify-token-copy'));
     expect(writeText).toHaveBeenCalledWith('vt-9f8e7d6c5b4a');
@@ -349,6 +350,16 @@ describe('WhatsApp connection: webhooks (step 4)', () => {
         webhookRegisteredUrl: null,
         webhookSilent: false,
         firstSyncs: [],
+        tunnel: {
+          mode: 'off',
+          state: 'off',
+          address: null,
+          reason: null,
+          since: null,
+          restarts: 0,
+          registration: null,
+          registrationDetail: null,
+        },
       },
     });
     await waitFor(() => expect(byId('webhook-last').textContent).toContain('hace 2 min'));

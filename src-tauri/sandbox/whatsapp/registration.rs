@@ -86,9 +86,27 @@ fn check_uri(shared: &Shared, uri: &str) -> Result<(), Rejection> {
 async fn verify(shared: &Shared, uri: &str, token: &str) -> Result<(), Rejection> {
     check_uri(shared, uri)?;
     let challenge = shared.lock().rng.u64(1_000_000_000..9_999_999_999).to_string();
-    let outcome = challenge_get(uri, token, &challenge).await;
+    let outcome = challenge_get(&through_edge(shared, uri), token, &challenge).await;
     shared.lock().registration.challenges.push((uri.to_string(), outcome.is_ok()));
     outcome.map_err(|detail| verification_failed(&detail))
+}
+
+/// `uri` as the stand-in tunnel edge reaches it: `http://127.0.0.1:PORT` + its path and query
+/// for a host the edge serves, else `uri` itself.
+fn through_edge(shared: &Shared, uri: &str) -> String {
+    let Ok(url) = url::Url::parse(uri) else { return uri.to_string() };
+    let host = url.host_str().unwrap_or_default();
+    let served =
+        shared.config.tunnel_edge.iter().find(|(name, _)| {
+            url.scheme() == "https" && (host == name || host.ends_with(&format!(".{name}")))
+        });
+    match served {
+        Some((_, port)) => {
+            let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+            format!("http://127.0.0.1:{port}{}{query}", url.path())
+        }
+        None => uri.to_string(),
+    }
 }
 
 async fn challenge_get(uri: &str, token: &str, challenge: &str) -> Result<(), String> {

@@ -58,7 +58,12 @@ webhookSilent: boolean,
  * The stores still in their first sync, with the checkouts read and carts with a phone so
  * far (no total: indeterminate progress).
  */
-firstSyncs: Array<FirstSync>, };
+firstSyncs: Array<FirstSync>, 
+/**
+ * The tunnel Recupero runs for the owner (off, starting, up at its address, failed with
+ * the reason, cloudflared not installed) and the registration of its address.
+ */
+tunnel: TunnelStatus, };
 
 /**
  * How webhook signatures are checked now, for the window's standing warning.
@@ -69,6 +74,47 @@ export type WebhookSignatures = "required" | "no_secret" | "unsigned_allowed";
  * The numbers in the status: carts, sends still to go, conversations and what needs the owner.
  */
 export type Counts = { carts: number, pendingSends: number, conversations: number, unread: number, escalated: number, };
+
+/**
+ * The tunnel as the window, the tray and `recupero status --json` show it.
+ */
+export type TunnelStatus = { mode: TunnelMode, state: TunnelState, 
+/**
+ * The public address (`https://…`, no path) while up.
+ */
+address: string | null, 
+/**
+ * Why it failed or is not installed, in plain words.
+ */
+reason: string | null, 
+/**
+ * When the current state began (RFC 3339).
+ */
+since: string | null, 
+/**
+ * How many times `cloudflared` was started again since the mode was turned on.
+ */
+restarts: number, 
+/**
+ * The registration with WhatsApp of the last address: `ok`, a refusal
+ * (`nothing_answered`, `wrong_token`, `not_https`, `other`), `not_configured` (WhatsApp
+ * not set up yet: nothing registered) or `error`; `None` before an address is known.
+ */
+registration: string | null, 
+/**
+ * The words that go with a refusal or an error.
+ */
+registrationDetail: string | null, };
+
+/**
+ * What the owner asked for (`tunnel_mode`).
+ */
+export type TunnelMode = "off" | "quick" | "named";
+
+/**
+ * Where the tunnel is.
+ */
+export type TunnelState = "off" | "starting" | "up" | "failed" | "not_installed";
 
 /**
  * One setting as shown by `config show` and the Settings screen.

@@ -22,6 +22,11 @@ export const WHATSAPP_SETTING_KEYS: readonly string[] = [
   // Set by "Register with WhatsApp" (and by Recupero when WhatsApp accepts an address).
   'webhook_public_url',
   'webhook_registered_url',
+  // The tunnel Recupero runs (TunnelPanel, inside the webhook panel).
+  'tunnel_mode',
+  'tunnel_name',
+  'tunnel_hostname',
+  'cloudflared_path',
 ];
 
 /** Meta's Graph API, the default API address. */
