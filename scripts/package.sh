@@ -10,7 +10,7 @@
 #
 # Signing (the in-app updater installs only what this key signed):
 #   RECUPERO_SIGNING_KEY           the private key file made by `tauri signer generate` (README,
-#                                  "Releases and the update key"); its public half, KEY.pub, beside it
+#                                  "Updates"); its public half, KEY.pub, beside it
 #   RECUPERO_SIGNING_KEY_PASSWORD  its password (empty when it has none)
 # Without RECUPERO_SIGNING_KEY a throwaway key pair is made in target/packages/throwaway-key/: the
 # packages work, but only builds carrying that same throwaway public key accept their updates.
@@ -54,21 +54,20 @@ TAURI_SIGNING_PRIVATE_KEY_PASSWORD="${RECUPERO_SIGNING_KEY_PASSWORD:-}"
 RECUPERO_UPDATE_PUBKEY="$(cat "$KEY.pub")"
 export TAURI_SIGNING_PRIVATE_KEY TAURI_SIGNING_PRIVATE_KEY_PASSWORD RECUPERO_UPDATE_PUBKEY
 
-sign() { # FILE -> FILE.sig
-  "$TAURI" signer sign "$1" >/dev/null
+sign() { # FILE -> FILE.sig, bound to this version (the app refuses a signature for another one)
+  rm -f "$1.sig"
+  "$TAURI" signer sign --app-version "$VERSION" "$1" >/dev/null
   [[ -s "$1.sig" ]] || { echo "error: no signature was written for $1" >&2; exit 1; }
 }
 
 # --- Linux: .deb and .rpm through the Tauri bundler -------------------------------------------
 echo "==> building the .deb and the .rpm (release build; ~10 min on two cores when cold)"
-"$TAURI" build --ci --bundles deb,rpm --config '{"bundle":{"createUpdaterArtifacts":true}}'
+"$TAURI" build --ci --bundles deb,rpm
 BUNDLE="${CARGO_TARGET_DIR:-target}/release/bundle"
 deb=$(ls -t "$BUNDLE"/deb/*_"$VERSION"_amd64.deb | head -n1)
 rpm=$(ls -t "$BUNDLE"/rpm/*-"$VERSION"-1.x86_64.rpm | head -n1)
 cp "$deb" "$rpm" "$OUT/"
-for f in "$deb" "$rpm"; do
-  if [[ -s "$f.sig" ]]; then cp "$f.sig" "$OUT/"; else sign "$OUT/$(basename "$f")"; fi
-done
+for f in "$deb" "$rpm"; do sign "$OUT/$(basename "$f")"; done
 
 # --- Windows: the setup .exe, cross-built --------------------------------------------------------
 if ((WINDOWS)); then
@@ -81,23 +80,7 @@ fi
 
 # --- the update manifest -------------------------------------------------------------------
 if [[ -n "${RECUPERO_RELEASE_URL:-}" ]]; then
-  python3 - "$OUT" "$VERSION" "${RECUPERO_RELEASE_URL%/}" "${RECUPERO_UPDATE_NOTES:-}" <<'PY'
-import datetime, json, pathlib, sys
-out, version, base, notes = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-platforms = {}
-def add(keys, pattern):
-    for f in sorted(out.glob(pattern)):
-        entry = {"url": f"{base}/{f.name}", "signature": (out / (f.name + ".sig")).read_text().strip()}
-        for k in keys:
-            platforms[k] = entry
-add(["linux-x86_64-deb"], "*.deb")
-add(["linux-x86_64-rpm"], "*.rpm")
-add(["windows-x86_64-nsis", "windows-x86_64"], "*-setup.exe")
-manifest = {"version": version, "notes": notes or f"Recupero {version}",
-            "pub_date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "platforms": platforms}
-(out / "latest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-PY
+  python3 scripts/update_manifest.py "$OUT" "$VERSION" "$RECUPERO_RELEASE_URL" "${RECUPERO_UPDATE_NOTES:-}"
 else
   echo "==> no RECUPERO_RELEASE_URL: latest.json not written (set it to where the files will be published)"
 fi
