@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command to run every test on a fresh Debian/Ubuntu machine: installs what is missing,
-# then the UI's type check and tests, rustfmt, the layout check, clippy (-D warnings), the same
+# then the UI's type check and tests, rustfmt, the layout check, the packaging check, clippy (-D warnings), the same
 # clippy for the Windows target (cross-checked, not run), the headless engine tests
 # without any tauri crate, and the full suite with the real window under Xvfb (WebDriver) and
 # a real Secret Service keyring. Fails if anything fails.
