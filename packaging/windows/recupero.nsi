@@ -36,7 +36,8 @@ SetCompressor /SOLID lzma
 !ifndef VERSION_QUAD
   !define VERSION_QUAD "${VERSION}.0"
 !endif
-!define /ifndef ICONDIR "${__FILEDIR__}\..\..\icons"
+; makensis runs in this folder (unless -NOCD).
+!define /ifndef ICONDIR "..\..\icons"
 
 !define PRODUCT "Recupero"
 !define PUBLISHER "Recupero"
@@ -102,7 +103,7 @@ UninstPage custom un.DataPageShow un.DataPageLeave
 !insertmacro MUI_LANGUAGE "SpanishInternational"
 !insertmacro MUI_LANGUAGE "PortugueseBR"
 !insertmacro MUI_LANGUAGE "Portuguese"
-!include "${__FILEDIR__}\texts.nsh"
+!include "texts.nsh"
 
 VIProductVersion "${VERSION_QUAD}"
 VIAddVersionKey /LANG=${LANG_ENGLISH} "ProductName" "${PRODUCT}"
