@@ -133,7 +133,7 @@ check(app.pe32plus_x64(), "PE32+ x86-64")
 check(app.subsystem == 2, f"subsystem {SUBSYSTEMS.get(app.subsystem, app.subsystem)} (no console window on a double-click)")
 imports = app.imports()
 check(any(n.lower() == "webview2loader.dll" for n in imports), "imports WebView2Loader.dll")
-print("    imports: " + ", ".join(sorted(imports, key=str.lower)))
+print("    imports: " + ", ".join(sorted({n.lower() for n in imports})))
 check(b"__TAURI_BUNDLE_TYPE_VAR_NSS" in app.data,
       "bundle type NSIS (tauri-plugin-updater picks NSIS artifacts)")
 
