@@ -101,6 +101,34 @@ else
   echo "    exit $? (124 = still running when ended by timeout)"
   tr -d '\r' <"$work/serve.txt" | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^\s*$' | head -n 6 | sed 's/^/    | /'
   wineserver -k >/dev/null 2>&1
+  # The tray (Tauri's tray in the app's own process on Windows). Wine 8 crashes in uxtheme
+  # (IsThemePartDefined) when tao turns on Windows 10's dark mode through uxtheme's unnamed
+  # ordinals, so Wine reports Windows 8.1 for this one run.
+  if command -v xvfb-run >/dev/null 2>&1; then
+    echo "  \$ recupero tray (no window; Xvfb; Wine reporting Windows 8.1), memory after 20 s"
+    wineserver -w
+    cat >"$work/tray.sh" <<'TRAY'
+# Inside the X display, so Wine's desktop (and its notification area) has one.
+wine winecfg /v win81 >/dev/null 2>&1
+wine "$1" --data-dir 'C:\recupero-data' tray >"$2" 2>&1 &
+sleep 20
+# The Wine process of the app (its loader's small helper processes share the command line).
+for pid in $(pgrep -f 'app/recupero\.exe'); do
+  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX" || continue
+  echo "$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status") $(grep -E '^(VmRSS|RssAnon|RssFile)' "/proc/$pid/status" | tr -s ' \t' ' ' | tr '\n' ' ')"
+done | sort -n | tail -n 1 | cut -d' ' -f2-
+wineserver -k
+wineserver -w
+wine winecfg /v win10 >/dev/null 2>&1
+wineserver -w
+TRAY
+    mem=$(xvfb-run -a -s "-screen 0 1024x768x24" bash "$work/tray.sh" "$exe_w" "$work/tray.txt" 2>/dev/null)
+    echo "    process memory (Linux's view of the Wine process, Wine's own DLLs included): ${mem:-not running}"
+    sed 's/\x1b\[[0-9;]*m//g' "$work/tray.txt" | tr -d '\r' | grep -v -e '^\s*$' -e 'database migrated' | head -n 5 | sed 's/^/    | /'
+    wineserver -w
+  else
+    echo "  (recupero tray not tried: xvfb-run is missing)"
+  fi
   echo "  (the window, \`recupero\` with no command, needs WebView2, which Wine cannot run: not tried)"
 fi
 
