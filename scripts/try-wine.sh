@@ -11,6 +11,7 @@
 # with mingw-w64 and put beside the exe. WebView2 cannot run under Wine: the window is not tried.
 # Part 2, the setup (default target/packages/Recupero_<version>_x64-setup.exe): a silent
 # install, its files, shortcuts and registry entries, an upgrade over a running Recupero, an
+# update with the updater's flags (closes the app, opens it again with its arguments), an
 # uninstall that keeps the data, and one with /DELETEDATA that removes it and the saved passwords.
 #
 # Needs: wine (Debian's wine + wine64), gcc-mingw-w64-x86-64. Nothing reaches the internet.
@@ -147,15 +148,17 @@ run_key='HKCU\Software\Microsoft\Windows\CurrentVersion\Run'
 reg_has() { wine reg query "$1" ${2:+/v "$2"} >/dev/null 2>&1; }
 check() { local what="$1"; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 cp "$setup" "$work/setup.exe"
-# recupero.exe processes of this prefix, seen from Linux (Wine 8's tasklist lists nothing).
-count_recupero() {
-  local n=0 pid
+# The installed recupero.exe's processes in this prefix, seen from Linux (Wine 8's tasklist
+# lists nothing).
+pids_recupero() {
+  local pid pids=()
   for pid in $(pgrep -f 'recupero\.exe' || true); do
     tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX" || continue
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qi 'Programs.Recupero.recupero\.exe' && n=$((n + 1))
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qi 'Programs.Recupero.recupero\.exe' && pids+=("$pid")
   done
-  echo "$n"
+  echo "${pids[*]}"
 }
+count_recupero() { local p; p=$(pids_recupero); set -- $p; echo $#; }
 
 start=$(date +%s.%N)
 wine "$work/setup.exe" /S /DESKTOPSHORTCUT
@@ -194,6 +197,22 @@ echo "    recupero.exe processes before: $running_before, after: $running_after;
 check "recupero.exe was running before the upgrade" test "$running_before" -ge 1
 check "upgrade exit code 0" test "$rc" = 0
 check "no recupero.exe left running after the upgrade" test "$running_after" = 0
+
+echo "  -- an update as tauri-plugin-updater runs it: /S /UPDATE /R /ARGS <the app's arguments>"
+wine "$inst/recupero.exe" serve >/dev/null 2>&1 &
+sleep 6
+pids_before=$(pids_recupero)
+wine "$work/setup.exe" /S /UPDATE /R /ARGS serve >/dev/null 2>&1
+rc=$?
+sleep 6
+pids_after=$(pids_recupero)
+echo "    recupero.exe before: pid ${pids_before:-none}; after: pid ${pids_after:-none} ($(
+  for pid in $pids_after; do tr '\0' ' ' <"/proc/$pid/cmdline" | sed 's/.*recupero\.exe/recupero.exe/'; done)); setup exit $rc"
+check "update exit code 0" test "$rc" = 0
+check "the running app was closed" eval '[[ -n "$pids_before" && " $pids_after " != *" $pids_before "* ]]'
+check "the app was opened again, with its arguments (serve)" eval '[[ -n "$pids_after" ]] && grep -q serve "/proc/${pids_after%% *}/cmdline"'
+wineserver -k
+wineserver -w
 rm -f "$inst/bcryptprimitives.dll"
 
 echo "  -- uninstall /S: the program goes, the owner's data stays"
