@@ -260,6 +260,15 @@ if [[ -f "$exe" ]]; then
   check "the saved WhatsApp token removed from the Credential Manager" eval 'echo "$left" | grep -Eq "^whatsapp_token +not set"'
 fi
 
+echo "  -- on Windows 8.1 the setup refuses (WebView2 and Tauri need Windows 10)"
+wine winecfg /v win81 >/dev/null 2>&1
+wineserver -w
+wine "$work/setup.exe" /S
+rc=$?
+wineserver -w
+check "setup exit code 2 on Windows 8.1 (got $rc)" test "$rc" = 2
+check "nothing installed" test ! -e "$inst"
+
 echo
 if ((failures)); then
   echo "$failures setup check(s) FAILED"
