@@ -32,7 +32,7 @@ BUILD_PKGS=(curl ca-certificates build-essential pkg-config libssl-dev libdbus-1
             libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev)
 RUN_PKGS=(gnome-keyring)
 TEST_PKGS=(xvfb xauth dbus-daemon dbus-bin webkit2gtk-driver gnome-keyring python3-dbus python3-gi
-           gcc-mingw-w64-x86-64 appstream desktop-file-utils)
+           gcc-mingw-w64-x86-64 appstream desktop-file-utils nsis p7zip-full)
 PACKAGE_PKGS=(gcc-mingw-w64-x86-64 nsis p7zip-full rpm appstream desktop-file-utils)
 TESTING=0; PACKAGING=0
 case "${1:-}" in

@@ -25,6 +25,9 @@ python3 scripts/check_layout.py
 step "packaging: one version everywhere, the AppStream metadata and the desktop entry valid"
 python3 scripts/check_packaging.py
 
+step "the Windows setup's NSIS script compiles (with stand-in files)"
+bash scripts/check-nsis-script.sh
+
 step "clippy (all targets, warnings are errors)"
 cargo clippy --locked --all-targets --features mock-runtime -- -D warnings
 
