@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds every installer a Linux machine like CI's (Debian 12, x86_64) can build, into
 # target/packages/:
-#   recupero_<version>_amd64.deb          Debian 12+, Ubuntu 22.04+   (Tauri bundler)
-#   recupero-<version>-1.x86_64.rpm       Fedora, openSUSE            (Tauri bundler)
+#   Recupero_<version>_amd64.deb          Debian 12+, Ubuntu 22.04+   (Tauri bundler)
+#   Recupero-<version>-1.x86_64.rpm       Fedora 40+                  (Tauri bundler)
 #   Recupero_<version>_x64-setup.exe      Windows 10/11, per user     (NSIS, cross-built)
 #   <each installer>.sig                  its minisign signature, for the in-app updater
 #   latest.json                           the update manifest (when RECUPERO_RELEASE_URL is set)
@@ -62,7 +62,14 @@ sign() { # FILE -> FILE.sig, bound to this version (the app refuses a signature 
 
 # --- Linux: .deb and .rpm through the Tauri bundler -------------------------------------------
 echo "==> building the .deb and the .rpm (release build; ~10 min on two cores when cold)"
-"$TAURI" build --ci --bundles deb,rpm
+extra=()
+if [[ -n "${CARGO_TARGET_DIR:-}" ]]; then
+  # tauri.conf.json takes the tray binary from target/release: point it at this target folder.
+  tray="$(realpath "$CARGO_TARGET_DIR")/release/recupero-tray"
+  files="{\"/usr/bin/recupero-tray\":\"$tray\"}"
+  extra=(--config "{\"bundle\":{\"linux\":{\"deb\":{\"files\":$files},\"rpm\":{\"files\":$files}}}}")
+fi
+"$TAURI" build --ci --bundles deb,rpm "${extra[@]}"
 BUNDLE="${CARGO_TARGET_DIR:-target}/release/bundle"
 deb=$(ls -t "$BUNDLE"/deb/*_"$VERSION"_amd64.deb | head -n1)
 rpm=$(ls -t "$BUNDLE"/rpm/*-"$VERSION"-1.x86_64.rpm | head -n1)

@@ -2,7 +2,7 @@
 # Proves the packages scripts/package.sh left in target/packages/, on a Debian/Ubuntu machine
 # like CI's (root or sudo; it installs and purges the real .deb with apt, so don't run it on a
 # machine where Recupero is installed for real):
-#   1. `apt-get install ./recupero_<v>_amd64.deb` with its declared dependencies;
+#   1. `apt-get install ./Recupero_<v>_amd64.deb` with its declared dependencies;
 #   2. the installed files: both binaries, the menu entry (desktop-file-validate), the icons in
 #      the hicolor theme (the notification icon `recupero` resolves), the AppStream metadata
 #      (appstreamcli), the changelog;
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT=target/packages
 VERSION=$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -n1)
-DEB="$OUT/recupero_${VERSION}_amd64.deb"
+DEB="$OUT/Recupero_${VERSION}_amd64.deb"
 [[ -f "$DEB" ]] || { echo "error: $DEB is missing: run scripts/package.sh first" >&2; exit 1; }
 SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
 apt_get() { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -y -q "$@"; }
@@ -38,6 +38,10 @@ t0=$(date +%s%N)
 apt_get install "./$DEB" >/dev/null
 echo "  installed in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 dpkg -s recupero | grep -E '^(Version|Depends|Recommends|Installed-Size):' | sed 's/^/  /'
+depends=$(dpkg -s recupero | sed -n 's/^Depends: //p')
+for d in libwebkit2gtk-4.1-0 libgtk-3-0 appindicator3-1; do
+  [[ "$depends" == *"$d"* ]] || die "the .deb does not depend on $d"
+done
 mapfile -t FILES < <(dpkg -L recupero | while read -r f; do [[ -f "$f" ]] && echo "$f"; done)
 echo "  ${#FILES[@]} files"
 
@@ -45,7 +49,8 @@ echo "==> 2. the installed files"
 for b in /usr/bin/recupero /usr/bin/recupero-tray; do
   [[ -x "$b" ]] || die "$b is not installed"
 done
-ok "both binaries in /usr/bin"
+glibc=$(objdump -T /usr/bin/recupero /usr/bin/recupero-tray | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n1)
+ok "both binaries in /usr/bin (they need $glibc at most)"
 desktop=$(printf '%s\n' "${FILES[@]}" | grep '^/usr/share/applications/.*\.desktop$' | head -n1)
 [[ -n "$desktop" ]] || die "no desktop entry"
 desktop-file-validate "$desktop" || die "$desktop is not valid"
@@ -59,8 +64,9 @@ meta=/usr/share/metainfo/app.recupero.desktop.metainfo.xml
 appstreamcli validate --no-net "$meta" >/dev/null || die "$meta is not valid"
 grep -q "<launchable type=\"desktop-id\">$(basename "$desktop")</launchable>" "$meta" || die "$meta launches another desktop id than $(basename "$desktop")"
 ok "AppStream metadata valid, launches $(basename "$desktop")"
-zcat /usr/share/doc/recupero/changelog.gz | grep -q "^## $VERSION" || die "no changelog for $VERSION"
-ok "changelog /usr/share/doc/recupero/changelog.gz"
+changelog=$(printf '%s\n' "${FILES[@]}" | grep '^/usr/share/doc/.*/changelog.gz$' | head -n1)
+[[ -n "$changelog" ]] && zcat "$changelog" | grep -q "^## $VERSION" || die "no changelog for $VERSION"
+ok "changelog $changelog"
 
 echo "==> 3. the installed app, in a real window"
 HOMEDIR=$(mktemp -d)
@@ -122,7 +128,7 @@ ok "all ${#FILES[@]} files removed"
 ok "the owner's data folder is kept ($(dirname "$DATA"))"
 rm -rf "$HOMEDIR"
 
-RPM="$OUT/recupero-${VERSION}-1.x86_64.rpm"
+RPM="$OUT/Recupero-${VERSION}-1.x86_64.rpm"
 if [[ -f "$RPM" ]]; then
   echo "==> 5. the .rpm"
   rpm -qp --requires "$RPM" 2>/dev/null | grep -q webkit2gtk4.1 || die "the .rpm does not require webkit2gtk4.1"
