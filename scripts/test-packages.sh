@@ -84,37 +84,41 @@ wait_for() { # SECONDS WHAT COMMAND...
 /usr/bin/recupero >"$HOME/app.log" 2>&1 &
 wait_for 90 "a window titled Recupero" xdotool search --onlyvisible --name '^Recupero$'
 echo "  ok: /usr/bin/recupero opened its window"
-import -window root "$HOME/window.png" 2>/dev/null || true
+sleep 4; import -window root "$HOME/window.png" 2>/dev/null || true
 entry="$XDG_CONFIG_HOME/autostart/Recupero.desktop"
 wait_for 20 "the autostart entry" test -f "$entry"
 grep -q '^Exec=.*/usr/bin/recupero' "$entry" || { echo "FAILED: $entry runs $(grep ^Exec= "$entry")" >&2; exit 1; }
 echo "  ok: start at login runs $(grep ^Exec= "$entry" | cut -d= -f2-)"
-python3 - <<'PY'
-from Xlib import X, display, protocol
+/usr/bin/python3 - <<'PY'
+# Xvfb has no window manager to send WM_DELETE_WINDOW for us: send it as a close button would.
+from Xlib import X, display, error, protocol
 d = display.Display()
 def walk(w):
-    yield w
-    for c in w.query_tree().children:
+    try:
+        children = w.query_tree().children
+        name = w.get_wm_name()
+    except error.XError:  # a window that went away meanwhile
+        return
+    yield w, name
+    for c in children:
         yield from walk(c)
+targets = [w for w, name in walk(d.screen().root) if name == "Recupero"]
+assert targets, "no window to close"
 delete, protocols = d.intern_atom("WM_DELETE_WINDOW"), d.intern_atom("WM_PROTOCOLS")
-n = 0
-for w in walk(d.screen().root):
-    if w.get_wm_name() == "Recupero":
-        w.send_event(protocol.event.ClientMessage(window=w, client_type=protocols,
-                     data=(32, [delete, X.CurrentTime, 0, 0, 0])))
-        n += 1
+for w in targets:
+    w.send_event(protocol.event.ClientMessage(window=w, client_type=protocols,
+                 data=(32, [delete, X.CurrentTime, 0, 0, 0])))
 d.flush()
-assert n, "no window to close"
 PY
 wait_for 40 "the hand-over to /usr/bin/recupero-tray" pgrep -fx '/usr/bin/recupero-tray.*'
 wait_for 20 "the window's process to end" bash -c '! pgrep -fx "/usr/bin/recupero( .*)?"'
 echo "  ok: closing the window handed over to $(pgrep -fa recupero-tray | cut -d' ' -f2-)"
-pkill -TERM -f /usr/bin/recupero-tray || true
-wait_for 20 "the tray process to end" bash -c '! pgrep -f /usr/bin/recupero-tray'
+pkill -TERM -x recupero-tray || true
+wait_for 20 "the tray process to end" bash -c '! pgrep -x recupero-tray'
 INNER
 HOME="$HOMEDIR" xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash "$HOMEDIR/session.sh" \
   || { echo "--- app log:"; tail -n 40 "$HOMEDIR/app.log" || true; die "the installed app"; }
-DATA=$(find "$HOMEDIR/.local/share" -name 'recupero.db' -print -quit)
+DATA=$(find "$HOMEDIR/.local/share" -name 'recupero.sqlite3' -print -quit)
 [[ -n "$DATA" ]] || die "the app kept no data under $HOMEDIR/.local/share"
 [[ -f "$HOMEDIR/window.png" ]] && mkdir -p target/e2e-screenshots && cp "$HOMEDIR/window.png" target/e2e-screenshots/installed-deb.png
 
@@ -131,7 +135,7 @@ rm -rf "$HOMEDIR"
 RPM="$OUT/Recupero-${VERSION}-1.x86_64.rpm"
 if [[ -f "$RPM" ]]; then
   echo "==> 5. the .rpm"
-  rpm -qp --requires "$RPM" 2>/dev/null | grep -q webkit2gtk4.1 || die "the .rpm does not require webkit2gtk4.1"
+  rpm -qp --requires "$RPM" 2>/dev/null | grep -q "libwebkit2gtk-4.1" || die "the .rpm does not require WebKitGTK 4.1"
   for f in /usr/bin/recupero /usr/bin/recupero-tray /usr/share/metainfo/app.recupero.desktop.metainfo.xml; do
     rpm -qlp "$RPM" 2>/dev/null | grep -qx "$f" || die "the .rpm lacks $f"
   done
