@@ -180,6 +180,9 @@ pub enum WebhookSignatures {
     Required,
     /// No app secret known to the receiver: every delivery is refused until one is set.
     NoSecret,
+    /// WhatsApp is not set up yet (no phone number id) and no app secret either: no delivery
+    /// is expected, so nothing to warn about — a fresh install opens without an alarm.
+    NotSetUp,
     /// `allow_unsigned_webhooks` is on: while no app secret is set, anyone who learns the
     /// address can post (their risky effects are never applied); with one set it does nothing,
     /// but would the moment the secret is removed.

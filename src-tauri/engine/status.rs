@@ -34,7 +34,10 @@ impl Engine {
             webhook_url: crate::webhooks::local_url(settings.webhook_port, &settings.webhook_path),
             last_webhook_at: webhook_events::last_received(&conn)?,
             webhooks_pending: webhook_events::counts(&conn)?.1,
-            webhook_signatures: self.webhook_signatures(settings.allow_unsigned_webhooks),
+            webhook_signatures: self.webhook_signatures(
+                settings.allow_unsigned_webhooks,
+                !settings.whatsapp_phone_number_id.trim().is_empty(),
+            ),
             last_webhook_signed: webhook_events::last_signed(&conn)?,
             webhook_registered_url: Some(settings.webhook_registered_url.clone()).filter(|u| !u.is_empty()),
             webhook_silent: self.webhook_silent(&conn)?,
@@ -58,11 +61,13 @@ impl Engine {
     /// As the receiver sees it: the app secret it checks with (read from the keychain when the
     /// receiver starts and kept current when the owner sets or deletes it; a process that runs
     /// no receiver has none) and the owner's `allow_unsigned_webhooks`.
-    fn webhook_signatures(&self, allow_unsigned: bool) -> WebhookSignatures {
+    /// `whatsapp_set_up`: a phone number id is saved (deliveries can be expected).
+    fn webhook_signatures(&self, allow_unsigned: bool, whatsapp_set_up: bool) -> WebhookSignatures {
         let has_secret =
             self.receiver_secret.read().unwrap_or_else(std::sync::PoisonError::into_inner).is_some();
         match (allow_unsigned, has_secret) {
             (true, _) => WebhookSignatures::UnsignedAllowed,
+            (false, false) if !whatsapp_set_up => WebhookSignatures::NotSetUp,
             (false, false) => WebhookSignatures::NoSecret,
             (false, true) => WebhookSignatures::Required,
         }

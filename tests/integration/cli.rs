@@ -60,6 +60,23 @@ fn status_json_reports_counts_and_pause() {
     assert_eq!(s["dataDir"], dir.path().display().to_string());
 }
 
+/// A fresh install (WhatsApp not set up) has nothing to warn about; once a phone number id is
+/// saved without the app secret, every delivery would be refused: that is the warning.
+#[test]
+fn status_warns_of_the_missing_app_secret_only_once_whatsapp_is_set_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let signatures = |dir: &std::path::Path| {
+        let out = recupero(dir, &["status", "--json"], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        s["webhookSignatures"].as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(signatures(dir.path()), "not_set_up");
+    let set = recupero(dir.path(), &["config", "set", "whatsapp_phone_number_id", "106540352242922"], None);
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    assert_eq!(signatures(dir.path()), "no_secret");
+}
+
 #[test]
 fn export_writes_json_and_csv() {
     let dir = tempfile::tempdir().unwrap();

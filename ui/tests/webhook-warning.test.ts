@@ -55,6 +55,14 @@ describe('Webhook signature warning', () => {
     await waitFor(() => expect(warning()).toBeNull());
   });
 
+  it('is not shown before WhatsApp is set up (a fresh install)', async () => {
+    backend.status.webhookSignatures = 'not_set_up';
+    await start();
+    expect(warning()).toBeNull();
+    handleEngineEvent({ type: 'status_changed', status: { ...backend.status, webhookSignatures: 'no_secret' } });
+    await waitFor(() => expect(warning()?.dataset.state).toBe('no_secret'));
+  });
+
   it('is not shown when every delivery must be signed, nor in the demo', async () => {
     await start();
     expect(warning()).toBeNull();

@@ -68,7 +68,7 @@ tunnel: TunnelStatus, };
 /**
  * How webhook signatures are checked now, for the window's standing warning.
  */
-export type WebhookSignatures = "required" | "no_secret" | "unsigned_allowed";
+export type WebhookSignatures = "required" | "no_secret" | "not_set_up" | "unsigned_allowed";
 
 /**
  * The numbers in the status: carts, sends still to go, conversations and what needs the owner.
