@@ -180,7 +180,7 @@ impl Engine {
                     || row
                         .disconnected_at
                         .as_deref()
-                        .is_some_and(|d| d > row.checked_at.as_deref().unwrap_or(""))
+                        .is_some_and(|d| d >= row.checked_at.as_deref().unwrap_or(""))
             }
         };
         if due {
