@@ -171,7 +171,7 @@ pub struct AppStatus {
     pub tunnel: crate::tunnel::TunnelStatus,
     /// The number's link with the phone's WhatsApp Business app (Coexistence): connected or
     /// not and why, the phone-inactivity reminder, the history import.
-    pub coexistence: crate::engine::CoexistenceHealth,
+    pub coexistence: crate::storage::coexistence::health::CoexistenceHealth,
 }
 
 /// How webhook signatures are checked now, for the window's standing warning.

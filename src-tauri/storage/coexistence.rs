@@ -8,6 +8,8 @@
 //! (`smb_app_state_sync`); while set it is the contact's name (it wins over the WhatsApp profile
 //! name and a checkout's first name: it is who the owner knows the customer as).
 
+pub mod health;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
