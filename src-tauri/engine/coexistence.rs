@@ -30,6 +30,7 @@ use crate::whatsapp::SendError;
 
 /// How often the link is read.
 pub const CHECK_EVERY: Duration = Duration::hours(6);
+
 impl Engine {
     /// The link's health now.
     pub fn coexistence(&self) -> EngineResult<CoexistenceHealth> {
@@ -55,8 +56,8 @@ impl Engine {
                         &at,
                     )?
                 }
-                Err(SendError::Account { code, .. }) if is_disconnect_code(code) => {
-                    coex::record_check_failed(&conn, &answer.as_ref().unwrap_err().to_string(), &at)?;
+                Err(e @ SendError::Account { code, .. }) if is_disconnect_code(code) => {
+                    coex::record_check_failed(&conn, &e.to_string(), &at)?;
                     coex::mark_disconnected(&conn, code, &at)?
                 }
                 Err(e) => {

@@ -272,10 +272,11 @@ pub fn latest<'a>(a: Option<&'a str>, b: Option<&'a str>) -> Option<&'a str> {
 }
 
 /// How the history import stands, for the window.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub enum HistoryState {
+    #[default]
     NotRequested,
     /// Asked for; nothing arrived yet.
     Requested,

@@ -219,13 +219,6 @@ pub fn remember_wa_id(conn: &Connection, id: i64, wa_id: &str) -> rusqlite::Resu
     Ok(())
 }
 
-/// A name from the owner's phone address book (Coexistence contact sync) — it wins over a
-/// checkout's first name because it is what the owner knows the customer as.
-pub fn set_name(conn: &Connection, id: i64, name: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE contacts SET name = ?2 WHERE id = ?1")?.execute(params![id, name])?;
-    Ok(())
-}
-
 /// WhatsApp says the customer resumed marketing messages: lift an opt-out that came from
 /// WhatsApp itself (never one the customer asked for in words).
 pub fn opt_back_in(conn: &Connection, id: i64) -> rusqlite::Result<bool> {

@@ -9,7 +9,7 @@ use super::{latest, CoexistenceRow, HistoryState};
 /// No echo from the phone for this long: remind the owner (Meta cuts the link at ~14 days).
 pub const PHONE_REMINDER_AFTER: Duration = Duration::days(12);
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub enum CoexistenceState {
@@ -20,11 +20,12 @@ pub enum CoexistenceState {
     /// Never seen on the Business app: a Cloud API-only number; nothing to watch.
     NotLinked,
     /// Not checked yet, or the check got no answer.
+    #[default]
     Unknown,
 }
 
 /// The link as the window, the tray and `status --json` show it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CoexistenceHealth {
