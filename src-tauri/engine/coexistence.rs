@@ -102,8 +102,15 @@ impl Engine {
             }
         };
         if due {
-            if let Err(e) = self.check_coexistence().await {
-                tracing::warn!(error = %e, "could not check the number's link with WhatsApp Business");
+            match self.check_coexistence().await {
+                Ok(_) => {}
+                // Not connected yet (no token): nothing to check, nothing to say every minute.
+                Err(EngineError::Invalid(why)) => {
+                    tracing::debug!(%why, "the Coexistence link is not checked")
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not check the number's link with WhatsApp Business")
+                }
             }
         }
         // An incident started elsewhere (a send error, an account update) not told yet.
