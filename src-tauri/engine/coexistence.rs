@@ -119,7 +119,7 @@ impl Engine {
         let h = health(&row, now);
         if h.phone_reminder {
             if let Some(since) = h.last_phone_at.as_deref() {
-                if coex::mark_reminded(&self.db.conn(), since)? {
+                if coex::mark_reminded(&self.db.conn(), since, &ts(now))? {
                     self.events.emit(EngineEvent::NeedsOwner { problem: OwnerProblem::PhoneInactive });
                     self.emit_status();
                 }
@@ -155,7 +155,7 @@ impl Engine {
             || Ok(history.as_deref().unwrap_or_default()),
             |(code, detail)| Err((code.as_str(), detail.as_str())),
         );
-        coex::history_answered(&self.db.conn(), contacts, history)?;
+        coex::history_answered(&self.db.conn(), contacts, history, &ts(self.clock.now()))?;
         if let Some((code, _)) = &history_error {
             tracing::warn!(%code, "the phone's history was not requested");
         }

@@ -13,6 +13,8 @@ pub mod health;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+use super::event_log::{self, LogEvent};
+
 pub(crate) const SCHEMA_V12: &str = "
 CREATE TABLE coexistence (
     id                     INTEGER PRIMARY KEY CHECK (id = 1),
@@ -109,11 +111,14 @@ pub fn record_check(
         params![at, on_biz_app, platform_type],
     )?;
     if on_biz_app {
-        conn.execute(
+        let ended = conn.execute(
             "UPDATE coexistence SET disconnected_at = NULL, disconnected_reason = NULL,
-               disconnect_notified_at = NULL WHERE id = 1",
+               disconnect_notified_at = NULL WHERE id = 1 AND disconnected_at IS NOT NULL",
             [],
-        )?;
+        )? == 1;
+        if ended {
+            event_log::append(conn, at, None, None, &LogEvent::NumberReconnected {})?;
+        }
         Ok(false)
     } else if get(conn)?.linked_since.is_none() {
         // Never on the Business app: a Cloud API-only number, nothing was lost.
@@ -141,7 +146,9 @@ pub fn mark_disconnected(conn: &Connection, reason: &str, at: &str) -> rusqlite:
          WHERE id = 1 AND disconnected_at IS NULL",
         params![reason, at],
     )? == 1;
-    if !new {
+    if new {
+        event_log::append(conn, at, None, None, &LogEvent::NumberDisconnected { reason })?;
+    } else {
         conn.execute("UPDATE coexistence SET disconnected_reason = ?1 WHERE id = 1", params![reason])?;
     }
     Ok(new)
@@ -167,11 +174,15 @@ pub fn note_echo(conn: &Connection, at: &str) -> rusqlite::Result<()> {
 
 /// Remembers that the owner was reminded about the silence that started at `since`. Returns
 /// false when already reminded about it.
-pub fn mark_reminded(conn: &Connection, since: &str) -> rusqlite::Result<bool> {
-    Ok(conn.execute(
+pub fn mark_reminded(conn: &Connection, since: &str, at: &str) -> rusqlite::Result<bool> {
+    let new = conn.execute(
         "UPDATE coexistence SET reminded_for = ?1 WHERE id = 1 AND (reminded_for IS NULL OR reminded_for <> ?1)",
         params![since],
-    )? == 1)
+    )? == 1;
+    if new {
+        event_log::append(conn, at, None, None, &LogEvent::PhoneReminder { since })?;
+    }
+    Ok(new)
 }
 
 /// The history request is about to go (written before it leaves, so a crash never repeats it
@@ -192,6 +203,7 @@ pub fn history_answered(
     conn: &Connection,
     contacts: Result<&str, &str>,
     history: Result<&str, (&str, &str)>,
+    at: &str,
 ) -> rusqlite::Result<()> {
     let (contacts_id, contacts_code) = split(contacts);
     let (history_id, history_error) = match history {
@@ -209,6 +221,13 @@ pub fn history_answered(
             history_error.map(|e| e.1)
         ],
     )?;
+    let event = LogEvent::HistoryRequested {
+        request_id: history_id,
+        code: history_error.map(|e| e.0),
+        contacts_request_id: contacts_id,
+        contacts_code,
+    };
+    event_log::append(conn, at, None, None, &event)?;
     Ok(())
 }
 
@@ -343,7 +362,7 @@ mod tests {
         let conn = db.conn();
         assert_eq!(get(&conn).unwrap().history_state(), HistoryState::NotRequested);
         history_requesting(&conn, "2026-01-01T00:00:00.000Z").unwrap();
-        history_answered(&conn, Ok("c-1"), Ok("h-1")).unwrap();
+        history_answered(&conn, Ok("c-1"), Ok("h-1"), "2026-01-01T00:00:00.000Z").unwrap();
         assert_eq!(get(&conn).unwrap().history_state(), HistoryState::Requested);
         history_chunk(&conn, Some(1), Some(55), "2026-01-01T00:01:00.000Z").unwrap();
         history_chunk(&conn, Some(0), Some(20), "2026-01-01T00:02:00.000Z").unwrap();
@@ -377,7 +396,7 @@ mod tests {
         conn.execute("UPDATE contacts SET name = 'Otro' WHERE id = ?1", [id]).unwrap();
         clear_book_name(&conn, id).unwrap();
         assert_eq!(name(&conn).as_deref(), Some("Otro"), "a name not from the book stays");
-        assert!(mark_reminded(&conn, "x").unwrap() && !mark_reminded(&conn, "x").unwrap());
+        assert!(mark_reminded(&conn, "x", "t").unwrap() && !mark_reminded(&conn, "x", "t").unwrap());
         note_echo(&conn, "2026-01-05T00:00:00.000Z").unwrap();
         note_echo(&conn, "2026-01-04T00:00:00.000Z").unwrap();
         assert_eq!(get(&conn).unwrap().last_echo_at.as_deref(), Some("2026-01-05T00:00:00.000Z"));

@@ -85,6 +85,9 @@ async fn a_disconnected_number_is_found_told_once_and_shown_until_it_is_back() {
     h.shop.app.clock.advance(Duration::hours(6));
     step(&h).await;
     assert_eq!(problems(&mut rx), [OwnerProblem::NumberDisconnected]);
+    // The event log keeps each incident and its end.
+    assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'number_disconnected'"), 2);
+    assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'number_reconnected'"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,6 +151,7 @@ async fn twelve_days_without_the_phone_bring_one_reminder_and_an_echo_resets_it(
     h.shop.app.clock.advance(Duration::days(12));
     step(&h).await;
     assert_eq!(problems(&mut rx), [OwnerProblem::PhoneInactive]);
+    assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'phone_reminder'"), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,6 +209,7 @@ async fn history_and_contacts_come_once_into_the_right_threads_and_nothing_is_ac
     step(&h).await;
     assert_eq!(h.shop.wa.sync_requests().len(), 2);
     assert!(h.engine().request_history(true).await.is_err());
+    assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'history_requested'"), 1);
     // The contact leaves the address book: its name goes with it.
     let removal = json!({"messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "5491155550000", "phone_number_id": "1055500000000"},
