@@ -14,7 +14,8 @@
 //!   the first time the link is seen; the request is written down before it leaves, so it is never
 //!   repeated automatically (not even after a crash). A refusal (2593109 declined, 2593108 too late,
 //!   2593107 already asked, or no answer) is shown with its code; only the owner's click asks again.
-//!   History is shown, never acted on: an old "STOP" or complaint in it changes nothing today.
+//!   History is shown, not acted on (an old complaint or question escalates or answers nothing
+//!   today), except the customer's own "STOP"/"ALTA": an opt-out said on the phone still holds.
 
 use chrono::{DateTime, Duration, Utc};
 

@@ -41,9 +41,11 @@ pub(super) fn echoes(
 }
 
 /// The past conversations the phone shares once, chunk by chunk: stored as they were, without
-/// opening windows or counting as unread, and never acted on (an old "STOP", complaint or
-/// question changes nothing today: no opt-out, escalation, takeover or answer). The import's
-/// progress and a refusal (2593109) are kept for the window.
+/// opening windows or counting as unread. Nothing in them is acted on — no escalation, takeover,
+/// answer, draft or confirmation — except the customer's own word on marketing: a "STOP" (or an
+/// "ALTA" after it) said on the phone before Recupero was connected still holds (product: never
+/// message after an opt-out), recorded silently as of when it was said, so chunks arriving out
+/// of order settle the same way. The import's progress and a refusal (2593109) are kept.
 pub(super) fn history(
     conn: &Connection,
     value: &MessagesValue,
@@ -94,6 +96,9 @@ pub(super) fn history(
                 };
                 messages::set_details(conn, id, payload_of(&m, raw).as_deref(), None)?;
                 conversations::touch_history(conn, conversation, summary.as_deref().unwrap_or(&kind), &at)?;
+                if from_customer {
+                    past_word_on_marketing(conn, contact, conversation, &kind, &m, summary.as_deref(), &at)?;
+                }
             }
         }
         if chunk.metadata.progress == Some(100) {
@@ -151,4 +156,23 @@ fn known_contact(conn: &Connection, wa_id: &str) -> rusqlite::Result<Option<i64>
         }
     }
     Ok(None)
+}
+
+/// A customer's "STOP" (or "ALTA") in the history, as of when they said it: the opt-out is
+/// recorded and logged (source `history`) without confirming anything to the customer.
+fn past_word_on_marketing(
+    conn: &Connection,
+    contact: i64,
+    conversation: i64,
+    kind: &str,
+    m: &crate::whatsapp::webhook::Message,
+    summary: Option<&str>,
+    said_at: &str,
+) -> rusqlite::Result<()> {
+    if super::opt_out::stop_source(kind, m, summary).is_some() {
+        super::opt_out::record(conn, contact, "history", Some(conversation), said_at)?;
+    } else if kind == "text" && summary.is_some_and(crate::domain::opt_out::is_opt_in) {
+        contacts::opt_in_by_customer(conn, contact, said_at)?;
+    }
+    Ok(())
 }

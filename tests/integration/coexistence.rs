@@ -2,7 +2,7 @@
 //! engine's real receiver and a real SQLite file: a disconnected number is found by the periodic
 //! `is_on_biz_app` check (and at once after a send error that says so) and told once; twelve
 //! days without a message from the phone bring one reminder; contacts and history are requested
-//! once, imported into the right threads without acting on them, and a refusal is shown with its
+//! once, imported into the right threads without acting on them (but an old STOP holds), and a refusal is shown with its
 //! code and asked again only by the owner.
 
 use chrono::Duration;
@@ -174,6 +174,14 @@ async fn history_and_contacts_come_once_into_the_right_threads_and_nothing_is_ac
                 now - Duration::days(100),
             )],
         },
+        // Said BAJA, then asked to hear again: the later word holds.
+        PastThread {
+            customer: "5491155550103".into(),
+            messages: vec![
+                (true, "ALTA".into(), now - Duration::days(10)),
+                (true, "BAJA".into(), now - Duration::days(20)),
+            ],
+        },
     ];
     h.shop.wa.link_business_app(vec![("Pablo Morales".into(), "5491155550101".into())], threads, false);
     step(&h).await;
@@ -182,6 +190,7 @@ async fn history_and_contacts_come_once_into_the_right_threads_and_nothing_is_ac
     let health = h.engine().coexistence().unwrap();
     assert_eq!((health.history, health.history_progress), (HistoryState::Done, Some(100)));
     assert_eq!(health.history_phase, Some(2));
+    assert!(h.shop.wa.messages().is_empty(), "no confirmation of an old STOP either");
     assert!(health.history_request_id.as_deref().is_some_and(|id| id.starts_with("sandbox-sync-")));
     // Past messages in their threads, nothing sent, nothing acted on.
     let first = h.thread_of("541155550101");
@@ -194,12 +203,12 @@ async fn history_and_contacts_come_once_into_the_right_threads_and_nothing_is_ac
         )),
         1
     );
-    assert_eq!(h.conversations(), (2, 0, 0), "no unread, no escalation");
-    assert_eq!(
-        h.count("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL"),
-        0,
-        "an old STOP is history"
-    );
+    assert_eq!(h.conversations(), (3, 0, 0), "no unread, no escalation");
+    // The customer's own STOP on the phone still holds (silently); the one who came back doesn't.
+    let source: String = h.one("SELECT opt_out_source FROM contacts WHERE wa_id = ?1", "541155550101");
+    assert_eq!(source, "history");
+    assert_eq!(h.count("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL"), 1);
+    assert_eq!(h.count("SELECT count(*) FROM events WHERE kind = 'escalated'"), 0);
     assert_eq!(h.count("SELECT count(*) FROM drafts"), 0);
     assert!(h.shop.wa.messages().is_empty(), "nothing sent");
     let name: String = h.one("SELECT name FROM contacts WHERE wa_id = ?1", "541155550101");
