@@ -13,6 +13,7 @@
 mod backups;
 mod bridge;
 pub mod carts;
+mod coexistence;
 pub mod commands;
 mod deliveries;
 mod engines;
@@ -69,6 +70,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::whatsapp_create_template,
         commands::webhook_info,
         webhook_registration::webhook_register,
+        coexistence::coexistence_check,
+        coexistence::coexistence_request_history,
         deliveries::quarantined_deliveries,
         deliveries::retry_deliveries,
         commands::whatsapp_test_message,

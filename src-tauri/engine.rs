@@ -4,7 +4,7 @@
 //!
 //! This file holds the `Engine` itself, `build` and the accessors; the methods live in one file
 //! per concern below (errors, status, settings, secrets, sender, templates, stores, polling,
-//! dispatch, webhooks and their registration with Meta, the tunnel, timeline, results, the
+//! dispatch, webhooks and their registration with Meta, the Coexistence link's health, the tunnel, timeline, results, the
 //! background run).
 
 use std::collections::HashMap;
@@ -21,6 +21,7 @@ use settings::ensure_webhook_secrets;
 
 pub mod backup;
 mod cart_actions;
+pub mod coexistence;
 mod connect;
 mod conversations;
 mod converse;
@@ -45,6 +46,7 @@ pub mod webhooks;
 
 pub use crate::inbox::detail::ConversationDetail;
 pub use cart_actions::{CartAction, CartActionResult, STOPPED_BY_OWNER};
+pub use coexistence::{CoexistenceHealth, CoexistenceState};
 pub use connect::{WebhookInfo, WhatsAppCheck};
 pub use error::{EngineError, EngineResult};
 pub use preview::{MessagePreview, DEMO_STORE};

@@ -169,6 +169,9 @@ pub struct AppStatus {
     /// The tunnel Recupero runs for the owner (off, starting, up at its address, failed with
     /// the reason, cloudflared not installed) and the registration of its address.
     pub tunnel: crate::tunnel::TunnelStatus,
+    /// The number's link with the phone's WhatsApp Business app (Coexistence): connected or
+    /// not and why, the phone-inactivity reminder, the history import.
+    pub coexistence: crate::storage::coexistence::health::CoexistenceHealth,
 }
 
 /// How webhook signatures are checked now, for the window's standing warning.
@@ -199,6 +202,9 @@ pub enum OwnerProblem {
     StoreUnreachable,
     /// A webhook delivery failed to apply after every retry and was set aside.
     DeliveryQuarantined,
+    /// No message from the phone's WhatsApp Business app for 12 days: open it before day 14 or
+    /// Meta cuts the Coexistence link.
+    PhoneInactive,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

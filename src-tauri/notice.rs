@@ -52,6 +52,9 @@ pub fn notice_for(event: &EngineEvent, lang: Lang) -> Option<Notice> {
                 OwnerProblem::DeliveryQuarantined => {
                     ("native.notify.deliveryQuarantinedTitle", "native.notify.deliveryQuarantinedBody")
                 }
+                OwnerProblem::PhoneInactive => {
+                    ("coexistence.notify.phoneInactiveTitle", "coexistence.notify.phoneInactiveBody")
+                }
             };
             let section = if *problem == OwnerProblem::StoreUnreachable { "store" } else { "whatsapp" };
             notice(title, t(lang, body, &[]), Some(Route::settings(section)))

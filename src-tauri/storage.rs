@@ -5,6 +5,7 @@
 
 pub mod backup;
 pub mod carts;
+pub mod coexistence;
 pub mod contacts;
 pub mod conversations;
 pub mod drafts;

@@ -89,6 +89,9 @@ fn generated() -> String {
         declaration::<engine::WebhookInfo>(&cfg),
         declaration::<engine::WebhookRegistration>(&cfg),
         declaration::<engine::RegistrationFailure>(&cfg),
+        declaration::<engine::CoexistenceHealth>(&cfg),
+        declaration::<engine::CoexistenceState>(&cfg),
+        declaration::<storage::coexistence::HistoryState>(&cfg),
         // Backups.
         declaration::<engine::backup::BackupsOverview>(&cfg),
         declaration::<engine::backup::BackupInfo>(&cfg),

@@ -42,6 +42,19 @@ pub fn run(engine: &Engine, json: bool) -> anyhow::Result<ExitCode> {
             tunnel.address.as_deref().map(|a| format!(" at {a}")).unwrap_or_default(),
             tunnel.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
         );
+        let coex = &status.coexistence;
+        let state = serde_json::to_value(coex.state)?;
+        println!(
+            "WhatsApp Business app link: {}{}",
+            state.as_str().unwrap_or_default().replace('_', " "),
+            coex.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+        );
+        if coex.phone_reminder {
+            println!(
+                "WARNING: no message from WhatsApp Business on the phone for {} days: open it there before day 14 or WhatsApp cuts the link",
+                coex.days_without_phone.unwrap_or(12)
+            );
+        }
         if status.webhook_silent {
             println!(
                 "WARNING: messages were sent but no webhook arrived for 3 hours: is the tunnel running?"

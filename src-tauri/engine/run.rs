@@ -168,6 +168,9 @@ impl Engine {
                     if let Err(e) = self.refresh_templates_if_due().await {
                         tracing::warn!(error = %e, "could not check the templates' review state");
                     }
+                    if let Err(e) = self.coexistence_step().await {
+                        tracing::warn!(error = %e, "could not look after the Coexistence link");
+                    }
                     let engine = self.clone();
                     match tokio::task::spawn_blocking(move || engine.try_housekeeping()).await {
                         Ok(Ok(_)) => {}

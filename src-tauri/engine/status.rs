@@ -43,6 +43,10 @@ impl Engine {
             webhook_silent: self.webhook_silent(&conn)?,
             first_syncs: shops::first_syncs(&conn)?,
             tunnel: self.tunnel_status_or(|| Some(settings.tunnel_mode.clone())),
+            coexistence: super::coexistence::health(
+                &crate::storage::coexistence::get(&conn)?,
+                self.clock.now(),
+            ),
         })
     }
 

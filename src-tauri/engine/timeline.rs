@@ -151,6 +151,10 @@ fn timeline_entry(e: event_log::EventRow) -> Option<TimelineEntry> {
         | Kind::HistorySynced
         | Kind::WhatsappError
         | Kind::AccountUpdate
+        | Kind::NumberDisconnected
+        | Kind::NumberReconnected
+        | Kind::PhoneReminder
+        | Kind::HistoryRequested
         | Kind::SendingPaused
         | Kind::TemplateStatus
         | Kind::TemplateCreated

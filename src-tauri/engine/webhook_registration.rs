@@ -131,7 +131,7 @@ fn ui_error(failure: RegistrationFailure, error: &SendError, callback: &str, por
 
 impl Engine {
     /// The Cloud API client for the saved settings and token.
-    fn registration_client(&self) -> EngineResult<CloudClient> {
+    pub(super) fn registration_client(&self) -> EngineResult<CloudClient> {
         let settings = self.settings()?;
         if settings.whatsapp_phone_number_id.is_empty() || settings.whatsapp_waba_id.is_empty() {
             return Err(EngineError::Invalid(

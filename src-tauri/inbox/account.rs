@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::effects::Effects;
 use crate::events::OwnerProblem;
 use crate::storage::event_log::{self, LogEvent, PauseDetail};
-use crate::storage::{settings, templates, ts};
+use crate::storage::{coexistence, settings, templates, ts};
 use crate::whatsapp::webhook::{AccountUpdate, TemplateUpdate};
 
 /// An `account_update`: always logged; a disconnection pauses sending.
@@ -40,7 +40,17 @@ pub(super) fn update(
             },
         )?;
         fx.paused = true;
-        fx.problems.push(OwnerProblem::NumberDisconnected);
+        // One Coexistence incident, with Meta's reason (`PRIMARY_INACTIVITY`…): told once.
+        let reason = update
+            .disconnection_info
+            .as_ref()
+            .and_then(|i| i.get("reason"))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(event);
+        coexistence::mark_disconnected(conn, reason, &ts(now))?;
+        if coexistence::mark_notified(conn, &ts(now))? {
+            fx.problems.push(OwnerProblem::NumberDisconnected);
+        }
     }
     Ok(())
 }

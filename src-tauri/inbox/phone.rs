@@ -9,7 +9,7 @@ use super::effects::Effects;
 use super::stored::{at_of, parse_each, payload_of, store_message, Side, Stored};
 use super::takeover;
 use crate::storage::event_log::{self, LogEvent};
-use crate::storage::{contacts, conversations, messages, ts};
+use crate::storage::{coexistence, contacts, conversations, messages, ts};
 use crate::whatsapp::webhook::MessagesValue;
 
 /// The owner wrote from the phone: the message is stored and the customer taken over.
@@ -25,6 +25,8 @@ pub(super) fn echoes(
             notes.push("an echo without a recipient".into());
             continue;
         };
+        // The phone app is alive (Meta cuts the link after ~14 days without it).
+        coexistence::note_echo(conn, &at_of(m.timestamp.as_ref(), now))?;
         let Some(Stored { contact, thread, .. }) =
             store_message(conn, Side::Phone, to, None, wamid, (&m, raw), now)?
         else {
@@ -39,7 +41,11 @@ pub(super) fn echoes(
 }
 
 /// The past conversations the phone shares once, chunk by chunk: stored as they were, without
-/// opening windows or counting as unread.
+/// opening windows or counting as unread. Nothing in them is acted on — no escalation, takeover,
+/// answer, draft or confirmation — except the customer's own word on marketing: a "STOP" (or an
+/// "ALTA" after it) said on the phone before Recupero was connected still holds (product: never
+/// message after an opt-out), recorded silently as of when it was said, so chunks arriving out
+/// of order settle the same way. The import's progress and a refusal (2593109) are kept.
 pub(super) fn history(
     conn: &Connection,
     value: &MessagesValue,
@@ -47,7 +53,10 @@ pub(super) fn history(
     notes: &mut Vec<String>,
 ) -> rusqlite::Result<()> {
     for chunk in &value.history {
+        coexistence::history_chunk(conn, chunk.metadata.phase, chunk.metadata.progress, &ts(now))?;
         for e in &chunk.errors {
+            let code = e.code.map_or_else(|| "unknown".to_string(), |c| c.to_string());
+            coexistence::history_failed(conn, &code, &e.detail())?;
             event_log::append(
                 conn,
                 &ts(now),
@@ -87,6 +96,9 @@ pub(super) fn history(
                 };
                 messages::set_details(conn, id, payload_of(&m, raw).as_deref(), None)?;
                 conversations::touch_history(conn, conversation, summary.as_deref().unwrap_or(&kind), &at)?;
+                if from_customer {
+                    past_word_on_marketing(conn, contact, conversation, &kind, &m, summary.as_deref(), &at)?;
+                }
             }
         }
         if chunk.metadata.progress == Some(100) {
@@ -106,24 +118,61 @@ fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// The phone's address book: names for the contacts we know or will.
+/// The phone's address book: names for the contacts we know or will. The owner's name for a
+/// customer wins over their WhatsApp profile name and a checkout's name; a contact removed from
+/// the book loses that name (a removal for a number we never met creates nothing).
 pub(super) fn state_sync(
     conn: &Connection,
     value: &MessagesValue,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     for item in &value.state_sync {
-        if item.kind.as_deref().is_some_and(|k| k != "contact") || item.action.as_deref() == Some("remove") {
+        if item.kind.as_deref().is_some_and(|k| k != "contact") {
             continue;
         }
         let Some(c) = &item.contact else { continue };
         let Some(phone) = c.phone_number.as_deref().map(digits).filter(|p| p.len() >= 6) else { continue };
+        if item.action.as_deref() == Some("remove") {
+            if let Some(contact) = known_contact(conn, &phone)? {
+                coexistence::clear_book_name(conn, contact)?;
+            }
+            continue;
+        }
         let name =
             c.full_name.as_deref().or(c.first_name.as_deref()).map(str::trim).filter(|n| !n.is_empty());
         let contact = contacts::resolve_wa_id(conn, &phone, None, &ts(now))?;
         if let Some(name) = name {
-            contacts::set_name(conn, contact, name)?;
+            coexistence::set_book_name(conn, contact, name)?;
         }
+    }
+    Ok(())
+}
+
+/// The contact with this WhatsApp number, if we have one (never creates).
+fn known_contact(conn: &Connection, wa_id: &str) -> rusqlite::Result<Option<i64>> {
+    for e164 in contacts::e164_candidates(wa_id) {
+        if let Some(id) = contacts::id_by_phone(conn, &e164)? {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+/// A customer's "STOP" (or "ALTA") in the history, as of when they said it: the opt-out is
+/// recorded and logged (source `history`) without confirming anything to the customer.
+fn past_word_on_marketing(
+    conn: &Connection,
+    contact: i64,
+    conversation: i64,
+    kind: &str,
+    m: &crate::whatsapp::webhook::Message,
+    summary: Option<&str>,
+    said_at: &str,
+) -> rusqlite::Result<()> {
+    if super::opt_out::stop_source(kind, m, summary).is_some() {
+        super::opt_out::record(conn, contact, "history", Some(conversation), said_at)?;
+    } else if kind == "text" && summary.is_some_and(crate::domain::opt_out::is_opt_in) {
+        contacts::opt_in_by_customer(conn, contact, said_at)?;
     }
     Ok(())
 }

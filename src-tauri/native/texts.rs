@@ -34,12 +34,22 @@ pub fn tray_texts(status: &AppStatus, lang: Lang) -> TrayTexts {
     } else {
         line
     };
+    // The number cut from the phone's WhatsApp Business app, or about to be (day 12 of 14).
+    let coex = &status.coexistence;
+    let disconnected = coex.state == crate::engine::CoexistenceState::Disconnected;
+    let line = if disconnected {
+        format!("{line} · {}", t(lang, "coexistence.tray.disconnected", &[]))
+    } else if coex.phone_reminder {
+        format!("{line} · {}", t(lang, "coexistence.tray.phoneReminder", &[]))
+    } else {
+        line
+    };
     TrayTexts {
         status: line,
         open: t(lang, "native.tray.open", &[]),
         pause: t(lang, if status.paused { "native.tray.resume" } else { "native.tray.pause" }, &[]),
         quit: t(lang, "native.tray.quit", &[]),
-        alert: c.escalated > 0 || status.webhook_silent,
+        alert: c.escalated > 0 || status.webhook_silent || disconnected || coex.phone_reminder,
     }
 }
 
@@ -73,6 +83,7 @@ mod tests {
             webhook_silent: false,
             first_syncs: Vec::new(),
             tunnel: Default::default(),
+            coexistence: Default::default(),
         }
     }
 
@@ -100,6 +111,30 @@ mod tests {
         );
         assert!(texts.alert);
         assert!(tray_texts(&silent, Lang::Es).status.contains("túnel"));
+    }
+
+    #[test]
+    fn a_cut_or_fading_coexistence_link_shows_on_the_status_line_and_the_icon() {
+        use crate::engine::{CoexistenceHealth, CoexistenceState};
+        let cut = AppStatus {
+            coexistence: CoexistenceHealth { state: CoexistenceState::Disconnected, ..Default::default() },
+            ..status(false, 0)
+        };
+        let texts = tray_texts(&cut, Lang::Es);
+        assert!(texts.status.contains("desconectado"), "{}", texts.status);
+        assert!(texts.alert);
+        let fading = AppStatus {
+            coexistence: CoexistenceHealth {
+                state: CoexistenceState::Ok,
+                phone_reminder: true,
+                ..Default::default()
+            },
+            ..status(false, 0)
+        };
+        let texts = tray_texts(&fading, Lang::En);
+        assert!(texts.status.contains("WhatsApp Business"), "{}", texts.status);
+        assert!(texts.alert);
+        assert!(!tray_texts(&status(false, 0), Lang::En).alert);
     }
 
     #[test]

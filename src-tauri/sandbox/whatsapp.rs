@@ -23,6 +23,9 @@
 //! - **Webhook registration** (§4.1, §4.6–4.7): the phone number's callback override and the
 //!   app's subscription to the business account, each override accepted only after Meta's
 //!   verification GET succeeds (HTTPS only unless [`WhatsAppSandboxConfig::allow_http_callbacks`]).
+//! - **Coexistence** (§5.1, §5.3–5.5): `is_on_biz_app`/`platform_type` on the phone number, the
+//!   one-time `smb_app_data` contact and history sync with Meta's refusals (2593107/08/09) and
+//!   the `smb_app_state_sync` and `history` webhooks that follow; the link can be dropped.
 //! - **Faults** for tests and the demo: the next send can get any Meta error code, or be
 //!   accepted with its answer lost (the message left but the app never hears its wamid — the case
 //!   the outbox must never resend).
@@ -41,6 +44,7 @@
 //! status in its own POST; template-creation subcodes (2388023/24/40/43/47/72/73/299) follow
 //! Meta's error list and errors seen in the wild, not a published schema.
 
+mod coexistence;
 mod customers;
 mod registration;
 mod send;
@@ -65,6 +69,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use super::json_response;
 use crate::clock::Clock;
 
+pub use coexistence::PastThread;
 pub use customers::{ReplyKind, SimulatedReply};
 pub use registration::{SANDBOX_APP_ID, SANDBOX_APP_NAME};
 pub use templates::{default_templates, TemplateDefinition, TemplateHeader, UrlButton};
@@ -177,6 +182,8 @@ struct Inner {
     pending: usize,
     /// Callback overrides and the app's subscription (§4.6–4.7).
     registration: registration::Registration,
+    /// The phone's side of Coexistence (§5): linked or not, its address book and past chats.
+    phone: coexistence::Phone,
 }
 
 struct Shared {
@@ -332,6 +339,7 @@ impl WhatsAppSandbox {
                 deliveries: Vec::new(),
                 pending: 0,
                 registration: Default::default(),
+                phone: Default::default(),
             }),
             queue,
             settled: Notify::new(),
@@ -340,6 +348,7 @@ impl WhatsAppSandbox {
             .route("/{version}/{id}/messages", post(send::send))
             .route("/{version}/{id}/message_templates", get(templates::list).post(templates::create))
             .route("/{version}/{id}", get(registration::read_phone).post(registration::update_phone))
+            .route("/{version}/{id}/smb_app_data", post(coexistence::smb_app_data))
             .route(
                 "/{version}/{id}/subscribed_apps",
                 get(registration::subscribed_apps).post(registration::subscribe),

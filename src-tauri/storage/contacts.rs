@@ -65,8 +65,8 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ContactRow>> {
     rows.collect()
 }
 
-/// The contact behind a cart's phone, created on first sight. Name, language and consent are
-/// refreshed from the newest checkout; opt-out and takeover are never touched here.
+/// The contact behind a cart's phone, created on first sight. Name (unless the owner's address
+/// book names the contact), language and consent are refreshed from the newest checkout; opt-out and takeover are never touched here.
 pub fn upsert_from_cart(
     conn: &Connection,
     e164: &str,
@@ -76,7 +76,7 @@ pub fn upsert_from_cart(
     let customer = cart.customer();
     conn.query_row(
         "INSERT INTO contacts (phone_e164, name, language, marketing_consent, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(phone_e164) DO UPDATE SET name = COALESCE(excluded.name, name),
+         ON CONFLICT(phone_e164) DO UPDATE SET name = COALESCE(book_name, excluded.name, name),
            language = COALESCE(excluded.language, language),
            marketing_consent = COALESCE(excluded.marketing_consent, marketing_consent)
          RETURNING id",
@@ -216,13 +216,6 @@ pub fn remember_wa_id(conn: &Connection, id: i64, wa_id: &str) -> rusqlite::Resu
            AND NOT EXISTS (SELECT 1 FROM contacts WHERE wa_id = ?2)",
     )?
     .execute(params![id, wa_id])?;
-    Ok(())
-}
-
-/// A name from the owner's phone address book (Coexistence contact sync) — it wins over a
-/// checkout's first name because it is what the owner knows the customer as.
-pub fn set_name(conn: &Connection, id: i64, name: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE contacts SET name = ?2 WHERE id = ?1")?.execute(params![id, name])?;
     Ok(())
 }
 

@@ -5,8 +5,8 @@
 use rusqlite::Connection;
 
 use super::{
-    carts, contacts, conversations, drafts, event_log, messages, sends, settings, shop_facts, shops,
-    templates, webhook_events, StorageError,
+    carts, coexistence, contacts, conversations, drafts, event_log, messages, sends, settings, shop_facts,
+    shops, templates, webhook_events, StorageError,
 };
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
@@ -24,6 +24,8 @@ use super::{
 /// 10: when a delivery's raw body was pruned; when the customer last opted back in (by the
 ///     message's own time, so a STOP said earlier but delivered later does not undo it).
 /// 11: each store's first sync: when it ended and the checkouts read during it.
+/// 12: Coexistence health (the link with the phone's WhatsApp Business app, the one-time history
+///     and contact sync) and contacts' address-book names.
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -47,6 +49,7 @@ fn migrations() -> Vec<String> {
         webhook_events::SCHEMA_V9.to_string(),
         [webhook_events::SCHEMA_V10, contacts::SCHEMA_V10].concat(),
         shops::SCHEMA_V11.to_string(),
+        coexistence::SCHEMA_V12.to_string(),
     ]
 }
 
@@ -99,6 +102,7 @@ mod tests {
             tables(&conn),
             [
                 "carts",
+                "coexistence",
                 "contacts",
                 "conversations",
                 "drafts",

@@ -20,9 +20,11 @@ use super::{
 use crate::domain::TemplateState;
 use crate::secrets::Sensitive;
 
+mod coexistence;
 mod registration;
 mod wire;
 
+pub use coexistence::{is_disconnect_code, BizAppLink, SyncType};
 pub use registration::WebhookConfiguration;
 
 use wire::{CreateAnswer, ErrorBody, SendResponse, TemplateItem, TemplateList};
@@ -246,7 +248,7 @@ impl CloudClient {
         Ok(body.to_vec())
     }
 
-    async fn get_json(&self, url: Url) -> Result<Vec<u8>, SendError> {
+    pub(super) async fn get_json(&self, url: Url) -> Result<Vec<u8>, SendError> {
         let net = |e: reqwest::Error| SendError::Retryable {
             code: "network".into(),
             detail: self.mask(e.without_url().to_string()),

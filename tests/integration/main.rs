@@ -9,6 +9,7 @@ mod backup;
 mod cart_actions;
 mod cart_pages;
 mod cli;
+mod coexistence;
 mod crash;
 mod deliveries;
 // Xvfb, WebKitWebDriver and Xlib: Linux only.

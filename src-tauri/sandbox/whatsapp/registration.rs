@@ -227,6 +227,7 @@ pub(super) async fn read_phone(
         }
         out["webhook_configuration"] = config;
     }
+    super::coexistence::link_fields(&shared, fields, &mut out);
     json_response(StatusCode::OK, vec![], out.to_string())
 }
 

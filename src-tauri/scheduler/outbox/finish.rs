@@ -228,6 +228,12 @@ impl Answer<'_> {
         sends::retry_later(tx, ctx.id, self.owner, &later, code, detail, &self.at)?;
         report.held.push((ctx.id, format!("account:{code}")));
         settings::put(tx, "sending_paused", "true", &self.at)?;
+        if crate::whatsapp::client::is_disconnect_code(code) {
+            // A Coexistence incident (checked again at once by the background run); the owner
+            // hears of it from `tell_owner`, so it counts as told.
+            crate::storage::coexistence::mark_disconnected(tx, code, &self.at)?;
+            crate::storage::coexistence::mark_notified(tx, &self.at)?;
+        }
         event_log::append(
             tx,
             &self.at,

@@ -214,6 +214,23 @@ log_events! {
     WhatsappError = "whatsapp_error" { code: Option<i64>, detail: &'a str },
     /// An account update arrived (always logged).
     AccountUpdate = "account_update" { event: &'a str, disconnection: Option<&'a Value> },
+    /// The number is no longer connected to the phone's WhatsApp Business app (Coexistence):
+    /// Meta's reason, a send error's code, or `not_on_business_app`. Once per incident.
+    NumberDisconnected = "number_disconnected" { reason: &'a str },
+    /// A check found the number back on the WhatsApp Business app: the incident ended.
+    NumberReconnected = "number_reconnected" {},
+    /// The owner was reminded to open WhatsApp Business on the phone (no message from it since).
+    PhoneReminder = "phone_reminder" { since: &'a str },
+    /// The phone's address book and history were asked for (each its request id or error code).
+    HistoryRequested = "history_requested" {
+        #[serde(rename = "requestId")]
+        request_id: Option<&'a str>,
+        code: Option<&'a str>,
+        #[serde(rename = "contactsRequestId")]
+        contacts_request_id: Option<&'a str>,
+        #[serde(rename = "contactsCode")]
+        contacts_code: Option<&'a str>,
+    },
     /// Sending was paused because the account can't send.
     SendingPaused = "sending_paused" { code: &'a str, detail: PauseDetail<'a> },
     /// A template's review result arrived.

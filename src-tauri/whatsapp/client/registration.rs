@@ -51,7 +51,7 @@ struct AppData {
 }
 
 impl CloudClient {
-    fn config_url(&self, tail: &str) -> Result<Url, SendError> {
+    pub(super) fn config_url(&self, tail: &str) -> Result<Url, SendError> {
         self.url(tail).map_err(|detail| SendError::Account { code: "config".into(), detail })
     }
 

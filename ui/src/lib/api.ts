@@ -31,6 +31,7 @@ import type { BackupInfo, BackupsOverview } from './generated';
 import type { QuarantinedDeliveries, WebhookRegistration } from './generated';
 import type { CartPage, StartupFailure } from './generated';
 import type { UpdateStatus } from './generated';
+import type { CoexistenceHealth } from './generated';
 
 export type { ApiError } from './types';
 import { isUiError } from './ui-error';
@@ -210,4 +211,12 @@ export const deliveriesApi = {
 export const webhookRegistrationApi = {
   /** `ok: false` with `failure` when Meta refused; nothing changed then. */
   register: (publicUrl: string) => call<WebhookRegistration>('webhook_register', { publicUrl }),
+};
+
+/** Coexistence health (the owner's engine): the number's link with the WhatsApp Business app. */
+export const coexistenceApi = {
+  /** Reads `is_on_biz_app`/`platform_type` now. */
+  check: () => call<CoexistenceHealth>('coexistence_check'),
+  /** Asks the phone for its contacts and chat history (once; again only after a refusal). */
+  requestHistory: () => call<CoexistenceHealth>('coexistence_request_history'),
 };

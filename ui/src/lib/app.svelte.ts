@@ -262,6 +262,7 @@ const OWNER_PROBLEM_NOTICES: Record<OwnerProblem, MessageKey> = {
   template_rejected: 'notice.ownerProblem.template_rejected',
   store_unreachable: 'notice.ownerProblem.store_unreachable',
   delivery_quarantined: 'notice.ownerProblem.delivery_quarantined',
+  phone_inactive: 'coexistence.notify.phoneInactiveBody',
 };
 
 /** Goes where a route says: the screen, and the conversation or section in it. */

@@ -18,6 +18,7 @@ const OWNER_PROBLEMS: Record<OwnerProblem, true> = {
   template_rejected: true,
   store_unreachable: true,
   delivery_quarantined: true,
+  phone_inactive: true,
 };
 
 function isOwnerProblem(v: unknown): v is OwnerProblem {

@@ -9,7 +9,7 @@ export type EngineEvent = { "type": "status_changed", status: AppStatus, } | { "
  */
 total: string, } | { "type": "escalation", conversationId: number, contactName: string | null, reason: string, } | { "type": "draft_ready", conversationId: number, draftId: number, } | { "type": "opted_out", conversationId: number, } | { "type": "needs_owner", problem: OwnerProblem, } | { "type": "navigate", route: Route, };
 
-export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable" | "delivery_quarantined";
+export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable" | "delivery_quarantined" | "phone_inactive";
 
 /**
  * A place in the app: a screen, and in it a conversation or a settings section.
@@ -63,7 +63,12 @@ firstSyncs: Array<FirstSync>,
  * The tunnel Recupero runs for the owner (off, starting, up at its address, failed with
  * the reason, cloudflared not installed) and the registration of its address.
  */
-tunnel: TunnelStatus, };
+tunnel: TunnelStatus, 
+/**
+ * The number's link with the phone's WhatsApp Business app (Coexistence): connected or
+ * not and why, the phone-inactivity reminder, the history import.
+ */
+coexistence: CoexistenceHealth, };
 
 /**
  * How webhook signatures are checked now, for the window's standing warning.
@@ -478,6 +483,44 @@ subscribedApps: Array<string>, };
  * Why Meta refused the address.
  */
 export type RegistrationFailure = "nothing_answered" | "wrong_token" | "not_https" | "other";
+
+/**
+ * The link as the window, the tray and `status --json` show it.
+ */
+export type CoexistenceHealth = { state: CoexistenceState, 
+/**
+ * Why it is disconnected: Meta's reason (`PRIMARY_INACTIVITY`…), a send error code
+ * (`133010`…) or `not_on_business_app`.
+ */
+reason: string | null, checkedAt: string | null, 
+/**
+ * The last check's failure, when it got no answer.
+ */
+checkError: string | null, platformType: string | null, 
+/**
+ * The last sign of life from the phone app: the owner's last message from it, else when the
+ * link was first seen.
+ */
+lastPhoneAt: string | null, daysWithoutPhone: number | null, 
+/**
+ * No sign of life for 12 days: "open WhatsApp Business on the phone before day 14".
+ */
+phoneReminder: boolean, history: HistoryState, 
+/**
+ * Why the history request failed (2593109, 2593108, 2593107, `network`…).
+ */
+historyCode: string | null, historyDetail: string | null, historyProgress: number | null, historyPhase: number | null, historyRequestedAt: string | null, historyRequestId: string | null, 
+/**
+ * Why the contact (address book) sync request failed.
+ */
+contactsCode: string | null, };
+
+export type CoexistenceState = "ok" | "disconnected" | "not_linked" | "unknown";
+
+/**
+ * How the history import stands, for the window.
+ */
+export type HistoryState = "not_requested" | "requested" | "importing" | "done" | "failed";
 
 /**
  * The Settings section's view: where the copies are, the latest, every copy newest first, and

@@ -351,6 +351,23 @@ fn each_event_is_stored_exactly_as_before() {
         ),
         (LogEvent::WebhooksRetried { deliveries: 2 }, "webhooks_retried", json!({ "deliveries": 2 })),
         (
+            LogEvent::NumberDisconnected { reason: "PRIMARY_INACTIVITY" },
+            "number_disconnected",
+            json!({ "reason": "PRIMARY_INACTIVITY" }),
+        ),
+        (LogEvent::NumberReconnected {}, "number_reconnected", json!({})),
+        (LogEvent::PhoneReminder { since: "T1" }, "phone_reminder", json!({ "since": "T1" })),
+        (
+            LogEvent::HistoryRequested {
+                request_id: None,
+                code: Some("2593108"),
+                contacts_request_id: Some("r1"),
+                contacts_code: None,
+            },
+            "history_requested",
+            json!({ "requestId": null, "code": "2593108", "contactsRequestId": "r1", "contactsCode": null }),
+        ),
+        (
             LogEvent::WebhookRegistered { url: "https://x.example/webhook/s", outcome: "ok" },
             "webhook_registered",
             json!({ "url": "https://x.example/webhook/s", "outcome": "ok" }),
