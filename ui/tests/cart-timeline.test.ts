@@ -214,6 +214,10 @@ describe('phone problems in the owner\'s language', () => {
     setLang('es');
     expect(phoneProblemLabel('no phone number in the checkout')).toBe('el carrito no tiene teléfono');
     expect(phoneProblemLabel('this is not a valid phone number')).toBe('no es un número de teléfono válido');
+    // PhoneError::UnknownRegion as the engine writes it (`{0:?}`: the code in double quotes).
+    expect(phoneProblemLabel('"XX" is not a two-letter country code such as AR or BR')).toBe(
+      '«XX» no es un código de país con el que leer el número',
+    );
     expect(
       phoneProblemLabel('+541143211234 is a landline or service number, which cannot receive WhatsApp messages'),
     ).toBe('+541143211234 es un fijo o un número de servicio: no recibe WhatsApp');

@@ -161,5 +161,7 @@ export function phoneProblemLabel(problem: string): string {
   if (/^this is not a valid phone number$/i.test(p)) return t('phoneProblem.invalid');
   const landline = /^(.+) is a landline or service number/i.exec(p);
   if (landline) return t('phoneProblem.notMobile', { number: landline[1] });
+  const region = /^"(.*)" is not a two-letter country code/i.exec(p);
+  if (region) return t('phoneProblem.unknownRegion', { region: region[1] });
   return p;
 }
