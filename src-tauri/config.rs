@@ -72,8 +72,11 @@ impl Spec {
 
     /// The normalized value to store, or why `value` is not acceptable for this setting.
     pub fn normalize(&self, value: &str) -> Result<String, ConfigError> {
-        (self.validate)(value)
-            .map_err(|reason| ConfigError::InvalidValue { key: self.key.into(), reason: reason.to_string() })
+        (self.validate)(value).map_err(|why| ConfigError::InvalidValue {
+            key: self.key.into(),
+            reason: why.to_string(),
+            expected: Some(why),
+        })
     }
 }
 
@@ -132,8 +135,9 @@ pub enum ConfigError {
     UnknownKey { key: String, valid: String },
     /// `reason` is a [`ValueError`]'s text (or, for the Results period and rate table, the
     /// metrics' own explanation).
+    /// `expected`: the value check's own error, when there is one (the window words it).
     #[error("invalid value for {key}: {reason}")]
-    InvalidValue { key: String, reason: String },
+    InvalidValue { key: String, reason: String, expected: Option<ValueError> },
     /// Reading or writing the settings table failed (raised by `storage::settings`).
     #[error(transparent)]
     Storage(#[from] rusqlite::Error),

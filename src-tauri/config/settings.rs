@@ -75,8 +75,13 @@ impl Settings {
         let get = |k: &str| values.get(k).cloned().unwrap_or_default();
         let int = |k: &str| get(k).parse::<u32>().unwrap_or(0);
         let timezone: Tz = get("timezone").parse().unwrap_or(Tz::UTC);
-        let business_hours = BusinessHours::parse(&get("business_hours"), timezone.name())
-            .map_err(|e| ConfigError::InvalidValue { key: "business_hours".into(), reason: e.to_string() })?;
+        let business_hours = BusinessHours::parse(&get("business_hours"), timezone.name()).map_err(|e| {
+            ConfigError::InvalidValue {
+                key: "business_hours".into(),
+                reason: e.to_string(),
+                expected: Some(super::values::ValueError::Hours(e)),
+            }
+        })?;
         Ok(Settings {
             timezone,
             business_hours,

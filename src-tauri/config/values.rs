@@ -62,6 +62,76 @@ pub enum ValueError {
     ProgramPath,
 }
 
+impl ValueError {
+    /// What a valid value looks like, as a stable code for the window's sentence
+    /// (`errors.expected.<code>` in the UI's catalogs) with its parameters; the English text
+    /// above stays the detail and what the command line prints.
+    pub fn expected(&self) -> (&'static str, Vec<(&'static str, String)>) {
+        use ValueError as V;
+        let code = match self {
+            V::OutOfRange { min, max } => {
+                return ("out_of_range", vec![("min", min.to_string()), ("max", max.to_string())])
+            }
+            V::SecretWord { min } => return ("secret_word", vec![("min", min.to_string())]),
+            V::NotABool => "bool",
+            V::TimeZone => "time_zone",
+            V::Hours(_) => "hours",
+            V::Language => "language",
+            V::Country => "country",
+            V::Address => "address",
+            V::NotHttps => "https",
+            V::MetaId => "meta_id",
+            V::ApiVersion => "api_version",
+            V::HeaderName => "header_name",
+            V::TemplateName => "template_name",
+            V::AssistantMode => "assistant_mode",
+            V::AssistantAddress => "assistant_address",
+            V::ModelName => "model_name",
+            V::TextTooLong => "text_too_long",
+            V::ControlCharacters => "control_characters",
+            V::Keywords => "keywords",
+            V::UsdRates(_) => "usd_rates",
+            V::TunnelMode => "tunnel_mode",
+            V::TunnelName => "tunnel_name",
+            V::Hostname => "hostname",
+            V::ProgramPath => "program_path",
+        };
+        (code, Vec::new())
+    }
+
+    /// One value of each kind, for the test that every code has its sentence.
+    #[cfg(test)]
+    pub fn every_kind() -> Vec<ValueError> {
+        use ValueError as V;
+        vec![
+            V::OutOfRange { min: 0, max: 50 },
+            V::NotABool,
+            V::TimeZone,
+            V::Hours(crate::domain::HoursError::UnknownDay("x".into())),
+            V::Language,
+            V::Country,
+            V::Address,
+            V::NotHttps,
+            V::MetaId,
+            V::ApiVersion,
+            V::HeaderName,
+            V::SecretWord { min: 16 },
+            V::TemplateName,
+            V::AssistantMode,
+            V::AssistantAddress,
+            V::ModelName,
+            V::TextTooLong,
+            V::ControlCharacters,
+            V::Keywords,
+            V::UsdRates(String::new()),
+            V::TunnelMode,
+            V::TunnelName,
+            V::Hostname,
+            V::ProgramPath,
+        ]
+    }
+}
+
 /// What a check returns: the normalized value to store.
 pub type Checked = Result<String, ValueError>;
 

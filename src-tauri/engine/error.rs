@@ -79,8 +79,16 @@ impl EngineError {
             EngineError::Config(ConfigError::UnknownKey { key, .. }) => {
                 return UiError::new(UiErrorCode::UnknownSetting, detail).with("key", key)
             }
-            EngineError::Config(ConfigError::InvalidValue { key, .. }) => {
-                return UiError::new(UiErrorCode::InvalidSetting, detail).with("key", key)
+            EngineError::Config(ConfigError::InvalidValue { key, expected, .. }) => {
+                let mut ui = UiError::new(UiErrorCode::InvalidSetting, detail).with("key", key);
+                if let Some(why) = expected {
+                    let (code, params) = why.expected();
+                    ui = ui.with("expected", code);
+                    for (name, value) in params {
+                        ui = ui.with(name, value);
+                    }
+                }
+                return ui;
             }
             EngineError::Config(ConfigError::Storage(_)) | EngineError::Storage(_) => UiErrorCode::Storage,
             EngineError::Secret(SecretError::NoKeychain { .. }) => UiErrorCode::NoKeychain,
@@ -104,8 +112,9 @@ pub type EngineResult<T> = Result<T, EngineError>;
 /// setting (the owner can fix it), the rest storage or internal.
 impl From<MetricsError> for EngineError {
     fn from(e: MetricsError) -> Self {
-        let invalid =
-            |key: &str, reason: String| ConfigError::InvalidValue { key: key.into(), reason }.into();
+        let invalid = |key: &str, reason: String| {
+            ConfigError::InvalidValue { key: key.into(), reason, expected: None }.into()
+        };
         match e {
             MetricsError::Storage(e) => e.into(),
             MetricsError::Json(e) => EngineError::Other(e.into()),
@@ -135,7 +144,12 @@ mod tests {
             (EngineError::NotReady { what: "x" }, "not_ready"),
             (ConfigError::UnknownKey { key: "nope".into(), valid: "a, b".into() }.into(), "unknown_setting"),
             (
-                ConfigError::InvalidValue { key: "business_hours".into(), reason: "bad".into() }.into(),
+                ConfigError::InvalidValue {
+                    key: "business_hours".into(),
+                    reason: "bad".into(),
+                    expected: None,
+                }
+                .into(),
                 "invalid_setting",
             ),
             (
@@ -149,9 +163,42 @@ mod tests {
             assert_eq!(ui.code.as_str(), code, "{error}");
             assert_eq!(ui.detail, error.to_string());
         }
-        let ui =
-            EngineError::from(ConfigError::InvalidValue { key: "business_hours".into(), reason: "x".into() })
-                .ui();
+        let ui = EngineError::from(ConfigError::InvalidValue {
+            key: "business_hours".into(),
+            reason: "x".into(),
+            expected: None,
+        })
+        .ui();
         assert_eq!(ui.params.get("key").map(String::as_str), Some("business_hours"));
+    }
+
+    /// A refused setting says, in the owner's language, what a valid value looks like: the
+    /// check's own reason travels as `expected` (with its numbers), and every such reason has
+    /// its sentence in the three catalogs.
+    #[test]
+    fn a_refused_setting_carries_what_is_expected_and_every_reason_is_worded() {
+        let err = crate::config::spec("holdout_percent").unwrap().normalize("80").unwrap_err();
+        let ui = EngineError::from(err).ui();
+        assert_eq!(ui.code.as_str(), "invalid_setting");
+        let param = |k: &str| ui.params.get(k).map(String::as_str);
+        assert_eq!((param("key"), param("expected")), (Some("holdout_percent"), Some("out_of_range")));
+        assert_eq!((param("min"), param("max")), (Some("0"), Some("50")));
+        for lang in ["es", "pt", "en"] {
+            let path =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("ui/src/lib/i18n/{lang}.json"));
+            let catalog: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            for why in crate::config::ValueError::every_kind() {
+                let (code, params) = why.expected();
+                let text = catalog["errors"]["expected"][code].as_str().unwrap_or_default();
+                assert!(!text.trim().is_empty(), "errors.expected.{code} missing in {lang}.json");
+                for (name, _) in params {
+                    assert!(
+                        text.contains(&format!("{{{name}}}")),
+                        "errors.expected.{code} in {lang} lacks {{{name}}}"
+                    );
+                }
+            }
+        }
     }
 }

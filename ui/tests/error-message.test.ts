@@ -188,3 +188,27 @@ describe('the errors catalog', () => {
     );
   });
 });
+
+describe('A refused setting', () => {
+  it('says what a valid value looks like, with its numbers, in each language', () => {
+    const error: UiError = {
+      code: 'invalid_setting',
+      params: { key: 'holdout_percent', expected: 'out_of_range', min: '0', max: '50' },
+      detail: 'invalid value for holdout_percent: expected a whole number from 0 to 50',
+    };
+    const cases: [string, string][] = [
+      ['es', 'Ese valor no es válido. Se espera: Un número entero de 0 a 50.'],
+      ['pt', 'Esse valor não é válido. Esperado: Um número inteiro de 0 a 50.'],
+      ['en', 'That value is not valid. Expected: A whole number from 0 to 50.'],
+    ];
+    for (const [lang, text] of cases) {
+      setLang(lang as 'es' | 'pt' | 'en');
+      expect(errorText(error)).toBe(text);
+    }
+    // A reason this UI doesn't know keeps the generic sentence (the detail says why).
+    setLang('es');
+    expect(errorText({ ...error, params: { key: 'x', expected: 'something_new' } })).toBe(
+      errorText({ ...error, params: { key: 'x' } }),
+    );
+  });
+});

@@ -42,6 +42,12 @@ export function uiErrorOf(err: unknown): UiError {
 /** The sentence for `error` in the current language; a code this UI doesn't know gets the
  * generic one (its detail still says what happened). */
 export function errorText(error: UiError): string {
+  // A refused setting says what a valid value looks like (the engine's check sends its reason).
+  const expected = error.code === 'invalid_setting' ? error.params.expected : undefined;
+  if (expected && isMessageKey(`errors.expected.${expected}`)) {
+    const what = t(`errors.expected.${expected}` as MessageKey, error.params);
+    return t('errors.invalidSettingExpected', { what });
+  }
   return tOr(`errors.${error.code}`, t('errors.unknown'), error.params);
 }
 
