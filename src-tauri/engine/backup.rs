@@ -96,8 +96,16 @@ pub struct RestoreOutcome {
 
 /// A refused file is the owner's to fix (`invalid`); a failed write is storage trouble.
 fn refusal(e: BackupError) -> EngineError {
+    let why = match &e {
+        BackupError::NotSqlite { .. } => "backup_not_sqlite",
+        BackupError::NotRecupero { .. } => "backup_not_recupero",
+        BackupError::Damaged { .. } => "backup_damaged",
+        BackupError::Newer { .. } => "backup_newer",
+        BackupError::Exists { .. } => "file_exists",
+        BackupError::Write { .. } => "",
+    };
     if e.is_refusal() || matches!(e, BackupError::Exists { .. }) {
-        EngineError::Invalid(e.to_string())
+        EngineError::refused(why, e.to_string())
     } else {
         EngineError::Storage(e.into())
     }
@@ -169,10 +177,10 @@ impl Engine {
             a.canonicalize().ok().zip(b.canonicalize().ok()).is_some_and(|(a, b)| a == b)
         };
         if same(dest, self.db.path()) {
-            return Err(EngineError::Invalid(format!(
-                "{} is the database itself: choose another file for the copy",
-                dest.display()
-            )));
+            return Err(EngineError::refused(
+                "backup_is_database",
+                format!("{} is the database itself: choose another file for the copy", dest.display()),
+            ));
         }
         copies::copy_database(self.db.path(), dest, replace).map_err(refusal)?;
         Ok(std::fs::metadata(dest).map_err(io)?.len())

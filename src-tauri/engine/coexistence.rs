@@ -106,8 +106,8 @@ impl Engine {
             match self.check_coexistence().await {
                 Ok(_) => {}
                 // Not connected yet (no token): nothing to check, nothing to say every minute.
-                Err(EngineError::Invalid(why)) => {
-                    tracing::debug!(%why, "the Coexistence link is not checked")
+                Err(e @ (EngineError::Invalid(_) | EngineError::Refused { .. })) => {
+                    tracing::debug!(why = %e, "the Coexistence link is not checked")
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "could not check the number's link with WhatsApp Business")

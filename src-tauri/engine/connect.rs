@@ -45,7 +45,7 @@ impl Engine {
         }
         let value = value.trim();
         if value.is_empty() || value.chars().any(char::is_control) {
-            return Err(EngineError::Invalid("paste the whole value, on one line".into()));
+            return Err(EngineError::refused("one_line", "paste the whole value, on one line"));
         }
         self.set_secret(name, Sensitive::new(value.to_string()))?;
         self.secret_states()

@@ -29,6 +29,10 @@ pub enum EngineError {
     WhatsApp(#[from] crate::whatsapp::SendError),
     #[error("{0}")]
     Invalid(String),
+    /// Like `Invalid`, with a stable reason the window words (`errors.why.<why>`); `detail` is
+    /// the English text the command line prints.
+    #[error("{detail}")]
+    Refused { why: &'static str, detail: String },
     #[error("this customer has no cart to send the recovery template for")]
     NoCart,
     #[error("the recovery template is not approved in that language yet")]
@@ -45,7 +49,31 @@ impl From<rusqlite::Error> for EngineError {
     }
 }
 
+/// Every reason [`EngineError::refused`] is given; each has its sentence in the UI's catalogs
+/// (`errors.why.<why>`, checked by a test).
+pub const REFUSED_WHY: &[&str] = &[
+    "backup_not_sqlite",
+    "backup_not_recupero",
+    "backup_damaged",
+    "backup_newer",
+    "backup_is_database",
+    "file_exists",
+    "token_first",
+    "message_length",
+    "already_handled",
+    "button_https",
+    "not_a_date",
+    "one_line",
+];
+
 impl EngineError {
+    /// An owner's request refused for a reason the window words (`errors.why.<why>`, one of
+    /// [`REFUSED_WHY`]).
+    pub fn refused(why: &'static str, detail: impl Into<String>) -> EngineError {
+        debug_assert!(REFUSED_WHY.contains(&why), "{why} is not in REFUSED_WHY");
+        EngineError::Refused { why, detail: detail.into() }
+    }
+
     /// A stable, machine-readable code for the UI and `--json` output.
     pub fn code(&self) -> &'static str {
         match self {
@@ -59,7 +87,7 @@ impl EngineError {
             EngineError::NoWhatsApp => "no_whatsapp",
             EngineError::WindowClosed => "window_closed",
             EngineError::NoConversation => "no_conversation",
-            EngineError::Invalid(_) => "invalid",
+            EngineError::Invalid(_) | EngineError::Refused { .. } => "invalid",
             EngineError::NoCart => "no_cart",
             EngineError::TemplateNotApproved => "template_not_approved",
             EngineError::WhatsApp(_) => "whatsapp",
@@ -98,6 +126,9 @@ impl EngineError {
             EngineError::WindowClosed => UiErrorCode::WhatsappWindowClosed,
             EngineError::NoConversation => UiErrorCode::NoConversation,
             EngineError::Invalid(_) => UiErrorCode::Invalid,
+            EngineError::Refused { why, .. } => {
+                return UiError::new(UiErrorCode::Invalid, detail).with("why", why)
+            }
             EngineError::NoCart => UiErrorCode::NoCart,
             EngineError::TemplateNotApproved => UiErrorCode::WhatsappTemplateNotApproved,
             EngineError::Other(_) => UiErrorCode::Internal,
@@ -188,6 +219,10 @@ mod tests {
                 std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("ui/src/lib/i18n/{lang}.json"));
             let catalog: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            for why in REFUSED_WHY {
+                let text = catalog["errors"]["why"][why].as_str().unwrap_or_default();
+                assert!(!text.trim().is_empty(), "errors.why.{why} missing in {lang}.json");
+            }
             for why in crate::config::ValueError::every_kind() {
                 let (code, params) = why.expected();
                 let text = catalog["errors"]["expected"][code].as_str().unwrap_or_default();

@@ -58,7 +58,7 @@ impl Engine {
     pub async fn send_text(&self, conversation_id: i64, text: &str) -> EngineResult<messages::MessageRow> {
         let text = text.trim();
         if text.is_empty() || replies::too_long(text) {
-            return Err(EngineError::Invalid("a message has 1 to 4096 characters".into()));
+            return Err(EngineError::refused("message_length", "a message has 1 to 4096 characters"));
         }
         conversations::contact_of(&self.db.conn(), conversation_id)?.ok_or(EngineError::NoConversation)?;
         if self.window_closes_at(conversation_id)?.is_none() {
@@ -70,7 +70,7 @@ impl Engine {
         let id = {
             let conn = self.db.conn();
             let id = messages::queue_reply(&conn, conversation_id, "app", text, &key, &now)?
-                .ok_or_else(|| EngineError::Invalid("this reply was already sent".into()))?;
+                .ok_or_else(|| EngineError::refused("already_handled", "this reply was already sent"))?;
             conversations::mark_read(&conn, conversation_id)?;
             id
         };
@@ -117,10 +117,9 @@ impl Engine {
         let settings = self.settings()?;
         let (reply, to, contact) = {
             let conn = self.db.conn();
-            let reply = messages::queued_replies(&conn, 1_000)?
-                .into_iter()
-                .find(|r| r.id == id)
-                .ok_or_else(|| EngineError::Invalid("this reply is not waiting to be sent".into()))?;
+            let reply = messages::queued_replies(&conn, 1_000)?.into_iter().find(|r| r.id == id).ok_or_else(
+                || EngineError::refused("already_handled", "this reply is not waiting to be sent"),
+            )?;
             let contact = conversations::contact_of(&conn, reply.conversation_id)?
                 .ok_or(EngineError::NoConversation)?;
             let row = contacts::get(&conn, contact)?.ok_or(EngineError::NoConversation)?;
@@ -155,7 +154,7 @@ impl Engine {
             return Err(EngineError::NoWhatsApp);
         };
         if !messages::claim_reply(&self.db.conn(), id, &now)? {
-            return Err(EngineError::Invalid("this reply is already being sent".into()));
+            return Err(EngineError::refused("already_handled", "this reply is already being sent"));
         }
         let outgoing = crate::whatsapp::OutgoingText {
             to,
@@ -190,11 +189,14 @@ impl Engine {
         let draft = drafts::get(&self.db.conn(), draft_id)?
             .ok_or_else(|| EngineError::Invalid("no such draft".into()))?;
         if draft.state != "pending" {
-            return Err(EngineError::Invalid(format!("this draft was already {}", draft.state)));
+            return Err(EngineError::refused(
+                "already_handled",
+                format!("this draft was already {}", draft.state),
+            ));
         }
         let text = edited.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(&draft.text).to_string();
         if replies::too_long(&text) {
-            return Err(EngineError::Invalid("a message has 1 to 4096 characters".into()));
+            return Err(EngineError::refused("message_length", "a message has 1 to 4096 characters"));
         }
         if self.window_closes_at(draft.conversation_id)?.is_none() {
             return Err(EngineError::WindowClosed);
@@ -207,10 +209,10 @@ impl Engine {
             let id = match replies::queue_approved(&tx, &draft, &text, &now)? {
                 Approved::Queued(id) => id,
                 Approved::AlreadySent => {
-                    return Err(EngineError::Invalid("this draft was already sent".into()))
+                    return Err(EngineError::refused("already_handled", "this draft was already sent"))
                 }
                 Approved::NoLongerPending => {
-                    return Err(EngineError::Invalid("this draft is no longer pending".into()))
+                    return Err(EngineError::refused("already_handled", "this draft is no longer pending"))
                 }
             };
             tx.commit()?;
@@ -223,7 +225,7 @@ impl Engine {
     pub fn discard_draft(&self, draft_id: i64) -> EngineResult<()> {
         let now = storage::ts(self.clock.now());
         if !drafts::decide(&self.db.conn(), draft_id, "discarded", None, &now)? {
-            return Err(EngineError::Invalid("this draft is no longer pending".into()));
+            return Err(EngineError::refused("already_handled", "this draft is no longer pending"));
         }
         Ok(())
     }

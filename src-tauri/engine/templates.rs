@@ -33,10 +33,13 @@ impl Engine {
     /// `https://mitienda.com/`. Returns (language, status) per language.
     pub async fn create_recovery_template(&self, button_base: &str) -> EngineResult<Vec<(String, String)>> {
         let base = url::Url::parse(button_base.trim()).map_err(|e| {
-            EngineError::Invalid(format!("the button address must be a full https:// address: {e}"))
+            EngineError::refused(
+                "button_https",
+                format!("the button address must be a full https:// address: {e}"),
+            )
         })?;
         if base.scheme() != "https" && !crate::http::is_loopback(&base) {
-            return Err(EngineError::Invalid("the button address must start with https://".into()));
+            return Err(EngineError::refused("button_https", "the button address must start with https://"));
         }
         let settings = self.settings()?;
         let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;

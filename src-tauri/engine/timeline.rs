@@ -89,7 +89,7 @@ impl Engine {
         };
         chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| EngineError::Invalid(format!("\"{text}\" is not a date (YYYY-MM-DD)")))
+            .map_err(|_| EngineError::refused("not_a_date", format!("\"{text}\" is not a date (YYYY-MM-DD)")))
     }
 
     /// A cart with its history and, when it was not messaged, why.

@@ -141,7 +141,7 @@ impl Engine {
         let token = self
             .secrets
             .get(SecretName::WhatsappToken)?
-            .ok_or_else(|| EngineError::Invalid("save the WhatsApp access token first".into()))?;
+            .ok_or_else(|| EngineError::refused("token_first", "save the WhatsApp access token first"))?;
         let base_url = url::Url::parse(&settings.whatsapp_base_url)
             .map_err(|e| EngineError::Invalid(format!("whatsapp_base_url: {e}")))?;
         CloudClient::new(CloudConfig {

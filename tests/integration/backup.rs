@@ -262,6 +262,13 @@ fn a_listed_copy_can_be_staged_by_name_and_a_relative_path_is_refused() {
     assert!(app.engine.backups_overview().unwrap().restore_pending);
     let err = app.engine.stage_restore("../elsewhere.db").unwrap_err();
     assert_eq!(err.code(), "invalid");
+    // A file that is not a database: the window is told why, in the owner's words.
+    let junk = app.dir.path().join("notes.txt");
+    std::fs::write(&junk, "not a database").unwrap();
+    let err = app.engine.stage_restore(junk.to_str().unwrap()).unwrap_err();
+    let ui = err.ui();
+    assert_eq!(ui.code.as_str(), "invalid");
+    assert_eq!(ui.params.get("why").map(String::as_str), Some("backup_not_sqlite"), "{}", ui.detail);
 }
 
 #[test]

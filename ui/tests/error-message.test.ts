@@ -212,3 +212,17 @@ describe('A refused setting', () => {
     );
   });
 });
+
+describe('A refused request', () => {
+  it('says why when the engine gives a reason it words, and the generic sentence otherwise', () => {
+    const error: UiError = {
+      code: 'invalid',
+      params: { why: 'backup_newer' },
+      detail: '/tmp/x.db was written by a newer version of Recupero (schema 99; this version knows up to 12)',
+    };
+    setLang('pt');
+    expect(errorText(error)).toBe('Essa cópia foi feita por uma versão mais nova do Recupero: atualize o Recupero e restaure de novo.');
+    setLang('es');
+    expect(errorText({ ...error, params: {} })).toBe('Algún dato no es válido. El detalle dice cuál.');
+  });
+});

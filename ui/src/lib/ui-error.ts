@@ -48,6 +48,9 @@ export function errorText(error: UiError): string {
     const what = t(`errors.expected.${expected}` as MessageKey, error.params);
     return t('errors.invalidSettingExpected', { what });
   }
+  // An owner's request refused for a known reason says which.
+  const why = error.code === 'invalid' ? error.params.why : undefined;
+  if (why && isMessageKey(`errors.why.${why}`)) return t(`errors.why.${why}` as MessageKey, error.params);
   return tOr(`errors.${error.code}`, t('errors.unknown'), error.params);
 }
 
