@@ -7,6 +7,13 @@
 //! `EngineError::ui`, the webhook registration's refusals); this module holds only the shape,
 //! the list of codes (every one has a sentence in all three languages: a test reads the
 //! catalogs) and the last guard that keeps credentials out of the detail.
+//!
+//! Two codes carry a finer reason as a parameter, so the sentence says what to do: a refused
+//! setting (`invalid_setting`) has `expected` — what a valid value looks like, from the value
+//! check (`ValueError::expected`, worded as `errors.expected.<expected>`, with `min`/`max` where
+//! they apply) — and a refused request (`invalid`) may have `why` (`EngineError::refused`, one of
+//! `engine::error::REFUSED_WHY`, worded as `errors.why.<why>`). Without one, the generic
+//! sentence stays and the detail says the rest.
 
 use std::collections::BTreeMap;
 
