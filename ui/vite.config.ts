@@ -14,7 +14,8 @@ export function frozenPrototypeSafeMoment(): Plugin {
   return {
     name: 'frozen-prototype-safe-moment',
     transform(code, id) {
-      if (!/[\\/]node_modules[\\/]moment[\\/]/.test(id)) return null;
+      // Moment's own modules only (not a `?raw` or other query of them).
+      if (!/[\\/]node_modules[\\/]moment[\\/][^?]*\.js$/.test(id)) return null;
       const fixed = code.replace(
         assignment,
         (_, before, target, key, value) =>
