@@ -11,51 +11,23 @@
 //! Runs when RECUPERO_E2E=1 (the README's test command sets it, under xvfb-run and
 //! dbus-run-session); without it the test only says it was skipped.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
+use crate::support::e2e::{
+    catalog, free_port, screenshot_dir, shot, switch_language, testid, tr, wait_js, wait_until, Driver, APP,
+};
 use crate::support::{recupero, text};
-
-const APP: &str = env!("CARGO_BIN_EXE_recupero");
-
-fn catalog(lang: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("ui/src/lib/i18n/{lang}.json"));
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn tr(cat: &Value, key: &str) -> String {
-    key.split('.').fold(cat, |v, k| &v[k]).as_str().unwrap_or_else(|| panic!("missing key {key}")).to_string()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn screenshot_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Kills a helper process when the test ends, pass or fail.
 struct Reaped(Child);
 impl Drop for Reaped {
     fn drop(&mut self) {
         let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Kills WebKitWebDriver (and with it nothing else) when the test ends, pass or fail.
-struct Driver(Child);
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
         let _ = self.0.wait();
     }
 }
@@ -112,58 +84,9 @@ fn webkit_web_children(pid: u32) -> usize {
         .count()
 }
 
-/// A liveness bound, not a speed check: the whole suite shares 2 cores with this window, and a
-/// fresh WebKit web process can take several seconds to appear on a loaded CI machine.
-async fn wait_until<F: Fn() -> bool>(what: &str, f: F) {
-    for _ in 0..450 {
-        if f() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for: {what}");
-}
-
-async fn testid(c: &Client, id: &str) -> fantoccini::elements::Element {
-    // A liveness bound, not a speed check: the whole suite shares 2 cores with this window.
-    c.wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(&format!("[data-testid='{id}']")))
-        .await
-        .unwrap_or_else(|e| panic!("element {id} never appeared: {e}"))
-}
-
 async fn h1_of(c: &Client, screen: &str) -> String {
     let root = testid(c, &format!("screen-{screen}")).await;
     root.find(Locator::Css("h1")).await.unwrap().text().await.unwrap()
-}
-
-/// Waits until `script` (JavaScript returning a boolean) is true in the window.
-async fn wait_js(c: &Client, what: &str, script: &str) {
-    // A liveness bound, not a speed check: the whole suite shares 2 cores with this window.
-    for _ in 0..180 {
-        if c.execute(script, vec![]).await.map(|v| v == json!(true)).unwrap_or(false) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    if let Ok(png) = c.screenshot().await {
-        let _ = std::fs::write(screenshot_dir().join("failure.png"), png);
-    }
-    panic!("timed out waiting for: {what} (screenshot: target/e2e-screenshots/failure.png)");
-}
-
-async fn shot(c: &Client, name: &str) {
-    let png = c.screenshot().await.unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
-}
-
-async fn switch_language(c: &Client, lang: &str) {
-    testid(c, "nav-settings").await.click().await.unwrap();
-    testid(c, "lang-select").await.select_by_value(lang).await.unwrap();
-    wait_js(c, "the UI to switch language", &format!("return document.documentElement.lang === '{lang}'"))
-        .await;
 }
 
 /// Opens conversations one by one until every test id in `found` shows in the open one.

@@ -14,6 +14,8 @@ mod crash;
 mod deliveries;
 // Xvfb, WebKitWebDriver and Xlib: Linux only.
 #[cfg(all(feature = "desktop", target_os = "linux"))]
+mod e2e_onboarding;
+#[cfg(all(feature = "desktop", target_os = "linux"))]
 mod e2e_window;
 mod first_sync;
 mod fresh_orders;

@@ -1,7 +1,11 @@
 //! Shared helpers: a fresh engine on a temporary data directory with the in-memory secret store
 //! and a test clock; the real binary (`binary`); the shared fixtures: a shop on the sandboxes
-//! (`shop`), the same with the webhook receiver (`hooked`), a store connector's world (`world`).
+//! (`shop`), the same with the webhook receiver (`hooked`), a store connector's world (`world`);
+//! the real window driven over WebDriver (`e2e`).
 
+// Xvfb and WebKitWebDriver: Linux only.
+#[cfg(all(feature = "desktop", target_os = "linux"))]
+pub mod e2e;
 pub mod hooked;
 pub mod shop;
 pub mod world;
