@@ -15,11 +15,12 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
 use crate::support::e2e::{
-    catalog, free_port, screenshot_dir, shot, switch_language, testid, tr, wait_js, wait_until, Driver, APP,
+    catalog, free_port, screenshot_dir, shot, start_window, switch_language, testid, tr, wait_js, wait_until,
+    APP,
 };
 use crate::support::{recupero, text};
 
@@ -297,45 +298,7 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
 
     // A home of its own, so start-at-login writes where the test can look.
     let home = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let driver = Driver(
-        Command::new("WebKitWebDriver")
-            .arg(format!("--port={port}"))
-            .env("TAURI_WEBVIEW_AUTOMATION", "true")
-            // WebKitWebDriver's screenshots never return when the app turns WebKit's
-            // compositing off (its default, see cli::main); the app run directly below keeps it.
-            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "0")
-            .env("HOME", home.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("WebKitWebDriver is installed (apt: webkit2gtk-driver)"),
-    );
-    let caps = json!({
-        "browserName": "wry",
-        "webkitgtk:browserOptions": { "binary": APP, "args": ["--data-dir", dir.display().to_string()] }
-    });
-    let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
-    let mut client = None;
-    for _ in 0..50 {
-        match ClientBuilder::native()
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let c = client.expect("a WebDriver session with the app");
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("body[data-ready='true']"))
-        .await
-        .expect("the UI loads and reads the engine's status");
+    let (driver, c) = start_window(dir, home.path()).await;
     assert_eq!(c.title().await.unwrap(), "Recupero");
 
     // Spanish first: every screen, with its empty state.
