@@ -114,6 +114,8 @@ async fn an_owner_goes_through_the_guided_setup_in_the_real_window() {
         return;
     }
     let _heavy = crate::support::HEAVY.lock().await;
+    // The app secret and token this walk saves must not reach the next window test.
+    let _forget = crate::support::e2e::ForgetAppSecrets::now();
     let data = tempfile::tempdir().unwrap();
     let dir = data.path();
     let es = catalog("es");

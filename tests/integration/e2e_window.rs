@@ -269,6 +269,8 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
         return;
     }
     let _heavy = crate::support::HEAVY.lock().await;
+    // No app secret left in the session's keychain by another test: this one posts unsigned.
+    let _forget = crate::support::e2e::ForgetAppSecrets::now();
     let data = tempfile::tempdir().unwrap();
     let dir = data.path();
     assert!(recupero(dir, &["config", "set", "ui_language", "es"], None).status.success());

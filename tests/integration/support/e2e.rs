@@ -136,3 +136,27 @@ pub async fn switch_language(c: &Client, lang: &str) {
     wait_js(c, "the UI to switch language", &format!("return document.documentElement.lang === '{lang}'"))
         .await;
 }
+
+/// The real app keeps its secrets in the session's keychain under the service `recupero`, shared
+/// by every data folder: a test that saves WhatsApp's through the window must not hand them to
+/// the next one. Forgets the WhatsApp token and app secret (only the window tests, which run one
+/// at a time, set those; `secrets_at_rest` uses `assistant_api_key`) now and again when dropped.
+pub struct ForgetAppSecrets;
+impl ForgetAppSecrets {
+    pub fn now() -> ForgetAppSecrets {
+        forget_app_secrets();
+        ForgetAppSecrets
+    }
+}
+impl Drop for ForgetAppSecrets {
+    fn drop(&mut self) {
+        forget_app_secrets();
+    }
+}
+fn forget_app_secrets() {
+    use recupero::secrets::{KeyringSecretStore, SecretName, SecretStore};
+    let store = KeyringSecretStore::new("recupero");
+    for name in [SecretName::WhatsappToken, SecretName::WhatsappAppSecret] {
+        let _ = store.delete(name);
+    }
+}
