@@ -17,6 +17,7 @@ pub mod phrases;
 pub mod send_plan;
 pub mod template_state;
 pub mod time;
+pub mod user_id;
 
 pub use cart::{Cart, CartDraft, Contact, ExternalId, StoreId};
 pub use cart_error::CartError;

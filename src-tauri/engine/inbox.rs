@@ -44,7 +44,7 @@ impl Engine {
         let name = conversations::get(&self.db.conn(), conversation_id)
             .ok()
             .flatten()
-            .and_then(|c| c.contact_name.or(Some(c.phone)));
+            .and_then(|c| c.display_name());
         self.events.emit(EngineEvent::Escalation {
             conversation_id,
             contact_name: name,
@@ -123,7 +123,8 @@ impl Engine {
             let contact = conversations::contact_of(&conn, reply.conversation_id)?
                 .ok_or(EngineError::NoConversation)?;
             let row = contacts::get(&conn, contact)?.ok_or(EngineError::NoConversation)?;
-            let to = row.wa_id.clone().map(|w| format!("+{w}")).unwrap_or(row.phone_e164.clone());
+            // The number when known, else the BSUID (a customer who wrote with a username).
+            let to = row.address().ok_or(EngineError::NoConversation)?;
             let now = storage::ts(self.clock.now());
             if let Some(held) = replies::hold_automation(&conn, &reply, &row, automation, &now)? {
                 return Err(EngineError::Invalid(held.reason().into()));

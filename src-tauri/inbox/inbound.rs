@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::effects::{Effects, Routing};
-use super::stored::{at_of, parse_each, store_message, Side, Stored};
+use super::stored::{at_of, parse_each, sender, store_message, Side, Stored};
 use super::{escalation, opt_out};
 use crate::domain::opt_out::is_opt_in;
 use crate::storage::event_log::{self, LogEvent};
@@ -23,18 +23,14 @@ pub(super) fn record(
     notes: &mut Vec<String>,
 ) -> rusqlite::Result<()> {
     for (m, raw) in parse_each(&value.messages, notes) {
-        let (Some(from), Some(wamid)) = (m.from.as_deref(), m.id.as_deref()) else {
-            notes.push("an inbound message without a sender".into());
+        // A customer with a WhatsApp username may come with a BSUID and no number.
+        let (Some(who), Some(wamid)) = (sender(value, &m), m.id.as_deref()) else {
+            notes.push("an inbound message without a usable sender (no number, no BSUID): not stored".into());
             continue;
         };
-        let name = value
-            .contacts
-            .iter()
-            .find(|c| c.wa_id.as_deref() == Some(from))
-            .and_then(|c| c.profile.as_ref()?.name.as_deref());
         let error = m.errors.first();
         let Some(Stored { contact, thread, id, kind, summary }) =
-            store_message(conn, Side::Customer, from, name, wamid, (&m, raw), now)?
+            store_message(conn, Side::Customer, &who, wamid, (&m, raw), now)?
         else {
             continue; // seen before
         };

@@ -146,11 +146,12 @@ pub(super) fn preferences(
     fx: &mut Effects,
 ) -> rusqlite::Result<()> {
     for p in &value.user_preferences {
-        let Some(wa_id) = p.wa_id.as_deref() else { continue };
+        // By number and/or BSUID (a customer with a username may have no number).
+        let Some(who) = contacts::Identity::new(p.wa_id.as_deref(), p.user_id.as_deref()) else { continue };
         if p.category.as_deref().is_some_and(|c| c != "marketing_messages") {
             continue;
         }
-        let contact = contacts::resolve_wa_id(conn, wa_id, None, &ts(now))?;
+        let contact = contacts::resolve(conn, &who.with_parent(p.parent_user_id.as_deref()), &ts(now))?;
         let value = p.value.as_deref();
         if value == Some("stop") && record(conn, contact, "meta_user_preferences", None, &ts(now))? {
             fx.opt_outs += 1;

@@ -6,10 +6,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::effects::Effects;
-use super::stored::{at_of, parse_each, payload_of, store_message, Side, Stored};
+use super::stored::{at_of, parse_each, payload_of, recipient, store_message, Side, Stored};
 use super::takeover;
+use crate::storage::contacts::{self, Identity};
 use crate::storage::event_log::{self, LogEvent};
-use crate::storage::{coexistence, contacts, conversations, messages, ts};
+use crate::storage::{coexistence, conversations, messages, ts};
 use crate::whatsapp::webhook::MessagesValue;
 
 /// The owner wrote from the phone: the message is stored and the customer taken over.
@@ -21,14 +22,15 @@ pub(super) fn echoes(
     notes: &mut Vec<String>,
 ) -> rusqlite::Result<()> {
     for (m, raw) in parse_each(&value.message_echoes, notes) {
-        let (Some(to), Some(wamid)) = (m.to.as_deref(), m.id.as_deref()) else {
-            notes.push("an echo without a recipient".into());
+        // `to_user_id` alone for a customer with a username and no number.
+        let (Some(to), Some(wamid)) = (recipient(value, &m), m.id.as_deref()) else {
+            notes.push("an echo without a usable recipient (no number, no BSUID)".into());
             continue;
         };
         // The phone app is alive (Meta cuts the link after ~14 days without it).
         coexistence::note_echo(conn, &at_of(m.timestamp.as_ref(), now))?;
         let Some(Stored { contact, thread, .. }) =
-            store_message(conn, Side::Phone, to, None, wamid, (&m, raw), now)?
+            store_message(conn, Side::Phone, &to, wamid, (&m, raw), now)?
         else {
             continue;
         };
@@ -66,12 +68,22 @@ pub(super) fn history(
             )?;
         }
         for thread in &chunk.threads {
-            let Some(customer) = thread.id.as_deref() else { continue };
-            let contact = contacts::resolve_wa_id(conn, customer, None, &ts(now))?;
+            // The thread's customer: its `id` (their number) and/or `context` (number, BSUID,
+            // username); a customer with a username may have no number at all.
+            let ctx = thread.context.as_ref();
+            let phone = thread.id.as_deref().or(ctx.and_then(|c| c.wa_id.as_deref()));
+            let Some(customer) = Identity::new(phone, ctx.and_then(|c| c.user_id.as_deref())) else {
+                notes.push("a history thread without a usable customer id".into());
+                continue;
+            };
+            let customer = customer
+                .with_parent(ctx.and_then(|c| c.parent_user_id.as_deref()))
+                .with_username(ctx.and_then(|c| c.username.as_deref()));
+            let contact = contacts::resolve(conn, &customer, &ts(now))?;
             let conversation = conversations::ensure(conn, contact, &ts(now))?;
             for (m, raw) in parse_each(&thread.messages, notes) {
                 let Some(wamid) = m.id.as_deref() else { continue };
-                let from_customer = m.from.as_deref().is_some_and(|f| digits(f) == digits(customer));
+                let from_customer = customer.is(m.from.as_deref()) || customer.is(m.from_user_id.as_deref());
                 let at = at_of(m.timestamp.as_ref(), now);
                 let kind = m.kind.clone().unwrap_or_else(|| "unknown".into());
                 let summary = m.summary();
@@ -114,10 +126,6 @@ pub(super) fn history(
     Ok(())
 }
 
-fn digits(s: &str) -> String {
-    s.chars().filter(char::is_ascii_digit).collect()
-}
-
 /// The phone's address book: names for the contacts we know or will. The owner's name for a
 /// customer wins over their WhatsApp profile name and a checkout's name; a contact removed from
 /// the book loses that name (a removal for a number we never met creates nothing).
@@ -131,16 +139,16 @@ pub(super) fn state_sync(
             continue;
         }
         let Some(c) = &item.contact else { continue };
-        let Some(phone) = c.phone_number.as_deref().map(digits).filter(|p| p.len() >= 6) else { continue };
+        let Some(who) = Identity::new(c.phone_number.as_deref(), c.user_id.as_deref()) else { continue };
         if item.action.as_deref() == Some("remove") {
-            if let Some(contact) = known_contact(conn, &phone)? {
+            if let Some(contact) = known_contact(conn, &who)? {
                 coexistence::clear_book_name(conn, contact)?;
             }
             continue;
         }
         let name =
             c.full_name.as_deref().or(c.first_name.as_deref()).map(str::trim).filter(|n| !n.is_empty());
-        let contact = contacts::resolve_wa_id(conn, &phone, None, &ts(now))?;
+        let contact = contacts::resolve(conn, &who.with_username(c.username.as_deref()), &ts(now))?;
         if let Some(name) = name {
             coexistence::set_book_name(conn, contact, name)?;
         }
@@ -148,14 +156,19 @@ pub(super) fn state_sync(
     Ok(())
 }
 
-/// The contact with this WhatsApp number, if we have one (never creates).
-fn known_contact(conn: &Connection, wa_id: &str) -> rusqlite::Result<Option<i64>> {
-    for e164 in contacts::e164_candidates(wa_id) {
-        if let Some(id) = contacts::id_by_phone(conn, &e164)? {
-            return Ok(Some(id));
+/// The contact with this WhatsApp number or BSUID, if we have one (never creates).
+fn known_contact(conn: &Connection, who: &Identity) -> rusqlite::Result<Option<i64>> {
+    if let Some(wa_id) = who.wa_id() {
+        for e164 in contacts::e164_candidates(wa_id) {
+            if let Some(id) = contacts::id_by_phone(conn, &e164)? {
+                return Ok(Some(id));
+            }
         }
     }
-    Ok(None)
+    match who.user_id() {
+        Some(b) => contacts::id_by_user_id(conn, b),
+        None => Ok(None),
+    }
 }
 
 /// A customer's "STOP" (or "ALTA") in the history, as of when they said it: the opt-out is

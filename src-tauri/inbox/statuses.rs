@@ -75,8 +75,10 @@ pub(super) fn record(
         }
         messages::apply_statuses(conn, &st.id)?;
         let send = sends::by_wamid_or_key(conn, &st.id, st.biz_opaque_callback_data.as_deref())?;
-        let contact = match st.recipient_id.as_deref() {
-            Some(r) => Some(contacts::resolve_wa_id(conn, r, None, &ts(now))?),
+        // The customer by number and/or BSUID (a send to a BSUID may report no number).
+        let who = contacts::Identity::new(st.recipient_id.as_deref(), st.recipient_user_id.as_deref());
+        let contact = match who {
+            Some(who) => Some(contacts::resolve(conn, &who, &ts(now))?),
             None => None,
         };
         if let Some((send_id, cart, step, _)) = &send {

@@ -1,6 +1,18 @@
 //! The `contacts` table: one row per customer we may write to, keyed by WhatsApp's `wa_id` once
-//! known and by the E.164 number we sent to (the two differ for AR, MX and BR numbers). Opt-out,
-//! takeover and escalation are facts about the contact, so every cart of that customer obeys them.
+//! known, by the E.164 number we sent to (the two differ for AR, MX and BR numbers) and by the
+//! customer's business-scoped user id (BSUID, `user_id`) — the only key of a customer who writes
+//! with a WhatsApp username and no number. Opt-out, takeover and escalation are facts about the
+//! contact, so every cart of that customer obeys them. Finding and merging by number or BSUID is
+//! in [`identity`] and `merge`.
+
+#[cfg(test)]
+mod bsuid_tests;
+mod identity;
+mod merge;
+#[cfg(test)]
+mod tests;
+
+pub use identity::{id_by_user_id, resolve, Identity};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row};
@@ -27,12 +39,59 @@ pub(crate) const SCHEMA_V10: &str = "
 ALTER TABLE contacts ADD COLUMN opted_in_at TEXT;
 ";
 
+/// Business-scoped user ids (reference §1.6, §10): `user_id` (the BSUID, unique), the parent
+/// BSUID and the WhatsApp username; `phone_e164` may now be NULL (a customer known only by
+/// BSUID); `merged_into`: this row was one customer's second contact, merged into that one
+/// (kept because the append-only event log still points at it; it holds no key any more).
+///
+/// SQLite cannot drop a NOT NULL with ALTER TABLE, so the table is rebuilt the way SQLite
+/// documents (<https://sqlite.org/lang_altertable.html#otheralter>): a new table with every
+/// column and constraint, every row copied with its id, the old one dropped, the new one renamed.
+/// `migrations::migrate` turns foreign keys off meanwhile and checks them before the commit; the
+/// references from carts, conversations and events keep pointing at the same ids. Only the
+/// UNIQUE autoindexes existed on the old table, and the new one has them too. Columns added to
+/// `contacts` by an earlier migration must be listed here.
+pub(crate) const SCHEMA_V13: &str = "
+CREATE TABLE contacts_v13 (
+    id                INTEGER PRIMARY KEY,
+    phone_e164        TEXT UNIQUE,
+    wa_id             TEXT UNIQUE,
+    name              TEXT,
+    language          TEXT,
+    marketing_consent INTEGER CHECK (marketing_consent IN (0, 1)),
+    opted_out_at      TEXT,
+    opt_out_source    TEXT,
+    takeover_at       TEXT,
+    created_at        TEXT NOT NULL,
+    opted_in_at       TEXT,
+    book_name         TEXT,
+    user_id           TEXT UNIQUE,
+    parent_user_id    TEXT,
+    username          TEXT,
+    merged_into       INTEGER REFERENCES contacts(id),
+    CHECK (phone_e164 IS NOT NULL OR user_id IS NOT NULL OR merged_into IS NOT NULL)
+) STRICT;
+INSERT INTO contacts_v13 (id, phone_e164, wa_id, name, language, marketing_consent, opted_out_at,
+        opt_out_source, takeover_at, created_at, opted_in_at, book_name)
+    SELECT id, phone_e164, wa_id, name, language, marketing_consent, opted_out_at,
+        opt_out_source, takeover_at, created_at, opted_in_at, book_name
+    FROM contacts;
+DROP TABLE contacts;
+ALTER TABLE contacts_v13 RENAME TO contacts;
+";
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactRow {
     pub id: i64,
-    pub phone_e164: String,
+    /// `None` for a customer known only by their BSUID.
+    pub phone_e164: Option<String>,
     pub wa_id: Option<String>,
+    /// The business-scoped user id (BSUID).
+    pub user_id: Option<String>,
+    pub parent_user_id: Option<String>,
+    /// The customer's WhatsApp username, when they adopted one.
+    pub username: Option<String>,
     pub name: Option<String>,
     pub language: Option<String>,
     pub marketing_consent: Option<bool>,
@@ -48,6 +107,9 @@ impl ContactRow {
             id: r.get("id")?,
             phone_e164: r.get("phone_e164")?,
             wa_id: r.get("wa_id")?,
+            user_id: r.get("user_id")?,
+            parent_user_id: r.get("parent_user_id")?,
+            username: r.get("username")?,
             name: r.get("name")?,
             language: r.get("language")?,
             marketing_consent: r.get("marketing_consent")?,
@@ -57,10 +119,22 @@ impl ContactRow {
             created_at: r.get("created_at")?,
         })
     }
+
+    /// Whom a message to this customer is addressed to: their number (as WhatsApp reported it,
+    /// else as the checkout gave it) when known — Meta recommends it, and it keeps the number in
+    /// later webhooks — else their BSUID (Meta's `recipient`). `None` for a merged-away row.
+    pub fn address(&self) -> Option<String> {
+        self.wa_id
+            .as_deref()
+            .filter(|w| !w.is_empty())
+            .map(|w| format!("+{w}"))
+            .or_else(|| self.phone_e164.clone())
+            .or_else(|| self.user_id.clone())
+    }
 }
 
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ContactRow>> {
-    let mut stmt = conn.prepare("SELECT * FROM contacts ORDER BY id")?;
+    let mut stmt = conn.prepare("SELECT * FROM contacts WHERE merged_into IS NULL ORDER BY id")?;
     let rows = stmt.query_map([], ContactRow::from_row)?;
     rows.collect()
 }
@@ -161,47 +235,13 @@ pub fn e164_candidates(wa_id: &str) -> Vec<String> {
     out
 }
 
-/// The contact a WhatsApp id (webhooks, send answers) belongs to: by `wa_id`, else by one of its
-/// E.164 forms (then the `wa_id` is remembered beside the E.164 we send to), else a new contact
-/// (a customer who writes first). `name` fills an empty name.
+/// The contact behind a phone number WhatsApp reports (digits, or a typed number), created on
+/// first sight; `name` fills an empty name. Tests' shorthand for [`resolve`]; an id that is no
+/// number is refused (`QueryReturnedNoRows`), never made a contact.
+#[cfg(test)]
 pub fn resolve_wa_id(conn: &Connection, wa_id: &str, name: Option<&str>, now: &str) -> rusqlite::Result<i64> {
-    use rusqlite::OptionalExtension;
-    let wa_id: String = wa_id.chars().filter(char::is_ascii_digit).collect();
-    let name = name.map(str::trim).filter(|n| !n.is_empty());
-    let found: Option<i64> = conn
-        .prepare_cached("SELECT id FROM contacts WHERE wa_id = ?1")?
-        .query_row([&wa_id], |r| r.get(0))
-        .optional()?;
-    let id = match found {
-        Some(id) => id,
-        None => {
-            let mut by_phone = None;
-            for candidate in e164_candidates(&wa_id) {
-                if let Some(id) = id_by_phone(conn, &candidate)? {
-                    by_phone = Some(id);
-                    break;
-                }
-            }
-            match by_phone {
-                Some(id) => {
-                    conn.prepare_cached("UPDATE contacts SET wa_id = ?2 WHERE id = ?1 AND wa_id IS NULL")?
-                        .execute(params![id, wa_id])?;
-                    id
-                }
-                None => conn
-                    .prepare_cached(
-                        "INSERT INTO contacts (phone_e164, wa_id, name, created_at) VALUES (?1, ?2, ?3, ?4)
-                         ON CONFLICT(phone_e164) DO UPDATE SET wa_id = COALESCE(wa_id, excluded.wa_id) RETURNING id",
-                    )?
-                    .query_row(params![canonical_e164(&wa_id), wa_id, name, now], |r| r.get(0))?,
-            }
-        }
-    };
-    if let Some(name) = name {
-        conn.prepare_cached("UPDATE contacts SET name = ?2 WHERE id = ?1 AND (name IS NULL OR name = '')")?
-            .execute(params![id, name])?;
-    }
-    Ok(id)
+    let who = Identity::new(Some(wa_id), None).ok_or(rusqlite::Error::QueryReturnedNoRows)?.with_name(name);
+    resolve(conn, &who, now)
 }
 
 /// WhatsApp answered a send with this `wa_id` for the contact: remember it, unless another
@@ -260,103 +300,11 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<ContactRow>> {
         .optional()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::Phone;
-
-    fn db() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::storage::migrations::migrate(&mut conn).unwrap();
-        conn
-    }
-
-    const AT: &str = "2026-11-20T12:00:00.000Z";
-
-    #[test]
-    fn a_wa_id_maps_to_the_e164_a_checkout_gives_for_the_same_mobile() {
-        for (wa_id, typed, country) in [
-            ("5215512345678", "+52 1 55 1234 5678", "MX"),
-            ("525512345678", "55 1234 5678", "MX"),
-            ("551187654321", "(11) 98765-4321", "BR"),
-            ("5511987654321", "+55 11 98765-4321", "BR"),
-            ("5491123456789", "011 15-2345-6789", "AR"),
-            ("34612345678", "612 34 56 78", "ES"),
-        ] {
-            let phone = Phone::parse(typed, country).unwrap();
-            assert_eq!(canonical_e164(wa_id), phone.e164(), "{wa_id} and {typed} are one customer");
-        }
-        // A Brazilian landline (area + 8 digits starting 2–5) keeps its eight digits.
-        assert_eq!(canonical_e164("551134567890"), "+551134567890");
-        let candidates = e164_candidates("5215512345678");
-        assert_eq!(candidates[0], "+525512345678");
-        assert!(candidates.contains(&"+5215512345678".to_string()), "older data as reported");
-        let mut unique = candidates.clone();
-        unique.dedup();
-        assert_eq!(unique.len(), candidates.len());
-    }
-
-    #[test]
-    fn a_mexican_customer_who_writes_first_is_the_contact_their_checkout_finds() {
-        let conn = db();
-        // STOP (or any message) arrives from 521…, before any cart.
-        let first = resolve_wa_id(&conn, "5215512345678", Some("Lupita"), AT).unwrap();
-        assert!(opt_out(&conn, first, "keyword", AT).unwrap());
-        // The checkout's number, as the Phone parser stores it, finds that same contact.
-        let phone = Phone::parse("+52 55 1234 5678", "MX").unwrap();
-        assert_eq!(id_by_phone(&conn, phone.e164()).unwrap(), Some(first));
-        assert!(get(&conn, first).unwrap().unwrap().opted_out_at.is_some());
-    }
-
-    #[test]
-    fn a_customer_lifts_their_own_opt_out_but_not_one_whatsapp_enforces() {
-        let conn = db();
-        let theirs = resolve_wa_id(&conn, "5491150000001", None, AT).unwrap();
-        let meta = resolve_wa_id(&conn, "5491150000002", None, AT).unwrap();
-        opt_out(&conn, theirs, "keyword", AT).unwrap();
-        opt_out(&conn, meta, "meta_131050", AT).unwrap();
-        assert!(
-            !opt_in_by_customer(&conn, theirs, "2026-11-20T11:59:59.000Z").unwrap(),
-            "an opt-in said before the opt-out lifts nothing"
-        );
-        assert!(opt_in_by_customer(&conn, theirs, AT).unwrap());
-        assert!(!opt_in_by_customer(&conn, meta, AT).unwrap(), "WhatsApp would still block our messages");
-        assert!(get(&conn, meta).unwrap().unwrap().opted_out_at.is_some());
-        assert!(!opt_in_by_customer(&conn, theirs, AT).unwrap(), "nothing to lift twice");
-    }
-
-    #[test]
-    fn an_opt_out_said_before_the_latest_opt_in_is_stale() {
-        let conn = db();
-        let id = resolve_wa_id(&conn, "5491150000003", None, AT).unwrap();
-        // ALTA said at AT (lifts nothing: not opted out), then a STOP said a second earlier.
-        assert!(!opt_in_by_customer(&conn, id, AT).unwrap());
-        assert!(!opt_out(&conn, id, "keyword", "2026-11-20T11:59:59.000Z").unwrap(), "stale");
-        assert!(get(&conn, id).unwrap().unwrap().opted_out_at.is_none());
-        // An older ALTA does not move the mark back; a later STOP counts.
-        assert!(!opt_in_by_customer(&conn, id, "2026-11-20T11:00:00.000Z").unwrap());
-        assert!(!opt_out(&conn, id, "keyword", "2026-11-20T11:30:00.000Z").unwrap());
-        assert!(opt_out(&conn, id, "keyword", "2026-11-20T12:00:01.000Z").unwrap());
-    }
-
-    #[test]
-    fn a_reply_from_521_lands_on_the_contact_the_cart_created() {
-        let conn = db();
-        conn.execute("INSERT INTO contacts (phone_e164, created_at) VALUES ('+525512345678', ?1)", [AT])
-            .unwrap();
-        let cart_contact = id_by_phone(&conn, "+525512345678").unwrap().unwrap();
-        assert_eq!(resolve_wa_id(&conn, "5215512345678", None, AT).unwrap(), cart_contact);
-        assert_eq!(get(&conn, cart_contact).unwrap().unwrap().wa_id.as_deref(), Some("5215512345678"));
-        // And again by the remembered wa_id.
-        assert_eq!(resolve_wa_id(&conn, "5215512345678", None, AT).unwrap(), cart_contact);
-        let n: i64 = conn.query_row("SELECT count(*) FROM contacts", [], |r| r.get(0)).unwrap();
-        assert_eq!(n, 1, "one customer, one contact");
-    }
-}
-
 /// How many contacts opted out.
-// Appended after the tests so the parallel #15 branches merge cleanly.
-#[allow(clippy::items_after_test_module)]
 pub fn opted_out_count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL", [], |r| r.get(0))
+    conn.query_row(
+        "SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL AND merged_into IS NULL",
+        [],
+        |r| r.get(0),
+    )
 }

@@ -28,7 +28,13 @@ pub struct ConversationRow {
     pub id: i64,
     pub contact_id: i64,
     pub contact_name: Option<String>,
-    pub phone: String,
+    /// `None` for a customer known only by their business-scoped user id (a WhatsApp username).
+    pub phone: Option<String>,
+    /// The customer's WhatsApp username, when they adopted one.
+    pub username: Option<String>,
+    /// The customer's business-scoped user id (BSUID), shown when there is neither a number
+    /// nor a username.
+    pub user_id: Option<String>,
     pub language: Option<String>,
     pub last_message: Option<String>,
     pub last_at: Option<String>,
@@ -41,19 +47,32 @@ pub struct ConversationRow {
     pub pending_drafts: i64,
 }
 
-const ROW_SELECT: &str = "SELECT v.id, v.contact_id, k.name, k.phone_e164, k.language, v.last_message, v.last_message_at,
+const ROW_SELECT: &str = "SELECT v.id, v.contact_id, k.name, k.phone_e164, k.username, k.user_id, k.language, v.last_message, v.last_message_at,
         v.last_inbound_at, v.unread, v.escalated, v.escalation_reason, v.automation_paused,
         k.opted_out_at IS NOT NULL AS opted_out,
         (SELECT count(*) FROM drafts d WHERE d.conversation_id = v.id AND d.state = 'pending') AS pending_drafts
      FROM conversations v JOIN contacts k ON k.id = v.contact_id";
 
 impl ConversationRow {
+    /// Who the customer is, for people: their name, else their number, else their WhatsApp
+    /// username, else their BSUID.
+    pub fn display_name(&self) -> Option<String> {
+        [&self.contact_name, &self.phone, &self.username, &self.user_id]
+            .into_iter()
+            .flatten()
+            .map(|s| s.trim())
+            .find(|s| !s.is_empty())
+            .map(String::from)
+    }
+
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             id: r.get("id")?,
             contact_id: r.get("contact_id")?,
             contact_name: r.get("name")?,
             phone: r.get("phone_e164")?,
+            username: r.get("username")?,
+            user_id: r.get("user_id")?,
             language: r.get("language")?,
             last_message: r.get("last_message")?,
             last_at: r.get("last_message_at")?,
@@ -101,7 +120,7 @@ pub fn search(conn: &Connection, query: Option<&str>, limit: u32) -> rusqlite::R
                         WHERE messages_fts MATCH ?4)"
     };
     let mut stmt = conn.prepare_cached(&format!(
-        "{ROW_SELECT} WHERE (k.name LIKE ?2 ESCAPE '\\'
+        "{ROW_SELECT} WHERE (k.name LIKE ?2 ESCAPE '\\' OR k.username LIKE ?2 ESCAPE '\\'
             OR (length(?3) >= 4 AND k.phone_e164 LIKE '%' || ?3 || '%')
             {words})
          {order}"

@@ -26,6 +26,8 @@ use super::{
 /// 11: each store's first sync: when it ended and the checkouts read during it.
 /// 12: Coexistence health (the link with the phone's WhatsApp Business app, the one-time history
 ///     and contact sync) and contacts' address-book names.
+/// 13: contacts by business-scoped user id (BSUID), parent BSUID and username; a contact may
+///     have no phone number (the table is rebuilt: see `contacts::SCHEMA_V13`).
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -50,6 +52,7 @@ fn migrations() -> Vec<String> {
         [webhook_events::SCHEMA_V10, contacts::SCHEMA_V10].concat(),
         shops::SCHEMA_V11.to_string(),
         coexistence::SCHEMA_V12.to_string(),
+        contacts::SCHEMA_V13.to_string(),
     ]
 }
 
@@ -59,10 +62,40 @@ pub fn latest_version() -> i64 {
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (index, sql) in migrations().iter().enumerate().skip(current.max(0) as usize) {
+    let all = migrations();
+    if current.max(0) as usize >= all.len() {
+        return Ok(());
+    }
+    // A migration may rebuild a table (SQLite's way to change a column's constraints, see
+    // `contacts::SCHEMA_V13`): foreign keys are off meanwhile (the pragma is a no-op inside a
+    // transaction, so it is set around them) and checked before each commit instead.
+    let enforced: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let result = run(conn, &all, current);
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    result
+}
+
+/// Foreign-key violations in the whole database.
+fn fk_violations(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
+}
+
+fn run(conn: &mut Connection, all: &[String], current: i64) -> Result<(), StorageError> {
+    for (index, sql) in all.iter().enumerate().skip(current.max(0) as usize) {
         let version = index as i64 + 1;
         let tx = conn.transaction()?;
+        let before = fk_violations(&tx).map_err(|source| StorageError::Migration { version, source })?;
         tx.execute_batch(sql).map_err(|source| StorageError::Migration { version, source })?;
+        // A migration never leaves a reference dangling that did not dangle before it.
+        let after = fk_violations(&tx).map_err(|source| StorageError::Migration { version, source })?;
+        if after > before {
+            let source = rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+                Some(format!("{} foreign key violations after the migration", after - before)),
+            );
+            return Err(StorageError::Migration { version, source });
+        }
         tx.pragma_update(None, "user_version", version)
             .map_err(|source| StorageError::Migration { version, source })?;
         tx.commit().map_err(|source| StorageError::Migration { version, source })?;

@@ -27,7 +27,7 @@ mod wire;
 pub use coexistence::{is_disconnect_code, BizAppLink, SyncType};
 pub use registration::WebhookConfiguration;
 
-use wire::{CreateAnswer, ErrorBody, SendResponse, TemplateItem, TemplateList};
+use wire::{addressed, CreateAnswer, ErrorBody, SendResponse, TemplateItem, TemplateList};
 
 /// Longer than any parameter the recovery builder makes (the body itself is at most 1024).
 const MAX_PARAMETER_CHARS: usize = 1024;
@@ -187,6 +187,7 @@ impl CloudClient {
     }
 
     async fn post_message(&self, body: &Value) -> Result<Accepted, SendError> {
+        let body = &addressed(body);
         let url = self
             .url(&format!("{}/messages", self.config.phone_number_id.trim()))
             .map_err(|detail| SendError::Account { code: "config".into(), detail })?;

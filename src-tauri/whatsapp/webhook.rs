@@ -1,9 +1,21 @@
 //! Our own serde types for the WhatsApp webhook payloads we act on (Meta's shapes, reference §4.4, §5.4).
 //! Every field is optional or defaulted: Meta adds fields freely, and a payload we can't fully
 //! read must still be stored and the rest of it processed.
-
+//!
+//! Business-scoped user ids (reference §1.6, §10; Meta, *Business-scoped user IDs*,
+//! <https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids>,
+//! updated May 2026): since April 2026 every customer in a webhook also carries their BSUID —
+//! `contacts[].user_id` (and `parent_user_id`, `profile.username`), `messages[].from_user_id`,
+//! `message_echoes[].to_user_id`, `statuses[].recipient_user_id`, `user_preferences[].user_id`,
+//! a history thread's `context.user_id`, a synced contact's `user_id`. A customer with a
+//! username and no recent exchange has no number at all: `wa_id`, `from`, `to`,
+//! `recipient_id` and a history thread's `id` are then absent.
 use serde::Deserialize;
 use serde_json::Value;
+
+mod summary;
+#[cfg(test)]
+mod tests;
 
 #[derive(Debug, Deserialize)]
 pub struct Envelope {
@@ -42,14 +54,32 @@ pub struct Metadata {
 pub struct Profile {
     #[serde(default)]
     pub name: Option<String>,
+    /// The customer's WhatsApp username, when they adopted one.
+    #[serde(default)]
+    pub username: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ContactInfo {
     #[serde(default)]
     pub wa_id: Option<String>,
+    /// The customer's BSUID.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub parent_user_id: Option<String>,
     #[serde(default)]
     pub profile: Option<Profile>,
+}
+
+impl ContactInfo {
+    pub fn name(&self) -> Option<&str> {
+        self.profile.as_ref()?.name.as_deref()
+    }
+
+    pub fn username(&self) -> Option<&str> {
+        self.profile.as_ref()?.username.as_deref()
+    }
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -106,6 +136,15 @@ pub struct MessagesValue {
     pub user_preferences: Vec<UserPreference>,
 }
 
+impl MessagesValue {
+    /// The `contacts[]` entry of the customer with this number or this BSUID (a non-empty id
+    /// must match; Meta sends one entry per customer the change is about).
+    pub fn contact_for(&self, phone: Option<&str>, user_id: Option<&str>) -> Option<&ContactInfo> {
+        let same = |a: Option<&str>, b: Option<&str>| a.is_some_and(|a| !a.is_empty() && Some(a) == b);
+        self.contacts.iter().find(|c| same(c.user_id.as_deref(), user_id) || same(c.wa_id.as_deref(), phone))
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct Pricing {
     #[serde(default)]
@@ -122,6 +161,9 @@ pub struct Status {
     pub timestamp: Option<Value>,
     #[serde(default)]
     pub recipient_id: Option<String>,
+    /// The customer's BSUID (always, except on `failed` for a send to a number).
+    #[serde(default)]
+    pub recipient_user_id: Option<String>,
     #[serde(default)]
     pub biz_opaque_callback_data: Option<String>,
     #[serde(default)]
@@ -191,6 +233,16 @@ pub struct Message {
     pub from: Option<String>,
     #[serde(default)]
     pub to: Option<String>,
+    /// The sender's BSUID (a customer's message, a history entry).
+    #[serde(default)]
+    pub from_user_id: Option<String>,
+    #[serde(default)]
+    pub from_parent_user_id: Option<String>,
+    /// The recipient's BSUID (an echo of the owner's phone).
+    #[serde(default)]
+    pub to_user_id: Option<String>,
+    #[serde(default)]
+    pub to_parent_user_id: Option<String>,
     #[serde(default)]
     pub id: Option<String>,
     #[serde(default)]
@@ -239,11 +291,26 @@ pub struct HistoryMeta {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct HistoryThread {
-    /// The customer's number.
+    /// The customer's number (absent for a customer known only by BSUID).
     #[serde(default)]
     pub id: Option<String>,
+    /// Who the customer is: `wa_id`, `user_id`, `parent_user_id`, `username`.
+    #[serde(default)]
+    pub context: Option<ThreadContext>,
     #[serde(default)]
     pub messages: Vec<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ThreadContext {
+    #[serde(default)]
+    pub wa_id: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub parent_user_id: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -264,6 +331,10 @@ pub struct SyncedContact {
     pub first_name: Option<String>,
     #[serde(default)]
     pub phone_number: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -280,6 +351,10 @@ pub struct StateSync {
 pub struct UserPreference {
     #[serde(default)]
     pub wa_id: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub parent_user_id: Option<String>,
     #[serde(default)]
     pub category: Option<String>,
     #[serde(default)]
@@ -314,52 +389,5 @@ pub fn unix_seconds(v: Option<&Value>) -> Option<i64> {
         Value::String(s) => s.trim().parse().ok(),
         Value::Number(n) => n.as_i64(),
         _ => None,
-    }
-}
-
-impl Message {
-    /// What the thread shows for this message: its text, or a short description for the types
-    /// that have none (the UI translates the kind).
-    pub fn summary(&self) -> Option<String> {
-        let media =
-            |m: &Option<Media>| m.as_ref().and_then(|m| m.caption.clone().or_else(|| m.filename.clone()));
-        match self.kind.as_deref().unwrap_or("unknown") {
-            "text" => self.text.as_ref().and_then(|t| t.body.clone()),
-            "button" => self.button.as_ref().and_then(|b| b.text.clone().or_else(|| b.payload.clone())),
-            "interactive" => self.interactive.as_ref().and_then(|i| {
-                ["button_reply", "list_reply", "nfm_reply"]
-                    .iter()
-                    .find_map(|k| i.get(k))
-                    .and_then(|r| r.get("title").or_else(|| r.get("body")).and_then(Value::as_str))
-                    .map(String::from)
-            }),
-            "reaction" => self.reaction.as_ref().and_then(|r| r.emoji.clone()),
-            "location" => self.location.as_ref().map(|l| {
-                let place = [l.name.as_deref(), l.address.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                match (l.latitude, l.longitude) {
-                    (Some(lat), Some(lon)) if place.is_empty() => format!("{lat:.5}, {lon:.5}"),
-                    (Some(lat), Some(lon)) => format!("{place} ({lat:.5}, {lon:.5})"),
-                    _ => place,
-                }
-            }),
-            "contacts" => self.contacts.as_ref().and_then(Value::as_array).map(|cards| {
-                cards
-                    .iter()
-                    .filter_map(|c| c.pointer("/name/formatted_name").and_then(Value::as_str))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }),
-            "image" => media(&self.image),
-            "video" => media(&self.video),
-            "audio" => media(&self.audio),
-            "document" => media(&self.document),
-            "sticker" => media(&self.sticker),
-            _ => None,
-        }
-        .filter(|s| !s.trim().is_empty())
     }
 }

@@ -1,5 +1,6 @@
 //! Meta's JSON as the Cloud API client reads it: error bodies, send answers, template lists
 //! and creation answers: our own serde types, with a default for each field Meta may leave out.
+//! And how a send request names its recipient ([`addressed`]).
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -120,4 +121,42 @@ pub(super) struct CreateAnswer {
     pub(super) status: Option<String>,
     #[serde(default)]
     pub(super) category: Option<String>,
+}
+
+/// The send request addressed as Meta documents it: a phone number in `to`; a business-scoped
+/// user id (BSUID, or a parent BSUID) in `recipient` with `to` left out — a customer who writes
+/// with a WhatsApp username may have no number we know. ("You can include both `to` (phone
+/// number) and `recipient` (BSUID or parent BSUID) … If you do, `to` will take precedence";
+/// Meta, *Business-scoped user IDs*, "Send message requests",
+/// <https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids>;
+/// the Calling API page documents `to` as "Required (unless `recipient` is provided)".)
+pub(super) fn addressed(body: &Value) -> Value {
+    let mut body = body.clone();
+    let bsuid =
+        body.get("to").and_then(Value::as_str).and_then(crate::domain::user_id::bsuid).map(String::from);
+    if let (Some(bsuid), Some(fields)) = (bsuid, body.as_object_mut()) {
+        fields.remove("to");
+        fields.insert("recipient".into(), Value::String(bsuid));
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// A number goes in `to`; a BSUID in `recipient`, without `to` (Meta's send request).
+    #[test]
+    fn a_bsuid_is_addressed_as_recipient_and_a_number_as_to() {
+        let text = |to: &str| json!({"messaging_product": "whatsapp", "to": to, "type": "text"});
+        let by_bsuid = addressed(&text("AR.1502576394655843"));
+        assert_eq!(by_bsuid.get("to"), None);
+        assert_eq!(by_bsuid["recipient"], "AR.1502576394655843");
+        let parent = addressed(&text("US.ENT.11815799212886844830"));
+        assert_eq!(parent["recipient"], "US.ENT.11815799212886844830");
+        let by_number = addressed(&text("+5491155550000"));
+        assert_eq!((by_number["to"].as_str(), by_number.get("recipient")), (Some("+5491155550000"), None));
+    }
 }
