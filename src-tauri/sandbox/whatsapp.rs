@@ -20,6 +20,8 @@
 //!   `\uXXXX`, like Meta), retried with back-off until the receiver answers 200; optionally
 //!   duplicated, out of order or failed ([`DeliveryBehaviour`]). Simulated customers write, tap
 //!   buttons and react, and the owner writes from the phone app (`smb_message_echoes`).
+//! - **Usernames** (§1.6, §10): a customer with a WhatsApp username and no number writes with
+//!   only a business-scoped user id (BSUID); a send may address a BSUID in `recipient`.
 //! - **Webhook registration** (§4.1, §4.6–4.7): the phone number's callback override and the
 //!   app's subscription to the business account, each override accepted only after Meta's
 //!   verification GET succeeds (HTTPS only unless [`WhatsAppSandboxConfig::allow_http_callbacks`]).
@@ -70,7 +72,7 @@ use super::json_response;
 use crate::clock::Clock;
 
 pub use coexistence::PastThread;
-pub use customers::{ReplyKind, SimulatedReply};
+pub use customers::{Customer, ReplyKind, SimulatedReply};
 pub use registration::{SANDBOX_APP_ID, SANDBOX_APP_NAME};
 pub use templates::{default_templates, TemplateDefinition, TemplateHeader, UrlButton};
 pub use webhooks::{Delivery, DeliveryBehaviour, WebhookTarget};
@@ -146,7 +148,7 @@ pub enum WaFault {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedMessage {
     pub wamid: String,
-    /// The number as the request gave it.
+    /// The number as the request gave it (or the BSUID, for a send addressed to one).
     pub to: String,
     /// The template's name (empty for free text).
     pub template: String,

@@ -32,5 +32,6 @@ mod store_check_busy;
 mod store_times;
 mod stores;
 mod tunnel;
+mod usernames;
 mod webhook_registration;
 mod webhooks;

@@ -3,7 +3,13 @@
 //! followed by status webhooks.
 //!
 //! The checks, in Meta's order as far as it shows: token (190), phone number id and JSON (100),
-//! `messaging_product` (100), the injected fault if any, `to` (100), then by `type`:
+//! `messaging_product` (100), the injected fault if any, the recipient, then by `type`. The
+//! recipient is `to`, a phone number (100 when malformed), or — for a customer known only by
+//! their business-scoped user id — `recipient`, a BSUID or parent BSUID (100 when malformed);
+//! with both, `to` wins, as on Meta. An accepted send to a BSUID answers `contacts[{input,
+//! user_id}]` without `wa_id`, and its statuses carry `recipient_user_id` without
+//! `recipient_id` (Meta, *Business-scoped user IDs*, "Send message requests/response", "Status
+//! messages webhooks"; reference §10). Then by `type`:
 //! - `template`: exists in that language and is APPROVED (132001, HTTP 404; 132015 paused,
 //!   132016 disabled), body parameter count (132000), header parameter or image (132000 /
 //!   132012), URL button suffix (131008 "Button at index 0 of type Url requires a parameter"),
@@ -19,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use serde_json::{json, Value};
 
+use super::customers::key;
 use super::webhooks::Outbound;
 use super::{
     error, fault_error, json_response, meta_text, wa_id, ReceivedMessage, Rejection, Shared, TemplateHeader,
@@ -62,6 +69,27 @@ fn valid_phone(to: &str) -> bool {
         }
     }
     (8..=15).contains(&digits)
+}
+
+/// Whom a send is addressed to, and whether by BSUID: `to` (a phone number) wins; else
+/// `recipient` (a BSUID or parent BSUID).
+fn addressee(v: &Value) -> Result<(&str, bool), Rejection> {
+    match (v.get("to").and_then(Value::as_str), v.get("recipient").and_then(Value::as_str)) {
+        (Some(to), _) if valid_phone(to) => Ok((to, false)),
+        (Some(to), _) => {
+            Err(bad(100, &format!("Invalid parameter to: '{to}' is not a phone number with its country code")))
+        }
+        (None, Some(r)) => match crate::domain::user_id::bsuid(r) {
+            Some(bsuid) => Ok((bsuid, true)),
+            None => Err(bad(
+                100,
+                &format!(
+                    "Invalid parameter recipient: '{r}' is not a business-scoped user ID (a country code, a period and up to 128 letters and digits)"
+                ),
+            )),
+        },
+        (None, None) => Err(bad(131008, "The parameter to or recipient is required.")),
+    }
 }
 
 /// A component's parameters (none when absent or not a list).
@@ -240,10 +268,10 @@ fn validate_text(shared: &Shared, v: &Value, recipient: &str) -> Result<Valid, R
 }
 
 impl Shared {
-    /// Whether the customer (any form of their number) wrote within the last 24 h.
+    /// Whether the customer (any form of their number, or their BSUID) wrote within the last 24 h.
     pub(super) fn window_open(&self, number: &str) -> bool {
         let now = self.now();
-        let last = self.lock().last_inbound.get(&wa_id(number)).copied();
+        let last = self.lock().last_inbound.get(&key(number)).copied();
         last.is_some_and(|at| now - at < Duration::hours(24))
     }
 }
@@ -293,13 +321,8 @@ async fn accept(shared: &Shared, id: &str, headers: &HeaderMap, body: &str) -> R
     if let Some(WaFault::Error { code }) = fault {
         return Err(fault_error(code));
     }
-    let to =
-        v.get("to").and_then(Value::as_str).ok_or_else(|| bad(131008, "The parameter to is required."))?;
-    if !valid_phone(to) {
-        let details = format!("Invalid parameter to: '{to}' is not a phone number with its country code");
-        return Err(bad(100, &details));
-    }
-    let recipient = wa_id(to);
+    let (to, by_bsuid) = addressee(&v)?;
+    let recipient = key(to);
     // Meta reads a message without `type` as text.
     let valid = match v.get("type").and_then(Value::as_str).unwrap_or("text") {
         "template" => validate_template(shared, &v)?,
@@ -313,7 +336,7 @@ async fn accept(shared: &Shared, id: &str, headers: &HeaderMap, body: &str) -> R
     if callback_data.as_ref().is_some_and(|c| c.chars().count() > 512) {
         return Err(bad(100, "Param biz_opaque_callback_data must be at most 512 characters long."));
     }
-    let undeliverable = shared.config.not_on_whatsapp.iter().any(|n| wa_id(n) == recipient);
+    let undeliverable = !by_bsuid && shared.config.not_on_whatsapp.iter().any(|n| wa_id(n) == recipient);
     let in_window = shared.window_open(to);
     let now = shared.now();
     let wamid = {
@@ -334,7 +357,8 @@ async fn accept(shared: &Shared, id: &str, headers: &HeaderMap, body: &str) -> R
         });
         let outbound = Outbound {
             wamid: &wamid,
-            recipient: &recipient,
+            recipient: (!by_bsuid).then_some(recipient.as_str()),
+            recipient_user_id: by_bsuid.then_some(recipient.as_str()),
             callback_data: callback_data.as_deref(),
             pricing: pricing(&valid.category, in_window),
             undeliverable,
@@ -346,9 +370,12 @@ async fn accept(shared: &Shared, id: &str, headers: &HeaderMap, body: &str) -> R
     if valid.kind == "template" {
         message["message_status"] = json!("accepted");
     }
-    let answer = json!({"messaging_product": "whatsapp",
-        "contacts": [{"input": to, "wa_id": recipient}],
-        "messages": [message]})
+    let contact = if by_bsuid {
+        json!({"input": to, "user_id": recipient})
+    } else {
+        json!({"input": to, "wa_id": recipient})
+    };
+    let answer = json!({"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]})
     .to_string();
     if fault == Some(WaFault::AcceptThenLoseAnswer) {
         return Ok(json_response(StatusCode::OK, vec![], super::super::truncate(&answer)));

@@ -78,8 +78,10 @@ pub struct Delivery {
 /// An accepted message, for its status webhooks.
 pub(super) struct Outbound<'a> {
     pub wamid: &'a str,
-    /// The customer's wa_id.
-    pub recipient: &'a str,
+    /// The customer's wa_id (`recipient_id`), when the send went to their number.
+    pub recipient: Option<&'a str>,
+    /// The customer's BSUID (`recipient_user_id`), when the send went to it.
+    pub recipient_user_id: Option<&'a str>,
     pub callback_data: Option<&'a str>,
     /// The `pricing` object of the `sent` status.
     pub pricing: Value,
@@ -191,8 +193,13 @@ impl Shared {
         };
         let timestamp = self.now().timestamp().to_string();
         for (status, code) in plan {
-            let mut s =
-                json!({"id": m.wamid, "status": status, "timestamp": timestamp, "recipient_id": m.recipient});
+            let mut s = json!({"id": m.wamid, "status": status, "timestamp": timestamp});
+            if let Some(r) = m.recipient {
+                s["recipient_id"] = json!(r);
+            }
+            if let Some(user_id) = m.recipient_user_id {
+                s["recipient_user_id"] = json!(user_id);
+            }
             if let Some(data) = m.callback_data {
                 s["biz_opaque_callback_data"] = json!(data);
             }
