@@ -6,9 +6,16 @@
 //! joins the contact of their cart; an id that names no one is refused, never made a contact.
 //! Real SQLite, signed webhooks over loopback, replies through the sandbox WhatsApp.
 
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use recupero::sandbox::whatsapp::Customer;
+use recupero::secrets::{SecretName, Sensitive};
 use serde_json::{json, Value};
 
-use crate::support::hooked::{envelope, hooked, metadata, unix, Hooked};
+use crate::support::hooked::{envelope, hooked, metadata, one_reminder, unix, Hooked};
 
 const ANA: &str = "AR.1502576394655843";
 const BRUNO: &str = "AR.8802576394655811";
@@ -60,4 +67,245 @@ async fn a_message_without_a_number_is_stored_and_ids_without_digits_never_colla
         "SELECT count(*) FROM webhook_events WHERE outcome LIKE '%without a usable sender%' AND processed_at IS NOT NULL",
     );
     assert_eq!(refused, 4, "each refusal is noted on its delivery");
+}
+
+/// A chat-completions server on loopback that always answers `reply` (the assistant in auto
+/// mode); counts the requests.
+async fn assistant(reply: &str) -> (String, Arc<Mutex<usize>>) {
+    let seen = Arc::new(Mutex::new(0usize));
+    let content = json!({"reply": reply, "handoff": false}).to_string();
+    let answer = move |State(seen): State<Arc<Mutex<usize>>>, Json(_): Json<Value>| {
+        let content = content.clone();
+        async move {
+            *seen.lock().unwrap() += 1;
+            Json(json!({"id": "chatcmpl-1", "object": "chat.completion", "choices": [{"index": 0,
+                "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]}))
+        }
+    };
+    let app = Router::new().route("/v1/chat/completions", post(answer)).with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+/// A shop whose assistant answers on its own (auto mode) with `reply`.
+async fn shop_answering(reply: &str) -> (Hooked, Arc<Mutex<usize>>) {
+    let h = hooked().await;
+    let (url, seen) = assistant(reply).await;
+    let e = h.engine();
+    e.setting_set("shop_facts", "Envíos a todo el país: 3 a 5 días hábiles.").unwrap();
+    e.setting_set("assistant_base_url", &url).unwrap();
+    e.setting_set("assistant_model", "llama3.2").unwrap();
+    e.setting_set("assistant_mode", "auto").unwrap();
+    e.set_secret(SecretName::AssistantApiKey, Sensitive::new("sk-test-assistant-key".to_string())).unwrap();
+    (h, seen)
+}
+
+/// `who` writes; the webhook is delivered and processed, the conversation step runs and its
+/// replies' statuses come back.
+async fn writes(h: &Hooked, who: &Customer, text: &str) -> String {
+    let wamid = h.shop.wa.customer_writes(who, text);
+    settle(h).await;
+    wamid
+}
+
+async fn settle(h: &Hooked) {
+    h.shop.wa.flush().await;
+    h.process();
+    h.engine().converse().await.unwrap();
+    h.engine().flush_replies().await.unwrap();
+    h.shop.wa.flush().await;
+    h.process();
+}
+
+/// The free texts the sandbox accepted for `to` (a number's wa_id or a BSUID).
+fn texts_to(h: &Hooked, to: &str) -> Vec<String> {
+    let key = |t: &str| {
+        if t.contains('.') {
+            t.to_string()
+        } else {
+            recupero::sandbox::whatsapp::wa_id(t)
+        }
+    };
+    h.shop
+        .wa
+        .messages()
+        .iter()
+        .filter(|m| m.kind == "text" && key(&m.to) == to)
+        .filter_map(|m| m.text.clone())
+        .collect()
+}
+
+fn thread_of_bsuid(h: &Hooked, user_id: &str) -> i64 {
+    h.one(
+        "SELECT v.id FROM conversations v JOIN contacts k ON k.id = v.contact_id WHERE k.user_id = ?1",
+        user_id,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_username_customer_is_stored_threaded_and_answered_at_their_bsuid() {
+    let (h, seen) = shop_answering("¡Hola! Enviamos a todo el país en 3 a 5 días hábiles.").await;
+    let ana = Customer::with_username(ANA, "@ana.luna", "Ana");
+    writes(&h, &ana, "¿Hacen envíos al interior?").await;
+
+    // Stored: a contact with the BSUID and username and no number, one thread, the message.
+    let thread = thread_of_bsuid(&h, ANA);
+    let row = h.engine().conversation_detail(thread).unwrap();
+    assert_eq!(row.conversation.phone, None);
+    assert_eq!(row.conversation.username.as_deref(), Some("@ana.luna"));
+    assert_eq!(row.conversation.user_id.as_deref(), Some(ANA));
+    assert_eq!(row.conversation.display_name().as_deref(), Some("Ana"));
+    let inbound: Vec<_> = row.messages.iter().filter(|m| m.direction == "in").collect();
+    assert_eq!(inbound.len(), 1);
+    assert_eq!(inbound[0].body.as_deref(), Some("¿Hacen envíos al interior?"));
+
+    // Answered on its own, addressed to the BSUID: the sandbox refuses a BSUID in `to`, so
+    // this went as Meta's `recipient`.
+    assert_eq!(*seen.lock().unwrap(), 1);
+    assert_eq!(texts_to(&h, ANA), ["¡Hola! Enviamos a todo el país en 3 a 5 días hábiles."]);
+    let answer = h.engine().conversation_detail(thread).unwrap();
+    let out: Vec<_> = answer.messages.iter().filter(|m| m.direction == "out").collect();
+    assert_eq!((out.len(), out[0].origin.as_str()), (1, "assistant"));
+    // Its statuses (recipient_user_id, no recipient_id) reached it, and made no new contact.
+    assert_eq!(out[0].status.as_deref(), Some("read"), "{out:?}");
+    assert_eq!(h.count("SELECT count(*) FROM contacts"), 1);
+
+    // The owner's own reply from the inbox goes to the BSUID too (past Meta's pair rate).
+    h.shop.app.clock.advance(chrono::Duration::seconds(30));
+    let sent = h.engine().send_text(thread, "Cualquier duda, escribime 🙂").await.unwrap();
+    assert_eq!(sent.origin, "app");
+    assert_eq!(texts_to(&h, ANA).len(), 2);
+
+    // The inbox lists the customer by name and username, and finds them by username.
+    let found = h.engine().conversations(Some("ana.luna"), 10).unwrap();
+    assert_eq!(found.iter().map(|c| c.id).collect::<Vec<_>>(), [thread]);
+
+    // The owner writes from the phone app: an echo with `to_user_id` only takes the thread over.
+    h.shop.wa.owner_writes_from_phone(ANA, "Te llamo en un rato");
+    settle(&h).await;
+    let detail = h.engine().conversation_detail(thread).unwrap();
+    assert!(detail.conversation.automation_paused, "taken over from the phone");
+    assert!(detail
+        .messages
+        .iter()
+        .any(|m| m.origin == "phone" && m.body.as_deref() == Some("Te llamo en un rato")));
+    assert_eq!(h.count("SELECT count(*) FROM conversations"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_username_customers_stay_two_and_an_opt_out_touches_only_its_own() {
+    let h = hooked().await;
+    let ana = Customer::with_username(ANA, "@ana.luna", "Ana");
+    let bruno = Customer::with_username(BRUNO, "@bruno_m", "Bruno");
+    let mut events = h.engine().events().subscribe();
+    writes(&h, &ana, "Hola, ¿tienen la remera en azul?").await;
+    writes(&h, &bruno, "Buenas, ¿hacen factura A?").await;
+    let (a, b) = (thread_of_bsuid(&h, ANA), thread_of_bsuid(&h, BRUNO));
+    assert_ne!(a, b);
+    // No assistant and no facts: each question goes to a person, each alert naming its customer.
+    let alerts: Vec<_> = std::iter::from_fn(|| events.try_recv().ok())
+        .filter_map(|e| match e {
+            recupero::events::EngineEvent::Escalation { conversation_id, contact_name, .. } => {
+                Some((conversation_id, contact_name))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(alerts, [(a, Some("Ana".to_string())), (b, Some("Bruno".to_string()))]);
+    let bodies = |t: i64| -> Vec<String> {
+        h.engine().conversation_detail(t).unwrap().messages.into_iter().filter_map(|m| m.body).collect()
+    };
+    assert_eq!(bodies(a), ["Hola, ¿tienen la remera en azul?"], "Ana's thread holds only Ana's words");
+    assert_eq!(bodies(b), ["Buenas, ¿hacen factura A?"]);
+
+    // Ana says STOP: she is opted out with one confirmation at her BSUID; Bruno is untouched.
+    h.shop.app.clock.advance(chrono::Duration::minutes(2));
+    writes(&h, &ana, "STOP").await;
+    assert!(h.engine().conversation_detail(a).unwrap().conversation.opted_out);
+    assert!(!h.engine().conversation_detail(b).unwrap().conversation.opted_out);
+    let confirmations = texts_to(&h, ANA);
+    assert_eq!(confirmations.len(), 1, "{confirmations:?}");
+    assert!(confirmations[0].starts_with("Listo, no te enviaremos más mensajes"), "{confirmations:?}");
+    assert!(texts_to(&h, BRUNO).is_empty());
+    assert_eq!(h.count("SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL"), 1);
+
+    // And ALTA brings her back, again only her.
+    h.shop.app.clock.advance(chrono::Duration::minutes(10));
+    writes(&h, &ana, "ALTA").await;
+    assert!(!h.engine().conversation_detail(a).unwrap().conversation.opted_out);
+    assert_eq!(texts_to(&h, ANA).len(), 2);
+    assert_eq!(h.count("SELECT count(*) FROM contacts"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_username_customer_who_shows_their_number_joins_the_contact_of_their_cart() {
+    let h = hooked().await;
+    // A cart reminder went to this customer's number.
+    let (_, _, wa_id) = one_reminder(&h).await;
+    let cart_thread = h.thread_of(&wa_id);
+    // They answer from a username, with no number, and ask to stop there.
+    let by_username = Customer::with_username(ANA, "@ana.luna", "Ana");
+    writes(&h, &by_username, "No me escriban más").await;
+    assert_eq!(h.count("SELECT count(*) FROM conversations"), 2, "two contacts so far");
+    // A later message carries both the number and the BSUID: one customer, one thread.
+    h.shop.app.clock.advance(chrono::Duration::minutes(5));
+    let both = Customer::with_number(&wa_id, Some(ANA), "Ana");
+    writes(&h, &both, "¿Me pasan el link de nuevo?").await;
+    assert_eq!(h.count("SELECT count(*) FROM conversations"), 1);
+    let detail = h.engine().conversation_detail(cart_thread).unwrap();
+    let inbound: Vec<_> =
+        detail.messages.iter().filter(|m| m.direction == "in").filter_map(|m| m.body.clone()).collect();
+    assert_eq!(inbound, ["No me escriban más", "¿Me pasan el link de nuevo?"]);
+    assert!(detail.conversation.opted_out, "the STOP said under the username holds for the number");
+    assert_eq!(detail.conversation.user_id.as_deref(), Some(ANA));
+    assert!(detail.conversation.phone.is_some());
+    assert_eq!(h.count("SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    // A reply now goes to the number.
+    h.engine().send_text(cart_thread, "Perdón, no te escribimos más.").await.unwrap();
+    assert!(texts_to(&h, &wa_id).contains(&"Perdón, no te escribimos más.".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_takes_a_send_to_a_bsuid_and_refuses_a_malformed_one_as_meta_does() {
+    let h = hooked().await;
+    let cfg = h.shop.wa.config().clone();
+    let url = format!("{}/v21.0/{}/messages", h.shop.wa.base_url(), cfg.phone_number_id);
+    let send = |body: Value| {
+        let (http, url, token) = (h.http.clone(), url.clone(), cfg.token.clone());
+        async move {
+            let r = http.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    h.shop.wa.customer_writes(&Customer::with_username(ANA, "@ana.luna", "Ana"), "Hola");
+    let text = |address: Value| {
+        let mut body = json!({"messaging_product": "whatsapp", "recipient_type": "individual",
+            "type": "text", "text": {"body": "hola"}});
+        for (k, v) in address.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    let (status, ok) = send(text(json!({"recipient": ANA}))).await;
+    assert_eq!(status, 200, "{ok}");
+    assert_eq!(ok["contacts"], json!([{"input": ANA, "user_id": ANA}]));
+    for bad in ["ar.1502576394655843", "AR-1502576394655843", "AR.15 02", ""] {
+        let (status, err) = send(text(json!({"recipient": bad}))).await;
+        assert_eq!(status, 400, "{bad:?}");
+        assert_eq!(err["error"]["code"], 100, "{err}");
+        assert_eq!(err["error"]["type"], "OAuthException");
+        let details = err["error"]["error_data"]["details"].as_str().unwrap();
+        assert!(details.contains("business-scoped user ID"), "{details}");
+    }
+    // A BSUID in `to` is no phone number.
+    let (status, err) = send(text(json!({"to": ANA}))).await;
+    assert_eq!((status, err["error"]["code"].as_i64()), (400, Some(100)));
+    // Without `to` or `recipient`.
+    let (status, err) = send(text(json!({}))).await;
+    assert_eq!((status, err["error"]["code"].as_i64()), (400, Some(131008)));
+    // A BSUID that never wrote has no open window.
+    let (status, err) = send(text(json!({"recipient": BRUNO}))).await;
+    assert_eq!((status, err["error"]["code"].as_i64()), (400, Some(131047)));
 }

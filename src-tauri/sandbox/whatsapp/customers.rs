@@ -46,7 +46,12 @@ impl Customer {
 
     /// A customer with a number and, as Meta sends since April 2026, their BSUID.
     pub fn with_number(number: &str, user_id: Option<&str>, name: &str) -> Customer {
-        Customer { number: Some(number.into()), user_id: user_id.map(String::from), username: None, name: name.into() }
+        Customer {
+            number: Some(number.into()),
+            user_id: user_id.map(String::from),
+            username: None,
+            name: name.into(),
+        }
     }
 }
 

@@ -375,8 +375,8 @@ async fn accept(shared: &Shared, id: &str, headers: &HeaderMap, body: &str) -> R
     } else {
         json!({"input": to, "wa_id": recipient})
     };
-    let answer = json!({"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]})
-    .to_string();
+    let answer =
+        json!({"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]}).to_string();
     if fault == Some(WaFault::AcceptThenLoseAnswer) {
         return Ok(json_response(StatusCode::OK, vec![], super::super::truncate(&answer)));
     }

@@ -232,7 +232,20 @@ message: string, };
 /**
  * One line of the inbox list.
  */
-export type ConversationRow = { id: number, contactId: number, contactName: string | null, phone: string, language: string | null, lastMessage: string | null, lastAt: string | null, lastInboundAt: string | null, unread: number, escalated: boolean, escalationReason: string | null, automationPaused: boolean, optedOut: boolean, pendingDrafts: number, };
+export type ConversationRow = { id: number, contactId: number, contactName: string | null, 
+/**
+ * `None` for a customer known only by their business-scoped user id (a WhatsApp username).
+ */
+phone: string | null, 
+/**
+ * The customer's WhatsApp username, when they adopted one.
+ */
+username: string | null, 
+/**
+ * The customer's business-scoped user id (BSUID), shown when there is neither a number
+ * nor a username.
+ */
+userId: string | null, language: string | null, lastMessage: string | null, lastAt: string | null, lastInboundAt: string | null, unread: number, escalated: boolean, escalationReason: string | null, automationPaused: boolean, optedOut: boolean, pendingDrafts: number, };
 
 /**
  * What the inbox shows for one conversation.
