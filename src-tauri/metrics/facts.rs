@@ -176,15 +176,20 @@ pub fn messages(conn: &Connection, range: &Range) -> rusqlite::Result<Vec<Messag
                    WHERE st.wamid = m.wamid AND st.pricing_category IS NOT NULL LIMIT 1)),
                 (SELECT st.pricing_type FROM message_statuses st
                    WHERE st.wamid = m.wamid AND st.pricing_type IS NOT NULL LIMIT 1),
-                k.phone_e164, k.wa_id
+                k.phone_e164, k.wa_id, k.user_id
          FROM messages m JOIN conversations v ON v.id = m.conversation_id JOIN contacts k ON k.id = v.contact_id
          WHERE m.direction = 'out' AND m.created_at >= ?1 AND m.created_at < ?2
          ORDER BY m.created_at, m.id",
     )?;
     let rows = stmt.query_map(params![ts(range.from), ts(range.to)], |r| {
-        let phone: String = r.get(5)?;
+        // No number for a customer known only by BSUID (a username): its country prefix then.
+        let phone: Option<String> = r.get(5)?;
         let wa_id: Option<String> = r.get(6)?;
-        let country = country_of(&phone).or_else(|| wa_id.and_then(|w| country_of(&format!("+{w}"))));
+        let bsuid: Option<String> = r.get(7)?;
+        let country = phone
+            .and_then(|p| country_of(&p))
+            .or_else(|| wa_id.and_then(|w| country_of(&format!("+{w}"))))
+            .or_else(|| bsuid.as_deref().and_then(crate::domain::user_id::country).map(String::from));
         Ok(MessageFact {
             origin: r.get(0)?,
             kind: r.get(1)?,

@@ -192,6 +192,9 @@ async fn a_username_customer_is_stored_threaded_and_answered_at_their_bsuid() {
         .iter()
         .any(|m| m.origin == "phone" && m.body.as_deref() == Some("Te llamo en un rato")));
     assert_eq!(h.count("SELECT count(*) FROM conversations"), 1);
+    // Results still add up with a reply to a customer without a number (priced by the
+    // BSUID's country).
+    h.engine().metrics(None, None).expect("the Results read a reply to a BSUID");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -205,6 +205,8 @@ export function makeConversation(overrides: Partial<Conversation> = {}): Convers
     contactId: 1,
     contactName: 'Ana',
     phone: '+5491155550000',
+    username: null,
+    userId: null,
     language: null,
     lastMessage: '¿Hacen envíos a Córdoba?',
     lastAt: '2026-11-21T14:00:00.000Z',
@@ -619,7 +621,7 @@ export function fakeBackend(): FakeBackend {
               .filter(
                 (c) =>
                   search === null ||
-                  [c.contactName ?? '', c.phone, c.lastMessage ?? ''].some((x) =>
+                  [c.contactName ?? '', c.phone ?? '', c.username ?? '', c.lastMessage ?? ''].some((x) =>
                     x.toLowerCase().includes(search),
                   ),
               )
