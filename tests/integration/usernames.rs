@@ -312,3 +312,58 @@ async fn the_sandbox_takes_a_send_to_a_bsuid_and_refuses_a_malformed_one_as_meta
     let (status, err) = send(text(json!({"recipient": BRUNO}))).await;
     assert_eq!((status, err["error"]["code"].as_i64()), (400, Some(131047)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_preferences_and_the_phones_history_work_by_bsuid_too() {
+    let h = hooked().await;
+    h.engine().setting_set("shop_facts", "Envíos a todo el país: 3 a 5 días hábiles, $ 4.500.").unwrap();
+    let ana = Customer::with_username(ANA, "@ana.luna", "Ana");
+    writes(&h, &ana, "¿Hacen envíos a todo el país?").await;
+    let thread = thread_of_bsuid(&h, ANA);
+    // A draft from the shop's facts, approved by the owner, goes to the BSUID.
+    let drafts = h.engine().conversation_detail(thread).unwrap().drafts;
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+    assert_eq!(drafts[0].source, "facts");
+    h.engine().approve_draft(drafts[0].id, None).await.unwrap();
+    assert_eq!(texts_to(&h, ANA).len(), 1);
+
+    // WhatsApp says Bruno (known only by BSUID) stopped marketing messages: only he is out.
+    writes(&h, &Customer::with_username(BRUNO, "@bruno_m", "Bruno"), "Hola").await;
+    let stop = json!({"messaging_product": "whatsapp", "metadata": metadata(),
+        "contacts": [{"profile": {"name": "Bruno", "username": "@bruno_m"}, "user_id": BRUNO}],
+        "user_preferences": [{"user_id": BRUNO, "detail": "User requested to stop marketing messages",
+            "category": "marketing_messages", "value": "stop", "timestamp": h.shop.now().timestamp()}]});
+    assert!(h.shop.wa.post_raw("user_preferences", stop));
+    settle(&h).await;
+    let source: String =
+        h.one("SELECT opt_out_source FROM contacts WHERE user_id = ?1 AND opted_out_at IS NOT NULL", BRUNO);
+    assert_eq!(source, "meta_user_preferences");
+    assert!(!h.engine().conversation_detail(thread).unwrap().conversation.opted_out);
+
+    // The phone's history shares a past chat with a third username customer: stored under them.
+    const CARLA: &str = "AR.5551234567";
+    let t = h.shop.now().timestamp() - 86_400;
+    let history = json!({"messaging_product": "whatsapp", "metadata": metadata(),
+        "history": [{"metadata": {"phase": 0, "chunk_order": 1, "progress": 100},
+            "threads": [{"context": {"user_id": CARLA, "username": "@carla"}, "messages": [
+                {"from_user_id": CARLA, "id": "wamid.H1", "timestamp": t.to_string(), "type": "text",
+                 "text": {"body": "¿Siguen teniendo la campera?"}, "history_context": {"status": "READ"}},
+                {"from": "5491155550000", "to_user_id": CARLA, "id": "wamid.H2", "timestamp": (t + 60).to_string(),
+                 "type": "text", "text": {"body": "Sí, en negro"}, "history_context": {"status": "READ"}}]}]}]});
+    assert!(h.shop.wa.post_raw("history", history));
+    settle(&h).await;
+    let carla = thread_of_bsuid(&h, CARLA);
+    let past: Vec<(String, String)> = h
+        .engine()
+        .conversation_detail(carla)
+        .unwrap()
+        .messages
+        .into_iter()
+        .map(|m| (m.origin, m.body.unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        past,
+        [("customer".into(), "¿Siguen teniendo la campera?".into()), ("phone".into(), "Sí, en negro".into())]
+    );
+    assert_eq!(h.count("SELECT count(*) FROM contacts"), 3);
+}
