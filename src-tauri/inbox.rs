@@ -20,4 +20,5 @@ pub mod replies;
 pub mod statuses;
 pub mod stored;
 pub mod takeover;
+mod user_ids;
 pub mod window;

@@ -13,14 +13,15 @@
 //! - never applied: opting back in ("ALTA"/START) or a "resume" preference (that would let a
 //!   stranger lift a STOP), any automatic answer or confirmation (the shop's number would write
 //!   to whoever the stranger names), the phone's echoes, history and contact sync (a takeover
-//!   or planted conversations), account updates (a pause) and template updates, and a status
-//!   settling a send whose answer was lost (a fake wamid would mark it sent).
+//!   or planted conversations), account updates (a pause) and template updates, a status
+//!   settling a send whose answer was lost (a fake wamid would mark it sent), and a customer's
+//!   new business-scoped user id (`user_id_update`: it would point their replies elsewhere).
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 pub use super::effects::{Effects, Routing};
-use super::{account, inbound, opt_out, phone, statuses};
+use super::{account, inbound, opt_out, phone, statuses, user_ids};
 use crate::storage::event_log::{self, LogEvent};
 use crate::storage::ts;
 use crate::whatsapp::webhook::{AccountUpdate, Envelope, MessagesValue, TemplateUpdate};
@@ -76,7 +77,8 @@ pub fn apply(
     for change in envelope.entry.iter().flat_map(|e| &e.changes) {
         let field = change.field.as_str();
         match field {
-            "messages" | "smb_message_echoes" | "history" | "smb_app_state_sync" | "user_preferences" => {
+            "messages" | "smb_message_echoes" | "history" | "smb_app_state_sync" | "user_preferences"
+            | "user_id_update" => {
                 let value: MessagesValue = match serde_json::from_value(change.value.clone()) {
                     Ok(v) => v,
                     Err(e) => {
@@ -112,6 +114,7 @@ pub fn apply(
                     "smb_message_echoes" => phone::echoes(conn, &value, now, &mut fx, &mut notes)?,
                     "history" => phone::history(conn, &value, now, &mut notes)?,
                     "smb_app_state_sync" => phone::state_sync(conn, &value, now)?,
+                    "user_id_update" => user_ids::update(conn, &value, now, &mut notes)?,
                     _ => opt_out::preferences(conn, &value, routing, now, &mut fx)?,
                 }
             }

@@ -16,6 +16,9 @@ use serde_json::Value;
 mod summary;
 #[cfg(test)]
 mod tests;
+mod user_id_update;
+
+pub use user_id_update::{IdChange, UserIdUpdate};
 
 #[derive(Debug, Deserialize)]
 pub struct Envelope {
@@ -134,6 +137,9 @@ pub struct MessagesValue {
     pub state_sync: Vec<StateSync>,
     #[serde(default)]
     pub user_preferences: Vec<UserPreference>,
+    /// `field: user_id_update`: a customer's new BSUID.
+    #[serde(default)]
+    pub user_id_update: Vec<UserIdUpdate>,
 }
 
 impl MessagesValue {

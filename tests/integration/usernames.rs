@@ -367,3 +367,34 @@ async fn drafts_preferences_and_the_phones_history_work_by_bsuid_too() {
     );
     assert_eq!(h.count("SELECT count(*) FROM contacts"), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_bsuid_from_whatsapp_keeps_the_customer_and_their_stop() {
+    let h = hooked().await;
+    let ana = Customer::with_username(ANA, "@ana.luna", "Ana");
+    writes(&h, &ana, "STOP").await;
+    let thread = thread_of_bsuid(&h, ANA);
+    const NEW: &str = "AR.4402576394655899";
+    let update = |previous: &str, current: &str| {
+        envelope(
+            "user_id_update",
+            json!({"messaging_product": "whatsapp", "metadata": metadata(),
+                "contacts": [{"profile": {"name": "Ana"}}],
+                "user_id_update": [{"detail": "User id for Ana has been updated.",
+                    "user_id": {"previous": previous, "current": current},
+                    "timestamp": unix(h.shop.now())}]}),
+        )
+    };
+    // Unsigned: refused at the door while an app secret is set (and never applied without one:
+    // see `inbox::user_ids`), since a stranger could point her replies elsewhere.
+    let body = serde_json::to_vec(&update(ANA, BRUNO)).unwrap();
+    assert_ne!(h.post(&body, None).await, 200, "unsigned deliveries are refused while a secret is set");
+    assert_eq!(h.post_signed(&update(ANA, NEW)).await, 200);
+    h.process();
+    assert_eq!(thread_of_bsuid(&h, NEW), thread, "the same thread under the new id");
+    // She writes under the new id: the same customer, still opted out, nothing sent to her.
+    h.shop.app.clock.advance(chrono::Duration::minutes(1));
+    writes(&h, &Customer::with_username(NEW, "@ana.luna", "Ana"), "¿Sigue el descuento?").await;
+    assert_eq!(h.count("SELECT count(*) FROM conversations"), 1);
+    assert!(h.engine().conversation_detail(thread).unwrap().conversation.opted_out);
+}

@@ -192,3 +192,43 @@ fn remember(conn: &Connection, id: i64, who: &Identity) -> rusqlite::Result<()> 
     .execute(params![id, who.parent_user_id, who.username, who.name])?;
     Ok(())
 }
+
+/// WhatsApp issued a customer a new BSUID (`user_id_update`: they changed number): the contact
+/// holding `previous` takes `current` (and the new parent BSUID). When the customer already
+/// wrote under `current` and got a contact of their own, the two are one customer: merged into
+/// the one with a number (else into the older one). Returns the contact, if any held `previous`.
+pub fn replace_user_id(
+    conn: &Connection,
+    previous: &str,
+    current: &str,
+    parent: Option<&str>,
+) -> rusqlite::Result<Option<i64>> {
+    let (Some(previous), Some(current)) = (user_id::bsuid(previous), user_id::bsuid(current)) else {
+        return Ok(None);
+    };
+    let Some(mut id) = id_by_user_id(conn, previous)? else { return Ok(None) };
+    if let Some(other) = id_by_user_id(conn, current)?.filter(|&o| o != id) {
+        let has_phone =
+            |c: i64| -> rusqlite::Result<bool> { Ok(get(conn, c)?.is_some_and(|c| c.phone_e164.is_some())) };
+        match (has_phone(id)?, has_phone(other)?) {
+            (_, false) => merge::merge(conn, other, id)?,
+            (false, true) => {
+                merge::merge(conn, id, other)?;
+                id = other;
+            }
+            // Two numbers: the BSUID belongs to the one it was issued for.
+            (true, true) => {
+                conn.prepare_cached(
+                    "UPDATE contacts SET user_id = NULL, parent_user_id = NULL WHERE id = ?1",
+                )?
+                .execute([other])?;
+            }
+        }
+    }
+    let parent = parent.and_then(user_id::bsuid);
+    conn.prepare_cached(
+        "UPDATE contacts SET user_id = ?2, parent_user_id = COALESCE(?3, parent_user_id) WHERE id = ?1",
+    )?
+    .execute(params![id, current, parent])?;
+    Ok(Some(id))
+}
