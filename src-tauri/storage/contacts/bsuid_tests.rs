@@ -229,3 +229,33 @@ fn a_new_bsuid_after_a_number_change_replaces_the_old_one_on_the_same_contact() 
     assert_eq!(get(&conn, early).unwrap().unwrap().user_id, None);
     assert_eq!(list(&conn).unwrap().len(), 1);
 }
+
+/// The real path: a v12 database file opened by the app (foreign keys on, a copy made before
+/// migrating) comes out at the latest version with its contacts and their references.
+#[test]
+fn the_app_opens_a_v12_file_and_rebuilds_contacts_with_foreign_keys_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("recupero.db");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        migrations::migrate_to(&mut conn, 12).unwrap();
+        conn.execute_batch(
+            "INSERT INTO contacts (id, phone_e164, wa_id, created_at) VALUES (4, '+5491155550001', '541155550001', 'x');
+             INSERT INTO conversations (id, contact_id, created_at) VALUES (2, 4, 'x');
+             INSERT INTO events (at, kind, contact_id) VALUES ('x', 'opted_out', 4);",
+        )
+        .unwrap();
+    }
+    let db = crate::storage::Db::open(&path).unwrap();
+    let conn = db.conn();
+    assert_eq!(count(&conn, "PRAGMA user_version"), migrations::latest_version());
+    assert_eq!(count(&conn, "PRAGMA foreign_keys"), 1);
+    assert_eq!(count(&conn, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    assert_eq!(count(&conn, "SELECT contact_id FROM conversations WHERE id = 2"), 4);
+    let who = Identity::new(Some("541155550001"), Some(ANA)).unwrap();
+    assert_eq!(resolve(&conn, &who, AT).unwrap(), 4, "the old contact learns its BSUID");
+    assert!(conn
+        .execute("INSERT INTO conversations (contact_id, created_at) VALUES (404, 'x')", [])
+        .is_err());
+}
