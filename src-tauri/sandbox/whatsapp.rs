@@ -46,6 +46,7 @@
 
 mod coexistence;
 mod customers;
+mod media;
 mod registration;
 mod send;
 mod templates;
@@ -71,6 +72,7 @@ use crate::clock::Clock;
 
 pub use coexistence::PastThread;
 pub use customers::{ReplyKind, SimulatedReply};
+pub use media::StoredMedia;
 pub use registration::{SANDBOX_APP_ID, SANDBOX_APP_NAME};
 pub use templates::{default_templates, TemplateDefinition, TemplateHeader, UrlButton};
 pub use webhooks::{Delivery, DeliveryBehaviour, WebhookTarget};
@@ -161,6 +163,8 @@ pub struct ReceivedMessage {
     pub kind: String,
     /// The body of a free-text message.
     pub text: Option<String>,
+    /// A template's image header as sent: `id:<media id>` (uploaded) or `link:<url>`.
+    pub header_image: Option<String>,
 }
 
 struct Inner {
@@ -184,6 +188,8 @@ struct Inner {
     registration: registration::Registration,
     /// The phone's side of Coexistence (§5): linked or not, its address book and past chats.
     phone: coexistence::Phone,
+    /// Uploaded media and resumable upload sessions (the Media API).
+    media: media::MediaStore,
 }
 
 struct Shared {
@@ -340,6 +346,7 @@ impl WhatsAppSandbox {
                 pending: 0,
                 registration: Default::default(),
                 phone: Default::default(),
+                media: Default::default(),
             }),
             queue,
             settled: Notify::new(),
@@ -347,7 +354,17 @@ impl WhatsAppSandbox {
         let app = Router::new()
             .route("/{version}/{id}/messages", post(send::send))
             .route("/{version}/{id}/message_templates", get(templates::list).post(templates::create))
-            .route("/{version}/{id}", get(registration::read_phone).post(registration::update_phone))
+            .route(
+                "/{version}/{id}",
+                get(registration::read_phone)
+                    .post(media::post_object)
+                    .layer(axum::extract::DefaultBodyLimit::max(media::BODY_LIMIT)),
+            )
+            .route(
+                "/{version}/{id}/media",
+                post(media::upload).layer(axum::extract::DefaultBodyLimit::max(media::BODY_LIMIT)),
+            )
+            .route("/{version}/{id}/uploads", post(media::open_session))
             .route("/{version}/{id}/smb_app_data", post(coexistence::smb_app_data))
             .route(
                 "/{version}/{id}/subscribed_apps",

@@ -14,11 +14,12 @@
 //!    update fenced by the lease owner.
 //!
 //! The parts: `checks` (the pre-send checks, skip and hold), `replan` (reaping and re-planning),
-//! `templates` (the template cache and the message for a send) and `finish` (recording the
-//! answer). The message itself is built by [`crate::whatsapp::recovery`].
+//! `templates` (the template cache and the message for a send), `media` (the reminder's product
+//! picture, uploaded before the send) and `finish` (recording the answer). The message itself is built by [`crate::whatsapp::recovery`].
 
 mod checks;
 mod finish;
+mod media;
 mod replan;
 mod templates;
 
@@ -57,6 +58,8 @@ pub struct DispatchRules {
     pub template: String,
     pub lease: Duration,
     pub batch: u32,
+    /// The image variant of the recovery template (setting `reminder_image` on): its name.
+    pub image_template: Option<String>,
 }
 
 /// What one step did; `skipped` and `held` carry (send id, reason).
@@ -109,6 +112,7 @@ pub async fn dispatch_step(
     let claimed = sends::claim_due(&mut db.conn(), owner, &ts(now), &lease_until, rules.batch)?;
     report.claimed = claimed.len();
     let mut step_templates = StepTemplates::default();
+    let mut image_templates = StepTemplates::default();
     let mut stop: Option<String> = None;
     for id in claimed {
         let now = clock.now();
@@ -166,6 +170,15 @@ pub async fn dispatch_step(
                 continue;
             }
         };
+        // 2b. The reminder with the product's picture, when it is on and can go so (uploaded now,
+        //     before the send is marked as leaving; see `media`).
+        let outgoing = match &rules.image_template {
+            Some(name) => match image_templates.rows(db, sender, name, now).await {
+                Ok(rows) => media::with_image(db, sender, &ctx, &rows, outgoing, now).await?,
+                Err(_) => outgoing,
+            },
+            None => outgoing,
+        };
         // 3. Ask the store: bought? (No lock held while waiting.) Unreachable: not this round.
         if !store_still_open(db, store, &ctx, owner, now, rules, &mut report).await? {
             continue;
@@ -189,7 +202,7 @@ pub async fn dispatch_step(
             continue;
         }
         // 6. Send, with no transaction open.
-        let result = sender.send_template(&outgoing).await;
+        let result = media::after_send(db, &outgoing, sender.send_template(&outgoing).await)?;
         let done = clock.now();
         finish(db, bus, &ctx, owner, &outgoing, result, done, rules, &mut report, &mut stop)?;
     }

@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 use super::{
-    carts, coexistence, contacts, conversations, drafts, event_log, messages, sends, settings, shop_facts,
+    carts, coexistence, contacts, media, conversations, drafts, event_log, messages, sends, settings, shop_facts,
     shops, templates, webhook_events, StorageError,
 };
 
@@ -26,6 +26,8 @@ use super::{
 /// 11: each store's first sync: when it ended and the checkouts read during it.
 /// 12: Coexistence health (the link with the phone's WhatsApp Business app, the one-time history
 ///     and contact sync) and contacts' address-book names.
+/// 14 (the next one in this branch): the WhatsApp media id each product image was uploaded as
+///     (the reminder's image header), with when, or why the image could not be used.
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -50,6 +52,7 @@ fn migrations() -> Vec<String> {
         [webhook_events::SCHEMA_V10, contacts::SCHEMA_V10].concat(),
         shops::SCHEMA_V11.to_string(),
         coexistence::SCHEMA_V12.to_string(),
+        media::SCHEMA_V14.to_string(),
     ]
 }
 
@@ -118,6 +121,7 @@ mod tests {
                 "settings",
                 "shop_facts",
                 "stores",
+                "wa_media",
                 "wa_templates",
                 "webhook_events"
             ]

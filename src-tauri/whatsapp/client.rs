@@ -21,6 +21,7 @@ use crate::domain::TemplateState;
 use crate::secrets::Sensitive;
 
 mod coexistence;
+mod media;
 mod registration;
 mod wire;
 
@@ -75,10 +76,17 @@ impl CloudClient {
     /// The request body Meta expects for a template with body parameters and a URL button.
     pub fn body(message: &OutgoingTemplate) -> Value {
         let mut components = Vec::new();
-        if let Some(link) = &message.header_image {
+        // The image header: the uploaded media id when there is one (Meta fetches nothing),
+        // else the image's own address.
+        let image = match (&message.header_media_id, &message.header_image) {
+            (Some(id), _) => Some(json!({"id": id})),
+            (None, Some(link)) => Some(json!({"link": link})),
+            (None, None) => None,
+        };
+        if let Some(image) = image {
             components.push(json!({
                 "type": "header",
-                "parameters": [{"type": "image", "image": {"link": link}}],
+                "parameters": [{"type": "image", "image": image}],
             }));
         }
         components.push(json!({
@@ -354,6 +362,21 @@ impl MessageSender for CloudClient {
     ) -> BoxFuture<'a, Result<CreatedTemplate, SendError>> {
         Box::pin(self.create(template))
     }
+
+    fn upload_media<'a>(
+        &'a self,
+        file: &'a super::media::MediaFile,
+    ) -> BoxFuture<'a, Result<String, SendError>> {
+        Box::pin(CloudClient::upload_media(self, file))
+    }
+
+    fn upload_template_example<'a>(
+        &'a self,
+        app_id: &'a str,
+        file: &'a super::media::MediaFile,
+    ) -> BoxFuture<'a, Result<String, SendError>> {
+        Box::pin(CloudClient::upload_template_example(self, app_id, file))
+    }
 }
 
 #[cfg(test)]
@@ -370,6 +393,7 @@ mod tests {
             language: "es_AR".into(),
             body: vec!["Ana\n\tLuna     Store".into(), "\u{0}\u{7}".into(), "Zoë 👋".into()],
             header_image: None,
+            header_media_id: None,
             button_suffix: None,
             callback_data: "recupero:1:0".into(),
         };

@@ -1,0 +1,158 @@
+//! The reminder with the product's picture (`reminder_image`), end to end on loopback: the image
+//! variant created as `recupero whatsapp create-template --image` does (the example picture
+//! through the Resumable Upload API), the sandbox store serving the pictures, the engine's
+//! dispatcher uploading each picture once through the Media API and sending its media id, and
+//! falling back to the text template when a cart has no usable picture.
+
+use chrono::Duration;
+use recupero::clock::Clock;
+use recupero::sandbox::images::PRODUCT_PNG;
+use recupero::sandbox::whatsapp::{WaFault, SANDBOX_APP_ID};
+use recupero::storage::media;
+
+use crate::support::shop::{local, Shop, BA};
+
+const BUTTON_BASE: &str = "https://tienda-sandbox.mitiendanube.com/";
+const IMAGE_TEMPLATE: &str = "recupero_carrito_foto";
+
+/// A Tiendanube shop on a Friday morning with the variant on, and the image template created
+/// through the engine (as the CLI does) and approved by the sandbox's review.
+async fn shop_with_image_template() -> Shop {
+    let start = local(BA, 2026, 11, 20, 9, 30);
+    let shop = Shop::open(BA, "mon-sun 09:00-20:00", start, &[("reminder_image", "true"), ("followups", "0")]).await;
+    let created =
+        shop.app.engine.create_image_template(BUTTON_BASE, PRODUCT_PNG.to_vec(), SANDBOX_APP_ID).await.unwrap();
+    assert_eq!(created.len(), 3, "es, pt_BR and en: {created:?}");
+    assert!(created.iter().all(|(_, status)| status == "PENDING"), "{created:?}");
+    let listed = shop.wa.templates();
+    let image = listed.iter().find(|t| t.name == IMAGE_TEMPLATE && t.language == "es").expect("created");
+    assert_eq!(image.header, Some(recupero::sandbox::whatsapp::TemplateHeader::Image));
+    shop.app.clock.advance(Duration::minutes(11));
+    shop
+}
+
+/// A checkout 20 minutes old whose items show `picture` (a file the sandbox store serves, or
+/// none).
+fn cart(shop: &Shop, picture: Option<&str>) -> u64 {
+    let id = shop.checkout(shop.now() - Duration::minutes(20));
+    shop.store.set_picture(shop.platform, id, picture);
+    id
+}
+
+fn cached(shop: &Shop, file: &str) -> Option<media::MediaRow> {
+    let url = format!("{}/images/products/{file}", shop.store.base_url());
+    media::get(&shop.app.engine.db().conn(), &url).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reminder_carries_the_uploaded_picture_and_one_upload_serves_two_carts() {
+    let shop = shop_with_image_template().await;
+    let first = cart(&shop, Some("remera.png"));
+    let second = cart(&shop, Some("remera.png"));
+    shop.run_until(shop.now() + Duration::hours(2), Duration::minutes(1)).await;
+
+    let uploads = shop.wa.media();
+    assert_eq!(uploads.len(), 1, "one upload for two carts with the same picture: {uploads:?}");
+    assert_eq!((uploads[0].mime_type.as_str(), uploads[0].bytes), ("image/png", PRODUCT_PNG.len()));
+    for id in [first, second] {
+        let sent = shop.messages_for(id);
+        assert_eq!(sent.len(), 1, "one message per cart");
+        assert_eq!(sent[0].template, IMAGE_TEMPLATE);
+        assert_eq!(sent[0].header_image.as_deref(), Some(format!("id:{}", uploads[0].id).as_str()));
+        assert_eq!(sent[0].body.len(), 4, "the same body parameters as the text reminder");
+        assert_eq!(shop.send(id, 0).0, "sent");
+    }
+    let row = cached(&shop, "remera.png").expect("the id is cached per picture");
+    assert_eq!(row.media_id.as_deref(), Some(uploads[0].id.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cart_without_a_usable_picture_gets_the_text_reminder() {
+    let shop = shop_with_image_template().await;
+    let none = cart(&shop, None);
+    let big = cart(&shop, Some("big.jpg"));
+    let declared_big = cart(&shop, Some("big-declared.jpg"));
+    let html = cart(&shop, Some("page.jpg"));
+    let missing = cart(&shop, Some("gone.gif"));
+    shop.run_until(shop.now() + Duration::hours(2), Duration::minutes(1)).await;
+
+    for id in [none, big, declared_big, html, missing] {
+        let sent = shop.messages_for(id);
+        assert_eq!(sent.len(), 1, "the reminder still goes, once");
+        assert_eq!(sent[0].template, "recupero_carrito", "the text template");
+        assert_eq!(sent[0].header_image, None);
+    }
+    assert!(shop.wa.media().is_empty(), "nothing unusable reached WhatsApp: {:?}", shop.wa.media());
+    let why = |file: &str| cached(&shop, file).and_then(|r| r.refused_why);
+    assert_eq!(why("big.jpg").as_deref(), Some("image_too_big"));
+    assert_eq!(why("big-declared.jpg").as_deref(), Some("image_too_big"));
+    assert_eq!(why("page.jpg").as_deref(), Some("image_not_jpeg_or_png"), "the bytes tell, not the header");
+    assert_eq!(why("gone.gif").as_deref(), Some("image_download_failed"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_setting_off_the_text_reminder_goes_even_with_a_picture() {
+    let shop = shop_with_image_template().await;
+    shop.app.engine.setting_set("reminder_image", "false").unwrap();
+    let id = cart(&shop, Some("remera.png"));
+    shop.run_until(shop.now() + Duration::hours(2), Duration::minutes(1)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!((sent.len(), sent[0].template.as_str()), (1, "recupero_carrito"));
+    assert!(shop.wa.media().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_media_id_older_than_its_lifetime_is_uploaded_again() {
+    let shop = shop_with_image_template().await;
+    let first = cart(&shop, Some("remera.png"));
+    shop.run_until(shop.now() + Duration::hours(1), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(first).len(), 1);
+    let old = shop.wa.media()[0].id.clone();
+
+    // 28 days later (Meta keeps a file 30 days; Recupero re-uploads after 27), same picture.
+    shop.app.clock.set(local(BA, 2026, 12, 18, 10, 0));
+    let later = cart(&shop, Some("remera.png"));
+    shop.run_until(shop.now() + Duration::hours(1), Duration::minutes(1)).await;
+
+    let uploads = shop.wa.media();
+    assert_eq!(uploads.len(), 2, "uploaded again: {uploads:?}");
+    let sent = shop.messages_for(later);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].header_image.as_deref(), Some(format!("id:{}", uploads[1].id).as_str()));
+    assert_ne!(uploads[1].id, old);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_whatsapp_no_longer_knows_is_forgotten_and_uploaded_again_without_a_second_message() {
+    let shop = shop_with_image_template().await;
+    let first = cart(&shop, Some("remera.png"));
+    shop.run_until(shop.now() + Duration::hours(1), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(first).len(), 1);
+    let old = shop.wa.media()[0].id.clone();
+    // WhatsApp drops the file early; Recupero's cache still thinks it is fresh.
+    shop.wa.expire_media(&old);
+
+    let next = cart(&shop, Some("remera.png"));
+    shop.run_until(shop.now() + Duration::hours(1), Duration::minutes(1)).await;
+
+    let sent = shop.messages_for(next);
+    assert_eq!(sent.len(), 1, "refused once (131053), then sent once: {sent:?}");
+    let uploads = shop.wa.media();
+    assert_eq!(uploads.len(), 2, "the picture was uploaded again");
+    assert_eq!(sent[0].header_image.as_deref(), Some(format!("id:{}", uploads[1].id).as_str()));
+    assert_eq!(cached(&shop, "remera.png").unwrap().media_id.as_deref(), Some(uploads[1].id.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_that_failed_after_the_upload_reuses_the_stored_id() {
+    let shop = shop_with_image_template().await;
+    // The first send attempt fails after the picture was uploaded (Meta unavailable): the id
+    // was stored before the send left, so the retry sends it without a second upload.
+    shop.wa.inject(WaFault::Error { code: 131000 });
+    let id = cart(&shop, Some("remera.png"));
+    shop.run_until(shop.now() + Duration::hours(2), Duration::minutes(1)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(shop.wa.media().len(), 1, "the retry re-used the stored id");
+    assert_eq!(sent[0].header_image.as_deref(), Some(format!("id:{}", shop.wa.media()[0].id).as_str()));
+}
