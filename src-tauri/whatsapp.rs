@@ -110,7 +110,10 @@ pub trait MessageSender: Send + Sync {
     fn upload_media<'a>(&'a self, file: &'a media::MediaFile) -> BoxFuture<'a, Result<String, SendError>> {
         let _ = file;
         Box::pin(async {
-            Err(SendError::Terminal { code: "unsupported".into(), detail: "this sender uploads no media".into() })
+            Err(SendError::Terminal {
+                code: "unsupported".into(),
+                detail: "this sender uploads no media".into(),
+            })
         })
     }
 
@@ -123,7 +126,10 @@ pub trait MessageSender: Send + Sync {
     ) -> BoxFuture<'a, Result<String, SendError>> {
         let _ = (app_id, file);
         Box::pin(async {
-            Err(SendError::Terminal { code: "unsupported".into(), detail: "this sender uploads no media".into() })
+            Err(SendError::Terminal {
+                code: "unsupported".into(),
+                detail: "this sender uploads no media".into(),
+            })
         })
     }
 }

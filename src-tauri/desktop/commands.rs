@@ -149,7 +149,10 @@ pub async fn message_preview(
 /// The preview's image header (the first product's picture) as a `data:` address; none when
 /// the message has no image header or the picture can't be used.
 #[tauri::command]
-pub async fn preview_picture(engine: State<'_, Arc<Engines>>, language: Option<String>) -> Ipc<Option<String>> {
+pub async fn preview_picture(
+    engine: State<'_, Arc<Engines>>,
+    language: Option<String>,
+) -> Ipc<Option<String>> {
     engine.of(Whose::Shown).preview_picture(language.as_deref()).await.map_err(IpcError::from)
 }
 

@@ -42,8 +42,8 @@ pub struct MessagePreview {
     pub button_url: Option<String>,
     /// The template's header is the first product's image.
     pub image_header: bool,
-    /// That image's address: the first picture of the store's latest cart, else a sample one
-    /// (the window shows it through [`Engine::preview_picture`]).
+    /// The picture such a header would carry: the first one of the store's latest carts (the
+    /// window shows it through [`Engine::preview_picture`]); `None` before any cart has one.
     pub image_url: Option<String>,
     /// Why this message could not be sent as it is (empty: it could).
     pub problems: Vec<String>,
@@ -198,19 +198,11 @@ impl Engine {
         let mut ctx = sample_cart(&language, &store);
         // The outbox's choice among this language's cached templates: the first sendable one in
         // its order, else the best known one (to say why it can't go).
-        // With `reminder_image` on, the image variant when the account has it in this language;
-        // else the text template, which is what such a cart gets.
-        let mut name = settings.template_name.clone();
-        let mut rows = templates::for_name(&conn, &name)?;
-        if settings.reminder_image {
-            let image_rows = templates::for_name(&conn, &settings.reminder_image_template)?;
-            if image_rows.iter().any(|r| same_language(&r.language, &language)) {
-                name = settings.reminder_image_template.clone();
-                rows = image_rows;
-            } else {
-                problems.push("image_template_missing".into());
-            }
-        }
+        // With `reminder_image` on, the image variant (the picture header): when it is not on the
+        // account yet it is shown as Recupero would create it, and the reminders go as text.
+        let image_on = settings.reminder_image;
+        let name = if image_on { &settings.reminder_image_template } else { &settings.template_name };
+        let rows = templates::for_name(&conn, name)?;
         let candidates: Vec<String> =
             outbox::language_candidates(&ctx).into_iter().filter(|l| same_language(l, &language)).collect();
         let find = |ok: &dyn Fn(&TemplateRow) -> bool| {
@@ -229,13 +221,14 @@ impl Engine {
                 row.clone()
             }
             None => {
-                problems.push("template_missing".into());
+                problems.push(if image_on { "image_template_missing" } else { "template_missing" }.into());
                 // The template as Recupero would create it for this shop's links.
                 TemplateRow {
                     template: TemplateState {
                         name: name.clone(),
                         language: candidates.first().cloned().unwrap_or_else(|| language.code().into()),
                         body_params: Some(4),
+                        header_format: image_on.then(|| "IMAGE".to_string()),
                         button_url: Some(format!("{}/{{{{1}}}}", store.base_url.trim_end_matches('/'))),
                         ..Default::default()
                     },
@@ -292,7 +285,7 @@ impl Engine {
             quick_reply_text,
             button_url,
             image_header: outgoing.header_image.is_some() || row.header_format.as_deref() == Some("IMAGE"),
-            image_url: crate::storage::media::latest_picture(&conn, store.id)?.or(outgoing.header_image.clone()),
+            image_url: crate::storage::media::latest_picture(&conn, store.id)?,
             status: (!row.status.is_empty()).then(|| row.status.clone()),
             language: row.template.language,
             template_name: row.template.name,

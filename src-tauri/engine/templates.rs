@@ -66,7 +66,9 @@ impl Engine {
             return Err(EngineError::refused("button_https", "the button address must start with https://"));
         }
         if app_id.trim().is_empty() || !app_id.trim().bytes().all(|b| b.is_ascii_digit()) {
-            return Err(EngineError::Invalid("the Meta app id is its digits, as the App Dashboard shows it".into()));
+            return Err(EngineError::Invalid(
+                "the Meta app id is its digits, as the App Dashboard shows it".into(),
+            ));
         }
         let file = check_image(example).map_err(|why| {
             EngineError::Invalid(match why {
@@ -99,7 +101,9 @@ impl Engine {
                 continue;
             }
             let template = match header_handle {
-                Some(handle) => crate::whatsapp::template::recovery_image_template(&name, language, base, handle),
+                Some(handle) => {
+                    crate::whatsapp::template::recovery_image_template(&name, language, base, handle)
+                }
                 None => crate::whatsapp::template::recovery_template(&name, language, base),
             };
             let created = sender.create_template(&template).await?;
@@ -144,6 +148,17 @@ impl Engine {
             .map(|t| (t.template.name, t.template.language, t.template.status))
             .collect();
         let after = self.refresh_templates().await?;
+        // The image variant's review too, while it is in use (the preview and the sends read it).
+        if settings.reminder_image {
+            if let Some(sender) = self.sender(&settings)? {
+                let name = &settings.reminder_image_template;
+                if let Err(e) =
+                    outbox::refresh_templates(&self.db, sender.as_ref(), name, self.clock.now()).await
+                {
+                    tracing::warn!(error = %e, "could not refresh the image template's state");
+                }
+            }
+        }
         for t in &after {
             let was = before.iter().find(|b| b.0 == t.name && b.1 == t.language).map(|b| b.2.as_str());
             if was.is_some_and(|w| w != t.status)

@@ -19,8 +19,8 @@ pub const PRODUCT_PNG: &[u8] = include_bytes!("../../icons/128x128.png");
 
 /// A minimal JPEG: SOI, an APP0/JFIF segment, EOI (its signature is what counts).
 pub const PRODUCT_JPEG: &[u8] = &[
-    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01,
-    0x00, 0x00, 0xFF, 0xD9,
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00,
+    0x01, 0x00, 0x00, 0xFF, 0xD9,
 ];
 
 /// One byte over WhatsApp's 5 MB limit for an image.
@@ -38,17 +38,23 @@ async fn picture(Path(file): Path<String>) -> Response {
             bytes.resize(BIG, 0);
             typed("image/jpeg", bytes)
         }
-        "page.jpg" => typed("image/jpeg", b"<!doctype html><title>Not found</title><p>No such product".to_vec()),
+        "page.jpg" => {
+            typed("image/jpeg", b"<!doctype html><title>Not found</title><p>No such product".to_vec())
+        }
         "big-declared.jpg" => {
             // Streamed without a known end: only Content-Length tells, and it says too big.
             let mut bytes = PRODUCT_JPEG.to_vec();
             bytes.resize(BIG + 10, 0);
             typed("image/jpeg", bytes)
         }
-        f if f.ends_with(".png") && f[..f.len() - 4].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+        f if f.ends_with(".png")
+            && f[..f.len() - 4].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+        {
             typed("image/png", PRODUCT_PNG.to_vec())
         }
-        f if f.ends_with(".jpg") && f[..f.len() - 4].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+        f if f.ends_with(".jpg")
+            && f[..f.len() - 4].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+        {
             typed("image/jpeg", PRODUCT_JPEG.to_vec())
         }
         _ => (StatusCode::NOT_FOUND, "not found").into_response(),

@@ -5,8 +5,8 @@
 use rusqlite::Connection;
 
 use super::{
-    carts, coexistence, contacts, media, conversations, drafts, event_log, messages, sends, settings, shop_facts,
-    shops, templates, webhook_events, StorageError,
+    carts, coexistence, contacts, conversations, drafts, event_log, media, messages, sends, settings,
+    shop_facts, shops, templates, webhook_events, StorageError,
 };
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.

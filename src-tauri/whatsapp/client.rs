@@ -76,18 +76,8 @@ impl CloudClient {
     /// The request body Meta expects for a template with body parameters and a URL button.
     pub fn body(message: &OutgoingTemplate) -> Value {
         let mut components = Vec::new();
-        // The image header: the uploaded media id when there is one (Meta fetches nothing),
-        // else the image's own address.
-        let image = match (&message.header_media_id, &message.header_image) {
-            (Some(id), _) => Some(json!({"id": id})),
-            (None, Some(link)) => Some(json!({"link": link})),
-            (None, None) => None,
-        };
-        if let Some(image) = image {
-            components.push(json!({
-                "type": "header",
-                "parameters": [{"type": "image", "image": image}],
-            }));
+        if let Some(header) = media::header_component(message) {
+            components.push(header);
         }
         components.push(json!({
             "type": "body",

@@ -166,11 +166,18 @@ mod tests {
 
     #[test]
     fn the_multipart_body_has_the_fields_then_the_file() {
-        let file = MediaFile { bytes: vec![0xFF, 0xD8, 0xFF, 1], mime_type: "image/jpeg", file_name: "p.jpg".into() };
-        let (ct, body) = multipart_body("XyZ", &[("messaging_product", "whatsapp"), ("type", "image/jpeg")], &file);
+        let file = MediaFile {
+            bytes: vec![0xFF, 0xD8, 0xFF, 1],
+            mime_type: "image/jpeg",
+            file_name: "p.jpg".into(),
+        };
+        let (ct, body) =
+            multipart_body("XyZ", &[("messaging_product", "whatsapp"), ("type", "image/jpeg")], &file);
         assert_eq!(ct, "multipart/form-data; boundary=XyZ");
         let text = String::from_utf8_lossy(&body);
-        assert!(text.starts_with("--XyZ\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n"));
+        assert!(text.starts_with(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n"
+        ));
         assert!(text.contains("name=\"file\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"));
         assert!(body.ends_with(b"\xFF\xD8\xFF\x01\r\n--XyZ--\r\n"));
     }

@@ -77,7 +77,12 @@ pub fn recovery_template(name: &str, language: &str, button_base: &str) -> NewTe
 /// body, footer and buttons under an IMAGE header, which each send fills with the cart's first
 /// product picture. Meta reviews it with an example picture: `header_handle` is the handle the
 /// Resumable Upload API gave for one (`client/media.rs`).
-pub fn recovery_image_template(name: &str, language: &str, button_base: &str, header_handle: &str) -> NewTemplate {
+pub fn recovery_image_template(
+    name: &str,
+    language: &str,
+    button_base: &str,
+    header_handle: &str,
+) -> NewTemplate {
     let mut t = recovery_template(name, language, button_base);
     if let Some(components) = t.body["components"].as_array_mut() {
         components.insert(
@@ -161,7 +166,8 @@ mod tests {
     #[test]
     fn the_image_variant_is_the_same_template_under_an_image_header() {
         let text = recovery_template("recupero_carrito_foto", "es", "https://shop.example/");
-        let image = recovery_image_template("recupero_carrito_foto", "es", "https://shop.example/", "4::aGk=:ARZ1");
+        let image =
+            recovery_image_template("recupero_carrito_foto", "es", "https://shop.example/", "4::aGk=:ARZ1");
         let components = image.body["components"].as_array().unwrap();
         assert_eq!(components[0]["type"], "HEADER");
         assert_eq!(components[0]["format"], "IMAGE");

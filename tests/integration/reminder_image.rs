@@ -5,7 +5,6 @@
 //! falling back to the text template when a cart has no usable picture.
 
 use chrono::Duration;
-use recupero::clock::Clock;
 use recupero::sandbox::images::PRODUCT_PNG;
 use recupero::sandbox::whatsapp::{WaFault, SANDBOX_APP_ID};
 use recupero::storage::media;
@@ -19,9 +18,14 @@ const IMAGE_TEMPLATE: &str = "recupero_carrito_foto";
 /// through the engine (as the CLI does) and approved by the sandbox's review.
 async fn shop_with_image_template() -> Shop {
     let start = local(BA, 2026, 11, 20, 9, 30);
-    let shop = Shop::open(BA, "mon-sun 09:00-20:00", start, &[("reminder_image", "true"), ("followups", "0")]).await;
-    let created =
-        shop.app.engine.create_image_template(BUTTON_BASE, PRODUCT_PNG.to_vec(), SANDBOX_APP_ID).await.unwrap();
+    let shop =
+        Shop::open(BA, "mon-sun 09:00-20:00", start, &[("reminder_image", "true"), ("followups", "0")]).await;
+    let created = shop
+        .app
+        .engine
+        .create_image_template(BUTTON_BASE, PRODUCT_PNG.to_vec(), SANDBOX_APP_ID)
+        .await
+        .unwrap();
     assert_eq!(created.len(), 3, "es, pt_BR and en: {created:?}");
     assert!(created.iter().all(|(_, status)| status == "PENDING"), "{created:?}");
     let listed = shop.wa.templates();
@@ -155,4 +159,38 @@ async fn a_send_that_failed_after_the_upload_reuses_the_stored_id() {
     assert_eq!(sent.len(), 1);
     assert_eq!(shop.wa.media().len(), 1, "the retry re-used the stored id");
     assert_eq!(sent[0].header_image.as_deref(), Some(format!("id:{}", shop.wa.media()[0].id).as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_preview_shows_the_picture_header_when_the_variant_is_on() {
+    let shop = shop_with_image_template().await;
+    cart(&shop, Some("remera.png"));
+    shop.app.engine.poll_due_stores().await.unwrap();
+    // The housekeeping poll of the templates' review reads the image variant's approval too.
+    assert!(shop.app.engine.refresh_templates_if_due().await.unwrap());
+
+    let p = shop.app.engine.message_preview(Some("es")).unwrap();
+    assert_eq!(p.template_name, IMAGE_TEMPLATE);
+    assert!(p.image_header);
+    let picture = format!("{}/images/products/remera.png", shop.store.base_url());
+    assert_eq!(p.image_url.as_deref(), Some(picture.as_str()), "the first picture of the latest cart");
+    assert_eq!(p.problems, Vec::<String>::new(), "approved, with the store's links");
+    assert_eq!(p.status.as_deref(), Some("APPROVED"));
+    let shown = shop.app.engine.preview_picture(Some("es")).await.unwrap().expect("a data address");
+    assert!(shown.starts_with("data:image/png;base64,"), "{}", &shown[..40.min(shown.len())]);
+
+    shop.app.engine.setting_set("reminder_image", "false").unwrap();
+    let text = shop.app.engine.message_preview(Some("es")).unwrap();
+    assert_eq!((text.template_name.as_str(), text.image_header), ("recupero_carrito", false));
+    assert_eq!(shop.app.engine.preview_picture(Some("es")).await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_image_template_the_preview_says_reminders_go_as_text() {
+    let start = local(BA, 2026, 11, 20, 9, 30);
+    let shop = Shop::open(BA, "mon-sun 09:00-20:00", start, &[("reminder_image", "true")]).await;
+    let p = shop.app.engine.message_preview(Some("es")).unwrap();
+    assert_eq!(p.template_name, IMAGE_TEMPLATE, "shown as Recupero would create it");
+    assert!(p.image_header);
+    assert!(p.problems.iter().any(|c| c == "image_template_missing"), "{:?}", p.problems);
 }

@@ -190,7 +190,10 @@ fn store_upload(shared: &Shared, id: &str, headers: &HeaderMap, body: &[u8]) -> 
         Some(p) if p == "whatsapp" => {}
         None => return Err(bad(100, "The parameter messaging_product is required.")),
         Some(other) => {
-            return Err(bad(100, &format!("Param messaging_product must be one of {{WHATSAPP}} - got \"{other}\".")))
+            return Err(bad(
+                100,
+                &format!("Param messaging_product must be one of {{WHATSAPP}} - got \"{other}\"."),
+            ))
         }
     }
     let file = field("file").ok_or_else(|| bad(100, "The parameter file is required."))?;
@@ -282,7 +285,8 @@ pub(super) async fn post_object(
     if !authorized_upload(&shared, &headers) {
         return unauthorized().into_response();
     }
-    let offset = headers.get("file_offset").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let offset =
+        headers.get("file_offset").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     let mut inner = shared.lock();
     let Some((length, kind)) = inner.media.sessions.get(&id).cloned() else {
         drop(inner);
@@ -290,8 +294,11 @@ pub(super) async fn post_object(
     };
     if offset != Some(0) {
         drop(inner);
-        return bad(100, "The parameter file_offset is required (the sandbox takes the whole file at offset 0).")
-            .into_response();
+        return bad(
+            100,
+            "The parameter file_offset is required (the sandbox takes the whole file at offset 0).",
+        )
+        .into_response();
     }
     if body.len() != length || sniff(&body) != Some(kind.as_str()) {
         drop(inner);
@@ -317,9 +324,11 @@ impl Shared {
         if let Some(id) = p.pointer("/image/id").and_then(Value::as_str) {
             let now = self.now();
             let inner = self.lock();
-            let live = inner.media.files.iter().any(|f| {
-                f.id == id && !f.expired && now - f.uploaded_at < Duration::days(LIFETIME_DAYS)
-            });
+            let live = inner
+                .media
+                .files
+                .iter()
+                .any(|f| f.id == id && !f.expired && now - f.uploaded_at < Duration::days(LIFETIME_DAYS));
             if !live {
                 return Err(media_error(&format!(
                     "Media upload error: the media id {id} is unknown or has expired; upload the file again"
@@ -402,7 +411,12 @@ mod tests {
     }
 
     /// POSTs a multipart upload as a client that does not check its file would.
-    async fn raw_upload(wa: &WhatsAppSandbox, fields: &[(&str, &str)], file: &MediaFile, token: &str) -> (u16, Value) {
+    async fn raw_upload(
+        wa: &WhatsAppSandbox,
+        fields: &[(&str, &str)],
+        file: &MediaFile,
+        token: &str,
+    ) -> (u16, Value) {
         let (content_type, body) = multipart_body("t3st", fields, file);
         let url = format!("{}/v25.0/{}/media", wa.base_url(), wa.config().phone_number_id);
         let response = reqwest::Client::builder()
@@ -446,9 +460,13 @@ mod tests {
         let too_big = raw_upload(&wa, &product, &file(big, "image/jpeg"), &token).await;
         assert_eq!((too_big.0, too_big.1["error"]["code"].as_i64()), (400, Some(131053)), "{too_big:?}");
 
-        let no_product = raw_upload(&wa, &[("type", "image/jpeg")], &file(JPEG.to_vec(), "image/jpeg"), &token).await;
+        let no_product =
+            raw_upload(&wa, &[("type", "image/jpeg")], &file(JPEG.to_vec(), "image/jpeg"), &token).await;
         assert_eq!(no_product.1["error"]["code"].as_i64(), Some(100));
-        assert!(no_product.1["error"]["error_data"]["details"].as_str().unwrap().contains("messaging_product"));
+        assert!(no_product.1["error"]["error_data"]["details"]
+            .as_str()
+            .unwrap()
+            .contains("messaging_product"));
 
         let stranger = raw_upload(&wa, &product, &file(JPEG.to_vec(), "image/jpeg"), "not-the-token").await;
         assert_eq!((stranger.0, stranger.1["error"]["code"].as_i64()), (401, Some(190)));
@@ -487,13 +505,17 @@ mod tests {
     async fn an_image_template_is_created_with_a_handle_of_the_resumable_upload() {
         let (wa, _clock) = sandbox().await;
         let client = client(&wa);
-        let handle = client.upload_template_example(SANDBOX_APP_ID_FOR_TESTS, &file(JPEG.to_vec(), "image/jpeg")).await.unwrap();
+        let handle = client
+            .upload_template_example(SANDBOX_APP_ID_FOR_TESTS, &file(JPEG.to_vec(), "image/jpeg"))
+            .await
+            .unwrap();
         assert!(handle.starts_with("4::") && wa.knows_upload_handle(&handle), "{handle}");
         let base = "https://tienda-sandbox.mitiendanube.com/";
         let good = crate::whatsapp::template::recovery_image_template("foto_nueva", "en", base, &handle);
         let created = client.create_template(&good).await.unwrap();
         assert_eq!(created.status, "PENDING");
-        let forged = crate::whatsapp::template::recovery_image_template("foto_otra", "en", base, "4::bm9wZQ==:ARZx");
+        let forged =
+            crate::whatsapp::template::recovery_image_template("foto_otra", "en", base, "4::bm9wZQ==:ARZx");
         let refused = client.create_template(&forged).await.unwrap_err();
         assert!(matches!(&refused, SendError::Template { code, .. } if code == "100"), "{refused:?}");
         let wrong_app = client.upload_template_example("42", &file(JPEG.to_vec(), "image/jpeg")).await;

@@ -97,13 +97,17 @@ pub(super) fn after_send(
     outgoing: &OutgoingTemplate,
     result: Result<crate::whatsapp::Accepted, SendError>,
 ) -> Result<Result<crate::whatsapp::Accepted, SendError>, StorageError> {
-    let (Some(id), Some(url)) = (&outgoing.header_media_id, &outgoing.header_image) else { return Ok(result) };
+    let (Some(id), Some(url)) = (&outgoing.header_media_id, &outgoing.header_image) else {
+        return Ok(result);
+    };
     match result {
         Err(e) if media::is_media_id_error(&e) => {
             cache::forget(&db.conn(), url, id)?;
             Ok(Err(SendError::Retryable {
                 code: "media_expired".into(),
-                detail: format!("WhatsApp no longer knows the picture's media id; it is uploaded again ({e})"),
+                detail: format!(
+                    "WhatsApp no longer knows the picture's media id; it is uploaded again ({e})"
+                ),
                 retry_after: None,
             }))
         }

@@ -25,11 +25,26 @@ struct HandleAnswer {
 }
 
 fn unreadable(what: &str) -> SendError {
-    SendError::Retryable { code: "protocol".into(), detail: format!("unreadable answer to {what}"), retry_after: None }
+    SendError::Retryable {
+        code: "protocol".into(),
+        detail: format!("unreadable answer to {what}"),
+        retry_after: None,
+    }
 }
 
 fn config_error(detail: String) -> SendError {
     SendError::Account { code: "config".into(), detail }
+}
+
+/// The image header of a template send: the uploaded media id when there is one (Meta fetches
+/// nothing), else the image's own address.
+pub(super) fn header_component(message: &crate::whatsapp::OutgoingTemplate) -> Option<serde_json::Value> {
+    let image = match (&message.header_media_id, &message.header_image) {
+        (Some(id), _) => serde_json::json!({"id": id}),
+        (None, Some(link)) => serde_json::json!({"link": link}),
+        (None, None) => return None,
+    };
+    Some(serde_json::json!({"type": "header", "parameters": [{"type": "image", "image": image}]}))
 }
 
 impl CloudClient {
@@ -56,7 +71,8 @@ impl CloudClient {
             .append_pair("file_type", file.mime_type)
             .append_pair("file_name", &file.file_name);
         let session = self.post_json(url, None).await?;
-        let session: IdAnswer = serde_json::from_slice(&session).map_err(|_| unreadable("an upload session"))?;
+        let session: IdAnswer =
+            serde_json::from_slice(&session).map_err(|_| unreadable("an upload session"))?;
         let session = session
             .id
             .and_then(|v| v.as_str().map(String::from))
@@ -86,8 +102,12 @@ impl CloudClient {
             }
             _ => self.auth_value(),
         };
-        let mut request =
-            self.http.post(url).header(self.auth_name(), auth).header("content-type", content_type).body(body);
+        let mut request = self
+            .http
+            .post(url)
+            .header(self.auth_name(), auth)
+            .header("content-type", content_type)
+            .body(body);
         if let Some((name, value)) = extra {
             request = request.header(name, value);
         }
