@@ -194,3 +194,58 @@ async fn without_the_image_template_the_preview_says_reminders_go_as_text() {
     assert!(p.image_header);
     assert!(p.problems.iter().any(|c| c == "image_template_missing"), "{:?}", p.problems);
 }
+
+/// `recupero whatsapp create-template --image FILE --app-id ID`, the real binary against the
+/// sandbox WhatsApp: the example picture goes through the Resumable Upload API and the image
+/// variant is submitted in the three languages; a file that is not a JPEG/PNG is refused before
+/// anything is uploaded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_creates_the_image_variant_with_an_uploaded_example() {
+    use recupero::sandbox::whatsapp::{WhatsAppSandbox, WhatsAppSandboxConfig};
+    let app = crate::support::spawn_app();
+    let wa =
+        WhatsAppSandbox::start(WhatsAppSandboxConfig::default(), std::sync::Arc::new(app.clock.clone()), 0)
+            .await
+            .unwrap();
+    for (k, v) in [
+        ("whatsapp_base_url", wa.base_url()),
+        ("whatsapp_phone_number_id", wa.config().phone_number_id.clone()),
+        ("whatsapp_waba_id", wa.config().business_account_id.clone()),
+    ] {
+        app.engine.setting_set(k, &v).unwrap();
+    }
+    let dir = app.dir.path().to_path_buf();
+    let photo = dir.join("remera.png");
+    std::fs::write(&photo, PRODUCT_PNG).unwrap();
+    let page = dir.join("page.jpg");
+    std::fs::write(&page, b"<!doctype html>").unwrap();
+    let env = vec![("RECUPERO_WHATSAPP_TOKEN".to_string(), wa.config().token.clone())];
+    let run = |file: &std::path::Path| {
+        let args: Vec<String> = ["whatsapp", "create-template", "--button-url", BUTTON_BASE, "--image"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([file.display().to_string(), "--app-id".into(), SANDBOX_APP_ID.into()])
+            .collect();
+        let (dir, env) = (dir.clone(), env.clone());
+        tokio::task::spawn_blocking(move || crate::support::recupero_env(&dir, &args, &env))
+    };
+
+    let refused = run(&page).await.unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        crate::support::text(&refused.stderr).contains("JPEG or a PNG"),
+        "{}",
+        crate::support::text(&refused.stderr)
+    );
+    assert!(!wa.templates().iter().any(|t| t.name == IMAGE_TEMPLATE), "nothing submitted");
+
+    let out = run(&photo).await.unwrap();
+    assert!(out.status.success(), "{}", crate::support::text(&out.stderr));
+    let stdout = crate::support::text(&out.stdout);
+    for language in ["es", "pt_BR", "en"] {
+        assert!(stdout.contains(&format!("{language:<6} PENDING")), "{stdout}");
+        let t =
+            wa.templates().into_iter().find(|t| t.name == IMAGE_TEMPLATE && t.language == language).unwrap();
+        assert_eq!(t.header, Some(recupero::sandbox::whatsapp::TemplateHeader::Image));
+    }
+}
