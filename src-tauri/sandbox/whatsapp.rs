@@ -74,11 +74,16 @@ pub use coexistence::PastThread;
 pub use customers::{ReplyKind, SimulatedReply};
 pub use media::StoredMedia;
 pub use registration::{SANDBOX_APP_ID, SANDBOX_APP_NAME};
-pub use templates::{default_templates, TemplateDefinition, TemplateHeader, UrlButton};
+pub use templates::{
+    default_templates, image_variant_templates, TemplateDefinition, TemplateHeader, UrlButton,
+};
 pub use webhooks::{Delivery, DeliveryBehaviour, WebhookTarget};
 
 /// The recovery template's name in the sandbox (and the default setting).
 pub const TEMPLATE: &str = "recupero_carrito";
+
+/// The image variant's name in the sandbox (and the default `reminder_image_template`).
+pub const IMAGE_TEMPLATE: &str = "recupero_carrito_foto";
 
 /// The default template's URL button: the store's address with the cart's path as `{{1}}`.
 pub const DEFAULT_BUTTON_URL: &str = "https://tienda-sandbox.mitiendanube.com/{{1}}";

@@ -249,3 +249,37 @@ async fn the_cli_creates_the_image_variant_with_an_uploaded_example() {
         assert_eq!(t.header, Some(recupero::sandbox::whatsapp::TemplateHeader::Image));
     }
 }
+
+/// "Try the demo" with the Message card's switch on: the demo's account has the picture variant
+/// approved and its store serves the pictures, so the reminders carry them and the preview
+/// shows one (what the real-window screenshot shows).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_demo_sends_and_previews_the_picture_when_the_switch_is_on() {
+    use chrono::TimeZone;
+    use recupero::live_demo::LiveDemo;
+    let dir = tempfile::tempdir().unwrap();
+    let real = recupero::paths::AppPaths::resolve(Some(dir.path())).unwrap();
+    let settings_db = tempfile::tempdir().unwrap();
+    let base = {
+        let db = recupero::storage::Db::open(&settings_db.path().join("s.db")).unwrap();
+        let settings = recupero::config::Settings::load(&db.conn()).unwrap();
+        settings
+    };
+    let clock = recupero::clock::TestClock::at(chrono::Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).unwrap());
+    let mut demo = LiveDemo::start(&real, &base, std::sync::Arc::new(clock.clone())).await.unwrap();
+    demo.engine().setting_set("reminder_image", "true").unwrap();
+    for _ in 0..10 {
+        demo.step().await.unwrap();
+        clock.advance(Duration::seconds(2));
+    }
+    let count = |sql: &str| -> i64 { demo.engine().db().conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+    let uploaded = count("SELECT count(*) FROM wa_media WHERE media_id IS NOT NULL");
+    let sent = count("SELECT count(*) FROM sends WHERE state = 'sent'");
+    assert!(sent >= 3 && uploaded >= 1, "sent {sent}, pictures uploaded {uploaded}");
+
+    let p = demo.engine().message_preview(Some("es")).unwrap();
+    assert_eq!(p.template_name, IMAGE_TEMPLATE);
+    assert!(p.image_header && p.problems.is_empty(), "{:?}", p.problems);
+    let picture = demo.engine().preview_picture(Some("es")).await.unwrap();
+    assert!(picture.is_some_and(|p| p.starts_with("data:image/png;base64,")));
+}

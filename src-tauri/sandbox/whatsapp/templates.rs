@@ -12,7 +12,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::{error, json_response, Inner, Rejection, Shared, WhatsAppSandbox, TEMPLATE};
+use super::{error, json_response, Inner, Rejection, Shared, WhatsAppSandbox, IMAGE_TEMPLATE, TEMPLATE};
 
 /// The example handle the sandbox's preset image templates list.
 const CANNED_HANDLE: &str = "4::aW1hZ2UvanBlZw==:ARZsandbox";
@@ -227,6 +227,16 @@ impl TemplateDefinition {
 /// [`TEMPLATE`] in every language of [`DEFAULT_LANGUAGES`], with `button_url` on its button.
 pub fn default_templates(button_url: &str) -> Vec<TemplateDefinition> {
     DEFAULT_LANGUAGES.iter().map(|l| TemplateDefinition::recupero(l, button_url)).collect()
+}
+
+/// The image variant of the recovery template (the reminder with the product's picture,
+/// [`IMAGE_TEMPLATE`]), APPROVED in every language of [`DEFAULT_LANGUAGES`]: the default
+/// template under an IMAGE header. For an account that already has it (the live demo).
+pub fn image_variant_templates(button_url: &str) -> Vec<TemplateDefinition> {
+    default_templates(button_url)
+        .into_iter()
+        .map(|t| TemplateDefinition { name: IMAGE_TEMPLATE.into(), header: Some(TemplateHeader::Image), ..t })
+        .collect()
 }
 
 impl Shared {
