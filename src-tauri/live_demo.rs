@@ -130,6 +130,8 @@ impl LiveDemo {
         let wa = WhatsAppSandbox::start(wa_config, clock.clone(), 0).await?;
         let (store_id, receiver) =
             crate::demo::connect_sandboxes(&engine, &store, &wa, &base.default_country).await?;
+        // Known at once, so the Message card shows the picture variant as soon as it is switched on.
+        engine.refresh_image_template().await?;
         tracing::info!(store = %store.base_url(), whatsapp = %wa.base_url(), "live demo started");
         Ok(LiveDemo {
             engine,

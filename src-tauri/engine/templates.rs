@@ -16,6 +16,15 @@ impl Engine {
             .await?)
     }
 
+    /// The image variant's languages (`reminder_image_template`) as WhatsApp reports them now
+    /// (and cached), whether or not `reminder_image` is on.
+    pub async fn refresh_image_template(&self) -> EngineResult<Vec<templates::TemplateRow>> {
+        let settings = self.settings()?;
+        let sender = self.sender(&settings)?.ok_or(EngineError::NoWhatsApp)?;
+        let name = &settings.reminder_image_template;
+        Ok(outbox::refresh_templates(&self.db, sender.as_ref(), name, self.clock.now()).await?)
+    }
+
     /// What is known about the templates, without asking WhatsApp.
     pub fn known_templates(&self) -> EngineResult<Vec<templates::TemplateRow>> {
         Ok(templates::list(&self.db.conn())?)
@@ -150,13 +159,8 @@ impl Engine {
         let after = self.refresh_templates().await?;
         // The image variant's review too, while it is in use (the preview and the sends read it).
         if settings.reminder_image {
-            if let Some(sender) = self.sender(&settings)? {
-                let name = &settings.reminder_image_template;
-                if let Err(e) =
-                    outbox::refresh_templates(&self.db, sender.as_ref(), name, self.clock.now()).await
-                {
-                    tracing::warn!(error = %e, "could not refresh the image template's state");
-                }
+            if let Err(e) = self.refresh_image_template().await {
+                tracing::warn!(error = %e, "could not refresh the image template's state");
             }
         }
         for t in &after {

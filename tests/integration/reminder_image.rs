@@ -267,7 +267,10 @@ async fn the_live_demo_sends_and_previews_the_picture_when_the_switch_is_on() {
     };
     let clock = recupero::clock::TestClock::at(chrono::Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).unwrap());
     let mut demo = LiveDemo::start(&real, &base, std::sync::Arc::new(clock.clone())).await.unwrap();
+    // Switched on: the preview shows the approved picture variant at once.
     demo.engine().setting_set("reminder_image", "true").unwrap();
+    let p = demo.engine().message_preview(Some("es")).unwrap();
+    assert_eq!((p.template_name.as_str(), p.status.as_deref()), (IMAGE_TEMPLATE, Some("APPROVED")));
     for _ in 0..10 {
         demo.step().await.unwrap();
         clock.advance(Duration::seconds(2));
@@ -280,6 +283,7 @@ async fn the_live_demo_sends_and_previews_the_picture_when_the_switch_is_on() {
     let p = demo.engine().message_preview(Some("es")).unwrap();
     assert_eq!(p.template_name, IMAGE_TEMPLATE);
     assert!(p.image_header && p.problems.is_empty(), "{:?}", p.problems);
+    assert!(p.image_url.is_some(), "the demo store's carts have pictures");
     let picture = demo.engine().preview_picture(Some("es")).await.unwrap();
     assert!(picture.is_some_and(|p| p.starts_with("data:image/png;base64,")));
 }
