@@ -287,3 +287,73 @@ async fn the_live_demo_sends_and_previews_the_picture_when_the_switch_is_on() {
     let picture = demo.engine().preview_picture(Some("es")).await.unwrap();
     assert!(picture.is_some_and(|p| p.starts_with("data:image/png;base64,")));
 }
+
+/// The sandbox WhatsApp behind a gate that refuses every media upload as Meta does (131053).
+struct RefusingUploads {
+    inner: recupero::whatsapp::client::CloudClient,
+}
+
+impl recupero::whatsapp::MessageSender for RefusingUploads {
+    fn send_template<'a>(
+        &'a self,
+        message: &'a recupero::whatsapp::OutgoingTemplate,
+    ) -> recupero::whatsapp::BoxFuture<'a, Result<recupero::whatsapp::Accepted, recupero::whatsapp::SendError>>
+    {
+        self.inner.send_template(message)
+    }
+
+    fn send_text<'a>(
+        &'a self,
+        message: &'a recupero::whatsapp::OutgoingText,
+    ) -> recupero::whatsapp::BoxFuture<'a, Result<recupero::whatsapp::Accepted, recupero::whatsapp::SendError>>
+    {
+        self.inner.send_text(message)
+    }
+
+    fn templates<'a>(
+        &'a self,
+        name: Option<&'a str>,
+    ) -> recupero::whatsapp::BoxFuture<
+        'a,
+        Result<Vec<recupero::domain::TemplateState>, recupero::whatsapp::SendError>,
+    > {
+        self.inner.templates(name)
+    }
+
+    fn create_template<'a>(
+        &'a self,
+        template: &'a recupero::whatsapp::NewTemplate,
+    ) -> recupero::whatsapp::BoxFuture<
+        'a,
+        Result<recupero::whatsapp::CreatedTemplate, recupero::whatsapp::SendError>,
+    > {
+        self.inner.create_template(template)
+    }
+
+    fn upload_media<'a>(
+        &'a self,
+        _file: &'a recupero::whatsapp::media::MediaFile,
+    ) -> recupero::whatsapp::BoxFuture<'a, Result<String, recupero::whatsapp::SendError>> {
+        Box::pin(async {
+            Err(recupero::whatsapp::SendError::Terminal {
+                code: "131053".into(),
+                detail: "Media upload error".into(),
+            })
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_picture_whatsapp_refuses_to_take_gets_the_text_reminder() {
+    let shop = shop_with_image_template().await;
+    shop.app.engine.use_sender(std::sync::Arc::new(RefusingUploads {
+        inner: crate::support::shop::cloud_client(&shop.wa),
+    }));
+    let id = cart(&shop, Some("remera.png"));
+    shop.run_until(shop.now() + Duration::hours(2), Duration::minutes(1)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!((sent.len(), sent[0].template.as_str()), (1, "recupero_carrito"));
+    assert_eq!(sent[0].header_image, None);
+    let row = cached(&shop, "remera.png").expect("the refusal is remembered");
+    assert_eq!((row.media_id, row.refused_why.as_deref()), (None, Some("image_upload_refused")));
+}
