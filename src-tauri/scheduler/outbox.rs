@@ -15,7 +15,8 @@
 //!
 //! The parts: `checks` (the pre-send checks, skip and hold), `replan` (reaping and re-planning),
 //! `templates` (the template cache and the message for a send), `media` (the reminder's product
-//! picture, uploaded before the send) and `finish` (recording the answer). The message itself is built by [`crate::whatsapp::recovery`].
+//! picture, uploaded before the send) and `finish` (recording the answer). The message itself
+//! is built by [`crate::whatsapp::recovery`].
 
 mod checks;
 mod finish;
@@ -161,7 +162,7 @@ pub async fn dispatch_step(
                 continue;
             }
         };
-        let outgoing = match message(&ctx, template) {
+        let mut outgoing = match message(&ctx, template) {
             Ok(m) => m,
             Err(reason) => {
                 if skip(&db.conn(), &ctx, reason, None, now)? {
@@ -169,15 +170,6 @@ pub async fn dispatch_step(
                 }
                 continue;
             }
-        };
-        // 2b. The reminder with the product's picture, when it is on and can go so (uploaded now,
-        //     before the send is marked as leaving; see `media`).
-        let outgoing = match &rules.image_template {
-            Some(name) => match image_templates.rows(db, sender, name, now).await {
-                Ok(rows) => media::with_image(db, sender, &ctx, &rows, outgoing, now).await?,
-                Err(_) => outgoing,
-            },
-            None => outgoing,
         };
         // 3. Ask the store: bought? (No lock held while waiting.) Unreachable: not this round.
         if !store_still_open(db, store, &ctx, owner, now, rules, &mut report).await? {
@@ -195,6 +187,18 @@ pub async fn dispatch_step(
                 report.skipped.push((id, "holdout".into()));
             }
             continue;
+        }
+        // 4b. The reminder with the product's picture, when it is on and can go so: uploaded now,
+        //     before the send is marked as leaving (see `media`); the hours checked again after.
+        if let Some(name) = &rules.image_template {
+            if let Ok(rows) = image_templates.rows(db, sender, name, now).await {
+                outgoing = media::with_image(db, sender, &ctx, &rows, outgoing, now).await?;
+                let now = clock.now();
+                if !rules.plan.hours.is_open(now) {
+                    closed(db, &ctx, owner, now, rules, &mut report)?;
+                    continue;
+                }
+            }
         }
         // 5. The fenced "about to send". Losing it means another dispatcher owns the row now.
         if !sends::mark_sending(&db.conn(), id, owner, &outgoing.to, &ts(now))? {
