@@ -5,11 +5,14 @@
 //! too big or not a JPEG/PNG, a download or upload that failed — the text template goes, as if
 //! the variant were off.
 //!
-//! At most once: everything here happens before the send is marked as leaving (an upload is not
-//! a message and may be repeated); the media id is stored as soon as WhatsApp gives it, so a
-//! crash after the upload re-uses it. An id WhatsApp no longer knows (131053, expired) is
+//! At most once: everything here happens after the pre-send checks (no upload for a cart already
+//! bought or held out) and before the send is marked as leaving (an upload is not a message and
+//! may be repeated); the media id is stored as soon as WhatsApp gives it, so a crash after the
+//! upload re-uses it. An id WhatsApp no longer knows (131053, expired) is
 //! forgotten and the send is given back as retryable: nothing left, and the next attempt
-//! uploads the picture again.
+//! uploads the picture again. Known gap: Meta may also accept a send and fail it later by status
+//! webhook (131053); that failure is not traced back to the picture, so such an id is used until
+//! its lifetime ([`MEDIA_ID_LIFETIME_DAYS`]) ends.
 
 use chrono::{DateTime, Duration, Utc};
 
