@@ -93,7 +93,9 @@ pub async fn fetch_image(url: &str) -> Result<MediaFile, MediaRefusal> {
         .redirect(reqwest::redirect::Policy::limited(3))
         .build()
         .map_err(|_| MediaRefusal::DownloadFailed)?;
-    let mut response = http.get(parsed).send().await.map_err(|_| MediaRefusal::DownloadFailed)?;
+    // Image CDNs (Shopify's, Cloudflare's) pick the format by `Accept`: ask for what Meta takes.
+    let request = http.get(parsed).header("accept", "image/jpeg, image/png;q=0.9");
+    let mut response = request.send().await.map_err(|_| MediaRefusal::DownloadFailed)?;
     if !response.status().is_success() {
         return Err(MediaRefusal::DownloadFailed);
     }
