@@ -361,7 +361,7 @@ impl WhatsAppSandbox {
             .route("/{version}/{id}/message_templates", get(templates::list).post(templates::create))
             .route(
                 "/{version}/{id}",
-                get(registration::read_phone)
+                get(media::get_object)
                     .post(media::post_object)
                     .layer(axum::extract::DefaultBodyLimit::max(media::BODY_LIMIT)),
             )

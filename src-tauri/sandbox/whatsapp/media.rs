@@ -7,15 +7,16 @@
 //!   `image/jpeg` / `image/png` — declared or read from the file's first bytes — (100, "Param
 //!   file must be a file with one of the following types"), an image over 5 MB (131053 "Media
 //!   upload error"). A media id lives 30 days of sandbox time ([`WhatsAppSandbox::expire_media`]
-//!   ends one early); a template send whose image header names an unknown or expired id is
-//!   refused with 131053.
+//!   ends one early; `GET /{version}/{media_id}` reads it back — url, mime_type, sha256,
+//!   file_size — until then); a template send whose image header names an unknown or expired id
+//!   is refused with 131053.
 //! - `POST /{version}/{app_id}/uploads?file_length&file_type&file_name` opens an upload session
 //!   (`{"id": "upload:…"}`); `POST /{version}/upload:…` with `file_offset: 0` and the bytes
 //!   (token as `OAuth <token>`, or Bearer) answers `{"h": "<HANDLE>"}`, the handle a template
 //!   creation's `example.header_handle` must carry (an unknown handle is refused, 2494102).
 //!
 //! Simpler than Meta, knowingly: only images are served (JPEG, PNG); a session takes its whole
-//! file in one request (offset 0); media ids are not readable back (`GET /{media_id}`).
+//! file in one request (offset 0); the media object's `url` is not downloadable.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub struct StoredMedia {
     pub id: String,
     pub mime_type: String,
     pub bytes: usize,
+    /// The file's SHA-256, hex (Meta's `sha256` on the media object).
+    pub sha256: String,
     pub uploaded_at: DateTime<Utc>,
     /// Ended early by [`WhatsAppSandbox::expire_media`].
     pub expired: bool,
@@ -223,6 +226,10 @@ fn store_upload(shared: &Shared, id: &str, headers: &HeaderMap, body: &[u8]) -> 
         id: media_id.clone(),
         mime_type: declared,
         bytes: file.data.len(),
+        sha256: {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(file.data))
+        },
         uploaded_at: now,
         expired: false,
     });
@@ -269,6 +276,33 @@ pub(super) async fn open_session(
     let session = format!("upload:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw));
     inner.media.sessions.insert(session.clone(), (length, kind));
     json_response(StatusCode::OK, vec![], json!({"id": session}).to_string())
+}
+
+/// `GET /{version}/{id}`: a media object when `id` is an uploaded file's (Meta's `{messaging_product,
+/// url, mime_type, sha256, file_size, id}`; an expired one no longer exists), else the phone
+/// number (registration).
+pub(super) async fn get_object(
+    State(shared): State<Arc<Shared>>,
+    Path((version, id)): Path<(String, String)>,
+    query: axum::extract::RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let now = shared.now();
+    let found = shared.lock().media.files.iter().find(|f| f.id == id).cloned();
+    let Some(file) = found else {
+        return super::registration::read_phone(State(shared), Path((version, id)), query, headers).await;
+    };
+    if !shared.authorized(&headers) {
+        return unauthorized().into_response();
+    }
+    if file.expired || now - file.uploaded_at >= Duration::days(LIFETIME_DAYS) {
+        let message = format!("Unsupported get request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation");
+        return bad(100, &message).into_response();
+    }
+    let url = format!("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid={id}&source=sandbox");
+    let answer = json!({"messaging_product": "whatsapp", "url": url, "mime_type": file.mime_type,
+        "sha256": file.sha256, "file_size": file.bytes, "id": file.id});
+    json_response(StatusCode::OK, vec![], answer.to_string())
 }
 
 /// `POST /{version}/{id}`: an upload session's bytes when `id` is one (`upload:…`), else the
@@ -520,6 +554,40 @@ mod tests {
         assert!(matches!(&refused, SendError::Template { code, .. } if code == "100"), "{refused:?}");
         let wrong_app = client.upload_template_example("42", &file(JPEG.to_vec(), "image/jpeg")).await;
         assert!(wrong_app.is_err(), "another app's uploads edge does not exist");
+    }
+
+    #[tokio::test]
+    async fn an_uploaded_file_reads_back_until_it_expires() {
+        let (wa, clock) = sandbox().await;
+        let id = client(&wa).upload_media(&file(JPEG.to_vec(), "image/jpeg")).await.unwrap();
+        let get = |id: String| {
+            let url = format!("{}/v25.0/{id}", wa.base_url());
+            let token = wa.config().token.clone();
+            async move {
+                let r = reqwest::Client::builder()
+                    .no_proxy()
+                    .build()
+                    .unwrap()
+                    .get(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null))
+            }
+        };
+        let (status, object) = get(id.clone()).await;
+        assert_eq!(status, 200, "{object}");
+        assert_eq!(object["mime_type"], "image/jpeg");
+        assert_eq!(object["file_size"], JPEG.len());
+        assert_eq!(object["sha256"].as_str().map(str::len), Some(64));
+        assert_eq!(object["id"], id.as_str());
+        let phone = get(wa.config().phone_number_id.clone()).await;
+        assert_eq!(phone.0, 200, "other ids are still the phone number's: {}", phone.1);
+
+        clock.advance(Duration::days(30));
+        let (status, gone) = get(id.clone()).await;
+        assert_eq!((status, gone["error"]["code"].as_i64()), (400, Some(100)), "30 days later: {gone}");
     }
 
     const SANDBOX_APP_ID_FOR_TESTS: &str = super::super::SANDBOX_APP_ID;
