@@ -26,6 +26,10 @@
 //! - **Coexistence** (§5.1, §5.3–5.5): `is_on_biz_app`/`platform_type` on the phone number, the
 //!   one-time `smb_app_data` contact and history sync with Meta's refusals (2593107/08/09) and
 //!   the `smb_app_state_sync` and `history` webhooks that follow; the link can be dropped.
+//! - **Media** (Meta's *Media* reference, the Resumable Upload API): multipart uploads with
+//!   Meta's type and size limits and errors, media ids that read back and expire after 30 days,
+//!   the handle a template's image example needs; a send's image header must name a live id
+//!   (`media.rs`).
 //! - **Faults** for tests and the demo: the next send can get any Meta error code, or be
 //!   accepted with its answer lost (the message left but the app never hears its wamid — the case
 //!   the outbox must never resend).
