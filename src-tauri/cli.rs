@@ -194,9 +194,18 @@ pub enum WhatsappCmd {
     /// Submit the recovery template for review in es, pt_BR and en. The button opens
     /// BUTTON_BASE followed by each cart's recovery path, so BUTTON_BASE must be the start every
     /// recovery link of the shop shares (e.g. https://mitienda.com/).
+    ///
+    /// With --image FILE, submits the image variant instead (setting `reminder_image_template`):
+    /// the same message under the first product's picture; FILE (a JPEG or PNG up to 5 MB) is the
+    /// example picture Meta reviews it with, uploaded through the Resumable Upload API of the Meta
+    /// app --app-id (App Dashboard). Turn it on with `recupero config set reminder_image true`.
     CreateTemplate {
         #[arg(long, value_name = "BUTTON_BASE")]
         button_url: String,
+        #[arg(long, value_name = "FILE", requires = "app_id")]
+        image: Option<std::path::PathBuf>,
+        #[arg(long, value_name = "APP_ID")]
+        app_id: Option<String>,
     },
     /// The local webhook address (with its secret path) and the verify token to give Meta.
     Webhook {

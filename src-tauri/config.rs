@@ -127,6 +127,8 @@ pub static SPECS: &[Spec] = &[
     tunnel::TUNNEL_NAME,
     tunnel::TUNNEL_HOSTNAME,
     tunnel::CLOUDFLARED_PATH,
+    sending::REMINDER_IMAGE,
+    whatsapp::REMINDER_IMAGE_TEMPLATE,
 ];
 
 #[derive(Debug, thiserror::Error)]

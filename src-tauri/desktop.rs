@@ -46,6 +46,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::settings_show,
         commands::settings_set,
         commands::message_preview,
+        commands::preview_picture,
         carts::list_carts,
         carts::cart_timeline,
         carts::cart_stores,

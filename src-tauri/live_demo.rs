@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::demo::DEMO_FACTS;
 use crate::engine::{Engine, EngineOptions};
 use crate::paths::AppPaths;
-use crate::sandbox::whatsapp::{WhatsAppSandbox, WhatsAppSandboxConfig};
+use crate::sandbox::whatsapp::{image_variant_templates, WhatsAppSandbox, WhatsAppSandboxConfig};
 use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::secrets::MemorySecretStore;
 use crate::stores::Platform;
@@ -120,9 +120,18 @@ impl LiveDemo {
         let mut config = SandboxConfig::new(now - Duration::minutes(LEFT_MINUTES_AGO), 6);
         config.rate_limits = false;
         let store = Sandbox::start(config, clock.clone(), 0).await?;
-        let wa = WhatsAppSandbox::start(WhatsAppSandboxConfig::default(), clock.clone(), 0).await?;
+        // The demo's account also has the reminder with the product's picture, approved (the
+        // Message card's switch turns it on; the sandbox store serves the pictures).
+        let mut wa_config = WhatsAppSandboxConfig::default();
+        let button = wa_config.button_url.clone();
+        wa_config.templates = Some(
+            [crate::sandbox::whatsapp::default_templates(&button), image_variant_templates(&button)].concat(),
+        );
+        let wa = WhatsAppSandbox::start(wa_config, clock.clone(), 0).await?;
         let (store_id, receiver) =
             crate::demo::connect_sandboxes(&engine, &store, &wa, &base.default_country).await?;
+        // Known at once, so the Message card shows the picture variant as soon as it is switched on.
+        engine.refresh_image_template().await?;
         tracing::info!(store = %store.base_url(), whatsapp = %wa.base_url(), "live demo started");
         Ok(LiveDemo {
             engine,

@@ -14,6 +14,7 @@
 
 pub mod catalog;
 pub mod graphql;
+pub mod images;
 mod shopify;
 mod tiendanube;
 pub mod whatsapp;
@@ -339,9 +340,15 @@ impl Sandbox {
             .merge(tiendanube::routes())
             .merge(shopify::routes())
             .merge(woocommerce::routes())
+            .merge(images::routes())
             .with_state(shared.clone());
         let (addr, stop) = serve(app, port, "sandbox stores").await?;
-        Ok(Sandbox { addr, shared, stop: Some(stop) })
+        let sandbox = Sandbox { addr, shared, stop: Some(stop) };
+        // The catalog's product pictures are served here (`images`), on loopback.
+        for all in sandbox.shared.lock().checkouts.values_mut() {
+            sandbox.local_pictures(all);
+        }
+        Ok(sandbox)
     }
 
     /// The root every platform's documented paths hang from, e.g. `http://127.0.0.1:40123`.
@@ -409,7 +416,8 @@ impl Sandbox {
             spacing: self.shared.config.spacing,
             country: None,
         };
-        let new: Vec<SandboxCheckout> = (0..n).map(|i| catalog::checkout(&spec, i)).collect();
+        let mut new: Vec<SandboxCheckout> = (0..n).map(|i| catalog::checkout(&spec, i)).collect();
+        self.local_pictures(&mut new);
         let ids = new.iter().map(|c| c.id).collect();
         inner.next_id.insert(platform, first + n);
         inner.checkouts.entry(platform).or_default().extend(new);
@@ -460,6 +468,25 @@ impl Sandbox {
     /// Shopify client-credentials tokens issued so far.
     pub fn tokens_issued(&self) -> u32 {
         self.shared.lock().tokens_issued
+    }
+
+    /// Points the items' pictures at this server's `/images/products/` (see [`images`]).
+    fn local_pictures(&self, checkouts: &mut [SandboxCheckout]) {
+        let local = format!("{}/images/products/", self.base_url());
+        for item in checkouts.iter_mut().flat_map(|c| c.items.iter_mut()) {
+            item.image = item.image.replace(catalog::PICTURES, &local).replace(".jpg", ".png");
+        }
+    }
+
+    /// Replaces every item's picture of a checkout: `Some(file)` is one of this server's
+    /// `/images/products/` files ([`images`]), `Some(url)` with a scheme any address, `None` none.
+    pub fn set_picture(&self, platform: Platform, id: u64, picture: Option<&str>) {
+        let url = match picture {
+            Some(p) if p.contains("://") => p.to_string(),
+            Some(file) => format!("{}/images/products/{file}", self.base_url()),
+            None => String::new(),
+        };
+        self.edit(platform, id, |c| c.items.iter_mut().for_each(|i| i.image = url.clone()));
     }
 
     /// Every Shopify token issued so far stops working (as after its 24 hours).

@@ -9,6 +9,7 @@
 
 pub mod client;
 pub mod errors;
+pub mod media;
 pub mod recovery;
 pub mod template;
 pub mod throttle;
@@ -38,6 +39,10 @@ pub struct OutgoingTemplate {
     pub body: Vec<String>,
     /// The image header's link (the first product image), when the template has an image header.
     pub header_image: Option<String>,
+    /// The image header as uploaded through the Media API (sent as `image.id` instead of the
+    /// link): set by the outbox right before the send (see `scheduler/outbox/media.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_media_id: Option<String>,
     /// The variable end of the URL button (already percent-encoded), if the template has one.
     pub button_suffix: Option<String>,
     /// Echoed back by Meta in status webhooks (`biz_opaque_callback_data`): the send's
@@ -99,4 +104,32 @@ pub trait MessageSender: Send + Sync {
         &'a self,
         template: &'a NewTemplate,
     ) -> BoxFuture<'a, Result<CreatedTemplate, SendError>>;
+
+    /// Uploads an image through the Media API; returns its media id. A sender that can't upload
+    /// (a test double) refuses, and the reminder goes as the text template.
+    fn upload_media<'a>(&'a self, file: &'a media::MediaFile) -> BoxFuture<'a, Result<String, SendError>> {
+        let _ = file;
+        Box::pin(async {
+            Err(SendError::Terminal {
+                code: "unsupported".into(),
+                detail: "this sender uploads no media".into(),
+            })
+        })
+    }
+
+    /// Uploads a template's example picture through the Resumable Upload API of the Meta app
+    /// `app_id`; returns the handle a creation's `example.header_handle` takes.
+    fn upload_template_example<'a>(
+        &'a self,
+        app_id: &'a str,
+        file: &'a media::MediaFile,
+    ) -> BoxFuture<'a, Result<String, SendError>> {
+        let _ = (app_id, file);
+        Box::pin(async {
+            Err(SendError::Terminal {
+                code: "unsupported".into(),
+                detail: "this sender uploads no media".into(),
+            })
+        })
+    }
 }

@@ -33,8 +33,17 @@ pub fn run(engine: Arc<Engine>, cmd: WhatsappCmd) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        WhatsappCmd::CreateTemplate { button_url } => {
-            for (language, status) in rt.block_on(engine.create_recovery_template(&button_url))? {
+        WhatsappCmd::CreateTemplate { button_url, image, app_id } => {
+            let created = match image {
+                Some(path) => {
+                    let bytes = std::fs::read(&path)
+                        .map_err(|e| anyhow::anyhow!("could not read {}: {e}", path.display()))?;
+                    let app_id = app_id.unwrap_or_default();
+                    rt.block_on(engine.create_image_template(&button_url, bytes, &app_id))?
+                }
+                None => rt.block_on(engine.create_recovery_template(&button_url))?,
+            };
+            for (language, status) in created {
                 println!("{language:<6} {status}");
             }
             println!("Review usually takes minutes and can take up to 24 hours; Recupero checks every few minutes.");

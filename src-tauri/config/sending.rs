@@ -109,3 +109,11 @@ pub(super) const SEND_LEASE_SECONDS: Spec = Spec {
     default: || "120".into(),
     validate: |v| values::int_in(v, 2, 600),
 };
+
+pub(super) const REMINDER_IMAGE: Spec = Spec {
+    key: "reminder_image",
+    kind: Kind::Bool,
+    description: "Send the reminder with the first product's picture as its header (the image variant of the template, created by `whatsapp create-template --image`); a cart without a usable picture gets the text reminder",
+    default: || "false".into(),
+    validate: values::boolean,
+};

@@ -66,6 +66,10 @@ pub struct Settings {
     pub tunnel_hostname: String,
     /// Empty: look for cloudflared on PATH.
     pub cloudflared_path: String,
+    /// The reminder goes with the first product's picture when it can (the image variant).
+    pub reminder_image: bool,
+    /// The image variant's template name.
+    pub reminder_image_template: String,
 }
 
 impl Settings {
@@ -129,6 +133,8 @@ impl Settings {
             tunnel_name: get("tunnel_name"),
             tunnel_hostname: get("tunnel_hostname"),
             cloudflared_path: get("cloudflared_path"),
+            reminder_image: get("reminder_image") == "true",
+            reminder_image_template: get("reminder_image_template"),
         })
     }
 }

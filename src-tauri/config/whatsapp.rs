@@ -60,3 +60,11 @@ pub(super) const TEMPLATE_NAME: Spec = Spec {
     default: || "recupero_carrito".into(),
     validate: values::template_name,
 };
+
+pub(super) const REMINDER_IMAGE_TEMPLATE: Spec = Spec {
+    key: "reminder_image_template",
+    kind: Kind::Text,
+    description: "The image variant of the recovery template: the first product's picture as its header, the same body and buttons",
+    default: || "recupero_carrito_foto".into(),
+    validate: values::template_name,
+};

@@ -146,6 +146,16 @@ pub async fn message_preview(
     blocking(&engine, move |e| e.message_preview(language.as_deref())).await
 }
 
+/// The preview's image header (the first product's picture) as a `data:` address; none when
+/// the message has no image header or the picture can't be used.
+#[tauri::command]
+pub async fn preview_picture(
+    engine: State<'_, Arc<Engines>>,
+    language: Option<String>,
+) -> Ipc<Option<String>> {
+    engine.of(Whose::Shown).preview_picture(language.as_deref()).await.map_err(IpcError::from)
+}
+
 /// Settings of the app itself rather than of a shop.
 const APP_PREFERENCES: [&str; 2] = ["ui_language", "autostart"];
 

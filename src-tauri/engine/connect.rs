@@ -129,6 +129,7 @@ impl Engine {
             language: template.language.clone(),
             body,
             header_image: None,
+            header_media_id: None,
             button_suffix: template
                 .button_url
                 .as_deref()

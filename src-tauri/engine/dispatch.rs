@@ -21,6 +21,7 @@ impl Engine {
             template: s.template_name.clone(),
             lease: chrono::Duration::seconds(i64::from(s.send_lease_seconds.max(2))),
             batch: 20,
+            image_template: s.reminder_image.then(|| s.reminder_image_template.clone()),
         }
     }
 

@@ -42,6 +42,9 @@ pub struct MessagePreview {
     pub button_url: Option<String>,
     /// The template's header is the first product's image.
     pub image_header: bool,
+    /// The picture such a header would carry: the first one of the store's latest carts (the
+    /// window shows it through [`Engine::preview_picture`]); `None` before any cart has one.
+    pub image_url: Option<String>,
     /// Why this message could not be sent as it is (empty: it could).
     pub problems: Vec<String>,
 }
@@ -195,7 +198,11 @@ impl Engine {
         let mut ctx = sample_cart(&language, &store);
         // The outbox's choice among this language's cached templates: the first sendable one in
         // its order, else the best known one (to say why it can't go).
-        let rows = templates::for_name(&conn, &settings.template_name)?;
+        // With `reminder_image` on, the image variant (the picture header): when it is not on the
+        // account yet it is shown as Recupero would create it, and the reminders go as text.
+        let image_on = settings.reminder_image;
+        let name = if image_on { &settings.reminder_image_template } else { &settings.template_name };
+        let rows = templates::for_name(&conn, name)?;
         let candidates: Vec<String> =
             outbox::language_candidates(&ctx).into_iter().filter(|l| same_language(l, &language)).collect();
         let find = |ok: &dyn Fn(&TemplateRow) -> bool| {
@@ -214,13 +221,14 @@ impl Engine {
                 row.clone()
             }
             None => {
-                problems.push("template_missing".into());
+                problems.push(if image_on { "image_template_missing" } else { "template_missing" }.into());
                 // The template as Recupero would create it for this shop's links.
                 TemplateRow {
                     template: TemplateState {
-                        name: settings.template_name.clone(),
+                        name: name.clone(),
                         language: candidates.first().cloned().unwrap_or_else(|| language.code().into()),
                         body_params: Some(4),
+                        header_format: image_on.then(|| "IMAGE".to_string()),
                         button_url: Some(format!("{}/{{{{1}}}}", store.base_url.trim_end_matches('/'))),
                         ..Default::default()
                     },
@@ -277,10 +285,27 @@ impl Engine {
             quick_reply_text,
             button_url,
             image_header: outgoing.header_image.is_some() || row.header_format.as_deref() == Some("IMAGE"),
+            image_url: crate::storage::media::latest_picture(&conn, store.id)?,
             status: (!row.status.is_empty()).then(|| row.status.clone()),
             language: row.template.language,
             template_name: row.template.name,
             problems,
         })
+    }
+}
+
+impl Engine {
+    /// The preview's image header as the window can show it: the picture at
+    /// [`MessagePreview::image_url`], downloaded and checked as a send would (a JPEG or PNG up
+    /// to 5 MB), as a `data:` address (the window loads no outside images). `None`: no image
+    /// header, or the picture can't be used (a send would then go as text).
+    pub async fn preview_picture(&self, language: Option<&str>) -> EngineResult<Option<String>> {
+        use base64::Engine as _;
+        let preview = self.message_preview(language)?;
+        let Some(url) = preview.image_url.filter(|_| preview.image_header) else { return Ok(None) };
+        Ok(crate::whatsapp::media::fetch_image(&url).await.ok().map(|file| {
+            let data = base64::engine::general_purpose::STANDARD.encode(&file.bytes);
+            format!("data:{};base64,{data}", file.mime_type)
+        }))
     }
 }

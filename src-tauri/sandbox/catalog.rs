@@ -6,6 +6,9 @@
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
+/// Where the catalog's product pictures are; a running sandbox serves them itself (`images`).
+pub const PICTURES: &str = "https://cdn.sandbox.invalid/products/";
+
 /// One checkout in a platform-neutral shape; each platform module renders it in its own JSON.
 #[derive(Debug, Clone)]
 pub struct SandboxCheckout {
@@ -292,7 +295,7 @@ pub fn checkout(spec: &CatalogSpec, n: u64) -> SandboxCheckout {
                 unit_price,
                 quantity: rng.u32(1..=3),
                 sku: format!("SKU-{product_id}-{line}"),
-                image: format!("https://cdn.sandbox.invalid/products/{product_id}.jpg"),
+                image: format!("{PICTURES}{product_id}.jpg"),
             }
         })
         .collect();

@@ -28,6 +28,10 @@
 //! - **Coexistence** (§5.1, §5.3–5.5): `is_on_biz_app`/`platform_type` on the phone number, the
 //!   one-time `smb_app_data` contact and history sync with Meta's refusals (2593107/08/09) and
 //!   the `smb_app_state_sync` and `history` webhooks that follow; the link can be dropped.
+//! - **Media** (Meta's *Media* reference, the Resumable Upload API): multipart uploads with
+//!   Meta's type and size limits and errors, media ids that read back and expire after 30 days,
+//!   the handle a template's image example needs; a send's image header must name a live id
+//!   (`media.rs`).
 //! - **Faults** for tests and the demo: the next send can get any Meta error code, or be
 //!   accepted with its answer lost (the message left but the app never hears its wamid — the case
 //!   the outbox must never resend).
@@ -48,6 +52,7 @@
 
 mod coexistence;
 mod customers;
+mod media;
 mod registration;
 mod send;
 mod templates;
@@ -73,12 +78,18 @@ use crate::clock::Clock;
 
 pub use coexistence::PastThread;
 pub use customers::{Customer, ReplyKind, SimulatedReply};
+pub use media::StoredMedia;
 pub use registration::{SANDBOX_APP_ID, SANDBOX_APP_NAME};
-pub use templates::{default_templates, TemplateDefinition, TemplateHeader, UrlButton};
+pub use templates::{
+    default_templates, image_variant_templates, TemplateDefinition, TemplateHeader, UrlButton,
+};
 pub use webhooks::{Delivery, DeliveryBehaviour, WebhookTarget};
 
 /// The recovery template's name in the sandbox (and the default setting).
 pub const TEMPLATE: &str = "recupero_carrito";
+
+/// The image variant's name in the sandbox (and the default `reminder_image_template`).
+pub const IMAGE_TEMPLATE: &str = "recupero_carrito_foto";
 
 /// The default template's URL button: the store's address with the cart's path as `{{1}}`.
 pub const DEFAULT_BUTTON_URL: &str = "https://tienda-sandbox.mitiendanube.com/{{1}}";
@@ -163,6 +174,8 @@ pub struct ReceivedMessage {
     pub kind: String,
     /// The body of a free-text message.
     pub text: Option<String>,
+    /// A template's image header as sent: `id:<media id>` (uploaded) or `link:<url>`.
+    pub header_image: Option<String>,
 }
 
 struct Inner {
@@ -186,6 +199,8 @@ struct Inner {
     registration: registration::Registration,
     /// The phone's side of Coexistence (§5): linked or not, its address book and past chats.
     phone: coexistence::Phone,
+    /// Uploaded media and resumable upload sessions (the Media API).
+    media: media::MediaStore,
 }
 
 struct Shared {
@@ -342,6 +357,7 @@ impl WhatsAppSandbox {
                 pending: 0,
                 registration: Default::default(),
                 phone: Default::default(),
+                media: Default::default(),
             }),
             queue,
             settled: Notify::new(),
@@ -349,7 +365,17 @@ impl WhatsAppSandbox {
         let app = Router::new()
             .route("/{version}/{id}/messages", post(send::send))
             .route("/{version}/{id}/message_templates", get(templates::list).post(templates::create))
-            .route("/{version}/{id}", get(registration::read_phone).post(registration::update_phone))
+            .route(
+                "/{version}/{id}",
+                get(media::get_object)
+                    .post(media::post_object)
+                    .layer(axum::extract::DefaultBodyLimit::max(media::BODY_LIMIT)),
+            )
+            .route(
+                "/{version}/{id}/media",
+                post(media::upload).layer(axum::extract::DefaultBodyLimit::max(media::BODY_LIMIT)),
+            )
+            .route("/{version}/{id}/uploads", post(media::open_session))
             .route("/{version}/{id}/smb_app_data", post(coexistence::smb_app_data))
             .route(
                 "/{version}/{id}/subscribed_apps",

@@ -14,11 +14,13 @@
 //!    update fenced by the lease owner.
 //!
 //! The parts: `checks` (the pre-send checks, skip and hold), `replan` (reaping and re-planning),
-//! `templates` (the template cache and the message for a send) and `finish` (recording the
-//! answer). The message itself is built by [`crate::whatsapp::recovery`].
+//! `templates` (the template cache and the message for a send), `media` (the reminder's product
+//! picture, uploaded before the send) and `finish` (recording the answer). The message itself
+//! is built by [`crate::whatsapp::recovery`].
 
 mod checks;
 mod finish;
+mod media;
 mod replan;
 mod templates;
 
@@ -57,6 +59,8 @@ pub struct DispatchRules {
     pub template: String,
     pub lease: Duration,
     pub batch: u32,
+    /// The image variant of the recovery template (setting `reminder_image` on): its name.
+    pub image_template: Option<String>,
 }
 
 /// What one step did; `skipped` and `held` carry (send id, reason).
@@ -109,6 +113,7 @@ pub async fn dispatch_step(
     let claimed = sends::claim_due(&mut db.conn(), owner, &ts(now), &lease_until, rules.batch)?;
     report.claimed = claimed.len();
     let mut step_templates = StepTemplates::default();
+    let mut image_templates = StepTemplates::default();
     let mut stop: Option<String> = None;
     for id in claimed {
         let now = clock.now();
@@ -157,7 +162,7 @@ pub async fn dispatch_step(
                 continue;
             }
         };
-        let outgoing = match message(&ctx, template) {
+        let mut outgoing = match message(&ctx, template) {
             Ok(m) => m,
             Err(reason) => {
                 if skip(&db.conn(), &ctx, reason, None, now)? {
@@ -183,13 +188,25 @@ pub async fn dispatch_step(
             }
             continue;
         }
+        // 4b. The reminder with the product's picture, when it is on and can go so: uploaded now,
+        //     before the send is marked as leaving (see `media`); the hours checked again after.
+        if let Some(name) = &rules.image_template {
+            if let Ok(rows) = image_templates.rows(db, sender, name, now).await {
+                outgoing = media::with_image(db, sender, &ctx, &rows, outgoing, now).await?;
+                let now = clock.now();
+                if !rules.plan.hours.is_open(now) {
+                    closed(db, &ctx, owner, now, rules, &mut report)?;
+                    continue;
+                }
+            }
+        }
         // 5. The fenced "about to send". Losing it means another dispatcher owns the row now.
         if !sends::mark_sending(&db.conn(), id, owner, &outgoing.to, &ts(now))? {
             tracing::warn!(send = id, "lost the lease before sending; left to its new owner");
             continue;
         }
         // 6. Send, with no transaction open.
-        let result = sender.send_template(&outgoing).await;
+        let result = media::after_send(db, &outgoing, sender.send_template(&outgoing).await)?;
         let done = clock.now();
         finish(db, bus, &ctx, owner, &outgoing, result, done, rules, &mut report, &mut stop)?;
     }

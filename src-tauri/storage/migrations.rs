@@ -5,8 +5,8 @@
 use rusqlite::Connection;
 
 use super::{
-    carts, coexistence, contacts, conversations, drafts, event_log, messages, sends, settings, shop_facts,
-    shops, templates, webhook_events, StorageError,
+    carts, coexistence, contacts, conversations, drafts, event_log, media, messages, sends, settings,
+    shop_facts, shops, templates, webhook_events, StorageError,
 };
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
@@ -28,6 +28,8 @@ use super::{
 ///     and contact sync) and contacts' address-book names.
 /// 13: contacts by business-scoped user id (BSUID), parent BSUID and username; a contact may
 ///     have no phone number (the table is rebuilt: see `contacts::SCHEMA_V13`).
+/// 14: the WhatsApp media id each product image was uploaded as
+///     (the reminder's image header), with when, or why the image could not be used.
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -53,6 +55,7 @@ fn migrations() -> Vec<String> {
         shops::SCHEMA_V11.to_string(),
         coexistence::SCHEMA_V12.to_string(),
         contacts::SCHEMA_V13.to_string(),
+        media::SCHEMA_V14.to_string(),
     ]
 }
 
@@ -151,6 +154,7 @@ mod tests {
                 "settings",
                 "shop_facts",
                 "stores",
+                "wa_media",
                 "wa_templates",
                 "webhook_events"
             ]

@@ -21,6 +21,7 @@ use crate::domain::TemplateState;
 use crate::secrets::Sensitive;
 
 mod coexistence;
+mod media;
 mod registration;
 mod wire;
 
@@ -75,11 +76,8 @@ impl CloudClient {
     /// The request body Meta expects for a template with body parameters and a URL button.
     pub fn body(message: &OutgoingTemplate) -> Value {
         let mut components = Vec::new();
-        if let Some(link) = &message.header_image {
-            components.push(json!({
-                "type": "header",
-                "parameters": [{"type": "image", "image": {"link": link}}],
-            }));
+        if let Some(header) = media::header_component(message) {
+            components.push(header);
         }
         components.push(json!({
             "type": "body",
@@ -355,6 +353,21 @@ impl MessageSender for CloudClient {
     ) -> BoxFuture<'a, Result<CreatedTemplate, SendError>> {
         Box::pin(self.create(template))
     }
+
+    fn upload_media<'a>(
+        &'a self,
+        file: &'a super::media::MediaFile,
+    ) -> BoxFuture<'a, Result<String, SendError>> {
+        Box::pin(CloudClient::upload_media(self, file))
+    }
+
+    fn upload_template_example<'a>(
+        &'a self,
+        app_id: &'a str,
+        file: &'a super::media::MediaFile,
+    ) -> BoxFuture<'a, Result<String, SendError>> {
+        Box::pin(CloudClient::upload_template_example(self, app_id, file))
+    }
 }
 
 #[cfg(test)]
@@ -371,6 +384,7 @@ mod tests {
             language: "es_AR".into(),
             body: vec!["Ana\n\tLuna     Store".into(), "\u{0}\u{7}".into(), "Zoë 👋".into()],
             header_image: None,
+            header_media_id: None,
             button_suffix: None,
             callback_data: "recupero:1:0".into(),
         };

@@ -91,6 +91,7 @@ pub fn message(cart: &RecoveryCart<'_>, t: &TemplateState) -> Result<OutgoingTem
         language: t.language.clone(),
         body,
         header_image,
+        header_media_id: None,
         button_suffix,
         callback_data: cart.callback_data.to_string(),
     })

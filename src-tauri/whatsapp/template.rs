@@ -73,6 +73,26 @@ pub fn recovery_template(name: &str, language: &str, button_base: &str) -> NewTe
     NewTemplate { name: name.to_string(), language: language.to_string(), body }
 }
 
+/// The image variant of the recovery template (setting `reminder_image_template`): the same
+/// body, footer and buttons under an IMAGE header, which each send fills with the cart's first
+/// product picture. Meta reviews it with an example picture: `header_handle` is the handle the
+/// Resumable Upload API gave for one (`client/media.rs`).
+pub fn recovery_image_template(
+    name: &str,
+    language: &str,
+    button_base: &str,
+    header_handle: &str,
+) -> NewTemplate {
+    let mut t = recovery_template(name, language, button_base);
+    if let Some(components) = t.body["components"].as_array_mut() {
+        components.insert(
+            0,
+            json!({ "type": "HEADER", "format": "IMAGE", "example": { "header_handle": [header_handle] } }),
+        );
+    }
+    t
+}
+
 /// How many distinct `{{n}}` placeholders a text has.
 pub fn count_placeholders(text: &str) -> i64 {
     let mut seen = std::collections::BTreeSet::new();
@@ -141,6 +161,19 @@ mod tests {
             assert!(crate::domain::opt_out::is_stop_button(None, stop["text"].as_str()), "{lang}: {stop}");
             assert!(stop["text"].as_str().unwrap().chars().count() <= 25);
         }
+    }
+
+    #[test]
+    fn the_image_variant_is_the_same_template_under_an_image_header() {
+        let text = recovery_template("recupero_carrito_foto", "es", "https://shop.example/");
+        let image =
+            recovery_image_template("recupero_carrito_foto", "es", "https://shop.example/", "4::aGk=:ARZ1");
+        let components = image.body["components"].as_array().unwrap();
+        assert_eq!(components[0]["type"], "HEADER");
+        assert_eq!(components[0]["format"], "IMAGE");
+        assert_eq!(components[0]["example"]["header_handle"][0], "4::aGk=:ARZ1");
+        assert_eq!(&components[1..], text.body["components"].as_array().unwrap().as_slice());
+        assert_eq!((image.name.as_str(), image.language.as_str()), ("recupero_carrito_foto", "es"));
     }
 
     #[test]

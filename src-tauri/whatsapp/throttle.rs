@@ -159,6 +159,22 @@ impl super::MessageSender for ThrottledSender {
     ) -> super::BoxFuture<'a, Result<super::CreatedTemplate, super::SendError>> {
         self.inner.create_template(template)
     }
+
+    /// Not a message: not paced.
+    fn upload_media<'a>(
+        &'a self,
+        file: &'a super::media::MediaFile,
+    ) -> super::BoxFuture<'a, Result<String, super::SendError>> {
+        self.inner.upload_media(file)
+    }
+
+    fn upload_template_example<'a>(
+        &'a self,
+        app_id: &'a str,
+        file: &'a super::media::MediaFile,
+    ) -> super::BoxFuture<'a, Result<String, super::SendError>> {
+        self.inner.upload_template_example(app_id, file)
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ mod fresh_orders;
 mod fuzz_corpora;
 mod live_demo;
 mod message_preview;
+mod reminder_image;
 mod results;
 mod secrets_at_rest;
 mod send_plan;

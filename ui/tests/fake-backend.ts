@@ -380,6 +380,8 @@ export interface FakeBackend {
   whatsapp: WhatsAppCheck;
   /** What message_preview answers for a language (null: the app's). */
   preview: (language: string | null) => MessagePreview;
+  /** What preview_picture answers: the picture header as a `data:` address (null: none). */
+  picture: string | null;
   webhook: WebhookInfo;
   /** False: start_demo answers `not_ready` (an engine without the demo); true: the demo runs. */
   demoAvailable: boolean;
@@ -439,6 +441,7 @@ export function makePreview(language = 'es', p: Partial<MessagePreview> = {}): M
     quickReplyText,
     buttonUrl: 'https://tiendaluna.example/checkout/recover/preview',
     imageHeader: false,
+    imageUrl: null,
     problems: [],
     ...p,
   };
@@ -526,6 +529,7 @@ export function fakeBackend(): FakeBackend {
     envSecrets: new Set(),
     whatsapp: { templates: [], templateName: 'recupero_carrito', approved: false },
     preview: (language) => makePreview(language ?? 'es'),
+    picture: null,
     webhook: {
       url: 'http://127.0.0.1:8790/webhook/s3cr3tp4thAbCdEfGhIjKlMnOp',
       verifyToken: 'vt-9f8e7d6c5b4a',
@@ -750,6 +754,8 @@ export function fakeBackend(): FakeBackend {
         }
         case 'message_preview':
           return structuredClone(fb.preview((args?.language as string | null | undefined) ?? null));
+        case 'preview_picture':
+          return fb.picture;
         case 'webhook_info':
           return structuredClone(fb.webhook);
         case 'whatsapp_test_message': {

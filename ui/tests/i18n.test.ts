@@ -156,6 +156,8 @@ describe('translations', () => {
       'shop_facts',
       'escalation_keywords',
       'notify_recovered',
+      'reminder_image',
+      'reminder_image_template',
     ];
     for (const k of settingKeys) {
       expect(keys).toContain(`setting.${k}.label`);

@@ -146,3 +146,55 @@ describe('Message preview in Settings', () => {
     );
   });
 });
+
+describe('The reminder with the product photo', () => {
+  const PNG = 'data:image/png;base64,iVBORw0KGgo=';
+
+  it('turns on from the Message card and shows the first product photo as the header', async () => {
+    backend.settings.push({
+      key: 'reminder_image',
+      value: 'false',
+      default: 'false',
+      description: 'server help for reminder_image',
+      kind: 'bool',
+    });
+    backend.picture = PNG;
+    backend.preview = (language) => {
+      const on = backend.settings.find((s) => s.key === 'reminder_image')?.value === 'true';
+      return makePreview(language ?? 'es', {
+        templateName: on ? 'recupero_carrito_foto' : 'recupero_carrito',
+        imageHeader: on,
+        imageUrl: on ? 'http://127.0.0.1:4000/images/products/remera.png' : null,
+      });
+    };
+    const card = await openSettings();
+    await within(card).findByTestId('preview-body');
+    expect(within(card).queryByTestId('preview-image')).toBeNull();
+
+    const toggle = within(card).getByTestId('preview-image-switch') as HTMLInputElement;
+    expect(toggle.checked).toBe(false);
+    expect(card.textContent).toContain('Enviar el recordatorio con la foto del producto');
+    await fireEvent.click(toggle);
+
+    await waitFor(() => expect(within(card).getByTestId('preview-image').tagName).toBe('IMG'));
+    expect((within(card).getByTestId('preview-image') as HTMLImageElement).src).toBe(PNG);
+    expect(backend.calls.some((c) => c.cmd === 'settings_set' && c.args?.key === 'reminder_image' && c.args?.value === 'true')).toBe(true);
+    expect(backend.calls.filter((c) => c.cmd === 'preview_picture').length).toBe(1);
+    expect(within(card).getByTestId('preview-template').textContent).toContain('recupero_carrito_foto');
+  });
+
+  it('shows a frame with words when the photo cannot be shown, and says why the photo waits', async () => {
+    backend.preview = (language) =>
+      makePreview(language ?? 'es', {
+        imageHeader: true,
+        imageUrl: 'http://127.0.0.1:4000/images/products/page.jpg',
+        problems: ['image_template_missing'],
+      });
+    const card = await openSettings();
+    const frame = await within(card).findByTestId('preview-image');
+    expect(frame.tagName).toBe('DIV');
+    expect(frame.textContent).toBe('Foto del primer producto');
+    const problems = within(card).getByTestId('preview-problems');
+    expect(problems.textContent).toContain('todavía no tiene la plantilla con foto');
+  });
+});

@@ -41,6 +41,8 @@ struct Valid {
     body: Vec<String>,
     button_suffix: Option<String>,
     text: Option<String>,
+    /// The image header as sent: `id:<media id>` or `link:<url>`.
+    header_image: Option<String>,
 }
 
 /// An error with `code`'s title and these details, HTTP 400.
@@ -175,6 +177,7 @@ fn validate_template(shared: &Shared, v: &Value) -> Result<Valid, Rejection> {
 
     // Header.
     let header_params: Vec<&Value> = of_type("header").into_iter().flat_map(parameters).collect();
+    let mut header_image = None;
     match &def.header {
         Some(TemplateHeader::Image) => {
             let image = header_params.first().copied();
@@ -191,6 +194,7 @@ fn validate_template(shared: &Shared, v: &Value) -> Result<Valid, Rejection> {
                     &format!("header: Format mismatch, expected IMAGE, received {received}"),
                 ));
             }
+            header_image = image.and_then(|p| shared.header_image(p).transpose()).transpose()?;
         }
         _ => {
             if header_params.len() != def.header_params() {
@@ -242,6 +246,7 @@ fn validate_template(shared: &Shared, v: &Value) -> Result<Valid, Rejection> {
         body,
         button_suffix,
         text: None,
+        header_image,
     })
 }
 
@@ -264,6 +269,7 @@ fn validate_text(shared: &Shared, v: &Value, recipient: &str) -> Result<Valid, R
         body: Vec::new(),
         button_suffix: None,
         text: Some(body.to_string()),
+        header_image: None,
     })
 }
 
@@ -354,6 +360,7 @@ async fn accept(shared: &Shared, id: &str, headers: &HeaderMap, body: &str) -> R
             at: now,
             kind: valid.kind.into(),
             text: valid.text,
+            header_image: valid.header_image,
         });
         let outbound = Outbound {
             wamid: &wamid,

@@ -12,7 +12,10 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::{error, json_response, Inner, Rejection, Shared, WhatsAppSandbox, TEMPLATE};
+use super::{error, json_response, Inner, Rejection, Shared, WhatsAppSandbox, IMAGE_TEMPLATE, TEMPLATE};
+
+/// The example handle the sandbox's preset image templates list.
+const CANNED_HANDLE: &str = "4::aW1hZ2UvanBlZw==:ARZsandbox";
 
 /// A template's header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +189,7 @@ impl TemplateDefinition {
                 components.push(header);
             }
             Some(TemplateHeader::Image) => components.push(json!({"type": "HEADER", "format": "IMAGE",
-                "example": {"header_handle": ["4::aW1hZ2UvanBlZw==:ARZsandbox"]}})),
+                "example": {"header_handle": [CANNED_HANDLE]}})),
             None => {}
         }
         let mut body = json!({"type": "BODY", "text": self.body});
@@ -224,6 +227,16 @@ impl TemplateDefinition {
 /// [`TEMPLATE`] in every language of [`DEFAULT_LANGUAGES`], with `button_url` on its button.
 pub fn default_templates(button_url: &str) -> Vec<TemplateDefinition> {
     DEFAULT_LANGUAGES.iter().map(|l| TemplateDefinition::recupero(l, button_url)).collect()
+}
+
+/// The image variant of the recovery template (the reminder with the product's picture,
+/// [`IMAGE_TEMPLATE`]), APPROVED in every language of [`DEFAULT_LANGUAGES`]: the default
+/// template under an IMAGE header. For an account that already has it (the live demo).
+pub fn image_variant_templates(button_url: &str) -> Vec<TemplateDefinition> {
+    default_templates(button_url)
+        .into_iter()
+        .map(|t| TemplateDefinition { name: IMAGE_TEMPLATE.into(), header: Some(TemplateHeader::Image), ..t })
+        .collect()
 }
 
 impl Shared {
@@ -640,6 +653,16 @@ pub(super) async fn create(
     };
     let now = shared.now();
     let mut inner = shared.lock();
+    // An image header's example must be a handle of the app's resumable upload (Meta: 2494102).
+    if def.header == Some(TemplateHeader::Image) && !example_handle_known(&v, &inner) {
+        drop(inner);
+        return creation_error(
+            Some(2494102),
+            "Invalid media handle",
+            "The example media handle in header_handle was not uploaded by this app, or it expired. Upload the example image with the Resumable Upload API and use the handle it answers.",
+        )
+        .into_response();
+    }
     if inner.templates.iter().any(|t| t.name == def.name && t.language == def.language) {
         let language = def.language.clone();
         drop(inner);
@@ -657,4 +680,14 @@ pub(super) async fn create(
     inner.templates.push(def);
     drop(inner);
     json_response(StatusCode::OK, vec![], answer.to_string())
+}
+
+/// Whether the creation's image header carries a handle the sandbox's resumable upload gave (or
+/// the sandbox's own canned example, which its preset templates list).
+fn example_handle_known(v: &Value, inner: &Inner) -> bool {
+    let components = v.get("components").and_then(Value::as_array).into_iter().flatten();
+    let handle = components
+        .filter(|c| c.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("HEADER")))
+        .find_map(|c| c.pointer("/example/header_handle/0").and_then(Value::as_str));
+    handle.is_some_and(|h| h == CANNED_HANDLE || inner.media.knows_handle(h))
 }

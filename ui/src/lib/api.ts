@@ -92,6 +92,7 @@ export const api = {
   settingsSet: (key: string, value: string) => call<Setting[]>('settings_set', { key, value }),
   /** The recovery message on a sample cart, in `language` (es, pt_BR, en; null = the app's). */
   messagePreview: (language: string | null) => call<MessagePreview>('message_preview', { language }),
+  previewPicture: (language: string | null) => call<string | null>('preview_picture', { language }),
   /**
    * One page of carts with the filter's total. Filters left null are not sent at all (the
    * command takes every filter as optional); no `page` is the first page of 500 (the server's).

@@ -160,6 +160,11 @@ buttonUrl: string | null,
  */
 imageHeader: boolean, 
 /**
+ * The picture such a header would carry: the first one of the store's latest carts (the
+ * window shows it through [`Engine::preview_picture`]); `None` before any cart has one.
+ */
+imageUrl: string | null, 
+/**
  * Why this message could not be sent as it is (empty: it could).
  */
 problems: Array<string>, };

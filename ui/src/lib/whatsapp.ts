@@ -12,6 +12,7 @@ export const WHATSAPP_ADVANCED_KEYS = [
   'whatsapp_api_version',
   'whatsapp_auth_header',
   'template_name',
+  'reminder_image_template',
 ] as const;
 /** The settings the webhook panel edits (how long raw deliveries are kept). */
 export const WEBHOOK_PANEL_KEYS = ['webhook_body_retention_days'] as const;
@@ -27,6 +28,8 @@ export const WHATSAPP_SETTING_KEYS: readonly string[] = [
   'tunnel_name',
   'tunnel_hostname',
   'cloudflared_path',
+  // The picture variant's switch lives in the Message card (MessagePreview).
+  'reminder_image',
 ];
 
 /** Meta's Graph API, the default API address. */
