@@ -127,6 +127,7 @@ pub static SPECS: &[Spec] = &[
     tunnel::TUNNEL_NAME,
     tunnel::TUNNEL_HOSTNAME,
     tunnel::CLOUDFLARED_PATH,
+    sending::STORE_WRITE_OPT_OUT,
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -109,3 +109,11 @@ pub(super) const SEND_LEASE_SECONDS: Spec = Spec {
     default: || "120".into(),
     validate: |v| values::int_in(v, 2, 600),
 };
+
+pub(super) const STORE_WRITE_OPT_OUT: Spec = Spec {
+    key: "store_write_opt_out",
+    kind: Kind::Bool,
+    description: "When a customer opts out on WhatsApp, also set their WhatsApp marketing consent to unsubscribed in the store (Shopify with Admin API 2026-07 or later; its app needs the write_customers scope). Recupero's own opt-out holds either way",
+    default: || "false".into(),
+    validate: values::boolean,
+};

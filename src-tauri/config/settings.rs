@@ -66,6 +66,8 @@ pub struct Settings {
     pub tunnel_hostname: String,
     /// Empty: look for cloudflared on PATH.
     pub cloudflared_path: String,
+    /// Write each WhatsApp opt-out back to the store's customer (Shopify, API 2026-07 and later).
+    pub store_write_opt_out: bool,
 }
 
 impl Settings {
@@ -129,6 +131,7 @@ impl Settings {
             tunnel_name: get("tunnel_name"),
             tunnel_hostname: get("tunnel_hostname"),
             cloudflared_path: get("cloudflared_path"),
+            store_write_opt_out: get("store_write_opt_out") == "true",
         })
     }
 }

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use super::{
     carts, coexistence, contacts, conversations, drafts, event_log, messages, sends, settings, shop_facts,
-    shops, templates, webhook_events, StorageError,
+    shops, store_opt_outs, templates, webhook_events, StorageError,
 };
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
@@ -26,6 +26,7 @@ use super::{
 /// 11: each store's first sync: when it ended and the checkouts read during it.
 /// 12: Coexistence health (the link with the phone's WhatsApp Business app, the one-time history
 ///     and contact sync) and contacts' address-book names.
+/// 13: opt-outs written back to the store (`store_write_opt_out`), one row per final outcome.
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -50,6 +51,7 @@ fn migrations() -> Vec<String> {
         [webhook_events::SCHEMA_V10, contacts::SCHEMA_V10].concat(),
         shops::SCHEMA_V11.to_string(),
         coexistence::SCHEMA_V12.to_string(),
+        store_opt_outs::SCHEMA_V13.to_string(),
     ]
 }
 
@@ -117,6 +119,7 @@ mod tests {
                 "sends",
                 "settings",
                 "shop_facts",
+                "store_opt_out_writes",
                 "stores",
                 "wa_templates",
                 "webhook_events"

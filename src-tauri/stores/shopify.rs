@@ -47,10 +47,13 @@ use crate::secrets::Sensitive;
 pub mod consent;
 pub(crate) mod json;
 mod order_search;
+mod queries;
 #[cfg(test)]
 mod schema_check;
 
 use json::{short_id, Extensions, GqlResponse, ListData, Node, NodeData, TokenReply, GID_PREFIX};
+pub use queries::documents;
+use queries::{list_query, node_query};
 
 pub const DEFAULT_VERSION: &str = "2026-01";
 /// The first API version with the customer's WhatsApp marketing consent (read and written).
@@ -63,64 +66,12 @@ const OVERLAP: chrono::Duration = chrono::Duration::minutes(10);
 const RENEW_BEFORE: chrono::Duration = chrono::Duration::minutes(10);
 /// Line items read per checkout (query cost grows with it). A bigger cart keeps its exact total;
 /// only its first 15 lines are listed.
-const LINE_ITEMS: u32 = 15;
+pub(super) const LINE_ITEMS: u32 = 15;
 
 /// Whether API `version` has the customer's WhatsApp marketing consent. Versions are `YYYY-MM`
 /// (which compare as text) or `unstable`, which has everything.
 pub fn has_whatsapp_consent(version: &str) -> bool {
     version.trim() >= WHATSAPP_CONSENT_SINCE
-}
-
-/// The fields read from each checkout. Both queries use them, with no fragments. The customer's
-/// marketing consent is the WhatsApp one where the version has it, else the SMS one.
-fn node_fields(version: &str) -> String {
-    let customer = if has_whatsapp_consent(version) {
-        "customer { firstName locale \
-           defaultPhoneNumber { phoneNumber whatsAppMarketingConsent { state } } \
-           defaultEmailAddress { emailAddress } }"
-    } else {
-        "customer { firstName locale defaultPhoneNumber { phoneNumber } defaultEmailAddress { emailAddress } \
-           smsMarketingConsent { marketingState } }"
-    };
-    format!(
-        "id name createdAt updatedAt completedAt abandonedCheckoutUrl \
-         totalPriceSet {{ presentmentMoney {{ amount currencyCode }} }} {customer} \
-         shippingAddress {{ firstName phone countryCodeV2 }} \
-         billingAddress {{ firstName phone countryCodeV2 }} \
-         lineItems(first: {LINE_ITEMS}) {{ nodes {{ title variantTitle quantity image {{ url }} \
-           originalUnitPriceSet {{ presentmentMoney {{ amount currencyCode }} }} }} }}"
-    )
-}
-
-fn list_query(version: &str) -> String {
-    format!(
-        "query RecuperoCheckouts($first: Int!, $after: String, $query: String) {{ \
-         abandonedCheckouts(first: $first, after: $after, query: $query, sortKey: ID) {{ \
-         pageInfo {{ hasNextPage endCursor }} nodes {{ {} }} }} }}",
-        node_fields(version)
-    )
-}
-
-fn node_query(version: &str) -> String {
-    format!(
-        "query RecuperoCheckout($id: ID!) {{ node(id: $id) {{ ... on AbandonedCheckout {{ {} }} }} }}",
-        node_fields(version)
-    )
-}
-
-/// Every GraphQL document the connector sends with API `version`, by name: the ones the tests
-/// validate against Shopify's schema (these are the texts sent, not copies).
-pub fn documents(version: &str) -> Vec<(&'static str, String)> {
-    let mut all = vec![
-        ("RecuperoCheckouts", list_query(version)),
-        ("RecuperoCheckout", node_query(version)),
-        ("RecuperoOrders", order_search::orders_query()),
-    ];
-    if has_whatsapp_consent(version) {
-        all.push(("RecuperoCheckoutCustomer", consent::CUSTOMER_QUERY.to_string()));
-        all.push(("RecuperoWhatsAppOptOut", consent::OPT_OUT_MUTATION.to_string()));
-    }
-    all
 }
 
 enum Auth {
@@ -270,7 +221,8 @@ impl Shopify {
         } else {
             format!("{GID_PREFIX}{}", id.as_str())
         };
-        let (data, _): (NodeData, _) = self.graphql(&node_query(self.version()), json!({ "id": gid })).await?;
+        let (data, _): (NodeData, _) =
+            self.graphql(&node_query(self.version()), json!({ "id": gid })).await?;
         match data.node {
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(value) => Node::read(value, &self.config).map(Some).map_err(StoreError::Protocol),
@@ -369,22 +321,6 @@ mod tests {
         }
         assert!(node_query(DEFAULT_VERSION).contains("... on AbandonedCheckout"));
         assert!(node_query(DEFAULT_VERSION).contains("defaultEmailAddress { emailAddress }"));
-    }
-
-    #[test]
-    fn the_consent_read_follows_the_api_version() {
-        for old in [DEFAULT_VERSION, "2025-04", "2026-04"] {
-            assert!(!has_whatsapp_consent(old), "{old}");
-            let q = list_query(old);
-            assert!(q.contains("smsMarketingConsent { marketingState }") && !q.contains("whatsApp"), "{q}");
-            assert_eq!(documents(old).len(), 3, "no consent write before 2026-07");
-        }
-        for new in ["2026-07", "2026-10", "2027-01", "unstable"] {
-            assert!(has_whatsapp_consent(new), "{new}");
-            let q = node_query(new);
-            assert!(q.contains("whatsAppMarketingConsent { state }") && !q.contains("smsMarketing"), "{q}");
-            assert_eq!(documents(new).len(), 5);
-        }
     }
 
     #[test]

@@ -147,7 +147,8 @@ impl Shopify {
         if !same {
             return Ok(OptOutWrite::OtherPhone);
         }
-        let state = phone.and_then(|p| p.whats_app_marketing_consent.as_ref()).and_then(|c| c.state.as_deref());
+        let state =
+            phone.and_then(|p| p.whats_app_marketing_consent.as_ref()).and_then(|c| c.state.as_deref());
         // NOT_SUBSCRIBED can't be set as an input and means no consent already; REDACTED is
         // read-only.
         if matches!(state, Some("UNSUBSCRIBED" | "NOT_SUBSCRIBED" | "REDACTED")) {

@@ -282,7 +282,8 @@ mod tests {
     #[test]
     fn the_whatsapp_consent_is_read_where_selected_and_the_sms_one_stands_in_before() {
         let config = StoreConfig::new(crate::stores::Platform::Shopify, "https://s.example", "AR").unwrap();
-        let read = |customer| Node::read(checkout(customer), &config).unwrap().cart.customer().marketing_consent();
+        let read =
+            |customer| Node::read(checkout(customer), &config).unwrap().cart.customer().marketing_consent();
         let whatsapp = |state: &str| {
             serde_json::json!({"firstName": "Ana", "defaultPhoneNumber": {"phoneNumber": "+5491160000001",
                 "whatsAppMarketingConsent": {"state": state}}})

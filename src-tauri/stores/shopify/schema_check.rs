@@ -29,7 +29,10 @@ fn validator() -> Option<PathBuf> {
     if ready {
         return Some(tool.join("validate.mjs"));
     }
-    let why = format!("{} or node is missing (run `npm ci --ignore-scripts` in tools/shopify-schema)", schema.display());
+    let why = format!(
+        "{} or node is missing (run `npm ci --ignore-scripts` in tools/shopify-schema)",
+        schema.display()
+    );
     assert!(std::env::var("RECUPERO_SHOPIFY_SCHEMA").as_deref() != Ok("1"), "{why}");
     eprintln!("SKIPPED: {why}");
     None
@@ -118,7 +121,9 @@ fn the_whatsapp_consent_documents_are_refused_before_2026_07() {
     let (errors, _, _) = validate(&script, &docs);
     for ((name, _, _), errors) in docs.iter().zip(&errors) {
         assert!(
-            errors.iter().any(|e| e.contains("whatsAppMarketingConsent") || e.contains("WhatsAppMarketingConsent")),
+            errors
+                .iter()
+                .any(|e| e.contains("whatsAppMarketingConsent") || e.contains("WhatsAppMarketingConsent")),
             "{name}: {errors:?}"
         );
     }
