@@ -215,6 +215,9 @@ fn answer(shared: &Shared, version: &str, headers: &HeaderMap, body: &[u8]) -> R
         Some(Err(e)) => return gql_error(&format!("syntax error: {e}"), "PARSE_ERROR", None),
         None => return gql_error("no query", "PARSE_ERROR", None),
     };
+    if let Some(error) = customers::not_yet(&selection, version) {
+        return gql_error(&error, "undefinedField", None);
+    }
     // A mutation costs 10 points, whatever it selects.
     let requested = if kind == OpKind::Mutation { 10.0 } else { graphql::cost(&selection, &variables) };
     if requested > MAX_QUERY_COST {

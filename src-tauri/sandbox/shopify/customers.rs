@@ -38,9 +38,10 @@ pub(crate) struct Customers {
     write_customers: bool,
 }
 
-/// The checkout's customer's gid (several checkouts can share a customer).
+/// The checkout's customer's gid: each checkout has its own customer (they have their own
+/// names, phones and consent).
 pub(super) fn customer_gid(c: &SandboxCheckout) -> String {
-    format!("gid://shopify/Customer/{}", c.id / 3)
+    format!("gid://shopify/Customer/{}", c.id)
 }
 
 /// The customer's WhatsApp consent object as the checkout shows it.
@@ -67,6 +68,26 @@ pub(super) fn default_phone(shared: &Shared, c: &SandboxCheckout, version: &str)
         number["whatsAppMarketingConsent"] = whatsapp_consent(shared, c);
     }
     Some(number)
+}
+
+/// Fields added after the oldest version, with their type and the version that added them.
+const ADDED: [(&str, &str, &str); 3] = [
+    ("defaultPhoneNumber", "Customer", DEFAULT_CONTACT_SINCE),
+    ("defaultEmailAddress", "Customer", DEFAULT_CONTACT_SINCE),
+    ("whatsAppMarketingConsent", "CustomerPhoneNumber", WHATSAPP_SINCE),
+];
+
+/// The error Shopify answers, before running anything, for a field `version` doesn't have yet
+/// (validation is static: it doesn't depend on the data).
+pub(super) fn not_yet(selection: &[graphql::Selection], version: &str) -> Option<String> {
+    selection.iter().find_map(|s| match s {
+        graphql::Selection::Inline { selection, .. } => not_yet(selection, version),
+        graphql::Selection::Field(f) => ADDED
+            .iter()
+            .find(|(name, _, since)| f.name == *name && version < *since)
+            .map(|(name, on, _)| format!("Field '{name}' doesn't exist on type '{on}'"))
+            .or_else(|| not_yet(&f.selection, version)),
+    })
 }
 
 /// Removes from a rendered customer what `version` doesn't have yet.
