@@ -64,7 +64,7 @@ pub(super) const PER_CUSTOMER_CAP_DAYS: Spec = Spec {
 pub(super) const CONSENT_ONLY: Spec = Spec {
     key: "consent_only",
     kind: Kind::Bool,
-    description: "Message only customers who accepted marketing (only Shopify records it: other stores' carts are then skipped as no_consent)",
+    description: "Message only customers who accepted marketing (only Shopify records it: its WhatsApp marketing consent from API 2026-07, the SMS consent standing in before; Tiendanube and WooCommerce record no WhatsApp consent, so their carts are then skipped as no_consent)",
     default: || "false".into(),
     validate: values::boolean,
 };
