@@ -146,3 +146,23 @@ impl Engine {
         self.opt_out_wake.notify_one();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::events::{EngineEvent, OwnerProblem, Route};
+    use crate::i18n::Lang;
+    use crate::notice::notice_for;
+
+    #[test]
+    fn a_refused_opt_out_notifies_the_owner_in_their_language_and_opens_the_store_settings() {
+        let event = EngineEvent::NeedsOwner { problem: OwnerProblem::StoreOptOutRefused };
+        for lang in [Lang::Es, Lang::Pt, Lang::En] {
+            let notice = notice_for(&event, lang).expect("the owner is told");
+            assert!(!notice.title.contains("native."), "{lang:?}: {}", notice.title);
+            assert!(notice.body.contains("write_customers"), "{lang:?}: {}", notice.body);
+            assert_eq!(notice.route, Some(Route::settings("store")));
+        }
+        let es = notice_for(&event, Lang::Es).unwrap();
+        assert!(es.title.contains("Shopify no registró"), "{}", es.title);
+    }
+}
