@@ -162,7 +162,7 @@ async fn consent_is_whatsapps_from_2026_07_smss_before_and_none_elsewhere() {
 async fn a_whatsapp_opt_out_is_written_to_the_shopify_customer_once() {
     let (app, sandbox, store) = shopify(Some("2026-07")).await;
     sandbox.grant_shopify_write_customers(true);
-    let people = customers(&app, &sandbox, store, 2).await;
+    let people = customers(&app, &sandbox, store, 4).await;
     let (ana, ana_phone) = people[0].clone();
     let (bea, _) = people[1].clone();
     sandbox.set_shopify_whatsapp_consent(ana, "SUBSCRIBED");
@@ -191,6 +191,21 @@ async fn a_whatsapp_opt_out_is_written_to_the_shopify_customer_once() {
     let asked = sandbox.requests().len();
     assert_eq!(app.engine.write_store_opt_outs().await.unwrap(), OptOutWrites::default());
     assert_eq!(sandbox.requests().len(), asked);
+
+    // A customer already unsubscribed in Shopify: nothing to change, no mutation. One who never
+    // subscribed: the opt-out is recorded as UNSUBSCRIBED, as Shopify advises.
+    let (cid, cid_phone) = people[2].clone();
+    let (dee, dee_phone) = people[3].clone();
+    sandbox.set_shopify_whatsapp_consent(cid, "UNSUBSCRIBED");
+    sandbox.set_shopify_whatsapp_consent(dee, "NOT_SUBSCRIBED");
+    stop_on_whatsapp(&app, &cid_phone, 2);
+    stop_on_whatsapp(&app, &dee_phone, 3);
+    let round = app.engine.write_store_opt_outs().await.unwrap();
+    let mut got = outcomes(&round);
+    got.sort();
+    assert_eq!(got, ["already_off", "written"], "{round:?}");
+    assert_eq!(mutations(&sandbox), 2, "one more, for the one who never subscribed");
+    assert_eq!(sandbox.shopify_whatsapp_consent(dee).as_deref(), Some("UNSUBSCRIBED"));
 }
 
 #[tokio::test]
@@ -314,4 +329,51 @@ async fn a_customer_whose_default_phone_is_another_number_is_left_alone() {
     assert_eq!(outcomes(&round), ["other_phone"]);
     assert_eq!(mutations(&sandbox), 0);
     assert_eq!(logged(&app), [("other_phone".to_string(), None)]);
+}
+
+#[tokio::test]
+async fn the_sandbox_mutation_answers_as_shopify_documents_it() {
+    let (app, sandbox, _) = shopify(None).await;
+    let now = app.clock.now();
+    let with_phone = sandbox
+        .checkouts(Platform::Shopify)
+        .into_iter()
+        .find(|c| c.phone_in == PhoneField::Customer && c.phone.is_some() && c.created_at <= now)
+        .unwrap()
+        .id;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mutate = |version: &'static str, customer: String, state: &'static str| {
+        let query = recupero::stores::shopify::consent::OPT_OUT_MUTATION;
+        let input = json!({ "customerId": customer, "whatsAppMarketingConsent": { "state": state } });
+        let request = http
+            .post(format!("{}/admin/api/{version}/graphql.json", sandbox.base_url()))
+            .header("X-Shopify-Access-Token", &sandbox.config().token)
+            .json(&json!({ "query": query, "variables": { "input": input } }));
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let customer = format!("gid://shopify/Customer/{with_phone}");
+    let code =
+        |answer: &serde_json::Value| answer["errors"][0]["extensions"]["code"].as_str().map(String::from);
+
+    let old = mutate("2026-04", customer.clone(), "UNSUBSCRIBED").await;
+    assert_eq!(code(&old).as_deref(), Some("undefinedField"), "{old}");
+    let denied = mutate("2026-07", customer.clone(), "UNSUBSCRIBED").await;
+    assert_eq!(code(&denied).as_deref(), Some("ACCESS_DENIED"), "{denied}");
+    assert!(denied["data"]["customerWhatsAppMarketingConsentUpdate"].is_null());
+
+    sandbox.grant_shopify_write_customers(true);
+    let errors = |answer: &serde_json::Value| {
+        answer["data"]["customerWhatsAppMarketingConsentUpdate"]["userErrors"][0]["code"]
+            .as_str()
+            .map(String::from)
+    };
+    let unknown = mutate("2026-07", "gid://shopify/Customer/1".into(), "UNSUBSCRIBED").await;
+    assert_eq!(errors(&unknown).as_deref(), Some("INVALID"), "{unknown}");
+    let read_only = mutate("2026-07", customer.clone(), "NOT_SUBSCRIBED").await;
+    assert_eq!(errors(&read_only).as_deref(), Some("INCLUSION"), "{read_only}");
+    let done = mutate("2026-07", customer, "UNSUBSCRIBED").await;
+    let payload = &done["data"]["customerWhatsAppMarketingConsentUpdate"];
+    assert_eq!(payload["userErrors"], json!([]), "{done}");
+    assert_eq!(payload["customerPhoneNumber"]["whatsAppMarketingConsent"]["state"], "UNSUBSCRIBED");
+    assert_eq!(sandbox.shopify_whatsapp_consent(with_phone).as_deref(), Some("UNSUBSCRIBED"));
 }

@@ -40,7 +40,7 @@ pub const OPT_OUT_MUTATION: &str =
 pub enum OptOutWrite {
     /// The customer's WhatsApp marketing consent is now UNSUBSCRIBED.
     Written,
-    /// It already was UNSUBSCRIBED (or never subscribed and can't be set lower): nothing sent.
+    /// It already was UNSUBSCRIBED (or REDACTED, which can't be changed): nothing sent.
     AlreadyOff,
     /// Shopify no longer has the checkout, or it has no customer (a guest checkout).
     NoCustomer,
@@ -149,9 +149,10 @@ impl Shopify {
         }
         let state =
             phone.and_then(|p| p.whats_app_marketing_consent.as_ref()).and_then(|c| c.state.as_deref());
-        // NOT_SUBSCRIBED can't be set as an input and means no consent already; REDACTED is
-        // read-only.
-        if matches!(state, Some("UNSUBSCRIBED" | "NOT_SUBSCRIBED" | "REDACTED")) {
+        // UNSUBSCRIBED already says it; REDACTED (the customer's data erased) is read-only.
+        // NOT_SUBSCRIBED (never subscribed) is written: Shopify's own advice is to record an
+        // opt-out as UNSUBSCRIBED, so the store's other tools know the customer said no.
+        if matches!(state, Some("UNSUBSCRIBED" | "REDACTED")) {
             return Ok(OptOutWrite::AlreadyOff);
         }
         let input = json!({
