@@ -96,5 +96,12 @@ if ! cargo_new_enough; then
   exit 1
 fi
 
+if ((TESTING)); then
+  # The Shopify schema check's tools (graphql-js and Shopify's Admin schema from
+  # @shopify/dev-mcp), pinned by tools/shopify-schema/package-lock.json; no install scripts run.
+  echo "==> installing the Shopify schema check (tools/shopify-schema)"
+  (cd tools/shopify-schema && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+
 echo "==> building the UI (ui/dist)"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)

@@ -47,6 +47,11 @@ if cargo tree --locked --no-default-features -e normal,build | grep -Ei '^\S*\s*
 fi
 cargo clippy --locked --no-default-features --lib -- -D warnings
 
+# The Shopify schema check must run here: a missing tool is a failure, not a skip.
+export RECUPERO_SHOPIFY_SCHEMA=1
+step "Shopify: every GraphQL document the connector sends, against Shopify's Admin schema"
+cargo test --locked --no-default-features --lib stores::shopify::schema_check
+
 step "headless tests (no tauri)"
 cargo test --locked --no-default-features
 

@@ -129,6 +129,7 @@ pub static SPECS: &[Spec] = &[
     tunnel::CLOUDFLARED_PATH,
     sending::REMINDER_IMAGE,
     whatsapp::REMINDER_IMAGE_TEMPLATE,
+    sending::STORE_WRITE_OPT_OUT,
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -37,6 +37,7 @@ mod secrets;
 mod sender;
 mod settings;
 mod status;
+mod store_consent;
 mod stores;
 mod templates;
 mod timeline;
@@ -51,6 +52,7 @@ pub use connect::{WebhookInfo, WhatsAppCheck};
 pub use error::{EngineError, EngineResult};
 pub use preview::{MessagePreview, DEMO_STORE};
 pub use secrets::SecretState;
+pub use store_consent::OptOutWrites;
 pub use stores::CHECK_PREVIEW_LIMIT;
 pub use timeline::{CartPage, CartTimeline, TimelineEntry, CART_PAGE, MAX_CART_PAGE};
 pub use tunnel::{TunnelChoice, TunnelRunner};
@@ -92,6 +94,8 @@ pub struct Engine {
     tunnel: Mutex<Option<crate::tunnel::TunnelStatus>>,
     /// Wakes the tunnel's follower when a tunnel setting changed.
     tunnel_wake: tokio::sync::Notify,
+    /// Wakes the writer of opt-outs back to the store when a webhook recorded one.
+    opt_out_wake: tokio::sync::Notify,
 }
 
 impl Engine {
@@ -117,6 +121,7 @@ impl Engine {
             registration_attempt: Mutex::new(None),
             tunnel: Mutex::new(None),
             tunnel_wake: tokio::sync::Notify::new(),
+            opt_out_wake: tokio::sync::Notify::new(),
         })
     }
 

@@ -205,6 +205,9 @@ pub enum OwnerProblem {
     /// No message from the phone's WhatsApp Business app for 12 days: open it before day 14 or
     /// Meta cuts the Coexistence link.
     PhoneInactive,
+    /// The store refused to record a customer's WhatsApp opt-out (`store_write_opt_out`): the
+    /// app lacks `write_customers`, the API version is older than 2026-07, or Shopify said no.
+    StoreOptOutRefused,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

@@ -55,8 +55,12 @@ pub fn notice_for(event: &EngineEvent, lang: Lang) -> Option<Notice> {
                 OwnerProblem::PhoneInactive => {
                     ("coexistence.notify.phoneInactiveTitle", "coexistence.notify.phoneInactiveBody")
                 }
+                OwnerProblem::StoreOptOutRefused => {
+                    ("native.notify.storeOptOutRefusedTitle", "native.notify.storeOptOutRefusedBody")
+                }
             };
-            let section = if *problem == OwnerProblem::StoreUnreachable { "store" } else { "whatsapp" };
+            let store = matches!(problem, OwnerProblem::StoreUnreachable | OwnerProblem::StoreOptOutRefused);
+            let section = if store { "store" } else { "whatsapp" };
             notice(title, t(lang, body, &[]), Some(Route::settings(section)))
         }
         EngineEvent::CartRecovered { contact_name, total, .. } => notice(

@@ -5,8 +5,8 @@
 //!
 //! One server answers all three platforms, whose paths don't overlap:
 //! - Tiendanube: `GET /{version}/{store_id}/checkouts[/{id}]`, `GET /{version}/{store_id}/orders[/{id}]`
-//! - Shopify: `POST /admin/api/{version}/graphql.json` (`abandonedCheckouts`, `node`, `orders`),
-//!   `POST /admin/oauth/access_token`
+//! - Shopify: `POST /admin/api/{version}/graphql.json` (`abandonedCheckouts`, `node`, `orders`,
+//!   the WhatsApp consent mutation), `POST /admin/oauth/access_token`
 //! - WooCommerce: `GET /wp-json/wc/v3/orders[/{id}]`
 //!
 //! Production code never reaches in here: only the command line, the desktop shell (demo) and
@@ -140,6 +140,8 @@ struct Inner {
     tn_bucket: (f64, Instant),
     /// Shopify's cost bucket: (available points, last update).
     shopify_bucket: (f64, Instant),
+    /// Shopify's customers' WhatsApp consent and the app's `write_customers` scope.
+    customers: shopify::Customers,
 }
 
 pub(crate) struct Shared {
@@ -334,6 +336,7 @@ impl Sandbox {
                 next_id,
                 tn_bucket: (0.0, now),
                 shopify_bucket: (shopify::MAX_AVAILABLE, now),
+                customers: Default::default(),
             }),
         });
         let app = Router::new()

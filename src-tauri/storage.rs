@@ -17,6 +17,7 @@ pub mod sends;
 pub mod settings;
 pub mod shop_facts;
 pub mod shops;
+pub mod store_opt_outs;
 pub mod templates;
 pub mod webhook_events;
 

@@ -39,7 +39,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::cart::{Cart, ExternalId};
 
 pub use any_connector::AnyConnector;
-pub use check::{check_retry_wait, CheckedCart, CheckedItem, StoreCheckReport, CHECK_PATIENCE};
+pub use check::{
+    check_retry_wait, CheckedCart, CheckedItem, ConsentSource, StoreCheckReport, CHECK_PATIENCE,
+};
 pub use error::StoreError;
 pub use store_config::{parse_base_url, Credentials, Platform, StoreConfig, StoreInput, StoreOptions};
 

@@ -77,6 +77,7 @@ fn generated() -> String {
         // Stores.
         declaration::<stores::StoreInput>(&cfg),
         declaration::<stores::StoreCheckReport>(&cfg),
+        declaration::<stores::ConsentSource>(&cfg),
         declaration::<stores::CheckedCart>(&cfg),
         declaration::<stores::CheckedItem>(&cfg),
         declaration::<stores::Skipped>(&cfg),

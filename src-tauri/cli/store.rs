@@ -59,6 +59,7 @@ pub fn run(engine: Arc<Engine>, cmd: StoreCmd) -> anyhow::Result<ExitCode> {
                 );
             }
             eprintln!("{} carts, {} skipped", report.carts.len(), report.skipped.len());
+            eprintln!("marketing consent: {}", report.consent.describe());
             Ok(ExitCode::SUCCESS)
         }
         StoreCmd::Add { store, name } => {

@@ -64,7 +64,7 @@ pub(super) const PER_CUSTOMER_CAP_DAYS: Spec = Spec {
 pub(super) const CONSENT_ONLY: Spec = Spec {
     key: "consent_only",
     kind: Kind::Bool,
-    description: "Message only customers who accepted marketing (only Shopify records it: other stores' carts are then skipped as no_consent)",
+    description: "Message only customers who accepted marketing (only Shopify records it: its WhatsApp marketing consent from API 2026-07, the SMS consent standing in before; Tiendanube and WooCommerce record no WhatsApp consent, so their carts are then skipped as no_consent)",
     default: || "false".into(),
     validate: values::boolean,
 };
@@ -114,6 +114,14 @@ pub(super) const REMINDER_IMAGE: Spec = Spec {
     key: "reminder_image",
     kind: Kind::Bool,
     description: "Send the reminder with the first product's picture as its header (the image variant of the template, created by `whatsapp create-template --image`); a cart without a usable picture gets the text reminder",
+    default: || "false".into(),
+    validate: values::boolean,
+};
+
+pub(super) const STORE_WRITE_OPT_OUT: Spec = Spec {
+    key: "store_write_opt_out",
+    kind: Kind::Bool,
+    description: "When a customer opts out on WhatsApp, also set their WhatsApp marketing consent to unsubscribed in the store (Shopify with Admin API 2026-07 or later; its app needs the write_customers scope). Recupero's own opt-out holds either way",
     default: || "false".into(),
     validate: values::boolean,
 };

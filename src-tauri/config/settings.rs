@@ -70,6 +70,8 @@ pub struct Settings {
     pub reminder_image: bool,
     /// The image variant's template name.
     pub reminder_image_template: String,
+    /// Write each WhatsApp opt-out back to the store's customer (Shopify, API 2026-07 and later).
+    pub store_write_opt_out: bool,
 }
 
 impl Settings {
@@ -135,6 +137,7 @@ impl Settings {
             cloudflared_path: get("cloudflared_path"),
             reminder_image: get("reminder_image") == "true",
             reminder_image_template: get("reminder_image_template"),
+            store_write_opt_out: get("store_write_opt_out") == "true",
         })
     }
 }

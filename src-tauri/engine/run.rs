@@ -31,6 +31,8 @@ enum Wake {
     Webhooks,
     /// A customer message or a queued reply waits for the conversation step.
     Conversations,
+    /// A customer opted out: the store may be told (`store_write_opt_out`).
+    OptOuts,
 }
 
 impl Engine {
@@ -48,6 +50,7 @@ impl Engine {
         match wake {
             Wake::Webhooks => &self.webhook_wake,
             Wake::Conversations => &self.assist_wake,
+            Wake::OptOuts => &self.opt_out_wake,
         }
     }
 
@@ -157,6 +160,14 @@ impl Engine {
                 tracing::warn!(error = %e, "purchase sweep failed");
             }
         });
+        // Opt-outs written back to the store when the owner allows it: woken by each opt-out,
+        // and every minute anyway (a write that failed for now is tried again).
+        let opt_outs =
+            self.spawn_every(Pace::WokenOr(Wake::OptOuts, Duration::from_secs(60)), |engine| async move {
+                if let Err(e) = engine.write_store_opt_outs().await {
+                    tracing::warn!(error = %e, "could not write opt-outs to the store");
+                }
+            });
         // Today's copy of the database in backups/ (the last 7 dailies kept), looked for hourly.
         let _backups = super::backup::AbortOnDrop(
             self.spawn_every(Pace::Every(super::backup::DAILY_CHECK), Engine::daily_backup_step),
@@ -186,6 +197,8 @@ impl Engine {
         let _ = registrar.await;
         sweeper.abort();
         let _ = sweeper.await;
+        opt_outs.abort();
+        let _ = opt_outs.await;
         processor.abort();
         converser.abort();
         let _ = converser.await;

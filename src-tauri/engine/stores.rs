@@ -84,7 +84,7 @@ impl Engine {
         let config = input.config(&settings.default_country)?;
         let credentials = self.store_credentials(config.platform, Some(input), None)?;
         let connector = AnyConnector::new(config, credentials, self.clock.clone())?;
-        let mut report = StoreCheckReport::default();
+        let mut report = StoreCheckReport { consent: connector.consent_source(), ..Default::default() };
         let mut cursor = Cursor::start();
         // A busy store that asks for a short wait is waited for, up to CHECK_PATIENCE in all.
         let mut waited = std::time::Duration::ZERO;

@@ -167,7 +167,8 @@ fn timeline_entry(e: event_log::EventRow) -> Option<TimelineEntry> {
         | Kind::StoreUnreachableTold
         | Kind::WebhookQuarantined
         | Kind::WebhooksRetried
-        | Kind::WebhookRegistered => return None,
+        | Kind::WebhookRegistered
+        | Kind::StoreOptOut => return None,
     };
     Some(TimelineEntry {
         at: e.at,

@@ -105,6 +105,9 @@ impl Engine {
         if all.replies_queued || all.assist_queued {
             self.assist_wake.notify_one();
         }
+        if all.opt_outs > 0 {
+            self.opt_outs_recorded();
+        }
         if done > 0 || set_aside {
             self.emit_status();
         }

@@ -1,5 +1,6 @@
-//! Just enough GraphQL for the Shopify sandbox: parse one operation's selection set (fields,
-//! arguments, inline fragments, variables), answer with only the fields asked for, refuse a
+//! Just enough GraphQL for the Shopify sandbox: parse one operation (a query or a mutation) into
+//! its selection set (fields, arguments, inline fragments, variables), answer with only the fields
+//! asked for, refuse a
 //! field the type doesn't have, and estimate the query's cost the way Shopify documents it
 //! (objects 1, scalars 0, connections `first` × their selection + 2).
 
@@ -211,11 +212,20 @@ impl Parser {
     }
 }
 
-/// Parses `query Name($v: T) { … }` (or a bare `{ … }`) into its top-level selection.
-pub fn parse(query: &str) -> Result<Vec<Selection>, String> {
-    let mut p = Parser { toks: tokenize(query)?, pos: 0 };
-    match p.peek() {
-        Some(Tok::Name(kind)) if kind == "query" => {
+/// What an operation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpKind {
+    Query,
+    Mutation,
+}
+
+/// Parses `query Name($v: T) { … }`, `mutation Name($v: T) { … }` (or a bare `{ … }`, a query)
+/// into its kind and top-level selection.
+pub fn parse_operation(text: &str) -> Result<(OpKind, Vec<Selection>), String> {
+    let mut p = Parser { toks: tokenize(text)?, pos: 0 };
+    let kind = match p.peek() {
+        Some(Tok::Name(kind)) if kind == "query" || kind == "mutation" => {
+            let kind = if kind == "query" { OpKind::Query } else { OpKind::Mutation };
             p.pos += 1;
             if matches!(p.peek(), Some(Tok::Name(_))) {
                 p.pos += 1;
@@ -223,15 +233,26 @@ pub fn parse(query: &str) -> Result<Vec<Selection>, String> {
             if p.peek() == Some(&Tok::Punct('(')) {
                 p.skip_group('(', ')')?;
             }
+            kind
         }
-        Some(Tok::Name(kind)) => return Err(format!("only queries are supported, not '{kind}'")),
-        _ => {}
-    }
+        Some(Tok::Name(kind)) => {
+            return Err(format!("only queries and mutations are supported, not '{kind}'"))
+        }
+        _ => OpKind::Query,
+    };
     let selection = p.selection_set()?;
     if p.pos != p.toks.len() {
         return Err("more than one operation".into());
     }
-    Ok(selection)
+    Ok((kind, selection))
+}
+
+/// Parses a query (see [`parse_operation`]); a mutation is an error here.
+pub fn parse(query: &str) -> Result<Vec<Selection>, String> {
+    match parse_operation(query)? {
+        (OpKind::Query, selection) => Ok(selection),
+        (OpKind::Mutation, _) => Err("a mutation where a query was expected".into()),
+    }
 }
 
 /// Keeps only the selected fields of `full`. A field missing from `full` doesn't exist on the
@@ -331,6 +352,19 @@ mod tests {
     }
 
     #[test]
+    fn parses_a_mutation_with_its_input_variable() {
+        let text = "mutation M($input: CustomerWhatsAppMarketingConsentUpdateInput!) { \
+            customerWhatsAppMarketingConsentUpdate(input: $input) { userErrors { field message code } } }";
+        let (kind, sel) = parse_operation(text).unwrap();
+        assert_eq!(kind, OpKind::Mutation);
+        let Selection::Field(root) = &sel[0] else { panic!() };
+        assert_eq!(root.name, "customerWhatsAppMarketingConsentUpdate");
+        assert_eq!(root.arg("input"), Some(&Arg::Var("input".into())));
+        assert!(parse(text).is_err(), "not where a query is expected");
+        assert_eq!(parse_operation("{ a }").unwrap().0, OpKind::Query);
+    }
+
+    #[test]
     fn prunes_to_the_selection_and_refuses_unknown_fields() {
         let sel = parse("{ a { b c { d } } }").unwrap();
         let Selection::Field(a) = &sel[0] else { panic!() };
@@ -352,9 +386,17 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for q in
-            ["", "{", "query { a(", "mutation { x }", "{ a } { b }", "{ \"x }", "{ a(b: ) }", "{ ... F }"]
-        {
+        for q in [
+            "",
+            "{",
+            "query { a(",
+            "mutation { x",
+            "subscription { x }",
+            "{ a } { b }",
+            "{ \"x }",
+            "{ a(b: ) }",
+            "{ ... F }",
+        ] {
             assert!(parse(q).is_err(), "{q:?}");
         }
     }

@@ -4,12 +4,14 @@
 //! orders, oldest first, filtered by `created_at`), only the selected fields in the answer, `extensions.cost` on every answer, `THROTTLED` when the bucket
 //! (2000 points restoring 100/s) can't pay, `MAX_COST_EXCEEDED` above 1000 points, and the
 //! client-credentials grant at `/admin/oauth/access_token` (tokens "expire" on demand in tests).
+//! The `{version}` in the path matters where the API changed: the customer's default phone and
+//! email from 2025-04, WhatsApp marketing consent and its mutation from 2026-07 ([`customers`]).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::post;
@@ -19,12 +21,15 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::catalog::{PhoneField, SandboxCheckout};
-use super::graphql::{self, Arg, Selection};
+use super::graphql::{self, Arg, OpKind, Selection};
 use super::{fault_response, json_response, truncate, Fault, Shared};
 use crate::domain::time::parse_time;
 use crate::stores::Platform;
 
+mod customers;
 mod orders;
+
+pub(super) use customers::Customers;
 
 pub(super) const MAX_AVAILABLE: f64 = 2000.0;
 const RESTORE_RATE: f64 = 100.0;
@@ -54,8 +59,9 @@ fn address(c: &SandboxCheckout, phone: Option<&str>) -> Value {
     })
 }
 
-/// The full `AbandonedCheckout` object; the request's selection picks from it.
-fn render(c: &SandboxCheckout, now: DateTime<Utc>) -> Value {
+/// The full `AbandonedCheckout` object as API `version` has it; the request's selection picks
+/// from it.
+fn render(shared: &Shared, c: &SandboxCheckout, now: DateTime<Utc>, version: &str) -> Value {
     let phone = |field: PhoneField| if c.phone_in == field { c.phone.as_deref() } else { None };
     let consent = match c.consent {
         Some(true) => {
@@ -85,18 +91,20 @@ fn render(c: &SandboxCheckout, now: DateTime<Utc>) -> Value {
             })
         })
         .collect();
+    let mut customer = json!({
+        "id": customers::customer_gid(c), "firstName": c.first_name, "lastName": c.last_name,
+        "locale": c.language,
+        "defaultEmailAddress": (!c.email.is_empty()).then(|| json!({ "emailAddress": c.email, "marketingState": "NOT_SUBSCRIBED" })),
+        "defaultPhoneNumber": customers::default_phone(shared, c, version),
+        "smsMarketingConsent": consent,
+    });
+    customers::as_of(&mut customer, version);
     json!({
         "id": format!("{GID}{}", c.id), "name": format!("#{}", c.id),
         "abandonedCheckoutUrl": format!("https://sandbox-shop.myshopify.com/75/checkouts/ac/{}/recover?key={}", c.token, &c.token[..16]),
         "createdAt": time(c.created_at), "updatedAt": time(c.updated_at(now)),
         "completedAt": c.completed_at(now).map(time),
-        "customer": {
-            "id": format!("gid://shopify/Customer/{}", c.id / 3), "firstName": c.first_name, "lastName": c.last_name,
-            "locale": c.language,
-            "defaultEmailAddress": (!c.email.is_empty()).then(|| json!({ "emailAddress": c.email, "marketingState": "NOT_SUBSCRIBED" })),
-            "defaultPhoneNumber": phone(PhoneField::Customer).map(|p| json!({ "phoneNumber": p, "marketingState": "NOT_SUBSCRIBED" })),
-            "smsMarketingConsent": consent,
-        },
+        "customer": customer,
         "shippingAddress": address(c, phone(PhoneField::Shipping)),
         "billingAddress": address(c, phone(PhoneField::Billing)),
         "discountCodes": [], "customAttributes": [], "note": null, "taxesIncluded": true, "taxLines": [],
@@ -172,8 +180,13 @@ fn resolve<'a>(arg: Option<&'a Arg>, variables: &'a Value) -> Option<Value> {
     }
 }
 
-async fn graphql_endpoint(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    let response = answer(&shared, &headers, &body);
+async fn graphql_endpoint(
+    State(shared): State<Arc<Shared>>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let response = answer(&shared, &version, &headers, &body);
     // The log shows the variables (where the filter and the cursor travel) as the "query".
     let variables = serde_json::from_slice::<Value>(&body)
         .ok()
@@ -184,7 +197,7 @@ async fn graphql_endpoint(State(shared): State<Arc<Shared>>, headers: HeaderMap,
     response
 }
 
-fn answer(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
+fn answer(shared: &Shared, version: &str, headers: &HeaderMap, body: &[u8]) -> Response {
     if !authorized(shared, headers) {
         let body = json!({ "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)" });
         return json_response(StatusCode::UNAUTHORIZED, vec![], body.to_string());
@@ -197,12 +210,16 @@ fn answer(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
         );
     };
     let variables = request.get("variables").cloned().unwrap_or(json!({}));
-    let selection = match request.get("query").and_then(Value::as_str).map(graphql::parse) {
+    let (kind, selection) = match request.get("query").and_then(Value::as_str).map(graphql::parse_operation) {
         Some(Ok(s)) => s,
         Some(Err(e)) => return gql_error(&format!("syntax error: {e}"), "PARSE_ERROR", None),
         None => return gql_error("no query", "PARSE_ERROR", None),
     };
-    let requested = graphql::cost(&selection, &variables);
+    if let Some(error) = customers::not_yet(&selection, version) {
+        return gql_error(&error, "undefinedField", None);
+    }
+    // A mutation costs 10 points, whatever it selects.
+    let requested = if kind == OpKind::Mutation { 10.0 } else { graphql::cost(&selection, &variables) };
     if requested > MAX_QUERY_COST {
         return gql_error(
             &format!("Query cost is {requested}, which exceeds the single query max cost limit ({MAX_QUERY_COST})."),
@@ -251,11 +268,23 @@ fn answer(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
         return gql_error("Throttled", "THROTTLED", Some(cost));
     }
     let now = shared.now();
+    if kind == OpKind::Mutation {
+        let Some(Selection::Field(field)) = selection.first() else {
+            return gql_error("a mutation selects a field", "PARSE_ERROR", None);
+        };
+        let body = match customers::mutate(shared, field, &variables, version) {
+            Ok(data) => json!({ "data": data, "extensions": { "cost": cost(available, requested) } }),
+            Err((errors, data)) => {
+                json!({ "errors": errors, "data": data, "extensions": { "cost": cost(available, requested) } })
+            }
+        };
+        return json_response(StatusCode::OK, vec![], body.to_string());
+    }
     let mut data = serde_json::Map::new();
     for s in &selection {
         let Selection::Field(field) = s else { continue };
         let value = match field.name.as_str() {
-            "abandonedCheckouts" => match list(shared, now, field, &variables, fault.as_ref()) {
+            "abandonedCheckouts" => match list(shared, now, version, field, &variables, fault.as_ref()) {
                 Ok(v) => v,
                 Err(e) => return gql_error(&e, "BAD_REQUEST", Some(cost(available, requested))),
             },
@@ -274,10 +303,12 @@ fn answer(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
                     .filter(|c| c.created_at <= now);
                 match found {
                     None => Value::Null,
-                    Some(c) => match graphql::prune(&render(&c, now), &field.selection, "Node") {
-                        Ok(v) => v,
-                        Err(e) => return gql_error(&e, "undefinedField", None),
-                    },
+                    Some(c) => {
+                        match graphql::prune(&render(shared, &c, now, version), &field.selection, "Node") {
+                            Ok(v) => v,
+                            Err(e) => return gql_error(&e, "undefinedField", None),
+                        }
+                    }
                 }
             }
             other => {
@@ -301,6 +332,7 @@ fn answer(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
 fn list(
     shared: &Shared,
     now: DateTime<Utc>,
+    version: &str,
     field: &graphql::Field,
     variables: &Value,
     fault: Option<&Fault>,
@@ -345,7 +377,7 @@ fn list(
     matching.truncate(first as usize);
     let end =
         matching.last().map(|c| base64::engine::general_purpose::STANDARD.encode(format!("id:{}", c.id)));
-    let mut nodes: Vec<Value> = matching.iter().map(|c| render(c, now)).collect();
+    let mut nodes: Vec<Value> = matching.iter().map(|c| render(shared, c, now, version)).collect();
     if fault == Some(&Fault::MalformedItem) {
         if let Some(first) = nodes.first_mut() {
             first["totalPriceSet"]["presentmentMoney"]["amount"] = json!("1.234,50");
@@ -389,7 +421,8 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
         inner.tokens_issued += 1;
         let token = format!("shpat_sandbox_{:04}", inner.tokens_issued);
         inner.shopify_tokens.push(token.clone());
-        let body = json!({ "access_token": token, "scope": "read_orders", "expires_in": 86399 });
+        let scope = customers::scopes(&inner.customers);
+        let body = json!({ "access_token": token, "scope": scope, "expires_in": 86399 });
         json_response(StatusCode::OK, vec![], body.to_string())
     };
     shared.record(

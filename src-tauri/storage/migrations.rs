@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use super::{
     carts, coexistence, contacts, conversations, drafts, event_log, media, messages, sends, settings,
-    shop_facts, shops, templates, webhook_events, StorageError,
+    shop_facts, shops, store_opt_outs, templates, webhook_events, StorageError,
 };
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
@@ -30,6 +30,7 @@ use super::{
 ///     have no phone number (the table is rebuilt: see `contacts::SCHEMA_V13`).
 /// 14: the WhatsApp media id each product image was uploaded as
 ///     (the reminder's image header), with when, or why the image could not be used.
+/// 15: opt-outs written back to the store (`store_write_opt_out`), one row per final outcome.
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -56,6 +57,7 @@ fn migrations() -> Vec<String> {
         coexistence::SCHEMA_V12.to_string(),
         contacts::SCHEMA_V13.to_string(),
         media::SCHEMA_V14.to_string(),
+        store_opt_outs::SCHEMA_V15.to_string(),
     ]
 }
 
@@ -153,6 +155,7 @@ mod tests {
                 "sends",
                 "settings",
                 "shop_facts",
+                "store_opt_out_writes",
                 "stores",
                 "wa_media",
                 "wa_templates",

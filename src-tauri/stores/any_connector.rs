@@ -37,6 +37,18 @@ impl AnyConnector {
             }
         })
     }
+
+    /// Where this store's marketing consent comes from: only Shopify records it, WhatsApp's
+    /// from API 2026-07, SMS's standing in before.
+    pub fn consent_source(&self) -> super::ConsentSource {
+        match self {
+            AnyConnector::Shopify(c) if shopify::has_whatsapp_consent(c.version()) => {
+                super::ConsentSource::Whatsapp
+            }
+            AnyConnector::Shopify(_) => super::ConsentSource::SmsStandIn,
+            AnyConnector::Tiendanube(_) | AnyConnector::Woocommerce(_) => super::ConsentSource::NotRecorded,
+        }
+    }
 }
 
 impl StoreConnector for AnyConnector {

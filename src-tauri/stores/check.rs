@@ -95,6 +95,37 @@ impl From<&Cart> for CheckedCart {
 pub struct StoreCheckReport {
     pub carts: Vec<CheckedCart>,
     pub skipped: Vec<Skipped>,
+    /// Where the carts' marketing consent comes from.
+    pub consent: ConsentSource,
+}
+
+/// Where a store's marketing consent (what `consent_only` checks) comes from.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum ConsentSource {
+    /// Shopify from Admin API 2026-07: the customer's WhatsApp marketing consent.
+    Whatsapp,
+    /// Shopify before 2026-07, which has no WhatsApp consent: the SMS marketing consent stands in.
+    SmsStandIn,
+    /// Tiendanube/Nuvemshop and WooCommerce record no WhatsApp consent (nor SMS).
+    #[default]
+    NotRecorded,
+}
+
+impl ConsentSource {
+    /// The command line's words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ConsentSource::Whatsapp => "the customer's WhatsApp marketing consent (Shopify API 2026-07 or later)",
+            ConsentSource::SmsStandIn => {
+                "the customer's SMS marketing consent as a stand-in (this API version has no WhatsApp consent: 2026-07 or later does)"
+            }
+            ConsentSource::NotRecorded => {
+                "none: this platform records no WhatsApp consent (with consent_only on, its carts get no message)"
+            }
+        }
+    }
 }
 
 /// How long a check waits in all for a busy store before reporting it: a store that asks for a

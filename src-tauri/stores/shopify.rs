@@ -17,8 +17,15 @@
 //! to `{base}/admin/oauth/access_token`) whose token lasts 24 hours; it is renewed 10 minutes
 //! before it expires, and once more if the API still answers 401.
 //!
-//! UNCONFIRMED field names, checked against no live schema: `countryCodeV2` on the addresses,
-//! `smsMarketingConsent.marketingState`, `locale` and `defaultEmailAddress` on the customer.
+//! Marketing consent (what `consent_only` checks): from API version 2026-07 the customer's
+//! WhatsApp marketing consent (`defaultPhoneNumber.whatsAppMarketingConsent.state`); before it,
+//! which has no WhatsApp consent, the customer's SMS marketing consent stands in
+//! (`smsMarketingConsent.marketingState`). The version is the store's `api_version`
+//! ([`DEFAULT_VERSION`] when unset). An opt-out can be written back ([`consent`]).
+//!
+//! Every GraphQL document sent is listed by [`documents`], and a test validates them all against
+//! Shopify's Admin schema (`tools/shopify-schema`: the 2025-01 introspection plus the documented
+//! later additions), at each version they are sent with.
 
 use std::time::Duration;
 
@@ -37,12 +44,20 @@ use crate::clock::Clock;
 use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
 
+pub mod consent;
 pub(crate) mod json;
 mod order_search;
+mod queries;
+#[cfg(test)]
+mod schema_check;
 
 use json::{short_id, Extensions, GqlResponse, ListData, Node, NodeData, TokenReply, GID_PREFIX};
+pub use queries::documents;
+use queries::{list_query, node_query};
 
 pub const DEFAULT_VERSION: &str = "2026-01";
+/// The first API version with the customer's WhatsApp marketing consent (read and written).
+pub const WHATSAPP_CONSENT_SINCE: &str = "2026-07";
 /// Shopify refuses a query costing more than 1000 points; with the fields below a checkout
 /// costs about 85, so 10 per page stays under it (the connection itself allows 250).
 pub const MAX_PER_PAGE: u32 = 10;
@@ -51,32 +66,12 @@ const OVERLAP: chrono::Duration = chrono::Duration::minutes(10);
 const RENEW_BEFORE: chrono::Duration = chrono::Duration::minutes(10);
 /// Line items read per checkout (query cost grows with it). A bigger cart keeps its exact total;
 /// only its first 15 lines are listed.
-const LINE_ITEMS: u32 = 15;
+pub(super) const LINE_ITEMS: u32 = 15;
 
-/// The fields read from each checkout. Both queries use them, with no fragments.
-const NODE: &str = "id name createdAt updatedAt completedAt abandonedCheckoutUrl \
-    totalPriceSet { presentmentMoney { amount currencyCode } } \
-    customer { firstName locale defaultPhoneNumber { phoneNumber } defaultEmailAddress { emailAddress } \
-      smsMarketingConsent { marketingState } } \
-    shippingAddress { firstName phone countryCodeV2 } \
-    billingAddress { firstName phone countryCodeV2 } \
-    lineItems(first: LINE_ITEMS) { nodes { title variantTitle quantity image { url } \
-      originalUnitPriceSet { presentmentMoney { amount currencyCode } } } }";
-
-fn list_query() -> String {
-    format!(
-        "query RecuperoCheckouts($first: Int!, $after: String, $query: String) {{ \
-         abandonedCheckouts(first: $first, after: $after, query: $query, sortKey: ID) {{ \
-         pageInfo {{ hasNextPage endCursor }} nodes {{ {} }} }} }}",
-        NODE.replace("LINE_ITEMS", &LINE_ITEMS.to_string())
-    )
-}
-
-fn node_query() -> String {
-    format!(
-        "query RecuperoCheckout($id: ID!) {{ node(id: $id) {{ ... on AbandonedCheckout {{ {} }} }} }}",
-        NODE.replace("LINE_ITEMS", &LINE_ITEMS.to_string())
-    )
+/// Whether API `version` has the customer's WhatsApp marketing consent. Versions are `YYYY-MM`
+/// (which compare as text) or `unstable`, which has everything.
+pub fn has_whatsapp_consent(version: &str) -> bool {
+    version.trim() >= WHATSAPP_CONSENT_SINCE
 }
 
 enum Auth {
@@ -135,7 +130,7 @@ impl Shopify {
         Ok(Shopify { config, auth, http, clock })
     }
 
-    fn version(&self) -> &str {
+    pub fn version(&self) -> &str {
         self.config.api_version.as_deref().unwrap_or(DEFAULT_VERSION)
     }
 
@@ -226,7 +221,8 @@ impl Shopify {
         } else {
             format!("{GID_PREFIX}{}", id.as_str())
         };
-        let (data, _): (NodeData, _) = self.graphql(&node_query(), json!({ "id": gid })).await?;
+        let (data, _): (NodeData, _) =
+            self.graphql(&node_query(self.version()), json!({ "id": gid })).await?;
         match data.node {
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(value) => Node::read(value, &self.config).map(Some).map_err(StoreError::Protocol),
@@ -270,7 +266,7 @@ impl StoreConnector for Shopify {
             "after": state.after,
             "query": (!filter.is_empty()).then_some(&filter),
         });
-        let (data, pace): (ListData, Duration) = self.graphql(&list_query(), variables).await?;
+        let (data, pace): (ListData, Duration) = self.graphql(&list_query(self.version()), variables).await?;
         let connection = data.abandoned_checkouts;
         let mut page = Page::new(connection.nodes.len(), pace);
         let now = self.clock.now();
@@ -313,7 +309,7 @@ mod tests {
 
     #[test]
     fn queries_name_every_field_the_parser_reads() {
-        let q = list_query();
+        let q = list_query(DEFAULT_VERSION);
         for field in [
             "abandonedCheckoutUrl",
             "defaultPhoneNumber",
@@ -323,8 +319,8 @@ mod tests {
         ] {
             assert!(q.contains(field), "{field} missing from {q}");
         }
-        assert!(node_query().contains("... on AbandonedCheckout"));
-        assert!(node_query().contains("defaultEmailAddress { emailAddress }"));
+        assert!(node_query(DEFAULT_VERSION).contains("... on AbandonedCheckout"));
+        assert!(node_query(DEFAULT_VERSION).contains("defaultEmailAddress { emailAddress }"));
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod send_plan;
 mod startup_failure;
 mod storage_files;
 mod store_check_busy;
+mod store_consent;
 mod store_times;
 mod stores;
 mod tunnel;

@@ -109,7 +109,7 @@ describe('api inside Tauri', () => {
       key: 'ck_1',
       secret: 'cs_1',
     };
-    invoke.mockResolvedValue({ carts: [], skipped: [] });
+    invoke.mockResolvedValue({ carts: [], skipped: [], consent: 'not_recorded' });
     await api.storeTest(input);
     expect(invoke).toHaveBeenLastCalledWith('store_test', { input });
     await api.storeConnect(input);

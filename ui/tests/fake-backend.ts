@@ -516,7 +516,7 @@ export function fakeBackend(): FakeBackend {
     timelines: new Map(),
     timelineFailure: null,
     stores: [],
-    storeReport: { carts: [], skipped: [] },
+    storeReport: { carts: [], skipped: [], consent: 'sms_stand_in' },
     storeFailure: null,
     storeGate: null,
     route: null,

@@ -31,6 +31,8 @@ const NATIVE_KEYS = [
   'native.notify.open',
   'native.notify.escalationTitle',
   'native.notify.deliveryQuarantinedBody',
+  'native.notify.storeOptOutRefusedTitle',
+  'native.notify.storeOptOutRefusedBody',
   'native.notify.deliveryQuarantinedTitle',
   'native.notify.escalationBody',
   'native.notify.tokenExpiredTitle',

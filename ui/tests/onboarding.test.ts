@@ -216,6 +216,7 @@ describe('Guided setup: the steps', () => {
         },
       ],
       skipped: [],
+      consent: 'not_recorded',
     };
     await start();
     await fireEvent.input(byId('store-id'), { target: { value: '123456' } });

@@ -203,6 +203,7 @@ describe('Store connection: testing the connection', () => {
         { checkoutId: 'co-3', reason: 'mixed currencies' },
         { checkoutId: null, reason: 'no total' },
       ],
+      consent: 'not_recorded',
     };
     render(StoreConnection);
     await type('store-id', ' 123456 ');
@@ -251,6 +252,10 @@ describe('Store connection: testing the connection', () => {
     expect(screen.queryByTestId('store-empty')).toBeNull();
     expect(screen.queryByTestId('store-error')).toBeNull();
     expect(backend.calls.some((c) => c.cmd === 'store_connect'), 'testing saves nothing').toBe(false);
+    // Tiendanube records no WhatsApp consent, and the owner is told so plainly.
+    expect(within(results).getByTestId('store-consent').textContent).toContain(
+      'esta plataforma no registra el consentimiento de WhatsApp',
+    );
   });
 
   it('says the connection works when there are no abandoned checkouts yet', async () => {

@@ -83,6 +83,24 @@ describe('parseStoreForm: what each platform needs', () => {
     });
   });
 
+  it("shopify's API version is optional, checked, and only Shopify's", () => {
+    const noVersion = parseStoreForm(shopifyToken);
+    expect(noVersion.ok && 'apiVersion' in noVersion.input, 'empty: the default version').toBe(false);
+    expect(parseStoreForm({ ...shopifyToken, apiVersion: ' 2026-07 ' })).toMatchObject({
+      ok: true,
+      input: { apiVersion: '2026-07' },
+    });
+    expect(parseStoreForm({ ...shopifyToken, apiVersion: 'unstable' })).toMatchObject({ ok: true });
+    for (const bad of ['2026-7', '2026-06', 'latest', '26-07']) {
+      expect(parseStoreForm({ ...shopifyToken, apiVersion: bad }), bad).toEqual({
+        ok: false,
+        errors: { apiVersion: 'store.invalid.apiVersion' },
+      });
+    }
+    const tn = parseStoreForm({ ...tiendanube, apiVersion: 'whatever' });
+    expect(tn.ok && 'apiVersion' in tn.input, 'not a Tiendanube field here').toBe(false);
+  });
+
   it('woocommerce needs a ck_ consumer key and a cs_ consumer secret, not swapped', () => {
     expect(parseStoreForm(woocommerce)).toMatchObject({
       ok: true,

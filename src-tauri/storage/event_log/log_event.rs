@@ -273,6 +273,18 @@ log_events! {
     /// The webhook address was registered with Meta (`outcome` `ok`), or Meta refused it
     /// (`outcome` says why: `nothing_answered`, `wrong_token`, `not_https`, `other`).
     WebhookRegistered = "webhook_registered" { url: &'a str, outcome: &'a str },
+
+    // Stores, continued.
+    /// An opt-out's write back to the store ended (`store_write_opt_out`): `outcome` is
+    /// `written`, `already_off`, `no_customer`, `other_phone`, `refused`, `access_denied`,
+    /// `unsupported_version` or `failed`; `detail` the store's words when it refused.
+    StoreOptOut = "store_opt_out" {
+        store: i64,
+        outcome: &'a str,
+        #[serde(rename = "optedOutAt")]
+        opted_out_at: &'a str,
+        detail: Option<&'a str>,
+    },
 }
 
 #[cfg(test)]

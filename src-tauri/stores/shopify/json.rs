@@ -115,6 +115,14 @@ pub(super) struct Customer {
 #[serde(rename_all = "camelCase")]
 pub(super) struct PhoneNumber {
     pub(super) phone_number: Option<String>,
+    /// From API 2026-07 (selected only there).
+    pub(super) whats_app_marketing_consent: Option<ChannelConsent>,
+}
+
+/// A channel's consent in the 2026-07 model (`CustomerMarketingConsent`).
+#[derive(Debug, Deserialize)]
+pub(super) struct ChannelConsent {
+    pub(super) state: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,9 +230,14 @@ impl Node {
                 billing.and_then(|a| a.first_name.as_deref()),
             ]),
             language: customer.and_then(|c| c.locale.as_deref()),
-            consent: consent(
-                customer.and_then(|c| c.sms_marketing_consent.as_ref()?.marketing_state.as_deref()),
-            ),
+            // The query selects one of the two: WhatsApp's from 2026-07, SMS's before it.
+            consent: consent(customer.and_then(|c| {
+                let whatsapp =
+                    c.default_phone_number.as_ref().and_then(|p| p.whats_app_marketing_consent.as_ref());
+                whatsapp.map(|w| w.state.as_deref()).unwrap_or_else(|| {
+                    c.sms_marketing_consent.as_ref().and_then(|s| s.marketing_state.as_deref())
+                })
+            })),
             phone: first_present([
                 customer.and_then(|c| c.default_phone_number.as_ref()?.phone_number.as_deref()),
                 shipping.and_then(|a| a.phone.as_deref()),
@@ -254,5 +267,38 @@ mod tests {
         assert_eq!(consent(Some("UNSUBSCRIBED")), Some(false));
         assert_eq!(consent(Some("PENDING")), None);
         assert_eq!(consent(None), None);
+    }
+
+    fn checkout(customer: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({
+            "id": "gid://shopify/AbandonedCheckout/7", "name": "#7", "createdAt": "2026-11-20T10:00:00Z",
+            "updatedAt": "2026-11-20T10:05:00Z", "completedAt": null, "abandonedCheckoutUrl": "https://s.example/r",
+            "totalPriceSet": {"presentmentMoney": {"amount": "10.00", "currencyCode": "ARS"}},
+            "customer": customer, "shippingAddress": null, "billingAddress": null,
+            "lineItems": {"nodes": []},
+        })
+    }
+
+    #[test]
+    fn the_whatsapp_consent_is_read_where_selected_and_the_sms_one_stands_in_before() {
+        let config = StoreConfig::new(crate::stores::Platform::Shopify, "https://s.example", "AR").unwrap();
+        let read =
+            |customer| Node::read(checkout(customer), &config).unwrap().cart.customer().marketing_consent();
+        let whatsapp = |state: &str| {
+            serde_json::json!({"firstName": "Ana", "defaultPhoneNumber": {"phoneNumber": "+5491160000001",
+                "whatsAppMarketingConsent": {"state": state}}})
+        };
+        assert_eq!(read(whatsapp("SUBSCRIBED")), Some(true));
+        assert_eq!(read(whatsapp("UNSUBSCRIBED")), Some(false));
+        assert_eq!(read(whatsapp("NOT_SUBSCRIBED")), Some(false));
+        assert_eq!(read(whatsapp("PENDING")), None);
+        let sms = serde_json::json!({"firstName": "Ana", "defaultPhoneNumber": {"phoneNumber": "+5491160000001"},
+            "smsMarketingConsent": {"marketingState": "SUBSCRIBED"}});
+        assert_eq!(read(sms), Some(true), "before 2026-07 the SMS consent stands in");
+        let sms_without_phone = serde_json::json!({"firstName": "Ana", "defaultPhoneNumber": null,
+            "smsMarketingConsent": {"marketingState": "UNSUBSCRIBED"}});
+        assert_eq!(read(sms_without_phone), Some(false));
+        let none = serde_json::json!({"firstName": "Ana", "defaultPhoneNumber": null});
+        assert_eq!(read(none), None);
     }
 }

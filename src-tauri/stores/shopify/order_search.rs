@@ -18,7 +18,7 @@ use crate::stores::StoreError;
 /// points (the order and its two addresses), so a page costs about 300 of the 1000 allowed.
 const ORDERS_PER_PAGE: u32 = 100;
 
-fn orders_query() -> String {
+pub(super) fn orders_query() -> String {
     "query RecuperoOrders($first: Int!, $after: String, $query: String) { \
      orders(first: $first, after: $after, query: $query, sortKey: CREATED_AT) { \
      pageInfo { hasNextPage endCursor } \

@@ -263,6 +263,7 @@ const OWNER_PROBLEM_NOTICES: Record<OwnerProblem, MessageKey> = {
   store_unreachable: 'notice.ownerProblem.store_unreachable',
   delivery_quarantined: 'notice.ownerProblem.delivery_quarantined',
   phone_inactive: 'coexistence.notify.phoneInactiveBody',
+  store_opt_out_refused: 'notice.ownerProblem.store_opt_out_refused',
 };
 
 /** Goes where a route says: the screen, and the conversation or section in it. */

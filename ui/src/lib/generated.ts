@@ -9,7 +9,7 @@ export type EngineEvent = { "type": "status_changed", status: AppStatus, } | { "
  */
 total: string, } | { "type": "escalation", conversationId: number, contactName: string | null, reason: string, } | { "type": "draft_ready", conversationId: number, draftId: number, } | { "type": "opted_out", conversationId: number, } | { "type": "needs_owner", problem: OwnerProblem, } | { "type": "navigate", route: Route, };
 
-export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable" | "delivery_quarantined" | "phone_inactive";
+export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable" | "delivery_quarantined" | "phone_inactive" | "store_opt_out_refused";
 
 /**
  * A place in the app: a screen, and in it a conversation or a settings section.
@@ -378,7 +378,16 @@ export type StoreInput = { platform: string, baseUrl: string, storeId?: string |
 /**
  * What one check of a store found.
  */
-export type StoreCheckReport = { carts: Array<CheckedCart>, skipped: Array<SkippedCheckout>, };
+export type StoreCheckReport = { carts: Array<CheckedCart>, skipped: Array<SkippedCheckout>, 
+/**
+ * Where the carts' marketing consent comes from.
+ */
+consent: ConsentSource, };
+
+/**
+ * Where a store's marketing consent (what `consent_only` checks) comes from.
+ */
+export type ConsentSource = "whatsapp" | "sms_stand_in" | "not_recorded";
 
 /**
  * One cart as `store check` and "Test connection" show it.

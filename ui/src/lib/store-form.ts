@@ -22,10 +22,12 @@ export interface StoreForm {
   token: string;
   key: string;
   secret: string;
+  /** Shopify's Admin API version ("" = Recupero's default). */
+  apiVersion: string;
 }
 
 export type CredentialField = 'token' | 'key' | 'secret';
-export type StoreField = 'baseUrl' | 'storeId' | 'country' | CredentialField;
+export type StoreField = 'baseUrl' | 'storeId' | 'country' | 'apiVersion' | CredentialField;
 export type StoreFormErrors = Partial<Record<StoreField, MessageKey>>;
 
 export type ParsedStoreForm =
@@ -68,6 +70,11 @@ export function credentialFields(platform: Platform, shopifyAuth: ShopifyAuth): 
   }
 }
 
+/** Only Shopify's API version is the owner's to choose (WhatsApp consent needs 2026-07 or later). */
+export function usesApiVersion(platform: Platform): boolean {
+  return platform === 'shopify';
+}
+
 export function usesStoreId(platform: Platform): boolean {
   return platform === 'tiendanube';
 }
@@ -83,6 +90,7 @@ export function emptyStoreForm(country: string, platform: Platform = 'tiendanube
     token: '',
     key: '',
     secret: '',
+    apiVersion: '',
   };
 }
 
@@ -145,6 +153,12 @@ export function parseStoreForm(form: StoreForm): ParsedStoreForm {
     else if (!/^\d+$/.test(storeId)) errors.storeId = 'store.invalid.storeId';
   }
 
+  // Shopify's versions are quarterly (YYYY-01/04/07/10), or "unstable".
+  const apiVersion = usesApiVersion(form.platform) ? optional(form.apiVersion) : null;
+  if (apiVersion !== null && !/^(\d{4}-(01|04|07|10)|unstable)$/.test(apiVersion)) {
+    errors.apiVersion = 'store.invalid.apiVersion';
+  }
+
   const country = form.country.trim().toUpperCase();
   if (country === '') errors.country = 'store.invalid.required';
   else if (!/^[A-Z]{2}$/.test(country)) errors.country = 'store.invalid.country';
@@ -174,6 +188,7 @@ export function parseStoreForm(form: StoreForm): ParsedStoreForm {
       country,
       name: optional(form.name),
       ...credentials,
+      ...(apiVersion === null ? {} : { apiVersion }),
     },
   };
 }

@@ -372,6 +372,16 @@ fn each_event_is_stored_exactly_as_before() {
             "webhook_registered",
             json!({ "url": "https://x.example/webhook/s", "outcome": "ok" }),
         ),
+        (
+            LogEvent::StoreOptOut {
+                store: 2,
+                outcome: "access_denied",
+                opted_out_at: "T1",
+                detail: Some("scope"),
+            },
+            "store_opt_out",
+            json!({ "store": 2, "outcome": "access_denied", "optedOutAt": "T1", "detail": "scope" }),
+        ),
     ];
     for (event, kind, before) in &cases {
         assert_eq!(event.kind().as_str(), *kind, "{event:?} keeps its kind");
