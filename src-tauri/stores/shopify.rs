@@ -55,7 +55,7 @@ use json::{short_id, Extensions, GqlResponse, ListData, Node, NodeData, TokenRep
 pub use queries::documents;
 use queries::{list_query, node_query};
 
-pub const DEFAULT_VERSION: &str = "2026-01";
+pub const DEFAULT_VERSION: &str = "2026-10";
 /// The first API version with the customer's WhatsApp marketing consent (read and written).
 pub const WHATSAPP_CONSENT_SINCE: &str = "2026-07";
 /// Shopify refuses a query costing more than 1000 points; with the fields below a checkout

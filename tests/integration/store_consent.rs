@@ -107,7 +107,8 @@ fn outcomes(round: &OptOutWrites) -> Vec<&str> {
 
 #[tokio::test]
 async fn consent_is_whatsapps_from_2026_07_smss_before_and_none_elsewhere() {
-    let (app, sandbox, _) = shopify(None).await;
+    // A store pinned to an older version (the connector's default reads WhatsApp's consent).
+    let (app, sandbox, _) = shopify(Some("2026-01")).await;
     let now = app.clock.now();
     let own_phone: Vec<_> = sandbox
         .checkouts(Platform::Shopify)
@@ -123,7 +124,7 @@ async fn consent_is_whatsapps_from_2026_07_smss_before_and_none_elsewhere() {
         report.carts.iter().find(|c| c.checkout_id == id.to_string()).unwrap().marketing_consent
     };
 
-    let base = store_input(&sandbox, Platform::Shopify);
+    let base = StoreInput { api_version: Some("2026-01".into()), ..store_input(&sandbox, Platform::Shopify) };
     let old = app.engine.store_check(&base, usize::MAX).await.unwrap();
     assert_eq!(old.consent, ConsentSource::SmsStandIn);
     assert_eq!(consent_of(&old, sms_yes), Some(true), "2026-01: the SMS consent stands in");
@@ -288,7 +289,7 @@ async fn without_write_customers_the_opt_out_holds_locally_and_the_owner_is_told
 
 #[tokio::test]
 async fn before_2026_07_nothing_is_written_and_the_owner_hears_why() {
-    let (app, sandbox, store) = shopify(None).await;
+    let (app, sandbox, store) = shopify(Some("2026-01")).await;
     sandbox.grant_shopify_write_customers(true);
     app.engine.setting_set("store_write_opt_out", "true").unwrap();
     let people = customers(&app, &sandbox, store, 1).await;

@@ -58,11 +58,12 @@ pub fn documents(version: &str) -> Vec<(&'static str, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stores::shopify::DEFAULT_VERSION;
+    use crate::stores::shopify::{DEFAULT_VERSION, WHATSAPP_CONSENT_SINCE};
 
     #[test]
     fn the_consent_read_follows_the_api_version() {
-        for old in [DEFAULT_VERSION, "2025-04", "2026-04"] {
+        assert!(*DEFAULT_VERSION >= *WHATSAPP_CONSENT_SINCE, "the default reads WhatsApp's own consent");
+        for old in ["2025-04", "2026-01", "2026-04"] {
             assert!(!has_whatsapp_consent(old), "{old}");
             let q = list_query(old);
             assert!(q.contains("smsMarketingConsent { marketingState }") && !q.contains("whatsApp"), "{q}");

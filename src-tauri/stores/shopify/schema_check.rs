@@ -15,9 +15,9 @@ use serde_json::{json, Value};
 
 use super::{documents, DEFAULT_VERSION, WHATSAPP_CONSENT_SINCE};
 
-/// The API versions the connector is checked at: the default, the first with the customer's
-/// default phone and email, the last without WhatsApp consent, the first with it, and later.
-const VERSIONS: [&str; 5] = [DEFAULT_VERSION, "2025-04", "2026-04", WHATSAPP_CONSENT_SINCE, "2026-10"];
+/// The API versions the connector is checked at: an older one still in use, the first with the customer's
+/// default phone and email, the last without WhatsApp consent, the first with it, and the default.
+const VERSIONS: [&str; 5] = ["2026-01", "2025-04", "2026-04", WHATSAPP_CONSENT_SINCE, DEFAULT_VERSION];
 
 /// The validator script, when it can run here.
 fn validator() -> Option<PathBuf> {
