@@ -127,6 +127,7 @@ pub static SPECS: &[Spec] = &[
     tunnel::TUNNEL_NAME,
     tunnel::TUNNEL_HOSTNAME,
     tunnel::CLOUDFLARED_PATH,
+    sending::MONTHLY_SPEND_CAP_USD,
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -205,6 +205,9 @@ pub enum OwnerProblem {
     /// No message from the phone's WhatsApp Business app for 12 days: open it before day 14 or
     /// Meta cuts the Coexistence link.
     PhoneInactive,
+    /// The month's estimated WhatsApp spend reached `monthly_spend_cap_usd`: recovery messages
+    /// wait until the next month or a higher cap (told once a month).
+    SpendCapReached,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

@@ -66,6 +66,8 @@ pub struct Settings {
     pub tunnel_hostname: String,
     /// Empty: look for cloudflared on PATH.
     pub cloudflared_path: String,
+    /// The month's estimated WhatsApp spend (USD) at which recovery messages wait; `None`: no cap.
+    pub monthly_spend_cap_usd: Option<rust_decimal::Decimal>,
 }
 
 impl Settings {
@@ -129,6 +131,7 @@ impl Settings {
             tunnel_name: get("tunnel_name"),
             tunnel_hostname: get("tunnel_hostname"),
             cloudflared_path: get("cloudflared_path"),
+            monthly_spend_cap_usd: super::sending::spend_cap_of(&get("monthly_spend_cap_usd")),
         })
     }
 }
