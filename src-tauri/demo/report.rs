@@ -56,7 +56,8 @@ pub struct DemoReport {
     /// Conversations handed to a person, by reason, and the notifications that went with them.
     pub escalations: BTreeMap<String, i64>,
     pub escalation_notifications: i64,
-    /// Sends still waiting, by why the last round held them back (`spend_cap`, `closed`…).
+    /// Sends still waiting, by why the last round held them back (`closed`, `customer_active`…);
+    /// all of them under `spend_cap` while the month's spend is at the cap.
     pub held: BTreeMap<String, i64>,
     /// The monthly spend cap (`monthly_spend_cap_usd`, USD; `None`: no cap) and the demo
     /// month's estimated spend in USD at the end of the run.
@@ -101,13 +102,16 @@ pub(super) fn report(
     let drafts = storage::drafts::counts_by_source_and_state(&conn)?;
     let escalations = storage::event_log::escalations_by_reason(&conn)?;
     let opt_out_confirmations = storage::messages::accepted_opt_out_confirmations(&conn)?;
+    // While the month's spend is at the cap every planned send waits for it whatever held it
+    // last (the night, a deadline): the cap outranks, as in the cart's "why not sent".
+    let cap = crate::metrics::spend::cap_status(&conn, settings, end)?;
     let mut held: BTreeMap<String, i64> = BTreeMap::new();
     for s in storage::sends::list(&conn)?.iter().filter(|s| s.state == "planned") {
-        if let Some(reason) = &s.held_reason {
-            *held.entry(reason.clone()).or_default() += 1;
+        let reason = if cap.reached { Some("spend_cap") } else { s.held_reason.as_deref() };
+        if let Some(reason) = reason {
+            *held.entry(reason.to_string()).or_default() += 1;
         }
     }
-    let cap = crate::metrics::spend::cap_status(&conn, settings, end)?;
     let messages = wa.messages();
     let mut keys = HashSet::new();
     let duplicates = messages

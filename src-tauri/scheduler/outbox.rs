@@ -152,7 +152,8 @@ pub async fn dispatch_step(
         // The month's spend reached the owner's cap: wait (re-checked soon), never skipped.
         // Holdout carts wait too, so both groups keep meeting the same rules.
         if let Some(reached) = store.spend_cap_reached(now)? {
-            spend_cap::hold_for_cap(db, &ctx, owner, &reached, now, &mut report)?;
+            let max_delay = rules.plan.timing.max_delay;
+            spend_cap::hold_for_cap(db, &ctx, owner, &reached, max_delay, now, &mut report)?;
             continue;
         }
         // 2. The template must be approved in a language for this customer (the cache, refreshed

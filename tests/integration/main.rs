@@ -25,6 +25,7 @@ mod message_preview;
 mod results;
 mod secrets_at_rest;
 mod send_plan;
+mod spend_cap;
 #[cfg(feature = "desktop")]
 mod startup_failure;
 mod storage_files;

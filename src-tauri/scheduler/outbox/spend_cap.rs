@@ -33,25 +33,32 @@ pub fn recheck_at(now: DateTime<Utc>, reached: &CapReached) -> DateTime<Utc> {
     (now + RECHECK).min(reached.resumes_at.max(now + Duration::seconds(1)))
 }
 
-/// Gives the claimed send back until the next re-check (fenced by the lease owner). The
-/// timeline gets one `held` line per stretch of waiting, not one per re-check.
+/// Gives the claimed send back until the next re-check (fenced by the lease owner). Its
+/// deadline moves past the re-check (by `max_delay`, as a fresh plan would have it), so the
+/// overdue re-planning leaves it alone and it keeps saying `spend_cap` while it waits; the
+/// maximum age is still checked every time it comes back. The timeline gets one `held` line
+/// per stretch of waiting, not one per re-check.
 pub(super) fn hold_for_cap(
     db: &Db,
     ctx: &sends::SendContext,
     owner: &str,
     reached: &CapReached,
+    max_delay: Duration,
     now: DateTime<Utc>,
     report: &mut DispatchReport,
 ) -> Result<(), StorageError> {
     let until = recheck_at(now, reached);
-    let conn = db.conn();
-    let already = sends::for_cart(&conn, ctx.cart_id)?
+    let deadline = super::checks::time(&ctx.deadline_at).max(until + max_delay);
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
+    let already = sends::for_cart(&tx, ctx.cart_id)?
         .iter()
         .any(|s| s.id == ctx.id && s.held_reason.as_deref() == Some(SPEND_CAP));
-    if sends::release(&conn, ctx.id, owner, &ts(until), SPEND_CAP, &ts(now))? {
+    if sends::release(&tx, ctx.id, owner, &ts(until), SPEND_CAP, &ts(now))? {
+        sends::replan(&tx, ctx.id, &ts(until), &ts(deadline), None, SPEND_CAP, &ts(now))?;
         if !already {
             event_log::append(
-                &conn,
+                &tx,
                 &ts(now),
                 Some(ctx.cart_id),
                 ctx.contact_id,
@@ -60,6 +67,7 @@ pub(super) fn hold_for_cap(
         }
         report.held.push((ctx.id, SPEND_CAP.to_string()));
     }
+    tx.commit()?;
     Ok(())
 }
 
