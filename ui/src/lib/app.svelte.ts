@@ -263,6 +263,7 @@ const OWNER_PROBLEM_NOTICES: Record<OwnerProblem, MessageKey> = {
   store_unreachable: 'notice.ownerProblem.store_unreachable',
   delivery_quarantined: 'notice.ownerProblem.delivery_quarantined',
   phone_inactive: 'coexistence.notify.phoneInactiveBody',
+  spend_cap_reached: 'notice.ownerProblem.spend_cap_reached',
 };
 
 /** Goes where a route says: the screen, and the conversation or section in it. */

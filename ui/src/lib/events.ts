@@ -19,6 +19,7 @@ const OWNER_PROBLEMS: Record<OwnerProblem, true> = {
   store_unreachable: true,
   delivery_quarantined: true,
   phone_inactive: true,
+  spend_cap_reached: true,
 };
 
 function isOwnerProblem(v: unknown): v is OwnerProblem {
