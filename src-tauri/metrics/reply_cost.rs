@@ -57,17 +57,22 @@ pub struct ReplyCost {
     pub cap: SpendCapStatus,
 }
 
-/// The customer of a conversation: their country, and the currency of their latest cart.
-pub fn customer_of(
-    conn: &Connection,
-    conversation_id: i64,
-) -> rusqlite::Result<Option<(Option<(String, CountryFrom)>, Option<String>)>> {
+/// A conversation's customer as the cost line needs them.
+pub struct Customer {
+    /// Their country and where it was read.
+    pub country: Option<(String, CountryFrom)>,
+    /// The currency of their latest cart.
+    pub cart_currency: Option<String>,
+}
+
+/// The customer of a conversation; `None` for an unknown conversation.
+pub fn customer_of(conn: &Connection, conversation_id: i64) -> rusqlite::Result<Option<Customer>> {
     conn.query_row(
         "SELECT k.*, (SELECT c.currency FROM carts c WHERE c.contact_id = k.id
                         ORDER BY c.detected_at DESC, c.id DESC LIMIT 1) AS cart_currency
          FROM conversations v JOIN contacts k ON k.id = v.contact_id WHERE v.id = ?1",
         [conversation_id],
-        |r| Ok((recipient_country(r), r.get::<_, Option<String>>("cart_currency")?)),
+        |r| Ok(Customer { country: recipient_country(r), cart_currency: r.get("cart_currency")? }),
     )
     .optional()
 }
@@ -147,7 +152,9 @@ pub fn reply_cost(
     conversation_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<ReplyCost>, MetricsError> {
-    let Some((country, currency)) = customer_of(conn, conversation_id)? else { return Ok(None) };
+    let Some(Customer { country, cart_currency: currency }) = customer_of(conn, conversation_id)? else {
+        return Ok(None);
+    };
     let (table, book) = super::rates::load(conn)?;
     let cap = super::spend::cap_status(conn, settings, now)?;
     Ok(Some(quote(

@@ -193,3 +193,46 @@ fn a_customer_known_only_by_username_gets_the_rate_of_their_bsuid_country_or_rat
     assert_eq!(br.price, Some(Amount { currency: "BRL".into(), amount: "0.04".into() }));
     assert_eq!(br.converted, None);
 }
+
+/// A real database: a customer with a number and an ARS cart, one known only by a BSUID (as
+/// `wa_id`; the contact row of this schema has no phone to give), a recovery template sent.
+#[test]
+fn the_cost_line_and_the_month_read_from_the_database() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    crate::storage::migrations::migrate(&mut conn).unwrap();
+    let put =
+        |k: &str, v: &str| crate::storage::settings::set(&conn, k, v, at("2026-12-01T00:00:00Z")).unwrap();
+    put("timezone", "America/Argentina/Buenos_Aires");
+    put("usd_exchange_rates", "ARS=1000");
+    put("monthly_spend_cap_usd", "0.05");
+    let created = "2026-12-01T00:00:00.000Z";
+    conn.execute_batch(&format!(
+        "INSERT INTO contacts (id, phone_e164, wa_id, created_at) VALUES (1, '+5491123456789', '5491123456789', '{created}');
+         INSERT INTO contacts (id, phone_e164, wa_id, created_at) VALUES (2, '+', 'BR.1502576394655843', '{created}');
+         INSERT INTO conversations (id, contact_id, created_at) VALUES (10, 1, '{created}');
+         INSERT INTO conversations (id, contact_id, created_at) VALUES (20, 2, '{created}');
+         INSERT INTO stores (id, platform, name, base_url, country, created_at)
+           VALUES (1, 'sandbox', 'Tienda', 'http://127.0.0.1', 'AR', '{created}');
+         INSERT INTO carts (store_id, external_id, contact_id, phone_e164, currency, total, items_json,
+           checkout_created_at, checkout_updated_at, detected_at, holdout, status)
+           VALUES (1, 'a', 1, '+5491123456789', 'ARS', '1000.00', '[]', '{created}', '{created}', '{created}', 0, 'sent');
+         INSERT INTO messages (conversation_id, direction, origin, wamid, kind, body, status, created_at)
+           VALUES (10, 'out', 'automation', 'wamid.1', 'template', 'hola', 'delivered', '2026-12-05T15:00:00.000Z');"
+    ))
+    .unwrap();
+    let settings = crate::config::Settings::load(&conn).unwrap();
+    let now = at("2026-12-07T12:00:00Z");
+    let ar = crate::metrics::reply_cost::reply_cost(&conn, &settings, 10, now).unwrap().unwrap();
+    assert_eq!((ar.country.as_deref(), ar.country_from.as_deref()), (Some("AR"), Some("phone")));
+    assert_eq!(ar.converted, Some(Amount { currency: "ARS".into(), amount: "26.00".into() }), "0.026 × 1000");
+    // The template (AR marketing, 0.0618) reached the 0.05 cap: the composer warns.
+    assert!(ar.cap.reached, "{:?}", ar.cap);
+    assert_eq!((ar.cap.spent_usd.as_str(), ar.cap.cap_usd.as_deref()), ("0.0618", Some("0.05")));
+    let br = crate::metrics::reply_cost::reply_cost(&conn, &settings, 20, now).unwrap().unwrap();
+    assert_eq!((br.country.as_deref(), br.country_from.as_deref()), (Some("BR"), Some("bsuid")));
+    assert_eq!(br.price, Some(Amount { currency: "USD".into(), amount: "0.0068".into() }));
+    assert_eq!(crate::metrics::reply_cost::reply_cost(&conn, &settings, 99, now).unwrap(), None);
+    // Next month in the shop's zone: nothing spent yet.
+    let january = cap_status(&conn, &settings, at("2027-01-01T03:00:00Z")).unwrap();
+    assert!(!january.reached && january.spent_usd == "0", "{january:?}");
+}
