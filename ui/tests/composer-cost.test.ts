@@ -58,10 +58,10 @@ beforeEach(() => {
 
 afterEach(() => cleanup());
 
-function composer() {
+function composer(open = true) {
   return render(Composer, {
     conversationId: 7,
-    windowClosesAt: new Date(Date.now() + 3 * 3600_000).toISOString(),
+    windowClosesAt: open ? new Date(Date.now() + 3 * 3600_000).toISOString() : null,
     templateLanguages: ['es'],
     optedOut: false,
     text: '',
@@ -117,6 +117,18 @@ describe('the composer cost line', () => {
     expect(send.disabled).toBe(false);
     await fireEvent.click(send);
     await waitFor(() => expect(sent).toEqual(['Hola, ¿te ayudo?']));
+  });
+
+  it('with the window closed shows no reply price, but still the cap', async () => {
+    composer(false);
+    await waitFor(() => expect(screen.getByTestId('template-picker')).toBeTruthy());
+    await new Promise((r) => setTimeout(r, 20));
+    expect(screen.queryByTestId('composer-cost')).toBeNull();
+    cleanup();
+    cost = replyCost({ cap: { ...replyCost().cap, capUsd: '20', spentUsd: '21', reached: true } });
+    composer(false);
+    expect((await screen.findByTestId('composer-cost-cap')).textContent).toContain('US$ 21');
+    expect(screen.queryByTestId('composer-cost-price')).toBeNull();
   });
 
   it('before October 2026 says replies in the window are free', async () => {
