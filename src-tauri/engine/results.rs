@@ -114,13 +114,7 @@ impl Engine {
         };
         let Some(cap) = settings.monthly_spend_cap_usd else { return Ok(None) };
         let tz = settings.timezone;
-        let month = match spend::month_spend(&conn, tz, now, &settings.usd_exchange_rates) {
-            Ok(m) => m,
-            Err(crate::metrics::MetricsError::Storage(e)) => return Err(e.into()),
-            Err(e) => {
-                return Err(storage::StorageError::Sql(rusqlite::Error::ToSqlConversionFailure(e.into())))
-            }
-        };
+        let month = spend::month_spend(&conn, tz, now, &settings.usd_exchange_rates)?;
         if !spend::reached(&month, Some(cap)) {
             return Ok(None);
         }

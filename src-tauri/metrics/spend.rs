@@ -73,7 +73,7 @@ pub fn month_spend(
     tz: Tz,
     now: DateTime<Utc>,
     usd_rates: &BTreeMap<Currency, Decimal>,
-) -> Result<MonthSpend, MetricsError> {
+) -> rusqlite::Result<MonthSpend> {
     let range = month_range(tz, now);
     let messages = facts::messages(conn, &range)?;
     let (_, book) = super::rates::load(conn)?;
