@@ -179,6 +179,9 @@ async fn try_the_demo(c: &Client, dir: &Path) {
     testid(c, "composer-input").await.send_keys(reply).await.unwrap();
     testid(c, "composer-send").await.click().await.unwrap();
     wait_js(c, "the owner's reply in the thread", &format!("return [...document.querySelectorAll(\"[data-testid='message']\")].some(m => m.textContent.includes('{}'))", "el envío sale hoy")).await;
+    // What the reply cost from Recupero, and that the phone app is free (issue #20).
+    testid(c, "composer-cost-price").await;
+    testid(c, "composer-cost-phone").await;
     shot(c, "demo-inbox-es").await;
     // It went to WhatsApp (the demo's sandbox), as the owner's, from the demo's own database.
     wait_until("the reply accepted by WhatsApp", || {
@@ -222,6 +225,7 @@ async fn try_the_demo(c: &Client, dir: &Path) {
         assert_eq!(h1_of(c, screen).await, tr(&catalog("en"), &format!("{screen}.title")));
         if screen == "inbox" {
             open_conversation_with(c, &["handback"]).await;
+            testid(c, "composer-cost-price").await;
         }
         if screen == "results" {
             testid(c, "results-revenue-amount").await;
