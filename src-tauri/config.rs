@@ -130,6 +130,7 @@ pub static SPECS: &[Spec] = &[
     sending::REMINDER_IMAGE,
     whatsapp::REMINDER_IMAGE_TEMPLATE,
     sending::STORE_WRITE_OPT_OUT,
+    sending::MONTHLY_SPEND_CAP_USD,
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -9,6 +9,9 @@
 //! template, webhook and pause), so that `recupero export sends --data-dir DIR/demo` shows
 //! exactly this run. Guarantee: the owner's database, settings and keychain are never written
 //! (the demo's secrets live in memory).
+//!
+//! With `monthly_spend_cap_usd` set, the cap applies as in the app: once the demo month's
+//! estimated spend reaches it, recovery messages wait (`held.spend_cap` in the JSON).
 
 mod report;
 
@@ -44,7 +47,7 @@ Retiro sin cargo en nuestro local de Palermo, de lunes a viernes de 10 a 18.";
 fn owners_only(key: &str) -> bool {
     key.starts_with("whatsapp_")
         || key.starts_with("webhook_")
-        || matches!(key, "template_name" | "sending_paused")
+        || matches!(key, "template_name" | "sending_paused" | crate::metrics::spend::NOTIFIED_KEY)
 }
 
 /// Starts the demo's database afresh in `demo` (`<data dir>/demo/`) with the owner's settings
@@ -178,6 +181,7 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
     }
     let mut bus = engine.events().subscribe();
     let mut escalation_notifications = 0i64;
+    let mut spend_cap_notifications = 0i64;
     let mut replies: BTreeMap<String, i64> = BTreeMap::new();
 
     let mut rng = fastrand::Rng::with_seed(20_261_121);
@@ -229,6 +233,10 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
             if is_escalation && crate::notice::notice_for(&ev, crate::i18n::Lang::Es).is_some() {
                 escalation_notifications += 1;
             }
+            let cap = crate::events::OwnerProblem::SpendCapReached;
+            if ev == (crate::events::EngineEvent::NeedsOwner { problem: cap }) {
+                spend_cap_notifications += 1;
+            }
         }
         clock.advance(Duration::minutes(1));
     }
@@ -242,5 +250,6 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
     out.data_dir = engine.paths().data_dir.display().to_string();
     out.customer_replies = replies;
     out.escalation_notifications = escalation_notifications;
+    out.spend_cap_notifications = spend_cap_notifications;
     Ok(out)
 }

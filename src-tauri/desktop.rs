@@ -18,6 +18,7 @@ pub mod commands;
 mod deliveries;
 mod engines;
 mod navigation;
+mod reply_cost;
 pub mod startup_failure;
 mod tray;
 pub mod updater;
@@ -90,6 +91,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         updater::update_check,
         updater::update_install,
         updater::update_restart,
+        reply_cost::reply_cost,
+        reply_cost::spend_cap_status,
     ])
 }
 

@@ -208,6 +208,9 @@ pub enum OwnerProblem {
     /// The store refused to record a customer's WhatsApp opt-out (`store_write_opt_out`): the
     /// app lacks `write_customers`, the API version is older than 2026-07, or Shopify said no.
     StoreOptOutRefused,
+    /// The month's estimated WhatsApp spend reached `monthly_spend_cap_usd`: recovery messages
+    /// wait until the next month or a higher cap (told once a month).
+    SpendCapReached,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

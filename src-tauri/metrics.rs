@@ -15,12 +15,16 @@
 //! - `rates`     — the WhatsApp rate table (shipped `rates.json`, or the owner's edit).
 //! - `period`    — the range, its days and its Monday weeks in the shop's zone.
 //! - `daily_csv` — one CSV row per day.
+//! - `spend`     — the shop's month's estimated spend in USD and the monthly spend cap.
+//! - `reply_cost` — what one typed reply costs from Recupero (the composer's line).
 
 pub mod aggregate;
 pub mod daily_csv;
 pub mod facts;
 pub mod period;
 pub mod rates;
+pub mod reply_cost;
+pub mod spend;
 pub mod stats;
 
 #[cfg(test)]
@@ -129,11 +133,24 @@ pub struct Roi {
     pub usd_rate: Option<String>,
 }
 
+/// The spend of one pricing category: `marketing` (the recovery templates), `utility`,
+/// `authentication` or `service` (typed replies), per currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct CategoryCost {
+    pub category: String,
+    pub messages: u64,
+    pub total: Vec<Amount>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Cost {
     pub rows: Vec<CostRow>,
+    /// The same spend by category (templates, utility, service…), in the order Meta lists them.
+    pub by_category: Vec<CategoryCost>,
     pub total: Vec<Amount>,
     pub per_recovered: Vec<Amount>,
     pub roi: Vec<Roi>,

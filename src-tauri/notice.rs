@@ -58,9 +58,15 @@ pub fn notice_for(event: &EngineEvent, lang: Lang) -> Option<Notice> {
                 OwnerProblem::StoreOptOutRefused => {
                     ("native.notify.storeOptOutRefusedTitle", "native.notify.storeOptOutRefusedBody")
                 }
+                OwnerProblem::SpendCapReached => {
+                    ("native.notify.spendCapReachedTitle", "native.notify.spendCapReachedBody")
+                }
             };
-            let store = matches!(problem, OwnerProblem::StoreUnreachable | OwnerProblem::StoreOptOutRefused);
-            let section = if store { "store" } else { "whatsapp" };
+            let section = match problem {
+                OwnerProblem::StoreUnreachable | OwnerProblem::StoreOptOutRefused => "store",
+                OwnerProblem::SpendCapReached => "sending",
+                _ => "whatsapp",
+            };
             notice(title, t(lang, body, &[]), Some(Route::settings(section)))
         }
         EngineEvent::CartRecovered { contact_name, total, .. } => notice(
@@ -139,6 +145,12 @@ mod tests {
             notice_for(&EngineEvent::NeedsOwner { problem: OwnerProblem::StoreUnreachable }, Lang::Es)
                 .unwrap();
         assert_eq!(store.route, Some(Route::settings("store")));
+        for lang in [Lang::Es, Lang::Pt, Lang::En] {
+            let cap = notice_for(&EngineEvent::NeedsOwner { problem: OwnerProblem::SpendCapReached }, lang)
+                .expect("the spend cap notifies");
+            assert!(!cap.title.starts_with("native.") && !cap.body.starts_with("native."), "{cap:?}");
+            assert_eq!(cap.route, Some(Route::settings("sending")), "a click opens the sending settings");
+        }
         assert_eq!(notice_for(&EngineEvent::SettingsChanged, Lang::Es), None);
         assert_eq!(notice_for(&EngineEvent::CartDetected { cart_id: 1 }, Lang::Es), None);
     }

@@ -74,6 +74,9 @@ fn generated() -> String {
         declaration::<metrics::Period>(&cfg),
         declaration::<metrics::RateTable>(&cfg),
         declaration::<metrics::RateRow>(&cfg),
+        declaration::<metrics::CategoryCost>(&cfg),
+        declaration::<metrics::spend::SpendCapStatus>(&cfg),
+        declaration::<metrics::reply_cost::ReplyCost>(&cfg),
         // Stores.
         declaration::<stores::StoreInput>(&cfg),
         declaration::<stores::StoreCheckReport>(&cfg),

@@ -125,3 +125,55 @@ pub(super) const STORE_WRITE_OPT_OUT: Spec = Spec {
     default: || "false".into(),
     validate: values::boolean,
 };
+pub(super) const MONTHLY_SPEND_CAP_USD: Spec = Spec {
+    key: "monthly_spend_cap_usd",
+    kind: Kind::Text,
+    description: "The most WhatsApp may cost in a calendar month, in US dollars (0: no cap). Once the month's estimated spend (templates and replies, priced with the rate table) reaches it, recovery messages wait until the next month or until the cap is raised; your own replies are never blocked, only warned about. Prices in a currency without a rate in usd_exchange_rates are not counted",
+    default: || "0".into(),
+    validate: spend_cap,
+};
+
+/// The largest cap accepted (a typo guard, far above any small shop's bill).
+const MAX_SPEND_CAP_USD: u32 = 1_000_000;
+
+/// A non-negative amount of US dollars, plain decimal (`20`, `12.5`), at most 4 decimals;
+/// empty reads as 0 (no cap).
+fn spend_cap(v: &str) -> values::Checked {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok("0".into());
+    }
+    let ok =
+        v.chars().all(|c| c.is_ascii_digit() || c == '.') && v.chars().filter(|c| *c == '.').count() <= 1;
+    let amount = ok.then(|| v.parse::<rust_decimal::Decimal>().ok()).flatten();
+    match amount {
+        Some(a) if a.scale() <= 4 && a <= rust_decimal::Decimal::from(MAX_SPEND_CAP_USD) => {
+            Ok(a.normalize().to_string())
+        }
+        _ => Err(values::ValueError::SpendCap),
+    }
+}
+
+/// The typed cap: `None` for 0 (no cap) or a value that no longer parses.
+pub(super) fn spend_cap_of(v: &str) -> Option<rust_decimal::Decimal> {
+    spend_cap(v).ok().and_then(|s| s.parse::<rust_decimal::Decimal>().ok()).filter(|d| !d.is_zero())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spend_cap_is_a_plain_amount_of_dollars_and_zero_means_none() {
+        assert_eq!(spend_cap(" 20 ").unwrap(), "20");
+        assert_eq!(spend_cap("12.50").unwrap(), "12.5");
+        assert_eq!(spend_cap("").unwrap(), "0");
+        assert_eq!(spend_cap("0.0300").unwrap(), "0.03");
+        for bad in ["-1", "1e3", "20 USD", "1,5", "1.2.3", "0.00001", "1000001", "US$20"] {
+            assert_eq!(spend_cap(bad), Err(values::ValueError::SpendCap), "{bad:?}");
+        }
+        assert_eq!(spend_cap_of("0"), None, "0 is no cap");
+        assert_eq!(spend_cap_of("garbage"), None);
+        assert_eq!(spend_cap_of("20"), Some(rust_decimal::Decimal::from(20)));
+    }
+}

@@ -72,6 +72,8 @@ pub struct Settings {
     pub reminder_image_template: String,
     /// Write each WhatsApp opt-out back to the store's customer (Shopify, API 2026-07 and later).
     pub store_write_opt_out: bool,
+    /// The month's estimated WhatsApp spend (USD) at which recovery messages wait; `None`: no cap.
+    pub monthly_spend_cap_usd: Option<rust_decimal::Decimal>,
 }
 
 impl Settings {
@@ -138,6 +140,7 @@ impl Settings {
             reminder_image: get("reminder_image") == "true",
             reminder_image_template: get("reminder_image_template"),
             store_write_opt_out: get("store_write_opt_out") == "true",
+            monthly_spend_cap_usd: super::sending::spend_cap_of(&get("monthly_spend_cap_usd")),
         })
     }
 }

@@ -60,6 +60,8 @@ pub enum ValueError {
     Hostname,
     #[error("expected the full path of the cloudflared program, or nothing to look for it on PATH")]
     ProgramPath,
+    #[error("expected an amount of US dollars such as 20 or 12.50, up to 1000000 (0: no cap)")]
+    SpendCap,
 }
 
 impl ValueError {
@@ -95,6 +97,7 @@ impl ValueError {
             V::TunnelName => "tunnel_name",
             V::Hostname => "hostname",
             V::ProgramPath => "program_path",
+            V::SpendCap => "spend_cap",
         };
         (code, Vec::new())
     }
@@ -128,6 +131,7 @@ impl ValueError {
             V::TunnelName,
             V::Hostname,
             V::ProgramPath,
+            V::SpendCap,
         ]
     }
 }

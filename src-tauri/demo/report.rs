@@ -56,6 +56,16 @@ pub struct DemoReport {
     /// Conversations handed to a person, by reason, and the notifications that went with them.
     pub escalations: BTreeMap<String, i64>,
     pub escalation_notifications: i64,
+    /// Sends still waiting, by why the last round held them back (`closed`, `customer_active`…);
+    /// all of them under `spend_cap` while the month's spend is at the cap.
+    pub held: BTreeMap<String, i64>,
+    /// The monthly spend cap (`monthly_spend_cap_usd`, USD; `None`: no cap) and the demo
+    /// month's estimated spend in USD at the end of the run.
+    pub spend_cap_usd: Option<String>,
+    pub month_spend_usd: String,
+    pub spend_cap_reached: bool,
+    /// Times the owner was told the cap was reached (once a month).
+    pub spend_cap_notifications: i64,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -92,6 +102,16 @@ pub(super) fn report(
     let drafts = storage::drafts::counts_by_source_and_state(&conn)?;
     let escalations = storage::event_log::escalations_by_reason(&conn)?;
     let opt_out_confirmations = storage::messages::accepted_opt_out_confirmations(&conn)?;
+    // While the month's spend is at the cap every planned send waits for it whatever held it
+    // last (the night, a deadline): the cap outranks, as in the cart's "why not sent".
+    let cap = crate::metrics::spend::cap_status(&conn, settings, end)?;
+    let mut held: BTreeMap<String, i64> = BTreeMap::new();
+    for s in storage::sends::list(&conn)?.iter().filter(|s| s.state == "planned") {
+        let reason = if cap.reached { Some("spend_cap") } else { s.held_reason.as_deref() };
+        if let Some(reason) = reason {
+            *held.entry(reason.to_string()).or_default() += 1;
+        }
+    }
     let messages = wa.messages();
     let mut keys = HashSet::new();
     let duplicates = messages
@@ -129,6 +149,11 @@ pub(super) fn report(
         drafts,
         escalations,
         escalation_notifications: 0,
+        held,
+        spend_cap_usd: cap.cap_usd,
+        month_spend_usd: cap.spent_usd,
+        spend_cap_reached: cap.reached,
+        spend_cap_notifications: 0,
     })
 }
 
@@ -147,6 +172,8 @@ impl DemoReport {
              recovered           {recovered} carts ({revenue}); holdout carts bought: {hconv}\n\
              WhatsApp said       {statuses} ({webhooks} webhooks); customers answered: {replies}; opted out: {optout} (confirmed: {confirmed})\n\
              conversations       drafts: {drafts}; handed to you: {escalations} ({notified} notifications)\n\
+             waiting             {held}\n\
+             WhatsApp this month USD {spend} estimated (cap: {cap})\n\
              See every send: recupero export sends --format json --data-dir {data_dir}",
             data_dir = self.data_dir,
             statuses = self.message_status.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
@@ -157,6 +184,13 @@ impl DemoReport {
             drafts = if self.drafts.is_empty() { "none".into() } else { self.drafts.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") },
             escalations = if self.escalations.is_empty() { "none".into() } else { self.escalations.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") },
             notified = self.escalation_notifications,
+            held = if self.held.is_empty() { "none".into() } else { self.held.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") },
+            spend = self.month_spend_usd,
+            cap = match (&self.spend_cap_usd, self.spend_cap_reached) {
+                (None, _) => "none".to_string(),
+                (Some(c), true) => format!("USD {c}, reached: recovery messages wait"),
+                (Some(c), false) => format!("USD {c}"),
+            },
             days = self.days,
             from = self.from,
             to = self.to,

@@ -3,7 +3,8 @@
 //!
 //! - *Send now* only moves a planned first message's due time to now, while the shop is open;
 //!   the dispatcher then sends it after every pre-send check (purchase, opt-out, takeover,
-//!   consent, cap, holdout…). A holdout cart is refused: messaging it would spoil the measurement.
+//!   consent, cap, holdout…). A holdout cart is refused: messaging it would spoil the measurement;
+//!   so is any cart while the month's spend is at the owner's cap (`spend_cap`).
 //! - *Stop* skips every send of the cart not yet handed to WhatsApp with the reason
 //!   `stopped_by_owner`. A message already on its way is left alone (and the answer says so); the
 //!   follow-up it would plan once sent is skipped in advance, so nothing goes out later.
@@ -114,11 +115,32 @@ impl Engine {
         let rules = PlanRules::from_settings(&settings);
         let tz = settings.timezone;
         let action = CartAction::SendNow;
+        let capped = match settings.monthly_spend_cap_usd {
+            Some(_) => Some(crate::metrics::spend::cap_status(&self.db.conn(), &settings, self.clock.now())?)
+                .filter(|c| c.reached),
+            None => None,
+        };
         self.cart_action(cart_id, action, |tx, state, now| {
             let first = match check_send_now(state, sending) {
                 Ok(first) => first,
                 Err(r) => return Ok(r.answer(action)),
             };
+            if let Some(cap) = &capped {
+                // The dispatcher would only hold it again: say why instead of pretending.
+                let resumes = time(&cap.resumes_at);
+                return Ok(Refusal {
+                    code: "spend_cap",
+                    message: format!(
+                        "This month's WhatsApp spend (about USD {}) reached your cap of USD {}: recovery \
+                         messages wait until {} or until you raise the cap.",
+                        cap.spent_usd,
+                        cap.cap_usd.as_deref().unwrap_or("0"),
+                        local(resumes, tz)
+                    ),
+                    at: Some(resumes),
+                }
+                .answer(action));
+            }
             if !rules.hours.is_open(now) {
                 let refusal = match rules.hours.next_open_instant(now) {
                     Some(opens) => Refusal {

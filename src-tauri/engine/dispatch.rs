@@ -69,4 +69,11 @@ impl PreSendStore for Engine {
             })
         })
     }
+
+    fn spend_cap_reached(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<outbox::spend_cap::CapReached>, crate::storage::StorageError> {
+        self.spend_cap_reached_at(now)
+    }
 }

@@ -78,3 +78,53 @@ impl Engine {
         })
     }
 }
+
+impl Engine {
+    /// The monthly spend cap now: the shop's month's estimated WhatsApp spend (USD) against
+    /// `monthly_spend_cap_usd`.
+    pub fn spend_cap_status(&self) -> EngineResult<crate::metrics::spend::SpendCapStatus> {
+        let settings = self.settings()?;
+        Ok(crate::metrics::spend::cap_status(&self.db.conn(), &settings, self.clock.now())?)
+    }
+
+    /// What one typed reply in this conversation costs when sent from Recupero now (the
+    /// composer's line), with the cap's state.
+    pub fn reply_cost(&self, conversation_id: i64) -> EngineResult<crate::metrics::reply_cost::ReplyCost> {
+        let settings = self.settings()?;
+        crate::metrics::reply_cost::reply_cost(&self.db.conn(), &settings, conversation_id, self.clock.now())?
+            .ok_or_else(|| super::EngineError::Invalid(format!("there is no conversation {conversation_id}")))
+    }
+
+    /// For the outbox, before each recovery message: whether the month's spend reached the cap
+    /// at `now`. The first time in a shop month, the owner is told (`NeedsOwner`,
+    /// `spend_cap_reached`: a native notification and the window's notice), once.
+    pub(super) fn spend_cap_reached_at(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<crate::scheduler::outbox::spend_cap::CapReached>, storage::StorageError> {
+        use crate::metrics::spend;
+        let conn = self.db.conn();
+        let settings = match crate::config::Settings::load(&conn) {
+            Ok(s) => s,
+            Err(crate::config::ConfigError::Storage(e)) => return Err(e.into()),
+            Err(e) => {
+                tracing::warn!(error = %e, "settings unreadable; the spend cap is not checked this round");
+                return Ok(None);
+            }
+        };
+        let Some(cap) = settings.monthly_spend_cap_usd else { return Ok(None) };
+        let tz = settings.timezone;
+        let month = spend::month_spend(&conn, tz, now, &settings.usd_exchange_rates)?;
+        if !spend::reached(&month, Some(cap)) {
+            return Ok(None);
+        }
+        if spend::first_notice_of_month(&conn, tz, now)? {
+            tracing::info!(cap = %cap, spent = %month.usd, "the monthly spend cap is reached; recovery messages wait");
+            drop(conn);
+            self.events.emit(crate::events::EngineEvent::NeedsOwner {
+                problem: crate::events::OwnerProblem::SpendCapReached,
+            });
+        }
+        Ok(Some(crate::scheduler::outbox::spend_cap::CapReached { resumes_at: month.range.to }))
+    }
+}

@@ -104,6 +104,13 @@ impl Engine {
             None
         };
         let conn = self.db.conn();
+        // The month's spend reached the cap: every recovery message waits, like a pause.
+        let idle = match (idle, settings.monthly_spend_cap_usd) {
+            (None, Some(_)) => crate::metrics::spend::cap_status(&conn, &settings, self.clock.now())?
+                .reached
+                .then_some("spend_cap"),
+            (idle, _) => idle,
+        };
         let cart = carts::get(&conn, cart_id)?
             .ok_or_else(|| EngineError::Other(anyhow::anyhow!("there is no cart {cart_id}")))?;
         let sends = sends::for_cart(&conn, cart_id)?;
@@ -181,7 +188,7 @@ fn timeline_entry(e: event_log::EventRow) -> Option<TimelineEntry> {
 
 /// The why-not-sent rules: why the cart's first message (`first`) did not, or will not yet, go,
 /// as the reason code the panel words. `idle`: what stops all sending now (`paused`,
-/// `no_whatsapp`), which outranks a send's own reason while it waits.
+/// `no_whatsapp`, `spend_cap`), which outranks a send's own reason while it waits.
 fn why_not_sent(first: Option<&sends::SendRow>, idle: Option<&str>, cart_status: &str) -> Option<String> {
     match first {
         Some(s) if s.state == "skipped" => s.skip_reason.clone(),
@@ -213,6 +220,7 @@ fn why_not_sent(first: Option<&sends::SendRow>, idle: Option<&str>, cart_status:
                     "store_unreachable",
                     "whatsapp_unreachable",
                     "account",
+                    "spend_cap",
                 ]
                 .contains(&r.as_str())
             })

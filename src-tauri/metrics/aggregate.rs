@@ -14,7 +14,7 @@ use super::facts::{CartFact, Group, MessageFact};
 use super::period::{local_date, week_start, Range};
 use super::rates::{RateBook, CATEGORIES};
 use super::stats::{self, round4, Share};
-use super::{Amount, CartCounts, Cost, CostRow, Lift, MessageCounts, Metrics, Period, Roi};
+use super::{Amount, CartCounts, CategoryCost, Cost, CostRow, Lift, MessageCounts, Metrics, Period, Roi};
 use crate::domain::Currency;
 
 /// Sums of money per currency.
@@ -210,9 +210,14 @@ fn cost(
 ) -> Cost {
     let mut rows: BTreeMap<(String, &'static str, Currency), (u64, Decimal)> = BTreeMap::new();
     let mut spent = Purse::default();
+    let mut by_category: BTreeMap<usize, (u64, Purse)> = BTreeMap::new();
     for m in messages.iter().filter(|m| billable(m)) {
         let category = category(m);
         let Some(price) = rates.price(m.country.as_deref(), category) else { continue };
+        let order = CATEGORIES.iter().position(|c| *c == category).unwrap_or(CATEGORIES.len());
+        let slot = by_category.entry(order).or_default();
+        slot.0 += 1;
+        slot.1.add(price.currency(), price.amount());
         let country = m.country.clone().unwrap_or_else(|| "*".into());
         let row = rows.entry((country, category, price.currency())).or_default();
         row.0 += 1;
@@ -239,6 +244,14 @@ fn cost(
                 messages,
                 currency: currency.code().to_string(),
                 amount: Amount::text(currency, amount),
+            })
+            .collect(),
+        by_category: by_category
+            .into_iter()
+            .map(|(order, (messages, purse))| CategoryCost {
+                category: CATEGORIES.get(order).copied().unwrap_or("other").to_string(),
+                messages,
+                total: purse.amounts(),
             })
             .collect(),
         total: spent.amounts(),

@@ -176,20 +176,13 @@ pub fn messages(conn: &Connection, range: &Range) -> rusqlite::Result<Vec<Messag
                    WHERE st.wamid = m.wamid AND st.pricing_category IS NOT NULL LIMIT 1)),
                 (SELECT st.pricing_type FROM message_statuses st
                    WHERE st.wamid = m.wamid AND st.pricing_type IS NOT NULL LIMIT 1),
-                k.phone_e164, k.wa_id, k.user_id
+                k.*
          FROM messages m JOIN conversations v ON v.id = m.conversation_id JOIN contacts k ON k.id = v.contact_id
          WHERE m.direction = 'out' AND m.created_at >= ?1 AND m.created_at < ?2
          ORDER BY m.created_at, m.id",
     )?;
     let rows = stmt.query_map(params![ts(range.from), ts(range.to)], |r| {
-        // No number for a customer known only by BSUID (a username): its country prefix then.
-        let phone: Option<String> = r.get(5)?;
-        let wa_id: Option<String> = r.get(6)?;
-        let bsuid: Option<String> = r.get(7)?;
-        let country = phone
-            .and_then(|p| country_of(&p))
-            .or_else(|| wa_id.and_then(|w| country_of(&format!("+{w}"))))
-            .or_else(|| bsuid.as_deref().and_then(crate::domain::user_id::country).map(String::from));
+        let country = recipient_country(r).map(|(c, _)| c);
         Ok(MessageFact {
             origin: r.get(0)?,
             kind: r.get(1)?,
@@ -200,6 +193,57 @@ pub fn messages(conn: &Connection, range: &Range) -> rusqlite::Result<Vec<Messag
         })
     })?;
     rows.collect()
+}
+
+/// Where a recipient's country was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountryFrom {
+    Phone,
+    /// The two letters that start a business-scoped user id (`AR.1502576394655843`).
+    Bsuid,
+}
+
+/// The country of a contact row (`contacts.*` in the row): its number, else its WhatsApp id as
+/// a number, else the prefix of its business-scoped user id. Columns are read by name and a
+/// missing one is no value, so rows of older and newer schemas both read.
+pub fn recipient_country(r: &rusqlite::Row<'_>) -> Option<(String, CountryFrom)> {
+    let text = |name: &str| r.get::<_, Option<String>>(name).ok().flatten().filter(|t| !t.trim().is_empty());
+    let phone = text("phone_e164");
+    let wa_id = text("wa_id");
+    let bsuid = text("user_id").or_else(|| text("bsuid"));
+    country_from_ids(phone.as_deref(), wa_id.as_deref(), bsuid.as_deref())
+}
+
+/// The country from a number, a WhatsApp id (digits, or a BSUID as some webhooks carry it) or a
+/// BSUID, in that order.
+pub fn country_from_ids(
+    phone: Option<&str>,
+    wa_id: Option<&str>,
+    bsuid: Option<&str>,
+) -> Option<(String, CountryFrom)> {
+    let by_phone = |p: &str| {
+        let digits = p.trim().trim_start_matches('+');
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| country_of(&format!("+{digits}")))
+            .flatten()
+    };
+    phone
+        .and_then(by_phone)
+        .or_else(|| wa_id.and_then(by_phone))
+        .map(|c| (c, CountryFrom::Phone))
+        .or_else(|| [bsuid, wa_id, phone].into_iter().flatten().find_map(bsuid_country))
+}
+
+/// The country a business-scoped user id starts with (`AR.1502576394655843` → AR); `None` for
+/// anything else, and for the `ENT` ids that span portfolios.
+pub fn bsuid_country(id: &str) -> Option<(String, CountryFrom)> {
+    let (prefix, rest) = id.trim().split_once('.')?;
+    let valid = prefix.len() == 2
+        && prefix.bytes().all(|b| b.is_ascii_uppercase())
+        && !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        && prefix.parse::<phonenumber::country::Id>().is_ok();
+    valid.then(|| (prefix.to_string(), CountryFrom::Bsuid))
 }
 
 /// The ISO 3166 alpha-2 country of an E.164 number, by libphonenumber's metadata (`+1 787…` is
@@ -296,5 +340,28 @@ mod tests {
         assert_eq!(country_of("+59899123456").as_deref(), Some("UY"));
         assert_eq!(country_of("not a number"), None);
         assert_eq!(country_of(""), None);
+    }
+
+    #[test]
+    fn a_customer_without_a_phone_is_placed_by_the_prefix_of_their_bsuid() {
+        let bsuid = Some("AR.1502576394655843");
+        assert_eq!(country_from_ids(None, None, bsuid), Some(("AR".into(), CountryFrom::Bsuid)));
+        assert_eq!(
+            country_from_ids(Some("+5511987654321"), None, bsuid),
+            Some(("BR".into(), CountryFrom::Phone)),
+            "a known number wins"
+        );
+        assert_eq!(
+            country_from_ids(None, Some("5491123456789"), None),
+            Some(("AR".into(), CountryFrom::Phone))
+        );
+        assert_eq!(
+            country_from_ids(Some("+"), Some("MX.abc123"), None),
+            Some(("MX".into(), CountryFrom::Bsuid))
+        );
+        for unknown in ["ENT.1502576394655843", "XX.123", "AR.", "ar.123", "AR-123", "username", ""] {
+            assert_eq!(country_from_ids(None, None, Some(unknown)), None, "{unknown:?}");
+        }
+        assert_eq!(country_from_ids(None, None, None), None);
     }
 }

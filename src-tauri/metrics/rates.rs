@@ -153,6 +153,14 @@ impl RateBook {
             .or_else(|| self.rates.get(&("*".to_string(), category)))
             .copied()
     }
+
+    /// Whether `country` has its own row for `category` (not only the `*` fallback).
+    pub fn has_country(&self, country: &str, category: &str) -> bool {
+        CATEGORIES
+            .into_iter()
+            .find(|c| *c == category)
+            .is_some_and(|c| self.rates.contains_key(&(country.to_string(), c)))
+    }
 }
 
 /// The shipped table.

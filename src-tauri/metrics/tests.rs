@@ -385,6 +385,17 @@ fn cost_prices_billable_messages_by_country_and_category() {
         ],
         "m4 failed, m5 reported free, m7 sent from the phone app: not billed"
     );
+    // Templates (marketing) apart from typed replies (service): 0.0618 + 0.0625 + 0.0740.
+    let category = |c: &str, messages: u64, a: &str| CategoryCost {
+        category: c.into(),
+        messages,
+        total: vec![amount("USD", a)],
+    };
+    assert_eq!(
+        m.cost.by_category,
+        vec![category("marketing", 3, "0.1983"), category("service", 1, "0.0113")],
+        "by category, in Meta's order"
+    );
     // 0.0618 + 0.0625 + 0.0740 + 0.0113 = 0.2096; per recovered cart (2): 0.1048.
     assert_eq!(m.cost.total, vec![amount("USD", "0.2096")]);
     assert_eq!(m.cost.per_recovered, vec![amount("USD", "0.1048")]);

@@ -8,20 +8,22 @@
 //!    inside hours, spread like a backlog, never at night; past the maximum age: skipped.
 //! 3. **Claim** due sends in a short `BEGIN IMMEDIATE` (lease owner + expiry).
 //! 4. For each: the **pre-send checks** (purchase, opt-out, takeover, reply, consent, cap, age,
-//!    hours, the customer still active, holdout, template approved, the store re-fetch). A
+//!    hours, the customer still active, the monthly spend cap, holdout, template approved, the
+//!    store re-fetch). A
 //!    "no" is a skip with its reason; a "not now" gives the send back with a later time.
 //! 5. **Send** with no transaction open, after a fenced "sending" mark; **finish** with an
 //!    update fenced by the lease owner.
 //!
 //! The parts: `checks` (the pre-send checks, skip and hold), `replan` (reaping and re-planning),
 //! `templates` (the template cache and the message for a send), `media` (the reminder's product
-//! picture, uploaded before the send) and `finish` (recording the answer). The message itself
-//! is built by [`crate::whatsapp::recovery`].
+//! picture, uploaded before the send), `spend_cap` (the monthly spend cap's hold) and `finish`
+//! (recording the answer). The message itself is built by [`crate::whatsapp::recovery`].
 
 mod checks;
 mod finish;
 mod media;
 mod replan;
+pub mod spend_cap;
 mod templates;
 
 use chrono::{DateTime, Duration, Utc};
@@ -42,9 +44,16 @@ use crate::whatsapp::{BoxFuture, MessageSender};
 pub use self::templates::refresh_templates;
 pub(crate) use self::templates::{language_candidates, message};
 
-/// Asks the store about one cart right before its send (the engine's connectors).
+/// Asks the store about one cart right before its send (the engine's connectors), and whether
+/// the month's spend reached the owner's cap.
 pub trait PreSendStore: Send + Sync {
     fn completion<'a>(&'a self, cart_id: i64) -> BoxFuture<'a, Result<Completion, StoreError>>;
+
+    /// `Some` when the shop's month's estimated spend reached `monthly_spend_cap_usd` at `now`
+    /// (then recovery messages wait). Without a cap: `None`.
+    fn spend_cap_reached(&self, _now: DateTime<Utc>) -> Result<Option<spend_cap::CapReached>, StorageError> {
+        Ok(None)
+    }
 }
 
 /// Everything a dispatch step obeys, from the settings.
@@ -144,6 +153,13 @@ pub async fn dispatch_step(
                 closed(db, &ctx, owner, now, rules, &mut report)?;
                 continue;
             }
+        }
+        // The month's spend reached the owner's cap: wait (re-checked soon), never skipped.
+        // Holdout carts wait too, so both groups keep meeting the same rules.
+        if let Some(reached) = store.spend_cap_reached(now)? {
+            let max_delay = rules.plan.timing.max_delay;
+            spend_cap::hold_for_cap(db, &ctx, owner, &reached, max_delay, now, &mut report)?;
+            continue;
         }
         // 2. The template must be approved in a language for this customer (the cache, refreshed
         //    when stale: at most one WhatsApp call per step), and fit this cart.

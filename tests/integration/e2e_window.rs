@@ -24,6 +24,19 @@ use crate::support::e2e::{
 };
 use crate::support::{recupero, text};
 
+/// Scrolls the reply box, with its cost line, into the screenshot (again while the thread
+/// re-renders under it), until the cost line is inside the window.
+async fn show_composer(c: &Client) {
+    wait_js(
+        c,
+        "the composer's cost line in view",
+        "const e = document.querySelector(\"[data-testid='composer-cost']\"); if (!e) return false; \
+         e.scrollIntoView({ block: 'end' }); const r = e.getBoundingClientRect(); \
+         return r.top >= 0 && r.bottom <= window.innerHeight + 1;",
+    )
+    .await;
+}
+
 /// Kills a helper process when the test ends, pass or fail.
 struct Reaped(Child);
 impl Drop for Reaped {
@@ -179,6 +192,10 @@ async fn try_the_demo(c: &Client, dir: &Path) {
     testid(c, "composer-input").await.send_keys(reply).await.unwrap();
     testid(c, "composer-send").await.click().await.unwrap();
     wait_js(c, "the owner's reply in the thread", &format!("return [...document.querySelectorAll(\"[data-testid='message']\")].some(m => m.textContent.includes('{}'))", "el envío sale hoy")).await;
+    // What the reply cost from Recupero, and that the phone app is free (issue #20), in view.
+    testid(c, "composer-cost-price").await;
+    testid(c, "composer-cost-phone").await;
+    show_composer(c).await;
     shot(c, "demo-inbox-es").await;
     // It went to WhatsApp (the demo's sandbox), as the owner's, from the demo's own database.
     wait_until("the reply accepted by WhatsApp", || {
@@ -222,6 +239,8 @@ async fn try_the_demo(c: &Client, dir: &Path) {
         assert_eq!(h1_of(c, screen).await, tr(&catalog("en"), &format!("{screen}.title")));
         if screen == "inbox" {
             open_conversation_with(c, &["handback"]).await;
+            testid(c, "composer-cost-price").await;
+            show_composer(c).await;
         }
         if screen == "results" {
             testid(c, "results-revenue-amount").await;

@@ -26,6 +26,7 @@ mod reminder_image;
 mod results;
 mod secrets_at_rest;
 mod send_plan;
+mod spend_cap;
 #[cfg(feature = "desktop")]
 mod startup_failure;
 mod storage_files;

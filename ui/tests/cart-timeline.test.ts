@@ -56,7 +56,7 @@ describe('cart label catalogs', () => {
         'purchased', 'opted_out', 'takeover', 'replied', 'customer_cap', 'marketing_cap', 'no_consent', 'too_old',
         'holdout', 'checkout_gone', 'template_not_approved', 'no_business_hours',
         'store_unreachable', 'closed', 'customer_active', 'paused', 'no_whatsapp',
-        'deadline_passed', 'send_failed',
+        'deadline_passed', 'send_failed', 'spend_cap',
       ].sort(),
     );
     expect([...TIMELINE_KINDS].sort()).toEqual(

@@ -288,7 +288,7 @@ export function emptyMetrics(): Metrics {
     replies: { count: 0, denominator: 0, rate: null },
     medianFirstReplySeconds: null,
     messages: { sent: 0, delivered: 0, read: 0, failed: 0 },
-    cost: { rows: [], total: [], perRecovered: [], roi: [], ratesAsOf: '2026-10-01' },
+    cost: { rows: [], byCategory: [], total: [], perRecovered: [], roi: [], ratesAsOf: '2026-10-01' },
     daily: [],
     weekly: [],
   };
@@ -321,6 +321,7 @@ export function sampleMetrics(): Metrics {
         { country: 'AR', category: 'marketing', messages: 70, currency: 'USD', amount: '4.33' },
         { country: 'BR', category: 'marketing', messages: 10, currency: 'USD', amount: '0.63' },
       ],
+      byCategory: [{ category: 'marketing', messages: 80, total: [{ currency: 'USD', amount: '4.96' }] }],
       total: [{ currency: 'USD', amount: '4.96' }],
       perRecovered: [{ currency: 'USD', amount: '0.41' }],
       roi: [{ currency: 'USD', revenue: '0.00', cost: '4.96', roi: null, usdRate: null }],
@@ -649,6 +650,28 @@ export function fakeBackend(): FakeBackend {
           }
           return structuredClone(nextMessage(detail, { body: String(args?.text) }));
         }
+        case 'reply_cost':
+          detailOf(args?.conversationId);
+          return {
+            country: 'AR',
+            countryFrom: 'phone',
+            category: 'service',
+            charged: true,
+            price: { currency: 'USD', amount: '0.026' },
+            estimate: false,
+            converted: null,
+            usdRate: null,
+            freeFromPhone: true,
+            ratesAsOf: '2026-10-01',
+            cap: {
+              month: '2026-11',
+              capUsd: null,
+              spentUsd: '0',
+              unconverted: [],
+              reached: false,
+              resumesAt: '2026-12-01T03:00:00.000Z',
+            },
+          };
         case 'send_template': {
           const detail = detailOf(args?.conversationId);
           if (detail.templateLanguages.length === 0) {

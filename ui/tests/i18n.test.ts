@@ -47,6 +47,8 @@ const NATIVE_KEYS = [
   'native.notify.recoveredBody',
   'native.notify.pausedTitle',
   'native.notify.resumedTitle',
+  'native.notify.spendCapReachedBody',
+  'native.notify.spendCapReachedTitle',
   'native.notify.updateTitle',
   'native.notify.updateBody',
   'native.startup.corruptTitle',

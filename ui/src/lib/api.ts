@@ -32,6 +32,7 @@ import type { QuarantinedDeliveries, WebhookRegistration } from './generated';
 import type { CartPage, StartupFailure } from './generated';
 import type { UpdateStatus } from './generated';
 import type { CoexistenceHealth } from './generated';
+import type { ReplyCost, SpendCapStatus } from './generated';
 
 export type { ApiError } from './types';
 import { isUiError } from './ui-error';
@@ -197,6 +198,10 @@ export const api = {
   startupRetry: () => call<null>('startup_retry'),
   /** The failure window only: close it (the app stays stopped). */
   startupClose: () => call<null>('startup_close'),
+  /** What one typed reply in the conversation costs from Recupero now, with the cap's state. */
+  replyCost: (conversationId: number) => call<ReplyCost>('reply_cost', { conversationId }),
+  /** The month's estimated WhatsApp spend against `monthly_spend_cap_usd`. */
+  spendCapStatus: () => call<SpendCapStatus>('spend_cap_status'),
 };
 
 /** Webhook deliveries set aside (quarantined) after failing to apply: Settings' webhook panel. */

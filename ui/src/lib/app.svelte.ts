@@ -264,6 +264,7 @@ const OWNER_PROBLEM_NOTICES: Record<OwnerProblem, MessageKey> = {
   delivery_quarantined: 'notice.ownerProblem.delivery_quarantined',
   phone_inactive: 'coexistence.notify.phoneInactiveBody',
   store_opt_out_refused: 'notice.ownerProblem.store_opt_out_refused',
+  spend_cap_reached: 'notice.ownerProblem.spend_cap_reached',
 };
 
 /** Goes where a route says: the screen, and the conversation or section in it. */

@@ -68,6 +68,7 @@ export const REASON_CODES = [
   'no_whatsapp',
   'deadline_passed',
   'send_failed',
+  'spend_cap',
 ] as const;
 
 /** Reasons the owner's own actions leave in the timeline (catalog: `carts.reason.*`). */
@@ -100,6 +101,7 @@ export const CART_ACTION_REFUSALS = [
   'paused',
   'no_whatsapp',
   'too_old',
+  'spend_cap',
 ] as const;
 
 /** Kinds of entry that mean something went wrong or did not happen. */

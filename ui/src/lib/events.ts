@@ -20,6 +20,7 @@ const OWNER_PROBLEMS: Record<OwnerProblem, true> = {
   delivery_quarantined: true,
   phone_inactive: true,
   store_opt_out_refused: true,
+  spend_cap_reached: true,
 };
 
 function isOwnerProblem(v: unknown): v is OwnerProblem {

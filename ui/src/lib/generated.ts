@@ -9,7 +9,7 @@ export type EngineEvent = { "type": "status_changed", status: AppStatus, } | { "
  */
 total: string, } | { "type": "escalation", conversationId: number, contactName: string | null, reason: string, } | { "type": "draft_ready", conversationId: number, draftId: number, } | { "type": "opted_out", conversationId: number, } | { "type": "needs_owner", problem: OwnerProblem, } | { "type": "navigate", route: Route, };
 
-export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable" | "delivery_quarantined" | "phone_inactive" | "store_opt_out_refused";
+export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable" | "delivery_quarantined" | "phone_inactive" | "store_opt_out_refused" | "spend_cap_reached";
 
 /**
  * A place in the app: a screen, and in it a conversation or a settings section.
@@ -320,7 +320,11 @@ export type Amount = { currency: string, amount: string, };
 
 export type MessageCounts = { sent: number, delivered: number, read: number, failed: number, };
 
-export type Cost = { rows: Array<CostRow>, total: Array<Amount>, perRecovered: Array<Amount>, roi: Array<Roi>, ratesAsOf: string, };
+export type Cost = { rows: Array<CostRow>, 
+/**
+ * The same spend by category (templates, utility, service…), in the order Meta lists them.
+ */
+byCategory: Array<CategoryCost>, total: Array<Amount>, perRecovered: Array<Amount>, roi: Array<Roi>, ratesAsOf: string, };
 
 export type CostRow = { country: string, category: string, messages: number, currency: string, amount: string, };
 
@@ -368,6 +372,86 @@ country: string, category: string, currency: string,
  * Per delivered message, decimal text.
  */
 price: string, };
+
+/**
+ * The spend of one pricing category: `marketing` (the recovery templates), `utility`,
+ * `authentication` or `service` (typed replies), per currency.
+ */
+export type CategoryCost = { category: string, messages: number, total: Array<Amount>, };
+
+/**
+ * The cap as the composer, the Carts panel and the demo show it.
+ */
+export type SpendCapStatus = { 
+/**
+ * The shop's month (`YYYY-MM`).
+ */
+month: string, 
+/**
+ * The cap in USD (decimal text); `None`: no cap set.
+ */
+capUsd: string | null, 
+/**
+ * The month's estimated spend so far, in USD (decimal text, 4 places at most).
+ */
+spentUsd: string, 
+/**
+ * Spend in currencies without a USD rate, not counted toward the cap.
+ */
+unconverted: Array<Amount>, 
+/**
+ * The spend reached the cap: recovery messages wait.
+ */
+reached: boolean, 
+/**
+ * When the month ends and sending resumes on its own (RFC 3339, UTC).
+ */
+resumesAt: string, };
+
+/**
+ * The composer's cost line.
+ */
+export type ReplyCost = { 
+/**
+ * The customer's country (ISO 3166 alpha-2); `None`: unknown.
+ */
+country: string | null, 
+/**
+ * `phone` or `bsuid`: where the country was read.
+ */
+countryFrom: string | null, 
+/**
+ * The pricing category of a typed reply (`service`).
+ */
+category: string, 
+/**
+ * Meta charges replies at this moment (from 1 October 2026).
+ */
+charged: boolean, 
+/**
+ * The price of one reply from Recupero, in the rate table's currency; `None`: rate unknown.
+ */
+price: Amount | null, 
+/**
+ * The price came from the table's `*` row (no row for this country): an estimate.
+ */
+estimate: boolean, 
+/**
+ * The price in the shop's currency at the owner's USD rate, when one is set.
+ */
+converted: Amount | null, 
+/**
+ * That rate: 1 USD = this many of `converted`'s currency.
+ */
+usdRate: string | null, 
+/**
+ * The same reply typed in the WhatsApp Business app on the phone costs nothing.
+ */
+freeFromPhone: boolean, ratesAsOf: string, 
+/**
+ * The month's spend against the cap (the composer warns when it is reached; never blocks).
+ */
+cap: SpendCapStatus, };
 
 /**
  * A store as the owner describes it in Settings or on the command line. Credentials are

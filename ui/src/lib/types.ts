@@ -56,6 +56,9 @@ export type {
   TimelineEntry,
   WebhookInfo,
   WhatsAppCheck,
+  CategoryCost,
+  ReplyCost,
+  SpendCapStatus,
 } from './generated';
 
 /** One setting (the Rust side's SettingView). */
