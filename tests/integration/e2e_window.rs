@@ -37,6 +37,20 @@ async fn show_composer(c: &Client) {
     .await;
 }
 
+/// Settings → Message with the product-picture variant on: the preview's header is the first
+/// cart item's picture (an `<img>`, not the placeholder), scrolled into the screenshot.
+async fn show_picture_preview(c: &Client) {
+    testid(c, "nav-settings").await.click().await.unwrap();
+    wait_js(
+        c,
+        "the preview's picture header",
+        "const e = document.querySelector(\"[data-testid='preview-image']\"); if (!e || e.tagName !== 'IMG' || !e.complete || e.naturalWidth === 0) return false; \
+         e.closest(\"[data-testid='preview-bubble']\").scrollIntoView({ block: 'center' }); const r = e.getBoundingClientRect(); \
+         return r.top >= 0 && r.bottom <= window.innerHeight + 1;",
+    )
+    .await;
+}
+
 /// Kills a helper process when the test ends, pass or fail.
 struct Reaped(Child);
 impl Drop for Reaped {
@@ -230,11 +244,29 @@ async fn try_the_demo(c: &Client, dir: &Path) {
     wait_js(c, "a recovered cart in Results", "const d = document.querySelector(\"[data-testid='results-recovery-denominator']\"); return !!d && /[1-9]/.test(d.textContent)").await;
     shot(c, "demo-results-es").await;
 
+    // The reminder with the product's picture: the owner turns the variant on in Settings →
+    // Message, and the preview shows the first item's picture as the header.
+    testid(c, "nav-settings").await.click().await.unwrap();
+    let switch = testid(c, "preview-image-switch").await;
+    if !switch.is_selected().await.unwrap() {
+        switch.click().await.unwrap();
+    }
+    show_picture_preview(c).await;
+    shot(c, "demo-message-image-es").await;
+    assert_eq!(
+        text(&recupero(&dir.join("demo"), &["config", "get", "reminder_image"], None).stdout).trim(),
+        "true",
+        "the switch sets the demo's reminder_image"
+    );
+
     // The same screens in English.
     switch_language(c, "en").await;
-    for (screen, name) in
-        [("carts", "demo-carts-en"), ("inbox", "demo-inbox-en"), ("results", "demo-results-en")]
-    {
+    for (screen, name) in [
+        ("carts", "demo-carts-en"),
+        ("inbox", "demo-inbox-en"),
+        ("results", "demo-results-en"),
+        ("settings", "demo-message-image-en"),
+    ] {
         testid(c, &format!("nav-{screen}")).await.click().await.unwrap();
         assert_eq!(h1_of(c, screen).await, tr(&catalog("en"), &format!("{screen}.title")));
         if screen == "inbox" {
@@ -244,6 +276,9 @@ async fn try_the_demo(c: &Client, dir: &Path) {
         }
         if screen == "results" {
             testid(c, "results-revenue-amount").await;
+        }
+        if screen == "settings" {
+            show_picture_preview(c).await;
         }
         shot(c, name).await;
     }
