@@ -83,8 +83,8 @@ pub(super) struct Stored {
 
 /// Stores one live message between the customer `who` and us: the contact (found by number or
 /// BSUID, created on first sight; an unsigned delivery only finds, see
-/// [`contacts::resolve_unsigned`]), its thread, the message with its raw payload and what it answers, and the thread's
-/// last line (a customer's message also opens the window and counts as unread). `None` when
+/// [`contacts::resolve_unsigned`]), its thread, the message with its raw payload and what it
+/// answers, and the thread's last line (a customer's message also opens the window and counts as unread). `None` when
 /// this wamid was stored before: then nothing else is touched.
 pub(super) fn store_message(
     conn: &Connection,

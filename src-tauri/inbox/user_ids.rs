@@ -24,7 +24,8 @@ pub(super) fn update(
             continue;
         };
         let parent = u.parent_user_id.as_ref().and_then(|p| p.current.as_deref());
-        // A customer we never met, or ids that are no BSUIDs: nothing to move.
+        // The holder of `previous` takes the new id and number (nothing happens for a customer
+        // we never met, or ids that are no BSUIDs).
         contacts::replace_user_id(conn, previous, current, parent, u.wa_id.as_deref())?;
     }
     Ok(())

@@ -12,6 +12,9 @@
 //! - two contacts, one found by number and one by BSUID with no number, are one customer: merged
 //!   into the number's contact (`merge`), their threads, messages and drafts moved, the stricter
 //!   state kept (an opt-out on either holds).
+//!
+//! All of that only on a signed delivery's word: an unsigned one only finds a contact or makes
+//! one from a single id ([`resolve_unsigned`]).
 
 use rusqlite::{params, Connection, OptionalExtension};
 
