@@ -13,6 +13,8 @@ pub mod delivery;
 pub mod detail;
 pub mod effects;
 pub mod escalation;
+#[cfg(test)]
+mod identity_tests;
 pub mod inbound;
 pub mod opt_out;
 pub mod phone;

@@ -70,6 +70,22 @@ pub fn phone_digits(raw: &str) -> Option<String> {
     (6..=15).contains(&digits.len()).then_some(digits)
 }
 
+/// A number as the owner's address book may hold it (the phone app's contact sync), cleaned
+/// for [`phone_digits`]: the invisible direction marks a right-to-left phone inserts around
+/// numbers (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) and the zero-width characters go,
+/// any Unicode space becomes a plain one and any dash a `-`. Validation is still
+/// [`phone_digits`]'s: letters or other symbols still make it no number.
+pub fn book_number(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'))
+        .map(|c| match c {
+            c if c.is_whitespace() => ' ',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            c => c,
+        })
+        .collect()
+}
+
 /// What one sender (or recipient) id is: a phone number, a BSUID, or `None` (garbage).
 pub fn classify(raw: &str) -> Option<CustomerId> {
     if let Some(b) = bsuid(raw) {
@@ -125,5 +141,15 @@ mod tests {
         {
             assert_eq!(classify(garbage), None, "{garbage:?}");
         }
+    }
+
+    #[test]
+    fn an_address_book_number_loses_its_direction_marks_and_odd_spaces_and_dashes() {
+        let rtl = "\u{202B}+54 9 11\u{00A0}5555\u{2011}0001\u{202C}\u{200F}";
+        assert_eq!(phone_digits(rtl), None, "not a number as it comes");
+        assert_eq!(phone_digits(&book_number(rtl)).as_deref(), Some("5491155550001"));
+        let isolated = "\u{2068}(011) 15-5555-0001\u{2069}\u{200E}";
+        assert_eq!(phone_digits(&book_number(isolated)).as_deref(), Some("0111555550001"));
+        assert_eq!(phone_digits(&book_number("\u{200F}Ana\u{200F}")), None, "a name stays no number");
     }
 }

@@ -9,7 +9,10 @@
 //! - applied: a customer's message is stored and shown (the escalation rules may hand it to a
 //!   person); a STOP, the 131050 failure and a "stop" marketing preference opt the customer out
 //!   (a forged one only stops our messages to them, never sends one); plain statuses are
-//!   recorded (a forged "failed" can only stop a follow-up).
+//!   recorded (a forged "failed" can only stop a follow-up). The customer each names is only
+//!   found (by number, else by BSUID) or made from a single id: an unsigned delivery never
+//!   links a number to a BSUID, moves a BSUID or merges two contacts
+//!   (`contacts::resolve_unsigned`), which would turn a customer's replies to a stranger.
 //! - never applied: opting back in ("ALTA"/START) or a "resume" preference (that would let a
 //!   stranger lift a STOP), any automatic answer or confirmation (the shop's number would write
 //!   to whoever the stranger names), the phone's echoes, history and contact sync (a takeover
@@ -114,7 +117,7 @@ pub fn apply(
                     "smb_message_echoes" => phone::echoes(conn, &value, now, &mut fx, &mut notes)?,
                     "history" => phone::history(conn, &value, now, &mut notes)?,
                     "smb_app_state_sync" => phone::state_sync(conn, &value, now)?,
-                    "user_id_update" => user_ids::update(conn, &value, now, &mut notes)?,
+                    "user_id_update" => user_ids::update(conn, &value, &mut notes)?,
                     _ => opt_out::preferences(conn, &value, routing, now, &mut fx)?,
                 }
             }

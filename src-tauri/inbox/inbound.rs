@@ -30,7 +30,7 @@ pub(super) fn record(
         };
         let error = m.errors.first();
         let Some(Stored { contact, thread, id, kind, summary }) =
-            store_message(conn, Side::Customer, &who, wamid, (&m, raw), now)?
+            store_message(conn, Side::Customer, &who, wamid, (&m, raw), routing.signed, now)?
         else {
             continue; // seen before
         };

@@ -151,7 +151,9 @@ pub(super) fn preferences(
         if p.category.as_deref().is_some_and(|c| c != "marketing_messages") {
             continue;
         }
-        let contact = contacts::resolve(conn, &who.with_parent(p.parent_user_id.as_deref()), &ts(now))?;
+        // An unsigned word only finds the customer, never links a number to a BSUID.
+        let who = who.with_parent(p.parent_user_id.as_deref());
+        let contact = contacts::resolve_delivered(conn, &who, routing.signed, &ts(now))?;
         let value = p.value.as_deref();
         if value == Some("stop") && record(conn, contact, "meta_user_preferences", None, &ts(now))? {
             fx.opt_outs += 1;

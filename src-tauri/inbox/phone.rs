@@ -30,7 +30,7 @@ pub(super) fn echoes(
         // The phone app is alive (Meta cuts the link after ~14 days without it).
         coexistence::note_echo(conn, &at_of(m.timestamp.as_ref(), now))?;
         let Some(Stored { contact, thread, .. }) =
-            store_message(conn, Side::Phone, &to, wamid, (&m, raw), now)?
+            store_message(conn, Side::Phone, &to, wamid, (&m, raw), true, now)?
         else {
             continue;
         };
@@ -139,7 +139,9 @@ pub(super) fn state_sync(
             continue;
         }
         let Some(c) = &item.contact else { continue };
-        let Some(who) = Identity::new(c.phone_number.as_deref(), c.user_id.as_deref()) else { continue };
+        // The book may hold a number with direction marks or odd spaces (a right-to-left phone).
+        let number = c.phone_number.as_deref().map(crate::domain::user_id::book_number);
+        let Some(who) = Identity::new(number.as_deref(), c.user_id.as_deref()) else { continue };
         if item.action.as_deref() == Some("remove") {
             if let Some(contact) = known_contact(conn, &who)? {
                 coexistence::clear_book_name(conn, contact)?;

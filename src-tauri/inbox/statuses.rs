@@ -75,10 +75,11 @@ pub(super) fn record(
         }
         messages::apply_statuses(conn, &st.id)?;
         let send = sends::by_wamid_or_key(conn, &st.id, st.biz_opaque_callback_data.as_deref())?;
-        // The customer by number and/or BSUID (a send to a BSUID may report no number).
+        // The customer by number and/or BSUID (a send to a BSUID may report no number); an
+        // unsigned status only finds them, never links the two ids.
         let who = contacts::Identity::new(st.recipient_id.as_deref(), st.recipient_user_id.as_deref());
         let contact = match who {
-            Some(who) => Some(contacts::resolve(conn, &who, &ts(now))?),
+            Some(who) => Some(contacts::resolve_delivered(conn, &who, signed, &ts(now))?),
             None => None,
         };
         if let Some((send_id, cart, step, _)) = &send {

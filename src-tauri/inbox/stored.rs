@@ -82,8 +82,9 @@ pub(super) struct Stored {
 }
 
 /// Stores one live message between the customer `who` and us: the contact (found by number or
-/// BSUID, created on first sight), its thread, the message with its raw payload and what it answers, and the thread's
-/// last line (a customer's message also opens the window and counts as unread). `None` when
+/// BSUID, created on first sight; an unsigned delivery only finds, see
+/// [`contacts::resolve_unsigned`]), its thread, the message with its raw payload and what it
+/// answers, and the thread's last line (a customer's message also opens the window and counts as unread). `None` when
 /// this wamid was stored before: then nothing else is touched.
 pub(super) fn store_message(
     conn: &Connection,
@@ -91,10 +92,11 @@ pub(super) fn store_message(
     who: &Identity,
     wamid: &str,
     (m, raw): (&Message, &Value),
+    signed: bool,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<Stored>> {
     let at = at_of(m.timestamp.as_ref(), now);
-    let contact = contacts::resolve(conn, who, &ts(now))?;
+    let contact = contacts::resolve_delivered(conn, who, signed, &ts(now))?;
     let thread = conversations::ensure(conn, contact, &ts(now))?;
     let kind = m.kind.clone().unwrap_or_else(|| "unknown".into());
     let summary = m.summary();

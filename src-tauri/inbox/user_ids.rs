@@ -1,18 +1,18 @@
 //! WhatsApp's word that a customer's business-scoped user id changed (`user_id_update`: they
 //! changed their number and Meta issued a new BSUID): the contact keeps its thread, opt-out and
-//! takeover under the new id, and learns the number when Meta shares it. Only a signed delivery
+//! takeover under the new id, and takes the new number when Meta shares it (a contact already
+//! holding that number is the same customer: merged, the stricter state kept, so a STOP said
+//! under the old number still holds under the new one). Only a signed delivery
 //! is applied (see `delivery`): a forged one could point a customer's replies at someone else.
 
-use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use crate::storage::{contacts, ts};
+use crate::storage::contacts;
 use crate::whatsapp::webhook::MessagesValue;
 
 pub(super) fn update(
     conn: &Connection,
     value: &MessagesValue,
-    now: DateTime<Utc>,
     notes: &mut Vec<String>,
 ) -> rusqlite::Result<()> {
     for u in &value.user_id_update {
@@ -24,15 +24,9 @@ pub(super) fn update(
             continue;
         };
         let parent = u.parent_user_id.as_ref().and_then(|p| p.current.as_deref());
-        if contacts::replace_user_id(conn, previous, current, parent)?.is_none() {
-            continue; // a customer we never met, or ids that are no BSUIDs: nothing to move
-        }
-        // The number, when Meta shares it, joins the contact now holding the new BSUID.
-        if let Some(who) =
-            contacts::Identity::new(u.wa_id.as_deref(), Some(current)).filter(|w| w.wa_id().is_some())
-        {
-            contacts::resolve(conn, &who, &ts(now))?;
-        }
+        // The holder of `previous` takes the new id and number (nothing happens for a customer
+        // we never met, or ids that are no BSUIDs).
+        contacts::replace_user_id(conn, previous, current, parent, u.wa_id.as_deref())?;
     }
     Ok(())
 }

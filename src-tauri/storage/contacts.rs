@@ -12,7 +12,7 @@ mod merge;
 #[cfg(test)]
 mod tests;
 
-pub use identity::{id_by_user_id, replace_user_id, resolve, Identity};
+pub use identity::{id_by_user_id, replace_user_id, resolve, resolve_delivered, resolve_unsigned, Identity};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row};

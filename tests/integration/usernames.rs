@@ -398,3 +398,73 @@ async fn a_new_bsuid_from_whatsapp_keeps_the_customer_and_their_stop() {
     assert_eq!(h.count("SELECT count(*) FROM conversations"), 1);
     assert!(h.engine().conversation_detail(thread).unwrap().conversation.opted_out);
 }
+
+/// A cart's customer (a number) who said STOP changes their number: WhatsApp sends a new BSUID
+/// with the new number (`user_id_update`). The customer, their STOP and their thread carry over
+/// to the new number; writing from it makes no second, not-opted-out customer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cart_customer_who_changes_number_keeps_their_stop_and_thread() {
+    let h = hooked().await;
+    let (_, _, wa_id) = one_reminder(&h).await;
+    let thread = h.thread_of(&wa_id);
+    writes(&h, &Customer::with_number(&wa_id, Some(ANA), "Ana"), "STOP").await;
+    assert!(h.engine().conversation_detail(thread).unwrap().conversation.opted_out);
+    let sent_before = h.shop.wa.messages().len();
+
+    const NEW: &str = "AR.4402576394655899";
+    const NEW_NUMBER: &str = "5491177770003";
+    h.shop.app.clock.advance(chrono::Duration::minutes(5));
+    let update = envelope(
+        "user_id_update",
+        json!({"messaging_product": "whatsapp", "metadata": metadata(),
+            "user_id_update": [{"wa_id": NEW_NUMBER, "detail": "User id for Ana has been updated.",
+                "user_id": {"previous": ANA, "current": NEW}, "timestamp": unix(h.shop.now())}]}),
+    );
+    assert_eq!(h.post_signed(&update).await, 200);
+    h.process();
+    assert_eq!(thread_of_bsuid(&h, NEW), thread, "the same thread under the new id");
+
+    h.shop.app.clock.advance(chrono::Duration::minutes(1));
+    writes(&h, &Customer::with_number(NEW_NUMBER, Some(NEW), "Ana"), "¿Sigue el descuento?").await;
+    assert_eq!(h.count("SELECT count(*) FROM conversations"), 1, "one thread");
+    assert_eq!(h.count("SELECT count(*) FROM contacts WHERE merged_into IS NULL"), 1, "one customer");
+    let detail = h.engine().conversation_detail(thread).unwrap();
+    assert!(detail.conversation.opted_out, "still opted out under the new number");
+    assert_eq!(detail.conversation.user_id.as_deref(), Some(NEW));
+    let inbound: Vec<_> =
+        detail.messages.iter().filter(|m| m.direction == "in").filter_map(|m| m.body.clone()).collect();
+    assert_eq!(inbound, ["STOP", "¿Sigue el descuento?"]);
+    assert_eq!(h.shop.wa.messages().len(), sent_before, "nothing sent to an opted-out customer");
+}
+
+/// A forged delivery (unsigned, accepted while the owner allows it without an app secret) that
+/// pairs a stranger's number with a username customer's BSUID is filed under the customer it
+/// names, but links nothing: the owner's reply still goes to the customer's BSUID, never to the
+/// stranger's number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_message_cannot_point_a_customers_replies_at_another_number() {
+    let h = hooked().await;
+    writes(&h, &Customer::with_username(ANA, "@ana.luna", "Ana"), "¿Tienen talle M?").await;
+    let thread = thread_of_bsuid(&h, ANA);
+    h.engine().delete_secret(SecretName::WhatsappAppSecret).unwrap();
+    h.engine().setting_set("allow_unsigned_webhooks", "true").unwrap();
+    const STRANGER: &str = "5491166660002";
+    let forged = envelope(
+        "messages",
+        json!({"messaging_product": "whatsapp", "metadata": metadata(),
+            "contacts": [{"profile": {"name": "Ana"}, "wa_id": STRANGER, "user_id": ANA}],
+            "messages": [{"from": STRANGER, "from_user_id": ANA, "id": "wamid.FORGED1",
+                "timestamp": unix(h.shop.now()), "type": "text", "text": {"body": "hola"}}]}),
+    );
+    assert_eq!(h.post(&serde_json::to_vec(&forged).unwrap(), None).await, 200, "allowed by the owner");
+    h.process();
+    let detail = h.engine().conversation_detail(thread).unwrap();
+    assert_eq!(detail.conversation.phone, None, "no number planted on the customer");
+    assert_eq!(detail.conversation.user_id.as_deref(), Some(ANA));
+    assert_eq!(h.count("SELECT count(*) FROM contacts WHERE merged_into IS NOT NULL"), 0, "nothing merged");
+
+    h.shop.app.clock.advance(chrono::Duration::seconds(30));
+    h.engine().send_text(thread, "Sí, tenemos talle M.").await.unwrap();
+    assert_eq!(texts_to(&h, ANA), ["Sí, tenemos talle M."]);
+    assert!(texts_to(&h, STRANGER).is_empty(), "nothing to the stranger's number");
+}

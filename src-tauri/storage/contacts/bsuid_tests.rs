@@ -214,18 +214,18 @@ fn a_new_bsuid_after_a_number_change_replaces_the_old_one_on_the_same_contact() 
     let conn = db();
     let ana = resolve(&conn, &by_bsuid(ANA).with_username(Some("@ana")), AT).unwrap();
     assert!(opt_out(&conn, ana, "keyword", AT).unwrap());
-    assert_eq!(replace_user_id(&conn, ANA, BRUNO, Some("AR.ENT.9")).unwrap(), Some(ana));
+    assert_eq!(replace_user_id(&conn, ANA, BRUNO, Some("AR.ENT.9"), None).unwrap(), Some(ana));
     let row = get(&conn, ana).unwrap().unwrap();
     assert_eq!((row.user_id.as_deref(), row.parent_user_id.as_deref()), (Some(BRUNO), Some("AR.ENT.9")));
     assert!(row.opted_out_at.is_some(), "still the same customer, still opted out");
     assert_eq!(resolve(&conn, &by_bsuid(BRUNO), LATER).unwrap(), ana);
     // Unknown or malformed ids change nothing.
-    assert_eq!(replace_user_id(&conn, "AR.404", "AR.405", None).unwrap(), None);
-    assert_eq!(replace_user_id(&conn, BRUNO, "nope", None).unwrap(), None);
+    assert_eq!(replace_user_id(&conn, "AR.404", "AR.405", None, None).unwrap(), None);
+    assert_eq!(replace_user_id(&conn, BRUNO, "nope", None, None).unwrap(), None);
 
     // The customer wrote under the new BSUID before the update came: one customer again.
     let early = resolve(&conn, &by_bsuid("AR.777"), LATER).unwrap();
-    assert_eq!(replace_user_id(&conn, BRUNO, "AR.777", None).unwrap(), Some(ana));
+    assert_eq!(replace_user_id(&conn, BRUNO, "AR.777", None, None).unwrap(), Some(ana));
     assert_eq!(get(&conn, early).unwrap().unwrap().user_id, None);
     assert_eq!(list(&conn).unwrap().len(), 1);
 }

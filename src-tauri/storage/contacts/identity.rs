@@ -12,6 +12,9 @@
 //! - two contacts, one found by number and one by BSUID with no number, are one customer: merged
 //!   into the number's contact (`merge`), their threads, messages and drafts moved, the stricter
 //!   state kept (an opt-out on either holds).
+//!
+//! All of that only on a signed delivery's word: an unsigned one only finds a contact or makes
+//! one from a single id ([`resolve_unsigned`]).
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -170,6 +173,39 @@ pub fn resolve(conn: &Connection, who: &Identity, now: &str) -> rusqlite::Result
     Ok(id)
 }
 
+/// [`resolve`] for a delivery that carried no valid signature (accepted only while the owner
+/// allows it): anyone who learned the webhook address may have written it, so it may only find
+/// a contact — by the number, else by the BSUID — or make a new one from a single id (the
+/// number when there is one). It never writes a number onto a BSUID's contact, never moves a
+/// BSUID and never merges: `{attacker's number, victim's BSUID}` must not turn the victim's
+/// replies toward the attacker or move their thread. A signed delivery links them later.
+pub fn resolve_unsigned(conn: &Connection, who: &Identity, now: &str) -> rusqlite::Result<i64> {
+    let by_number = Identity { user_id: None, parent_user_id: None, username: None, ..who.clone() };
+    let by_user_id = Identity { wa_id: None, ..who.clone() };
+    let single = match (who.wa_id.as_deref(), who.user_id.as_deref()) {
+        (Some(digits), Some(b)) if by_phone(conn, digits)?.is_none() && id_by_user_id(conn, b)?.is_some() => {
+            by_user_id
+        }
+        (Some(_), _) => by_number,
+        (None, _) => by_user_id,
+    };
+    resolve(conn, &single, now)
+}
+
+/// [`resolve`] when the delivery naming `who` was `signed`, else [`resolve_unsigned`].
+pub fn resolve_delivered(
+    conn: &Connection,
+    who: &Identity,
+    signed: bool,
+    now: &str,
+) -> rusqlite::Result<i64> {
+    if signed {
+        resolve(conn, who, now)
+    } else {
+        resolve_unsigned(conn, who, now)
+    }
+}
+
 /// Stores what `who` says about contact `id`: the reported `wa_id` (when it has none and no
 /// other contact holds it), the BSUID (the newest wins), parent BSUID, username, a missing name.
 fn remember(conn: &Connection, id: i64, who: &Identity) -> rusqlite::Result<()> {
@@ -196,12 +232,18 @@ fn remember(conn: &Connection, id: i64, who: &Identity) -> rusqlite::Result<()> 
 /// WhatsApp issued a customer a new BSUID (`user_id_update`: they changed number): the contact
 /// holding `previous` takes `current` (and the new parent BSUID). When the customer already
 /// wrote under `current` and got a contact of their own, the two are one customer: merged into
-/// the one with a number (else into the older one). Returns the contact, if any held `previous`.
+/// the one with a number, else into the holder of `previous` (two numbers: `current` goes to the
+/// holder of `previous`, the other keeps its number). `wa_id`, the number Meta shares with the
+/// update, is the customer's new number: the contact takes it, and a contact already holding it
+/// is the same customer, merged in with the stricter state (an opt-out or takeover on either
+/// holds), so the thread, STOP and takeover carry over to the new number. Returns the contact,
+/// if any held `previous`.
 pub fn replace_user_id(
     conn: &Connection,
     previous: &str,
     current: &str,
     parent: Option<&str>,
+    wa_id: Option<&str>,
 ) -> rusqlite::Result<Option<i64>> {
     let (Some(previous), Some(current)) = (user_id::bsuid(previous), user_id::bsuid(current)) else {
         return Ok(None);
@@ -225,10 +267,27 @@ pub fn replace_user_id(
             }
         }
     }
+    if let Some(digits) = wa_id.and_then(user_id::phone_digits) {
+        change_number(conn, id, &digits)?;
+    }
     let parent = parent.and_then(user_id::bsuid);
     conn.prepare_cached(
         "UPDATE contacts SET user_id = ?2, parent_user_id = COALESCE(?3, parent_user_id) WHERE id = ?1",
     )?
     .execute(params![id, current, parent])?;
     Ok(Some(id))
+}
+
+/// The customer of contact `id` now has the number `digits`: a contact already holding it is
+/// the same customer (merged into `id`, the stricter state kept), and `id` takes the number.
+fn change_number(conn: &Connection, id: i64, digits: &str) -> rusqlite::Result<()> {
+    match by_phone(conn, digits)? {
+        Some(holder) if holder == id => return Ok(()),
+        Some(holder) => merge::merge(conn, holder, id)?,
+        None => {}
+    }
+    conn.prepare_cached("UPDATE contacts SET phone_e164 = ?2, wa_id = ?3 WHERE id = ?1")?
+        .execute(params![id, canonical_e164(digits), digits])?;
+    tracing::info!(contact = id, "a customer's new number from WhatsApp");
+    Ok(())
 }

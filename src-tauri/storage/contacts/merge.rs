@@ -1,6 +1,8 @@
 //! Two contacts that turn out to be one customer — one found by phone number, one known only by
-//! BSUID (the customer wrote with a username first, and a later message carried both) — become
-//! one: the number's contact. Nothing is lost and nothing is loosened:
+//! BSUID (the customer wrote with a username first, and a later message carried both), or the
+//! customer's old contact and the one already holding the new number WhatsApp reports with a
+//! new BSUID (`user_id_update`) — become one: the number's contact, or the old one that takes
+//! the new number. Nothing is lost and nothing is loosened:
 //! - the BSUID contact's thread is moved over (its messages and drafts join the number's thread
 //!   when both have one), and its carts if any;
 //! - the stricter state wins: an opt-out on either holds (the earlier one, with its source), a
@@ -26,9 +28,10 @@ pub(super) fn merge(conn: &Connection, from: i64, into: i64) -> rusqlite::Result
     move_thread(conn, from, into)?;
     conn.prepare_cached("UPDATE carts SET contact_id = ?2 WHERE contact_id = ?1")?
         .execute(params![from, into])?;
-    // The tombstone gives up its keys first: the BSUID is unique.
+    // The tombstone gives up its keys first: number and BSUID are unique.
     conn.prepare_cached(
-        "UPDATE contacts SET user_id = NULL, parent_user_id = NULL, wa_id = NULL, merged_into = ?2 WHERE id = ?1",
+        "UPDATE contacts SET phone_e164 = NULL, user_id = NULL, parent_user_id = NULL, wa_id = NULL,
+            merged_into = ?2 WHERE id = ?1",
     )?
     .execute(params![from, into])?;
     // The later opt-in and the owner's address-book name (not in `ContactRow`), then the rest.
