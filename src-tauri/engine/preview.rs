@@ -303,7 +303,8 @@ impl Engine {
         use base64::Engine as _;
         let preview = self.message_preview(language)?;
         let Some(url) = preview.image_url.filter(|_| preview.image_header) else { return Ok(None) };
-        Ok(crate::whatsapp::media::fetch_image(&url).await.ok().map(|file| {
+        let stores = crate::storage::media::store_hosts(&self.db.conn())?;
+        Ok(crate::whatsapp::media::fetch_image(&url, &stores).await.ok().map(|file| {
             let data = base64::engine::general_purpose::STANDARD.encode(&file.bytes);
             format!("data:{};base64,{data}", file.mime_type)
         }))

@@ -6,10 +6,13 @@
 //! - `page.jpg`: an HTML page served as `image/jpeg` (a store's "not found" page with the wrong
 //!   type: the bytes, not the header, tell);
 //! - `big-declared.jpg`: announces more than 5 MB in `Content-Length` (never read);
+//! - `away-{file}`: a redirect (302) to `{file}` on `localhost` at this server's port — another
+//!   host name for the same loopback server (a store whose pictures send the download to the
+//!   local network);
 //! - anything else: 404.
 
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -30,7 +33,13 @@ pub(super) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new().route("/images/products/{file}", get(picture))
 }
 
-async fn picture(Path(file): Path<String>) -> Response {
+async fn picture(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    if let Some(target) = file.strip_prefix("away-") {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+        let port = host.rsplit_once(':').map(|(_, p)| p).unwrap_or("80");
+        let to = format!("http://localhost:{port}/images/products/{target}");
+        return (StatusCode::FOUND, [(header::LOCATION, to)]).into_response();
+    }
     let typed = |kind: &'static str, bytes: Vec<u8>| ([(header::CONTENT_TYPE, kind)], bytes).into_response();
     match file.as_str() {
         "big.jpg" => {

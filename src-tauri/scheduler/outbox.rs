@@ -133,26 +133,8 @@ pub async fn dispatch_step(
             continue;
         }
         // 1. What the database knows.
-        let verdict = {
-            let conn = db.conn();
-            local_checks(&conn, &ctx, now, rules)?
-        };
-        match verdict {
-            Verdict::Go => {}
-            Verdict::Skip(reason) => {
-                if skip(&db.conn(), &ctx, reason, None, now)? {
-                    report.skipped.push((id, reason.to_string()));
-                }
-                continue;
-            }
-            Verdict::Hold(at, reason) => {
-                hold(db, &ctx, owner, at, reason, now, &mut report)?;
-                continue;
-            }
-            Verdict::Closed => {
-                closed(db, &ctx, owner, now, rules, &mut report)?;
-                continue;
-            }
+        if !database_says_go(db, &ctx, owner, now, rules, &mut report)? {
+            continue;
         }
         // The month's spend reached the owner's cap: wait (re-checked soon), never skipped.
         // Holdout carts wait too, so both groups keep meeting the same rules.
@@ -206,27 +188,61 @@ pub async fn dispatch_step(
         }
         // 4b. The reminder with the product's picture, when it is on and can go so: uploaded now,
         //     before the send is marked as leaving (see `media`); the hours checked again after.
+        //     The database's checks run again too: a STOP may have come during the upload.
+        let mut uploaded_now = false;
         if let Some(name) = &rules.image_template {
             if let Ok(rows) = image_templates.rows(db, sender, name, now).await {
-                outgoing = media::with_image(db, sender, &ctx, &rows, outgoing, now).await?;
+                let picked = media::with_image(db, sender, &ctx, &rows, outgoing, now).await?;
+                (outgoing, uploaded_now) = (picked.outgoing, picked.uploaded_now);
                 let now = clock.now();
                 if !rules.plan.hours.is_open(now) {
                     closed(db, &ctx, owner, now, rules, &mut report)?;
                     continue;
                 }
+                let Some(ctx) = sends::context(&db.conn(), id)? else { continue };
+                if !database_says_go(db, &ctx, owner, now, rules, &mut report)? {
+                    continue;
+                }
             }
         }
-        // 5. The fenced "about to send". Losing it means another dispatcher owns the row now.
+        // 5. The fenced "about to send", at the time now (the lease may have run out while the
+        //    checks and the picture waited). Losing it means another dispatcher owns the row now.
+        let now = clock.now();
         if !sends::mark_sending(&db.conn(), id, owner, &outgoing.to, &ts(now))? {
             tracing::warn!(send = id, "lost the lease before sending; left to its new owner");
             continue;
         }
         // 6. Send, with no transaction open.
-        let result = media::after_send(db, &outgoing, sender.send_template(&outgoing).await)?;
+        let answer = sender.send_template(&outgoing).await;
         let done = clock.now();
+        let result = media::after_send(db, &outgoing, uploaded_now, answer, done)?;
         finish(db, bus, &ctx, owner, &outgoing, result, done, rules, &mut report, &mut stop)?;
     }
     Ok(report)
+}
+
+/// The pre-send checks on what the database knows: `true` to go on; otherwise the send was
+/// skipped, held or given back for the hours, as the verdict says.
+fn database_says_go(
+    db: &Db,
+    ctx: &sends::SendContext,
+    owner: &str,
+    now: DateTime<Utc>,
+    rules: &DispatchRules,
+    report: &mut DispatchReport,
+) -> Result<bool, StorageError> {
+    let verdict = local_checks(&db.conn(), ctx, now, rules)?;
+    match verdict {
+        Verdict::Go => return Ok(true),
+        Verdict::Skip(reason) => {
+            if skip(&db.conn(), ctx, reason, None, now)? {
+                report.skipped.push((ctx.id, reason.to_string()));
+            }
+        }
+        Verdict::Hold(at, reason) => hold(db, ctx, owner, at, reason, now, report)?,
+        Verdict::Closed => closed(db, ctx, owner, now, rules, report)?,
+    }
+    Ok(false)
 }
 
 /// A status webhook (delivery, read, failed) that names a message: an `unknown` send is settled

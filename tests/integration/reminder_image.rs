@@ -45,7 +45,8 @@ fn cart(shop: &Shop, picture: Option<&str>) -> u64 {
 
 fn cached(shop: &Shop, file: &str) -> Option<media::MediaRow> {
     let url = format!("{}/images/products/{file}", shop.store.base_url());
-    media::get(&shop.app.engine.db().conn(), &url).unwrap()
+    let conn = shop.app.engine.db().conn();
+    media::get(&conn, &media::current_number(&conn).unwrap(), &url).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -356,4 +357,169 @@ async fn a_picture_whatsapp_refuses_to_take_gets_the_text_reminder() {
     assert_eq!(sent[0].header_image, None);
     let row = cached(&shop, "remera.png").expect("the refusal is remembered");
     assert_eq!((row.media_id, row.refused_why.as_deref()), (None, Some("image_upload_refused")));
+}
+
+/// The sandbox WhatsApp behind a gate that runs `on_upload` before each media upload (a STOP
+/// arriving, time passing); an error it returns is the upload's answer.
+struct UploadHook {
+    inner: recupero::whatsapp::client::CloudClient,
+    on_upload: Box<dyn Fn() -> Option<recupero::whatsapp::SendError> + Send + Sync>,
+}
+
+type Answer<'a, T> = recupero::whatsapp::BoxFuture<'a, Result<T, recupero::whatsapp::SendError>>;
+
+impl recupero::whatsapp::MessageSender for UploadHook {
+    fn send_template<'a>(
+        &'a self,
+        message: &'a recupero::whatsapp::OutgoingTemplate,
+    ) -> Answer<'a, recupero::whatsapp::Accepted> {
+        self.inner.send_template(message)
+    }
+
+    fn send_text<'a>(
+        &'a self,
+        message: &'a recupero::whatsapp::OutgoingText,
+    ) -> Answer<'a, recupero::whatsapp::Accepted> {
+        self.inner.send_text(message)
+    }
+
+    fn templates<'a>(&'a self, name: Option<&'a str>) -> Answer<'a, Vec<recupero::domain::TemplateState>> {
+        self.inner.templates(name)
+    }
+
+    fn create_template<'a>(
+        &'a self,
+        template: &'a recupero::whatsapp::NewTemplate,
+    ) -> Answer<'a, recupero::whatsapp::CreatedTemplate> {
+        self.inner.create_template(template)
+    }
+
+    fn upload_media<'a>(&'a self, file: &'a recupero::whatsapp::media::MediaFile) -> Answer<'a, String> {
+        match (self.on_upload)() {
+            Some(e) => Box::pin(async move { Err(e) }),
+            None => recupero::whatsapp::MessageSender::upload_media(&self.inner, file),
+        }
+    }
+}
+
+fn hook(shop: &Shop, on_upload: impl Fn() -> Option<recupero::whatsapp::SendError> + Send + Sync + 'static) {
+    shop.app.engine.use_sender(std::sync::Arc::new(UploadHook {
+        inner: crate::support::shop::cloud_client(&shop.wa),
+        on_upload: Box::new(on_upload),
+    }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_picture_whatsapp_keeps_refusing_in_the_header_gets_one_text_reminder() {
+    let shop = shop_with_image_template().await;
+    // Every send naming an uploaded picture is refused (131053), however fresh the upload.
+    shop.wa.refuse_image_headers();
+    let id = cart(&shop, Some("remera.png"));
+    shop.run_until(shop.now() + Duration::hours(3), Duration::minutes(1)).await;
+
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1, "exactly one reminder went: {sent:?}");
+    assert_eq!((sent[0].template.as_str(), sent[0].header_image.as_deref()), ("recupero_carrito", None));
+    assert_eq!(shop.send(id, 0).0, "sent");
+    let uploads = shop.wa.media();
+    assert!(uploads.len() <= 2, "no upload loop: {} uploads", uploads.len());
+    let row = cached(&shop, "remera.png").expect("the refusal is remembered");
+    assert_eq!((row.media_id, row.refused_why.as_deref()), (None, Some("image_upload_refused")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_arriving_during_the_upload_skips_the_reminder() {
+    let shop = shop_with_image_template().await;
+    let phone = "+54 9 11 6000-0077";
+    let id = shop.checkout_with_phone(shop.now() - Duration::minutes(20), phone);
+    shop.store.set_picture(shop.platform, id, Some("remera.png"));
+    let engine = shop.app.engine.clone();
+    // The customer writes STOP while the picture is on its way to WhatsApp.
+    hook(&shop, move || {
+        engine.opt_out("+5491160000077", "keyword").unwrap();
+        None
+    });
+    shop.run_until(shop.now() + Duration::hours(2), Duration::minutes(1)).await;
+
+    assert_eq!(shop.messages_for(id), vec![], "no message after the STOP");
+    assert_eq!(shop.send(id, 0), ("skipped".to_string(), Some("opted_out".to_string())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_that_ran_out_during_the_upload_is_not_used_to_send() {
+    let shop = shop_with_image_template().await;
+    let id = cart(&shop, Some("remera.png"));
+    let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (clock, flag) = (shop.app.clock.clone(), fired.clone());
+    // The first upload takes longer than the send's lease (120 s by default).
+    hook(&shop, move || {
+        if !flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            clock.advance(Duration::minutes(3));
+        }
+        None
+    });
+    let until = shop.now() + Duration::hours(2);
+    loop {
+        let before = fired.load(std::sync::atomic::Ordering::SeqCst);
+        shop.tick().await;
+        if !before && fired.load(std::sync::atomic::Ordering::SeqCst) {
+            assert_eq!(shop.messages_for(id), vec![], "sent on a lease that had run out");
+        }
+        if shop.now() >= until {
+            break;
+        }
+        shop.app.clock.advance(Duration::minutes(1));
+    }
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1, "sent once, on a fresh lease");
+    assert_eq!(shop.wa.media().len(), 1, "the stored id was re-used");
+    assert_eq!(sent[0].header_image.as_deref(), Some(format!("id:{}", shop.wa.media()[0].id).as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_picture_is_uploaded_once_per_whatsapp_number() {
+    let shop = shop_with_image_template().await;
+    let first = cart(&shop, Some("remera.png"));
+    shop.run_until(shop.now() + Duration::hours(1), Duration::minutes(1)).await;
+    assert_eq!(shop.wa.media().len(), 1);
+
+    // The owner connects another number: its own upload, the first number's id is not sent.
+    shop.app.engine.setting_set("whatsapp_phone_number_id", "209871234567890").unwrap();
+    let second = cart(&shop, Some("remera.png"));
+    shop.run_until(shop.now() + Duration::hours(1), Duration::minutes(1)).await;
+    let uploads = shop.wa.media();
+    assert_eq!(uploads.len(), 2, "uploaded again for the other number: {uploads:?}");
+    assert_eq!(shop.messages_for(second)[0].header_image, Some(format!("id:{}", uploads[1].id)));
+
+    // Back to the first number: its id is still cached, nothing uploaded.
+    shop.app.engine.setting_set("whatsapp_phone_number_id", "").unwrap();
+    let third = cart(&shop, Some("remera.png"));
+    shop.run_until(shop.now() + Duration::hours(1), Duration::minutes(1)).await;
+    assert_eq!(shop.wa.media().len(), 2);
+    for (id, media) in [(first, &uploads[0]), (third, &uploads[0])] {
+        assert_eq!(shop.messages_for(id)[0].header_image, Some(format!("id:{}", media.id)));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_picture_redirecting_to_another_local_host_is_not_fetched() {
+    let shop = shop_with_image_template().await;
+    // The store's own host (loopback here) is trusted; its picture sends the download on to
+    // `localhost` — the same machine under another name, as a LAN address would be.
+    assert!(shop.store.base_url().starts_with("http://127.0.0.1:"), "{}", shop.store.base_url());
+    let away = cart(&shop, Some("away-remera.png"));
+    let elsewhere = cart(&shop, None);
+    let port = shop.store.base_url().rsplit(':').next().unwrap().to_string();
+    let direct = format!("http://localhost:{port}/images/products/remera.png");
+    shop.store.set_picture(shop.platform, elsewhere, Some(&direct));
+    shop.run_until(shop.now() + Duration::hours(2), Duration::minutes(1)).await;
+
+    for id in [away, elsewhere] {
+        let sent = shop.messages_for(id);
+        assert_eq!(sent.len(), 1, "the reminder still goes, once");
+        assert_eq!((sent[0].template.as_str(), sent[0].header_image.as_deref()), ("recupero_carrito", None));
+    }
+    assert!(shop.wa.media().is_empty(), "nothing local was uploaded: {:?}", shop.wa.media());
+    let refused = cached(&shop, "away-remera.png").and_then(|r| r.refused_why);
+    assert_eq!(refused.as_deref(), Some("image_download_failed"));
 }

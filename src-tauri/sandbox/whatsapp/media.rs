@@ -58,6 +58,8 @@ pub(super) struct MediaStore {
     sessions: HashMap<String, (usize, String)>,
     handles: HashSet<String>,
     next: u64,
+    /// Set by [`WhatsAppSandbox::refuse_image_headers`]: every image header is refused (131053).
+    refuse_headers: bool,
 }
 
 impl MediaStore {
@@ -358,6 +360,9 @@ impl Shared {
         if let Some(id) = p.pointer("/image/id").and_then(Value::as_str) {
             let now = self.now();
             let inner = self.lock();
+            if inner.media.refuse_headers {
+                return Err(media_error(&format!("Media upload error: the media id {id} can't be sent")));
+            }
             let live = inner
                 .media
                 .files
@@ -385,6 +390,12 @@ impl WhatsAppSandbox {
         for f in self.shared.lock().media.files.iter_mut().filter(|f| f.id == id) {
             f.expired = true;
         }
+    }
+
+    /// From now on every template send whose image header names a media id is refused with
+    /// 131053 (a picture Meta keeps refusing, however often it is uploaded again).
+    pub fn refuse_image_headers(&self) {
+        self.shared.lock().media.refuse_headers = true;
     }
 
     /// Whether a template-creation handle was issued by this sandbox's resumable upload.
