@@ -46,14 +46,16 @@ use crate::stores::{AnyConnector, Platform, StoreError};
 
 /// Opt-outs older than this are not written any more (the checkout they go through is old).
 pub const WINDOW_DAYS: i64 = 30;
-/// Writes per round at most (two requests each); the rest wait for the next round.
+/// Writes of each kind (opt-outs, opt-ins) per round at most (two requests each); the rest wait
+/// for the next round.
 const PER_ROUND: usize = 20;
 
 /// The outcomes the owner must hear about: the store refused, or can't take the write.
 const PROBLEMS: [&str; 4] = ["access_denied", "refused", "unsupported_version", "failed"];
 
 /// Why an opt-out from an unsigned delivery isn't written (the event log's detail).
-const UNSIGNED: &str = "the STOP came in an unsigned webhook delivery (anyone who knows the address could \
+const UNSIGNED: &str =
+    "the opt-out came in an unsigned webhook delivery (anyone who knows the address could \
     send one): it stops Recupero's messages only; Shopify is told when a signed delivery confirms it";
 /// Why an opt-out whose origin wasn't recorded isn't written.
 const UNKNOWN_ORIGIN: &str =
@@ -69,8 +71,8 @@ pub struct OptOutWrites {
 }
 
 impl Engine {
-    /// One round of writing opt-outs back to Shopify (see the module's doc). Nothing when the
-    /// owner hasn't allowed it.
+    /// One round of writing opt-outs, and the opt-ins that undo written ones, back to Shopify
+    /// (see the module's doc). Nothing when the owner hasn't allowed it.
     pub async fn write_store_opt_outs(&self) -> EngineResult<OptOutWrites> {
         let mut round = OptOutWrites::default();
         if !self.settings()?.store_write_opt_out {
@@ -110,7 +112,7 @@ impl Engine {
         Ok(round)
     }
 
-    /// Writes one opt-out: its final outcome and the store's words, or an error worth another try.
+    /// Writes one opt-out or opt-in: its final outcome and the store's words, or an error worth another try.
     async fn write_one(&self, write: &PendingWrite) -> Result<(&'static str, Option<String>), StoreError> {
         let connector = self.connector(write.store_id).map_err(|e| StoreError::Unreachable(e.to_string()))?;
         let AnyConnector::Shopify(shopify) = connector.as_ref() else {
