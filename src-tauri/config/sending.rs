@@ -121,7 +121,7 @@ pub(super) const REMINDER_IMAGE: Spec = Spec {
 pub(super) const STORE_WRITE_OPT_OUT: Spec = Spec {
     key: "store_write_opt_out",
     kind: Kind::Bool,
-    description: "When a customer opts out on WhatsApp, also set their WhatsApp marketing consent to unsubscribed in the store (Shopify with Admin API 2026-07 or later; its app needs the write_customers scope). Recupero's own opt-out holds either way",
+    description: "When a customer opts out on WhatsApp, also set their WhatsApp marketing consent to unsubscribed in the store (Shopify with Admin API 2026-07 or later; its app needs the write_customers scope). Recupero's own opt-out holds either way. Only an opt-out from a signed webhook (or WhatsApp's answer to a send) is written, never one from an unsigned delivery; when the customer opts back in, their consent is set back to subscribed",
     default: || "false".into(),
     validate: values::boolean,
 };

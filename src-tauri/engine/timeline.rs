@@ -175,7 +175,8 @@ fn timeline_entry(e: event_log::EventRow) -> Option<TimelineEntry> {
         | Kind::WebhookQuarantined
         | Kind::WebhooksRetried
         | Kind::WebhookRegistered
-        | Kind::StoreOptOut => return None,
+        | Kind::StoreOptOut
+        | Kind::StoreOptIn => return None,
     };
     Some(TimelineEntry {
         at: e.at,

@@ -11,7 +11,7 @@ use super::effects::{Effects, Routing};
 use crate::domain::opt_out::{is_opt_out, is_stop_button};
 use crate::i18n::Lang;
 use crate::storage::event_log::{self, LogEvent};
-use crate::storage::{contacts, drafts, messages, ts};
+use crate::storage::{contacts, drafts, messages, store_opt_outs, ts};
 use crate::whatsapp::webhook::{Message, MessagesValue};
 
 /// What a customer just said, and where.
@@ -25,14 +25,19 @@ pub(super) struct Said<'a> {
 
 /// Records that `contact` opted out through `source`, logged once. False when they had already
 /// opted out: nothing is logged again. `conversation`: the thread it came from, when known.
+/// `verified`: a signed delivery, WhatsApp's answer to our send, the owner — only such an
+/// opt-out is written back to the store (`store_opt_outs::note_origin`).
 pub fn record(
     conn: &Connection,
     contact: i64,
     source: &str,
     conversation: Option<i64>,
     at: &str,
+    verified: bool,
 ) -> rusqlite::Result<bool> {
-    if !contacts::opt_out(conn, contact, source, at)? {
+    let news = contacts::opt_out(conn, contact, source, at)?;
+    store_opt_outs::note_origin(conn, contact, verified, at)?;
+    if !news {
         return Ok(false);
     }
     event_log::append(conn, at, None, Some(contact), &LogEvent::OptedOut { source, conversation })?;
@@ -47,7 +52,7 @@ pub fn record_by_phone(
     at: &str,
 ) -> rusqlite::Result<bool> {
     match contacts::id_by_phone(conn, phone_e164)? {
-        Some(contact) => record(conn, contact, source, None, at),
+        Some(contact) => record(conn, contact, source, None, at, true),
         None => Ok(false),
     }
 }
@@ -78,7 +83,7 @@ pub(super) fn by_customer(
     now: DateTime<Utc>,
     fx: &mut Effects,
 ) -> rusqlite::Result<()> {
-    if !record(conn, said.contact, source, Some(said.thread), said_at)? {
+    if !record(conn, said.contact, source, Some(said.thread), said_at, routing.signed)? {
         return Ok(());
     }
     fx.opt_outs += 1;
@@ -155,7 +160,8 @@ pub(super) fn preferences(
         let who = who.with_parent(p.parent_user_id.as_deref());
         let contact = contacts::resolve_delivered(conn, &who, routing.signed, &ts(now))?;
         let value = p.value.as_deref();
-        if value == Some("stop") && record(conn, contact, "meta_user_preferences", None, &ts(now))? {
+        let stop = value == Some("stop");
+        if stop && record(conn, contact, "meta_user_preferences", None, &ts(now), routing.signed)? {
             fx.opt_outs += 1;
         } else if value == Some("resume") && !routing.signed {
             // Lifting an opt-out is the customer's to decide: never on an unsigned word.
@@ -185,8 +191,8 @@ mod tests {
     fn an_opt_out_is_recorded_and_logged_once_whatever_its_source() {
         let conn = db();
         let contact = contacts::resolve_wa_id(&conn, "5491160000001", None, AT).unwrap();
-        assert!(record(&conn, contact, "keyword", Some(7), AT).unwrap());
-        assert!(!record(&conn, contact, "meta_131050", None, AT).unwrap(), "already opted out");
+        assert!(record(&conn, contact, "keyword", Some(7), AT, true).unwrap());
+        assert!(!record(&conn, contact, "meta_131050", None, AT, true).unwrap(), "already opted out");
         assert!(contacts::get(&conn, contact).unwrap().unwrap().opted_out_at.is_some());
         let logged: Vec<_> =
             event_log::recent(&conn, 10).unwrap().into_iter().filter(|e| e.kind == "opted_out").collect();

@@ -185,7 +185,7 @@ fn past_word_on_marketing(
     said_at: &str,
 ) -> rusqlite::Result<()> {
     if super::opt_out::stop_source(kind, m, summary).is_some() {
-        super::opt_out::record(conn, contact, "history", Some(conversation), said_at)?;
+        super::opt_out::record(conn, contact, "history", Some(conversation), said_at, true)?;
     } else if kind == "text" && summary.is_some_and(crate::domain::opt_out::is_opt_in) {
         contacts::opt_in_by_customer(conn, contact, said_at)?;
     }

@@ -104,7 +104,7 @@ pub(super) fn record(
             }
             if ErrorClass::of_recorded(&code) == Some(ErrorClass::OptedOut) {
                 if let Some(contact) = contact {
-                    if opt_out::record(conn, contact, "meta_131050", None, &ts(now))? {
+                    if opt_out::record(conn, contact, "meta_131050", None, &ts(now), signed)? {
                         fx.opt_outs += 1;
                     }
                 }

@@ -152,6 +152,7 @@ mod tests {
                 "messages_fts_data",
                 "messages_fts_docsize",
                 "messages_fts_idx",
+                "opt_out_origins",
                 "sends",
                 "settings",
                 "shop_facts",

@@ -3,7 +3,9 @@
 //! the other platforms say, and a customer's WhatsApp opt-out written back to the Shopify
 //! customer when the owner allows it — once, through a restart, retried after a failure for now,
 //! never at the cost of Recupero's own opt-out, and with the owner told once when Shopify refuses
-//! (the missing `write_customers` scope, an API version without WhatsApp consent).
+//! (the missing `write_customers` scope, an API version without WhatsApp consent). Only a
+//! verified opt-out is written (an unsigned delivery's STOP stops our messages only), and a
+//! customer who opts back in after a written opt-out is written back as SUBSCRIBED.
 
 use std::sync::Arc;
 
@@ -62,15 +64,21 @@ async fn customers(app: &TestApp, sandbox: &Sandbox, store: i64, n: usize) -> Ve
 
 /// The customer with number `e164` writes STOP on WhatsApp: a signed delivery, processed.
 fn stop_on_whatsapp(app: &TestApp, e164: &str, n: u32) {
+    say_on_whatsapp(app, e164, &format!("wamid.stop{n}"), "STOP", true);
+}
+
+/// The customer with number `e164` writes `text` on WhatsApp (message id `wamid`), in a signed
+/// delivery or not, processed.
+fn say_on_whatsapp(app: &TestApp, e164: &str, wamid: &str, text: &str, signed: bool) {
     let wa_id = e164.trim_start_matches('+');
     let at = app.clock.now().timestamp().to_string();
     let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "2055500000000", "changes": [{
         "field": "messages", "value": {"messaging_product": "whatsapp",
             "metadata": {"display_phone_number": "5491100000000", "phone_number_id": "1055500000000"},
             "contacts": [{"profile": {"name": "Cliente"}, "wa_id": wa_id}],
-            "messages": [{"from": wa_id, "id": format!("wamid.stop{n}"), "timestamp": at, "type": "text",
-                "text": {"body": "STOP"}}]}}]}]});
-    assert!(app.engine.ingest(body.to_string().as_bytes(), true).unwrap());
+            "messages": [{"from": wa_id, "id": wamid, "timestamp": at, "type": "text",
+                "text": {"body": text}}]}}]}]});
+    assert!(app.engine.ingest(body.to_string().as_bytes(), signed).unwrap());
     app.engine.process_webhooks().unwrap();
 }
 
@@ -94,6 +102,29 @@ fn logged(app: &TestApp) -> Vec<(String, Option<String>)> {
         )
         .unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+}
+
+/// The `store_opt_in` entries of the event log: (outcome, optedInAt).
+fn logged_opt_ins(app: &TestApp) -> Vec<(String, Option<String>)> {
+    let conn = app.engine.db().conn();
+    let mut stmt = conn
+        .prepare(
+            "SELECT json_extract(data, '$.outcome'), json_extract(data, '$.optedInAt') FROM events
+             WHERE kind = 'store_opt_in' ORDER BY id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+}
+
+/// The marketing consent the cart of Shopify checkout `id` carries after the last sync.
+fn cart_consent(app: &TestApp, id: u64) -> Option<bool> {
+    app.engine
+        .db()
+        .conn()
+        .query_row("SELECT marketing_consent FROM carts WHERE external_id = ?1", [id.to_string()], |r| {
+            r.get(0)
+        })
+        .unwrap()
 }
 
 /// Consent mutations the sandbox received.
@@ -377,4 +408,90 @@ async fn the_sandbox_mutation_answers_as_shopify_documents_it() {
     assert_eq!(payload["userErrors"], json!([]), "{done}");
     assert_eq!(payload["customerPhoneNumber"]["whatsAppMarketingConsent"]["state"], "UNSUBSCRIBED");
     assert_eq!(sandbox.shopify_whatsapp_consent(with_phone).as_deref(), Some("UNSUBSCRIBED"));
+}
+
+#[tokio::test]
+async fn an_unsigned_stop_stops_our_messages_but_is_never_written_to_shopify() {
+    let (app, sandbox, store) = shopify(Some("2026-07")).await;
+    sandbox.grant_shopify_write_customers(true);
+    app.engine.setting_set("store_write_opt_out", "true").unwrap();
+    let people = customers(&app, &sandbox, store, 1).await;
+    let (ana, phone) = people[0].clone();
+    sandbox.set_shopify_whatsapp_consent(ana, "SUBSCRIBED");
+
+    // A STOP in an unsigned delivery (anyone who learned the webhook's address could send it).
+    say_on_whatsapp(&app, &phone, "wamid.forged", "STOP", false);
+    assert!(opted_out(&app, &phone), "our own messages stop");
+    let round = app.engine.write_store_opt_outs().await.unwrap();
+    assert_eq!(outcomes(&round), ["unsigned"], "{round:?}");
+    assert_eq!(mutations(&sandbox), 0, "Shopify is not asked");
+    assert_eq!(sandbox.shopify_whatsapp_consent(ana).as_deref(), Some("SUBSCRIBED"));
+    let log = logged(&app);
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].0, "unsigned");
+    assert!(
+        log[0].1.as_deref().unwrap_or_default().contains("unsigned webhook"),
+        "the owner sees why: {log:?}"
+    );
+    assert_eq!(app.engine.write_store_opt_outs().await.unwrap(), OptOutWrites::default(), "recorded once");
+
+    // The customer says it themselves, in a signed delivery: now Shopify hears it.
+    app.clock.advance(Duration::minutes(1));
+    stop_on_whatsapp(&app, &phone, 1);
+    let round = app.engine.write_store_opt_outs().await.unwrap();
+    assert_eq!(outcomes(&round), ["written"], "{round:?}");
+    assert_eq!(sandbox.shopify_whatsapp_consent(ana).as_deref(), Some("UNSUBSCRIBED"));
+    assert_eq!(mutations(&sandbox), 1);
+}
+
+#[tokio::test]
+async fn an_opt_in_after_a_written_opt_out_is_written_back_as_subscribed() {
+    let (app, sandbox, store) = shopify(Some("2026-07")).await;
+    sandbox.grant_shopify_write_customers(true);
+    app.engine.setting_set("store_write_opt_out", "true").unwrap();
+    app.engine.setting_set("consent_only", "true").unwrap();
+    let people = customers(&app, &sandbox, store, 2).await;
+    let (ana, phone) = people[0].clone();
+    let (bea, bea_phone) = people[1].clone();
+    for id in [ana, bea] {
+        sandbox.set_shopify_whatsapp_consent(id, "SUBSCRIBED");
+    }
+    stop_on_whatsapp(&app, &phone, 1);
+    stop_on_whatsapp(&app, &bea_phone, 2);
+    assert_eq!(outcomes(&app.engine.write_store_opt_outs().await.unwrap()), ["written", "written"]);
+    app.clock.advance(Duration::minutes(1));
+    sandbox.touch(Platform::Shopify, ana, app.clock.now());
+    app.engine.poll_store_until_caught_up(store, true).await.unwrap();
+    assert_eq!(cart_consent(&app, ana), Some(false), "the sync reads the UNSUBSCRIBED we wrote");
+
+    // A day later Ana asks to hear from the shop again, in her own words.
+    app.clock.advance(Duration::days(1));
+    let said = app.clock.now();
+    say_on_whatsapp(&app, &phone, "wamid.alta", "ALTA", true);
+    assert!(!opted_out(&app, &phone));
+    // Bea too, but Shopify heard from her again after that (another tool): her newer word stands.
+    say_on_whatsapp(&app, &bea_phone, "wamid.alta2", "ALTA", true);
+    let later = (said + Duration::minutes(5)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    sandbox.set_shopify_whatsapp_consent_at(bea, "UNSUBSCRIBED", Some(&later));
+    let asked = mutations(&sandbox);
+    let round = app.engine.write_store_opt_outs().await.unwrap();
+    let mut got = outcomes(&round);
+    got.sort();
+    assert_eq!(got, ["changed_there", "written"], "{round:?}");
+    assert_eq!(mutations(&sandbox), asked + 1, "one mutation, Ana's");
+    let consent = sandbox.shopify_whatsapp_consent_object(ana).unwrap();
+    assert_eq!(consent["state"], "SUBSCRIBED", "{consent}");
+    assert_eq!(consent["optInLevel"], "SINGLE_OPT_IN", "{consent}");
+    assert_eq!(consent["updatedAt"], said.format("%Y-%m-%dT%H:%M:%SZ").to_string(), "as of when she said it");
+    assert_eq!(sandbox.shopify_whatsapp_consent(bea).as_deref(), Some("UNSUBSCRIBED"));
+    let log = logged_opt_ins(&app);
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log.iter().all(|(_, at)| at.is_some()), "{log:?}");
+
+    // Once: later rounds ask Shopify nothing; the next sync reads her consent back.
+    assert_eq!(app.engine.write_store_opt_outs().await.unwrap(), OptOutWrites::default());
+    app.clock.advance(Duration::minutes(1));
+    sandbox.touch(Platform::Shopify, ana, app.clock.now());
+    app.engine.poll_store_until_caught_up(store, true).await.unwrap();
+    assert_eq!(cart_consent(&app, ana), Some(true), "with consent_only on, she can hear from the shop again");
 }

@@ -32,8 +32,8 @@ pub(super) const WHATSAPP_SINCE: &str = "2026-07";
 /// What the sandbox remembers of its customers beyond the checkouts.
 #[derive(Debug, Default)]
 pub(crate) struct Customers {
-    /// WhatsApp consent set since the start, by customer gid: (state, updatedAt).
-    whatsapp: HashMap<String, (String, Option<String>)>,
+    /// WhatsApp consent set since the start, by customer gid: (state, updatedAt, optInLevel).
+    whatsapp: HashMap<String, (String, Option<String>, Option<String>)>,
     /// Whether the app's token carries `write_customers`.
     write_customers: bool,
 }
@@ -47,14 +47,14 @@ pub(super) fn customer_gid(c: &SandboxCheckout) -> String {
 /// The customer's WhatsApp consent object as the checkout shows it.
 fn whatsapp_consent(shared: &Shared, c: &SandboxCheckout) -> Value {
     let set = shared.lock().customers.whatsapp.get(&customer_gid(c)).cloned();
-    let (state, updated) = set.unwrap_or_else(|| {
-        let state = if c.consent == Some(true) { "SUBSCRIBED" } else { "NOT_SUBSCRIBED" };
-        (state.to_string(), None)
+    let (state, updated, level) = set.unwrap_or_else(|| {
+        let subscribed = c.consent == Some(true);
+        let state = if subscribed { "SUBSCRIBED" } else { "NOT_SUBSCRIBED" };
+        (state.to_string(), None, subscribed.then(|| "SINGLE_OPT_IN".to_string()))
     });
     let subscribed = state == "SUBSCRIBED";
     json!({
-        "state": state, "updatedAt": updated,
-        "optInLevel": if subscribed { json!("SINGLE_OPT_IN") } else { Value::Null },
+        "state": state, "updatedAt": updated, "optInLevel": level,
         "collectedFrom": if subscribed { json!("SHOPIFY") } else { Value::Null },
         "sourceLocation": null,
     })
@@ -165,8 +165,16 @@ fn update(shared: &Shared, input: &Value) -> Value {
     let Some(with_phone) = with_phone else {
         return user_error(&["customerId"], "Customer must have a phone number", "INVALID");
     };
+    let level = consent.get("optInLevel").and_then(Value::as_str).map(String::from);
+    if level.as_deref().is_some_and(|l| !["SINGLE_OPT_IN", "CONFIRMED_OPT_IN", "UNKNOWN"].contains(&l)) {
+        return user_error(
+            &["whatsAppMarketingConsent", "optInLevel"],
+            "Opt in level is not included in the list",
+            "INCLUSION",
+        );
+    }
     let updated = consent.get("updatedAt").and_then(Value::as_str).map(String::from);
-    shared.lock().customers.whatsapp.insert(customer.to_string(), (state.to_string(), updated));
+    shared.lock().customers.whatsapp.insert(customer.to_string(), (state.to_string(), updated, level));
     let number = default_phone(shared, with_phone, WHATSAPP_SINCE).unwrap_or(Value::Null);
     json!({ "customerPhoneNumber": number, "userErrors": [] })
 }
@@ -178,10 +186,25 @@ impl Sandbox {
         whatsapp_consent(&self.shared, &c)["state"].as_str().map(String::from)
     }
 
+    /// The whole WhatsApp marketing consent object of Shopify checkout `id`'s customer
+    /// (`state`, `updatedAt`, `optInLevel`, …).
+    pub fn shopify_whatsapp_consent_object(&self, id: u64) -> Option<Value> {
+        let c = self.shared.find(Platform::Shopify, id)?;
+        Some(whatsapp_consent(&self.shared, &c))
+    }
+
     /// Sets the WhatsApp marketing consent state of Shopify checkout `id`'s customer.
     pub fn set_shopify_whatsapp_consent(&self, id: u64, state: &str) {
+        self.set_shopify_whatsapp_consent_at(id, state, None);
+    }
+
+    /// Sets the WhatsApp marketing consent state of Shopify checkout `id`'s customer, as changed
+    /// at `updated_at` (RFC 3339), as another tool or the customer would.
+    pub fn set_shopify_whatsapp_consent_at(&self, id: u64, state: &str, updated_at: Option<&str>) {
         if let Some(c) = self.shared.find(Platform::Shopify, id) {
-            self.shared.lock().customers.whatsapp.insert(customer_gid(&c), (state.to_string(), None));
+            let level = (state == "SUBSCRIBED").then(|| "SINGLE_OPT_IN".to_string());
+            let set = (state.to_string(), updated_at.map(String::from), level);
+            self.shared.lock().customers.whatsapp.insert(customer_gid(&c), set);
         }
     }
 

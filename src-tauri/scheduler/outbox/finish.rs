@@ -215,6 +215,8 @@ impl Answer<'_> {
             mark_not_sent(tx, ctx)?;
             if let Some(contact) = ctx.contact_id {
                 contacts::opt_out(tx, contact, "meta_131050", &self.at)?;
+                // WhatsApp's answer to our own send: verified, written back to the store.
+                crate::storage::store_opt_outs::note_origin(tx, contact, true, &self.at)?;
             }
             self.event(&LogEvent::OptedOut { source: "meta_131050", conversation: None })?;
         }

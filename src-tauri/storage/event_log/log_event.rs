@@ -285,6 +285,18 @@ log_events! {
         opted_out_at: &'a str,
         detail: Option<&'a str>,
     },
+    /// A customer's opt-in, after their opt-out was written to the store, written back too
+    /// (SUBSCRIBED): `outcome` as for `store_opt_out`, or `already_on`, `changed_there`;
+    /// `optedInAt` when they said it (null: not known).
+    StoreOptIn = "store_opt_in" {
+        store: i64,
+        outcome: &'a str,
+        #[serde(rename = "optedOutAt")]
+        opted_out_at: &'a str,
+        #[serde(rename = "optedInAt")]
+        opted_in_at: Option<&'a str>,
+        detail: Option<&'a str>,
+    },
 }
 
 #[cfg(test)]

@@ -382,6 +382,17 @@ fn each_event_is_stored_exactly_as_before() {
             "store_opt_out",
             json!({ "store": 2, "outcome": "access_denied", "optedOutAt": "T1", "detail": "scope" }),
         ),
+        (
+            LogEvent::StoreOptIn {
+                store: 2,
+                outcome: "written",
+                opted_out_at: "T1",
+                opted_in_at: Some("T2"),
+                detail: None,
+            },
+            "store_opt_in",
+            json!({ "store": 2, "outcome": "written", "optedOutAt": "T1", "optedInAt": "T2", "detail": null }),
+        ),
     ];
     for (event, kind, before) in &cases {
         assert_eq!(event.kind().as_str(), *kind, "{event:?} keeps its kind");
