@@ -427,7 +427,21 @@ async fn a_cart_customer_who_changes_number_keeps_their_stop_and_thread() {
     h.shop.app.clock.advance(chrono::Duration::minutes(1));
     writes(&h, &Customer::with_number(NEW_NUMBER, Some(NEW), "Ana"), "¿Sigue el descuento?").await;
     assert_eq!(h.count("SELECT count(*) FROM conversations"), 1, "one thread");
-    assert_eq!(h.count("SELECT count(*) FROM contacts WHERE merged_into IS NULL"), 1, "one customer");
+    assert_eq!(
+        h.count("SELECT count(*) FROM contacts WHERE merged_into IS NULL AND opt_out_source IS NOT 'number_changed'"),
+        1,
+        "one customer"
+    );
+    // The old number keeps the STOP on a contact of its own (no thread, no id of the new one).
+    assert_eq!(
+        h.count(&format!(
+            "SELECT count(*) FROM contacts WHERE phone_e164 IS NOT NULL AND phone_e164 NOT LIKE '%{}'
+               AND opted_out_at IS NOT NULL AND opt_out_source = 'number_changed' AND user_id IS NULL",
+            &NEW_NUMBER[5..]
+        )),
+        1,
+        "the old number is still opted out"
+    );
     let detail = h.engine().conversation_detail(thread).unwrap();
     assert!(detail.conversation.opted_out, "still opted out under the new number");
     assert_eq!(detail.conversation.user_id.as_deref(), Some(NEW));

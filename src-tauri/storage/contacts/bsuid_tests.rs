@@ -259,3 +259,37 @@ fn the_app_opens_a_v12_file_and_rebuilds_contacts_with_foreign_keys_on() {
         .execute("INSERT INTO conversations (contact_id, created_at) VALUES (404, 'x')", [])
         .is_err());
 }
+
+#[test]
+fn a_customer_who_stopped_and_changed_number_leaves_the_stop_on_the_old_number_too() {
+    let conn = db();
+    conn.execute(
+        "INSERT INTO contacts (phone_e164, name, created_at) VALUES ('+5491155550001', 'Ana', ?1)",
+        [AT],
+    )
+    .unwrap();
+    let ana = id_by_phone(&conn, "+5491155550001").unwrap().unwrap();
+    resolve(&conn, &Identity::new(Some("5491155550001"), Some(ANA)).unwrap(), AT).unwrap();
+    assert!(opt_out(&conn, ana, "keyword", AT).unwrap());
+    // Meta: new BSUID, new number. The customer (and their STOP) moves to the new number.
+    assert_eq!(replace_user_id(&conn, ANA, BRUNO, None, Some("5491155550009")).unwrap(), Some(ana));
+    let row = get(&conn, ana).unwrap().unwrap();
+    assert_eq!(row.phone_e164.as_deref(), Some("+5491155550009"));
+    assert_eq!(row.opted_out_at.as_deref(), Some(AT));
+    // A checkout typed with the old number must still find a STOP: never message after an
+    // opt-out, even when the number may since have changed hands.
+    let old = id_by_phone(&conn, "+5491155550001").unwrap().expect("the old number is still known");
+    assert_ne!(old, ana);
+    let kept = get(&conn, old).unwrap().unwrap();
+    assert_eq!(kept.opted_out_at.as_deref(), Some(AT), "the old number keeps the STOP");
+    assert_eq!(kept.opt_out_source.as_deref(), Some("number_changed"));
+    assert_eq!((kept.user_id, kept.wa_id), (None, None), "no id of the customer's new number");
+    // A customer who never stopped leaves nothing behind.
+    conn.execute("INSERT INTO contacts (phone_e164, created_at) VALUES ('+5491155550002', ?1)", [AT])
+        .unwrap();
+    let bruno = id_by_phone(&conn, "+5491155550002").unwrap().unwrap();
+    resolve(&conn, &Identity::new(Some("5491155550002"), Some("AR.5550002")).unwrap(), AT).unwrap();
+    replace_user_id(&conn, "AR.5550002", "AR.5550003", None, Some("5491155550008")).unwrap();
+    assert_eq!(get(&conn, bruno).unwrap().unwrap().phone_e164.as_deref(), Some("+5491155550008"));
+    assert_eq!(id_by_phone(&conn, "+5491155550002").unwrap(), None);
+}

@@ -18,7 +18,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{canonical_e164, e164_candidates, get, id_by_phone, merge};
+use super::{canonical_e164, e164_candidates, get, id_by_phone, merge, ContactRow};
 use crate::domain::user_id;
 
 /// A customer as one webhook names them. Built only from a valid number or BSUID (at least
@@ -280,14 +280,27 @@ pub fn replace_user_id(
 
 /// The customer of contact `id` now has the number `digits`: a contact already holding it is
 /// the same customer (merged into `id`, the stricter state kept), and `id` takes the number.
+/// A customer who had opted out leaves the STOP on the old number too (a contact of its own,
+/// source `number_changed`): a checkout typed with the old number is never messaged, whoever
+/// holds it now — a missed reminder is the lesser harm.
 fn change_number(conn: &Connection, id: i64, digits: &str) -> rusqlite::Result<()> {
     match by_phone(conn, digits)? {
         Some(holder) if holder == id => return Ok(()),
         Some(holder) => merge::merge(conn, holder, id)?,
         None => {}
     }
+    let before = get(conn, id)?;
     conn.prepare_cached("UPDATE contacts SET phone_e164 = ?2, wa_id = ?3 WHERE id = ?1")?
         .execute(params![id, canonical_e164(digits), digits])?;
+    if let Some(ContactRow { phone_e164: Some(old), opted_out_at: Some(at), name, .. }) = before {
+        if old != canonical_e164(digits) {
+            conn.prepare_cached(
+                "INSERT INTO contacts (phone_e164, name, opted_out_at, opt_out_source, created_at)
+                 VALUES (?1, ?2, ?3, 'number_changed', ?3) ON CONFLICT(phone_e164) DO NOTHING",
+            )?
+            .execute(params![old, name, at])?;
+        }
+    }
     tracing::info!(contact = id, "a customer's new number from WhatsApp");
     Ok(())
 }
