@@ -303,7 +303,9 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<ContactRow>> {
 /// How many contacts opted out.
 pub fn opted_out_count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row(
-        "SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL AND merged_into IS NULL",
+        // A STOP left on a customer's old number counts once, with the customer.
+        "SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL AND merged_into IS NULL
+           AND opt_out_source IS NOT 'number_changed'",
         [],
         |r| r.get(0),
     )
