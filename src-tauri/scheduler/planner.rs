@@ -8,15 +8,20 @@
 //!   the next opening (spread with the rest of that opening's backlog, in detection order), or
 //!   skipped with the reason (too old, no opening hours).
 //! - Follow-ups, when enabled, are planned once the previous message has left.
+//! - A/B experiment (setting `experiment`): a cart outside the holdout gets its arm, recorded
+//!   (`storage::experiments`); in a `delay:A,B` experiment the arm's minutes are added to the
+//!   instant the timing starts from — hours, the backlog at an opening, the maximum age and the
+//!   deadline then apply as to any cart, counted from that instant.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
 use crate::config::Settings;
+use crate::domain::experiment::ExperimentSpec;
 use crate::domain::send_plan::{backlog_slot, first_send, Timing, TimingRules};
 use crate::domain::BusinessHours;
 use crate::storage::event_log::{self, LogEvent};
-use crate::storage::{carts, sends, ts};
+use crate::storage::{carts, experiments, sends, ts};
 
 /// The planning knobs, from the settings.
 #[derive(Debug, Clone)]
@@ -29,6 +34,8 @@ pub struct PlanRules {
     /// A cart first seen this long after its checkout's last update was abandoned while the app
     /// was not watching (computer off, store just connected): it joins the catch-up backlog.
     pub caught_late_after: Duration,
+    /// The running A/B experiment, if any.
+    pub experiment: Option<ExperimentSpec>,
 }
 
 impl PlanRules {
@@ -46,6 +53,7 @@ impl PlanRules {
             // Abandoned, plus two polls' worth of slack (never less than ten minutes).
             caught_late_after: Duration::minutes(i64::from(s.abandonment_delay_minutes))
                 + Duration::seconds(i64::from(s.poll_interval_seconds) * 2).max(Duration::minutes(10)),
+            experiment: s.experiment.clone(),
         }
     }
 }
@@ -180,12 +188,30 @@ pub fn plan_first(
     }
     let holdout = is_holdout(info.store_id, &info.external_id, rules.holdout_percent);
     carts::set_holdout(conn, cart_id, holdout)?;
-    // The 90 minutes count from detection; a cart promoted late is planned from now.
+    // The holdout stays outside every arm; the others get theirs (and a delay arm its minutes).
+    let delay = if holdout {
+        Duration::zero()
+    } else {
+        let arm = experiments::assign(
+            conn,
+            rules.experiment.as_ref(),
+            cart_id,
+            info.store_id,
+            &info.external_id,
+            &ts(now),
+        )?;
+        match arm {
+            Some((arm, ExperimentSpec::Delay(a, b))) => Duration::minutes(i64::from([a, b][arm.index()])),
+            _ => Duration::zero(),
+        }
+    };
+    // The 90 minutes count from detection (plus an arm's delay); a cart promoted late is
+    // planned from now.
     let detected = info.detected_at.min(now);
-    let mut start = detected;
-    let mut timing = first_send(&rules.hours, detected, info.checkout_updated_at, &rules.timing);
+    let mut start = detected + delay;
+    let mut timing = first_send(&rules.hours, start, info.checkout_updated_at, &rules.timing);
     if matches!(timing, Timing::Now { deadline } if deadline <= now)
-        || detected < now && !rules.hours.is_open(now)
+        || start < now && !rules.hours.is_open(now)
     {
         start = now;
         timing = first_send(&rules.hours, now, info.checkout_updated_at, &rules.timing);
@@ -193,6 +219,7 @@ pub fn plan_first(
     // Found late (abandoned while the app was off, or before the store was connected): with
     // others like it, it joins one catch-up backlog spread like a night's, never a burst.
     let backlog = if matches!(timing, Timing::Now { .. })
+        && delay.is_zero()
         && detected - info.checkout_updated_at > rules.caught_late_after
     {
         Some(catch_up_window(conn, now, rules.timing.backlog_spread)?)
