@@ -147,6 +147,8 @@ mod tests {
                 "conversations",
                 "drafts",
                 "events",
+                "experiment_arms",
+                "experiments",
                 "message_statuses",
                 "messages",
                 "messages_fts",

@@ -3,6 +3,7 @@
 //! timed, and reported by `results --json` and `demo --json` with their intervals.
 
 use chrono::Duration;
+use recupero::clock::Clock;
 use recupero::sandbox::whatsapp::WaFault;
 
 use crate::support::shop::{local, Shop, BA};
@@ -94,4 +95,79 @@ fn the_demo_runs_a_two_arm_experiment_and_reports_each_arm_and_the_difference() 
     let summary =
         recupero(dir.path(), &["demo", "--days", "1", "--start", "2026-11-23T08:00:00-05:00"], None);
     assert!(text(&summary.stdout).contains("experiment          delay:0,60"), "{}", text(&summary.stdout));
+}
+
+/// `template:recupero_carrito,recupero_corto` with both approved: each cart's first message
+/// goes with its recorded arm's template, both arms are used, and the image variant never
+/// replaces an arm's copy. Emptying the setting ends the experiment at once, its carts kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_experiment_sends_each_arm_its_own_copy() {
+    use recupero::sandbox::whatsapp::{default_templates, TemplateDefinition, DEFAULT_BUTTON_URL, TEMPLATE};
+    use recupero::sandbox::whatsapp::{WhatsAppSandbox, WhatsAppSandboxConfig};
+    use recupero::sandbox::{Sandbox, SandboxConfig};
+    use recupero::stores::Platform;
+    use std::sync::Arc;
+
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let app = crate::support::spawn_app();
+    app.clock.set(start);
+    let engine = &app.engine;
+    for (k, v) in [
+        ("timezone", BA),
+        ("business_hours", "mon-fri 09:00-18:00"),
+        ("holdout_percent", "0"),
+        ("reminder_image", "true"),
+        ("experiment", "template:recupero_carrito,recupero_corto"),
+    ] {
+        engine.setting_set(k, v).unwrap();
+    }
+    let mut config = SandboxConfig::new(start - Duration::days(3), 0);
+    config.rate_limits = false;
+    let store = Sandbox::start(config, Arc::new(app.clock.clone()), 0).await.unwrap();
+    let mut templates = default_templates(DEFAULT_BUTTON_URL);
+    let short: Vec<TemplateDefinition> = templates
+        .iter()
+        .map(|t| TemplateDefinition { id: String::new(), name: "recupero_corto".into(), ..t.clone() })
+        .collect();
+    templates.extend(short);
+    let wa_config = WhatsAppSandboxConfig { templates: Some(templates), ..Default::default() };
+    let wa = WhatsAppSandbox::start(wa_config, Arc::new(app.clock.clone()), 0).await.unwrap();
+    engine.use_sender(Arc::new(crate::support::shop::cloud_client(&wa)));
+    let row = engine.connect_store(&crate::support::store_input(&store, Platform::Tiendanube)).unwrap();
+    let mut ids = Vec::new();
+    for i in 0..24u32 {
+        let id = store.add(Platform::Tiendanube, 1, start - Duration::minutes(20))[0];
+        store.set_phone(Platform::Tiendanube, id, Some(&format!("+54 9 11 5000-{i:04}")));
+        store.never_completes(Platform::Tiendanube, id);
+        ids.push(id);
+    }
+    let until = start + Duration::minutes(60);
+    while app.clock.now() < until {
+        engine.poll_due_stores().await.unwrap();
+        engine.dispatch_due().await.unwrap();
+        app.clock.advance(Duration::minutes(1));
+    }
+    let _ = row;
+    let messages = wa.messages();
+    assert_eq!(messages.len(), ids.len(), "one message per cart");
+    let mut used = std::collections::BTreeSet::new();
+    for m in &messages {
+        let cart: i64 = m.callback_data.as_deref().unwrap().split(':').nth(1).unwrap().parse().unwrap();
+        let arm: i64 = engine
+            .db()
+            .conn()
+            .query_row("SELECT arm FROM experiment_arms WHERE cart_id = ?1", [cart], |r| r.get(0))
+            .unwrap();
+        let expected = if arm == 0 { TEMPLATE } else { "recupero_corto" };
+        assert_eq!(m.template, expected, "cart {cart} in arm {arm}");
+        used.insert(m.template.clone());
+    }
+    assert_eq!(used.len(), 2, "both arms' copies went out: {used:?}");
+    // Emptying the setting ends the experiment now; its carts and results stay.
+    engine.setting_set("experiment", "").unwrap();
+    let m = engine.metrics(None, None).unwrap();
+    assert_eq!(m.experiments.len(), 1);
+    let e = &m.experiments[0];
+    assert!(e.ended_at.is_some(), "ended with the setting: {e:?}");
+    assert_eq!(e.arms.iter().map(|a| a.messaged).sum::<u64>(), ids.len() as u64);
 }
