@@ -237,8 +237,8 @@ fn experiment_line(e: &crate::metrics::experiment::ExperimentResult) -> String {
                 "{} ({}) {}/{} = {} [{}, {}]",
                 a.arm,
                 a.value,
-                a.recovered,
-                a.messaged,
+                a.converted,
+                a.carts,
                 pct(a.rate),
                 pct(a.low),
                 pct(a.high)

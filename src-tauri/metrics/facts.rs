@@ -62,6 +62,8 @@ pub struct CartFact {
     /// A messaged cart the message never reached, bought within the attribution window after
     /// the attempt (see the module's doc): counts in the group's rate, not as a recovery.
     pub converted_unreached: bool,
+    /// When the cart was bought, if it was (whatever the tracker's verdict).
+    pub bought_at: Option<DateTime<Utc>>,
 }
 
 impl CartFact {
@@ -227,6 +229,7 @@ fn read(
             total: Money::parse(&total, &currency).ok(),
             first_reply_at,
             converted_unreached,
+            bought_at: row.completed_at.as_deref().and_then(|c| parse_time(c).ok()),
         };
         out.push((tag, fact));
     }

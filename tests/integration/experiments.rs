@@ -66,8 +66,8 @@ fn the_demo_runs_a_two_arm_experiment_and_reports_each_arm_and_the_difference() 
     assert_eq!(arms.len(), 2);
     for (arm, value) in arms.iter().zip(["0", "60"]) {
         assert_eq!(arm["value"], value);
-        let messaged = arm["messaged"].as_u64().unwrap();
-        assert!(messaged >= 5, "each arm has its carts: {arm}");
+        let carts = arm["carts"].as_u64().unwrap();
+        assert!(carts >= 5 && arm["messaged"].as_u64().unwrap() <= carts, "each arm has its carts: {arm}");
         let (rate, low, high) =
             (arm["rate"].as_f64().unwrap(), arm["low"].as_f64().unwrap(), arm["high"].as_f64().unwrap());
         assert!(low <= rate && rate <= high && low >= 0.0 && high <= 1.0, "{arm}");
@@ -82,9 +82,8 @@ fn the_demo_runs_a_two_arm_experiment_and_reports_each_arm_and_the_difference() 
     assert!((diff - (rate(0) - rate(1))).abs() < 0.0002, "A − B: {e}");
     assert!(["more_than_chance", "not_yet", "too_early"].contains(&e["verdict"].as_str().unwrap()));
     // The holdout stays outside both arms.
-    let held: u64 =
-        arms.iter().map(|a| a["messaged"].as_u64().unwrap() + a["pending"].as_u64().unwrap()).sum();
-    assert!(held as i64 <= report["detected"].as_i64().unwrap() - report["holdout"].as_i64().unwrap());
+    let drawn: u64 = arms.iter().map(|a| a["carts"].as_u64().unwrap()).sum();
+    assert!(drawn as i64 <= report["detected"].as_i64().unwrap() - report["holdout"].as_i64().unwrap());
     // The demo's own results carry the same experiment.
     let demo = dir.path().join("demo");
     let results = recupero(&demo, &["results", "--json"], None);
@@ -170,4 +169,5 @@ async fn a_template_experiment_sends_each_arm_its_own_copy() {
     let e = &m.experiments[0];
     assert!(e.ended_at.is_some(), "ended with the setting: {e:?}");
     assert_eq!(e.arms.iter().map(|a| a.messaged).sum::<u64>(), ids.len() as u64);
+    assert_eq!(e.arms.iter().map(|a| a.carts).sum::<u64>(), ids.len() as u64);
 }

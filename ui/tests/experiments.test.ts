@@ -48,8 +48,8 @@ function experiments(): ExperimentResult[] {
       startedAt: '2026-11-10T12:00:00.000Z',
       endedAt: null,
       arms: [
-        { arm: 'A', value: '15', messaged: 40, recovered: 8, rate: 0.2, low: 0.105, high: 0.348, pending: 1, revenue: [{ currency: 'ARS', amount: '120000.00' }] },
-        { arm: 'B', value: '60', messaged: 38, recovered: 5, rate: 0.1316, low: 0.0575, high: 0.2719, pending: 0, revenue: [] },
+        { arm: 'A', value: '15', carts: 42, messaged: 40, converted: 9, recovered: 8, rate: 0.2, low: 0.105, high: 0.348, pending: 1, revenue: [{ currency: 'ARS', amount: '120000.00' }] },
+        { arm: 'B', value: '60', carts: 41, messaged: 38, converted: 6, recovered: 5, rate: 0.1316, low: 0.0575, high: 0.2719, pending: 0, revenue: [] },
       ],
       difference: difference(0.0684, -0.0984, 0.2288, false),
       neededPerArm: 484,
@@ -63,8 +63,8 @@ function experiments(): ExperimentResult[] {
       startedAt: '2026-10-01T12:00:00.000Z',
       endedAt: '2026-11-10T12:00:00.000Z',
       arms: [
-        { arm: 'A', value: 'recupero_a', messaged: 300, recovered: 60, rate: 0.2, low: 0.159, high: 0.248, pending: 0, revenue: [] },
-        { arm: 'B', value: 'recupero_b', messaged: 300, recovered: 30, rate: 0.1, low: 0.071, high: 0.139, pending: 0, revenue: [] },
+        { arm: 'A', value: 'recupero_a', carts: 300, messaged: 300, converted: 60, recovered: 60, rate: 0.2, low: 0.159, high: 0.248, pending: 0, revenue: [] },
+        { arm: 'B', value: 'recupero_b', carts: 300, messaged: 300, converted: 30, recovered: 30, rate: 0.1, low: 0.071, high: 0.139, pending: 0, revenue: [] },
       ],
       difference: difference(0.1, 0.043, 0.157, true),
       neededPerArm: 199,
@@ -87,6 +87,7 @@ describe('Experiments on Results', () => {
     const arms = running.querySelectorAll('[data-testid="results-experiment-arm"]');
     expect(arms).toHaveLength(2);
     expect(arms[0].textContent).toContain('15 min');
+    expect(arms[0].textContent).toMatch(/42.*40.*9 \(/);
     expect(arms[0].textContent).toMatch(/10,5\s?%.*34,8\s?%/);
     expect(arms[1].textContent).toContain('60 min');
     const diff = running.querySelector('[data-testid="results-experiment-difference"]')!.textContent!;

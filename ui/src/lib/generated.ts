@@ -491,12 +491,12 @@ endedAt: string | null, arms: Array<ArmResult>, difference: ArmDifference,
  */
 neededPerArm: number | null, 
 /**
- * How many more messaged carts (both arms together) that is; 0 once reached.
+ * How many more carts (both arms together) that is; 0 once reached.
  */
 moreNeeded: number | null, 
 /**
- * `more_than_chance`, `not_yet` (a difference, within chance so far) or `too_early` (not
- * enough carts in an arm to tell anything).
+ * `more_than_chance`, `not_yet` (within chance so far) or `too_early` (fewer than 10
+ * carts in an arm).
  */
 verdict: string, };
 
@@ -513,14 +513,25 @@ arm: string,
  */
 value: string, 
 /**
- * Carts whose first message was attempted (intention to treat).
+ * Carts drawn to the arm (the rate's denominator: intention to treat from the draw).
+ */
+carts: number, 
+/**
+ * Of those, the ones whose first message was attempted (whatever WhatsApp answered).
  */
 messaged: number, 
 /**
- * Of those, converted: recovered, or bought in the window after a message that never
- * arrived (as in the Results' recovery rate).
+ * Of `carts`, bought within the attribution window after the draw (the rate's count).
  */
-recovered: number, rate: number | null, 
+converted: number, 
+/**
+ * Of those, recovered: bought after a message that arrived (the tracker's verdict).
+ */
+recovered: number, 
+/**
+ * `converted / carts`.
+ */
+rate: number | null, 
 /**
  * Wilson 95 % interval of the rate.
  */
