@@ -10,7 +10,8 @@
 //!   *attempted* — it passed every pre-send check and its request left (`sending_at` set), then
 //!   WhatsApp accepted it (`sent`, or accepted and failed later), refused it for good (`failed`,
 //!   e.g. 131026 not on WhatsApp, 131050 stopped marketing) or never answered (`unknown`).
-//!   Whatever WhatsApp answered, the cart stays in the group it was assigned to.
+//!   Whatever WhatsApp answered, the cart stays in the group it was assigned to — also when
+//!   WhatsApp said "not now" (throughput, account) and the cart was skipped before the retry.
 //! - **Holdout**: a holdout cart that reached the instant its message would have gone (skipped
 //!   with reason `holdout`, after every check a real message passes), the same bar as an
 //!   attempted one, so both groups lose the same carts (bought before the instant, opted out,
@@ -102,6 +103,11 @@ pub struct FirstSend {
     /// Set right before the request left (kept once the answer is recorded).
     pub sending_at: Option<String>,
     pub skip_reason: Option<String>,
+    /// WhatsApp's last error code: on a send skipped later, the request had left once and was
+    /// refused with "not now" (throughput, account, template) before the skip.
+    pub error_code: Option<String>,
+    /// The first instant the send was planned for.
+    pub planned_at: Option<String>,
 }
 
 /// The group of a cart, or `None` when it is not a detected abandoned cart.
@@ -126,6 +132,14 @@ pub fn classify(row: &CartRow) -> Option<Group> {
         if let ("failed" | "unknown", Some(tried)) = (send.state.as_str(), time(&send.sending_at)) {
             return Some(Group::Messaged { sent_at: tried, reached: false });
         }
+        // Tried once, told "not now" (the request's mark is cleared for the retry), then
+        // skipped (bought meanwhile, too late…): it had reached its instant all the same. The
+        // attempt's time is gone; the planned instant stands in for it.
+        if let ("skipped", Some(_), Some(planned)) =
+            (send.state.as_str(), send.error_code.as_deref(), time(&send.planned_at))
+        {
+            return Some(Group::Messaged { sent_at: planned, reached: false });
+        }
     }
     Some(match send.state.as_str() {
         "skipped" if row.holdout && send.skip_reason.as_deref() == Some("holdout") => Group::Holdout,
@@ -134,10 +148,11 @@ pub fn classify(row: &CartRow) -> Option<Group> {
     })
 }
 
-/// The columns [`read`] expects, then a 15th: a tag the caller chose (an experiment's arm).
+/// The columns [`read`] expects, then a 17th: a tag the caller chose (an experiment's arm).
 const CART_COLUMNS: &str =
     "c.id, c.status, c.phone_e164 IS NOT NULL, c.holdout, c.detected_at, c.completed_at,
-    c.outcome, c.currency, c.total, c.contact_id, s.state, s.sent_at, s.skip_reason, s.sending_at";
+    c.outcome, c.currency, c.total, c.contact_id, s.state, s.sent_at, s.skip_reason, s.sending_at,
+    s.error_code, COALESCE(s.planned_at, s.due_at)";
 
 /// The detected carts of `range` (by detection time), with their customer's first reply.
 pub fn carts(conn: &Connection, range: &Range, attribution: Duration) -> rusqlite::Result<Vec<CartFact>> {
@@ -182,6 +197,8 @@ fn read(
                 sent_at: r.get(11)?,
                 skip_reason: r.get(12)?,
                 sending_at: r.get(13)?,
+                error_code: r.get(14)?,
+                planned_at: r.get(15)?,
             }),
             None => None,
         };
@@ -194,7 +211,7 @@ fn read(
             send,
         };
         let extra: (i64, Option<String>, String, String, Option<i64>, i64) =
-            (r.get(0)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(14)?);
+            (r.get(0)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(16)?);
         Ok((row, extra))
     })?;
     let mut out = Vec::new();

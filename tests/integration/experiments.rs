@@ -33,6 +33,40 @@ async fn a_terminally_refused_first_message_keeps_its_cart_in_the_messaged_group
         m.carts
     );
     assert_eq!(m.recovery.denominator, 2, "the refused cart is in the rate's denominator");
+
+    // Told "not now" (130429), then bought before the retry: skipped as purchased, but it had
+    // reached its instant, so it stays in the messaged group too.
+    let retried = shop.checkout(shop.now() - Duration::minutes(20));
+    shop.wa.inject(WaFault::Error { code: 130429 });
+    let held = || -> Option<String> {
+        shop.app
+            .engine
+            .db()
+            .conn()
+            .query_row(
+                "SELECT s.held_reason FROM sends s JOIN carts c ON c.id = s.cart_id
+                 WHERE c.external_id = ?1 AND s.step = 0 AND s.state = 'planned'",
+                [retried.to_string()],
+                |r| r.get(0),
+            )
+            .ok()
+            .flatten()
+    };
+    for _ in 0..30 {
+        shop.tick().await;
+        if held().as_deref() == Some("retry") {
+            break;
+        }
+        shop.app.clock.advance(Duration::seconds(10));
+    }
+    assert_eq!(held().as_deref(), Some("retry"), "told to wait, it waits for its retry");
+    shop.store.complete(recupero::stores::Platform::Tiendanube, retried, shop.now());
+    shop.run_until(shop.now() + Duration::minutes(10), Duration::minutes(1)).await;
+    assert!(shop.messages_for(retried).is_empty());
+    assert_eq!(shop.send(retried, 0), ("skipped".into(), Some("purchased".into())));
+    let m =
+        shop.app.engine.metrics(Some(start - Duration::hours(2)), Some(start + Duration::hours(2))).unwrap();
+    assert_eq!((m.carts.messaged, m.carts.unreached, m.carts.not_sent), (3, 2, 0), "{:?}", m.carts);
 }
 
 /// `recupero demo --json` with `experiment = delay:0,60`: both arms have carts, each its rate

@@ -20,6 +20,8 @@ fn row(
             // Every send that was answered or interrupted had its request leave first.
             sending_at: matches!(s, "sent" | "failed" | "unknown").then(|| TRIED_AT.into()),
             skip_reason: r.map(String::from),
+            error_code: None,
+            planned_at: Some("2026-11-20T13:04:00.000Z".into()),
         }),
     }
 }
@@ -75,6 +77,11 @@ fn a_terminally_refused_first_message_keeps_its_cart_in_the_messaged_group() {
         let holdout = classify(&row("not_sent", true, true, Some(("skipped", None, Some(reason)))));
         assert_eq!((treated, holdout), (Some(Group::NotSent), Some(Group::NotSent)), "{reason}");
     }
+    // Tried, told "not now" (130429), then bought before the retry: it reached its instant.
+    let mut retried = row("not_sent", true, false, Some(("skipped", None, Some("purchased"))));
+    retried.send.as_mut().unwrap().error_code = Some("130429".into());
+    let planned = parse_time("2026-11-20T13:04:00.000Z").unwrap();
+    assert_eq!(classify(&retried), Some(Group::Messaged { sent_at: planned, reached: false }));
     let mut never_left = row("not_sent", true, false, Some(("failed", None, None)));
     never_left.send.as_mut().unwrap().sending_at = None;
     assert_eq!(classify(&never_left), Some(Group::NotSent), "a failure before any request is no attempt");
