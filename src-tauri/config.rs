@@ -131,6 +131,7 @@ pub static SPECS: &[Spec] = &[
     whatsapp::REMINDER_IMAGE_TEMPLATE,
     sending::STORE_WRITE_OPT_OUT,
     sending::MONTHLY_SPEND_CAP_USD,
+    sending::EXPERIMENT,
 ];
 
 #[derive(Debug, thiserror::Error)]

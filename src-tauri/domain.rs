@@ -5,6 +5,7 @@ pub mod cart;
 pub mod cart_error;
 pub mod customer;
 pub mod escalation;
+pub mod experiment;
 pub mod hours;
 pub mod hours_spec;
 pub mod line_item;

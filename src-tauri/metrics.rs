@@ -17,9 +17,11 @@
 //! - `daily_csv` — one CSV row per day.
 //! - `spend`     — the shop's month's estimated spend in USD and the monthly spend cap.
 //! - `reply_cost` — what one typed reply costs from Recupero (the composer's line).
+//! - `experiment` — the A/B experiments' arms, their rates and the difference between them.
 
 pub mod aggregate;
 pub mod daily_csv;
+pub mod experiment;
 pub mod facts;
 pub mod period;
 pub mod rates;
@@ -74,11 +76,15 @@ pub struct CartCounts {
     /// Carts that became abandoned carts in the period (with or without a phone).
     pub detected: u64,
     pub with_phone: u64,
-    /// WhatsApp accepted their first message (the treatment group).
+    /// Their first message was attempted — whatever WhatsApp answered (the treatment group,
+    /// intention to treat: the same pre-send exclusions as the holdout, and only those).
     pub messaged: u64,
+    /// Of `messaged`, the carts the first message never reached (WhatsApp refused it for good,
+    /// e.g. 131026 not on WhatsApp, or its fate stayed unknown).
+    pub unreached: u64,
     /// Holdout carts that reached the instant their message would have gone.
     pub holdout: u64,
-    /// With a phone, first message not sent (skipped with a reason, or refused).
+    /// With a phone, first message not sent (skipped for a pre-send reason).
     pub not_sent: u64,
     /// With a phone, first message still planned or in flight. `with_phone` = messaged +
     /// holdout + not_sent + pending.
@@ -181,6 +187,8 @@ pub struct Metrics {
     /// The zone the days and weeks are read in.
     pub timezone: String,
     pub carts: CartCounts,
+    /// Converted messaged carts out of `carts.messaged` (intention to treat): the recovered ones,
+    /// plus those the message never reached that were bought within the attribution window.
     pub recovery: Share,
     pub holdout_recovery: Share,
     pub lift: Lift,
@@ -191,6 +199,9 @@ pub struct Metrics {
     pub cost: Cost,
     pub daily: Vec<Period>,
     pub weekly: Vec<Period>,
+    /// The A/B experiments, the running one first, then the ended ones (each read as a whole,
+    /// not by this period).
+    pub experiments: Vec<experiment::ExperimentResult>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -221,7 +232,8 @@ pub fn compute(
     let carts = facts::carts(conn, &range, attribution)?;
     let messages = facts::messages(conn, &range)?;
     let (table, book) = rates::load(conn)?;
-    Ok(aggregate::metrics(&aggregate::Inputs {
+    let experiments = experiment::all(conn, attribution)?;
+    let mut metrics = aggregate::metrics(&aggregate::Inputs {
         range,
         tz,
         carts: &carts,
@@ -229,7 +241,9 @@ pub fn compute(
         rates: &book,
         rates_as_of: &table.as_of,
         usd_rates: &settings.usd_exchange_rates,
-    }))
+    });
+    metrics.experiments = experiments;
+    Ok(metrics)
 }
 
 /// Reads a bound given as text: an RFC 3339 instant, or a shop date — the start of that day for

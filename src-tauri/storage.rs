@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod drafts;
 pub mod event_log;
+pub mod experiments;
 pub mod media;
 pub mod messages;
 pub mod migrations;

@@ -77,6 +77,9 @@ fn generated() -> String {
         declaration::<metrics::CategoryCost>(&cfg),
         declaration::<metrics::spend::SpendCapStatus>(&cfg),
         declaration::<metrics::reply_cost::ReplyCost>(&cfg),
+        declaration::<metrics::experiment::ExperimentResult>(&cfg),
+        declaration::<metrics::experiment::ArmResult>(&cfg),
+        declaration::<metrics::experiment::ArmDifference>(&cfg),
         // Stores.
         declaration::<stores::StoreInput>(&cfg),
         declaration::<stores::StoreCheckReport>(&cfg),

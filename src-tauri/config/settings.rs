@@ -74,6 +74,8 @@ pub struct Settings {
     pub store_write_opt_out: bool,
     /// The month's estimated WhatsApp spend (USD) at which recovery messages wait; `None`: no cap.
     pub monthly_spend_cap_usd: Option<rust_decimal::Decimal>,
+    /// The running A/B experiment; `None`: none.
+    pub experiment: Option<crate::domain::experiment::ExperimentSpec>,
 }
 
 impl Settings {
@@ -141,6 +143,7 @@ impl Settings {
             reminder_image_template: get("reminder_image_template"),
             store_write_opt_out: get("store_write_opt_out") == "true",
             monthly_spend_cap_usd: super::sending::spend_cap_of(&get("monthly_spend_cap_usd")),
+            experiment: crate::domain::experiment::ExperimentSpec::parse(&get("experiment")).ok(),
         })
     }
 }

@@ -62,6 +62,8 @@ pub enum ValueError {
     ProgramPath,
     #[error("expected an amount of US dollars such as 20 or 12.50, up to 1000000 (0: no cap)")]
     SpendCap,
+    #[error("expected two different arms: delay:A,B (minutes after abandonment, 0 to 1440, e.g. delay:15,60), template:NAME_A,NAME_B (two approved templates) or coupon:on,off; or nothing for no experiment")]
+    Experiment,
 }
 
 impl ValueError {
@@ -98,6 +100,7 @@ impl ValueError {
             V::Hostname => "hostname",
             V::ProgramPath => "program_path",
             V::SpendCap => "spend_cap",
+            V::Experiment => "experiment",
         };
         (code, Vec::new())
     }
@@ -132,6 +135,7 @@ impl ValueError {
             V::Hostname,
             V::ProgramPath,
             V::SpendCap,
+            V::Experiment,
         ]
     }
 }
@@ -310,4 +314,15 @@ pub fn system_timezone() -> String {
         .and_then(|name| name.parse::<Tz>().ok())
         .map(|tz| tz.name().to_string())
         .unwrap_or_else(|| "UTC".to_string())
+}
+
+/// An A/B experiment (`delay:15,60`, `template:a,b`, `coupon:on,off`), in its canonical
+/// spelling; empty is no experiment.
+pub fn experiment(v: &str) -> Checked {
+    if v.trim().is_empty() {
+        return Ok(String::new());
+    }
+    crate::domain::experiment::ExperimentSpec::parse(v)
+        .map(|s| s.to_string())
+        .map_err(|_| ValueError::Experiment)
 }

@@ -12,7 +12,7 @@ use crate::sandbox::whatsapp::WhatsAppSandbox;
 use crate::storage;
 
 /// The demo's figures.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "snake_case")]
 pub struct DemoReport {
     /// Where the demo's database is (`<data dir>/demo/`): what `--data-dir` shows its sends.
@@ -66,6 +66,11 @@ pub struct DemoReport {
     pub spend_cap_reached: bool,
     /// Times the owner was told the cap was reached (once a month).
     pub spend_cap_notifications: i64,
+    /// With the `experiment` setting: the run's A/B experiment — its `arms` with their rates
+    /// and Wilson intervals, and the `difference` between them with Newcombe's interval (the
+    /// same figures as `results --json`'s `experiments`). Absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<crate::metrics::experiment::ExperimentResult>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -112,6 +117,11 @@ pub(super) fn report(
             *held.entry(reason.to_string()).or_default() += 1;
         }
     }
+    let attribution = chrono::Duration::days(i64::from(settings.attribution_days.max(1)));
+    let experiment = match settings.experiment {
+        Some(_) => crate::metrics::experiment::all(&conn, attribution)?.into_iter().next(),
+        None => None,
+    };
     let messages = wa.messages();
     let mut keys = HashSet::new();
     let duplicates = messages
@@ -154,6 +164,7 @@ pub(super) fn report(
         month_spend_usd: cap.spent_usd,
         spend_cap_reached: cap.reached,
         spend_cap_notifications: 0,
+        experiment,
     })
 }
 
@@ -162,6 +173,7 @@ impl DemoReport {
     pub fn text(&self) -> String {
         let skipped: Vec<String> = self.skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
         let revenue: Vec<String> = self.recovered_revenue.iter().map(|(c, a)| format!("{a} {c}")).collect();
+        let experiment = self.experiment.as_ref().map_or(String::new(), experiment_line);
         format!(
             "Recupero demo: {days} simulated day(s), {from} → {to} ({tz}; hours {hours})\n\
              checkouts seen      {checkouts}\n\
@@ -174,7 +186,7 @@ impl DemoReport {
              conversations       drafts: {drafts}; handed to you: {escalations} ({notified} notifications)\n\
              waiting             {held}\n\
              WhatsApp this month USD {spend} estimated (cap: {cap})\n\
-             See every send: recupero export sends --format json --data-dir {data_dir}",
+             {experiment}See every send: recupero export sends --format json --data-dir {data_dir}",
             data_dir = self.data_dir,
             statuses = self.message_status.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
             webhooks = self.webhooks_received,
@@ -211,4 +223,36 @@ impl DemoReport {
             hconv = self.holdout_converted,
         )
     }
+}
+
+/// The experiment's line of the text summary: each arm's rate with its interval, then the
+/// difference with its interval.
+fn experiment_line(e: &crate::metrics::experiment::ExperimentResult) -> String {
+    let pct = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{:.1}%", x * 100.0));
+    let arms: Vec<String> = e
+        .arms
+        .iter()
+        .map(|a| {
+            format!(
+                "{} ({}) {}/{} = {} [{}, {}]",
+                a.arm,
+                a.value,
+                a.converted,
+                a.carts,
+                pct(a.rate),
+                pct(a.low),
+                pct(a.high)
+            )
+        })
+        .collect();
+    let d = &e.difference;
+    format!(
+        "experiment          {}: {}; A − B {} [{}, {}] ({})\n",
+        e.spec,
+        arms.join(" vs "),
+        pct(d.difference),
+        pct(d.low),
+        pct(d.high),
+        e.verdict.replace('_', " ")
+    )
 }

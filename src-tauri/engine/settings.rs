@@ -48,6 +48,12 @@ impl Engine {
                 // Every change is a new version, so answers can say which facts they used.
                 storage::shop_facts::record(&tx, &stored, &storage::ts(now))?;
             }
+            if key.trim() == "experiment" {
+                // The A/B experiment starts, or the running one ends, with the setting (not
+                // with the next cart), so Results date it right.
+                let spec = crate::domain::experiment::ExperimentSpec::parse(&stored).ok();
+                storage::experiments::sync(&tx, spec.as_ref(), &storage::ts(now))?;
+            }
             event_log::append(
                 &tx,
                 &storage::ts(now),

@@ -46,10 +46,14 @@ struct Tally {
     detected: u64,
     with_phone: u64,
     messaged: u64,
+    /// Messaged carts the first message never reached (refused for good, or never confirmed).
+    unreached: u64,
     holdout: u64,
     pending: u64,
     not_sent: u64,
     recovered: u64,
+    /// Recovered, plus the unreached messaged carts bought inside the window (intention to treat).
+    converted: u64,
     recovered_holdout: u64,
     replied: u64,
     revenue: Purse,
@@ -60,13 +64,19 @@ impl Tally {
         self.detected += 1;
         match cart.group {
             Group::NoPhone => {}
-            Group::Messaged { .. } => self.messaged += 1,
+            Group::Messaged { reached, .. } => {
+                self.messaged += 1;
+                self.unreached += u64::from(!reached);
+            }
             Group::Holdout => self.holdout += 1,
             Group::Pending => self.pending += 1,
             Group::NotSent => self.not_sent += 1,
         }
         if cart.group != Group::NoPhone {
             self.with_phone += 1;
+        }
+        if cart.converted() {
+            self.converted += 1;
         }
         if cart.recovered() {
             self.recovered += 1;
@@ -121,11 +131,11 @@ pub fn metrics(input: &Inputs<'_>) -> Metrics {
         let day = local_date(tz, cart.detected_at);
         days.entry(day).or_default().add(cart);
         weeks.entry(week_start(day)).or_default().add(cart);
-        if let (Group::Messaged { sent_at }, Some(reply)) = (cart.group, cart.first_reply_at) {
+        if let (Group::Messaged { sent_at, .. }, Some(reply)) = (cart.group, cart.first_reply_at) {
             reply_seconds.push((reply - sent_at).num_seconds().max(0));
         }
     }
-    let recovery = Share::new(total.recovered, total.messaged);
+    let recovery = Share::new(total.converted, total.messaged);
     let holdout_recovery = Share::new(total.recovered_holdout, total.holdout);
     let cost = cost(input.messages, input.rates, input.rates_as_of, &total, input.usd_rates);
     Metrics {
@@ -136,6 +146,7 @@ pub fn metrics(input: &Inputs<'_>) -> Metrics {
             detected: total.detected,
             with_phone: total.with_phone,
             messaged: total.messaged,
+            unreached: total.unreached,
             holdout: total.holdout,
             not_sent: total.not_sent,
             pending: total.pending,
@@ -150,12 +161,13 @@ pub fn metrics(input: &Inputs<'_>) -> Metrics {
         cost,
         daily: days.iter().map(|(d, t)| t.period(*d)).collect(),
         weekly: weeks.iter().map(|(d, t)| t.period(*d)).collect(),
+        experiments: Vec::new(),
     }
 }
 
 fn lift(total: &Tally) -> Lift {
     let d =
-        stats::newcombe(total.recovered, total.messaged, total.recovered_holdout, total.holdout, stats::Z_95);
+        stats::newcombe(total.converted, total.messaged, total.recovered_holdout, total.holdout, stats::Z_95);
     Lift {
         difference: d.map(|d| round4(d.difference)),
         low: d.map(|d| round4(d.low)),

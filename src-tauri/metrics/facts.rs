@@ -6,16 +6,24 @@
 //!   (or skipped at planning), or it was kept without a usable phone. Checkouts still inside the
 //!   abandonment delay (`waiting`), bought before they were ever abandoned, or already too old
 //!   when first seen (`expired`) are not detected carts.
-//! - **Messaged** (treatment): not in the holdout and WhatsApp accepted the first message
-//!   (`sent_at` set: sent, or accepted and failed later — the customer was written to).
+//! - **Messaged** (treatment, intention to treat): not in the holdout and the first message was
+//!   *attempted* — it passed every pre-send check and its request left (`sending_at` set), then
+//!   WhatsApp accepted it (`sent`, or accepted and failed later), refused it for good (`failed`,
+//!   e.g. 131026 not on WhatsApp, 131050 stopped marketing) or never answered (`unknown`).
+//!   Whatever WhatsApp answered, the cart stays in the group it was assigned to — also when
+//!   WhatsApp said "not now" (throughput, account) and the cart was skipped before the retry.
 //! - **Holdout**: a holdout cart that reached the instant its message would have gone (skipped
-//!   with reason `holdout`, after every check a real message passes), the same bar as a sent
-//!   one, so the two groups compare like with like.
-//! - **Pending**: the first message is still planned, in flight or `unknown`.
-//! - **Not sent**: everything else with a phone (skipped for a reason, failed before WhatsApp
-//!   accepted it).
+//!   with reason `holdout`, after every check a real message passes), the same bar as an
+//!   attempted one, so both groups lose the same carts (bought before the instant, opted out,
+//!   no phone, too old…) and only those: the comparison is intention-to-treat.
+//! - **Pending**: the first message is still planned or in flight.
+//! - **Not sent**: everything else with a phone (skipped for a pre-send reason).
 //!
-//! Outcomes are the tracker's (`recovered`, `holdout_converted`, …): never re-derived here.
+//! Outcomes are the tracker's (`recovered`, `holdout_converted`, …). One addition for the
+//! intention-to-treat rate: a messaged cart whose message never reached the customer (refused,
+//! or never confirmed) and that was bought within the attribution window after the attempt is a
+//! *conversion* of the messaged group — as a holdout cart bought in the window is — though not
+//! a recovery credited to Recupero (no revenue is claimed for it).
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection};
@@ -29,7 +37,12 @@ use crate::storage::ts;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
     NoPhone,
-    Messaged { sent_at: DateTime<Utc> },
+    /// `sent_at`: when the first message left (or was attempted); `reached`: WhatsApp accepted
+    /// it (`false`: refused for good, or its fate unknown).
+    Messaged {
+        sent_at: DateTime<Utc>,
+        reached: bool,
+    },
     Holdout,
     Pending,
     NotSent,
@@ -47,11 +60,22 @@ pub struct CartFact {
     /// The customer's first message after the first message left (messaged carts only), within
     /// the attribution window.
     pub first_reply_at: Option<DateTime<Utc>>,
+    /// A messaged cart the message never reached, bought within the attribution window after
+    /// the attempt (see the module's doc): counts in the group's rate, not as a recovery.
+    pub converted_unreached: bool,
+    /// When the cart was bought, if it was (whatever the tracker's verdict).
+    pub bought_at: Option<DateTime<Utc>>,
 }
 
 impl CartFact {
     pub fn recovered(&self) -> bool {
         matches!(self.group, Group::Messaged { .. }) && self.outcome.as_deref() == Some("recovered")
+    }
+
+    /// Counts in the messaged group's rate (intention to treat): recovered, or bought within
+    /// the window after a first message that never reached the customer.
+    pub fn converted(&self) -> bool {
+        self.recovered() || (matches!(self.group, Group::Messaged { .. }) && self.converted_unreached)
     }
 
     pub fn holdout_converted(&self) -> bool {
@@ -67,8 +91,23 @@ pub struct CartRow {
     pub holdout: bool,
     pub detected_at: String,
     pub completed_at: Option<String>,
-    /// The first send's state, sent_at and skip reason (`None`: the cart has no first send).
-    pub send: Option<(String, Option<String>, Option<String>)>,
+    /// The cart's first send (`None`: the cart has no first send).
+    pub send: Option<FirstSend>,
+}
+
+/// The columns of a cart's first send that decide its group.
+#[derive(Debug, Clone, Default)]
+pub struct FirstSend {
+    pub state: String,
+    pub sent_at: Option<String>,
+    /// Set right before the request left (kept once the answer is recorded).
+    pub sending_at: Option<String>,
+    pub skip_reason: Option<String>,
+    /// WhatsApp's last error code: on a send skipped later, the request had left once and was
+    /// refused with "not now" (throughput, account, template) before the skip.
+    pub error_code: Option<String>,
+    /// The first instant the send was planned for.
+    pub planned_at: Option<String>,
 }
 
 /// The group of a cart, or `None` when it is not a detected abandoned cart.
@@ -76,39 +115,91 @@ pub fn classify(row: &CartRow) -> Option<Group> {
     if matches!(row.status.as_str(), "waiting" | "expired") {
         return None;
     }
-    let Some((state, sent_at, skip_reason)) = &row.send else {
+    let Some(send) = &row.send else {
         // Without a plan, only a cart kept for its missing phone counts (also once bought
         // after it was first seen); a checkout bought before it was abandoned does not.
         let bought_later = row.status == "completed"
             && row.completed_at.as_deref().is_some_and(|c| c > row.detected_at.as_str());
         return (!row.has_phone && (row.status == "no_phone" || bought_later)).then_some(Group::NoPhone);
     };
-    if let (false, Some(sent)) = (row.holdout, sent_at.as_deref().and_then(|t| parse_time(t).ok())) {
-        return Some(Group::Messaged { sent_at: sent });
+    let time = |t: &Option<String>| t.as_deref().and_then(|t| parse_time(t).ok());
+    if !row.holdout {
+        if let Some(sent) = time(&send.sent_at) {
+            return Some(Group::Messaged { sent_at: sent, reached: true });
+        }
+        // Attempted: the request left and the answer is in (refused for good) or will never be
+        // known for sure (`unknown`). Intention to treat: still the messaged group.
+        if let ("failed" | "unknown", Some(tried)) = (send.state.as_str(), time(&send.sending_at)) {
+            return Some(Group::Messaged { sent_at: tried, reached: false });
+        }
+        // Tried once, told "not now" (the request's mark is cleared for the retry), then
+        // skipped (bought meanwhile, too late…): it had reached its instant all the same. The
+        // attempt's time is gone; the planned instant stands in for it.
+        if let ("skipped", Some(_), Some(planned)) =
+            (send.state.as_str(), send.error_code.as_deref(), time(&send.planned_at))
+        {
+            return Some(Group::Messaged { sent_at: planned, reached: false });
+        }
     }
-    Some(match state.as_str() {
-        "skipped" if row.holdout && skip_reason.as_deref() == Some("holdout") => Group::Holdout,
+    Some(match send.state.as_str() {
+        "skipped" if row.holdout && send.skip_reason.as_deref() == Some("holdout") => Group::Holdout,
         "planned" | "leased" | "unknown" => Group::Pending,
         _ => Group::NotSent,
     })
 }
 
+/// The columns [`read`] expects, then a 17th: a tag the caller chose (an experiment's arm).
+const CART_COLUMNS: &str =
+    "c.id, c.status, c.phone_e164 IS NOT NULL, c.holdout, c.detected_at, c.completed_at,
+    c.outcome, c.currency, c.total, c.contact_id, s.state, s.sent_at, s.skip_reason, s.sending_at,
+    s.error_code, COALESCE(s.planned_at, s.due_at)";
+
 /// The detected carts of `range` (by detection time), with their customer's first reply.
-pub fn carts(conn: &Connection, range: &Range, reply_window: Duration) -> rusqlite::Result<Vec<CartFact>> {
-    let mut stmt = conn.prepare(
-        "SELECT c.id, c.status, c.phone_e164 IS NOT NULL, c.holdout, c.detected_at, c.completed_at,
-                c.outcome, c.currency, c.total, c.contact_id, s.state, s.sent_at, s.skip_reason
-         FROM carts c LEFT JOIN sends s ON s.cart_id = c.id AND s.step = 0
-         WHERE c.detected_at >= ?1 AND c.detected_at < ?2
-         ORDER BY c.detected_at, c.id",
-    )?;
+pub fn carts(conn: &Connection, range: &Range, attribution: Duration) -> rusqlite::Result<Vec<CartFact>> {
+    let sql = format!(
+        "SELECT {CART_COLUMNS}, 0 FROM carts c LEFT JOIN sends s ON s.cart_id = c.id AND s.step = 0
+         WHERE c.detected_at >= ?1 AND c.detected_at < ?2 ORDER BY c.detected_at, c.id"
+    );
+    let rows = read(conn, &sql, params![ts(range.from), ts(range.to)], attribution)?;
+    Ok(rows.into_iter().map(|(_, fact)| fact).collect())
+}
+
+/// The detected carts of one A/B experiment with their arm (0 or 1), whenever detected.
+pub fn experiment_carts(
+    conn: &Connection,
+    experiment_id: i64,
+    attribution: Duration,
+) -> rusqlite::Result<Vec<(i64, CartFact)>> {
+    let sql = format!(
+        "SELECT {CART_COLUMNS}, a.arm FROM experiment_arms a JOIN carts c ON c.id = a.cart_id
+         LEFT JOIN sends s ON s.cart_id = c.id AND s.step = 0
+         WHERE a.experiment_id = ?1 ORDER BY c.detected_at, c.id"
+    );
+    read(conn, &sql, params![experiment_id], attribution)
+}
+
+/// Runs a query of [`CART_COLUMNS`] and a tag; classifies each cart, finds its first reply.
+fn read(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+    attribution: Duration,
+) -> rusqlite::Result<Vec<(i64, CartFact)>> {
+    let mut stmt = conn.prepare(sql)?;
     let mut reply = conn.prepare(
         "SELECT min(m.created_at) FROM messages m JOIN conversations v ON v.id = m.conversation_id
          WHERE v.contact_id = ?1 AND m.direction = 'in' AND m.created_at >= ?2 AND m.created_at < ?3",
     )?;
-    let rows = stmt.query_map(params![ts(range.from), ts(range.to)], |r| {
+    let rows = stmt.query_map(args, |r| {
         let send = match r.get::<_, Option<String>>(10)? {
-            Some(state) => Some((state, r.get(11)?, r.get(12)?)),
+            Some(state) => Some(FirstSend {
+                state,
+                sent_at: r.get(11)?,
+                skip_reason: r.get(12)?,
+                sending_at: r.get(13)?,
+                error_code: r.get(14)?,
+                planned_at: r.get(15)?,
+            }),
             None => None,
         };
         let row = CartRow {
@@ -119,34 +210,45 @@ pub fn carts(conn: &Connection, range: &Range, reply_window: Duration) -> rusqli
             completed_at: r.get(5)?,
             send,
         };
-        let extra: (i64, Option<String>, String, String, Option<i64>) =
-            (r.get(0)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?);
+        let extra: (i64, Option<String>, String, String, Option<i64>, i64) =
+            (r.get(0)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(16)?);
         Ok((row, extra))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (row, (id, outcome, currency, total, contact)) = row?;
+        let (row, (id, outcome, currency, total, contact, tag)) = row?;
         let Some(group) = classify(&row) else { continue };
         let Ok(detected_at) = parse_time(&row.detected_at) else {
             tracing::warn!(cart = id, at = %row.detected_at, "unreadable detection time; cart left out of the results");
             continue;
         };
         let first_reply_at = match (group, contact) {
-            (Group::Messaged { sent_at }, Some(contact)) => reply
-                .query_row(params![contact, ts(sent_at), ts(sent_at + reply_window)], |r| {
+            (Group::Messaged { sent_at, .. }, Some(contact)) => reply
+                .query_row(params![contact, ts(sent_at), ts(sent_at + attribution)], |r| {
                     r.get::<_, Option<String>>(0)
                 })?
                 .and_then(|t| parse_time(&t).ok()),
             _ => None,
         };
-        out.push(CartFact {
+        let converted_unreached = match group {
+            Group::Messaged { sent_at, reached: false } => row
+                .completed_at
+                .as_deref()
+                .and_then(|c| parse_time(c).ok())
+                .is_some_and(|bought| bought >= sent_at && bought <= sent_at + attribution),
+            _ => false,
+        };
+        let fact = CartFact {
             id,
             detected_at,
             group,
             outcome,
             total: Money::parse(&total, &currency).ok(),
             first_reply_at,
-        });
+            converted_unreached,
+            bought_at: row.completed_at.as_deref().and_then(|c| parse_time(c).ok()),
+        };
+        out.push((tag, fact));
     }
     Ok(out)
 }
@@ -257,111 +359,4 @@ pub fn country_of(e164: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(
-        status: &str,
-        phone: bool,
-        holdout: bool,
-        send: Option<(&str, Option<&str>, Option<&str>)>,
-    ) -> CartRow {
-        CartRow {
-            status: status.into(),
-            has_phone: phone,
-            holdout,
-            detected_at: "2026-11-20T13:00:00.000Z".into(),
-            completed_at: None,
-            send: send.map(|(s, t, r)| (s.into(), t.map(String::from), r.map(String::from))),
-        }
-    }
-
-    const SENT_AT: Option<&str> = Some("2026-11-20T13:05:00.000Z");
-
-    #[test]
-    fn carts_fall_into_one_group_each() {
-        let messaged = classify(&row("sent", true, false, Some(("sent", SENT_AT, None))));
-        assert!(matches!(messaged, Some(Group::Messaged { .. })));
-        let failed_after = classify(&row("not_sent", true, false, Some(("failed", SENT_AT, None))));
-        assert!(
-            matches!(failed_after, Some(Group::Messaged { .. })),
-            "accepted, then undeliverable: written to"
-        );
-        assert_eq!(
-            classify(&row("not_sent", true, false, Some(("failed", None, None)))),
-            Some(Group::NotSent)
-        );
-        assert_eq!(
-            classify(&row("planned", true, false, Some(("unknown", None, None)))),
-            Some(Group::Pending)
-        );
-        assert_eq!(
-            classify(&row("planned", true, false, Some(("planned", None, None)))),
-            Some(Group::Pending)
-        );
-        assert_eq!(
-            classify(&row("not_sent", true, false, Some(("skipped", None, Some("opted_out"))))),
-            Some(Group::NotSent)
-        );
-        assert_eq!(
-            classify(&row("holdout", true, true, Some(("skipped", None, Some("holdout"))))),
-            Some(Group::Holdout)
-        );
-        assert_eq!(
-            classify(&row("completed", true, true, Some(("skipped", None, Some("purchased"))))),
-            Some(Group::NotSent),
-            "a holdout cart bought before its instant is not in the comparison, like a treated one"
-        );
-        assert_eq!(
-            classify(&row("holdout", true, true, Some(("planned", None, None)))),
-            Some(Group::Pending)
-        );
-        assert_eq!(classify(&row("no_phone", false, false, None)), Some(Group::NoPhone));
-    }
-
-    #[test]
-    fn checkouts_that_were_never_abandoned_carts_are_left_out() {
-        assert_eq!(classify(&row("waiting", true, false, None)), None, "still inside the abandonment delay");
-        assert_eq!(classify(&row("expired", true, false, None)), None, "too old when first seen");
-        let mut bought_first = row("completed", false, false, None);
-        bought_first.completed_at = Some("2026-11-20T12:00:00.000Z".into());
-        assert_eq!(classify(&bought_first), None, "bought before it was ever seen abandoned");
-        let mut bought_later = bought_first.clone();
-        bought_later.completed_at = Some("2026-11-20T15:00:00.000Z".into());
-        assert_eq!(classify(&bought_later), Some(Group::NoPhone), "kept without a phone, bought later");
-        assert_eq!(classify(&row("completed", true, false, None)), None, "with a phone but never planned");
-    }
-
-    #[test]
-    fn countries_come_from_the_number() {
-        assert_eq!(country_of("+5491123456789").as_deref(), Some("AR"));
-        assert_eq!(country_of("+5511987654321").as_deref(), Some("BR"));
-        assert_eq!(country_of("+17875551234").as_deref(), Some("PR"), "+1 787 is Puerto Rico, not the US");
-        assert_eq!(country_of("+59899123456").as_deref(), Some("UY"));
-        assert_eq!(country_of("not a number"), None);
-        assert_eq!(country_of(""), None);
-    }
-
-    #[test]
-    fn a_customer_without_a_phone_is_placed_by_the_prefix_of_their_bsuid() {
-        let bsuid = Some("AR.1502576394655843");
-        assert_eq!(country_from_ids(None, None, bsuid), Some(("AR".into(), CountryFrom::Bsuid)));
-        assert_eq!(
-            country_from_ids(Some("+5511987654321"), None, bsuid),
-            Some(("BR".into(), CountryFrom::Phone)),
-            "a known number wins"
-        );
-        assert_eq!(
-            country_from_ids(None, Some("5491123456789"), None),
-            Some(("AR".into(), CountryFrom::Phone))
-        );
-        assert_eq!(
-            country_from_ids(Some("+"), Some("MX.abc123"), None),
-            Some(("MX".into(), CountryFrom::Bsuid))
-        );
-        for unknown in ["ENT.1502576394655843", "XX.123", "AR.", "ar.123", "AR-123", "username", ""] {
-            assert_eq!(country_from_ids(None, None, Some(unknown)), None, "{unknown:?}");
-        }
-        assert_eq!(country_from_ids(None, None, None), None);
-    }
-}
+mod tests;

@@ -97,9 +97,18 @@ impl Shop {
         if let Some((state, sent_at, skip)) = send {
             conn.execute(
                 "INSERT INTO sends (cart_id, step, idempotency_key, state, due_at, deadline_at, sent_at, skip_reason,
-                   created_at, updated_at)
-                 VALUES (?1, 0, ?2, ?3, ?4, ?4, ?5, ?6, ?4, ?4)",
-                params![cart, format!("recupero:{cart}:0"), state, ts(detected), sent_at.map(ts), skip],
+                   sending_at, created_at, updated_at)
+                 VALUES (?1, 0, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?4, ?4)",
+                params![
+                    cart,
+                    format!("recupero:{cart}:0"),
+                    state,
+                    ts(detected),
+                    sent_at.map(ts),
+                    skip,
+                    // The request left before any answer (or its absence) was recorded.
+                    matches!(state, "sent" | "failed" | "unknown").then(|| sent_at.map_or(ts(detected), ts)),
+                ],
             )
             .unwrap();
         }
@@ -198,7 +207,8 @@ fn seeded_week() -> Shop {
         None,
     );
     shop.message(t_uy, "in", "customer", "text", None, "2026-11-17T17:00:00Z", None);
-    // c4 — Wed 18, refused by WhatsApp before acceptance: not sent.
+    // c4 — Wed 18, refused by WhatsApp before acceptance (131026): messaged all the same
+    // (intention to treat), never reached.
     shop.cart(
         Some((ar2, "+5491155554444")),
         ("ARS", "300.00"),
@@ -208,7 +218,7 @@ fn seeded_week() -> Shop {
         Some(("failed", None, None)),
         None,
     );
-    // c5 — Wed 18, interrupted while sending: unknown, pending.
+    // c5 — Wed 18, interrupted while sending: unknown, attempted, so messaged (not reached).
     shop.cart(
         Some((ar2, "+5491155554444")),
         ("ARS", "120.00"),
@@ -321,10 +331,14 @@ fn the_funnel_counts_each_detected_cart_once() {
     // c1 c2 c3 c4 c5 c6 c7 c8 c11 c12 (not c9 waiting, not c10 outside).
     assert_eq!(m.carts.detected, 10);
     assert_eq!(m.carts.with_phone, 9, "c8 has no phone");
-    assert_eq!(m.carts.messaged, 4, "c1 c2 c3 and c11 (accepted, then undeliverable)");
+    assert_eq!(
+        m.carts.messaged, 6,
+        "c1 c2 c3, c11 (accepted, then undeliverable), c4 (refused) and c5 (unknown): all attempted"
+    );
+    assert_eq!(m.carts.unreached, 2, "c4 c5");
     assert_eq!(m.carts.holdout, 2, "c6 c7");
-    assert_eq!(m.carts.not_sent, 2, "c4 refused, c12 opted out");
-    assert_eq!(m.carts.pending, 1, "c5 unknown");
+    assert_eq!(m.carts.not_sent, 1, "c12 opted out before the send");
+    assert_eq!(m.carts.pending, 0);
     let c = &m.carts;
     assert_eq!(c.messaged + c.holdout + c.not_sent + c.pending, c.with_phone, "the funnel adds up");
 }
@@ -332,14 +346,14 @@ fn the_funnel_counts_each_detected_cart_once() {
 #[test]
 fn recovery_is_measured_against_the_holdout_with_its_denominators() {
     let m = seeded_week().metrics("2026-11-16", "2026-11-22");
-    assert_eq!(m.recovery, Share { count: 2, denominator: 4, rate: Some(0.5) }, "c1 c2 of 4 messaged");
+    assert_eq!(m.recovery, Share { count: 2, denominator: 6, rate: Some(0.3333) }, "c1 c2 of 6 messaged");
     assert_eq!(m.holdout_recovery, Share { count: 1, denominator: 2, rate: Some(0.5) }, "c6 of c6 c7");
-    assert_eq!(m.lift.difference, Some(0.0));
-    let expected = stats::newcombe(2, 4, 1, 2, stats::Z_95).unwrap();
+    assert_eq!(m.lift.difference, Some(-0.1667));
+    let expected = stats::newcombe(2, 6, 1, 2, stats::Z_95).unwrap();
     assert_eq!(m.lift.low, Some(stats::round4(expected.low)));
     assert_eq!(m.lift.high, Some(stats::round4(expected.high)));
     assert!(m.lift.low.unwrap() < 0.0 && m.lift.high.unwrap() > 0.0);
-    assert_eq!(m.lift.significant, Some(false), "2/4 against 1/2 proves nothing");
+    assert_eq!(m.lift.significant, Some(false), "2/6 against 1/2 proves nothing");
     assert_eq!((m.lift.method, m.lift.confidence), ("newcombe_wilson", 0.95));
 }
 
@@ -354,7 +368,7 @@ fn revenue_is_per_currency_and_only_from_recovered_treated_carts() {
 fn replies_count_only_after_the_first_message() {
     let m = seeded_week().metrics("2026-11-16", "2026-11-22");
     // c1 answered after 30 min, c3 after 2 h; c2 wrote only before its message.
-    assert_eq!(m.replies, Share { count: 2, denominator: 4, rate: Some(0.5) });
+    assert_eq!(m.replies, Share { count: 2, denominator: 6, rate: Some(0.3333) });
     assert_eq!(m.median_first_reply_seconds, Some((1_800 + 7_200) / 2));
 }
 
@@ -537,7 +551,8 @@ fn the_json_has_the_contract_shape() {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     assert_eq!(v["carts"]["withPhone"], 9);
-    assert_eq!(v["carts"]["notSent"], 2);
+    assert_eq!(v["carts"]["notSent"], 1);
+    assert_eq!(v["carts"]["unreached"], 2);
     assert_eq!(v["cost"]["ratesAsOf"], rates::default_table().as_of.as_str());
     assert_eq!(v["daily"][0]["recoveredHoldout"], 0);
     assert!(v["revenue"][0]["amount"].is_string(), "money is text, never a float");
@@ -588,4 +603,61 @@ fn text_bounds_are_shop_days_or_instants() {
     );
     assert_eq!(bound_from_text(Some(" "), tz, false).unwrap(), None);
     assert!(bound_from_text(Some("16/11/2026"), tz, false).unwrap_err().to_string().contains("YYYY-MM-DD"));
+}
+
+/// Intention to treat: a first message WhatsApp refused for good (131026) keeps its cart in the
+/// messaged group; bought inside the attribution window after the attempt, it converts like a
+/// holdout cart bought in its window would — in the rate, never as revenue Recupero earned.
+#[test]
+fn a_refused_first_message_keeps_its_cart_in_the_messaged_group() {
+    let shop = Shop::new();
+    let (a, _) = shop.customer("+5491123456789");
+    let (b, _) = shop.customer("+5491155554444");
+    let (h, _) = shop.customer("+5491166667777");
+    let detected = "2026-11-18T13:00:00Z";
+    let refused = shop.cart(
+        Some((a, "+5491123456789")),
+        ("ARS", "300.00"),
+        detected,
+        "not_sent",
+        false,
+        Some(("failed", None, None)),
+        Some("bought_before_message"),
+    );
+    shop.conn()
+        .execute(
+            "UPDATE carts SET completed_at = ?2 WHERE id = ?1",
+            params![refused, ts("2026-11-18T15:00:00Z")],
+        )
+        .unwrap();
+    shop.conn()
+        .execute("UPDATE sends SET error_code = '131026' WHERE cart_id = ?1", params![refused])
+        .unwrap();
+    shop.cart(
+        Some((b, "+5491155554444")),
+        ("ARS", "100.00"),
+        "2026-11-18T14:00:00Z",
+        "sent",
+        false,
+        Some(("sent", Some("2026-11-18T14:01:00Z"), None)),
+        None,
+    );
+    shop.cart(
+        Some((h, "+5491166667777")),
+        ("ARS", "70.00"),
+        detected,
+        "holdout",
+        true,
+        Some(("skipped", None, Some("holdout"))),
+        None,
+    );
+    let m = shop.metrics("2026-11-16", "2026-11-22");
+    assert_eq!((m.carts.messaged, m.carts.unreached, m.carts.not_sent), (2, 1, 0), "{:?}", m.carts);
+    assert_eq!(
+        m.recovery,
+        Share { count: 1, denominator: 2, rate: Some(0.5) },
+        "bought in the window after the attempt"
+    );
+    assert!(m.revenue.is_empty(), "no revenue is claimed for a message that never arrived");
+    assert_eq!(m.weekly.iter().map(|w| w.recovered).sum::<u64>(), 0, "nor a recovery");
 }

@@ -145,7 +145,10 @@ pub async fn dispatch_step(
         }
         // 2. The template must be approved in a language for this customer (the cache, refreshed
         //    when stale: at most one WhatsApp call per step), and fit this cart.
-        let rows = match step_templates.rows(db, sender, &rules.template, now).await {
+        //    A cart in a `template:` experiment's arm uses that arm's template.
+        let arm_template = crate::storage::experiments::template_for_cart(&db.conn(), ctx.cart_id)?;
+        let template_name = arm_template.as_deref().unwrap_or(&rules.template);
+        let rows = match step_templates.rows(db, sender, template_name, now).await {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::warn!(error = %e, "could not read the template's state");
@@ -189,8 +192,9 @@ pub async fn dispatch_step(
         // 4b. The reminder with the product's picture, when it is on and can go so: uploaded now,
         //     before the send is marked as leaving (see `media`); the hours checked again after.
         //     The database's checks run again too: a STOP may have come during the upload.
+        //     Not for a cart in a template experiment: its arm's copy is what is measured.
         let mut uploaded_now = false;
-        if let Some(name) = &rules.image_template {
+        if let (Some(name), None) = (&rules.image_template, &arm_template) {
             if let Ok(rows) = image_templates.rows(db, sender, name, now).await {
                 let picked = media::with_image(db, sender, &ctx, &rows, outgoing, now).await?;
                 (outgoing, uploaded_now) = (picked.outgoing, picked.uploaded_now);

@@ -8,15 +8,20 @@
 //!   the next opening (spread with the rest of that opening's backlog, in detection order), or
 //!   skipped with the reason (too old, no opening hours).
 //! - Follow-ups, when enabled, are planned once the previous message has left.
+//! - A/B experiment (setting `experiment`): a cart outside the holdout gets its arm, recorded
+//!   (`storage::experiments`); in a `delay:A,B` experiment the arm's minutes are added to the
+//!   instant the timing starts from — hours, the backlog at an opening, the maximum age and the
+//!   deadline then apply as to any cart, counted from that instant.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
 use crate::config::Settings;
+use crate::domain::experiment::ExperimentSpec;
 use crate::domain::send_plan::{backlog_slot, first_send, Timing, TimingRules};
 use crate::domain::BusinessHours;
 use crate::storage::event_log::{self, LogEvent};
-use crate::storage::{carts, sends, ts};
+use crate::storage::{carts, experiments, sends, ts};
 
 /// The planning knobs, from the settings.
 #[derive(Debug, Clone)]
@@ -29,6 +34,8 @@ pub struct PlanRules {
     /// A cart first seen this long after its checkout's last update was abandoned while the app
     /// was not watching (computer off, store just connected): it joins the catch-up backlog.
     pub caught_late_after: Duration,
+    /// The running A/B experiment, if any.
+    pub experiment: Option<ExperimentSpec>,
 }
 
 impl PlanRules {
@@ -46,6 +53,7 @@ impl PlanRules {
             // Abandoned, plus two polls' worth of slack (never less than ten minutes).
             caught_late_after: Duration::minutes(i64::from(s.abandonment_delay_minutes))
                 + Duration::seconds(i64::from(s.poll_interval_seconds) * 2).max(Duration::minutes(10)),
+            experiment: s.experiment.clone(),
         }
     }
 }
@@ -180,12 +188,30 @@ pub fn plan_first(
     }
     let holdout = is_holdout(info.store_id, &info.external_id, rules.holdout_percent);
     carts::set_holdout(conn, cart_id, holdout)?;
-    // The 90 minutes count from detection; a cart promoted late is planned from now.
+    // The holdout stays outside every arm; the others get theirs (and a delay arm its minutes).
+    let delay = if holdout {
+        Duration::zero()
+    } else {
+        let arm = experiments::assign(
+            conn,
+            rules.experiment.as_ref(),
+            cart_id,
+            info.store_id,
+            &info.external_id,
+            &ts(now),
+        )?;
+        match arm {
+            Some((arm, ExperimentSpec::Delay(a, b))) => Duration::minutes(i64::from([a, b][arm.index()])),
+            _ => Duration::zero(),
+        }
+    };
+    // The 90 minutes count from detection (plus an arm's delay); a cart promoted late is
+    // planned from now.
     let detected = info.detected_at.min(now);
-    let mut start = detected;
-    let mut timing = first_send(&rules.hours, detected, info.checkout_updated_at, &rules.timing);
+    let mut start = detected + delay;
+    let mut timing = first_send(&rules.hours, start, info.checkout_updated_at, &rules.timing);
     if matches!(timing, Timing::Now { deadline } if deadline <= now)
-        || detected < now && !rules.hours.is_open(now)
+        || start < now && !rules.hours.is_open(now)
     {
         start = now;
         timing = first_send(&rules.hours, now, info.checkout_updated_at, &rules.timing);
@@ -193,6 +219,7 @@ pub fn plan_first(
     // Found late (abandoned while the app was off, or before the store was connected): with
     // others like it, it joins one catch-up backlog spread like a night's, never a burst.
     let backlog = if matches!(timing, Timing::Now { .. })
+        && delay.is_zero()
         && detected - info.checkout_updated_at > rules.caught_late_after
     {
         Some(catch_up_window(conn, now, rules.timing.backlog_spread)?)
@@ -278,79 +305,4 @@ pub fn plan_followup(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_respread_backlog_never_brings_a_held_send_earlier_than_its_hold() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::storage::migrations::migrate(&mut conn).unwrap();
-        let t = |m: i64| {
-            chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").unwrap().to_utc()
-                + Duration::minutes(m)
-        };
-        conn.execute(
-            "INSERT INTO stores (id, platform, name, base_url, country, created_at) VALUES (1, 'sandbox', 'S', 'http://x', 'AR', ?1)",
-            [ts(t(0))],
-        )
-        .unwrap();
-        let window = t(0);
-        let mut ids = Vec::new();
-        for i in 0..4 {
-            conn.execute(
-                "INSERT INTO carts (id, store_id, external_id, currency, total, items_json, checkout_created_at,
-                   checkout_updated_at, detected_at, first_seen_at)
-                 VALUES (?1, 1, ?1, 'ARS', '1', '[]', ?2, ?2, ?3, ?3)",
-                rusqlite::params![i + 1, ts(t(-300)), ts(t(i))],
-            )
-            .unwrap();
-            let id = sends::insert(
-                &conn,
-                &sends::NewSend {
-                    cart_id: i + 1,
-                    step: 0,
-                    due_at: &ts(window),
-                    deadline_at: &ts(t(90)),
-                    window_opens_at: Some(&ts(window)),
-                    skip_reason: None,
-                },
-                &ts(t(0)),
-            )
-            .unwrap()
-            .unwrap();
-            ids.push(id);
-        }
-        reslot(&conn, window, Duration::minutes(40), &ts(t(0))).unwrap();
-        // The first one met a store that did not answer: held 25 minutes.
-        conn.execute(
-            "UPDATE sends SET due_at = ?2, held_reason = 'store_unreachable' WHERE id = ?1",
-            rusqlite::params![ids[0], ts(t(25))],
-        )
-        .unwrap();
-        // Two minutes later the backlog is re-spread (another late cart joined, say).
-        reslot(&conn, window, Duration::minutes(40), &ts(t(2))).unwrap();
-        let due = |id: i64| -> String {
-            conn.query_row("SELECT due_at FROM sends WHERE id = ?1", [id], |r| r.get(0)).unwrap()
-        };
-        assert_eq!(due(ids[0]), ts(t(25)), "the hold stands");
-        // The others are spread over the time ahead, from now, not in the past.
-        assert_eq!(due(ids[1]), ts(t(12)));
-        assert_eq!(due(ids[2]), ts(t(22)));
-        assert_eq!(due(ids[3]), ts(t(32)));
-    }
-
-    #[test]
-    fn the_holdout_is_a_fixed_share_and_never_reshuffles() {
-        let picked = (0..10_000).filter(|i| is_holdout(1, &format!("{}", 411_300_000 + i), 10)).count();
-        assert!((800..=1200).contains(&picked), "about 10 % in the holdout, got {picked}");
-        for i in 0..100 {
-            let id = format!("chk-{i}");
-            assert_eq!(is_holdout(3, &id, 10), is_holdout(3, &id, 10));
-        }
-        assert_eq!((0..1000).filter(|i| is_holdout(1, &i.to_string(), 0)).count(), 0);
-        // Pinned values: a change of hash would silently reshuffle every shop's holdout.
-        assert_eq!(fnv1a(b"holdout:1:411300000"), 0xe514_b690_4bff_3eea);
-        assert!(is_holdout(1, "411300000", 10), "bucket 2 of 100 is in a 10 % holdout");
-        assert!(!is_holdout(1, "411300000", 2), "…and not in a 2 % one");
-    }
-}
+mod tests;

@@ -12,6 +12,7 @@ mod cli;
 mod coexistence;
 mod crash;
 mod deliveries;
+mod experiments;
 // Xvfb, WebKitWebDriver and Xlib: Linux only.
 #[cfg(all(feature = "desktop", target_os = "linux"))]
 mod e2e_onboarding;

@@ -273,7 +273,7 @@ export function emptyMetrics(): Metrics {
     from: '2026-10-22T00:00:00Z',
     to: '2026-11-21T00:00:00Z',
     timezone: 'America/Argentina/Buenos_Aires',
-    carts: { detected: 0, withPhone: 0, messaged: 0, holdout: 0, notSent: 0, pending: 0 },
+    carts: { detected: 0, withPhone: 0, messaged: 0, unreached: 0, holdout: 0, notSent: 0, pending: 0 },
     recovery: { count: 0, denominator: 0, rate: null },
     holdoutRecovery: { count: 0, denominator: 0, rate: null },
     lift: {
@@ -291,6 +291,7 @@ export function emptyMetrics(): Metrics {
     cost: { rows: [], byCategory: [], total: [], perRecovered: [], roi: [], ratesAsOf: '2026-10-01' },
     daily: [],
     weekly: [],
+    experiments: [],
   };
 }
 
@@ -298,7 +299,7 @@ export function emptyMetrics(): Metrics {
 export function sampleMetrics(): Metrics {
   return {
     ...emptyMetrics(),
-    carts: { detected: 120, withPhone: 95, messaged: 80, holdout: 9, notSent: 6, pending: 0 },
+    carts: { detected: 120, withPhone: 95, messaged: 80, unreached: 3, holdout: 9, notSent: 6, pending: 0 },
     recovery: { count: 12, denominator: 80, rate: 0.15 },
     holdoutRecovery: { count: 0, denominator: 9, rate: 0 },
     lift: {

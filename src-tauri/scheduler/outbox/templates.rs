@@ -53,11 +53,12 @@ pub(super) fn pick<'a>(
     })
 }
 
-/// The template's rows for one dispatch step: read (and refreshed when stale) on first use,
-/// then the same answer for every send of the step — at most one WhatsApp call per step.
+/// A template's rows for one dispatch step: read (and refreshed when stale) on first use,
+/// then the same answer for every send of the step — at most one WhatsApp call per step and
+/// template name (an A/B experiment's two templates are two names).
 #[derive(Default)]
 pub(super) struct StepTemplates {
-    once: Option<Result<Vec<TemplateRow>, SendError>>,
+    once: std::collections::BTreeMap<String, Result<Vec<TemplateRow>, SendError>>,
 }
 
 impl StepTemplates {
@@ -68,11 +69,11 @@ impl StepTemplates {
         name: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<TemplateRow>, SendError> {
-        match &self.once {
+        match self.once.get(name) {
             Some(rows) => rows.clone(),
             None => {
                 let rows = template_rows(db, sender, name, now).await;
-                self.once = Some(rows.clone());
+                self.once.insert(name.to_string(), rows.clone());
                 rows
             }
         }

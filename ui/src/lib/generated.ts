@@ -273,7 +273,17 @@ export type Metrics = { from: string, to: string,
 /**
  * The zone the days and weeks are read in.
  */
-timezone: string, carts: CartCounts, recovery: Share, holdoutRecovery: Share, lift: Lift, revenue: Array<Amount>, replies: Share, medianFirstReplySeconds: number | null, messages: MessageCounts, cost: Cost, daily: Array<Period>, weekly: Array<Period>, };
+timezone: string, carts: CartCounts, 
+/**
+ * Converted messaged carts out of `carts.messaged` (intention to treat): the recovered ones,
+ * plus those the message never reached that were bought within the attribution window.
+ */
+recovery: Share, holdoutRecovery: Share, lift: Lift, revenue: Array<Amount>, replies: Share, medianFirstReplySeconds: number | null, messages: MessageCounts, cost: Cost, daily: Array<Period>, weekly: Array<Period>, 
+/**
+ * The A/B experiments, the running one first, then the ended ones (each read as a whole,
+ * not by this period).
+ */
+experiments: Array<ExperimentResult>, };
 
 export type CartCounts = { 
 /**
@@ -281,15 +291,21 @@ export type CartCounts = {
  */
 detected: number, withPhone: number, 
 /**
- * WhatsApp accepted their first message (the treatment group).
+ * Their first message was attempted — whatever WhatsApp answered (the treatment group,
+ * intention to treat: the same pre-send exclusions as the holdout, and only those).
  */
 messaged: number, 
+/**
+ * Of `messaged`, the carts the first message never reached (WhatsApp refused it for good,
+ * e.g. 131026 not on WhatsApp, or its fate stayed unknown).
+ */
+unreached: number, 
 /**
  * Holdout carts that reached the instant their message would have gone.
  */
 holdout: number, 
 /**
- * With a phone, first message not sent (skipped with a reason, or refused).
+ * With a phone, first message not sent (skipped for a pre-send reason).
  */
 notSent: number, 
 /**
@@ -452,6 +468,91 @@ freeFromPhone: boolean, ratesAsOf: string,
  * The month's spend against the cap (the composer warns when it is reached; never blocks).
  */
 cap: SpendCapStatus, };
+
+/**
+ * One experiment and its results.
+ */
+export type ExperimentResult = { id: number, 
+/**
+ * The canonical spec (`delay:15,60`).
+ */
+spec: string, 
+/**
+ * `delay`, `template` or `coupon`.
+ */
+kind: string, startedAt: string, 
+/**
+ * `None` while it runs.
+ */
+endedAt: string | null, arms: Array<ArmResult>, difference: ArmDifference, 
+/**
+ * Carts each arm would need for the difference seen so far to show at α = 0.05 with 80 %
+ * power; `None` when no difference is seen yet (or no carts).
+ */
+neededPerArm: number | null, 
+/**
+ * How many more carts (both arms together) that is; 0 once reached.
+ */
+moreNeeded: number | null, 
+/**
+ * `more_than_chance`, `not_yet` (within chance so far) or `too_early` (fewer than 10
+ * carts in an arm).
+ */
+verdict: string, };
+
+/**
+ * One arm's figures.
+ */
+export type ArmResult = { 
+/**
+ * `A` or `B`.
+ */
+arm: string, 
+/**
+ * What the arm does, as the setting spells it: minutes, a template name, `on`/`off`.
+ */
+value: string, 
+/**
+ * Carts drawn to the arm (the rate's denominator: intention to treat from the draw).
+ */
+carts: number, 
+/**
+ * Of those, the ones whose first message was attempted (whatever WhatsApp answered).
+ */
+messaged: number, 
+/**
+ * Of `carts`, bought within the attribution window after the draw (the rate's count).
+ */
+converted: number, 
+/**
+ * Of those, recovered: bought after a message that arrived (the tracker's verdict).
+ */
+recovered: number, 
+/**
+ * `converted / carts`.
+ */
+rate: number | null, 
+/**
+ * Wilson 95 % interval of the rate.
+ */
+low: number | null, high: number | null, 
+/**
+ * Carts of the arm still waiting for their first message.
+ */
+pending: number, 
+/**
+ * Recovered revenue per currency (messages that arrived).
+ */
+revenue: Array<Amount>, };
+
+/**
+ * Arm A's rate minus arm B's, with Newcombe's hybrid score 95 % interval.
+ */
+export type ArmDifference = { difference: number | null, low: number | null, high: number | null, confidence: number, method: string, 
+/**
+ * The interval leaves 0 out: more than chance.
+ */
+significant: boolean | null, };
 
 /**
  * A store as the owner describes it in Settings or on the command line. Credentials are

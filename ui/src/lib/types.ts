@@ -59,6 +59,9 @@ export type {
   CategoryCost,
   ReplyCost,
   SpendCapStatus,
+  ExperimentResult,
+  ArmResult,
+  ArmDifference,
 } from './generated';
 
 /** One setting (the Rust side's SettingView). */

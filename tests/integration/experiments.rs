@@ -1,0 +1,207 @@
+//! Measuring honestly, end to end: the messaged group is intention-to-treat (a first message
+//! WhatsApp refuses for good keeps its cart there), and an A/B experiment's arms — assigned,
+//! timed, and reported by `results --json` and `demo --json` with their intervals.
+
+use chrono::Duration;
+use recupero::clock::Clock;
+use recupero::sandbox::whatsapp::WaFault;
+
+use crate::support::shop::{local, Shop, BA};
+use crate::support::{recupero, text};
+
+/// The real dispatcher against the sandbox WhatsApp: one first message accepted, one refused
+/// with 131026 (not on WhatsApp). Both carts are in the messaged group; the refused one is
+/// counted as not reached, never as "not sent" (which only pre-send reasons fill).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminally_refused_first_message_keeps_its_cart_in_the_messaged_group() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[]).await;
+    let accepted = shop.checkout(start - Duration::minutes(20));
+    shop.run_until(start + Duration::minutes(10), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(accepted).len(), 1);
+    let refused = shop.checkout(shop.now() - Duration::minutes(20));
+    shop.wa.inject(WaFault::Error { code: 131026 });
+    shop.run_until(shop.now() + Duration::minutes(20), Duration::minutes(1)).await;
+    assert!(shop.messages_for(refused).is_empty());
+    assert_eq!(shop.send(refused, 0).0, "failed");
+    let m =
+        shop.app.engine.metrics(Some(start - Duration::hours(2)), Some(start + Duration::hours(2))).unwrap();
+    assert_eq!(
+        (m.carts.messaged, m.carts.unreached, m.carts.not_sent, m.carts.pending),
+        (2, 1, 0, 0),
+        "intention to treat: {:?}",
+        m.carts
+    );
+    assert_eq!(m.recovery.denominator, 2, "the refused cart is in the rate's denominator");
+
+    // Told "not now" (130429), then bought before the retry: skipped as purchased, but it had
+    // reached its instant, so it stays in the messaged group too.
+    let retried = shop.checkout(shop.now() - Duration::minutes(20));
+    shop.wa.inject(WaFault::Error { code: 130429 });
+    let held = || -> Option<String> {
+        shop.app
+            .engine
+            .db()
+            .conn()
+            .query_row(
+                "SELECT s.held_reason FROM sends s JOIN carts c ON c.id = s.cart_id
+                 WHERE c.external_id = ?1 AND s.step = 0 AND s.state = 'planned'",
+                [retried.to_string()],
+                |r| r.get(0),
+            )
+            .ok()
+            .flatten()
+    };
+    for _ in 0..30 {
+        shop.tick().await;
+        if held().as_deref() == Some("retry") {
+            break;
+        }
+        shop.app.clock.advance(Duration::seconds(10));
+    }
+    assert_eq!(held().as_deref(), Some("retry"), "told to wait, it waits for its retry");
+    shop.store.complete(recupero::stores::Platform::Tiendanube, retried, shop.now());
+    shop.run_until(shop.now() + Duration::minutes(10), Duration::minutes(1)).await;
+    assert!(shop.messages_for(retried).is_empty());
+    assert_eq!(shop.send(retried, 0), ("skipped".into(), Some("purchased".into())));
+    let m =
+        shop.app.engine.metrics(Some(start - Duration::hours(2)), Some(start + Duration::hours(2))).unwrap();
+    assert_eq!((m.carts.messaged, m.carts.unreached, m.carts.not_sent), (3, 2, 0), "{:?}", m.carts);
+}
+
+/// `recupero demo --json` with `experiment = delay:0,60`: both arms have carts, each its rate
+/// with a Wilson interval, and the difference its Newcombe interval — the same figures the
+/// demo's own `results --json` shows under `experiments`.
+#[test]
+fn the_demo_runs_a_two_arm_experiment_and_reports_each_arm_and_the_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    for (k, v) in [
+        ("timezone", "America/Bogota"),
+        ("business_hours", "mon-sat 08:00-20:00"),
+        ("default_country", "CO"),
+        ("experiment", "delay:0,60"),
+    ] {
+        let out = recupero(dir.path(), &["config", "set", k, v], None);
+        assert!(out.status.success(), "{k}: {}", text(&out.stderr));
+    }
+    let bad = recupero(dir.path(), &["config", "set", "experiment", "delay:15,15"], None);
+    assert!(!bad.status.success(), "two equal arms are refused");
+    assert!(text(&bad.stderr).contains("delay:A,B"), "with what is valid: {}", text(&bad.stderr));
+    let out = recupero(
+        dir.path(),
+        &["demo", "--json", "--days", "3", "--start", "2026-11-23T08:00:00-05:00"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let e = &report["experiment"];
+    assert_eq!(e["spec"], "delay:0,60", "{report}");
+    let arms = e["arms"].as_array().unwrap_or_else(|| panic!("arms in {e}"));
+    assert_eq!(arms.len(), 2);
+    for (arm, value) in arms.iter().zip(["0", "60"]) {
+        assert_eq!(arm["value"], value);
+        let carts = arm["carts"].as_u64().unwrap();
+        assert!(carts >= 5 && arm["messaged"].as_u64().unwrap() <= carts, "each arm has its carts: {arm}");
+        let (rate, low, high) =
+            (arm["rate"].as_f64().unwrap(), arm["low"].as_f64().unwrap(), arm["high"].as_f64().unwrap());
+        assert!(low <= rate && rate <= high && low >= 0.0 && high <= 1.0, "{arm}");
+        assert!(high - low > 0.05, "an honest interval for a few dozen carts: {arm}");
+    }
+    let d = &e["difference"];
+    let (diff, low, high) =
+        (d["difference"].as_f64().unwrap(), d["low"].as_f64().unwrap(), d["high"].as_f64().unwrap());
+    assert!(low <= diff && diff <= high, "{d}");
+    assert_eq!(d["method"], "newcombe_wilson");
+    let rate = |i: usize| arms[i]["rate"].as_f64().unwrap();
+    assert!((diff - (rate(0) - rate(1))).abs() < 0.0002, "A − B: {e}");
+    assert!(["more_than_chance", "not_yet", "too_early"].contains(&e["verdict"].as_str().unwrap()));
+    // The holdout stays outside both arms.
+    let drawn: u64 = arms.iter().map(|a| a["carts"].as_u64().unwrap()).sum();
+    assert!(drawn as i64 <= report["detected"].as_i64().unwrap() - report["holdout"].as_i64().unwrap());
+    // The demo's own results carry the same experiment.
+    let demo = dir.path().join("demo");
+    let results = recupero(&demo, &["results", "--json"], None);
+    assert!(results.status.success(), "{}", text(&results.stderr));
+    let results: serde_json::Value = serde_json::from_slice(&results.stdout).unwrap();
+    assert_eq!(&results["experiments"][0], e, "results --json shows the same experiment");
+    // The text summary says it too.
+    let summary =
+        recupero(dir.path(), &["demo", "--days", "1", "--start", "2026-11-23T08:00:00-05:00"], None);
+    assert!(text(&summary.stdout).contains("experiment          delay:0,60"), "{}", text(&summary.stdout));
+}
+
+/// `template:recupero_carrito,recupero_corto` with both approved: each cart's first message
+/// goes with its recorded arm's template, both arms are used, and the image variant never
+/// replaces an arm's copy. Emptying the setting ends the experiment at once, its carts kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_experiment_sends_each_arm_its_own_copy() {
+    use recupero::sandbox::whatsapp::{default_templates, TemplateDefinition, DEFAULT_BUTTON_URL, TEMPLATE};
+    use recupero::sandbox::whatsapp::{WhatsAppSandbox, WhatsAppSandboxConfig};
+    use recupero::sandbox::{Sandbox, SandboxConfig};
+    use recupero::stores::Platform;
+    use std::sync::Arc;
+
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let app = crate::support::spawn_app();
+    app.clock.set(start);
+    let engine = &app.engine;
+    for (k, v) in [
+        ("timezone", BA),
+        ("business_hours", "mon-fri 09:00-18:00"),
+        ("holdout_percent", "0"),
+        ("reminder_image", "true"),
+        ("experiment", "template:recupero_carrito,recupero_corto"),
+    ] {
+        engine.setting_set(k, v).unwrap();
+    }
+    let mut config = SandboxConfig::new(start - Duration::days(3), 0);
+    config.rate_limits = false;
+    let store = Sandbox::start(config, Arc::new(app.clock.clone()), 0).await.unwrap();
+    let mut templates = default_templates(DEFAULT_BUTTON_URL);
+    let short: Vec<TemplateDefinition> = templates
+        .iter()
+        .map(|t| TemplateDefinition { id: String::new(), name: "recupero_corto".into(), ..t.clone() })
+        .collect();
+    templates.extend(short);
+    let wa_config = WhatsAppSandboxConfig { templates: Some(templates), ..Default::default() };
+    let wa = WhatsAppSandbox::start(wa_config, Arc::new(app.clock.clone()), 0).await.unwrap();
+    engine.use_sender(Arc::new(crate::support::shop::cloud_client(&wa)));
+    let row = engine.connect_store(&crate::support::store_input(&store, Platform::Tiendanube)).unwrap();
+    let mut ids = Vec::new();
+    for i in 0..24u32 {
+        let id = store.add(Platform::Tiendanube, 1, start - Duration::minutes(20))[0];
+        store.set_phone(Platform::Tiendanube, id, Some(&format!("+54 9 11 5000-{i:04}")));
+        store.never_completes(Platform::Tiendanube, id);
+        ids.push(id);
+    }
+    let until = start + Duration::minutes(60);
+    while app.clock.now() < until {
+        engine.poll_due_stores().await.unwrap();
+        engine.dispatch_due().await.unwrap();
+        app.clock.advance(Duration::minutes(1));
+    }
+    let _ = row;
+    let messages = wa.messages();
+    assert_eq!(messages.len(), ids.len(), "one message per cart");
+    let mut used = std::collections::BTreeSet::new();
+    for m in &messages {
+        let cart: i64 = m.callback_data.as_deref().unwrap().split(':').nth(1).unwrap().parse().unwrap();
+        let arm: i64 = engine
+            .db()
+            .conn()
+            .query_row("SELECT arm FROM experiment_arms WHERE cart_id = ?1", [cart], |r| r.get(0))
+            .unwrap();
+        let expected = if arm == 0 { TEMPLATE } else { "recupero_corto" };
+        assert_eq!(m.template, expected, "cart {cart} in arm {arm}");
+        used.insert(m.template.clone());
+    }
+    assert_eq!(used.len(), 2, "both arms' copies went out: {used:?}");
+    // Emptying the setting ends the experiment now; its carts and results stay.
+    engine.setting_set("experiment", "").unwrap();
+    let m = engine.metrics(None, None).unwrap();
+    assert_eq!(m.experiments.len(), 1);
+    let e = &m.experiments[0];
+    assert!(e.ended_at.is_some(), "ended with the setting: {e:?}");
+    assert_eq!(e.arms.iter().map(|a| a.messaged).sum::<u64>(), ids.len() as u64);
+    assert_eq!(e.arms.iter().map(|a| a.carts).sum::<u64>(), ids.len() as u64);
+}
