@@ -23,6 +23,7 @@ pub mod completion;
 pub mod error;
 pub mod fields;
 pub mod http;
+pub mod jumpseller;
 pub mod orders;
 pub mod shopify;
 pub mod store_config;

@@ -20,6 +20,7 @@ mod e2e_window;
 mod first_sync;
 mod fresh_orders;
 mod fuzz_corpora;
+mod jumpseller;
 mod live_demo;
 mod message_preview;
 mod reminder_image;
