@@ -9,6 +9,7 @@
 //!   the WhatsApp consent mutation), `POST /admin/oauth/access_token`
 //! - WooCommerce: `GET /wp-json/wc/v3/orders[/{id}]`
 //! - Jumpseller: `GET /v1/orders/status/{status}.json`, `GET /v1/orders/{id}.json`
+//! - PrestaShop: `GET /api/{carts|addresses|customers|countries|currencies|products|orders|configurations}[/{id}]`
 //!
 //! Production code never reaches in here: only the command line, the desktop shell (demo) and
 //! tests start it.
@@ -17,6 +18,7 @@ pub mod catalog;
 pub mod graphql;
 pub mod images;
 mod jumpseller;
+mod prestashop;
 mod shopify;
 mod tiendanube;
 pub mod whatsapp;
@@ -359,6 +361,7 @@ impl Sandbox {
             .merge(shopify::routes())
             .merge(woocommerce::routes())
             .merge(jumpseller::routes())
+            .merge(prestashop::routes())
             .merge(images::routes())
             .with_state(shared.clone());
         let (addr, stop) = serve(app, port, "sandbox stores").await?;
@@ -452,7 +455,7 @@ impl Sandbox {
     /// Shopify list it among their orders; on WooCommerce it is a new order already
     /// `processing` (paid at `created_at`), on Jumpseller a new order already `Paid`. Returns its id.
     pub fn add_order(&self, platform: Platform, order: NewOrder) -> u64 {
-        if matches!(platform, Platform::Woocommerce | Platform::Jumpseller) {
+        if matches!(platform, Platform::Woocommerce | Platform::Jumpseller | Platform::Prestashop) {
             let at = order.created_at;
             let id = self.add(platform, 1, at)[0];
             self.edit(platform, id, |c| {

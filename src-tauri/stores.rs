@@ -25,6 +25,7 @@ pub mod fields;
 pub mod http;
 pub mod jumpseller;
 pub mod orders;
+pub mod prestashop;
 pub mod shopify;
 pub mod store_config;
 pub mod tiendanube;

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::{
-    http, jumpseller, shopify, tiendanube, woocommerce, Completion, CompletionQuery, Credentials, Cursor,
-    Page, Platform, StoreConfig, StoreConnector, StoreError,
+    http, jumpseller, prestashop, shopify, tiendanube, woocommerce, Completion, CompletionQuery, Credentials,
+    Cursor, Page, Platform, StoreConfig, StoreConnector, StoreError,
 };
 use crate::clock::Clock;
 use crate::domain::{Cart, ExternalId};
@@ -16,6 +16,7 @@ pub enum AnyConnector {
     Shopify(shopify::Shopify),
     Woocommerce(woocommerce::WooCommerce),
     Jumpseller(jumpseller::Jumpseller),
+    Prestashop(prestashop::Prestashop),
 }
 
 impl AnyConnector {
@@ -39,7 +40,9 @@ impl AnyConnector {
             Platform::Jumpseller => {
                 AnyConnector::Jumpseller(jumpseller::Jumpseller::new(config, credentials, http, clock)?)
             }
-            Platform::Prestashop => return Err(StoreError::Invalid("TODO prestashop".into())),
+            Platform::Prestashop => {
+                AnyConnector::Prestashop(prestashop::Prestashop::new(config, credentials, http, clock)?)
+            }
         })
     }
 
@@ -52,7 +55,7 @@ impl AnyConnector {
             }
             AnyConnector::Shopify(_) => super::ConsentSource::SmsStandIn,
             AnyConnector::Tiendanube(_) | AnyConnector::Woocommerce(_) => super::ConsentSource::NotRecorded,
-            AnyConnector::Jumpseller(_) => super::ConsentSource::NotRecorded,
+            AnyConnector::Jumpseller(_) | AnyConnector::Prestashop(_) => super::ConsentSource::NotRecorded,
         }
     }
 }
@@ -64,6 +67,7 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Shopify(c) => c.platform(),
             AnyConnector::Woocommerce(c) => c.platform(),
             AnyConnector::Jumpseller(c) => c.platform(),
+            AnyConnector::Prestashop(c) => c.platform(),
         }
     }
 
@@ -73,6 +77,7 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Shopify(c) => c.list_changed(cursor).await,
             AnyConnector::Woocommerce(c) => c.list_changed(cursor).await,
             AnyConnector::Jumpseller(c) => c.list_changed(cursor).await,
+            AnyConnector::Prestashop(c) => c.list_changed(cursor).await,
         }
     }
 
@@ -82,6 +87,7 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Shopify(c) => c.fetch(id).await,
             AnyConnector::Woocommerce(c) => c.fetch(id).await,
             AnyConnector::Jumpseller(c) => c.fetch(id).await,
+            AnyConnector::Prestashop(c) => c.fetch(id).await,
         }
     }
 
@@ -91,6 +97,7 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Shopify(c) => c.completion(query).await,
             AnyConnector::Woocommerce(c) => c.completion(query).await,
             AnyConnector::Jumpseller(c) => c.completion(query).await,
+            AnyConnector::Prestashop(c) => c.completion(query).await,
         }
     }
 }

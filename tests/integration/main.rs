@@ -23,6 +23,7 @@ mod fuzz_corpora;
 mod jumpseller;
 mod live_demo;
 mod message_preview;
+mod prestashop;
 mod reminder_image;
 mod results;
 mod secrets_at_rest;
