@@ -306,3 +306,72 @@ async fn jumpseller_a_crash_between_pages_loses_nothing_and_duplicates_nothing()
         .unwrap();
     assert_eq!((rows as usize, distinct as usize), (listed, listed));
 }
+
+/// `recupero store check --platform jumpseller|prestashop --json` with the credentials from the
+/// environment prints normalized carts (never a secret); `store add` saves the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jumpseller_and_prestashop_on_the_command_line() {
+    let app = spawn_app();
+    let mut config = SandboxConfig::new(app.clock.now(), 12);
+    config.rate_limits = false;
+    let sandbox = Sandbox::start(config, Arc::new(app.clock.clone()), 0).await.unwrap();
+    let c = sandbox.config().clone();
+    let base = sandbox.base_url();
+    let cases = [
+        (
+            "jumpseller",
+            "CL",
+            vec![
+                ("RECUPERO_STORE_KEY".to_string(), c.jumpseller_login.clone()),
+                ("RECUPERO_STORE_SECRET".to_string(), c.jumpseller_token.clone()),
+            ],
+        ),
+        ("prestashop", "ES", vec![("RECUPERO_STORE_TOKEN".to_string(), c.prestashop_key.clone())]),
+    ];
+    for (platform, country, env) in cases {
+        let dir = app.dir.path().to_path_buf();
+        let args: Vec<String> =
+            ["store", "check", "--platform", platform, "--base-url", &base, "--country", country, "--json"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        let run_env = env.clone();
+        let out = tokio::task::spawn_blocking(move || crate::support::recupero_env(&dir, &args, &run_env))
+            .await
+            .unwrap();
+        let stdout = crate::support::text(&out.stdout);
+        assert!(out.status.success(), "{platform}: {}", crate::support::text(&out.stderr));
+        let lines: Vec<serde_json::Value> =
+            stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect();
+        assert!(lines.len() >= 8, "{platform}: {} carts", lines.len());
+        for cart in &lines {
+            assert!(
+                cart["phone"].as_str().is_some_and(|p| p.starts_with('+'))
+                    || cart["phoneProblem"].is_string()
+            );
+            assert!(cart["total"].as_str().is_some_and(|t| t.parse::<f64>().is_ok()), "{cart}");
+            assert!(cart["items"].as_array().is_some_and(|i| !i.is_empty()));
+            assert!(cart["recoveryLink"].as_str().is_some_and(|l| l.starts_with("http")));
+        }
+        for (_, secret) in &env {
+            assert!(!stdout.contains(secret.as_str()), "{platform}: a secret was printed");
+        }
+        // `store add` with the same flags saves it.
+        let dir = app.dir.path().to_path_buf();
+        let args: Vec<String> =
+            ["store", "add", "--platform", platform, "--base-url", &base, "--country", country]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        let out = tokio::task::spawn_blocking(move || crate::support::recupero_env(&dir, &args, &env))
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{platform}: {}", crate::support::text(&out.stderr));
+    }
+    let engine = crate::support::engine_on(app.dir.path(), Arc::new(app.clock.clone()));
+    let platforms: Vec<String> = engine.list_stores().unwrap().into_iter().map(|s| s.platform).collect();
+    assert!(
+        platforms.contains(&"jumpseller".into()) && platforms.contains(&"prestashop".into()),
+        "{platforms:?}"
+    );
+}
