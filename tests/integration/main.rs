@@ -21,6 +21,7 @@ mod first_sync;
 mod fresh_orders;
 mod fuzz_corpora;
 mod jumpseller;
+mod jumpseller_and_prestashop_sweep;
 mod live_demo;
 mod message_preview;
 mod prestashop;
