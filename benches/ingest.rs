@@ -51,7 +51,10 @@ fn main() {
         .spawn()
         .expect("recupero sandbox starts");
     let mut first_line = String::new();
-    BufReader::new(sandbox.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    let mut out = BufReader::new(sandbox.stdout.take().unwrap());
+    out.read_line(&mut first_line).unwrap();
+    // Keep reading what the sandbox prints: a closed pipe would make its next line kill it.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     let base =
         first_line.split_whitespace().find(|w| w.starts_with("http://")).expect("base URL").to_string();
 
