@@ -257,4 +257,21 @@ mod tests {
         assert!(time(Some("2026-03-02 14:00:00 UTC")).unwrap().is_some());
         assert!(time(Some("ayer")).is_err());
     }
+
+    proptest::proptest! {
+        /// Whatever a store sends in the fields read, reading answers a cart or a reason.
+        #[test]
+        fn any_field_value_is_read_or_refused_never_a_panic(
+            phone in ".{0,30}", price in ".{0,20}", qty in ".{0,8}", created in ".{0,30}", country in ".{0,4}",
+        ) {
+            let mut value = order(&phone, &country);
+            value["order"]["products"][0]["price"] = serde_json::json!(price);
+            value["order"]["products"][0]["qty"] = serde_json::json!(qty);
+            value["order"]["created_at"] = serde_json::json!(created);
+            let config = StoreConfig::new(Platform::Jumpseller, "https://api.jumpseller.com", "CL").unwrap();
+            if let Ok(wrapped) = serde_json::from_value::<Wrapped>(value) {
+                let _ = wrapped.order.read(&config);
+            }
+        }
+    }
 }

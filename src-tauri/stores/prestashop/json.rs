@@ -369,4 +369,32 @@ mod tests {
             "2026-07-01 10:00:00"
         );
     }
+
+    proptest::proptest! {
+        /// Whatever the webservice sends in the fields read, reading answers a cart or a reason.
+        #[test]
+        fn any_field_value_is_read_or_refused_never_a_panic(
+            mobile in ".{0,30}", price in ".{0,20}", qty in ".{0,8}", upd in ".{0,30}", country in ".{0,4}",
+        ) {
+            let mut r = related(&country);
+            r.addresses.insert(
+                "3".into(),
+                serde_json::from_value(serde_json::json!({"id": 3, "id_country": "6", "phone_mobile": mobile})).unwrap(),
+            );
+            r.products.insert(
+                "10".into(),
+                serde_json::from_value(serde_json::json!({"id": 10, "price": price, "name": "x"})).unwrap(),
+            );
+            let value = serde_json::json!({
+                "id": 5, "id_address_delivery": "3", "id_customer": "2", "id_currency": "1", "id_lang": "1",
+                "date_add": "2026-03-02 15:00:00", "date_upd": upd,
+                "associations": {"cart_rows": [{"id_product": "10", "quantity": qty}]}
+            });
+            let cart: Cart0 = serde_json::from_value(value).unwrap();
+            let config = StoreConfig::new(Platform::Prestashop, "https://tienda.example", "ES").unwrap();
+            let _ = cart.read(&r, chrono_tz::Europe::Madrid, &config, "https://tienda.example/");
+            let _ = list(serde_json::json!({"carts": upd}), "carts");
+            let _ = local_time(&upd, chrono_tz::America::Mexico_City);
+        }
+    }
 }
