@@ -5,6 +5,7 @@
 //!
 //!   cargo bench --no-default-features --bench ingest            # 100,000 per platform
 //!   INGEST_COUNT=20000 INGEST_PLATFORMS=tiendanube cargo bench --no-default-features --bench ingest
+//!   INGEST_COUNT=20000 INGEST_PLATFORMS=jumpseller,prestashop cargo bench --no-default-features --bench ingest
 //!
 //! Shopify pages hold 10 checkouts (its query-cost limit), so it is measured on a tenth of the count.
 
@@ -35,7 +36,7 @@ fn rss_kib(field: &str) -> u64 {
 fn main() {
     let count: u64 = std::env::var("INGEST_COUNT").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let platforms: Vec<Platform> = std::env::var("INGEST_PLATFORMS")
-        .unwrap_or_else(|_| "tiendanube,woocommerce,shopify".into())
+        .unwrap_or_else(|_| "tiendanube,woocommerce,shopify,jumpseller,prestashop".into())
         .split(',')
         .filter_map(|p| Platform::parse(p).ok())
         .collect();
@@ -50,7 +51,10 @@ fn main() {
         .spawn()
         .expect("recupero sandbox starts");
     let mut first_line = String::new();
-    BufReader::new(sandbox.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    let mut out = BufReader::new(sandbox.stdout.take().unwrap());
+    out.read_line(&mut first_line).unwrap();
+    // Keep reading what the sandbox prints: a closed pipe would make its next line kill it.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     let base =
         first_line.split_whitespace().find(|w| w.starts_with("http://")).expect("base URL").to_string();
 
@@ -85,6 +89,11 @@ fn main() {
                 input.key = s("ck_sandbox");
                 input.secret = s("cs_sandbox");
             }
+            Platform::Jumpseller => {
+                input.key = s("js-sandbox-login");
+                input.secret = s("js-sandbox-authtoken-0123456789ab");
+            }
+            Platform::Prestashop => input.token = s("PS-SANDBOX-WEBSERVICE-KEY-0123456"),
         }
         let store = engine.connect_store(&input).unwrap().id;
         let target = if platform == Platform::Shopify { count / 10 } else { count };

@@ -257,15 +257,17 @@ pub enum SecretCmd {
 }
 
 /// Where a store is. Credentials come from the secret store or the environment:
-/// RECUPERO_STORE_TOKEN (Tiendanube, Shopify), RECUPERO_STORE_KEY + RECUPERO_STORE_SECRET
-/// (WooCommerce; Shopify client credentials).
+/// RECUPERO_STORE_TOKEN (Tiendanube, Shopify, the PrestaShop webservice key),
+/// RECUPERO_STORE_KEY + RECUPERO_STORE_SECRET (WooCommerce; Shopify client credentials;
+/// Jumpseller's API login + auth token).
 #[derive(Debug, clap::Args)]
 pub struct StoreArgs {
-    /// tiendanube (or nuvemshop), shopify, woocommerce
+    /// tiendanube (or nuvemshop), shopify, woocommerce, jumpseller, prestashop
     #[arg(long)]
     platform: String,
     /// The root of the platform's documented paths, e.g. https://api.tiendanube.com,
-    /// https://myshop.myshopify.com, or the WooCommerce site's address.
+    /// https://myshop.myshopify.com, the WooCommerce or PrestaShop site's address, or
+    /// https://api.jumpseller.com.
     #[arg(long)]
     base_url: String,
     /// Tiendanube's store id.
@@ -278,7 +280,8 @@ pub struct StoreArgs {
     /// API version (Tiendanube v1 or e.g. 2025-03; Shopify e.g. 2026-01).
     #[arg(long)]
     api_version: Option<String>,
-    /// WooCommerce: send the keys in the query string (servers that drop Authorization).
+    /// WooCommerce, Jumpseller, PrestaShop: send the keys in the query string (servers that
+    /// drop Authorization).
     #[arg(long)]
     query_string_auth: bool,
 }

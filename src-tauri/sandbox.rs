@@ -8,6 +8,8 @@
 //! - Shopify: `POST /admin/api/{version}/graphql.json` (`abandonedCheckouts`, `node`, `orders`,
 //!   the WhatsApp consent mutation), `POST /admin/oauth/access_token`
 //! - WooCommerce: `GET /wp-json/wc/v3/orders[/{id}]`
+//! - Jumpseller: `GET /v1/orders/status/{status}.json`, `GET /v1/orders/{id}.json`
+//! - PrestaShop: `GET /api/{carts|addresses|customers|countries|currencies|products|orders|configurations}[/{id}]`
 //!
 //! Production code never reaches in here: only the command line, the desktop shell (demo) and
 //! tests start it.
@@ -15,6 +17,8 @@
 pub mod catalog;
 pub mod graphql;
 pub mod images;
+mod jumpseller;
+mod prestashop;
 mod shopify;
 mod tiendanube;
 pub mod whatsapp;
@@ -53,6 +57,11 @@ pub struct SandboxConfig {
     pub shopify_client_secret: String,
     pub woo_key: String,
     pub woo_secret: String,
+    /// Jumpseller's API login and auth token (also accepted: the token as an OAuth bearer).
+    pub jumpseller_login: String,
+    pub jumpseller_token: String,
+    /// PrestaShop's webservice key (the HTTP Basic user, empty password).
+    pub prestashop_key: String,
 }
 
 impl SandboxConfig {
@@ -69,6 +78,9 @@ impl SandboxConfig {
             shopify_client_secret: "sandbox-client-secret".into(),
             woo_key: "ck_sandbox".into(),
             woo_secret: "cs_sandbox".into(),
+            jumpseller_login: "js-sandbox-login".into(),
+            jumpseller_token: "js-sandbox-authtoken-0123456789ab".into(),
+            prestashop_key: "PS-SANDBOX-WEBSERVICE-KEY-0123456".into(),
         }
     }
 }
@@ -142,6 +154,8 @@ struct Inner {
     shopify_bucket: (f64, Instant),
     /// Shopify's customers' WhatsApp consent and the app's `write_customers` scope.
     customers: shopify::Customers,
+    /// Jumpseller's recent requests, for its 8-a-second and 240-a-minute limits.
+    jumpseller_hits: VecDeque<Instant>,
 }
 
 pub(crate) struct Shared {
@@ -301,6 +315,8 @@ fn first_id(platform: Platform) -> u64 {
         Platform::Tiendanube => 411_300_000,
         Platform::Shopify => 35_000_000_000,
         Platform::Woocommerce => 5_000,
+        Platform::Jumpseller => 21_000_000,
+        Platform::Prestashop => 70_000,
     }
 }
 
@@ -337,12 +353,15 @@ impl Sandbox {
                 tn_bucket: (0.0, now),
                 shopify_bucket: (shopify::MAX_AVAILABLE, now),
                 customers: Default::default(),
+                jumpseller_hits: VecDeque::new(),
             }),
         });
         let app = Router::new()
             .merge(tiendanube::routes())
             .merge(shopify::routes())
             .merge(woocommerce::routes())
+            .merge(jumpseller::routes())
+            .merge(prestashop::routes())
             .merge(images::routes())
             .with_state(shared.clone());
         let (addr, stop) = serve(app, port, "sandbox stores").await?;
@@ -434,9 +453,9 @@ impl Sandbox {
 
     /// A paid order placed through a fresh checkout, as each platform shows it: Tiendanube and
     /// Shopify list it among their orders; on WooCommerce it is a new order already
-    /// `processing` (paid at `created_at`). Returns its id.
+    /// `processing` (paid at `created_at`), on Jumpseller a new order already `Paid`. Returns its id.
     pub fn add_order(&self, platform: Platform, order: NewOrder) -> u64 {
-        if platform == Platform::Woocommerce {
+        if matches!(platform, Platform::Woocommerce | Platform::Jumpseller | Platform::Prestashop) {
             let at = order.created_at;
             let id = self.add(platform, 1, at)[0];
             self.edit(platform, id, |c| {

@@ -1,4 +1,5 @@
-//! Store connectors: read abandoned checkouts from Tiendanube/Nuvemshop, Shopify and WooCommerce.
+//! Store connectors: read abandoned checkouts from Tiendanube/Nuvemshop, Shopify, WooCommerce,
+//! Jumpseller and PrestaShop.
 //!
 //! Each platform module holds its HTTP client; its JSON shapes and their reading into domain
 //! [`Cart`]s live in a `json.rs` beside it, built from the shared readers in [`fields`]. They
@@ -23,7 +24,9 @@ pub mod completion;
 pub mod error;
 pub mod fields;
 pub mod http;
+pub mod jumpseller;
 pub mod orders;
+pub mod prestashop;
 pub mod shopify;
 pub mod store_config;
 pub mod tiendanube;

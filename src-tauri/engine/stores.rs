@@ -73,6 +73,17 @@ impl Engine {
                 (Some(key), Some(secret)) => Credentials::KeySecret { key, secret },
                 _ => return Err(missing("a consumer key and secret (store_key, store_secret)")),
             },
+            // The API login + auth token; an app's OAuth token otherwise.
+            Platform::Jumpseller => match (key()?, secret()?) {
+                (Some(key), Some(secret)) => Credentials::KeySecret { key, secret },
+                _ => match token()? {
+                    Some(token) => Credentials::Token(token),
+                    None => return Err(missing("the API login and auth token (store_key, store_secret)")),
+                },
+            },
+            Platform::Prestashop => {
+                Credentials::Token(token()?.ok_or_else(|| missing("the webservice key (store_token)"))?)
+            }
         })
     }
 

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::domain::experiment::{arm_of, Arm, ExperimentSpec};
 
 /// 17 (numbered by the lead at merge): experiments and the arm of each cart in one.
-pub(crate) const SCHEMA_V17: &str = "
+pub(crate) const SCHEMA_V16: &str = "
 CREATE TABLE experiments (
     id          INTEGER PRIMARY KEY,
     spec        TEXT NOT NULL,

@@ -31,7 +31,8 @@ use super::{
 /// 14: the WhatsApp media id each product image was uploaded as
 ///     (the reminder's image header), with when, or why the image could not be used.
 /// 15: opt-outs written back to the store (`store_write_opt_out`), one row per final outcome.
-/// 16: A/B experiments and each cart's arm (`experiments::SCHEMA_V17`, renumbered at merge).
+/// 16: A/B experiments and each cart's arm.
+/// 17: stores may be Jumpseller, PrestaShop or VTEX (the table is rebuilt: `shops::SCHEMA_V17`).
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -59,7 +60,8 @@ fn migrations() -> Vec<String> {
         contacts::SCHEMA_V13.to_string(),
         media::SCHEMA_V14.to_string(),
         store_opt_outs::SCHEMA_V15.to_string(),
-        experiments::SCHEMA_V17.to_string(),
+        experiments::SCHEMA_V16.to_string(),
+        shops::SCHEMA_V17.to_string(),
     ]
 }
 

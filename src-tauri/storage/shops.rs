@@ -40,6 +40,42 @@ ALTER TABLE stores ADD COLUMN first_sync_checkouts INTEGER NOT NULL DEFAULT 0;
 UPDATE stores SET first_sync_done_at = last_success_at WHERE last_success_at IS NOT NULL;
 ";
 
+/// Jumpseller and PrestaShop (and VTEX, issue #22's third platform) join the platforms a store
+/// row may name: SQLite changes a CHECK only by rebuilding the table (foreign keys are off
+/// during migrations, and the rename keeps `carts` and `store_opt_outs` pointing here).
+pub(crate) const SCHEMA_V17: &str = "
+CREATE TABLE stores_v16 (
+    id               INTEGER PRIMARY KEY,
+    platform         TEXT NOT NULL CHECK (platform IN
+                         ('tiendanube','shopify','woocommerce','sandbox','jumpseller','prestashop','vtex')),
+    name             TEXT NOT NULL,
+    base_url         TEXT NOT NULL,
+    external_id      TEXT,
+    country          TEXT NOT NULL,
+    cursor           TEXT,
+    state            TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new','ok','failing','paused')),
+    last_poll_at     TEXT,
+    last_success_at  TEXT,
+    last_error       TEXT,
+    created_at       TEXT NOT NULL,
+    options          TEXT NOT NULL DEFAULT '{}',
+    failures         INTEGER NOT NULL DEFAULT 0,
+    next_poll_at     TEXT,
+    first_sync_done_at TEXT,
+    first_sync_checkouts INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (platform, base_url, external_id)
+) STRICT;
+INSERT INTO stores_v16 (id, platform, name, base_url, external_id, country, cursor, state, last_poll_at,
+        last_success_at, last_error, created_at, options, failures, next_poll_at, first_sync_done_at,
+        first_sync_checkouts)
+    SELECT id, platform, name, base_url, external_id, country, cursor, state, last_poll_at,
+        last_success_at, last_error, created_at, options, failures, next_poll_at, first_sync_done_at,
+        first_sync_checkouts
+    FROM stores;
+DROP TABLE stores;
+ALTER TABLE stores_v16 RENAME TO stores;
+";
+
 /// A store still in its first sync: checkouts read so far and, of the carts stored, how many
 /// have a phone (both from the database). No total: the stores' totals are not read.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -1,20 +1,22 @@
-//! One connector type for the three platforms, chosen at run time from the store's platform,
+//! One connector type for every platform, chosen at run time from the store's platform,
 //! so callers hold one value whatever the store runs on.
 
 use std::sync::Arc;
 
 use super::{
-    http, shopify, tiendanube, woocommerce, Completion, CompletionQuery, Credentials, Cursor, Page, Platform,
-    StoreConfig, StoreConnector, StoreError,
+    http, jumpseller, prestashop, shopify, tiendanube, woocommerce, Completion, CompletionQuery, Credentials,
+    Cursor, Page, Platform, StoreConfig, StoreConnector, StoreError,
 };
 use crate::clock::Clock;
 use crate::domain::{Cart, ExternalId};
 
-/// Any of the three connectors, chosen at run time from the store's platform.
+/// Any of the connectors, chosen at run time from the store's platform.
 pub enum AnyConnector {
     Tiendanube(tiendanube::Tiendanube),
     Shopify(shopify::Shopify),
     Woocommerce(woocommerce::WooCommerce),
+    Jumpseller(jumpseller::Jumpseller),
+    Prestashop(prestashop::Prestashop),
 }
 
 impl AnyConnector {
@@ -35,6 +37,12 @@ impl AnyConnector {
             Platform::Woocommerce => {
                 AnyConnector::Woocommerce(woocommerce::WooCommerce::new(config, credentials, http, clock)?)
             }
+            Platform::Jumpseller => {
+                AnyConnector::Jumpseller(jumpseller::Jumpseller::new(config, credentials, http, clock)?)
+            }
+            Platform::Prestashop => {
+                AnyConnector::Prestashop(prestashop::Prestashop::new(config, credentials, http, clock)?)
+            }
         })
     }
 
@@ -47,6 +55,7 @@ impl AnyConnector {
             }
             AnyConnector::Shopify(_) => super::ConsentSource::SmsStandIn,
             AnyConnector::Tiendanube(_) | AnyConnector::Woocommerce(_) => super::ConsentSource::NotRecorded,
+            AnyConnector::Jumpseller(_) | AnyConnector::Prestashop(_) => super::ConsentSource::NotRecorded,
         }
     }
 }
@@ -57,6 +66,8 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Tiendanube(c) => c.platform(),
             AnyConnector::Shopify(c) => c.platform(),
             AnyConnector::Woocommerce(c) => c.platform(),
+            AnyConnector::Jumpseller(c) => c.platform(),
+            AnyConnector::Prestashop(c) => c.platform(),
         }
     }
 
@@ -65,6 +76,8 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Tiendanube(c) => c.list_changed(cursor).await,
             AnyConnector::Shopify(c) => c.list_changed(cursor).await,
             AnyConnector::Woocommerce(c) => c.list_changed(cursor).await,
+            AnyConnector::Jumpseller(c) => c.list_changed(cursor).await,
+            AnyConnector::Prestashop(c) => c.list_changed(cursor).await,
         }
     }
 
@@ -73,6 +86,8 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Tiendanube(c) => c.fetch(id).await,
             AnyConnector::Shopify(c) => c.fetch(id).await,
             AnyConnector::Woocommerce(c) => c.fetch(id).await,
+            AnyConnector::Jumpseller(c) => c.fetch(id).await,
+            AnyConnector::Prestashop(c) => c.fetch(id).await,
         }
     }
 
@@ -81,6 +96,8 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Tiendanube(c) => c.completion(query).await,
             AnyConnector::Shopify(c) => c.completion(query).await,
             AnyConnector::Woocommerce(c) => c.completion(query).await,
+            AnyConnector::Jumpseller(c) => c.completion(query).await,
+            AnyConnector::Prestashop(c) => c.completion(query).await,
         }
     }
 }

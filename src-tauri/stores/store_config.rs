@@ -21,16 +21,26 @@ pub enum Platform {
     Tiendanube,
     Shopify,
     Woocommerce,
+    Jumpseller,
+    Prestashop,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 3] = [Platform::Tiendanube, Platform::Shopify, Platform::Woocommerce];
+    pub const ALL: [Platform; 5] = [
+        Platform::Tiendanube,
+        Platform::Shopify,
+        Platform::Woocommerce,
+        Platform::Jumpseller,
+        Platform::Prestashop,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Platform::Tiendanube => "tiendanube",
             Platform::Shopify => "shopify",
             Platform::Woocommerce => "woocommerce",
+            Platform::Jumpseller => "jumpseller",
+            Platform::Prestashop => "prestashop",
         }
     }
 
@@ -40,8 +50,10 @@ impl Platform {
             "tiendanube" | "nuvemshop" => Ok(Platform::Tiendanube),
             "shopify" => Ok(Platform::Shopify),
             "woocommerce" | "woo" => Ok(Platform::Woocommerce),
+            "jumpseller" => Ok(Platform::Jumpseller),
+            "prestashop" => Ok(Platform::Prestashop),
             other => Err(StoreError::Invalid(format!(
-                "unknown platform '{other}'; valid: tiendanube (or nuvemshop), shopify, woocommerce"
+                "unknown platform '{other}'; valid: tiendanube (or nuvemshop), shopify, woocommerce, jumpseller, prestashop"
             ))),
         }
     }
@@ -60,7 +72,7 @@ pub enum Credentials {
     Token(Sensitive<String>),
     /// Shopify's client-credentials grant: client id + secret, exchanged for a 24-hour token.
     ClientCredentials { client_id: Sensitive<String>, client_secret: Sensitive<String> },
-    /// WooCommerce consumer key + consumer secret.
+    /// WooCommerce consumer key + consumer secret; Jumpseller login + auth token.
     KeySecret { key: Sensitive<String>, secret: Sensitive<String> },
 }
 

@@ -164,6 +164,25 @@ describe('Store connection: the form', () => {
     expect(screen.getByLabelText('Clave de cliente (consumer key)')).toBe(byId('store-key'));
   });
 
+  it('offers Jumpseller (API login and token) and PrestaShop (webservice key, cart page link)', async () => {
+    render(StoreConnection);
+    await choose('store-platform', 'jumpseller');
+    expect(byId('store-base-url').value).toBe('https://api.jumpseller.com');
+    expect(screen.queryByTestId('store-id')).toBeNull();
+    expect(screen.queryByTestId('store-token')).toBeNull();
+    expect(screen.getByLabelText('Login de la API')).toBe(byId('store-key'));
+    expect(screen.getByLabelText('Token de autenticación')).toBe(byId('store-secret'));
+    expect(byId('store-secret').type).toBe('password');
+
+    await choose('store-platform', 'prestashop');
+    expect(byId('store-base-url').value, "Jumpseller's API address does not carry over").toBe('');
+    expect(byId('store-base-url').placeholder).toBe('https://tu-tienda.com');
+    expect(screen.queryByTestId('store-key')).toBeNull();
+    expect(screen.getByLabelText('Clave del webservice')).toBe(byId('store-token'));
+    expect(byId('store-token').type).toBe('password');
+    expect(screen.getByTestId('store-section').textContent).toContain('página del carrito');
+  });
+
   it('checks the fields before calling the store, and marks the ones to fix', async () => {
     render(StoreConnection);
     await type('store-country', '');

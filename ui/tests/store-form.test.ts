@@ -116,8 +116,38 @@ describe('parseStoreForm: what each platform needs', () => {
     });
   });
 
+  it('jumpseller needs the API login and auth token, at the Jumpseller API by default', () => {
+    const jumpseller = withPlatform(form({ country: 'CL' }), 'jumpseller');
+    expect(jumpseller.baseUrl).toBe('https://api.jumpseller.com');
+    expect(credentialFields('jumpseller', 'token')).toEqual(['key', 'secret']);
+    expect(parseStoreForm({ ...jumpseller, key: ' mi-login ', secret: 'abc123' })).toMatchObject({
+      ok: true,
+      input: { platform: 'jumpseller', baseUrl: 'https://api.jumpseller.com', country: 'CL', key: 'mi-login', secret: 'abc123', token: null },
+    });
+    expect(parseStoreForm(jumpseller)).toEqual({
+      ok: false,
+      errors: { key: 'store.invalid.required', secret: 'store.invalid.required' },
+    });
+  });
+
+  it("prestashop needs the shop's address and its webservice key", () => {
+    const prestashop = withPlatform(form({ country: 'ES' }), 'prestashop');
+    expect(prestashop.baseUrl).toBe('');
+    expect(credentialFields('prestashop', 'client')).toEqual(['token']);
+    expect(parseStoreForm({ ...prestashop, baseUrl: 'mitienda.es/', token: 'KEY123' })).toMatchObject({
+      ok: true,
+      input: { platform: 'prestashop', baseUrl: 'https://mitienda.es', country: 'ES', token: 'KEY123', key: null, secret: null },
+    });
+    expect(parseStoreForm({ ...prestashop, baseUrl: 'https://mitienda.es' })).toEqual({
+      ok: false,
+      errors: { token: 'store.invalid.required' },
+    });
+  });
+
   it('every platform needs a web address and a two-letter country', () => {
-    for (const f of [tiendanube, shopifyToken, shopifyClient, woocommerce]) {
+    const jumpseller = form({ platform: 'jumpseller', baseUrl: 'https://api.jumpseller.com', key: 'l', secret: 's' });
+    const prestashop = form({ platform: 'prestashop', baseUrl: 'https://mitienda.es', token: 'k' });
+    for (const f of [tiendanube, shopifyToken, shopifyClient, woocommerce, jumpseller, prestashop]) {
       expect(parseStoreForm({ ...f, baseUrl: '', country: '' }), f.platform).toEqual({
         ok: false,
         errors: { baseUrl: 'store.invalid.required', country: 'store.invalid.required' },

@@ -26,6 +26,15 @@ pub fn store_input(sandbox: &Sandbox, platform: Platform) -> StoreInput {
             input.key = secret(&c.woo_key);
             input.secret = secret(&c.woo_secret);
         }
+        Platform::Jumpseller => {
+            input.key = secret(&c.jumpseller_login);
+            input.secret = secret(&c.jumpseller_token);
+            input.country = Some("CL".into());
+        }
+        Platform::Prestashop => {
+            input.token = secret(&c.prestashop_key);
+            input.country = Some("ES".into());
+        }
     }
     input
 }

@@ -5,7 +5,7 @@
 import type { MessageKey } from './i18n/index.svelte';
 import type { Platform, StoreInput } from './types';
 
-export const PLATFORMS: readonly Platform[] = ['tiendanube', 'shopify', 'woocommerce'];
+export const PLATFORMS: readonly Platform[] = ['tiendanube', 'shopify', 'woocommerce', 'jumpseller', 'prestashop'];
 
 /** Shopify takes an admin API token, or the client ID + secret of a Dev Dashboard app. */
 export type ShopifyAuth = 'token' | 'client';
@@ -34,11 +34,13 @@ export type ParsedStoreForm =
   | { ok: true; input: StoreInput }
   | { ok: false; errors: StoreFormErrors };
 
-/** Tiendanube's API lives at one address for every store; the others are the shop's own. */
+/** Tiendanube's and Jumpseller's APIs live at one address for every store; the others are the shop's own. */
 export const DEFAULT_BASE_URL: Record<Platform, string> = {
   tiendanube: 'https://api.tiendanube.com',
   shopify: '',
   woocommerce: '',
+  jumpseller: 'https://api.jumpseller.com',
+  prestashop: '',
 };
 
 /** Country used when the browser's language names no region. */
@@ -56,6 +58,11 @@ export const CREDENTIAL_LABELS: Record<Platform, Partial<Record<CredentialField,
     key: 'store.credential.woocommerce.key',
     secret: 'store.credential.woocommerce.secret',
   },
+  jumpseller: {
+    key: 'store.credential.jumpseller.key',
+    secret: 'store.credential.jumpseller.secret',
+  },
+  prestashop: { token: 'store.credential.prestashop.token' },
 };
 
 /** The credential fields the chosen platform (and Shopify access kind) needs, in order. */
@@ -67,6 +74,10 @@ export function credentialFields(platform: Platform, shopifyAuth: ShopifyAuth): 
       return shopifyAuth === 'token' ? ['token'] : ['key', 'secret'];
     case 'woocommerce':
       return ['key', 'secret'];
+    case 'jumpseller':
+      return ['key', 'secret'];
+    case 'prestashop':
+      return ['token'];
   }
 }
 
