@@ -258,17 +258,18 @@ pub enum SecretCmd {
 
 /// Where a store is. Credentials come from the secret store or the environment:
 /// RECUPERO_STORE_TOKEN (Tiendanube, Shopify), RECUPERO_STORE_KEY + RECUPERO_STORE_SECRET
-/// (WooCommerce; Shopify client credentials).
+/// (WooCommerce; Shopify client credentials; VTEX AppKey + AppToken).
 #[derive(Debug, clap::Args)]
 pub struct StoreArgs {
-    /// tiendanube (or nuvemshop), shopify, woocommerce
+    /// tiendanube (or nuvemshop), shopify, woocommerce, vtex
     #[arg(long)]
     platform: String,
     /// The root of the platform's documented paths, e.g. https://api.tiendanube.com,
     /// https://myshop.myshopify.com, or the WooCommerce site's address.
     #[arg(long)]
     base_url: String,
-    /// Tiendanube's store id.
+    /// Tiendanube's store id. VTEX: the storefront address the recovery links open on
+    /// (default: the base URL), e.g. www.mystore.com.br.
     #[arg(long)]
     store_id: Option<String>,
     /// Two-letter country for phone numbers typed without a prefix (default: the

@@ -8,6 +8,8 @@
 //! - Shopify: `POST /admin/api/{version}/graphql.json` (`abandonedCheckouts`, `node`, `orders`,
 //!   the WhatsApp consent mutation), `POST /admin/oauth/access_token`
 //! - WooCommerce: `GET /wp-json/wc/v3/orders[/{id}]`
+//! - VTEX: `GET /api/dataentities/CL/{search,scroll,documents/{id}}`,
+//!   `GET /api/catalog_system/pvt/sku/stockkeepingunitbyid/{id}`, `GET /api/oms/pvt/orders[/{id}]`
 //!
 //! Production code never reaches in here: only the command line, the desktop shell (demo) and
 //! tests start it.
@@ -17,6 +19,7 @@ pub mod graphql;
 pub mod images;
 mod shopify;
 mod tiendanube;
+pub mod vtex;
 pub mod whatsapp;
 mod woocommerce;
 
@@ -53,6 +56,9 @@ pub struct SandboxConfig {
     pub shopify_client_secret: String,
     pub woo_key: String,
     pub woo_secret: String,
+    /// VTEX's `X-VTEX-API-AppKey` and `X-VTEX-API-AppToken`.
+    pub vtex_app_key: String,
+    pub vtex_app_token: String,
 }
 
 impl SandboxConfig {
@@ -69,6 +75,8 @@ impl SandboxConfig {
             shopify_client_secret: "sandbox-client-secret".into(),
             woo_key: "ck_sandbox".into(),
             woo_secret: "cs_sandbox".into(),
+            vtex_app_key: "vtexappkey-lojasandbox-ABCDEF".into(),
+            vtex_app_token: "sandbox-app-token".into(),
         }
     }
 }
@@ -295,12 +303,18 @@ pub struct Sandbox {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+/// A VTEX account sells in one country: the sandbox's is a Brazilian store.
+fn vtex_country(platform: Platform) -> Option<&'static str> {
+    (platform == Platform::Vtex).then_some("BR")
+}
+
 /// First ids per platform, so ids never collide across platforms in one database.
 fn first_id(platform: Platform) -> u64 {
     match platform {
         Platform::Tiendanube => 411_300_000,
         Platform::Shopify => 35_000_000_000,
         Platform::Woocommerce => 5_000,
+        Platform::Vtex => 7_000_000,
     }
 }
 
@@ -316,7 +330,10 @@ impl Sandbox {
                 count: config.count,
                 newest_at: config.newest_at,
                 spacing: config.spacing,
-                country: (platform == Platform::Tiendanube).then_some("AR").filter(|_| config.seed % 2 == 1),
+                country: (platform == Platform::Tiendanube)
+                    .then_some("AR")
+                    .filter(|_| config.seed % 2 == 1)
+                    .or(vtex_country(platform)),
             };
             let all: Vec<SandboxCheckout> = (0..config.count).map(|n| catalog::checkout(&spec, n)).collect();
             next_id.insert(platform, first_id(platform) + config.count);
@@ -343,6 +360,7 @@ impl Sandbox {
             .merge(tiendanube::routes())
             .merge(shopify::routes())
             .merge(woocommerce::routes())
+            .merge(vtex::routes())
             .merge(images::routes())
             .with_state(shared.clone());
         let (addr, stop) = serve(app, port, "sandbox stores").await?;
@@ -417,7 +435,7 @@ impl Sandbox {
             count: n,
             newest_at,
             spacing: self.shared.config.spacing,
-            country: None,
+            country: vtex_country(platform),
         };
         let mut new: Vec<SandboxCheckout> = (0..n).map(|i| catalog::checkout(&spec, i)).collect();
         self.local_pictures(&mut new);

@@ -27,6 +27,7 @@ pub mod orders;
 pub mod shopify;
 pub mod store_config;
 pub mod tiendanube;
+pub mod vtex;
 pub mod woocommerce;
 
 use std::fmt;

@@ -23,6 +23,7 @@ pub fn run(port: u16, count: u64, rate_limits: bool) -> anyhow::Result<ExitCode>
         println!("  RECUPERO_STORE_TOKEN={} recupero store check --platform tiendanube --base-url {base} --store-id {}", config.token, config.tiendanube_store_id);
         println!("  RECUPERO_STORE_TOKEN={} recupero store check --platform shopify --base-url {base}", config.token);
         println!("  RECUPERO_STORE_KEY={} RECUPERO_STORE_SECRET={} recupero store check --platform woocommerce --base-url {base}", config.woo_key, config.woo_secret);
+        println!("  RECUPERO_STORE_KEY={} RECUPERO_STORE_SECRET={} recupero store check --platform vtex --base-url {base} --country BR", config.vtex_app_key, config.vtex_app_token);
         println!("Press Ctrl-C to stop.");
         let _ = tokio::signal::ctrl_c().await;
         drop(sandbox);

@@ -73,6 +73,10 @@ impl Engine {
                 (Some(key), Some(secret)) => Credentials::KeySecret { key, secret },
                 _ => return Err(missing("a consumer key and secret (store_key, store_secret)")),
             },
+            Platform::Vtex => match (key()?, secret()?) {
+                (Some(key), Some(secret)) => Credentials::KeySecret { key, secret },
+                _ => return Err(missing("an AppKey and an AppToken (store_key, store_secret)")),
+            },
         })
     }
 

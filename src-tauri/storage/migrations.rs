@@ -31,6 +31,7 @@ use super::{
 /// 14: the WhatsApp media id each product image was uploaded as
 ///     (the reminder's image header), with when, or why the image could not be used.
 /// 15: opt-outs written back to the store (`store_write_opt_out`), one row per final outcome.
+/// 16: VTEX stores (the `stores` table is rebuilt: see `shops::SCHEMA_V16`).
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -58,6 +59,7 @@ fn migrations() -> Vec<String> {
         contacts::SCHEMA_V13.to_string(),
         media::SCHEMA_V14.to_string(),
         store_opt_outs::SCHEMA_V15.to_string(),
+        shops::SCHEMA_V16.to_string(),
     ]
 }
 

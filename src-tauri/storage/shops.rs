@@ -40,6 +40,40 @@ ALTER TABLE stores ADD COLUMN first_sync_checkouts INTEGER NOT NULL DEFAULT 0;
 UPDATE stores SET first_sync_done_at = last_success_at WHERE last_success_at IS NOT NULL;
 ";
 
+/// VTEX stores: the platform list of the CHECK grows (SQLite changes a constraint only by
+/// rebuilding the table; every column, row and id is kept, so carts keep their store).
+pub(crate) const SCHEMA_V16: &str = "
+CREATE TABLE stores_v16 (
+    id                   INTEGER PRIMARY KEY,
+    platform             TEXT NOT NULL CHECK (platform IN ('tiendanube','shopify','woocommerce','vtex','sandbox')),
+    name                 TEXT NOT NULL,
+    base_url             TEXT NOT NULL,
+    external_id          TEXT,
+    country              TEXT NOT NULL,
+    cursor               TEXT,
+    state                TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new','ok','failing','paused')),
+    last_poll_at         TEXT,
+    last_success_at      TEXT,
+    last_error           TEXT,
+    created_at           TEXT NOT NULL,
+    options              TEXT NOT NULL DEFAULT '{}',
+    failures             INTEGER NOT NULL DEFAULT 0,
+    next_poll_at         TEXT,
+    first_sync_done_at   TEXT,
+    first_sync_checkouts INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (platform, base_url, external_id)
+) STRICT;
+INSERT INTO stores_v16 (id, platform, name, base_url, external_id, country, cursor, state, last_poll_at,
+        last_success_at, last_error, created_at, options, failures, next_poll_at, first_sync_done_at,
+        first_sync_checkouts)
+    SELECT id, platform, name, base_url, external_id, country, cursor, state, last_poll_at,
+        last_success_at, last_error, created_at, options, failures, next_poll_at, first_sync_done_at,
+        first_sync_checkouts
+    FROM stores;
+DROP TABLE stores;
+ALTER TABLE stores_v16 RENAME TO stores;
+";
+
 /// A store still in its first sync: checkouts read so far and, of the carts stored, how many
 /// have a phone (both from the database). No total: the stores' totals are not read.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -284,6 +318,36 @@ mod tests {
             })
         );
         assert_eq!(first_syncs(&conn).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_vtex_rebuild_keeps_every_store_and_its_carts() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 15).unwrap();
+        let vtex = "INSERT INTO stores (platform, name, base_url, country, created_at) VALUES ('vtex', 'V', 'https://v/', 'BR', 'x')";
+        assert!(conn.execute(vtex, []).is_err(), "refused before the migration");
+        conn.execute(INSERT, params!["Sol", "http://a/", "2026-11-02T00:00:00.000Z"]).unwrap();
+        conn.execute("UPDATE stores SET cursor = 'c9', options = '{\"pageSize\":5}', failures = 2, first_sync_done_at = 'd1'", [])
+            .unwrap();
+        conn.execute(
+            "INSERT INTO carts (store_id, external_id, currency, total, items_json, checkout_created_at,
+                checkout_updated_at, detected_at) VALUES (1, 'e1', 'ARS', '10', '[]', 'a', 'a', 'a')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let row = get(&conn, 1).unwrap().unwrap();
+        let poll = poll_state(&conn, 1).unwrap().unwrap();
+        assert_eq!((row.name.as_str(), poll.cursor.as_deref(), poll.failures), ("Sol", Some("c9"), 2));
+        let done: String =
+            conn.query_row("SELECT first_sync_done_at FROM stores WHERE id = 1", [], |r| r.get(0)).unwrap();
+        assert_eq!(done, "d1");
+        conn.execute(vtex, []).unwrap();
+        let carts: i64 = conn
+            .query_row("SELECT count(*) FROM carts JOIN stores s ON s.id = carts.store_id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(carts, 1);
+        conn.execute("DELETE FROM stores WHERE id = 1", []).expect_err("carts still reference their store");
     }
 
     #[test]

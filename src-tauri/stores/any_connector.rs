@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::{
-    http, shopify, tiendanube, woocommerce, Completion, CompletionQuery, Credentials, Cursor, Page, Platform,
-    StoreConfig, StoreConnector, StoreError,
+    http, shopify, tiendanube, vtex, woocommerce, Completion, CompletionQuery, Credentials, Cursor, Page,
+    Platform, StoreConfig, StoreConnector, StoreError,
 };
 use crate::clock::Clock;
 use crate::domain::{Cart, ExternalId};
@@ -15,6 +15,7 @@ pub enum AnyConnector {
     Tiendanube(tiendanube::Tiendanube),
     Shopify(shopify::Shopify),
     Woocommerce(woocommerce::WooCommerce),
+    Vtex(vtex::Vtex),
 }
 
 impl AnyConnector {
@@ -35,6 +36,7 @@ impl AnyConnector {
             Platform::Woocommerce => {
                 AnyConnector::Woocommerce(woocommerce::WooCommerce::new(config, credentials, http, clock)?)
             }
+            Platform::Vtex => AnyConnector::Vtex(vtex::Vtex::new(config, credentials, http, clock)?),
         })
     }
 
@@ -47,6 +49,7 @@ impl AnyConnector {
             }
             AnyConnector::Shopify(_) => super::ConsentSource::SmsStandIn,
             AnyConnector::Tiendanube(_) | AnyConnector::Woocommerce(_) => super::ConsentSource::NotRecorded,
+            AnyConnector::Vtex(_) => super::ConsentSource::NotRecorded,
         }
     }
 }
@@ -57,6 +60,7 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Tiendanube(c) => c.platform(),
             AnyConnector::Shopify(c) => c.platform(),
             AnyConnector::Woocommerce(c) => c.platform(),
+            AnyConnector::Vtex(c) => c.platform(),
         }
     }
 
@@ -65,6 +69,7 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Tiendanube(c) => c.list_changed(cursor).await,
             AnyConnector::Shopify(c) => c.list_changed(cursor).await,
             AnyConnector::Woocommerce(c) => c.list_changed(cursor).await,
+            AnyConnector::Vtex(c) => c.list_changed(cursor).await,
         }
     }
 
@@ -73,6 +78,7 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Tiendanube(c) => c.fetch(id).await,
             AnyConnector::Shopify(c) => c.fetch(id).await,
             AnyConnector::Woocommerce(c) => c.fetch(id).await,
+            AnyConnector::Vtex(c) => c.fetch(id).await,
         }
     }
 
@@ -81,6 +87,7 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Tiendanube(c) => c.completion(query).await,
             AnyConnector::Shopify(c) => c.completion(query).await,
             AnyConnector::Woocommerce(c) => c.completion(query).await,
+            AnyConnector::Vtex(c) => c.completion(query).await,
         }
     }
 }

@@ -26,6 +26,12 @@ pub fn store_input(sandbox: &Sandbox, platform: Platform) -> StoreInput {
             input.key = secret(&c.woo_key);
             input.secret = secret(&c.woo_secret);
         }
+        // A VTEX account sells in one country: the sandbox's is Brazilian.
+        Platform::Vtex => {
+            input.key = secret(&c.vtex_app_key);
+            input.secret = secret(&c.vtex_app_token);
+            input.country = Some("BR".into());
+        }
     }
     input
 }
