@@ -1,4 +1,5 @@
-//! Store connectors: read abandoned checkouts from Tiendanube/Nuvemshop, Shopify and WooCommerce.
+//! Store connectors: read abandoned checkouts from Tiendanube/Nuvemshop, Shopify, WooCommerce and
+//! VTEX (its customers' last carts in Master Data).
 //!
 //! Each platform module holds its HTTP client; its JSON shapes and their reading into domain
 //! [`Cart`]s live in a `json.rs` beside it, built from the shared readers in [`fields`]. They

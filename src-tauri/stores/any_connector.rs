@@ -1,4 +1,4 @@
-//! One connector type for the three platforms, chosen at run time from the store's platform,
+//! One connector type for every platform, chosen at run time from the store's platform,
 //! so callers hold one value whatever the store runs on.
 
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use super::{
 use crate::clock::Clock;
 use crate::domain::{Cart, ExternalId};
 
-/// Any of the three connectors, chosen at run time from the store's platform.
+/// Any of the connectors, chosen at run time from the store's platform.
 pub enum AnyConnector {
     Tiendanube(tiendanube::Tiendanube),
     Shopify(shopify::Shopify),

@@ -138,3 +138,40 @@ fn the_where_clause_filters_on_the_last_session() {
     let t = DateTime::parse_from_rfc3339("2026-07-02T20:09:17+00:00").unwrap().with_timezone(&Utc);
     assert_eq!(Vtex::where_after(t), "rclastsessiondate>2026-07-02T20:09:17Z AND rclastcart is not null");
 }
+
+/// Whatever a store saved in these free fields, a document is read or refused with a reason.
+#[test]
+fn odd_documents_are_refused_with_a_reason_never_a_panic() {
+    let config = StoreConfig::new(crate::stores::Platform::Vtex, "https://loja.example", "BR").unwrap();
+    let storefront = Url::parse("https://loja.example").unwrap();
+    let many = format!("add?{}", "sku=1&qty=1&".repeat(5000));
+    let odd = [
+        serde_json::json!({"rclastcart": "add?sku=1&qty=-1"}),
+        serde_json::json!({"rclastcart": "add?sku=1&qty=99999999999999999999"}),
+        serde_json::json!({"rclastcart": "https://"}),
+        serde_json::json!({"rclastcart": "add?sku=ñ&qty=1"}),
+        serde_json::json!({"rclastcart": many}),
+        serde_json::json!({"rclastcartvalue": "1e400"}),
+        serde_json::json!({"rclastcartvalue": -5}),
+        serde_json::json!({"rclastsessiondate": "2026-13-45T99:99:99Z"}),
+        serde_json::json!({"rclastsessiondate": null}),
+        serde_json::json!({"carttag": {"Scores": {"880010": [{"Point": "abc"}]}}}),
+        serde_json::json!({"carttag": "{not json", "checkouttag": [1, 2]}),
+        serde_json::json!({"checkouttag": {"DisplayValue": "Finalizado", "Scores": {"Finalizado": [{"Date": "nope"}]}}}),
+    ];
+    for change in odd {
+        let mut doc = serde_json::to_value(serde_json::json!({
+            "id": "x1", "email": "a@b.co", "rclastcart": "add?sku=880010&qty=1", "rclastcartvalue": 10,
+            "rclastsessiondate": "2026-07-02T20:09:17+00:00",
+        }))
+        .unwrap();
+        for (k, v) in change.as_object().unwrap() {
+            doc[k] = v.clone();
+        }
+        let Ok(client) = serde_json::from_value::<Client>(doc) else { continue };
+        if let Err(reason) = client.read(&config, &storefront, &HashMap::new()) {
+            assert!(!reason.is_empty());
+        }
+        let _ = client.finished_at();
+    }
+}
