@@ -410,3 +410,64 @@ async fn vtex_store_check_prints_every_normalized_cart_and_keeps_the_keys_secret
     assert!(text(&out.stderr).contains("refused the credentials"), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("wrong-token"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vtex_store_add_then_poll_headless_with_the_keys_in_the_environment() {
+    let app = spawn_app();
+    let mut config = SandboxConfig::new(app.clock.now(), 7);
+    config.rate_limits = false;
+    let sandbox = Sandbox::start(config, Arc::new(app.clock.clone()), 0).await.unwrap();
+    let c = sandbox.config().clone();
+    let base = sandbox.base_url();
+    let env = vec![
+        ("RECUPERO_STORE_KEY".to_string(), c.vtex_app_key.clone()),
+        ("RECUPERO_STORE_SECRET".to_string(), c.vtex_app_token.clone()),
+    ];
+    let run = |args: Vec<&str>| {
+        let dir = app.dir.path().to_path_buf();
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let env = env.clone();
+        tokio::task::spawn_blocking(move || crate::support::recupero_env(&dir, &args, &env))
+    };
+    let storefront = base.replace("127.0.0.1", "localhost");
+    let args = vec![
+        "store",
+        "add",
+        "--platform",
+        "vtex",
+        "--base-url",
+        &base,
+        "--country",
+        "BR",
+        "--store-id",
+        &storefront,
+    ];
+    let out = run(args).await.unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("vtex"), "{}", text(&out.stdout));
+    let out = run(vec!["store", "poll", "--json"]).await.unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(vec!["store", "list", "--json"]).await.unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["platform"], "vtex");
+    assert_eq!(rows[0]["state"], "ok", "{rows}");
+    for secret in [&c.vtex_app_key, &c.vtex_app_token] {
+        assert!(!text(&out.stdout).contains(secret.as_str()));
+    }
+    // The recovery links open on the storefront given as the store id.
+    let engine = crate::support::engine_on(app.dir.path(), Arc::new(app.clock.clone()));
+    let links: Vec<String> = engine
+        .db()
+        .conn()
+        .prepare("SELECT recovery_url FROM carts")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(links.len(), 7);
+    assert!(
+        links.iter().all(|l| l.starts_with(&format!("{storefront}/checkout/cart/add?sku="))),
+        "{links:?}"
+    );
+}
