@@ -52,7 +52,10 @@ fn main() {
         .spawn()
         .expect("recupero sandbox starts");
     let mut first_line = String::new();
-    BufReader::new(sandbox.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    // Kept open until the end: closed early, the sandbox's next lines would fail to print and
+    // end it (its "Try, in another terminal" lines come right after the first).
+    let mut sandbox_out = BufReader::new(sandbox.stdout.take().unwrap());
+    sandbox_out.read_line(&mut first_line).unwrap();
     let base =
         first_line.split_whitespace().find(|w| w.starts_with("http://")).expect("base URL").to_string();
 
@@ -139,4 +142,5 @@ fn main() {
     }
     let _ = sandbox.kill();
     let _ = sandbox.wait();
+    drop(sandbox_out);
 }
