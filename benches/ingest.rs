@@ -5,9 +5,11 @@
 //!
 //!   cargo bench --no-default-features --bench ingest            # 100,000 per platform
 //!   INGEST_COUNT=20000 INGEST_PLATFORMS=tiendanube cargo bench --no-default-features --bench ingest
-//!   INGEST_COUNT=20000 INGEST_PLATFORMS=jumpseller,prestashop cargo bench --no-default-features --bench ingest
+//!   INGEST_COUNT=20000 INGEST_PLATFORMS=jumpseller,prestashop,vtex cargo bench --no-default-features --bench ingest
 //!
 //! Shopify pages hold 10 checkouts (its query-cost limit), so it is measured on a tenth of the count.
+//! VTEX's first sync reads the last 30 days of sessions: at the sandbox's 3 minutes apart, up to
+//! 14,400 carts (past 10,000 the pass reads them with Master Data's `/scroll`).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -36,7 +38,7 @@ fn rss_kib(field: &str) -> u64 {
 fn main() {
     let count: u64 = std::env::var("INGEST_COUNT").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let platforms: Vec<Platform> = std::env::var("INGEST_PLATFORMS")
-        .unwrap_or_else(|_| "tiendanube,woocommerce,shopify,jumpseller,prestashop".into())
+        .unwrap_or_else(|_| "tiendanube,woocommerce,shopify,jumpseller,prestashop,vtex".into())
         .split(',')
         .filter_map(|p| Platform::parse(p).ok())
         .collect();
@@ -94,9 +96,19 @@ fn main() {
                 input.secret = s("js-sandbox-authtoken-0123456789ab");
             }
             Platform::Prestashop => input.token = s("PS-SANDBOX-WEBSERVICE-KEY-0123456"),
+            Platform::Vtex => {
+                input.key = s("vtexappkey-lojasandbox-ABCDEF");
+                input.secret = s("sandbox-app-token");
+                input.country = Some("BR".into());
+            }
         }
         let store = engine.connect_store(&input).unwrap().id;
-        let target = if platform == Platform::Shopify { count / 10 } else { count };
+        let target = match platform {
+            Platform::Shopify => count / 10,
+            // Sessions in the first-sync window, 3 minutes apart (the newest one is now).
+            Platform::Vtex => count.min((recupero::stores::vtex::FIRST_SYNC.num_minutes() / 3) as u64),
+            _ => count,
+        };
         // Reset the peak-RSS counter so each platform's peak is its own.
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         let mut stored = 0u64;

@@ -259,10 +259,10 @@ pub enum SecretCmd {
 /// Where a store is. Credentials come from the secret store or the environment:
 /// RECUPERO_STORE_TOKEN (Tiendanube, Shopify, the PrestaShop webservice key),
 /// RECUPERO_STORE_KEY + RECUPERO_STORE_SECRET (WooCommerce; Shopify client credentials;
-/// Jumpseller's API login + auth token).
+/// Jumpseller's API login + auth token; VTEX AppKey + AppToken).
 #[derive(Debug, clap::Args)]
 pub struct StoreArgs {
-    /// tiendanube (or nuvemshop), shopify, woocommerce, jumpseller, prestashop
+    /// tiendanube (or nuvemshop), shopify, woocommerce, jumpseller, prestashop, vtex
     #[arg(long)]
     platform: String,
     /// The root of the platform's documented paths, e.g. https://api.tiendanube.com,
@@ -270,7 +270,8 @@ pub struct StoreArgs {
     /// https://api.jumpseller.com.
     #[arg(long)]
     base_url: String,
-    /// Tiendanube's store id.
+    /// Tiendanube's store id. VTEX: the storefront address the recovery links open on
+    /// (default: the base URL), e.g. www.mystore.com.br.
     #[arg(long)]
     store_id: Option<String>,
     /// Two-letter country for phone numbers typed without a prefix (default: the

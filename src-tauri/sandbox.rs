@@ -10,6 +10,8 @@
 //! - WooCommerce: `GET /wp-json/wc/v3/orders[/{id}]`
 //! - Jumpseller: `GET /v1/orders/status/{status}.json`, `GET /v1/orders/{id}.json`
 //! - PrestaShop: `GET /api/{carts|addresses|customers|countries|currencies|products|orders|configurations}[/{id}]`
+//! - VTEX: `GET /api/dataentities/CL/{search,scroll,documents/{id}}`,
+//!   `GET /api/catalog_system/pvt/sku/stockkeepingunitbyid/{id}`, `GET /api/oms/pvt/orders[/{id}]`
 //!
 //! Production code never reaches in here: only the command line, the desktop shell (demo) and
 //! tests start it.
@@ -21,6 +23,7 @@ mod jumpseller;
 mod prestashop;
 mod shopify;
 mod tiendanube;
+pub mod vtex;
 pub mod whatsapp;
 mod woocommerce;
 
@@ -62,6 +65,9 @@ pub struct SandboxConfig {
     pub jumpseller_token: String,
     /// PrestaShop's webservice key (the HTTP Basic user, empty password).
     pub prestashop_key: String,
+    /// VTEX's `X-VTEX-API-AppKey` and `X-VTEX-API-AppToken`.
+    pub vtex_app_key: String,
+    pub vtex_app_token: String,
 }
 
 impl SandboxConfig {
@@ -81,6 +87,8 @@ impl SandboxConfig {
             jumpseller_login: "js-sandbox-login".into(),
             jumpseller_token: "js-sandbox-authtoken-0123456789ab".into(),
             prestashop_key: "PS-SANDBOX-WEBSERVICE-KEY-0123456".into(),
+            vtex_app_key: "vtexappkey-lojasandbox-ABCDEF".into(),
+            vtex_app_token: "sandbox-app-token".into(),
         }
     }
 }
@@ -309,6 +317,11 @@ pub struct Sandbox {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+/// A VTEX account sells in one country: the sandbox's is a Brazilian store.
+fn vtex_country(platform: Platform) -> Option<&'static str> {
+    (platform == Platform::Vtex).then_some("BR")
+}
+
 /// First ids per platform, so ids never collide across platforms in one database.
 fn first_id(platform: Platform) -> u64 {
     match platform {
@@ -317,6 +330,7 @@ fn first_id(platform: Platform) -> u64 {
         Platform::Woocommerce => 5_000,
         Platform::Jumpseller => 21_000_000,
         Platform::Prestashop => 70_000,
+        Platform::Vtex => 7_000_000,
     }
 }
 
@@ -332,7 +346,10 @@ impl Sandbox {
                 count: config.count,
                 newest_at: config.newest_at,
                 spacing: config.spacing,
-                country: (platform == Platform::Tiendanube).then_some("AR").filter(|_| config.seed % 2 == 1),
+                country: (platform == Platform::Tiendanube)
+                    .then_some("AR")
+                    .filter(|_| config.seed % 2 == 1)
+                    .or(vtex_country(platform)),
             };
             let all: Vec<SandboxCheckout> = (0..config.count).map(|n| catalog::checkout(&spec, n)).collect();
             next_id.insert(platform, first_id(platform) + config.count);
@@ -362,6 +379,7 @@ impl Sandbox {
             .merge(woocommerce::routes())
             .merge(jumpseller::routes())
             .merge(prestashop::routes())
+            .merge(vtex::routes())
             .merge(images::routes())
             .with_state(shared.clone());
         let (addr, stop) = serve(app, port, "sandbox stores").await?;
@@ -436,7 +454,7 @@ impl Sandbox {
             count: n,
             newest_at,
             spacing: self.shared.config.spacing,
-            country: None,
+            country: vtex_country(platform),
         };
         let mut new: Vec<SandboxCheckout> = (0..n).map(|i| catalog::checkout(&spec, i)).collect();
         self.local_pictures(&mut new);

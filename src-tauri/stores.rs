@@ -1,5 +1,5 @@
 //! Store connectors: read abandoned checkouts from Tiendanube/Nuvemshop, Shopify, WooCommerce,
-//! Jumpseller and PrestaShop.
+//! Jumpseller, PrestaShop and VTEX (its customers' last carts in Master Data).
 //!
 //! Each platform module holds its HTTP client; its JSON shapes and their reading into domain
 //! [`Cart`]s live in a `json.rs` beside it, built from the shared readers in [`fields`]. They
@@ -30,6 +30,7 @@ pub mod prestashop;
 pub mod shopify;
 pub mod store_config;
 pub mod tiendanube;
+pub mod vtex;
 pub mod woocommerce;
 
 use std::fmt;

@@ -25,6 +25,7 @@ pub fn run(port: u16, count: u64, rate_limits: bool) -> anyhow::Result<ExitCode>
         println!("  RECUPERO_STORE_KEY={} RECUPERO_STORE_SECRET={} recupero store check --platform woocommerce --base-url {base}", config.woo_key, config.woo_secret);
         println!("  RECUPERO_STORE_KEY={} RECUPERO_STORE_SECRET={} recupero store check --platform jumpseller --base-url {base} --country CL", config.jumpseller_login, config.jumpseller_token);
         println!("  RECUPERO_STORE_TOKEN={} recupero store check --platform prestashop --base-url {base} --country ES", config.prestashop_key);
+        println!("  RECUPERO_STORE_KEY={} RECUPERO_STORE_SECRET={} recupero store check --platform vtex --base-url {base} --country BR", config.vtex_app_key, config.vtex_app_token);
         println!("Press Ctrl-C to stop.");
         let _ = tokio::signal::ctrl_c().await;
         drop(sandbox);

@@ -84,6 +84,10 @@ impl Engine {
             Platform::Prestashop => {
                 Credentials::Token(token()?.ok_or_else(|| missing("the webservice key (store_token)"))?)
             }
+            Platform::Vtex => match (key()?, secret()?) {
+                (Some(key), Some(secret)) => Credentials::KeySecret { key, secret },
+                _ => return Err(missing("an AppKey and an AppToken (store_key, store_secret)")),
+            },
         })
     }
 

@@ -93,7 +93,13 @@ pub async fn poll_step<C: StoreConnector>(
     }
     let cursor = Cursor::from_stored(state.cursor.clone());
     match connector.list_changed(&cursor).await {
-        Ok(page) => store_page(db, clock, events_out, store_id, page, settings),
+        Ok(page) => {
+            // The platform's floor on the abandonment delay (VTEX: its 30-minute session).
+            let mut settings = settings.clone();
+            settings.intake.abandonment_delay =
+                connector.platform().abandonment_delay(settings.intake.abandonment_delay);
+            store_page(db, clock, events_out, store_id, page, &settings)
+        }
         Err(error) => record_failure(db, clock, events_out, store_id, state.failures, error),
     }
 }

@@ -323,6 +323,36 @@ mod tests {
     }
 
     #[test]
+    fn the_vtex_rebuild_keeps_every_store_and_its_carts() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 15).unwrap();
+        let vtex = "INSERT INTO stores (platform, name, base_url, country, created_at) VALUES ('vtex', 'V', 'https://v/', 'BR', 'x')";
+        assert!(conn.execute(vtex, []).is_err(), "refused before the migration");
+        conn.execute(INSERT, params!["Sol", "http://a/", "2026-11-02T00:00:00.000Z"]).unwrap();
+        conn.execute("UPDATE stores SET cursor = 'c9', options = '{\"pageSize\":5}', failures = 2, first_sync_done_at = 'd1'", [])
+            .unwrap();
+        conn.execute(
+            "INSERT INTO carts (store_id, external_id, currency, total, items_json, checkout_created_at,
+                checkout_updated_at, detected_at) VALUES (1, 'e1', 'ARS', '10', '[]', 'a', 'a', 'a')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let row = get(&conn, 1).unwrap().unwrap();
+        let poll = poll_state(&conn, 1).unwrap().unwrap();
+        assert_eq!((row.name.as_str(), poll.cursor.as_deref(), poll.failures), ("Sol", Some("c9"), 2));
+        let done: String =
+            conn.query_row("SELECT first_sync_done_at FROM stores WHERE id = 1", [], |r| r.get(0)).unwrap();
+        assert_eq!(done, "d1");
+        conn.execute(vtex, []).unwrap();
+        let carts: i64 = conn
+            .query_row("SELECT count(*) FROM carts JOIN stores s ON s.id = carts.store_id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(carts, 1);
+        conn.execute("DELETE FROM stores WHERE id = 1", []).expect_err("carts still reference their store");
+    }
+
+    #[test]
     fn pages_count_until_one_leaves_nothing_more_and_never_after() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::{
-    http, jumpseller, prestashop, shopify, tiendanube, woocommerce, Completion, CompletionQuery, Credentials,
-    Cursor, Page, Platform, StoreConfig, StoreConnector, StoreError,
+    http, jumpseller, prestashop, shopify, tiendanube, vtex, woocommerce, Completion, CompletionQuery,
+    Credentials, Cursor, Page, Platform, StoreConfig, StoreConnector, StoreError,
 };
 use crate::clock::Clock;
 use crate::domain::{Cart, ExternalId};
@@ -17,6 +17,7 @@ pub enum AnyConnector {
     Woocommerce(woocommerce::WooCommerce),
     Jumpseller(jumpseller::Jumpseller),
     Prestashop(prestashop::Prestashop),
+    Vtex(vtex::Vtex),
 }
 
 impl AnyConnector {
@@ -43,6 +44,7 @@ impl AnyConnector {
             Platform::Prestashop => {
                 AnyConnector::Prestashop(prestashop::Prestashop::new(config, credentials, http, clock)?)
             }
+            Platform::Vtex => AnyConnector::Vtex(vtex::Vtex::new(config, credentials, http, clock)?),
         })
     }
 
@@ -55,7 +57,9 @@ impl AnyConnector {
             }
             AnyConnector::Shopify(_) => super::ConsentSource::SmsStandIn,
             AnyConnector::Tiendanube(_) | AnyConnector::Woocommerce(_) => super::ConsentSource::NotRecorded,
-            AnyConnector::Jumpseller(_) | AnyConnector::Prestashop(_) => super::ConsentSource::NotRecorded,
+            AnyConnector::Jumpseller(_) | AnyConnector::Prestashop(_) | AnyConnector::Vtex(_) => {
+                super::ConsentSource::NotRecorded
+            }
         }
     }
 }
@@ -68,6 +72,7 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Woocommerce(c) => c.platform(),
             AnyConnector::Jumpseller(c) => c.platform(),
             AnyConnector::Prestashop(c) => c.platform(),
+            AnyConnector::Vtex(c) => c.platform(),
         }
     }
 
@@ -78,6 +83,7 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Woocommerce(c) => c.list_changed(cursor).await,
             AnyConnector::Jumpseller(c) => c.list_changed(cursor).await,
             AnyConnector::Prestashop(c) => c.list_changed(cursor).await,
+            AnyConnector::Vtex(c) => c.list_changed(cursor).await,
         }
     }
 
@@ -88,6 +94,7 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Woocommerce(c) => c.fetch(id).await,
             AnyConnector::Jumpseller(c) => c.fetch(id).await,
             AnyConnector::Prestashop(c) => c.fetch(id).await,
+            AnyConnector::Vtex(c) => c.fetch(id).await,
         }
     }
 
@@ -98,6 +105,7 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Woocommerce(c) => c.completion(query).await,
             AnyConnector::Jumpseller(c) => c.completion(query).await,
             AnyConnector::Prestashop(c) => c.completion(query).await,
+            AnyConnector::Vtex(c) => c.completion(query).await,
         }
     }
 }

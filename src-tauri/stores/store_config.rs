@@ -23,15 +23,17 @@ pub enum Platform {
     Woocommerce,
     Jumpseller,
     Prestashop,
+    Vtex,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 5] = [
+    pub const ALL: [Platform; 6] = [
         Platform::Tiendanube,
         Platform::Shopify,
         Platform::Woocommerce,
         Platform::Jumpseller,
         Platform::Prestashop,
+        Platform::Vtex,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +43,7 @@ impl Platform {
             Platform::Woocommerce => "woocommerce",
             Platform::Jumpseller => "jumpseller",
             Platform::Prestashop => "prestashop",
+            Platform::Vtex => "vtex",
         }
     }
 
@@ -52,10 +55,28 @@ impl Platform {
             "woocommerce" | "woo" => Ok(Platform::Woocommerce),
             "jumpseller" => Ok(Platform::Jumpseller),
             "prestashop" => Ok(Platform::Prestashop),
+            "vtex" => Ok(Platform::Vtex),
             other => Err(StoreError::Invalid(format!(
-                "unknown platform '{other}'; valid: tiendanube (or nuvemshop), shopify, woocommerce, jumpseller, prestashop"
+                "unknown platform '{other}'; valid: tiendanube (or nuvemshop), shopify, woocommerce, jumpseller, prestashop, vtex"
             ))),
         }
+    }
+}
+
+impl Platform {
+    /// The shortest abandonment delay the platform allows: VTEX's session lasts 30 minutes
+    /// after the last activity and its cart fields describe that session, so a cart is not
+    /// abandoned before (stores.md §5). None: the owner's setting applies as it is.
+    pub fn abandonment_floor(self) -> Option<chrono::Duration> {
+        match self {
+            Platform::Vtex => Some(chrono::Duration::minutes(30)),
+            _ => None,
+        }
+    }
+
+    /// The owner's abandonment delay, raised to the platform's floor.
+    pub fn abandonment_delay(self, setting: chrono::Duration) -> chrono::Duration {
+        self.abandonment_floor().map_or(setting, |floor| setting.max(floor))
     }
 }
 
@@ -222,6 +243,15 @@ mod tests {
         let err = Platform::parse("magento").unwrap_err();
         assert!(err.to_string().contains("tiendanube"), "{err}");
         assert_eq!(err.code(), "store_invalid");
+    }
+
+    #[test]
+    fn vtex_sets_a_thirty_minute_floor_on_the_abandonment_delay() {
+        let minutes = chrono::Duration::minutes;
+        assert_eq!(Platform::parse(" VTEX ").unwrap(), Platform::Vtex);
+        assert_eq!(Platform::Vtex.abandonment_delay(minutes(15)), minutes(30));
+        assert_eq!(Platform::Vtex.abandonment_delay(minutes(45)), minutes(45));
+        assert_eq!(Platform::Woocommerce.abandonment_delay(minutes(15)), minutes(15));
     }
 
     #[test]

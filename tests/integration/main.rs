@@ -40,5 +40,6 @@ mod store_times;
 mod stores;
 mod tunnel;
 mod usernames;
+mod vtex;
 mod webhook_registration;
 mod webhooks;

@@ -35,6 +35,12 @@ pub fn store_input(sandbox: &Sandbox, platform: Platform) -> StoreInput {
             input.token = secret(&c.prestashop_key);
             input.country = Some("ES".into());
         }
+        // A VTEX account sells in one country: the sandbox's is Brazilian.
+        Platform::Vtex => {
+            input.key = secret(&c.vtex_app_key);
+            input.secret = secret(&c.vtex_app_token);
+            input.country = Some("BR".into());
+        }
     }
     input
 }

@@ -89,6 +89,7 @@ impl Shop {
                 wa_config.button_url = "https://sandbox-tienda.jumpseller.com/{{1}}".into()
             }
             Platform::Prestashop => wa_config.button_url = format!("{}/{{{{1}}}}", store.base_url()),
+            Platform::Vtex => wa_config.button_url = format!("{}/{{{{1}}}}", store.base_url()),
         }
         let wa = WhatsAppSandbox::start(wa_config, Arc::new(app.clock.clone()), 0).await.unwrap();
         engine.use_sender(Arc::new(cloud_client(&wa)));

@@ -5,7 +5,14 @@
 import type { MessageKey } from './i18n/index.svelte';
 import type { Platform, StoreInput } from './types';
 
-export const PLATFORMS: readonly Platform[] = ['tiendanube', 'shopify', 'woocommerce', 'jumpseller', 'prestashop'];
+export const PLATFORMS: readonly Platform[] = [
+  'tiendanube',
+  'shopify',
+  'woocommerce',
+  'jumpseller',
+  'prestashop',
+  'vtex',
+];
 
 /** Shopify takes an admin API token, or the client ID + secret of a Dev Dashboard app. */
 export type ShopifyAuth = 'token' | 'client';
@@ -41,6 +48,7 @@ export const DEFAULT_BASE_URL: Record<Platform, string> = {
   woocommerce: '',
   jumpseller: 'https://api.jumpseller.com',
   prestashop: '',
+  vtex: '',
 };
 
 /** Country used when the browser's language names no region. */
@@ -63,6 +71,10 @@ export const CREDENTIAL_LABELS: Record<Platform, Partial<Record<CredentialField,
     secret: 'store.credential.jumpseller.secret',
   },
   prestashop: { token: 'store.credential.prestashop.token' },
+  vtex: {
+    key: 'store.credential.vtex.key',
+    secret: 'store.credential.vtex.secret',
+  },
 };
 
 /** The credential fields the chosen platform (and Shopify access kind) needs, in order. */
@@ -73,6 +85,7 @@ export function credentialFields(platform: Platform, shopifyAuth: ShopifyAuth): 
     case 'shopify':
       return shopifyAuth === 'token' ? ['token'] : ['key', 'secret'];
     case 'woocommerce':
+    case 'vtex':
       return ['key', 'secret'];
     case 'jumpseller':
       return ['key', 'secret'];
@@ -88,6 +101,15 @@ export function usesApiVersion(platform: Platform): boolean {
 
 export function usesStoreId(platform: Platform): boolean {
   return platform === 'tiendanube';
+}
+
+/**
+ * VTEX's API answers on the account's address (…vtexcommercestable.com.br) while customers
+ * shop on the store's own domain: recovery links open there. Optional (default: the base URL);
+ * sent as `storeId`.
+ */
+export function usesStorefront(platform: Platform): boolean {
+  return platform === 'vtex';
 }
 
 export function emptyStoreForm(country: string, platform: Platform = 'tiendanube'): StoreForm {
@@ -158,10 +180,14 @@ export function parseStoreForm(form: StoreForm): ParsedStoreForm {
   if (form.baseUrl.trim() === '') errors.baseUrl = 'store.invalid.required';
   else if (baseUrl === null) errors.baseUrl = 'store.invalid.baseUrl';
 
-  const storeId = usesStoreId(form.platform) ? optional(form.storeId) : null;
+  let storeId = usesStoreId(form.platform) ? optional(form.storeId) : null;
   if (usesStoreId(form.platform)) {
     if (storeId === null) errors.storeId = 'store.invalid.required';
     else if (!/^\d+$/.test(storeId)) errors.storeId = 'store.invalid.storeId';
+  }
+  if (usesStorefront(form.platform) && optional(form.storeId) !== null) {
+    storeId = normalizeBaseUrl(form.storeId);
+    if (storeId === null) errors.storeId = 'store.invalid.baseUrl';
   }
 
   // Shopify's versions are quarterly (YYYY-01/04/07/10), or "unstable".

@@ -98,7 +98,7 @@ export type MessageOrigin = 'customer' | 'automation' | 'app' | 'phone' | 'assis
 export type RateCategory = 'marketing' | 'utility' | 'authentication' | 'service';
 
 /** The store platforms Recupero can connect to (`StoreInput.platform`, `StoreRow.platform`). */
-export type Platform = 'tiendanube' | 'shopify' | 'woocommerce' | 'jumpseller' | 'prestashop';
+export type Platform = 'tiendanube' | 'shopify' | 'woocommerce' | 'jumpseller' | 'prestashop' | 'vtex';
 
 /** A connected store's polling state (`StoreRow.state`). */
 export type StoreState = 'new' | 'ok' | 'failing' | 'paused';
