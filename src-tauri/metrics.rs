@@ -17,8 +17,10 @@
 //! - `daily_csv` — one CSV row per day.
 //! - `spend`     — the shop's month's estimated spend in USD and the monthly spend cap.
 //! - `reply_cost` — what one typed reply costs from Recupero (the composer's line).
+//! - `coupons`   — coupons created and redeemed, their discount netted out of revenue and ROI.
 
 pub mod aggregate;
+pub mod coupons;
 pub mod daily_csv;
 pub mod facts;
 pub mod period;
@@ -191,6 +193,11 @@ pub struct Metrics {
     pub cost: Cost,
     pub daily: Vec<Period>,
     pub weekly: Vec<Period>,
+    /// The coupons (`coupon_percent`), when any was made for a cart of the period; then
+    /// `revenue` and the ROI are net of their discount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub coupons: Option<coupons::CouponFigures>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -221,7 +228,7 @@ pub fn compute(
     let carts = facts::carts(conn, &range, attribution)?;
     let messages = facts::messages(conn, &range)?;
     let (table, book) = rates::load(conn)?;
-    Ok(aggregate::metrics(&aggregate::Inputs {
+    let mut m = aggregate::metrics(&aggregate::Inputs {
         range,
         tz,
         carts: &carts,
@@ -229,7 +236,9 @@ pub fn compute(
         rates: &book,
         rates_as_of: &table.as_of,
         usd_rates: &settings.usd_exchange_rates,
-    }))
+    });
+    coupons::apply(&mut m, conn, &range)?;
+    Ok(m)
 }
 
 /// Reads a bound given as text: an RFC 3339 instant, or a shop date — the start of that day for

@@ -13,6 +13,7 @@
 //! tests start it.
 
 pub mod catalog;
+pub mod coupons;
 pub mod graphql;
 pub mod images;
 mod shopify;
@@ -142,6 +143,8 @@ struct Inner {
     shopify_bucket: (f64, Instant),
     /// Shopify's customers' WhatsApp consent and the app's `write_customers` scope.
     customers: shopify::Customers,
+    /// Every platform's coupons (`coupons`).
+    coupons: coupons::Coupons,
 }
 
 pub(crate) struct Shared {
@@ -337,12 +340,14 @@ impl Sandbox {
                 tn_bucket: (0.0, now),
                 shopify_bucket: (shopify::MAX_AVAILABLE, now),
                 customers: Default::default(),
+                coupons: Default::default(),
             }),
         });
         let app = Router::new()
             .merge(tiendanube::routes())
             .merge(shopify::routes())
             .merge(woocommerce::routes())
+            .merge(coupons::routes())
             .merge(images::routes())
             .with_state(shared.clone());
         let (addr, stop) = serve(app, port, "sandbox stores").await?;

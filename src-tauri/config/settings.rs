@@ -74,6 +74,14 @@ pub struct Settings {
     pub store_write_opt_out: bool,
     /// The month's estimated WhatsApp spend (USD) at which recovery messages wait; `None`: no cap.
     pub monthly_spend_cap_usd: Option<rust_decimal::Decimal>,
+    /// The coupon's discount in percent (0: no coupons).
+    pub coupon_percent: u32,
+    /// Which message carries the coupon (0 the first, 1 the first follow-up, …).
+    pub coupon_step: u32,
+    /// Hours a coupon stays valid after its message.
+    pub coupon_valid_hours: u32,
+    /// The cart total a coupon needs, in the cart's currency; `None`: every cart.
+    pub coupon_min_total: Option<rust_decimal::Decimal>,
 }
 
 impl Settings {
@@ -141,6 +149,10 @@ impl Settings {
             reminder_image_template: get("reminder_image_template"),
             store_write_opt_out: get("store_write_opt_out") == "true",
             monthly_spend_cap_usd: super::sending::spend_cap_of(&get("monthly_spend_cap_usd")),
+            coupon_percent: int("coupon_percent"),
+            coupon_step: int("coupon_step"),
+            coupon_valid_hours: int("coupon_valid_hours").max(1),
+            coupon_min_total: super::sending::coupon_min_total_of(&get("coupon_min_total")),
         })
     }
 }

@@ -62,6 +62,8 @@ pub enum ValueError {
     ProgramPath,
     #[error("expected an amount of US dollars such as 20 or 12.50, up to 1000000 (0: no cap)")]
     SpendCap,
+    #[error("expected a plain amount such as 5000 or 12.50, with at most 2 decimals (0: every cart)")]
+    Amount,
 }
 
 impl ValueError {
@@ -98,6 +100,7 @@ impl ValueError {
             V::Hostname => "hostname",
             V::ProgramPath => "program_path",
             V::SpendCap => "spend_cap",
+            V::Amount => "amount",
         };
         (code, Vec::new())
     }
@@ -132,6 +135,7 @@ impl ValueError {
             V::Hostname,
             V::ProgramPath,
             V::SpendCap,
+            V::Amount,
         ]
     }
 }

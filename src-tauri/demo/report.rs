@@ -66,6 +66,9 @@ pub struct DemoReport {
     pub spend_cap_reached: bool,
     /// Times the owner was told the cap was reached (once a month).
     pub spend_cap_notifications: i64,
+    /// The coupons (`coupon_percent`): created, redeemed, the discount per currency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coupons: Option<super::coupons::DemoCoupons>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -154,6 +157,7 @@ pub(super) fn report(
         month_spend_usd: cap.spent_usd,
         spend_cap_reached: cap.reached,
         spend_cap_notifications: 0,
+        coupons: None,
     })
 }
 
@@ -174,8 +178,18 @@ impl DemoReport {
              conversations       drafts: {drafts}; handed to you: {escalations} ({notified} notifications)\n\
              waiting             {held}\n\
              WhatsApp this month USD {spend} estimated (cap: {cap})\n\
-             See every send: recupero export sends --format json --data-dir {data_dir}",
+             {coupons}See every send: recupero export sends --format json --data-dir {data_dir}",
             data_dir = self.data_dir,
+            coupons = match &self.coupons {
+                None => String::new(),
+                Some(c) => format!(
+                    "coupons             {} created, {} used (discount: {}); refused: {}\n",
+                    c.created,
+                    c.redeemed,
+                    if c.discount.is_empty() { "none".into() } else { c.discount.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ") },
+                    c.refused
+                ),
+            },
             statuses = self.message_status.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
             webhooks = self.webhooks_received,
             replies = self.customer_replies.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),

@@ -150,6 +150,7 @@ pub fn metrics(input: &Inputs<'_>) -> Metrics {
         cost,
         daily: days.iter().map(|(d, t)| t.period(*d)).collect(),
         weekly: weeks.iter().map(|(d, t)| t.period(*d)).collect(),
+        coupons: None,
     }
 }
 

@@ -5,8 +5,8 @@
 use rusqlite::Connection;
 
 use super::{
-    carts, coexistence, contacts, conversations, drafts, event_log, media, messages, sends, settings,
-    shop_facts, shops, store_opt_outs, templates, webhook_events, StorageError,
+    carts, coexistence, contacts, conversations, coupons, drafts, event_log, media, messages, sends,
+    settings, shop_facts, shops, store_opt_outs, templates, webhook_events, StorageError,
 };
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
@@ -31,6 +31,8 @@ use super::{
 /// 14: the WhatsApp media id each product image was uploaded as
 ///     (the reminder's image header), with when, or why the image could not be used.
 /// 15: opt-outs written back to the store (`store_write_opt_out`), one row per final outcome.
+/// 16: each cart's coupon (`coupon_percent`): its code, reserved before the store is asked, the
+///     store's id for it, and its end (deleted, redeemed with the discount given).
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -58,6 +60,7 @@ fn migrations() -> Vec<String> {
         contacts::SCHEMA_V13.to_string(),
         media::SCHEMA_V14.to_string(),
         store_opt_outs::SCHEMA_V15.to_string(),
+        coupons::SCHEMA_V16.to_string(),
     ]
 }
 
@@ -143,6 +146,7 @@ mod tests {
                 "coexistence",
                 "contacts",
                 "conversations",
+                "coupons",
                 "drafts",
                 "events",
                 "message_statuses",

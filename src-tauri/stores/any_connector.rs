@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::coupons::{CouponSpec, StoreCoupon};
 use super::{
     http, shopify, tiendanube, woocommerce, Completion, CompletionQuery, Credentials, Cursor, Page, Platform,
     StoreConfig, StoreConnector, StoreError,
@@ -82,5 +83,47 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Shopify(c) => c.completion(query).await,
             AnyConnector::Woocommerce(c) => c.completion(query).await,
         }
+    }
+}
+
+/// Coupons (see [`super::coupons`]): the platform's own endpoints.
+impl AnyConnector {
+    /// The coupon with this exact code, if the store has it.
+    pub async fn find_coupon(&self, code: &str) -> Result<Option<StoreCoupon>, StoreError> {
+        match self {
+            AnyConnector::Tiendanube(c) => c.find_coupon(code).await,
+            AnyConnector::Shopify(c) => c.find_coupon(code).await,
+            AnyConnector::Woocommerce(c) => c.find_coupon(code).await,
+        }
+    }
+
+    /// Creates the coupon. A duplicate code is an error: call [`Self::find_coupon`] first.
+    pub async fn create_coupon(&self, spec: &CouponSpec) -> Result<StoreCoupon, StoreError> {
+        match self {
+            AnyConnector::Tiendanube(c) => c.create_coupon(spec).await,
+            AnyConnector::Shopify(c) => c.create_coupon(spec).await,
+            AnyConnector::Woocommerce(c) => c.create_coupon(spec).await,
+        }
+    }
+
+    /// Deletes the coupon; one the store no longer has counts as deleted.
+    pub async fn delete_coupon(&self, id: &str) -> Result<(), StoreError> {
+        let result = match self {
+            AnyConnector::Tiendanube(c) => c.delete_coupon(id).await,
+            AnyConnector::Shopify(c) => c.delete_coupon(id).await,
+            AnyConnector::Woocommerce(c) => c.delete_coupon(id).await,
+        };
+        match result {
+            Err(StoreError::Rejected { status: 404 | 410, .. }) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// The coupon by code, else created now: a retry never makes a second one.
+    pub async fn ensure_coupon(&self, spec: &CouponSpec) -> Result<StoreCoupon, StoreError> {
+        if let Some(found) = self.find_coupon(&spec.code).await? {
+            return Ok(found);
+        }
+        self.create_coupon(spec).await
     }
 }

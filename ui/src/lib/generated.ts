@@ -9,7 +9,7 @@ export type EngineEvent = { "type": "status_changed", status: AppStatus, } | { "
  */
 total: string, } | { "type": "escalation", conversationId: number, contactName: string | null, reason: string, } | { "type": "draft_ready", conversationId: number, draftId: number, } | { "type": "opted_out", conversationId: number, } | { "type": "needs_owner", problem: OwnerProblem, } | { "type": "navigate", route: Route, };
 
-export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable" | "delivery_quarantined" | "phone_inactive" | "store_opt_out_refused" | "spend_cap_reached";
+export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable" | "delivery_quarantined" | "phone_inactive" | "store_opt_out_refused" | "spend_cap_reached" | "coupon_refused";
 
 /**
  * A place in the app: a screen, and in it a conversation or a settings section.
@@ -273,7 +273,12 @@ export type Metrics = { from: string, to: string,
 /**
  * The zone the days and weeks are read in.
  */
-timezone: string, carts: CartCounts, recovery: Share, holdoutRecovery: Share, lift: Lift, revenue: Array<Amount>, replies: Share, medianFirstReplySeconds: number | null, messages: MessageCounts, cost: Cost, daily: Array<Period>, weekly: Array<Period>, };
+timezone: string, carts: CartCounts, recovery: Share, holdoutRecovery: Share, lift: Lift, revenue: Array<Amount>, replies: Share, medianFirstReplySeconds: number | null, messages: MessageCounts, cost: Cost, daily: Array<Period>, weekly: Array<Period>, 
+/**
+ * The coupons (`coupon_percent`), when any was made for a cart of the period; then
+ * `revenue` and the ROI are net of their discount.
+ */
+coupons?: CouponFigures, };
 
 export type CartCounts = { 
 /**
