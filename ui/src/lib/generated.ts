@@ -385,6 +385,31 @@ price: string, };
 export type CategoryCost = { category: string, messages: number, total: Array<Amount>, };
 
 /**
+ * The coupons' figures; absent from the Results when no coupon was ever made in the period.
+ */
+export type CouponFigures = { 
+/**
+ * Codes the stores created (refused ones aside).
+ */
+created: number, 
+/**
+ * Codes a purchase used.
+ */
+redeemed: number, 
+/**
+ * Codes the store refused to create (the message went without one).
+ */
+refused: number, 
+/**
+ * The discount the redeemed codes gave, per currency.
+ */
+discount: Array<Amount>, 
+/**
+ * The recovered revenue before the discount (the headline `revenue` is net of it).
+ */
+grossRevenue: Array<Amount>, };
+
+/**
  * The cap as the composer, the Carts panel and the demo show it.
  */
 export type SpendCapStatus = { 
