@@ -210,3 +210,53 @@ async fn only_the_configured_follow_up_of_a_big_enough_cart_carries_a_coupon() {
     assert_eq!(shop.messages_for(small).len(), 2);
     assert!(coupon_row(&shop, small).is_none());
 }
+
+/// `recupero demo --json` with coupons on reports them: created, redeemed, the discount per
+/// currency; with them off, no `coupons` at all.
+#[test]
+fn the_demo_reports_its_coupons_when_they_are_on() {
+    use crate::support::{recupero, text};
+    let dir = tempfile::tempdir().unwrap();
+    for (k, v) in [
+        ("timezone", "America/Bogota"),
+        ("business_hours", "mon-fri 09:00-18:00; sat 10:00-13:00"),
+        ("default_country", "CO"),
+        ("coupon_percent", "10"),
+        ("coupon_step", "0"),
+        ("coupon_valid_hours", "6"),
+    ] {
+        let out = recupero(dir.path(), &["config", "set", k, v], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let args = ["demo", "--json", "--days", "1", "--start", "2026-11-23T08:00:00-05:00"];
+    let out = recupero(dir.path(), &args, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let coupons = &report["coupons"];
+    let n = |k: &str| coupons[k].as_u64().unwrap_or_else(|| panic!("{k} in {report}"));
+    let sent = report["sent"].as_u64().unwrap();
+    assert!(n("created") > 0 && n("created") <= sent, "one per first message at most: {report}");
+    assert!(n("redeemed") > 0 && n("redeemed") <= n("created"), "{report}");
+    assert_eq!(n("refused"), 0);
+    let discount = coupons["discount"].as_object().expect("per currency");
+    assert!(!discount.is_empty(), "{report}");
+    for amount in discount.values() {
+        let d: rust_decimal::Decimal = amount.as_str().unwrap().parse().unwrap();
+        assert!(d > rust_decimal::Decimal::ZERO, "{report}");
+    }
+    assert_eq!(report["duplicates"], 0);
+    // The demo's database: one coupon per cart, each code in its message.
+    let demo_db = rusqlite::Connection::open(dir.path().join("demo").join("recupero.sqlite3")).unwrap();
+    let (rows, carts): (i64, i64) = demo_db
+        .query_row("SELECT count(*), count(DISTINCT cart_id) FROM coupons", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(rows, carts);
+    // Off: no coupons in the report.
+    let out = recupero(dir.path(), &["config", "set", "coupon_percent", "0"], None);
+    assert!(out.status.success());
+    let out = recupero(dir.path(), &args, None);
+    let off: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(off.get("coupons").is_none(), "{off}");
+}
