@@ -260,3 +260,60 @@ fn the_demo_reports_its_coupons_when_they_are_on() {
     let off: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(off.get("coupons").is_none(), "{off}");
 }
+
+/// Each platform's coupon endpoints as the connector meets them: created with the single-use and
+/// expiry limits, found by code, a duplicate code refused (so `ensure_coupon` is what callers
+/// use), deleted (twice is fine), and a missing permission as `StoreError::Auth`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_platforms_coupon_endpoints_answer_as_documented() {
+    use recupero::clock::Clock;
+    use recupero::secrets::Sensitive;
+    use recupero::stores::coupons::{is_missing_permission, new_code, CouponSpec};
+    use recupero::stores::{AnyConnector, Credentials, StoreConfig, StoreError};
+    let app = crate::support::spawn_app();
+    let now = app.clock.now();
+    let mut config = recupero::sandbox::SandboxConfig::new(now, 0);
+    config.rate_limits = false;
+    let clock: std::sync::Arc<dyn recupero::clock::Clock> = std::sync::Arc::new(app.clock.clone());
+    let sandbox = recupero::sandbox::Sandbox::start(config, clock.clone(), 0).await.unwrap();
+    let c = sandbox.config().clone();
+    for platform in [Platform::Tiendanube, Platform::Shopify, Platform::Woocommerce] {
+        let mut store = StoreConfig::new(platform, &sandbox.base_url(), "AR").unwrap();
+        let secret = |v: &str| Sensitive::new(v.to_string());
+        let credentials = match platform {
+            Platform::Tiendanube => {
+                store.external_id = Some(c.tiendanube_store_id.clone());
+                Credentials::Token(secret(&c.token))
+            }
+            Platform::Shopify => Credentials::Token(secret(&c.token)),
+            Platform::Woocommerce => {
+                Credentials::KeySecret { key: secret(&c.woo_key), secret: secret(&c.woo_secret) }
+            }
+        };
+        let connector = AnyConnector::new(store, credentials, clock.clone()).unwrap();
+        let spec = CouponSpec {
+            code: new_code(),
+            percent: 10,
+            min_total: Some("5000".parse().unwrap()),
+            starts_at: now,
+            ends_at: now + Duration::hours(24),
+        };
+        assert_eq!(connector.find_coupon(&spec.code).await.unwrap(), None, "{platform:?}");
+        let made = connector.create_coupon(&spec).await.unwrap();
+        let found = connector.find_coupon(&spec.code).await.unwrap().expect("found by code");
+        assert_eq!((found.id.as_str(), found.uses), (made.id.as_str(), 0), "{platform:?}");
+        let held = sandbox.coupons(platform);
+        assert_eq!((held[0].max_uses, held[0].min_total.as_deref()), (Some(1), Some("5000")), "{platform:?}");
+        let twice = connector.create_coupon(&spec).await.unwrap_err();
+        assert!(matches!(twice, StoreError::Rejected { status: 400 | 422, .. }), "{platform:?}: {twice}");
+        assert_eq!(connector.ensure_coupon(&spec).await.unwrap().id, made.id, "{platform:?}: the one coupon");
+        assert_eq!(sandbox.coupons(platform).len(), 1);
+        connector.delete_coupon(&made.id).await.unwrap();
+        connector.delete_coupon(&made.id).await.unwrap();
+        assert!(sandbox.coupons(platform)[0].deleted);
+        assert_eq!(connector.find_coupon(&spec.code).await.unwrap(), None);
+        sandbox.deny_coupons(platform, true);
+        let denied = connector.create_coupon(&CouponSpec { code: new_code(), ..spec }).await.unwrap_err();
+        assert!(is_missing_permission(&denied), "{platform:?}: {denied}");
+    }
+}
