@@ -144,8 +144,8 @@ pub(super) const COUPON_PERCENT: Spec = Spec {
 pub(super) const COUPON_STEP: Spec = Spec {
     key: "coupon_step",
     kind: Kind::Int,
-    description: "Which message carries the coupon: 0 the first, 1 the first follow-up, 2 the second",
-    default: || "1".into(),
+    description: "Which message carries the coupon: 0 the first, 1 the first follow-up, 2 the second (a step past `followups` never goes, so no coupon is made)",
+    default: || "0".into(),
     validate: |v| values::int_in(v, 0, 2),
 };
 
