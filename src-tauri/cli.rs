@@ -257,9 +257,8 @@ pub enum SecretCmd {
 }
 
 /// Where a store is. Credentials come from the secret store or the environment:
-/// RECUPERO_STORE_TOKEN (Tiendanube, Shopify, the PrestaShop webservice key),
-/// RECUPERO_STORE_KEY + RECUPERO_STORE_SECRET (WooCommerce; Shopify client credentials;
-/// Jumpseller's API login + auth token; VTEX AppKey + AppToken).
+/// RECUPERO_STORE_TOKEN (Tiendanube, Shopify, PrestaShop's webservice key), or RECUPERO_STORE_KEY
+/// + RECUPERO_STORE_SECRET (WooCommerce; Shopify client; Jumpseller login + token; VTEX AppKey + AppToken).
 #[derive(Debug, clap::Args)]
 pub struct StoreArgs {
     /// tiendanube (or nuvemshop), shopify, woocommerce, jumpseller, prestashop, vtex

@@ -132,6 +132,10 @@ pub static SPECS: &[Spec] = &[
     sending::STORE_WRITE_OPT_OUT,
     sending::MONTHLY_SPEND_CAP_USD,
     sending::EXPERIMENT,
+    sending::COUPON_PERCENT,
+    sending::COUPON_STEP,
+    sending::COUPON_VALID_HOURS,
+    sending::COUPON_MIN_TOTAL,
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -13,6 +13,7 @@
 //! With `monthly_spend_cap_usd` set, the cap applies as in the app: once the demo month's
 //! estimated spend reaches it, recovery messages wait (`held.spend_cap` in the JSON).
 
+mod coupons;
 mod report;
 
 use std::collections::BTreeMap;
@@ -207,6 +208,7 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
             let roll = rng.u32(..100);
             if roll < 22 {
                 store.complete(Platform::Tiendanube, id, m.at + Duration::minutes(rng.i64(5..600)));
+                coupons::use_coupon(&engine, &store, m);
             } else if roll < 40 {
                 // The customer answers on WhatsApp: a question, thanks, STOP, or a complaint.
                 let language = m.language.split('_').next().unwrap_or("es").to_string();
@@ -238,8 +240,12 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
                 spend_cap_notifications += 1;
             }
         }
+        if now.minute() == 0 {
+            engine.coupon_housekeeping().await?;
+        }
         clock.advance(Duration::minutes(1));
     }
+    engine.coupon_housekeeping().await?;
     wa.flush().await;
     engine.process_webhooks()?;
     engine.converse().await?;
@@ -251,5 +257,6 @@ pub async fn run(paths: AppPaths, days: u32, start: Option<DateTime<Utc>>) -> an
     out.customer_replies = replies;
     out.escalation_notifications = escalation_notifications;
     out.spend_cap_notifications = spend_cap_notifications;
+    out.coupons = coupons::figures(&engine, settings.coupon_percent)?;
     Ok(out)
 }

@@ -25,6 +25,7 @@ pub mod coexistence;
 mod connect;
 mod conversations;
 mod converse;
+mod coupons;
 mod dispatch;
 mod error;
 mod inbox;

@@ -211,6 +211,10 @@ pub enum OwnerProblem {
     /// The month's estimated WhatsApp spend reached `monthly_spend_cap_usd`: recovery messages
     /// wait until the next month or a higher cap (told once a month).
     SpendCapReached,
+    /// A store refused to create a coupon (`coupon_percent`): its app lacks the permission
+    /// (Shopify's `write_discounts`, Tiendanube's `write_coupons`, read-only WooCommerce keys),
+    /// so messages go without one (told once per store).
+    CouponRefused,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

@@ -18,8 +18,10 @@
 //! - `spend`     — the shop's month's estimated spend in USD and the monthly spend cap.
 //! - `reply_cost` — what one typed reply costs from Recupero (the composer's line).
 //! - `experiment` — the A/B experiments' arms, their rates and the difference between them.
+//! - `coupons`   — coupons created and redeemed, their discount netted out of revenue and ROI.
 
 pub mod aggregate;
+pub mod coupons;
 pub mod daily_csv;
 pub mod experiment;
 pub mod facts;
@@ -202,6 +204,11 @@ pub struct Metrics {
     /// The A/B experiments, the running one first, then the ended ones (each read as a whole,
     /// not by this period).
     pub experiments: Vec<experiment::ExperimentResult>,
+    /// The coupons (`coupon_percent`), when any was made for a cart of the period; then
+    /// `revenue` and the ROI are net of their discount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub coupons: Option<coupons::CouponFigures>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -243,6 +250,7 @@ pub fn compute(
         usd_rates: &settings.usd_exchange_rates,
     });
     metrics.experiments = experiments;
+    coupons::apply(&mut metrics, conn, &range)?;
     Ok(metrics)
 }
 

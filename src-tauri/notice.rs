@@ -61,9 +61,14 @@ pub fn notice_for(event: &EngineEvent, lang: Lang) -> Option<Notice> {
                 OwnerProblem::SpendCapReached => {
                     ("native.notify.spendCapReachedTitle", "native.notify.spendCapReachedBody")
                 }
+                OwnerProblem::CouponRefused => {
+                    ("native.notify.couponRefusedTitle", "native.notify.couponRefusedBody")
+                }
             };
             let section = match problem {
-                OwnerProblem::StoreUnreachable | OwnerProblem::StoreOptOutRefused => "store",
+                OwnerProblem::StoreUnreachable
+                | OwnerProblem::StoreOptOutRefused
+                | OwnerProblem::CouponRefused => "store",
                 OwnerProblem::SpendCapReached => "sending",
                 _ => "whatsapp",
             };

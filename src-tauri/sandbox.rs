@@ -17,6 +17,7 @@
 //! tests start it.
 
 pub mod catalog;
+pub mod coupons;
 pub mod graphql;
 pub mod images;
 mod jumpseller;
@@ -164,6 +165,8 @@ struct Inner {
     customers: shopify::Customers,
     /// Jumpseller's recent requests, for its 8-a-second and 240-a-minute limits.
     jumpseller_hits: VecDeque<Instant>,
+    /// Every platform's coupons (`coupons`).
+    coupons: coupons::Coupons,
 }
 
 pub(crate) struct Shared {
@@ -371,6 +374,7 @@ impl Sandbox {
                 shopify_bucket: (shopify::MAX_AVAILABLE, now),
                 customers: Default::default(),
                 jumpseller_hits: VecDeque::new(),
+                coupons: Default::default(),
             }),
         });
         let app = Router::new()
@@ -380,6 +384,7 @@ impl Sandbox {
             .merge(jumpseller::routes())
             .merge(prestashop::routes())
             .merge(vtex::routes())
+            .merge(coupons::routes())
             .merge(images::routes())
             .with_state(shared.clone());
         let (addr, stop) = serve(app, port, "sandbox stores").await?;

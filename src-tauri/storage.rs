@@ -8,6 +8,7 @@ pub mod carts;
 pub mod coexistence;
 pub mod contacts;
 pub mod conversations;
+pub mod coupons;
 pub mod drafts;
 pub mod event_log;
 pub mod experiments;

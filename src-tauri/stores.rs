@@ -21,6 +21,7 @@
 pub mod any_connector;
 pub mod check;
 pub mod completion;
+pub mod coupons;
 pub mod error;
 pub mod fields;
 pub mod http;

@@ -75,6 +75,7 @@ fn generated() -> String {
         declaration::<metrics::RateTable>(&cfg),
         declaration::<metrics::RateRow>(&cfg),
         declaration::<metrics::CategoryCost>(&cfg),
+        declaration::<metrics::coupons::CouponFigures>(&cfg),
         declaration::<metrics::spend::SpendCapStatus>(&cfg),
         declaration::<metrics::reply_cost::ReplyCost>(&cfg),
         declaration::<metrics::experiment::ExperimentResult>(&cfg),

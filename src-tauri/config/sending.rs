@@ -141,6 +141,60 @@ pub(super) const EXPERIMENT: Spec = Spec {
     validate: values::experiment,
 };
 
+pub(super) const COUPON_PERCENT: Spec = Spec {
+    key: "coupon_percent",
+    kind: Kind::Percent,
+    description: "A unique, single-use discount code of this many percent, created in the store for one message of each cart (0: no coupons). Tiendanube and WooCommerce need write access to coupons; Shopify's app the write_discounts scope (without it the message goes without a coupon and you are told)",
+    default: || "0".into(),
+    validate: |v| values::int_in(v, 0, 50),
+};
+
+pub(super) const COUPON_STEP: Spec = Spec {
+    key: "coupon_step",
+    kind: Kind::Int,
+    description: "Which message carries the coupon: 0 the first, 1 the first follow-up, 2 the second (a step past `followups` never goes, so no coupon is made)",
+    default: || "0".into(),
+    validate: |v| values::int_in(v, 0, 2),
+};
+
+pub(super) const COUPON_VALID_HOURS: Spec = Spec {
+    key: "coupon_valid_hours",
+    kind: Kind::Hours24,
+    description:
+        "Hours a coupon stays valid after its message; unused coupons are deleted from the store afterwards",
+    default: || "48".into(),
+    validate: |v| values::int_in(v, 1, 336),
+};
+
+pub(super) const COUPON_MIN_TOTAL: Spec = Spec {
+    key: "coupon_min_total",
+    kind: Kind::Text,
+    description: "Only carts whose total reaches this amount get a coupon, in the cart's own currency (0 or empty: every cart); also set as the coupon's minimum purchase in the store",
+    default: || "0".into(),
+    validate: coupon_min_total,
+};
+
+/// A non-negative plain decimal (`5000`, `12.5`), at most 2 decimals; empty reads as 0.
+fn coupon_min_total(v: &str) -> values::Checked {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok("0".into());
+    }
+    let ok =
+        v.chars().all(|c| c.is_ascii_digit() || c == '.') && v.chars().filter(|c| *c == '.').count() <= 1;
+    match ok.then(|| v.parse::<rust_decimal::Decimal>().ok()).flatten() {
+        Some(a) if a.scale() <= 2 && a <= rust_decimal::Decimal::from(1_000_000_000u32) => {
+            Ok(a.normalize().to_string())
+        }
+        _ => Err(values::ValueError::Amount),
+    }
+}
+
+/// The typed minimum: `None` for 0 (every cart).
+pub(super) fn coupon_min_total_of(v: &str) -> Option<rust_decimal::Decimal> {
+    coupon_min_total(v).ok().and_then(|s| s.parse::<rust_decimal::Decimal>().ok()).filter(|d| !d.is_zero())
+}
+
 /// The largest cap accepted (a typo guard, far above any small shop's bill).
 const MAX_SPEND_CAP_USD: u32 = 1_000_000;
 
@@ -183,5 +237,17 @@ mod tests {
         assert_eq!(spend_cap_of("0"), None, "0 is no cap");
         assert_eq!(spend_cap_of("garbage"), None);
         assert_eq!(spend_cap_of("20"), Some(rust_decimal::Decimal::from(20)));
+    }
+
+    #[test]
+    fn the_coupon_minimum_is_a_plain_amount_and_zero_means_every_cart() {
+        assert_eq!(coupon_min_total(" 5000 ").unwrap(), "5000");
+        assert_eq!(coupon_min_total("12.50").unwrap(), "12.5");
+        assert_eq!(coupon_min_total("").unwrap(), "0");
+        for bad in ["-1", "1e3", "ARS 5000", "1,5", "0.001"] {
+            assert!(coupon_min_total(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(coupon_min_total_of("0"), None);
+        assert_eq!(coupon_min_total_of("5000"), Some(rust_decimal::Decimal::from(5000)));
     }
 }

@@ -76,6 +76,14 @@ pub struct Settings {
     pub monthly_spend_cap_usd: Option<rust_decimal::Decimal>,
     /// The running A/B experiment; `None`: none.
     pub experiment: Option<crate::domain::experiment::ExperimentSpec>,
+    /// The coupon's discount in percent (0: no coupons).
+    pub coupon_percent: u32,
+    /// Which message carries the coupon (0 the first, 1 the first follow-up, …).
+    pub coupon_step: u32,
+    /// Hours a coupon stays valid after its message.
+    pub coupon_valid_hours: u32,
+    /// The cart total a coupon needs, in the cart's currency; `None`: every cart.
+    pub coupon_min_total: Option<rust_decimal::Decimal>,
 }
 
 impl Settings {
@@ -144,6 +152,10 @@ impl Settings {
             store_write_opt_out: get("store_write_opt_out") == "true",
             monthly_spend_cap_usd: super::sending::spend_cap_of(&get("monthly_spend_cap_usd")),
             experiment: crate::domain::experiment::ExperimentSpec::parse(&get("experiment")).ok(),
+            coupon_percent: int("coupon_percent"),
+            coupon_step: int("coupon_step"),
+            coupon_valid_hours: int("coupon_valid_hours").max(1),
+            coupon_min_total: super::sending::coupon_min_total_of(&get("coupon_min_total")),
         })
     }
 }

@@ -64,6 +64,8 @@ pub enum ValueError {
     SpendCap,
     #[error("expected two different arms: delay:A,B (minutes after abandonment, 0 to 1440, e.g. delay:15,60), template:NAME_A,NAME_B (two approved templates) or coupon:on,off; or nothing for no experiment")]
     Experiment,
+    #[error("expected a plain amount such as 5000 or 12.50, with at most 2 decimals (0: every cart)")]
+    Amount,
 }
 
 impl ValueError {
@@ -101,6 +103,7 @@ impl ValueError {
             V::ProgramPath => "program_path",
             V::SpendCap => "spend_cap",
             V::Experiment => "experiment",
+            V::Amount => "amount",
         };
         (code, Vec::new())
     }
@@ -136,6 +139,7 @@ impl ValueError {
             V::ProgramPath,
             V::SpendCap,
             V::Experiment,
+            V::Amount,
         ]
     }
 }

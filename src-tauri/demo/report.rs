@@ -71,6 +71,9 @@ pub struct DemoReport {
     /// same figures as `results --json`'s `experiments`). Absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub experiment: Option<crate::metrics::experiment::ExperimentResult>,
+    /// The coupons (`coupon_percent`): created, redeemed, the discount per currency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coupons: Option<super::coupons::DemoCoupons>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -165,6 +168,7 @@ pub(super) fn report(
         spend_cap_reached: cap.reached,
         spend_cap_notifications: 0,
         experiment,
+        coupons: None,
     })
 }
 
@@ -186,8 +190,18 @@ impl DemoReport {
              conversations       drafts: {drafts}; handed to you: {escalations} ({notified} notifications)\n\
              waiting             {held}\n\
              WhatsApp this month USD {spend} estimated (cap: {cap})\n\
-             {experiment}See every send: recupero export sends --format json --data-dir {data_dir}",
+             {experiment}{coupons}See every send: recupero export sends --format json --data-dir {data_dir}",
             data_dir = self.data_dir,
+            coupons = match &self.coupons {
+                None => String::new(),
+                Some(c) => format!(
+                    "coupons             {} created, {} used (discount: {}); refused: {}\n",
+                    c.created,
+                    c.redeemed,
+                    if c.discount.is_empty() { "none".into() } else { c.discount.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ") },
+                    c.refused
+                ),
+            },
             statuses = self.message_status.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
             webhooks = self.webhooks_received,
             replies = self.customer_replies.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),

@@ -22,6 +22,7 @@ impl Engine {
             lease: chrono::Duration::seconds(i64::from(s.send_lease_seconds.max(2))),
             batch: 20,
             image_template: s.reminder_image.then(|| s.reminder_image_template.clone()),
+            coupon: outbox::coupon::CouponRules::from_settings(s),
         }
     }
 
@@ -75,5 +76,9 @@ impl PreSendStore for Engine {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<outbox::spend_cap::CapReached>, crate::storage::StorageError> {
         self.spend_cap_reached_at(now)
+    }
+
+    fn coupons(&self) -> Option<&dyn crate::stores::coupons::CouponStore> {
+        Some(self)
     }
 }

@@ -159,6 +159,9 @@ impl Engine {
             if let Err(e) = engine.sweep_purchases().await {
                 tracing::warn!(error = %e, "purchase sweep failed");
             }
+            if let Err(e) = engine.coupon_housekeeping().await {
+                tracing::warn!(error = %e, "coupon housekeeping failed");
+            }
         });
         // Opt-outs written back to the store when the owner allows it: woken by each opt-out,
         // and every minute anyway (a write that failed for now is tried again).

@@ -8,6 +8,7 @@
 //! network call.
 
 pub mod client;
+pub mod coupon;
 pub mod facts;
 pub mod grounding;
 pub mod prompt;

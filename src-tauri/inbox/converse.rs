@@ -71,7 +71,18 @@ pub fn gather(
     };
     let cart = carts::latest_for_contact(conn, row.contact_id)?;
     let cart_text = match &cart {
-        Some(c) => Some(describe_cart(c, carts::items_json(conn, c.id)?.as_deref())),
+        Some(c) => {
+            let mut text = describe_cart(c, carts::items_json(conn, c.id)?.as_deref());
+            // The cart's live coupon, the only code an answer may give (as of the customer's message).
+            let coupon = storage::coupons::by_cart(conn, c.id)?;
+            if let Some(line) =
+                coupon.and_then(|k| super::assistant::coupon::coupon_line(&k, &latest.created_at))
+            {
+                text.push('\n');
+                text.push_str(&line);
+            }
+            Some(text)
+        }
         None => None,
     };
     let store_name = match &cart {

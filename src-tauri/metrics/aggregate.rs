@@ -162,6 +162,7 @@ pub fn metrics(input: &Inputs<'_>) -> Metrics {
         daily: days.iter().map(|(d, t)| t.period(*d)).collect(),
         weekly: weeks.iter().map(|(d, t)| t.period(*d)).collect(),
         experiments: Vec::new(),
+        coupons: None,
     }
 }
 

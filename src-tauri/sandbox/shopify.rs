@@ -272,7 +272,9 @@ fn answer(shared: &Shared, version: &str, headers: &HeaderMap, body: &[u8]) -> R
         let Some(Selection::Field(field)) = selection.first() else {
             return gql_error("a mutation selects a field", "PARSE_ERROR", None);
         };
-        let body = match customers::mutate(shared, field, &variables, version) {
+        let answer = super::coupons::shopify_field(shared, field, &variables)
+            .map(|r| r.map(|v| json!({ field.name.clone(): v })).map_err(|e| (e, None)));
+        let body = match answer.unwrap_or_else(|| customers::mutate(shared, field, &variables, version)) {
             Ok(data) => json!({ "data": data, "extensions": { "cost": cost(available, requested) } }),
             Err((errors, data)) => {
                 json!({ "errors": errors, "data": data, "extensions": { "cost": cost(available, requested) } })
@@ -311,13 +313,20 @@ fn answer(shared: &Shared, version: &str, headers: &HeaderMap, body: &[u8]) -> R
                     }
                 }
             }
-            other => {
-                return gql_error(
-                    &format!("Field '{other}' doesn't exist on type 'QueryRoot'"),
-                    "undefinedField",
-                    None,
-                )
-            }
+            other => match super::coupons::shopify_field(shared, field, &variables) {
+                Some(Ok(v)) => v,
+                Some(Err(errors)) => {
+                    let body = json!({ "errors": errors, "data": { other: null } });
+                    return json_response(StatusCode::OK, vec![], body.to_string());
+                }
+                None => {
+                    return gql_error(
+                        &format!("Field '{other}' doesn't exist on type 'QueryRoot'"),
+                        "undefinedField",
+                        None,
+                    )
+                }
+            },
         };
         data.insert(field.name.clone(), value);
     }

@@ -52,7 +52,7 @@ fn error(
 }
 
 /// Checks the headers and the bucket; on success returns the rate-limit headers to send.
-fn admit(
+pub(super) fn admit(
     shared: &Shared,
     store: &str,
     headers: &HeaderMap,

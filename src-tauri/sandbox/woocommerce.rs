@@ -40,7 +40,7 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
     json_response(status, vec![], body.to_string())
 }
 
-fn authorized(shared: &Shared, headers: &HeaderMap, pairs: &[(String, String)]) -> bool {
+pub(super) fn authorized(shared: &Shared, headers: &HeaderMap, pairs: &[(String, String)]) -> bool {
     let (key, secret) = (&shared.config.woo_key, &shared.config.woo_secret);
     let basic = headers
         .get("authorization")

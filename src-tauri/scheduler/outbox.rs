@@ -20,6 +20,7 @@
 //! (recording the answer). The message itself is built by [`crate::whatsapp::recovery`].
 
 mod checks;
+pub mod coupon;
 mod finish;
 mod media;
 mod replan;
@@ -54,6 +55,11 @@ pub trait PreSendStore: Send + Sync {
     fn spend_cap_reached(&self, _now: DateTime<Utc>) -> Result<Option<spend_cap::CapReached>, StorageError> {
         Ok(None)
     }
+
+    /// The stores' coupon requests (`None`: no coupons; see `coupon`).
+    fn coupons(&self) -> Option<&dyn crate::stores::coupons::CouponStore> {
+        None
+    }
 }
 
 /// Everything a dispatch step obeys, from the settings.
@@ -70,6 +76,8 @@ pub struct DispatchRules {
     pub batch: u32,
     /// The image variant of the recovery template (setting `reminder_image` on): its name.
     pub image_template: Option<String>,
+    /// The coupon settings (`None`: `coupon_percent` is 0).
+    pub coupon: Option<coupon::CouponRules>,
 }
 
 /// What one step did; `skipped` and `held` carry (send id, reason).
@@ -209,6 +217,15 @@ pub async fn dispatch_step(
                 }
             }
         }
+        // 4c. The cart's coupon when this message carries one (see `coupon`).
+        let attached = coupon::attach(db, bus, store.coupons(), &ctx, rules.coupon.as_ref(), outgoing, now);
+        outgoing = match attached.await? {
+            coupon::Attached::Go(m) => m,
+            coupon::Attached::Wait(at) => {
+                hold(db, &ctx, owner, at, "store_unreachable", now, &mut report)?;
+                continue;
+            }
+        };
         // 5. The fenced "about to send", at the time now (the lease may have run out while the
         //    checks and the picture waited). Losing it means another dispatcher owns the row now.
         let now = clock.now();

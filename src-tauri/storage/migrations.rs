@@ -5,8 +5,8 @@
 use rusqlite::Connection;
 
 use super::{
-    carts, coexistence, contacts, conversations, drafts, event_log, experiments, media, messages, sends,
-    settings, shop_facts, shops, store_opt_outs, templates, webhook_events, StorageError,
+    carts, coexistence, contacts, conversations, coupons, drafts, event_log, experiments, media, messages,
+    sends, settings, shop_facts, shops, store_opt_outs, templates, webhook_events, StorageError,
 };
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
@@ -33,6 +33,8 @@ use super::{
 /// 15: opt-outs written back to the store (`store_write_opt_out`), one row per final outcome.
 /// 16: A/B experiments and each cart's arm.
 /// 17: stores may be Jumpseller, PrestaShop or VTEX (the table is rebuilt: `shops::SCHEMA_V17`).
+/// 18: each cart's coupon (`coupon_percent`): its code, reserved before the store is asked, the
+///     store's id for it, and its end (deleted, redeemed with the discount given).
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -62,6 +64,7 @@ fn migrations() -> Vec<String> {
         store_opt_outs::SCHEMA_V15.to_string(),
         experiments::SCHEMA_V16.to_string(),
         shops::SCHEMA_V17.to_string(),
+        coupons::SCHEMA_V18.to_string(),
     ]
 }
 
@@ -147,6 +150,7 @@ mod tests {
                 "coexistence",
                 "contacts",
                 "conversations",
+                "coupons",
                 "drafts",
                 "events",
                 "experiment_arms",

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::coupons::{CouponSpec, StoreCoupon};
 use super::{
     http, jumpseller, prestashop, shopify, tiendanube, vtex, woocommerce, Completion, CompletionQuery,
     Credentials, Cursor, Page, Platform, StoreConfig, StoreConnector, StoreError,
@@ -107,5 +108,65 @@ impl StoreConnector for AnyConnector {
             AnyConnector::Prestashop(c) => c.completion(query).await,
             AnyConnector::Vtex(c) => c.completion(query).await,
         }
+    }
+}
+
+/// Coupons (see [`super::coupons`]): the platform's own endpoints.
+impl AnyConnector {
+    /// The coupon with this exact code, if the store has it.
+    pub async fn find_coupon(&self, code: &str) -> Result<Option<StoreCoupon>, StoreError> {
+        match self {
+            AnyConnector::Tiendanube(c) => c.find_coupon(code).await,
+            AnyConnector::Shopify(c) => c.find_coupon(code).await,
+            AnyConnector::Woocommerce(c) => c.find_coupon(code).await,
+            AnyConnector::Jumpseller(_) | AnyConnector::Prestashop(_) | AnyConnector::Vtex(_) => {
+                Err(self.no_coupons())
+            }
+        }
+    }
+
+    /// Creates the coupon. A duplicate code is an error: call [`Self::find_coupon`] first.
+    pub async fn create_coupon(&self, spec: &CouponSpec) -> Result<StoreCoupon, StoreError> {
+        match self {
+            AnyConnector::Tiendanube(c) => c.create_coupon(spec).await,
+            AnyConnector::Shopify(c) => c.create_coupon(spec).await,
+            AnyConnector::Woocommerce(c) => c.create_coupon(spec).await,
+            AnyConnector::Jumpseller(_) | AnyConnector::Prestashop(_) | AnyConnector::Vtex(_) => {
+                Err(self.no_coupons())
+            }
+        }
+    }
+
+    /// Deletes the coupon; one the store no longer has counts as deleted.
+    pub async fn delete_coupon(&self, id: &str) -> Result<(), StoreError> {
+        let result = match self {
+            AnyConnector::Tiendanube(c) => c.delete_coupon(id).await,
+            AnyConnector::Shopify(c) => c.delete_coupon(id).await,
+            AnyConnector::Woocommerce(c) => c.delete_coupon(id).await,
+            AnyConnector::Jumpseller(_) | AnyConnector::Prestashop(_) | AnyConnector::Vtex(_) => {
+                Err(self.no_coupons())
+            }
+        };
+        match result {
+            Err(StoreError::Rejected { status: 404 | 410, .. }) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Recupero doesn't create coupons on this platform yet: the message goes without one and the
+    /// owner is told (the coupon path's refusal), never a retry loop.
+    fn no_coupons(&self) -> StoreError {
+        StoreError::Invalid(format!(
+            "Recupero does not create coupons on {} yet: the message goes without one",
+            self.platform().as_str()
+        ))
+    }
+
+    /// The coupon by code, else created now: a retry never makes a second one.
+    pub async fn ensure_coupon(&self, spec: &CouponSpec) -> Result<StoreCoupon, StoreError> {
+        if let Some(found) = self.find_coupon(&spec.code).await? {
+            return Ok(found);
+        }
+        self.create_coupon(spec).await
     }
 }

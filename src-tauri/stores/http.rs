@@ -84,6 +84,10 @@ impl StoreHttp {
         self.client.post(url)
     }
 
+    pub fn delete(&self, url: Url) -> RequestBuilder {
+        self.client.delete(url)
+    }
+
     /// Sends the request and sorts the outcome: 2xx is a [`Reply`], anything else an error.
     pub async fn send(&self, request: RequestBuilder) -> Result<Reply, StoreError> {
         self.send_unmasked(request).await.map_err(|e| self.mask(e))

@@ -45,6 +45,7 @@ use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
 
 pub mod consent;
+mod coupons;
 pub(crate) mod json;
 mod order_search;
 mod queries;

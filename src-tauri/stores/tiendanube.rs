@@ -39,6 +39,7 @@ use crate::clock::Clock;
 use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
 
+mod coupons;
 pub(crate) mod json;
 
 use json::{Checkout, Order};

@@ -47,6 +47,7 @@ use crate::domain::time::optional_time;
 use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
 
+mod coupons;
 pub(crate) mod json;
 
 use json::{is_paid, Order, OtherOrder};

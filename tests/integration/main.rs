@@ -10,6 +10,7 @@ mod cart_actions;
 mod cart_pages;
 mod cli;
 mod coexistence;
+mod coupons;
 mod crash;
 mod deliveries;
 mod experiments;

@@ -49,6 +49,8 @@ const NATIVE_KEYS = [
   'native.notify.resumedTitle',
   'native.notify.spendCapReachedBody',
   'native.notify.spendCapReachedTitle',
+  'native.notify.couponRefusedTitle',
+  'native.notify.couponRefusedBody',
   'native.notify.updateTitle',
   'native.notify.updateBody',
   'native.startup.corruptTitle',

@@ -76,6 +76,34 @@ describe('Results', () => {
     expect(revenue.textContent, 'no grand total across currencies').not.toMatch(/846|2\.135/);
   });
 
+  it('counts the coupons and says the sales are net of their discount', async () => {
+    backend.metrics = {
+      ...sampleMetrics(),
+      coupons: {
+        created: 14,
+        redeemed: 5,
+        refused: 0,
+        discount: [{ currency: 'ARS', amount: '42500.00' }],
+        grossRevenue: [{ currency: 'ARS', amount: '887500.00' }],
+      },
+    };
+    await openResults();
+    const revenue = await screen.findByTestId('results-revenue');
+    const line = within(revenue).getByTestId('results-coupons');
+    expect(line.textContent).toContain('Cupones: 14 creados, 5 usados.');
+    const discount = within(revenue).getByTestId('results-coupons-discount');
+    expect(discount.dataset.currency).toBe('ARS');
+    expect(discount.textContent?.replace(/\s/g, ' ')).toMatch(/Descuento dado: .*42\.500,00/);
+    expect(revenue.textContent).toContain('descuentan los cupones usados');
+  });
+
+  it('shows no coupon line when no coupon was made', async () => {
+    backend.metrics = sampleMetrics();
+    await openResults();
+    const revenue = await screen.findByTestId('results-revenue');
+    expect(within(revenue).queryByTestId('results-coupons')).toBeNull();
+  });
+
   it('explains a significant lift with its 95% interval in one sentence', async () => {
     backend.metrics = sampleMetrics();
     await openResults();

@@ -47,6 +47,9 @@ pub fn documents(version: &str) -> Vec<(&'static str, String)> {
         ("RecuperoCheckouts", list_query(version)),
         ("RecuperoCheckout", node_query(version)),
         ("RecuperoOrders", order_search::orders_query()),
+        ("RecuperoCouponCreate", super::coupons::CREATE_MUTATION.to_string()),
+        ("RecuperoCouponByCode", super::coupons::FIND_QUERY.to_string()),
+        ("RecuperoCouponDelete", super::coupons::DELETE_MUTATION.to_string()),
     ];
     if has_whatsapp_consent(version) {
         all.push(("RecuperoCheckoutCustomer", consent::CUSTOMER_QUERY.to_string()));
@@ -67,13 +70,13 @@ mod tests {
             assert!(!has_whatsapp_consent(old), "{old}");
             let q = list_query(old);
             assert!(q.contains("smsMarketingConsent { marketingState }") && !q.contains("whatsApp"), "{q}");
-            assert_eq!(documents(old).len(), 3, "no consent write before 2026-07");
+            assert_eq!(documents(old).len(), 6, "no consent write before 2026-07");
         }
         for new in ["2026-07", "2026-10", "2027-01", "unstable"] {
             assert!(has_whatsapp_consent(new), "{new}");
             let q = node_query(new);
             assert!(q.contains("whatsAppMarketingConsent { state }") && !q.contains("smsMarketing"), "{q}");
-            assert_eq!(documents(new).len(), 5);
+            assert_eq!(documents(new).len(), 8);
         }
     }
 }

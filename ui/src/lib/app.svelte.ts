@@ -265,6 +265,7 @@ const OWNER_PROBLEM_NOTICES: Record<OwnerProblem, MessageKey> = {
   phone_inactive: 'coexistence.notify.phoneInactiveBody',
   store_opt_out_refused: 'notice.ownerProblem.store_opt_out_refused',
   spend_cap_reached: 'notice.ownerProblem.spend_cap_reached',
+  coupon_refused: 'notice.ownerProblem.coupon_refused',
 };
 
 /** Goes where a route says: the screen, and the conversation or section in it. */

@@ -21,6 +21,7 @@ const OWNER_PROBLEMS: Record<OwnerProblem, true> = {
   phone_inactive: true,
   store_opt_out_refused: true,
   spend_cap_reached: true,
+  coupon_refused: true,
 };
 
 function isOwnerProblem(v: unknown): v is OwnerProblem {

@@ -9,7 +9,7 @@ export type EngineEvent = { "type": "status_changed", status: AppStatus, } | { "
  */
 total: string, } | { "type": "escalation", conversationId: number, contactName: string | null, reason: string, } | { "type": "draft_ready", conversationId: number, draftId: number, } | { "type": "opted_out", conversationId: number, } | { "type": "needs_owner", problem: OwnerProblem, } | { "type": "navigate", route: Route, };
 
-export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable" | "delivery_quarantined" | "phone_inactive" | "store_opt_out_refused" | "spend_cap_reached";
+export type OwnerProblem = "token_expired" | "number_disconnected" | "template_rejected" | "store_unreachable" | "delivery_quarantined" | "phone_inactive" | "store_opt_out_refused" | "spend_cap_reached" | "coupon_refused";
 
 /**
  * A place in the app: a screen, and in it a conversation or a settings section.
@@ -283,7 +283,12 @@ recovery: Share, holdoutRecovery: Share, lift: Lift, revenue: Array<Amount>, rep
  * The A/B experiments, the running one first, then the ended ones (each read as a whole,
  * not by this period).
  */
-experiments: Array<ExperimentResult>, };
+experiments: Array<ExperimentResult>, 
+/**
+ * The coupons (`coupon_percent`), when any was made for a cart of the period; then
+ * `revenue` and the ROI are net of their discount.
+ */
+coupons?: CouponFigures, };
 
 export type CartCounts = { 
 /**
@@ -394,6 +399,31 @@ price: string, };
  * `authentication` or `service` (typed replies), per currency.
  */
 export type CategoryCost = { category: string, messages: number, total: Array<Amount>, };
+
+/**
+ * The coupons' figures; absent from the Results when no coupon was ever made in the period.
+ */
+export type CouponFigures = { 
+/**
+ * Codes the stores created (refused ones aside).
+ */
+created: number, 
+/**
+ * Codes a purchase used.
+ */
+redeemed: number, 
+/**
+ * Codes the store refused to create (the message went without one).
+ */
+refused: number, 
+/**
+ * The discount the redeemed codes gave, per currency.
+ */
+discount: Array<Amount>, 
+/**
+ * The recovered revenue before the discount (the headline `revenue` is net of it).
+ */
+grossRevenue: Array<Amount>, };
 
 /**
  * The cap as the composer, the Carts panel and the demo show it.
