@@ -318,3 +318,40 @@ async fn each_platforms_coupon_endpoints_answer_as_documented() {
         assert!(is_missing_permission(&denied), "{platform:?}: {denied}");
     }
 }
+
+/// A `coupon:on,off` experiment: only the carts drawn to the "on" arm get a coupon, the "off"
+/// arm's message goes without one, and every cart's arm is the one recorded for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coupon_experiment_gives_coupons_only_to_the_on_arm() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let settings = [
+        ("coupon_percent", "10"),
+        ("coupon_step", "0"),
+        ("coupon_valid_hours", "24"),
+        ("followups", "0"),
+        ("holdout_percent", "0"),
+        ("experiment", "coupon:on,off"),
+    ];
+    let shop = Shop::open_on(Platform::Tiendanube, BA, "mon-sun 00:00-24:00", start, &settings).await;
+    let carts: Vec<u64> = (0..8).map(|i| shop.checkout(start - Duration::minutes(20 + i))).collect();
+    shop.run_until(start + Duration::minutes(20), Duration::minutes(1)).await;
+    let (mut on, mut off) = (0, 0);
+    for &external in &carts {
+        let cart = shop.cart_id(external);
+        let arm = recupero::storage::experiments::coupon_arm(&shop.app.engine.db().conn(), cart).unwrap();
+        assert_eq!(shop.messages_for(external).len(), 1, "every cart is messaged");
+        match arm {
+            Some(true) => {
+                on += 1;
+                assert!(coupon_row(&shop, external).is_some(), "the on arm's cart {external} has its coupon");
+            }
+            Some(false) => {
+                off += 1;
+                assert!(coupon_row(&shop, external).is_none(), "the off arm's cart {external} has none");
+            }
+            None => panic!("cart {external} was drawn to no arm"),
+        }
+    }
+    assert!(on > 0 && off > 0, "both arms drawn: on {on}, off {off}");
+    assert_eq!(shop.store.coupons(Platform::Tiendanube).len(), on);
+}

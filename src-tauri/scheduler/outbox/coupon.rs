@@ -27,7 +27,7 @@ use super::checks::time;
 use crate::config::Settings;
 use crate::events::{EngineEvent, EventBus, OwnerProblem};
 use crate::storage::coupons::{self as rows, CouponRow, NewCoupon};
-use crate::storage::{sends, ts, Db, StorageError};
+use crate::storage::{experiments, sends, ts, Db, StorageError};
 use crate::stores::coupons::{is_missing_permission, new_code, CouponSpec, CouponStore};
 use crate::whatsapp::recovery::with_coupon;
 use crate::whatsapp::OutgoingTemplate;
@@ -55,7 +55,7 @@ impl CouponRules {
 }
 
 /// Whether the send of step `step` for a cart of `total` carries a coupon: the one decision
-/// (an experiment's coupon arm plugs in here).
+/// (with `attach`, which also leaves out the carts of a `coupon:on,off` experiment's "off" arm).
 pub fn applies(rules: Option<&CouponRules>, step: i64, total: &str) -> bool {
     let Some(rules) = rules else { return false };
     if step != i64::from(rules.step) {
@@ -90,6 +90,11 @@ pub(super) async fn attach(
     let carries = existing.as_ref().is_some_and(|c| c.send_id == ctx.id);
     let (Some(api), Some(rules)) = (api, rules) else { return Ok(Attached::Go(outgoing)) };
     if !carries && !applies(Some(rules), ctx.step, &ctx.total) {
+        return Ok(Attached::Go(outgoing));
+    }
+    // A `coupon:on,off` experiment: the "off" arm's carts go without (the arm recorded when the
+    // cart was planned; no experiment: the settings alone decide).
+    if !carries && experiments::coupon_arm(&db.conn(), ctx.cart_id)? == Some(false) {
         return Ok(Attached::Go(outgoing));
     }
     let row = match existing {
