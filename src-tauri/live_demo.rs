@@ -114,6 +114,10 @@ impl LiveDemo {
             ("business_hours", "mon-sun 00:00-24:00".to_string()),
             ("abandonment_delay_minutes", "10".to_string()),
             ("shop_facts", DEMO_FACTS.to_string()),
+            // What Recupero can do beyond the reminder: a unique 10 % coupon in the first
+            // message, measured as an experiment (coupon or not) on the Results screen.
+            ("coupon_percent", "10".to_string()),
+            ("experiment", "coupon:on,off".to_string()),
         ] {
             engine.setting_set(key, &value).with_context(|| format!("demo setting {key}"))?;
         }

@@ -243,6 +243,19 @@ async fn try_the_demo(c: &Client, dir: &Path) {
     testid(c, "results-revenue-amount").await;
     wait_js(c, "a recovered cart in Results", "const d = document.querySelector(\"[data-testid='results-recovery-denominator']\"); return !!d && /[1-9]/.test(d.textContent)").await;
     shot(c, "demo-results-es").await;
+    // The demo's coupon experiment: coupons made, and the experiment with its two arms.
+    testid(c, "results-coupons").await;
+    let arms = c.find_all(Locator::Css("[data-testid='results-experiment-arm']")).await.unwrap();
+    assert_eq!(arms.len(), 2, "the experiment's two arms");
+    testid(c, "results-experiment-verdict").await;
+    wait_js(
+        c,
+        "the experiment in view",
+        "const e = document.querySelector(\"[data-testid='results-experiment']\"); if (!e) return false; \
+         e.scrollIntoView({ block: 'start' }); return e.getBoundingClientRect().top >= 0;",
+    )
+    .await;
+    shot(c, "demo-results-experiment-es").await;
 
     // The reminder with the product's picture: the owner turns the variant on in Settings →
     // Message, and the preview shows the first item's picture as the header.
@@ -276,12 +289,23 @@ async fn try_the_demo(c: &Client, dir: &Path) {
         }
         if screen == "results" {
             testid(c, "results-revenue-amount").await;
+            testid(c, "results-coupons").await;
+            testid(c, "results-experiment").await;
         }
         if screen == "settings" {
             show_picture_preview(c).await;
         }
         shot(c, name).await;
     }
+    testid(c, "nav-results").await.click().await.unwrap();
+    wait_js(
+        c,
+        "the experiment in view",
+        "const e = document.querySelector(\"[data-testid='results-experiment']\"); if (!e) return false; \
+         e.scrollIntoView({ block: 'start' }); return e.getBoundingClientRect().top >= 0;",
+    )
+    .await;
+    shot(c, "demo-results-experiment-en").await;
     switch_language(c, "es").await;
 
     // End demo: the owner's own shop, still empty, and its database untouched by the demo.
