@@ -339,13 +339,10 @@ pub fn country_from_ids(
 /// The country a business-scoped user id starts with (`AR.1502576394655843` → AR); `None` for
 /// anything else, and for the `ENT` ids that span portfolios.
 pub fn bsuid_country(id: &str) -> Option<(String, CountryFrom)> {
-    let (prefix, rest) = id.trim().split_once('.')?;
-    let valid = prefix.len() == 2
-        && prefix.bytes().all(|b| b.is_ascii_uppercase())
-        && !rest.is_empty()
-        && rest.bytes().all(|b| b.is_ascii_alphanumeric())
-        && prefix.parse::<phonenumber::country::Id>().is_ok();
-    valid.then(|| (prefix.to_string(), CountryFrom::Bsuid))
+    use crate::domain::user_id;
+    let id = user_id::bsuid(id).filter(|b| !user_id::is_parent(b))?;
+    let prefix = user_id::country(id)?;
+    prefix.parse::<phonenumber::country::Id>().is_ok().then(|| (prefix.to_string(), CountryFrom::Bsuid))
 }
 
 /// The ISO 3166 alpha-2 country of an E.164 number, by libphonenumber's metadata (`+1 787…` is

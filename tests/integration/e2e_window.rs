@@ -51,6 +51,17 @@ async fn show_picture_preview(c: &Client) {
     .await;
 }
 
+/// Results, scrolled to the experiment's card.
+async fn show_experiment(c: &Client) {
+    wait_js(
+        c,
+        "the experiment in view",
+        "const e = document.querySelector(\"[data-testid='results-experiment']\"); if (!e) return false; \
+         e.scrollIntoView({ block: 'start' }); return e.getBoundingClientRect().top >= 0;",
+    )
+    .await;
+}
+
 /// Kills a helper process when the test ends, pass or fail.
 struct Reaped(Child);
 impl Drop for Reaped {
@@ -248,13 +259,7 @@ async fn try_the_demo(c: &Client, dir: &Path) {
     let arms = c.find_all(Locator::Css("[data-testid='results-experiment-arm']")).await.unwrap();
     assert_eq!(arms.len(), 2, "the experiment's two arms");
     testid(c, "results-experiment-verdict").await;
-    wait_js(
-        c,
-        "the experiment in view",
-        "const e = document.querySelector(\"[data-testid='results-experiment']\"); if (!e) return false; \
-         e.scrollIntoView({ block: 'start' }); return e.getBoundingClientRect().top >= 0;",
-    )
-    .await;
+    show_experiment(c).await;
     shot(c, "demo-results-experiment-es").await;
 
     // The reminder with the product's picture: the owner turns the variant on in Settings →
@@ -298,13 +303,7 @@ async fn try_the_demo(c: &Client, dir: &Path) {
         shot(c, name).await;
     }
     testid(c, "nav-results").await.click().await.unwrap();
-    wait_js(
-        c,
-        "the experiment in view",
-        "const e = document.querySelector(\"[data-testid='results-experiment']\"); if (!e) return false; \
-         e.scrollIntoView({ block: 'start' }); return e.getBoundingClientRect().top >= 0;",
-    )
-    .await;
+    show_experiment(c).await;
     shot(c, "demo-results-experiment-en").await;
     switch_language(c, "es").await;
 
