@@ -36,7 +36,10 @@ fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
 async fn sigkill_at_random_points_never_duplicates_or_loses_a_send() {
     let cycles: u32 = std::env::var("RECUPERO_CRASH_CYCLES").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
     let seed: u64 = std::env::var("RECUPERO_CRASH_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
-    let _heavy = crate::support::HEAVY.lock().await;
+    // A liveness bound for the watchdog, not a speed check: each cycle takes up to 1.5 s plus a
+    // start, and the last run as long as it keeps making progress.
+    let limit = StdDuration::from_secs(300 + 4 * u64::from(cycles));
+    let heavy = crate::support::watchdog::heavy("crash::sigkill_at_random_points", limit).await;
     println!("crash test: {cycles} cycles, seed {seed}");
     let mut rng = fastrand::Rng::with_seed(seed);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -51,6 +54,7 @@ async fn sigkill_at_random_points_never_duplicates_or_loses_a_send() {
     // The data directory, set up once: a 24/7 shop, the sandbox store, the sandbox WhatsApp.
     let app = spawn_app();
     let dir = app.dir.path().to_path_buf();
+    heavy.watch_dir(&dir);
     let e = &app.engine;
     for (k, v) in [
         ("timezone", "UTC".to_string()),
@@ -77,6 +81,7 @@ async fn sigkill_at_random_points_never_duplicates_or_loses_a_send() {
             store.add(Platform::Tiendanube, fresh, clock.now() - Duration::minutes(16));
             checkouts += fresh;
         }
+        crate::support::watchdog::step(format!("cycle {} of {cycles}", cycle + 1));
         let mut c = child(&dir, &sc.token, &wa_token);
         let wait = StdDuration::from_millis(rng.u64(20..1500));
         tokio::time::sleep(wait).await;
@@ -88,6 +93,7 @@ async fn sigkill_at_random_points_never_duplicates_or_loses_a_send() {
     }
 
     // Let one child run to the end of the work: leases expire, nothing stays planned.
+    crate::support::watchdog::step("the last run, to the end of the work");
     let mut c = child(&dir, &sc.token, &wa_token);
     let db_path = dir.join("recupero.sqlite3");
     let started = Instant::now();

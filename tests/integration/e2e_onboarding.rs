@@ -23,7 +23,9 @@ use recupero::sandbox::whatsapp::{
 };
 use recupero::sandbox::{Sandbox, SandboxConfig};
 
-use crate::support::e2e::{catalog, free_port, shot, start_window, switch_language, testid, tr, wait_js};
+use crate::support::e2e::{
+    catalog, end_apps, free_port, shot, start_window, switch_language, testid, tr, wait_js, AppsEnded,
+};
 use crate::support::{recupero, text};
 
 /// The owner's app secret, as Meta's app dashboard shows it (the sandbox signs with it too).
@@ -113,11 +115,13 @@ async fn an_owner_goes_through_the_guided_setup_in_the_real_window() {
         eprintln!("skipped: set RECUPERO_E2E=1 (needs Xvfb, D-Bus and WebKitWebDriver); the README test command does");
         return;
     }
-    let _heavy = crate::support::HEAVY.lock().await;
+    let heavy = crate::support::watchdog::heavy("e2e_onboarding", crate::support::e2e::WALK_LIMIT).await;
     // The app secret and token this walk saves must not reach the next window test.
     let _forget = crate::support::e2e::ForgetAppSecrets::now();
     let data = tempfile::tempdir().unwrap();
     let dir = data.path();
+    heavy.watch_dir(dir);
+    let _ended = AppsEnded(dir.to_path_buf());
     let es = catalog("es");
     let en = catalog("en");
 
@@ -149,7 +153,7 @@ async fn an_owner_goes_through_the_guided_setup_in_the_real_window() {
     set("whatsapp_base_url", &wa.base_url());
 
     let home = tempfile::tempdir().unwrap();
-    let (_driver, c) = start_window(dir, home.path()).await;
+    let (driver, c) = start_window(dir, home.path()).await;
     let mut owner = Owner { c: &c, clicks: 0, typed: 0, typed_chars: 0, sandbox_only: 0 };
 
     // A fresh install opens on the guided setup, at the store.
@@ -389,5 +393,11 @@ async fn an_owner_goes_through_the_guided_setup_in_the_real_window() {
     pass.click("onboarding-next").await;
     step_title_is(&c, &tr(&en, "onboarding.done.title")).await;
     shot(&c, "onboarding-done-en").await;
+    crate::support::e2e::step("closing the WebDriver session");
     c.close().await.unwrap();
+    // WebKitWebDriver closes the window; the app stays in the tray, holding the single-instance
+    // name the next window test's app needs.
+    drop(driver);
+    end_apps(dir).await;
+    crate::support::e2e::wait_for_no_other_instance();
 }

@@ -19,8 +19,8 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
 use crate::support::e2e::{
-    catalog, free_port, screenshot_dir, shot, start_window, switch_language, testid, tr, wait_js, wait_until,
-    APP,
+    app_pids, catalog, end_apps, free_port, screenshot_dir, shot, start_window, step, switch_language,
+    testid, tr, wait_js, wait_until, AppsEnded, APP,
 };
 use crate::support::{recupero, text};
 
@@ -69,25 +69,6 @@ impl Drop for Reaped {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// Pids of running `recupero` and `recupero-tray` processes started for `data_dir`.
-fn app_pids(data_dir: &Path) -> Vec<u32> {
-    let needle = data_dir.display().to_string();
-    let mut pids = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
-        let args: Vec<String> =
-            cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
-        let is_app = args.first().is_some_and(|a| a.ends_with("/recupero") || a.ends_with("/recupero-tray"));
-        let state = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        let zombie = state.split_whitespace().nth(2) == Some("Z");
-        if is_app && !zombie && args.iter().any(|a| a == &needle) {
-            pids.push(pid);
-        }
-    }
-    pids
 }
 
 /// WebKit web-content processes descending from `pid` (directly, or through a sandbox helper
@@ -333,10 +314,41 @@ async fn visit_all(c: &Client, lang: &str, fresh: bool) {
             let empty = testid(c, &format!("empty-{screen}")).await;
             assert!(!empty.text().await.unwrap().is_empty(), "{screen} has an empty state");
         }
-        let png = c.screenshot().await.unwrap();
-        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-        std::fs::write(screenshot_dir().join(format!("{screen}-{lang}.png")), png).unwrap();
+        shot(c, &format!("{screen}-{lang}")).await;
     }
+}
+
+/// A Recupero left running by an earlier window test (in the tray, holding the single-instance
+/// name) once made the next one hang: its app knocked on the old one and exited, and
+/// WebKitWebDriver waited for a window forever. Now a window test waits for the name to be free
+/// and otherwise fails at once naming the holder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_test_refuses_to_start_while_another_recupero_holds_the_name() {
+    if std::env::var("RECUPERO_E2E").as_deref() != Ok("1") {
+        eprintln!("skipped: set RECUPERO_E2E=1 (needs a D-Bus session); the README test command does");
+        return;
+    }
+    // Not beside a window test: its app would find the name taken.
+    let _heavy =
+        crate::support::watchdog::heavy("e2e_window::single-instance name", Duration::from_secs(60)).await;
+    use recupero::native::single_instance::{claim, Claim};
+    // This test process plays the leftover app: it takes the name as the tray process does.
+    let held = match claim(|_| {}).expect("the session bus answers") {
+        Claim::Held(connection) => connection,
+        Claim::Taken => panic!("another Recupero already holds the name"),
+        Claim::NoBus(e) => panic!("no session bus: {e}"),
+    };
+    let refused = std::panic::catch_unwind(|| {
+        crate::support::e2e::wait_for_no_other_instance_within(Duration::from_secs(1));
+    })
+    .expect_err("refused while the name is held");
+    let message = refused.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains(&format!("pid {}:", std::process::id())) && message.contains("single-instance name"),
+        "names the holder: {message}"
+    );
+    drop(held);
+    crate::support::e2e::wait_for_no_other_instance_within(Duration::from_secs(5));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -345,11 +357,13 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
         eprintln!("skipped: set RECUPERO_E2E=1 (needs Xvfb, D-Bus and WebKitWebDriver); the README test command does");
         return;
     }
-    let _heavy = crate::support::HEAVY.lock().await;
+    let heavy = crate::support::watchdog::heavy("e2e_window", crate::support::e2e::WALK_LIMIT).await;
     // No app secret left in the session's keychain by another test: this one posts unsigned.
     let _forget = crate::support::e2e::ForgetAppSecrets::now();
     let data = tempfile::tempdir().unwrap();
     let dir = data.path();
+    heavy.watch_dir(dir);
+    let _ended = AppsEnded(dir.to_path_buf());
     assert!(recupero(dir, &["config", "set", "ui_language", "es"], None).status.success());
     // The app's webhook receiver on a port of its own (the engine runs inside the window app).
     let hook_port = free_port();
@@ -449,6 +463,7 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     let stores: Value =
         serde_json::from_slice(&recupero(dir, &["store", "list", "--json"], None).stdout).unwrap();
     assert_eq!(stores[0]["platform"], "tiendanube", "{stores}");
+    step("screenshot store-connection-es");
     c.screenshot()
         .await
         .map(|png| std::fs::write(screenshot_dir().join("store-connection-es.png"), png))
@@ -481,7 +496,8 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
         "contacts": [{"profile": {"name": "Zoë Ñandú"}, "wa_id": "5491155550123"}],
         "messages": [{"from": "5491155550123", "id": "wamid.E2E.1", "timestamp": sent_at,
                       "type": "text", "text": {"body": complaint}}]}}]}]});
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http =
+        reqwest::Client::builder().no_proxy().timeout(std::time::Duration::from_secs(30)).build().unwrap();
     let mut delivered = false;
     for _ in 0..100 {
         // The receiver starts with the engine, right after the window.
@@ -522,6 +538,7 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     let said = testid(&c, "message").await.text().await.unwrap();
     assert!(said.contains("llegó roto"), "the customer's words in the thread: {said}");
     testid(&c, "handback").await;
+    step("screenshot inbox-escalated-es");
     c.screenshot().await.map(|png| std::fs::write(screenshot_dir().join("inbox-escalated-es.png"), png)).ok();
     testid(&c, "nav-settings").await.click().await.unwrap();
 
@@ -568,27 +585,12 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     assert_eq!(text(&recupero(dir, &["config", "get", "ui_language"], None).stdout).trim(), "en");
 
     // The WebDriver session ends here (WebKitWebDriver closes the app it started).
+    step("closing the WebDriver session");
     c.close().await.unwrap();
     drop(driver);
-    // WebKitWebDriver closes the window of the app it started, and that app hands over to a
-    // tray-only successor, which appears a moment later. That app is not what the next part
-    // tests: end whatever runs for this data directory until none has run for 3 s.
-    let mut quiet = 0;
-    for _ in 0..300 {
-        let pids = app_pids(dir);
-        if pids.is_empty() {
-            quiet += 1;
-            if quiet >= 30 {
-                break;
-            }
-        } else {
-            quiet = 0;
-            for pid in pids {
-                let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // WebKitWebDriver closes the window of the app it started, which stays in the tray. That app
+    // is not what the next part tests: end whatever runs for this data directory.
+    end_apps(dir).await;
     assert!(app_pids(dir).is_empty(), "the WebDriver-run app and its successor ended");
 
     // Now the app as an owner runs it: closing its window leaves it in the tray with the
@@ -620,7 +622,19 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     let closed = x11::close_windows_named("Recupero");
     assert!(closed >= 1, "the app's window was found on the X display");
     // The window's process hands over to a tray-only process (no webview at all) and ends.
-    let _ = app.wait();
+    step("the window's process to end after its window closed");
+    let mut ended = false;
+    for _ in 0..450 {
+        if app.try_wait().unwrap().is_some() {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if !ended {
+        let log = std::fs::read_to_string(&app_log).unwrap_or_default();
+        panic!("the window's process did not end within 45 s of its window closing; its stderr:\n{log}");
+    }
     wait_until("one tray-only process to take over", || app_pids(dir).len() == 1 && app_pids(dir)[0] != pid)
         .await;
     let tray = app_pids(dir)[0];
@@ -679,7 +693,8 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     let hook_url = status["webhook_url"].as_str().unwrap().to_string();
     let verify =
         text(&recupero(dir, &["config", "get", "webhook_verify_token"], None).stdout).trim().to_string();
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http =
+        reqwest::Client::builder().no_proxy().timeout(std::time::Duration::from_secs(30)).build().unwrap();
     let mut answered = None;
     for _ in 0..100 {
         let url = format!("{hook_url}?hub.mode=subscribe&hub.verify_token={verify}&hub.challenge=tray-alive");
@@ -788,6 +803,7 @@ async fn the_real_window_navigates_changes_settings_and_lives_on_in_the_tray() {
     );
     assert!(log.contains("engine stopped"), "the engine stopped cleanly before the tray ended:\n{log}");
     assert!(app_pids(dir).is_empty(), "nothing of the app is left running");
+    crate::support::e2e::wait_for_no_other_instance();
 }
 
 /// Closing a window the way a window manager does when the owner clicks its close button:

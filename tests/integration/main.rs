@@ -42,5 +42,6 @@ mod stores;
 mod tunnel;
 mod usernames;
 mod vtex;
+mod watchdog;
 mod webhook_registration;
 mod webhooks;

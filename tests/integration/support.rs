@@ -8,6 +8,7 @@
 pub mod e2e;
 pub mod hooked;
 pub mod shop;
+pub mod watchdog;
 pub mod world;
 
 mod binary;
@@ -81,5 +82,6 @@ pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Held by the tests that spawn CPU-heavy child processes (the crash test, the real window), so
-/// they never run side by side on a 2-core machine and starve each other's timeouts.
-pub static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// they never run side by side on a 2-core machine and starve each other's timeouts. Taken
+/// through [`watchdog::heavy`], which bounds how long each may hold it.
+static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

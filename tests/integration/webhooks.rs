@@ -417,12 +417,17 @@ async fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_receiver_killed_between_storing_and_answering_loses_and_doubles_nothing() {
-    let _heavy = crate::support::HEAVY.lock().await;
+    let heavy = crate::support::watchdog::heavy(
+        "webhooks::the_receiver_killed_between_storing_and_answering",
+        std::time::Duration::from_secs(180),
+    )
+    .await;
     let app = crate::support::spawn_app();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     app.engine.setting_set("webhook_port", &port.to_string()).unwrap();
     let path = app.engine.settings().unwrap().webhook_path;
     let dir = app.dir.path().to_path_buf();
+    heavy.watch_dir(&dir);
     drop(app.engine);
     let url = format!("http://127.0.0.1:{port}/webhook/{path}");
     let db_path = dir.join("recupero.sqlite3");
@@ -435,7 +440,8 @@ async fn the_receiver_killed_between_storing_and_answering_loses_and_doubles_not
     // (stored, unprocessed, POSTs counted) and (threads, unread, escalated), as the app counts them.
     let webhook_events = || recupero::storage::webhook_events::counts(&open()).unwrap();
     let conversations = || recupero::storage::conversations::counts(&open()).unwrap();
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http =
+        reqwest::Client::builder().no_proxy().timeout(std::time::Duration::from_secs(30)).build().unwrap();
     let up = |http: reqwest::Client, url: String| async move {
         for _ in 0..300 {
             if http.get(&url).send().await.is_ok() {
