@@ -11,7 +11,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never NO_AT_BRIDGE=1
 [[ "${CI:-}" == "true" ]] && export CARGO_INCREMENTAL=0
 
-step() { echo; echo "==> $*"; }
+step() { echo; echo "==> $* ($((SECONDS / 60)) min $((SECONDS % 60)) s in)"; }
 
 step "UI: type check and tests"
 (cd ui && npm run check && npm test)
@@ -52,8 +52,12 @@ export RECUPERO_SHOPIFY_SCHEMA=1
 step "Shopify: every GraphQL document the connector sends, against Shopify's Admin schema"
 cargo test --locked --no-default-features --lib stores::shopify::schema_check
 
-step "headless tests (no tauri)"
-cargo test --locked --no-default-features
+# The whole integration suite runs once, below, against the desktop build; here the engine's
+# unit tests, and the integration tests that run the real binary, against the binary a headless
+# install runs (secrets from the environment, no tray or window).
+step "headless tests (no tauri): the unit tests, and the real binary without tauri"
+cargo test --locked --no-default-features --lib --bins
+cargo test --locked --no-default-features --test integration -- cli:: secrets_at_rest:: backup::
 
 step "all tests, with the real window (Xvfb + WebDriver) and a real keyring"
 cat > target/run-tests-in-session.sh <<'INNER'
@@ -69,4 +73,4 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash target/run-tests
   2> >(grep -v -e 'Failed to set fd limit' -e 'Activating service' -e 'Successfully activated' >&2)
 
 echo
-echo "All tests passed. Screenshots of the real window: target/e2e-screenshots/"
+echo "All tests passed in $((SECONDS / 60)) min $((SECONDS % 60)) s. Screenshots of the real window: target/e2e-screenshots/"
