@@ -192,6 +192,32 @@ pub fn effective(stored: &BTreeMap<String, String>) -> BTreeMap<String, String> 
     out
 }
 
+/// The rules that join two settings, checked with every key's effective value after `key`
+/// changed (the change is refused, and named after `key`, when they break): a `coupon:on,off`
+/// experiment needs coupons (`coupon_percent` above 0), else both arms would go without.
+pub fn check_together(key: &str, values: &BTreeMap<String, String>) -> Result<(), ConfigError> {
+    let coupon_experiment = values.get("experiment").is_some_and(|e| {
+        matches!(
+            crate::domain::experiment::ExperimentSpec::parse(e),
+            Ok(crate::domain::experiment::ExperimentSpec::Coupon)
+        )
+    });
+    let coupons = values.get("coupon_percent").and_then(|p| p.parse::<u32>().ok()).unwrap_or(0) > 0;
+    if coupon_experiment && !coupons {
+        let why = if key.trim() == "coupon_percent" {
+            ValueError::CouponInExperiment
+        } else {
+            ValueError::ExperimentNeedsCoupon
+        };
+        return Err(ConfigError::InvalidValue {
+            key: key.trim().to_string(),
+            reason: why.to_string(),
+            expected: Some(why),
+        });
+    }
+    Ok(())
+}
+
 /// Every setting as `config show` and the Settings screen list it, from the effective values.
 pub fn views(values: &BTreeMap<String, String>) -> Vec<SettingView> {
     SPECS

@@ -136,7 +136,7 @@ pub(super) const MONTHLY_SPEND_CAP_USD: Spec = Spec {
 pub(super) const EXPERIMENT: Spec = Spec {
     key: "experiment",
     kind: Kind::Text,
-    description: "An A/B experiment between two arms, measured against each other (the holdout stays outside both): delay:A,B (minutes after abandonment before the first message, e.g. delay:15,60), template:NAME_A,NAME_B (two approved templates' copy) or coupon:on,off. Each cart's arm is drawn by a fixed hash and recorded; changing or emptying the setting ends the experiment and keeps its results",
+    description: "An A/B experiment between two arms, measured against each other (the holdout stays outside both): delay:A,B (minutes after abandonment before the first message, e.g. delay:15,60), template:NAME_A,NAME_B (two approved templates' copy) or coupon:on,off (needs coupon_percent above 0). Each cart's arm is drawn by a fixed hash and recorded; changing or emptying the setting ends the experiment and keeps its results",
     default: String::new,
     validate: values::experiment,
 };

@@ -66,6 +66,12 @@ pub enum ValueError {
     Experiment,
     #[error("expected a plain amount such as 5000 or 12.50, with at most 2 decimals (0: every cart)")]
     Amount,
+    /// Checked against the other settings ([`super::check_together`]).
+    #[error("coupon:on,off compares a coupon with none: set coupon_percent (1 to 50) first")]
+    ExperimentNeedsCoupon,
+    /// Checked against the other settings ([`super::check_together`]).
+    #[error("a coupon:on,off experiment is running: end it (empty experiment) before turning coupons off")]
+    CouponInExperiment,
 }
 
 impl ValueError {
@@ -104,6 +110,8 @@ impl ValueError {
             V::SpendCap => "spend_cap",
             V::Experiment => "experiment",
             V::Amount => "amount",
+            V::ExperimentNeedsCoupon => "experiment_needs_coupon",
+            V::CouponInExperiment => "coupon_in_experiment",
         };
         (code, Vec::new())
     }
@@ -140,6 +148,8 @@ impl ValueError {
             V::SpendCap,
             V::Experiment,
             V::Amount,
+            V::ExperimentNeedsCoupon,
+            V::CouponInExperiment,
         ]
     }
 }

@@ -44,6 +44,11 @@ impl Engine {
             let mut conn = self.db.conn();
             let tx = conn.transaction()?;
             let stored = stored::set(&tx, key, value, now)?;
+            // Rolled back with the transaction when it breaks a rule joining two settings.
+            crate::config::check_together(
+                key,
+                &crate::config::effective(&stored::all(&tx)?.into_iter().collect()),
+            )?;
             if key.trim() == "shop_facts" {
                 // Every change is a new version, so answers can say which facts they used.
                 storage::shop_facts::record(&tx, &stored, &storage::ts(now))?;

@@ -87,7 +87,8 @@ pub fn check_image(bytes: Vec<u8>) -> Result<MediaFile, MediaRefusal> {
 /// link-local, unique-local, shared (100.64/10) or unspecified address is refused — at the first
 /// hop and at every redirect (at most 3), checked on the addresses actually connected to (the
 /// resolver drops the others, so a name can't resolve public for a check and private for the
-/// connection). The exception is `trusted_hosts`: the hosts of the stores the owner connected
+/// connection), and never through a system proxy (like every request of the app). The
+/// exception is `trusted_hosts`: the hosts of the stores the owner connected
 /// (a store on the owner's own network, the sandbox and the tests on loopback), matched by exact
 /// host name — a redirect from such a store to *another* local host is still refused.
 pub async fn fetch_image(url: &str, trusted_hosts: &[String]) -> Result<MediaFile, MediaRefusal> {
@@ -107,7 +108,9 @@ pub async fn fetch_image(url: &str, trusted_hosts: &[String]) -> Result<MediaFil
             attempt.error("a redirect to an address that is not public")
         }
     });
+    // Never through a system proxy: it would resolve and connect on its side, past the check.
     let http = reqwest::Client::builder()
+        .no_proxy()
         .user_agent(crate::http::USER_AGENT)
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))

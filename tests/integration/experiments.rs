@@ -205,3 +205,39 @@ async fn a_template_experiment_sends_each_arm_its_own_copy() {
     assert_eq!(e.arms.iter().map(|a| a.messaged).sum::<u64>(), ids.len() as u64);
     assert_eq!(e.arms.iter().map(|a| a.carts).sum::<u64>(), ids.len() as u64);
 }
+
+/// `coupon:on,off` without coupons would send both arms the same message: the engine (and with
+/// it the window and `config set`) refuses it until `coupon_percent` is set, and refuses turning
+/// coupons off while the experiment runs; a refusal changes nothing, and says what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coupon_experiment_needs_coupons_and_keeps_them_while_it_runs() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[]).await;
+    let engine = &shop.app.engine;
+    let refused = engine.setting_set("experiment", "coupon:on,off").unwrap_err();
+    assert_eq!(refused.code(), "invalid_setting");
+    let ui = refused.ui();
+    assert_eq!(ui.params.get("expected").map(String::as_str), Some("experiment_needs_coupon"), "{ui:?}");
+    assert!(ui.detail.contains("set coupon_percent"), "{}", ui.detail);
+    assert_eq!(engine.settings().unwrap().experiment, None, "nothing stored");
+    assert!(
+        recupero::storage::experiments::list(&engine.db().conn()).unwrap().is_empty(),
+        "no experiment began"
+    );
+
+    engine.setting_set("coupon_percent", "10").unwrap();
+    engine.setting_set("experiment", "coupon:on,off").unwrap();
+    let refused = engine.setting_set("coupon_percent", "0").unwrap_err();
+    assert_eq!(refused.ui().params.get("expected").map(String::as_str), Some("coupon_in_experiment"));
+    assert_eq!(engine.settings().unwrap().coupon_percent, 10, "the coupon stays");
+    // Other experiments don't need coupons; ending this one lets coupons go.
+    engine.setting_set("experiment", "").unwrap();
+    engine.setting_set("coupon_percent", "0").unwrap();
+    engine.setting_set("experiment", "delay:15,60").unwrap();
+
+    // The command line says the same, in English.
+    let dir = shop.app.dir.path();
+    let out = recupero(dir, &["config", "set", "experiment", "coupon:on,off"], None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("set coupon_percent (1 to 50) first"), "{}", text(&out.stderr));
+}

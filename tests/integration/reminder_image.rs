@@ -523,3 +523,66 @@ async fn a_picture_redirecting_to_another_local_host_is_not_fetched() {
     let refused = cached(&shop, "away-remera.png").and_then(|r| r.refused_why);
     assert_eq!(refused.as_deref(), Some("image_download_failed"));
 }
+
+const PROXY_CHILD: &str = "RECUPERO_TEST_PICTURE_PROXY";
+
+/// Only does something in the child process of the test below, whose environment names a
+/// system proxy (a variable set in a child, never in this shared test process).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_picture_download_in_a_process_with_a_system_proxy() {
+    let Ok(proxy) = std::env::var(PROXY_CHILD) else { return };
+    let listener = std::net::TcpListener::bind(proxy.trim_start_matches("http://")).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    // A proxy that would hand over any picture it is asked for: a name only it can resolve (a
+    // host on the shop's own network, the router's admin page) stands for every such address.
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = answered.clone();
+    std::thread::spawn(move || loop {
+        if let Ok((mut socket, _)) = listener.accept() {
+            use std::io::{Read, Write};
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            socket.set_nonblocking(false).unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: image/png\r\ncontent-length: {}\r\n\r\n",
+                PRODUCT_PNG.len()
+            );
+            let _ = socket.write_all(head.as_bytes());
+            let _ = socket.write_all(PRODUCT_PNG);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    });
+    for url in ["http://router.shop.invalid/admin/photo.png", "https://intranet.shop.invalid/p.png"] {
+        let fetched = recupero::whatsapp::media::fetch_image(url, &[]).await;
+        assert!(fetched.is_err(), "{url}: a name with no public address is not fetched, proxy or not");
+    }
+    assert_eq!(answered.load(std::sync::atomic::Ordering::SeqCst), 0, "the proxy was never asked");
+    println!("proxy never asked");
+}
+
+/// The picture download connects only to the public addresses it checked: a system proxy
+/// (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`) would resolve and connect on its own side, past
+/// the check, so the download never goes through one (like every other request of the app).
+#[test]
+fn the_picture_download_never_goes_through_a_system_proxy() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let proxy = format!("http://127.0.0.1:{port}");
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "reminder_image::a_picture_download_in_a_process_with_a_system_proxy",
+            "--nocapture",
+        ])
+        .env(PROXY_CHILD, &proxy)
+        .envs(
+            ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"]
+                .map(|k| (k, &proxy)),
+        )
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (crate::support::text(&out.stdout), crate::support::text(&out.stderr));
+    assert!(out.status.success() && stdout.contains("proxy never asked"), "{stdout}\n{stderr}");
+}
