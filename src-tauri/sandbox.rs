@@ -167,6 +167,8 @@ struct Inner {
     jumpseller_hits: VecDeque<Instant>,
     /// Every platform's coupons (`coupons`).
     coupons: coupons::Coupons,
+    /// Jumpseller orders served in another status or shape (`jumpseller`).
+    jumpseller: jumpseller::Shapes,
 }
 
 pub(crate) struct Shared {
@@ -375,6 +377,7 @@ impl Sandbox {
                 customers: Default::default(),
                 jumpseller_hits: VecDeque::new(),
                 coupons: Default::default(),
+                jumpseller: Default::default(),
             }),
         });
         let app = Router::new()
