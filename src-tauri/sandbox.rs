@@ -169,6 +169,8 @@ struct Inner {
     coupons: coupons::Coupons,
     /// Jumpseller orders served in another status or shape (`jumpseller`).
     jumpseller: jumpseller::Shapes,
+    /// VTEX's catalog answers every SKU read with this status instead (`vtex`).
+    vtex_catalog_refusal: Option<u16>,
 }
 
 pub(crate) struct Shared {
@@ -378,6 +380,7 @@ impl Sandbox {
                 jumpseller_hits: VecDeque::new(),
                 coupons: Default::default(),
                 jumpseller: Default::default(),
+                vtex_catalog_refusal: None,
             }),
         });
         let app = Router::new()

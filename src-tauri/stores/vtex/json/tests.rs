@@ -26,8 +26,15 @@ fn the_recovery_link_lives_on_the_store_domain() {
     ] {
         assert_eq!(recovery_link(&store, saved).unwrap(), want, "{saved}");
     }
-    let absolute = "https://other.example/checkout/cart/add?sku=1";
-    assert_eq!(recovery_link(&store, absolute).unwrap(), absolute);
+    // A whole URL saved in rclastcart: its path and query, on the store's own domain.
+    for saved in [
+        "https://other.example/checkout/cart/add?sku=1&qty=1&seller=1&sc=1",
+        "HTTP://conta.vtexcommercestable.com.br/checkout/cart/add?sku=1&qty=1&seller=1&sc=1#x",
+        "https://other.example/?sku=1&qty=1&seller=1&sc=1",
+    ] {
+        assert_eq!(recovery_link(&store, saved).unwrap(), want, "{saved}");
+    }
+    assert!(recovery_link(&store, "https://[bad/checkout/cart/add?sku=1").is_err());
 }
 
 #[test]
