@@ -26,7 +26,8 @@
 //! customer); items from `rclastcart`'s `sku`/`qty` pairs, priced from `carttag` and named from
 //! the catalog (`/api/catalog_system/pvt/sku/stockkeepingunitbyid/{sku}`, cached; a SKU the
 //! catalog won't name is "SKU {id}", never a stuck poll: [`catalog`]); the total
-//! `rclastcartvalue` in the currency of the store's country; phone `phone`, then `homePhone`,
+//! `rclastcartvalue` in the currency of the store's country ([`currency`]; a country without a
+//! known currency is refused at setup, never given a guessed one); phone `phone`, then `homePhone`,
 //! read in the store's country; the recovery link `rclastcart` on the store's own domain (the
 //! storefront address given as the store id, else the base URL) under `/checkout/cart/`.
 //!
@@ -54,6 +55,7 @@ use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
 
 mod catalog;
+mod currency;
 pub(crate) mod json;
 mod oms;
 
@@ -118,6 +120,12 @@ impl Vtex {
             ));
         };
         config.require_https("VTEX keys are only sent over HTTPS: use the account's https:// address")?;
+        if currency::of_country(&config.country).is_none() {
+            return Err(StoreError::Invalid(format!(
+                "VTEX carts carry no currency, so Recupero uses the currency of the store's country, and it knows none for '{}': give the two-letter code of the country the store sells in",
+                config.country
+            )));
+        }
         let storefront = match config.external_id.as_deref() {
             Some(domain) => super::parse_base_url(domain)?,
             None => config.base_url.clone(),

@@ -168,21 +168,10 @@ pub(crate) fn finished(display: &str) -> bool {
     d.eq_ignore_ascii_case("finalizado") || d.eq_ignore_ascii_case("finished")
 }
 
-/// The currency a VTEX store of this country sells in: CL carries no currency (UNCONFIRMED for
-/// stores selling in another currency than their country's: a trade policy's currency).
-pub(crate) fn currency(country: &str) -> &'static str {
-    match country {
-        "BR" => "BRL",
-        "AR" => "ARS",
-        "CO" => "COP",
-        "PE" => "PEN",
-        "CL" => "CLP",
-        "MX" => "MXN",
-        "UY" => "UYU",
-        "EC" | "US" => "USD",
-        "ES" | "PT" => "EUR",
-        _ => "USD",
-    }
+/// The currency of a store of this country's carts (CL carries none): [`super::currency`].
+pub(crate) fn currency(country: &str) -> Result<&'static str, String> {
+    super::currency::of_country(country)
+        .ok_or_else(|| format!("no currency known for the store's country {country:?}"))
 }
 
 impl Client {
@@ -219,7 +208,7 @@ impl Client {
     ) -> Result<Cart, String> {
         let rclastcart =
             self.rclastcart.as_deref().map(str::trim).filter(|c| !c.is_empty()).ok_or("no rclastcart")?;
-        let currency = currency(&config.country);
+        let currency = currency(&config.country)?;
         let prices = tag(self.carttag.as_ref());
         let items = lines(rclastcart)?
             .iter()
