@@ -2,7 +2,9 @@
 //! sync over pages, incremental sync without duplicates (new orders at once, changed ones at the
 //! periodic full scan), its 403 rate limit told apart from a refusal and backed off, a malformed
 //! order skipped with its id, a malformed page read again, completion for the pre-send check (the
-//! order paid, or a paid order by the same phone or email), and a crash between pages.
+//! order paid, or a paid or Pending Payment order by the same phone or email, `null` fields
+//! included; an unreadable order since the checkout is an error, never open), and a crash
+//! between pages.
 
 use std::sync::Arc;
 
@@ -279,8 +281,8 @@ async fn jumpseller_completion_the_order_paid_or_a_paid_order_by_the_same_custom
     assert!(matches!(&answer, Completion::Completed { how, .. } if how.contains("same email")), "{answer:?}");
 }
 
-/// A customer with a phone whose abandoned order stays open (the cart id, its phone).
-fn open_cart_with_phone(w: &World) -> (i64, u64, String) {
+/// A customer with a phone whose abandoned order stays open: the cart's row id and its phone.
+fn open_cart_with_phone(w: &World) -> (i64, String) {
     let (external, phone): (String, String) = w
         .app
         .engine
@@ -294,7 +296,7 @@ fn open_cart_with_phone(w: &World) -> (i64, u64, String) {
         .unwrap();
     let external: u64 = external.parse().unwrap();
     w.sandbox.never_completes(P, external);
-    (cart_id(w, external), external, phone)
+    (cart_id(w, external), phone)
 }
 
 /// Abandoned order 1042, then order 1050 placed by bank transfer (`Pending Payment`) with the
@@ -303,7 +305,7 @@ fn open_cart_with_phone(w: &World) -> (i64, u64, String) {
 async fn jumpseller_a_fresh_order_in_pending_payment_by_the_same_phone_is_a_purchase() {
     let w = world(P, 6, None).await;
     w.sync().await;
-    let (cart, _, phone) = open_cart_with_phone(&w);
+    let (cart, phone) = open_cart_with_phone(&w);
     assert_eq!(w.app.engine.cart_completion(cart).await.unwrap(), Completion::Open);
     w.app.clock.advance(Duration::minutes(3));
     let fresh = w.sandbox.add_order(P, NewOrder::by(Some(&phone), None, w.app.clock.now()));
@@ -326,7 +328,7 @@ async fn jumpseller_a_fresh_order_in_pending_payment_by_the_same_phone_is_a_purc
 async fn jumpseller_an_order_with_nulls_still_counts_and_an_unreadable_one_is_never_open() {
     let w = world(P, 6, None).await;
     w.sync().await;
-    let (cart, _, phone) = open_cart_with_phone(&w);
+    let (cart, phone) = open_cart_with_phone(&w);
     w.app.clock.advance(Duration::minutes(3));
     let with_nulls = w.sandbox.add_order(P, NewOrder::by(Some(&phone), None, w.app.clock.now()));
     w.sandbox.jumpseller_nulls(with_nulls);
