@@ -167,6 +167,10 @@ struct Inner {
     jumpseller_hits: VecDeque<Instant>,
     /// Every platform's coupons (`coupons`).
     coupons: coupons::Coupons,
+    /// Jumpseller orders served in another status or shape (`jumpseller`).
+    jumpseller: jumpseller::Shapes,
+    /// VTEX's catalog answers every SKU read with this status instead (`vtex`).
+    vtex_catalog_refusal: Option<u16>,
 }
 
 pub(crate) struct Shared {
@@ -375,6 +379,8 @@ impl Sandbox {
                 customers: Default::default(),
                 jumpseller_hits: VecDeque::new(),
                 coupons: Default::default(),
+                jumpseller: Default::default(),
+                vtex_catalog_refusal: None,
             }),
         });
         let app = Router::new()

@@ -4,9 +4,12 @@
 //! with `page` + `limit` (default 50; over 100 refused here), newest first by id; `GET
 //! /v1/orders/{id}.json`. 8 requests a second and 240 a minute, then **403 "Rate Limit
 //! Exceeded"**; wrong credentials are a 401. A sandbox checkout is an order `Abandoned` until the
-//! customer completes it, then `Paid` with `completed_at`, keeping its id.
+//! customer completes it, then `Paid` with `completed_at`, keeping its id. Tests can have an
+//! order placed but unpaid (`Pending Payment`, as a bank transfer leaves it), served with `null`
+//! addresses and prices, or served in a shape no reader takes ([`Sandbox::jumpseller_pending_payment`]
+//! and the two after it).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
@@ -20,7 +23,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::catalog::{PhoneField, SandboxCheckout};
-use super::{fault_response, json_response, param, query_pairs, truncate, Fault, Shared};
+use super::{fault_response, json_response, param, query_pairs, truncate, Fault, Sandbox, Shared};
 use crate::stores::Platform;
 
 pub(super) fn routes() -> Router<Arc<Shared>> {
@@ -31,11 +34,46 @@ fn stamp(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-fn status(c: &SandboxCheckout, now: DateTime<Utc>) -> &'static str {
-    if c.completed_at(now).is_some() {
-        "Paid"
+/// Orders served otherwise than the catalog says, by id.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Shapes {
+    /// Placed and awaiting payment: `Pending Payment`, listed under `pending_payment`.
+    pending: HashSet<u64>,
+    /// `shipping_address` and `billing_address` null, products' `qty` and `price` null.
+    nulls: HashSet<u64>,
+    /// `products` a string and `customer.phone` a number: no reader takes the whole order.
+    unreadable: HashSet<u64>,
+}
+
+impl Sandbox {
+    /// Jumpseller: order `id` was placed and awaits payment (a bank transfer): `Pending Payment`.
+    pub fn jumpseller_pending_payment(&self, id: u64) {
+        self.shared.lock().jumpseller.pending.insert(id);
+    }
+
+    /// Jumpseller: order `id` comes with `null` addresses and `null` product quantities and prices.
+    pub fn jumpseller_nulls(&self, id: u64) {
+        self.shared.lock().jumpseller.nulls.insert(id);
+    }
+
+    /// Jumpseller: order `id` comes in a shape no reader takes (`products` a string, the
+    /// customer's phone a number).
+    pub fn jumpseller_unreadable(&self, id: u64) {
+        self.shared.lock().jumpseller.unreadable.insert(id);
+    }
+}
+
+fn pending(c: &SandboxCheckout, shapes: &Shapes) -> bool {
+    shapes.pending.contains(&c.id)
+}
+
+fn status(c: &SandboxCheckout, now: DateTime<Utc>, shapes: &Shapes) -> (&'static str, &'static str) {
+    if pending(c, shapes) {
+        ("Pending Payment", "pending_payment")
+    } else if c.completed_at(now).is_some() {
+        ("Paid", "paid")
     } else {
-        "Abandoned"
+        ("Abandoned", "abandoned")
     }
 }
 
@@ -85,9 +123,10 @@ fn address(c: &SandboxCheckout, phone: Option<&str>) -> Value {
 }
 
 /// The order as the API sends it, wrapped.
-fn render(c: &SandboxCheckout, now: DateTime<Utc>) -> Value {
+fn render(c: &SandboxCheckout, now: DateTime<Utc>, shapes: &Shapes) -> Value {
     let phone = |field: PhoneField| if c.phone_in == field { c.phone.as_deref() } else { None };
-    let paid = c.completed_at(now);
+    let (status, status_enum) = status(c, now, shapes);
+    let paid = c.completed_at(now).filter(|_| status == "Paid");
     let products: Vec<Value> = c
         .items
         .iter()
@@ -101,9 +140,8 @@ fn render(c: &SandboxCheckout, now: DateTime<Utc>) -> Value {
         })
         .collect();
     let number = |d: rust_decimal::Decimal| d.to_string().parse::<f64>().unwrap_or(0.0);
-    json!({ "order": {
-        "id": c.id, "status": status(c, now),
-        "status_enum": if paid.is_some() { "paid" } else { "abandoned" },
+    let mut order = json!({
+        "id": c.id, "status": status, "status_enum": status_enum,
         "created_at": stamp(c.created_at), "updated_at": stamp(c.updated_at(now)),
         "completed_at": paid.map(stamp), "currency": c.currency,
         "subtotal": number(c.subtotal()), "shipping": number(c.shipping()), "tax": 0.0, "discount": 0.0,
@@ -118,7 +156,24 @@ fn render(c: &SandboxCheckout, now: DateTime<Utc>) -> Value {
         "shipping_address": address(c, phone(PhoneField::Shipping)),
         "billing_address": address(c, phone(PhoneField::Billing)),
         "products": products, "additional_fields": [],
-    }})
+    });
+    if shapes.nulls.contains(&c.id) {
+        order["shipping_address"] = Value::Null;
+        order["billing_address"] = Value::Null;
+        for product in order["products"].as_array_mut().into_iter().flatten() {
+            product["qty"] = Value::Null;
+            product["price"] = Value::Null;
+        }
+    }
+    if shapes.unreadable.contains(&c.id) {
+        order["products"] = json!("unreadable");
+        if let Some(number) =
+            c.phone.as_deref().map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+        {
+            order["customer"]["phone"] = json!(number.parse::<u64>().unwrap_or(0));
+        }
+    }
+    json!({ "order": order })
 }
 
 async fn list(
@@ -173,17 +228,19 @@ fn list_inner(shared: &Shared, which: &str, query: &str, headers: &HeaderMap) ->
     }
     let page: usize = param(&pairs, "page").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
     let now = shared.now();
+    let shapes = shared.lock().jumpseller.clone();
     let keep = |c: &SandboxCheckout| {
         c.created_at <= now
             && match wanted {
-                "abandoned" => c.completed_at(now).is_none(),
-                "paid" => c.completed_at(now).is_some(),
+                "abandoned" => c.completed_at(now).is_none() && !pending(c, &shapes),
+                "paid" => c.completed_at(now).is_some() && !pending(c, &shapes),
+                "pending_payment" => pending(c, &shapes),
                 _ => false,
             }
     };
     let window = super::Window { skip: (page - 1) * limit, take: limit, reverse: true, count_all: false };
     let (_, matching) = shared.page(Platform::Jumpseller, 0, keep, window);
-    let mut body: Vec<Value> = matching.iter().map(|c| render(c, now)).collect();
+    let mut body: Vec<Value> = matching.iter().map(|c| render(c, now, &shapes)).collect();
     if fault == Some(Fault::MalformedItem) {
         if let Some(first) = body.first_mut() {
             first["order"]["products"][0]["qty"] = json!("dos");
@@ -210,9 +267,10 @@ async fn one(
         message(StatusCode::FORBIDDEN, "Rate Limit Exceeded")
     } else {
         let now = shared.now();
+        let shapes = shared.lock().jumpseller.clone();
         let id = file.strip_suffix(".json").and_then(|n| n.parse::<u64>().ok());
         match id.and_then(|n| shared.find(Platform::Jumpseller, n)).filter(|c| c.created_at <= now) {
-            Some(c) => json_response(StatusCode::OK, vec![], render(&c, now).to_string()),
+            Some(c) => json_response(StatusCode::OK, vec![], render(&c, now, &shapes).to_string()),
             None => message(StatusCode::NOT_FOUND, "Order not found"),
         }
     };

@@ -11,7 +11,9 @@
 //! `carttag` the unit prices by SKU, `checkouttag` "Finalizado" once bought (the purchase is
 //! then also an OMS order). The phone sits in `phone` or `homePhone`, as typed. Sandbox
 //! assumptions where the docs say nothing: the unfinished `checkouttag` reads "Carrinho", the
-//! default range is 15 documents, an expired scroll token answers 400, bad keys 401.
+//! default range is 15 documents, an expired scroll token answers 400, bad keys 401. A test can
+//! have the catalog refuse every SKU read with a status ([`Sandbox::vtex_catalog_refuses`]), as a
+//! key without catalog read (403) or a broken product (400, 500) answers.
 
 use std::sync::Arc;
 
@@ -24,7 +26,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::catalog::{PhoneField, SandboxCheckout, SandboxItem};
-use super::{json_response, param, query_pairs, truncate, Fault, Shared, Window};
+use super::{json_response, param, query_pairs, truncate, Fault, Sandbox, Shared, Window};
 use crate::domain::time::parse_time;
 use crate::stores::Platform;
 
@@ -317,9 +319,19 @@ async fn document(
     logged(&shared, &format!("/api/dataentities/CL/documents/{id}"), &query, &headers, response)
 }
 
+impl Sandbox {
+    /// VTEX: the catalog answers every SKU read with `status` (None: it answers again).
+    pub fn vtex_catalog_refuses(&self, status: Option<u16>) {
+        self.shared.lock().vtex_catalog_refusal = status;
+    }
+}
+
 async fn sku(State(shared): State<Arc<Shared>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let refusal = shared.lock().vtex_catalog_refusal.and_then(|s| StatusCode::from_u16(s).ok());
     let response = if !authorized(&shared, &headers) {
         error(StatusCode::UNAUTHORIZED, "Unauthorized")
+    } else if let Some(status) = refusal {
+        error(status, "The catalog refused this request")
     } else {
         let wanted: Option<u64> = id.parse().ok();
         let first = Window { skip: 0, take: 1, reverse: false, count_all: false };

@@ -17,15 +17,20 @@
 //! scan is picked up by the next full scan at the latest.
 //!
 //! Completion (pre-send check and purchase sweep): the cart's own order moved on (`Paid` or
-//! `Pending Payment`: the customer finished the checkout; `Canceled`: gone), else a paid order
-//! by the same phone or email created since the checkout ([`super::orders`]), read from
-//! `orders/status/paid.json` newest first until the orders are older than the checkout.
+//! `Pending Payment`: the customer finished the checkout; `Canceled`: gone), else a placed order
+//! by the same phone or email created since the checkout ([`super::orders`]): `Paid` or
+//! `Pending Payment` (a bank transfer awaiting the money is a purchase), read from
+//! `orders/status/paid.json` then `orders/status/pending_payment.json`, each newest first until
+//! the orders are older than the checkout (one request more than paid alone, a few a minute at
+//! most against 240). A listed order that can't be read is seen from its raw JSON; if none
+//! matched and such an order was placed since the checkout, the check fails (logged with its id)
+//! instead of answering open: an unreadable order is no proof the customer didn't buy.
 //!
 //! Unconfirmed against a live store: the page-size maximum (100 is used), whether completing
 //! an abandoned cart changes the same order's status or creates a new order (both are caught),
 //! the 403 body's exact text, and whether the API sends `Retry-After` (else a minute is waited).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -57,6 +62,8 @@ pub const PACE: Duration = Duration::from_millis(250);
 pub const RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 /// How often the whole abandoned list is read again, for orders changed after they were read.
 pub const RESCAN_EVERY: chrono::Duration = chrono::Duration::hours(6);
+/// The status lists of orders that were placed, read in turn by the purchase check.
+const PLACED: [&str; 2] = ["paid", "pending_payment"];
 
 enum Auth {
     Basic { login: Sensitive<String>, token: Sensitive<String> },
@@ -176,22 +183,53 @@ impl Jumpseller {
         }
     }
 
-    /// Page `page` of the paid orders, newest first; the next page only while this one still
-    /// reaches back to `since`.
-    async fn paid_orders_page(&self, since: DateTime<Utc>, page: u32) -> Result<OrderPage<u32>, StoreError> {
-        let reply = self.get(self.list_url("paid", page, MAX_PER_PAGE)).await?;
+    /// Page `page` of the placed orders of list `PLACED[list]`, newest first; the next page
+    /// only while this one still reaches back to `since`, then the next list. The ids of orders
+    /// since `since` that can't be read go to `unreadable`.
+    async fn placed_orders_page(
+        &self,
+        since: DateTime<Utc>,
+        (list, page): (usize, u32),
+        unreadable: &Mutex<Vec<String>>,
+    ) -> Result<OrderPage<(usize, u32)>, StoreError> {
+        let reply = self.get(self.list_url(PLACED[list], page, MAX_PER_PAGE)).await?;
         let values: Vec<serde_json::Value> = http::json(&reply.body)?;
         let full = values.len() as u32 >= MAX_PER_PAGE;
-        let orders: Vec<Order> = values
-            .into_iter()
-            .filter_map(|v| serde_json::from_value::<Wrapped>(v).ok().map(|w| w.order))
-            .collect();
-        let reaches_back =
-            orders.iter().filter_map(Order::created).min().is_none_or(|oldest| oldest >= since);
-        Ok(OrderPage {
-            orders: orders.into_iter().map(Order::seen).collect(),
-            next: (full && reaches_back).then_some(page + 1),
-        })
+        let mut orders = Vec::with_capacity(values.len());
+        let mut oldest: Option<DateTime<Utc>> = None;
+        for value in &values {
+            let (seen, created) = match Wrapped::deserialize(value) {
+                Ok(Wrapped { order }) => {
+                    let created = order.created();
+                    // Listed as placed: a blank status doesn't make it anything else.
+                    let blank = order.status.trim().is_empty();
+                    let mut seen = order.seen();
+                    seen.counts |= blank;
+                    (seen, created)
+                }
+                Err(e) => {
+                    let seen = json::seen_leniently(value);
+                    let created = json::created_leniently(value);
+                    let id = if seen.id.is_empty() { "(no id)".to_string() } else { seen.id.clone() };
+                    tracing::warn!(order = %id, reason = %e, "Jumpseller placed order unreadable");
+                    if created.is_none_or(|c| c >= since) {
+                        unreadable.lock().unwrap_or_else(PoisonError::into_inner).push(id);
+                    }
+                    (seen, created)
+                }
+            };
+            if let Some(c) = created {
+                oldest = Some(oldest.map_or(c, |o| o.min(c)));
+            }
+            orders.push(seen);
+        }
+        let reaches_back = oldest.is_none_or(|oldest| oldest >= since);
+        let next = if full && reaches_back {
+            Some((list, page + 1))
+        } else {
+            (list + 1 < PLACED.len()).then_some((list + 1, 1))
+        };
+        Ok(OrderPage { orders, next })
     }
 }
 
@@ -274,8 +312,20 @@ impl StoreConnector for Jumpseller {
         };
         let own = OwnRecord { bought, email: order.as_ref().and_then(Order::email), otherwise };
         let since = query.since;
-        completion::decide(own, query, &self.config.country, 1, |page| self.paid_orders_page(since, page))
-            .await
+        let unreadable = Mutex::new(Vec::new());
+        let answer = completion::decide(own, query, &self.config.country, (0, 1), |at| {
+            self.placed_orders_page(since, at, &unreadable)
+        })
+        .await?;
+        let unreadable = unreadable.into_inner().unwrap_or_else(PoisonError::into_inner);
+        if answer == Completion::Open && !unreadable.is_empty() {
+            // No message on a guess: the unreadable order may be this customer's.
+            return Err(StoreError::Protocol(format!(
+                "order {} placed since the checkout could not be read; could not rule out a purchase",
+                unreadable.join(", ")
+            )));
+        }
+        Ok(answer)
     }
 }
 

@@ -24,8 +24,10 @@
 //!
 //! The cart: the customer document's id is the cart's id (VTEX keeps one last cart per
 //! customer); items from `rclastcart`'s `sku`/`qty` pairs, priced from `carttag` and named from
-//! the catalog (`/api/catalog_system/pvt/sku/stockkeepingunitbyid/{sku}`, cached); the total
-//! `rclastcartvalue` in the currency of the store's country; phone `phone`, then `homePhone`,
+//! the catalog (`/api/catalog_system/pvt/sku/stockkeepingunitbyid/{sku}`, cached; a SKU the
+//! catalog won't name is "SKU {id}", never a stuck poll: [`catalog`]); the total
+//! `rclastcartvalue` in the currency of the store's country ([`currency`]; a country without a
+//! known currency is refused at setup, never given a guessed one); phone `phone`, then `homePhone`,
 //! read in the store's country; the recovery link `rclastcart` on the store's own domain (the
 //! storefront address given as the store id, else the base URL) under `/checkout/cart/`.
 //!
@@ -34,8 +36,7 @@
 //! listed order read by id for `clientProfileData.email`/`phone`, [`super::orders`]); else open,
 //! or gone when the document has no cart any more.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -53,10 +54,12 @@ use crate::clock::Clock;
 use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
 
+mod catalog;
+mod currency;
 pub(crate) mod json;
 mod oms;
 
-use json::{Client, Sku};
+use json::Client;
 
 pub const MAX_PER_PAGE: u32 = 100;
 /// Documents search can reach; past this, `/scroll`.
@@ -65,8 +68,6 @@ pub const SCROLL_SIZE: u32 = 1000;
 /// How far back the first sync looks for carts.
 pub const FIRST_SYNC: chrono::Duration = chrono::Duration::days(30);
 const OVERLAP: chrono::Duration = chrono::Duration::minutes(10);
-/// SKUs remembered before the cache starts again.
-const SKU_CACHE: usize = 5000;
 
 pub struct Vtex {
     config: StoreConfig,
@@ -75,7 +76,7 @@ pub struct Vtex {
     storefront: Url,
     http: StoreHttp,
     clock: Arc<dyn Clock>,
-    skus: Mutex<HashMap<String, Sku>>,
+    skus: Mutex<catalog::Skus>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,12 +120,18 @@ impl Vtex {
             ));
         };
         config.require_https("VTEX keys are only sent over HTTPS: use the account's https:// address")?;
+        if currency::of_country(&config.country).is_none() {
+            return Err(StoreError::Invalid(format!(
+                "VTEX carts carry no currency, so Recupero uses the currency of the store's country, and it knows none for '{}': give the two-letter code of the country the store sells in",
+                config.country
+            )));
+        }
         let storefront = match config.external_id.as_deref() {
             Some(domain) => super::parse_base_url(domain)?,
             None => config.base_url.clone(),
         };
         let http = http.masking(&[&key, &secret]);
-        Ok(Vtex { config, key, token: secret, storefront, http, clock, skus: Mutex::new(HashMap::new()) })
+        Ok(Vtex { config, key, token: secret, storefront, http, clock, skus: Mutex::default() })
     }
 
     async fn get(&self, url: Url, range: Option<String>) -> Result<Reply, StoreError> {
@@ -168,40 +175,6 @@ impl Vtex {
                 .append_pair("_size", &SCROLL_SIZE.to_string()),
         };
         url
-    }
-
-    /// Names the SKUs of these documents' carts not yet known, one catalog read each.
-    async fn learn_skus(&self, clients: &[Client]) -> Result<HashMap<String, Sku>, StoreError> {
-        let wanted: Vec<String> = clients
-            .iter()
-            .filter_map(|c| c.rclastcart.as_deref())
-            .filter_map(|cart| json::lines(cart).ok())
-            .flatten()
-            .map(|line| line.sku)
-            .collect();
-        let missing: Vec<String> = {
-            let known = self.skus.lock().unwrap_or_else(PoisonError::into_inner);
-            let mut missing: Vec<String> =
-                wanted.iter().filter(|s| !known.contains_key(*s)).cloned().collect();
-            missing.sort();
-            missing.dedup();
-            missing
-        };
-        for sku in missing {
-            let url = self.config.url(&["api", "catalog_system", "pvt", "sku", "stockkeepingunitbyid", &sku]);
-            // An unknown SKU (deleted since) is named by its id; any other failure retries the page.
-            let read = match http::found(self.get(url, None).await)? {
-                Some(reply) => serde_json::from_slice::<Sku>(&reply.body).unwrap_or_default(),
-                None => Sku::default(),
-            };
-            let mut known = self.skus.lock().unwrap_or_else(PoisonError::into_inner);
-            if known.len() >= SKU_CACHE {
-                known.clear();
-            }
-            known.insert(sku, read);
-        }
-        let known = self.skus.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(wanted.into_iter().filter_map(|s| known.get(&s).cloned().map(|k| (s, k))).collect())
     }
 
     /// Reads a page of documents into `page`; returns the latest sane session seen.

@@ -2,7 +2,9 @@
 //! sync over pages, incremental sync without duplicates (new orders at once, changed ones at the
 //! periodic full scan), its 403 rate limit told apart from a refusal and backed off, a malformed
 //! order skipped with its id, a malformed page read again, completion for the pre-send check (the
-//! order paid, or a paid order by the same phone or email), and a crash between pages.
+//! order paid, or a paid or Pending Payment order by the same phone or email, `null` fields
+//! included; an unreadable order since the checkout is an error, never open), and a crash
+//! between pages.
 
 use std::sync::Arc;
 
@@ -277,6 +279,88 @@ async fn jumpseller_completion_the_order_paid_or_a_paid_order_by_the_same_custom
     w.sandbox.add_order(P, NewOrder::by(None, Some(&email.to_uppercase()), w.app.clock.now()));
     let answer = w.app.engine.cart_completion(third_cart).await.unwrap();
     assert!(matches!(&answer, Completion::Completed { how, .. } if how.contains("same email")), "{answer:?}");
+}
+
+/// A customer with a phone whose abandoned order stays open: the cart's row id and its phone.
+fn open_cart_with_phone(w: &World) -> (i64, String) {
+    let (external, phone): (String, String) = w
+        .app
+        .engine
+        .db()
+        .conn()
+        .query_row(
+            "SELECT external_id, phone_e164 FROM carts WHERE phone_e164 IS NOT NULL ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let external: u64 = external.parse().unwrap();
+    w.sandbox.never_completes(P, external);
+    (cart_id(w, external), phone)
+}
+
+/// Abandoned order 1042, then order 1050 placed by bank transfer (`Pending Payment`) with the
+/// same phone: the customer bought, so the pre-send check answers Completed, never Open.
+#[tokio::test]
+async fn jumpseller_a_fresh_order_in_pending_payment_by_the_same_phone_is_a_purchase() {
+    let w = world(P, 6, None).await;
+    w.sync().await;
+    let (cart, phone) = open_cart_with_phone(&w);
+    assert_eq!(w.app.engine.cart_completion(cart).await.unwrap(), Completion::Open);
+    w.app.clock.advance(Duration::minutes(3));
+    let fresh = w.sandbox.add_order(P, NewOrder::by(Some(&phone), None, w.app.clock.now()));
+    w.sandbox.jumpseller_pending_payment(fresh);
+    let answer = w.app.engine.cart_completion(cart).await.unwrap();
+    assert!(
+        matches!(&answer, Completion::Completed { how, .. } if how.contains(&format!("order {fresh}")) && how.contains("same phone")),
+        "{answer:?}"
+    );
+    let asked: Vec<String> = w.sandbox.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(asked.iter().any(|p| p == "/v1/orders/status/pending_payment.json"), "{asked:?}");
+    // The pending order is no abandoned cart of its own.
+    w.sync().await;
+    assert_eq!(w.count(&format!("external_id = '{fresh}'")), 0);
+}
+
+/// A paid order whose addresses, quantities and prices are `null` is still read for who placed
+/// it; one that can't be read at all makes the check fail (no message), never answer Open.
+#[tokio::test]
+async fn jumpseller_an_order_with_nulls_still_counts_and_an_unreadable_one_is_never_open() {
+    let w = world(P, 6, None).await;
+    w.sync().await;
+    let (cart, phone) = open_cart_with_phone(&w);
+    w.app.clock.advance(Duration::minutes(3));
+    let with_nulls = w.sandbox.add_order(P, NewOrder::by(Some(&phone), None, w.app.clock.now()));
+    w.sandbox.jumpseller_nulls(with_nulls);
+    let answer = w.app.engine.cart_completion(cart).await.unwrap();
+    assert!(
+        matches!(&answer, Completion::Completed { how, .. } if how.contains(&format!("order {with_nulls}"))),
+        "{answer:?}"
+    );
+    // Another open cart; an order since that no reader takes, by someone or other.
+    let other: u64 = w
+        .sandbox
+        .checkouts(P)
+        .iter()
+        .find(|c| {
+            c.completes_at.is_none()
+                && c.id != with_nulls
+                && w.count(&format!("external_id = '{}' AND phone_e164 IS NOT NULL", c.id)) == 1
+                && c.phone.as_deref() != Some(phone.as_str())
+        })
+        .map(|c| c.id)
+        .unwrap();
+    w.sandbox.never_completes(P, other);
+    let other_cart = cart_id(&w, other);
+    assert_eq!(w.app.engine.cart_completion(other_cart).await.unwrap(), Completion::Open);
+    w.app.clock.advance(Duration::minutes(3));
+    let broken = w.sandbox.add_order(P, NewOrder::by(Some("+54 9 11 5555-0000"), None, w.app.clock.now()));
+    w.sandbox.jumpseller_unreadable(broken);
+    let answer = w.app.engine.cart_completion(other_cart).await;
+    assert!(
+        matches!(&answer, Err(e) if e.to_string().contains(&broken.to_string())),
+        "an unreadable order since the checkout is no proof the customer didn't buy: {answer:?}"
+    );
 }
 
 #[tokio::test]

@@ -194,6 +194,39 @@ async fn vtex_a_malformed_page_loses_nothing_and_is_read_again() {
     assert_eq!(w.count("1") as usize, w.expected(), "nothing lost");
 }
 
+/// Item names are cosmetic: a catalog that refuses the SKU read (a key without catalog read,
+/// a product the catalog can't serve) names the items "SKU n" and the carts still arrive.
+#[tokio::test]
+async fn vtex_a_catalog_refusal_names_items_by_sku_and_keeps_polling() {
+    for status in [403_u16, 400, 401] {
+        let w = world(VTEX, 8, Some(5)).await;
+        w.sandbox.vtex_catalog_refuses(Some(status));
+        let outcomes = w.sync().await;
+        assert!(outcomes.iter().all(|o| matches!(o, PollOutcome::Page { .. })), "{status}: {outcomes:?}");
+        assert_eq!(w.count("1") as usize, w.expected(), "{status}");
+        assert_eq!(w.count("items_json LIKE '%\"SKU %'"), w.count("1"), "{status}: named by SKU id");
+        assert_eq!(w.state().0, "ok", "{status}");
+    }
+}
+
+/// A catalog failing again and again for a SKU can't hold the cursor forever: the page is read
+/// again after the backoff once, then the items are named "SKU n".
+#[tokio::test]
+async fn vtex_a_catalog_failing_twice_names_items_by_sku_after_one_backoff() {
+    let w = world(VTEX, 4, None).await;
+    w.sandbox.vtex_catalog_refuses(Some(500));
+    let failed = w.step().await;
+    let PollOutcome::Failed { error, retry_at, .. } = &failed else { panic!("{failed:?}") };
+    assert!(matches!(error, StoreError::Server { status: 500 }), "{error}");
+    assert_eq!(w.count("1"), 0);
+    w.app.clock.advance(*retry_at - w.app.clock.now() + Duration::seconds(1));
+    let outcomes = w.sync().await;
+    assert!(matches!(outcomes[0], PollOutcome::Page { .. }), "{outcomes:?}");
+    assert_eq!(w.count("1") as usize, w.expected());
+    assert_eq!(w.count("items_json LIKE '%\"SKU %'"), w.count("1"));
+    assert_eq!(w.state().0, "ok");
+}
+
 #[tokio::test]
 async fn vtex_a_finished_checkout_is_detected_by_the_sweep_and_the_pre_send_check() {
     let w = world(VTEX, 10, None).await;

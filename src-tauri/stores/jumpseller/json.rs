@@ -6,9 +6,14 @@
 //! `Abandoned`, `Canceled`, `Pending Payment`, `Paid`; `recovery_url`, `checkout_url`,
 //! `customer{email,fullname,phone}`, `shipping_address`/`billing_address{…,country_code}`,
 //! `products[{name,variant_id,qty,price,image}]`). Timestamps come as `2026-03-02 14:00:00 UTC`.
+//!
+//! A field the API sends as `null` reads as absent (an order without a billing address, a
+//! product without a price): an order is only refused for what its use needs (a cart needs its
+//! quantities and prices; an order seen for its customer needs nothing but its id). An order
+//! that still can't be read is seen leniently, from its raw JSON ([`seen_leniently`]).
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use crate::domain::time::optional_time;
 use crate::stores::completion::ReadCheckout;
@@ -26,7 +31,7 @@ pub(crate) struct Wrapped {
 #[derive(Debug, Deserialize)]
 pub(crate) struct Order {
     pub(crate) id: Scalar,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_default")]
     pub(crate) status: String,
     currency: Option<String>,
     total: Option<Scalar>,
@@ -35,13 +40,13 @@ pub(crate) struct Order {
     completed_at: Option<String>,
     recovery_url: Option<String>,
     checkout_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_default")]
     customer: Customer,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_default")]
     shipping_address: Address,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_default")]
     billing_address: Address,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_default")]
     products: Vec<Product>,
 }
 
@@ -63,9 +68,18 @@ struct Address {
 struct Product {
     name: Option<String>,
     variant: Option<String>,
-    qty: Scalar,
-    price: Scalar,
+    qty: Option<Scalar>,
+    price: Option<Scalar>,
     image: Option<String>,
+}
+
+/// `null` reads as the field's default (an empty address, no products).
+fn null_is_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// Jumpseller writes `2026-03-02 14:00:00 UTC`; the shared reader takes it without the zone name.
@@ -76,6 +90,17 @@ pub(crate) fn time(text: Option<&str>) -> Result<Option<DateTime<Utc>>, String> 
 /// What the status says about the purchase.
 pub(crate) fn is_paid(status: &str) -> bool {
     status.trim().eq_ignore_ascii_case("paid")
+}
+
+/// Placed and awaiting payment (a bank transfer, a cash payment): the customer bought.
+pub(crate) fn is_pending_payment(status: &str) -> bool {
+    let s = status.trim().to_ascii_lowercase().replace(['_', '-'], " ");
+    s == "pending payment"
+}
+
+/// The order was placed: paid, or placed and awaiting payment.
+pub(crate) fn is_placed(status: &str) -> bool {
+    is_paid(status) || is_pending_payment(status)
 }
 
 pub(crate) fn is_abandoned(status: &str) -> bool {
@@ -108,8 +133,8 @@ impl Order {
             .products
             .iter()
             .map(|p| {
-                let quantity = fields::quantity(&p.qty)?;
-                let price = fields::money(&p.price, &currency)?;
+                let quantity = fields::quantity(p.qty.as_ref().ok_or("a product without a quantity")?)?;
+                let price = fields::money(p.price.as_ref().ok_or("a product without a price")?, &currency)?;
                 let variant = p.variant.as_deref().map(str::trim).filter(|v| !v.is_empty());
                 fields::line_item(
                     p.name.as_deref().unwrap_or_default(),
@@ -177,10 +202,38 @@ impl Order {
                 .collect(),
             email: self.customer.email,
             country,
-            counts: is_paid(&self.status),
+            counts: is_placed(&self.status),
             at,
         }
     }
+}
+
+/// An order of a list of placed orders that [`Order`] can't read, seen from its raw JSON: the
+/// text phones, email and country it carries, when it was paid or placed. It counts as placed
+/// (it was listed so).
+pub(crate) fn seen_leniently(value: &serde_json::Value) -> OrderSeen {
+    let order = value.get("order").unwrap_or(value);
+    let text = |path: &[&str]| -> Option<String> {
+        path.iter().try_fold(order, |v, key| v.get(key))?.as_str().map(String::from)
+    };
+    let phones = [["customer", "phone"], ["shipping_address", "phone"], ["billing_address", "phone"]];
+    let country =
+        text(&["shipping_address", "country_code"]).or_else(|| text(&["billing_address", "country_code"]));
+    let at = |field: &str| time(text(&[field]).as_deref()).ok().flatten();
+    OrderSeen {
+        id: fields::raw_id(order, "id").unwrap_or_default(),
+        phones: phones.iter().filter_map(|p| text(p)).collect(),
+        email: text(&["customer", "email"]),
+        country,
+        counts: true,
+        at: at("completed_at").or_else(|| at("created_at")),
+    }
+}
+
+/// When a raw order was placed, if it says.
+pub(crate) fn created_leniently(value: &serde_json::Value) -> Option<DateTime<Utc>> {
+    let order = value.get("order").unwrap_or(value);
+    time(order.get("created_at").and_then(|v| v.as_str())).ok().flatten()
 }
 
 #[cfg(test)]
@@ -253,9 +306,52 @@ mod tests {
     #[test]
     fn statuses_and_times() {
         assert!(is_paid("Paid") && !is_paid("Pending Payment") && !is_paid("Abandoned"));
+        assert!(is_placed("Paid") && is_placed("Pending Payment") && is_placed("pending_payment"));
+        assert!(!is_placed("Abandoned") && !is_placed("Canceled") && !is_placed(""));
         assert!(is_abandoned("Abandoned") && is_canceled("Canceled"));
         assert!(time(Some("2026-03-02 14:00:00 UTC")).unwrap().is_some());
         assert!(time(Some("ayer")).is_err());
+    }
+
+    /// A paid order with `null` addresses, customer fields and product prices is still read for
+    /// who placed it; one in Pending Payment counts as placed.
+    #[test]
+    fn nulls_never_hide_a_placed_order() {
+        let mut value = order("+56 9 7612 3456", "CL");
+        value["order"]["status"] = serde_json::json!("Paid");
+        value["order"]["billing_address"] = serde_json::Value::Null;
+        value["order"]["products"][0]["qty"] = serde_json::Value::Null;
+        value["order"]["products"][0]["price"] = serde_json::Value::Null;
+        let seen =
+            serde_json::from_value::<Wrapped>(value.clone()).expect("nulls are absent fields").order.seen();
+        assert!(seen.counts);
+        assert_eq!(seen.phones[0], "+56 9 7612 3456");
+        assert_eq!(seen.email.as_deref(), Some("ana@example.com"));
+        value["order"]["shipping_address"] = serde_json::Value::Null;
+        value["order"]["customer"] = serde_json::Value::Null;
+        value["order"]["products"] = serde_json::Value::Null;
+        value["order"]["status"] = serde_json::Value::Null;
+        assert!(serde_json::from_value::<Wrapped>(value).is_ok());
+        let mut pending = order("+56 9 7612 3456", "CL");
+        pending["order"]["status"] = serde_json::json!("Pending Payment");
+        assert!(serde_json::from_value::<Wrapped>(pending).unwrap().order.seen().counts);
+    }
+
+    #[test]
+    fn an_unreadable_order_is_seen_leniently() {
+        let mut value = order("+56 9 7612 3456", "CL");
+        value["order"]["products"] = serde_json::json!("unreadable");
+        value["order"]["shipping_address"]["phone"] = serde_json::json!(56976123456_u64);
+        assert!(serde_json::from_value::<Wrapped>(value.clone()).is_err());
+        let seen = seen_leniently(&value);
+        assert_eq!(seen.id, "1042");
+        assert_eq!(seen.phones, vec!["+56 9 7612 3456".to_string()], "only text phones are read");
+        assert_eq!(seen.email.as_deref(), Some("ana@example.com"));
+        assert_eq!(seen.country.as_deref(), Some("CL"));
+        assert!(seen.counts && seen.at.is_some());
+        assert_eq!(created_leniently(&value), seen.at);
+        let nothing = seen_leniently(&serde_json::json!(["not", "an", "order"]));
+        assert!(nothing.id.is_empty() && nothing.phones.is_empty() && nothing.email.is_none());
     }
 
     proptest::proptest! {

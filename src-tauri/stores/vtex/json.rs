@@ -5,7 +5,8 @@
 //! `rclastcart` is the query string VTEX's own abandoned-cart email puts after
 //! `https://{store}/checkout/cart/`: `add?sku=880010&qty=1&seller=1&sc=1`, the `sku`, `qty`,
 //! `seller` triplet repeated per item (stores.md §5; UNCONFIRMED against a live account: the
-//! leading `add?` may be missing, and some stores save a whole URL — all three are accepted).
+//! leading `add?` may be missing, and some stores save a whole URL — all three are accepted, the
+//! link always on the configured storefront).
 //! `carttag` and `checkouttag` are RC "tags": `{"DisplayValue": …, "Scores": {key: [{"Point",
 //! "Date"}]}}`, sometimes stored as that JSON in a string; `carttag`'s keys are SKU ids with the
 //! unit price as `Point` (UNCONFIRMED), `checkouttag`'s DisplayValue is "Finalizado" once the
@@ -116,13 +117,19 @@ pub(crate) fn lines(rclastcart: &str) -> Result<Vec<CartLine>, String> {
 }
 
 /// The link that refills the cart on the store's own domain: `rclastcart` after
-/// `{storefront}/checkout/cart/`; an absolute URL saved in `rclastcart` is kept as it is.
+/// `{storefront}/checkout/cart/`. An absolute URL saved in `rclastcart` gives only its path and
+/// query: whatever host it names (`vtexcommercestable`, an old domain, another site), the link
+/// opens on the configured storefront (stores.md §5: use the store's real domain).
 pub(crate) fn recovery_link(storefront: &Url, rclastcart: &str) -> Result<String, String> {
     let text = rclastcart.trim();
-    if text.starts_with("https://") || text.starts_with("http://") {
-        return Ok(text.to_string());
-    }
-    let path = text.trim_start_matches('/');
+    let scheme = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+    let relative = if scheme.starts_with("https://") || scheme.starts_with("http://") {
+        let url = Url::parse(text).map_err(|e| format!("rclastcart is not a URL: {e}"))?;
+        format!("{}?{}", url.path(), url.query().unwrap_or_default())
+    } else {
+        text.to_string()
+    };
+    let path = relative.trim_start_matches('/');
     let rest = path.strip_prefix("checkout/cart/").unwrap_or(path);
     let rest = if rest.starts_with("add?") { rest.to_string() } else { format!("add?{}", cart_query(rest)) };
     let base = storefront.as_str().trim_end_matches('/');
@@ -161,21 +168,10 @@ pub(crate) fn finished(display: &str) -> bool {
     d.eq_ignore_ascii_case("finalizado") || d.eq_ignore_ascii_case("finished")
 }
 
-/// The currency a VTEX store of this country sells in: CL carries no currency (UNCONFIRMED for
-/// stores selling in another currency than their country's: a trade policy's currency).
-pub(crate) fn currency(country: &str) -> &'static str {
-    match country {
-        "BR" => "BRL",
-        "AR" => "ARS",
-        "CO" => "COP",
-        "PE" => "PEN",
-        "CL" => "CLP",
-        "MX" => "MXN",
-        "UY" => "UYU",
-        "EC" | "US" => "USD",
-        "ES" | "PT" => "EUR",
-        _ => "USD",
-    }
+/// The currency of a store of this country's carts (CL carries none): [`super::currency`].
+pub(crate) fn currency(country: &str) -> Result<&'static str, String> {
+    super::currency::of_country(country)
+        .ok_or_else(|| format!("no currency known for the store's country {country:?}"))
 }
 
 impl Client {
@@ -212,7 +208,7 @@ impl Client {
     ) -> Result<Cart, String> {
         let rclastcart =
             self.rclastcart.as_deref().map(str::trim).filter(|c| !c.is_empty()).ok_or("no rclastcart")?;
-        let currency = currency(&config.country);
+        let currency = currency(&config.country)?;
         let prices = tag(self.carttag.as_ref());
         let items = lines(rclastcart)?
             .iter()

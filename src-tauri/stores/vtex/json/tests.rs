@@ -26,8 +26,15 @@ fn the_recovery_link_lives_on_the_store_domain() {
     ] {
         assert_eq!(recovery_link(&store, saved).unwrap(), want, "{saved}");
     }
-    let absolute = "https://other.example/checkout/cart/add?sku=1";
-    assert_eq!(recovery_link(&store, absolute).unwrap(), absolute);
+    // A whole URL saved in rclastcart: its path and query, on the store's own domain.
+    for saved in [
+        "https://other.example/checkout/cart/add?sku=1&qty=1&seller=1&sc=1",
+        "HTTP://conta.vtexcommercestable.com.br/checkout/cart/add?sku=1&qty=1&seller=1&sc=1#x",
+        "https://other.example/?sku=1&qty=1&seller=1&sc=1",
+    ] {
+        assert_eq!(recovery_link(&store, saved).unwrap(), want, "{saved}");
+    }
+    assert!(recovery_link(&store, "https://[bad/checkout/cart/add?sku=1").is_err());
 }
 
 #[test]
@@ -84,7 +91,7 @@ fn phones_are_read_in_the_stores_country() {
             let cart = c.read(&config, &storefront, &HashMap::new()).unwrap();
             let phone = cart.contact().phone().map(|p| p.e164().to_string());
             assert_eq!(phone.as_deref(), Some(e164), "{country} {typed:?}");
-            assert_eq!(cart.total().currency().to_string(), currency(country));
+            assert_eq!(cart.total().currency().to_string(), currency(country).unwrap());
         }
     }
     let config = StoreConfig::new(crate::stores::Platform::Vtex, "https://loja.example", "BR").unwrap();
@@ -174,4 +181,44 @@ fn odd_documents_are_refused_with_a_reason_never_a_panic() {
         }
         let _ = client.finished_at();
     }
+}
+
+/// A store's carts are in its country's currency, wherever VTEX sells; a country with no known
+/// currency is refused at setup, never given a guessed USD.
+#[test]
+fn totals_are_in_the_currency_of_the_stores_country_never_a_guessed_usd() {
+    let storefront = Url::parse("https://www.loja.example").unwrap();
+    for (country, code) in [
+        ("FR", "EUR"),
+        ("IT", "EUR"),
+        ("DE", "EUR"),
+        ("GB", "GBP"),
+        ("PY", "PYG"),
+        ("BO", "BOB"),
+        ("GT", "GTQ"),
+    ] {
+        let config = StoreConfig::new(
+            crate::stores::Platform::Vtex,
+            "https://loja.vtexcommercestable.com.br",
+            country,
+        )
+        .unwrap();
+        let cart =
+            client(Some("+55 11 98765-4321"), None).read(&config, &storefront, &HashMap::new()).unwrap();
+        assert_eq!(cart.total().currency().to_string(), code, "{country}");
+        assert_eq!(cart.items()[0].unit_price().currency().to_string(), code, "{country}");
+    }
+    let unknown =
+        StoreConfig::new(crate::stores::Platform::Vtex, "https://loja.vtexcommercestable.com.br", "XX")
+            .unwrap();
+    assert!(client(None, None).read(&unknown, &storefront, &HashMap::new()).is_err(), "no guessed currency");
+    let http = crate::stores::http::StoreHttp::new(&unknown).unwrap();
+    let keys = crate::stores::Credentials::KeySecret {
+        key: crate::secrets::Sensitive::new("k".to_string()),
+        secret: crate::secrets::Sensitive::new("t".to_string()),
+    };
+    let clock: std::sync::Arc<dyn crate::clock::Clock> = std::sync::Arc::new(crate::clock::SystemClock);
+    let refused =
+        Vtex::new(unknown, keys, http, clock).err().expect("a country without a currency is refused");
+    assert!(refused.to_string().contains("XX") && refused.to_string().contains("currency"), "{refused}");
 }
