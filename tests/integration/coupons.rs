@@ -355,3 +355,53 @@ async fn a_coupon_experiment_gives_coupons_only_to_the_on_arm() {
     assert!(on > 0 && off > 0, "both arms drawn: on {on}, off {off}");
     assert_eq!(shop.store.coupons(Platform::Tiendanube).len(), on);
 }
+
+/// A STOP that arrives while the store is creating the coupon: the send is checked again after
+/// the creation and skipped as `opted_out`; no message goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_arriving_during_the_coupon_creation_skips_the_send() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open_on(Platform::Tiendanube, BA, "mon-sun 00:00-24:00", start, &SETTINGS).await;
+    let id = shop.checkout_with_phone(start - Duration::minutes(20), "+54 9 11 6000-0078");
+    let engine = shop.app.engine.clone();
+    shop.store.on_coupon_create(Some(std::sync::Arc::new(move || {
+        engine.opt_out("+5491160000078", "keyword").unwrap();
+    })));
+    shop.run_until(start + Duration::hours(1), Duration::minutes(1)).await;
+    assert_eq!(shop.store.coupons(Platform::Tiendanube).len(), 1, "the coupon was being created");
+    assert_eq!(shop.messages_for(id), vec![], "no message after the STOP");
+    assert_eq!(shop.send(id, 0), ("skipped".to_string(), Some("opted_out".to_string())));
+}
+
+/// A coupon creation that runs past closing time: the send is given back for the next opening
+/// (re-planned `closed`), never sent at night; it goes in the morning with the same code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coupon_creation_that_runs_past_closing_waits_for_the_opening() {
+    let start = local(BA, 2026, 11, 20, 17, 59);
+    let shop = Shop::open_on(Platform::Tiendanube, BA, "mon-sun 09:00-18:00", start, &SETTINGS).await;
+    let id = shop.checkout(start - Duration::minutes(20));
+    let clock = shop.app.clock.clone();
+    let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = fired.clone();
+    // The store takes 90 s over the first creation (less than the send's lease): it answers
+    // at 18:00:30, after closing time.
+    shop.store.on_coupon_create(Some(std::sync::Arc::new(move || {
+        if !flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            clock.advance(Duration::seconds(90));
+        }
+    })));
+    shop.tick().await;
+    assert!(fired.load(std::sync::atomic::Ordering::SeqCst), "the coupon was created in that step");
+    assert_eq!(shop.messages_for(id), vec![], "not sent after closing time");
+    assert_eq!(shop.send(id, 0).0, "planned", "given back for the opening");
+    let next_open = local(BA, 2026, 11, 21, 9, 0);
+    shop.run_until(next_open - Duration::minutes(1), Duration::minutes(10)).await;
+    assert_eq!(shop.messages_for(id), vec![], "nothing at night");
+    shop.run_until(next_open + Duration::minutes(45), Duration::minutes(1)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1, "sent at the opening");
+    assert!(sent[0].at >= next_open, "sent at {}", sent[0].at);
+    let (code, ..) = coupon_row(&shop, id).unwrap();
+    assert!(sent[0].body.iter().any(|p| p.contains(&code)), "{:?}", sent[0].body);
+    assert_eq!(shop.store.coupons(Platform::Tiendanube).len(), 1, "still one coupon");
+}
