@@ -56,6 +56,9 @@ pub(crate) struct Coupons {
     /// `INTERNAL_SERVER_ERROR`): the crash between the store's work and the client's record.
     lose_answer: HashSet<Platform>,
     next_id: u64,
+    /// The next creation on these platforms (Tiendanube) is kept but answered with a 422: a
+    /// refusal after the store did the work.
+    refuse_answer: HashSet<Platform>,
     /// Run as each creation request arrives (Tiendanube, WooCommerce), before it is answered:
     /// what happens meanwhile on the app's side (a STOP, the clock moving on).
     on_create: Option<CreateHook>,
@@ -248,6 +251,13 @@ fn tn_create_inner(shared: &Shared, body: &[u8]) -> Response {
     });
     if inner.coupons.lose_answer.remove(&Platform::Tiendanube) {
         return tn_error(StatusCode::BAD_GATEWAY, "Bad Gateway", json!("upstream closed the connection"));
+    }
+    if inner.coupons.refuse_answer.remove(&Platform::Tiendanube) {
+        return tn_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unprocessable Entity",
+            json!({ "value": ["is invalid"] }),
+        );
     }
     json_response(StatusCode::CREATED, vec![], tn_render(&coupon).to_string())
 }
@@ -575,6 +585,12 @@ impl Sandbox {
     /// the store answers it (the tests' "meanwhile"); `None` removes it.
     pub fn on_coupon_create(&self, hook: Option<Arc<dyn Fn() + Send + Sync>>) {
         self.shared.lock().coupons.on_create = hook.map(CreateHook);
+    }
+
+    /// The next coupon creation on `platform` (Tiendanube) is kept by the store but answered
+    /// with a refusal (422).
+    pub fn refuse_next_coupon_answer(&self, platform: Platform) {
+        self.shared.lock().coupons.refuse_answer.insert(platform);
     }
 
     /// Every coupon a platform's store holds or held (deleted ones flagged).
