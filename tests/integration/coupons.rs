@@ -371,6 +371,10 @@ async fn a_stop_arriving_during_the_coupon_creation_skips_the_send() {
     assert_eq!(shop.store.coupons(Platform::Tiendanube).len(), 1, "the coupon was being created");
     assert_eq!(shop.messages_for(id), vec![], "no message after the STOP");
     assert_eq!(shop.send(id, 0), ("skipped".to_string(), Some("opted_out".to_string())));
+    // The code made for a message that will never go leaves the store at the next round.
+    let round = shop.app.engine.coupon_housekeeping().await.unwrap();
+    assert_eq!((round.deleted, round.failed), (1, 0), "{round:?}");
+    assert!(shop.store.coupons(Platform::Tiendanube)[0].deleted);
 }
 
 /// A shop open 09:00–18:00 whose store takes 90 s (less than the send's lease) over the first
