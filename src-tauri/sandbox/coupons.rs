@@ -56,6 +56,30 @@ pub(crate) struct Coupons {
     /// `INTERNAL_SERVER_ERROR`): the crash between the store's work and the client's record.
     lose_answer: HashSet<Platform>,
     next_id: u64,
+    /// The next creation on these platforms (Tiendanube) is kept but answered with a 422: a
+    /// refusal after the store did the work.
+    refuse_answer: HashSet<Platform>,
+    /// Run as each creation request arrives (Tiendanube, WooCommerce), before it is answered:
+    /// what happens meanwhile on the app's side (a STOP, the clock moving on).
+    on_create: Option<CreateHook>,
+}
+
+/// See [`Sandbox::on_coupon_create`].
+#[derive(Clone)]
+struct CreateHook(Arc<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for CreateHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateHook")
+    }
+}
+
+/// Runs the creation hook, if any, with no lock held.
+fn creating(shared: &Shared) {
+    let hook = shared.lock().coupons.on_create.clone();
+    if let Some(CreateHook(f)) = hook {
+        f();
+    }
 }
 
 impl Coupons {
@@ -183,6 +207,7 @@ async fn tn_create(
 }
 
 fn tn_create_inner(shared: &Shared, body: &[u8]) -> Response {
+    creating(shared);
     let Ok(input) = serde_json::from_slice::<Value>(body) else {
         return tn_error(StatusCode::BAD_REQUEST, "Bad Request", json!("Invalid JSON"));
     };
@@ -226,6 +251,13 @@ fn tn_create_inner(shared: &Shared, body: &[u8]) -> Response {
     });
     if inner.coupons.lose_answer.remove(&Platform::Tiendanube) {
         return tn_error(StatusCode::BAD_GATEWAY, "Bad Gateway", json!("upstream closed the connection"));
+    }
+    if inner.coupons.refuse_answer.remove(&Platform::Tiendanube) {
+        return tn_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unprocessable Entity",
+            json!({ "value": ["is invalid"] }),
+        );
     }
     json_response(StatusCode::CREATED, vec![], tn_render(&coupon).to_string())
 }
@@ -364,6 +396,7 @@ fn woo_create_inner(shared: &Shared, body: &[u8]) -> Response {
             "Invalid parameter(s): discount_type",
         );
     }
+    creating(shared);
     let mut inner = shared.lock();
     if inner.coupons.live(Platform::Woocommerce, &code).is_some() {
         return woo_error(
@@ -546,6 +579,18 @@ impl Sandbox {
     /// The next coupon creation on `platform` is kept by the store but its answer is lost.
     pub fn lose_next_coupon_answer(&self, platform: Platform) {
         self.shared.lock().coupons.lose_answer.insert(platform);
+    }
+
+    /// Runs `hook` as each coupon creation request arrives on Tiendanube and WooCommerce, before
+    /// the store answers it (the tests' "meanwhile"); `None` removes it.
+    pub fn on_coupon_create(&self, hook: Option<Arc<dyn Fn() + Send + Sync>>) {
+        self.shared.lock().coupons.on_create = hook.map(CreateHook);
+    }
+
+    /// The next coupon creation on `platform` (Tiendanube) is kept by the store but answered
+    /// with a refusal (422).
+    pub fn refuse_next_coupon_answer(&self, platform: Platform) {
+        self.shared.lock().coupons.refuse_answer.insert(platform);
     }
 
     /// Every coupon a platform's store holds or held (deleted ones flagged).

@@ -206,18 +206,14 @@ pub async fn dispatch_step(
             if let Ok(rows) = image_templates.rows(db, sender, name, now).await {
                 let picked = media::with_image(db, sender, &ctx, &rows, outgoing, now).await?;
                 (outgoing, uploaded_now) = (picked.outgoing, picked.uploaded_now);
-                let now = clock.now();
-                if !rules.plan.hours.is_open(now) {
-                    closed(db, &ctx, owner, now, rules, &mut report)?;
-                    continue;
-                }
-                let Some(ctx) = sends::context(&db.conn(), id)? else { continue };
-                if !database_says_go(db, &ctx, owner, now, rules, &mut report)? {
+                if !still_go_after_slow_step(db, clock, id, owner, rules, &mut report)? {
                     continue;
                 }
             }
         }
-        // 4c. The cart's coupon when this message carries one (see `coupon`).
+        // 4c. The cart's coupon when this message carries one (see `coupon`). Creating it may
+        //     wait on the store (a lookup and a create): every check runs again after it.
+        let now = clock.now();
         let attached = coupon::attach(db, bus, store.coupons(), &ctx, rules.coupon.as_ref(), outgoing, now);
         outgoing = match attached.await? {
             coupon::Attached::Go(m) => m,
@@ -226,6 +222,9 @@ pub async fn dispatch_step(
                 continue;
             }
         };
+        if !still_go_after_slow_step(db, clock, id, owner, rules, &mut report)? {
+            continue;
+        }
         // 5. The fenced "about to send", at the time now (the lease may have run out while the
         //    checks and the picture waited). Losing it means another dispatcher owns the row now.
         let now = clock.now();
@@ -264,6 +263,23 @@ fn database_says_go(
         Verdict::Closed => closed(db, ctx, owner, now, rules, report)?,
     }
     Ok(false)
+}
+
+/// After a step that waited on the network (the picture's upload, the coupon's creation): the
+/// send's context read again and the database's checks (purchase, opt-out, takeover, reply…,
+/// and the hours) run again at the time now, since a STOP, a purchase or closing time may have
+/// come meanwhile. `true` to go on; otherwise the send was skipped, held or re-planned.
+fn still_go_after_slow_step(
+    db: &Db,
+    clock: &dyn Clock,
+    id: i64,
+    owner: &str,
+    rules: &DispatchRules,
+    report: &mut DispatchReport,
+) -> Result<bool, StorageError> {
+    let now = clock.now();
+    let Some(ctx) = sends::context(&db.conn(), id)? else { return Ok(false) };
+    database_says_go(db, &ctx, owner, now, rules, report)
 }
 
 /// A status webhook (delivery, read, failed) that names a message: an `unknown` send is settled

@@ -153,13 +153,14 @@ pub fn refused_before(conn: &Connection, store_id: i64, except: i64) -> rusqlite
 }
 
 /// Coupons the housekeeping round looks at: created in the store, neither deleted nor redeemed,
-/// and expired by `now` or of a cart that is recovered.
+/// and expired by `now`, of a cart that is recovered, or of a send that will never go (skipped
+/// after the code was made: a STOP or a purchase during its creation).
 pub fn due_for_housekeeping(conn: &Connection, now: &str, limit: u32) -> rusqlite::Result<Vec<CouponRow>> {
     let cols = COLUMNS.split(", ").map(|c| format!("k.{c}")).collect::<Vec<_>>().join(", ");
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {cols} FROM coupons k JOIN carts c ON c.id = k.cart_id
+        "SELECT {cols} FROM coupons k JOIN carts c ON c.id = k.cart_id JOIN sends s ON s.id = k.send_id
          WHERE k.platform_id IS NOT NULL AND k.deleted_at IS NULL AND k.redeemed_at IS NULL
-           AND (k.expires_at <= ?1 OR c.status = 'recovered')
+           AND (k.expires_at <= ?1 OR c.status = 'recovered' OR s.state IN ('skipped', 'cancelled'))
          ORDER BY k.id LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![now, limit], from_row)?;
@@ -168,12 +169,15 @@ pub fn due_for_housekeeping(conn: &Connection, now: &str, limit: u32) -> rusqlit
 
 /// Coupons reserved but never confirmed by the store whose send is over (a crash between the
 /// reservation and the request; the send then went without a coupon): the store is asked for
-/// the code, and it is deleted if it exists.
+/// the code, and it is deleted if it exists. So are codes the store refused with anything but a
+/// missing permission: the error may have come after the store made the code (a refused answer
+/// to a create that worked), and a refused row is never asked about again otherwise.
 pub fn unconfirmed(conn: &Connection, now: &str, limit: u32) -> rusqlite::Result<Vec<CouponRow>> {
     let cols = COLUMNS.split(", ").map(|c| format!("k.{c}")).collect::<Vec<_>>().join(", ");
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {cols} FROM coupons k JOIN sends s ON s.id = k.send_id
-         WHERE k.platform_id IS NULL AND k.refused_at IS NULL AND k.deleted_at IS NULL
+         WHERE k.platform_id IS NULL AND k.deleted_at IS NULL
+           AND (k.refused_at IS NULL OR k.refused_why NOT LIKE 'missing_permission%')
            AND (s.state IN ('sent','failed','skipped','cancelled','unknown') OR k.expires_at <= ?1)
          ORDER BY k.id LIMIT ?2"
     ))?;

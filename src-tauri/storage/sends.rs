@@ -15,7 +15,8 @@ mod report;
 
 pub use context::{context, context_for_cart, SendContext};
 pub use history::{
-    contact_messaged_since, first_sent_at, marketing_capped_since, purchase_basis, PurchaseBasis,
+    contact_messaged_since, first_sent_at, marketing_capped_since, purchase_basis, step_sent_at,
+    PurchaseBasis,
 };
 pub use lease::{claim_due, finish, mark_sending, reap_expired, reconcile, release, retry_later};
 pub use owner::{bring_forward, in_flight_steps, key_of, replan_failed, retry_key, skip_unsent_for_cart};

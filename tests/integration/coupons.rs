@@ -355,3 +355,133 @@ async fn a_coupon_experiment_gives_coupons_only_to_the_on_arm() {
     assert!(on > 0 && off > 0, "both arms drawn: on {on}, off {off}");
     assert_eq!(shop.store.coupons(Platform::Tiendanube).len(), on);
 }
+
+/// A STOP that arrives while the store is creating the coupon: the send is checked again after
+/// the creation and skipped as `opted_out`; no message goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_arriving_during_the_coupon_creation_skips_the_send() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open_on(Platform::Tiendanube, BA, "mon-sun 00:00-24:00", start, &SETTINGS).await;
+    let id = shop.checkout_with_phone(start - Duration::minutes(20), "+54 9 11 6000-0078");
+    let engine = shop.app.engine.clone();
+    shop.store.on_coupon_create(Some(std::sync::Arc::new(move || {
+        engine.opt_out("+5491160000078", "keyword").unwrap();
+    })));
+    shop.run_until(start + Duration::hours(1), Duration::minutes(1)).await;
+    assert_eq!(shop.store.coupons(Platform::Tiendanube).len(), 1, "the coupon was being created");
+    assert_eq!(shop.messages_for(id), vec![], "no message after the STOP");
+    assert_eq!(shop.send(id, 0), ("skipped".to_string(), Some("opted_out".to_string())));
+    // The code made for a message that will never go leaves the store at the next round.
+    let round = shop.app.engine.coupon_housekeeping().await.unwrap();
+    assert_eq!((round.deleted, round.failed), (1, 0), "{round:?}");
+    assert!(shop.store.coupons(Platform::Tiendanube)[0].deleted);
+}
+
+/// A shop open 09:00–18:00 whose store takes 90 s (less than the send's lease) over the first
+/// coupon creation, asked at 17:59: the store answers at 18:00:30, after closing time. Returns
+/// the shop, the checkout and the next opening, after the step that made the coupon.
+async fn coupon_made_at_closing(valid_hours: &str) -> (Shop, u64, chrono::DateTime<chrono::Utc>) {
+    let start = local(BA, 2026, 11, 20, 17, 59);
+    let settings = [
+        ("coupon_percent", "10"),
+        ("coupon_step", "0"),
+        ("coupon_valid_hours", valid_hours),
+        ("followups", "0"),
+    ];
+    let shop = Shop::open_on(Platform::Tiendanube, BA, "mon-sun 09:00-18:00", start, &settings).await;
+    let id = shop.checkout(start - Duration::minutes(20));
+    let clock = shop.app.clock.clone();
+    let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = fired.clone();
+    shop.store.on_coupon_create(Some(std::sync::Arc::new(move || {
+        if !flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            clock.advance(Duration::seconds(90));
+        }
+    })));
+    shop.tick().await;
+    assert!(fired.load(std::sync::atomic::Ordering::SeqCst), "the coupon was created in that step");
+    let (_, platform_id, ..) = coupon_row(&shop, id).expect("reserved");
+    assert!(platform_id.is_some(), "and confirmed by the store");
+    (shop, id, local(BA, 2026, 11, 21, 9, 0))
+}
+
+/// A coupon creation that runs past closing time: the send is given back for the next opening
+/// (re-planned `closed`), never sent at night; it goes in the morning with the same code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coupon_creation_that_runs_past_closing_waits_for_the_opening() {
+    let (shop, id, next_open) = coupon_made_at_closing("24").await;
+    assert_eq!(shop.messages_for(id), vec![], "not sent after closing time");
+    assert_eq!(shop.send(id, 0).0, "planned", "given back for the opening");
+    shop.run_until(next_open - Duration::minutes(1), Duration::minutes(10)).await;
+    assert_eq!(shop.messages_for(id), vec![], "nothing at night");
+    shop.run_until(next_open + Duration::minutes(45), Duration::minutes(1)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1, "sent at the opening");
+    assert!(sent[0].at >= next_open, "sent at {}", sent[0].at);
+    let (code, ..) = coupon_row(&shop, id).unwrap();
+    assert!(sent[0].body.iter().any(|p| p.contains(&code)), "{:?}", sent[0].body);
+    assert_eq!(shop.store.coupons(Platform::Tiendanube).len(), 1, "still one coupon");
+}
+
+/// A coupon that expired while its send waited (valid 1 hour, the night in between): the message
+/// goes without it, no second coupon is made, and housekeeping deletes the dead code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coupon_that_expired_while_its_send_waited_is_left_out() {
+    let (shop, id, next_open) = coupon_made_at_closing("1").await;
+    shop.run_until(next_open + Duration::minutes(45), Duration::minutes(10)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1, "the message still goes");
+    let (code, ..) = coupon_row(&shop, id).unwrap();
+    assert!(!sent[0].body.iter().any(|p| p.contains(&code) || p.contains("OFF")), "{:?}", sent[0].body);
+    assert_eq!(shop.store.coupons(Platform::Tiendanube).len(), 1, "never a second coupon");
+    let round = shop.app.engine.coupon_housekeeping().await.unwrap();
+    assert_eq!((round.deleted, round.failed), (1, 0), "{round:?}");
+    assert!(shop.store.coupons(Platform::Tiendanube)[0].deleted, "the dead code left the store");
+}
+
+/// Coupons turned off while a send whose code the store already holds waits: no new codes, but
+/// that send keeps its own (as a send retried after any settings change does); the next cart
+/// gets none, and the unused code leaves the store at its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_whose_coupon_exists_keeps_it_when_coupons_are_turned_off() {
+    let (shop, id, next_open) = coupon_made_at_closing("24").await;
+    shop.app.engine.setting_set("coupon_percent", "0").unwrap();
+    shop.run_until(next_open + Duration::minutes(45), Duration::minutes(10)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1);
+    let (code, ..) = coupon_row(&shop, id).unwrap();
+    assert!(sent[0].body.iter().any(|p| p.contains(&code)), "{:?}", sent[0].body);
+    let other = shop.checkout(shop.now() - Duration::minutes(20));
+    shop.run_until(shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(other).len(), 1);
+    assert!(coupon_row(&shop, other).is_none(), "no new coupon once they are off");
+    assert_eq!(shop.store.coupons(Platform::Tiendanube).len(), 1);
+    shop.app.clock.advance(Duration::hours(25));
+    let round = shop.app.engine.coupon_housekeeping().await.unwrap();
+    assert_eq!((round.deleted, round.failed), (1, 0), "{round:?}");
+    assert!(shop.store.coupons(Platform::Tiendanube)[0].deleted);
+}
+
+/// The store refused the creation (a 422) after it had made the code: the message goes without
+/// it, and housekeeping still looks the code up and deletes it from the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_refused_after_the_store_made_it_is_deleted_by_housekeeping() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let shop = Shop::open_on(Platform::Tiendanube, BA, "mon-sun 00:00-24:00", start, &SETTINGS).await;
+    shop.store.refuse_next_coupon_answer(Platform::Tiendanube);
+    let id = shop.checkout(start - Duration::minutes(20));
+    shop.run_until(start + Duration::minutes(10), Duration::minutes(1)).await;
+    let sent = shop.messages_for(id);
+    assert_eq!(sent.len(), 1, "the message goes");
+    let (code, platform_id, why, ..) = coupon_row(&shop, id).unwrap();
+    assert!(!sent[0].body.iter().any(|p| p.contains(&code)), "{:?}", sent[0].body);
+    assert_eq!(platform_id, None);
+    assert!(why.as_deref().is_some_and(|w| w.starts_with("refused")), "{why:?}");
+    assert!(!shop.store.coupons(Platform::Tiendanube)[0].deleted, "the store made it anyway");
+    let round = shop.app.engine.coupon_housekeeping().await.unwrap();
+    assert_eq!((round.deleted, round.failed), (1, 0), "{round:?}");
+    assert!(shop.store.coupons(Platform::Tiendanube)[0].deleted, "the code left the store");
+    assert!(coupon_row(&shop, id).unwrap().3, "recorded as ended");
+    let again = shop.app.engine.coupon_housekeeping().await.unwrap();
+    assert_eq!(again, Default::default(), "asked once");
+}

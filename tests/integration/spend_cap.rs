@@ -88,6 +88,31 @@ async fn a_held_cart_still_grows_too_old_and_is_then_never_sent() {
     assert_eq!(shop.send(b, 0), ("skipped".into(), Some("too_old".into())));
 }
 
+/// A follow-up held by the cap obeys the maximum age too: held for hours past it, it is skipped
+/// as `too_old` once the cap is raised, never sent late.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_follow_up_still_grows_too_old_and_is_then_never_sent() {
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let settings = [
+        ("monthly_spend_cap_usd", "0.05"),
+        ("followups", "1"),
+        ("followup_delay_hours", "1"),
+        ("max_cart_age_hours", "2"),
+    ];
+    let shop = Shop::open(BA, "mon-sat 09:00-20:00", start, &settings).await;
+    let a = shop.checkout(start - Duration::minutes(20));
+    shop.run_until(start + Duration::minutes(5), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(a).len(), 1, "0 spent: the first goes, and reaches the cap");
+    shop.run_until(start + Duration::minutes(90), Duration::minutes(5)).await;
+    assert_eq!(shop.send(a, 1).0, "planned", "the follow-up waits for the cap");
+    // The cap is raised hours after the follow-up's time plus the maximum age.
+    shop.run_until(start + Duration::hours(6), Duration::minutes(15)).await;
+    shop.app.engine.setting_set("monthly_spend_cap_usd", "0").unwrap();
+    shop.run_until(start + Duration::hours(7), Duration::minutes(1)).await;
+    assert_eq!(shop.messages_for(a).len(), 1, "the follow-up never went");
+    assert_eq!(shop.send(a, 1), ("skipped".into(), Some("too_old".into())));
+}
+
 /// The month is the shop's: at 23:50 on 30 November in Buenos Aires (already December in UTC)
 /// the November cap still holds; at 00:00 on 1 December there, sending resumes, and the new
 /// month's cap is told again.

@@ -26,6 +26,25 @@ pub(super) fn time(s: &str) -> DateTime<Utc> {
     parse_time(s).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// What a send's age is measured from, against `max_cart_age_hours`: a first message from the
+/// checkout's last update (the cart's abandonment); a follow-up from its own time, the previous
+/// message's departure plus `followup_delay_hours`, as the planner planned it. Never from
+/// `due_at`, which holds (the spend cap, an unreachable store) move forward: a follow-up held
+/// for weeks is too old, not sent late.
+pub(super) fn age_reference(
+    conn: &Connection,
+    ctx: &sends::SendContext,
+    rules: &DispatchRules,
+) -> rusqlite::Result<DateTime<Utc>> {
+    if ctx.step <= 0 {
+        return Ok(time(&ctx.checkout_updated_at));
+    }
+    Ok(match sends::step_sent_at(conn, ctx.cart_id, ctx.step - 1)? {
+        Some(previous) => time(&previous) + rules.plan.followup_delay,
+        None => time(&ctx.due_at),
+    })
+}
+
 /// The checks that need only the database.
 pub(super) fn local_checks(
     conn: &Connection,
@@ -57,6 +76,9 @@ pub(super) fn local_checks(
             }
             Some(_) => {}
             None => return Ok(Verdict::Skip("no_first_message")),
+        }
+        if now - age_reference(conn, ctx, rules)? > rules.plan.timing.max_age {
+            return Ok(Verdict::Skip("too_old"));
         }
     }
     if rules.consent_only && ctx.marketing_consent != Some(true) {

@@ -17,7 +17,9 @@
 //! [`housekeeping`] ends the coupons: one of a recovered cart or past its end is looked up in the
 //! store; used — redeemed, with the discount (the percentage of the cart's total, in its
 //! currency); unused — deleted. A reserved code the store never confirmed is looked up and
-//! deleted if it exists.
+//! deleted if it exists, and so is one whose creation was refused for anything but a missing
+//! permission (the refusal may have come after the store made it). A code that expired while its
+//! send waited is left out of the message, never replaced (one coupon per cart).
 
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
@@ -88,7 +90,24 @@ pub(super) async fn attach(
     let existing = rows::by_cart(&db.conn(), ctx.cart_id)?;
     // A send retried after the settings changed keeps the coupon it already has.
     let carries = existing.as_ref().is_some_and(|c| c.send_id == ctx.id);
-    let (Some(api), Some(rules)) = (api, rules) else { return Ok(Attached::Go(outgoing)) };
+    let (Some(api), Some(rules)) = (api, rules) else {
+        // Coupons turned off (or no store to ask): no code is created any more, but a send whose
+        // code the store already holds keeps it (made for this very message; housekeeping
+        // deletes it at its end if unused). A reserved code never confirmed is left out: the
+        // housekeeping's `unconfirmed` round looks it up and deletes it.
+        return Ok(match existing {
+            Some(row)
+                if carries
+                    && row.platform_id.is_some()
+                    && row.deleted_at.is_none()
+                    && usable(&row, ctx, now) =>
+            {
+                with_coupon(&mut outgoing, &row.code, u32::try_from(row.percent).unwrap_or(0));
+                Attached::Go(outgoing)
+            }
+            _ => Attached::Go(outgoing),
+        });
+    };
     if !carries && !applies(Some(rules), ctx.step, &ctx.total) {
         return Ok(Attached::Go(outgoing));
     }
@@ -115,8 +134,13 @@ pub(super) async fn attach(
             rows::reserve(&db.conn(), &new, &ts(now))?
         }
     };
-    // One coupon per cart: a later message of the same cart never gets a second one.
-    if row.send_id != ctx.id || row.refused_at.is_some() || row.deleted_at.is_some() {
+    // One coupon per cart: a later message of the same cart never gets a second one; nor does
+    // a send whose coupon ran out while it waited (see `usable`).
+    if row.send_id != ctx.id
+        || row.refused_at.is_some()
+        || row.deleted_at.is_some()
+        || !usable(&row, ctx, now)
+    {
         return Ok(Attached::Go(outgoing));
     }
     let percent = u32::try_from(row.percent).unwrap_or(0);
@@ -143,6 +167,22 @@ pub(super) async fn attach(
     }
     with_coupon(&mut outgoing, &row.code, percent);
     Ok(Attached::Go(outgoing))
+}
+
+/// Whether the cart's coupon may still go in a message at `now`: not past its end. A send that
+/// waited longer than `coupon_valid_hours` (a long hold, the nights in between) goes without it
+/// rather than with a dead code; no fresh one is made, since the store may still hold the old
+/// one (one coupon per cart, always), and housekeeping deletes it as expired.
+fn usable(row: &CouponRow, ctx: &sends::SendContext, now: DateTime<Utc>) -> bool {
+    let live = time(&row.expires_at) > now;
+    if !live {
+        tracing::info!(
+            send = ctx.id,
+            coupon = row.id,
+            "the cart's coupon expired before its message could go; the message goes without it (never a second coupon per cart)"
+        );
+    }
+    live
 }
 
 fn spec(row: &CouponRow, now: DateTime<Utc>) -> CouponSpec {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use super::checks::{skip, time};
+use super::checks::{age_reference, skip};
 use super::{DispatchReport, DispatchRules};
 use crate::domain::send_plan::{backlog_slot, first_send, Timing};
 use crate::scheduler::planner;
@@ -107,8 +107,9 @@ fn replan_one(
     reason: &str,
 ) -> rusqlite::Result<Option<&'static str>> {
     let at = ts(now);
-    // Follow-ups age from their own planned time, first messages from the checkout's update.
-    let reference = if ctx.step == 0 { time(&ctx.checkout_updated_at) } else { time(&ctx.due_at) };
+    // Follow-ups age from their own planned time, first messages from the checkout's update
+    // (never from `due_at`, which holds move forward).
+    let reference = age_reference(conn, ctx, rules)?;
     match first_send(&rules.plan.hours, now, reference, &rules.plan.timing) {
         Timing::Now { deadline } => {
             let slot = backlog_slot(now, spread.0, spread.1, rules.plan.timing.backlog_spread, deadline);

@@ -39,6 +39,14 @@ pub fn first_sent_at(conn: &Connection, cart_id: i64) -> rusqlite::Result<Option
         .map(Option::flatten)
 }
 
+/// When the cart's message of `step` left, if it did (a follow-up is planned from it).
+pub fn step_sent_at(conn: &Connection, cart_id: i64, step: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT sent_at FROM sends WHERE cart_id = ?1 AND step = ?2 AND state = 'sent'")?
+        .query_row(rusqlite::params![cart_id, step], |r| r.get(0))
+        .optional()
+        .map(Option::flatten)
+}
+
 /// What a purchase of a cart is measured against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PurchaseBasis {
