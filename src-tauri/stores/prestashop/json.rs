@@ -197,12 +197,16 @@ impl Cart0 {
                 fields::line_item(&product.name(lang.as_deref()), None, quantity, unit, None)
             })
             .collect::<Result<Vec<LineItem>, String>>()?;
-        let mut total = Decimal::ZERO;
-        for item in &items {
-            total += item.unit_price().amount() * Decimal::from(item.quantity());
-        }
+        // Checked: rows at the largest price and quantity sum past what a decimal holds.
         let code = Currency::parse(&currency).map_err(|e| e.to_string())?;
-        let total = Money::from_decimal(total, code).map_err(|e| e.to_string())?;
+        let mut total = Money::zero(code);
+        for item in &items {
+            total = item
+                .unit_price()
+                .checked_mul(item.quantity())
+                .and_then(|line| total.checked_add(&line))
+                .map_err(|e| format!("the cart's total: {e}"))?;
+        }
         let created_at = local_time(self.date_add.as_deref().ok_or("no date_add")?, tz)?;
         let updated_at = match self.date_upd.as_deref() {
             Some(t) => local_time(t, tz)?,

@@ -97,6 +97,50 @@ fn empty_lists_and_single_objects_are_lists() {
     );
 }
 
+#[test]
+fn a_cart_whose_total_overflows_is_refused_not_a_panic() {
+    // Prices up to 10^15 and quantities up to u32::MAX pass one by one; about 18,500 such rows
+    // sum past what a decimal holds (a plain `+=` panics and stopped every store's polling).
+    let mut r = read_related();
+    r.products.insert(
+        "10".into(),
+        serde_json::from_value(serde_json::json!({"id": 10, "price": "999999999999999", "name": "x"}))
+            .unwrap(),
+    );
+    let rows: Vec<serde_json::Value> = (0..20_000)
+        .map(|_| serde_json::json!({"id_product": "10", "id_product_attribute": "0", "quantity": "4294967295"}))
+        .collect();
+    let cart: Cart0 = serde_json::from_value(serde_json::json!({
+        "id": 5, "id_address_delivery": "3", "id_customer": "2", "id_currency": "1", "id_lang": "1",
+        "date_add": "2026-03-02 15:00:00", "date_upd": "2026-03-02 15:10:00",
+        "associations": {"cart_rows": rows}
+    }))
+    .unwrap();
+    let config = StoreConfig::new(Platform::Prestashop, "https://tienda.example", "ES").unwrap();
+    let error = cart.read(&r, chrono_tz::Europe::Madrid, &config, "https://tienda.example/").unwrap_err();
+    assert!(error.contains("total"), "{error}");
+    // One row of the same is refused too (over the largest amount), a normal one still reads.
+    let one: Cart0 = serde_json::from_value(serde_json::json!({
+        "id": 6, "id_address_delivery": "3", "id_customer": "2", "id_currency": "1",
+        "date_add": "2026-03-02 15:00:00",
+        "associations": {"cart_rows": [{"id_product": "10", "quantity": "4294967295"}]}
+    }))
+    .unwrap();
+    assert!(one.read(&r, chrono_tz::Europe::Madrid, &config, "https://tienda.example/").is_err());
+}
+
+fn read_related() -> Related {
+    let mut r = related("ES");
+    r.addresses.insert(
+        "3".into(),
+        serde_json::from_value(
+            serde_json::json!({"id": 3, "id_country": "6", "phone_mobile": "612 34 56 78"}),
+        )
+        .unwrap(),
+    );
+    r
+}
+
 proptest::proptest! {
     /// Whatever the webservice sends in the fields read, reading answers a cart or a reason.
     #[test]
