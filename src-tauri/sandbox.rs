@@ -167,6 +167,8 @@ struct Inner {
     jumpseller_hits: VecDeque<Instant>,
     /// Every platform's coupons (`coupons`).
     coupons: coupons::Coupons,
+    /// PrestaShop's `configurations` answers `[]` for `PS_TIMEZONE` (see `prestashop.rs`).
+    prestashop_timezone_hidden: bool,
 }
 
 pub(crate) struct Shared {
@@ -375,6 +377,7 @@ impl Sandbox {
                 customers: Default::default(),
                 jumpseller_hits: VecDeque::new(),
                 coupons: Default::default(),
+                prestashop_timezone_hidden: false,
             }),
         });
         let app = Router::new()

@@ -9,7 +9,8 @@
 //! those come from `/api/products` (base price, tax excluded), the delivery address
 //! (`/api/addresses`: `phone_mobile`, then `phone`, with `id_country` → `/api/countries`
 //! `iso_code`) and `/api/customers`, each read in one batch per page. Dates are the shop's local
-//! time without an offset: read in its `PS_TIMEZONE` (`/api/configurations`), once.
+//! time without an offset: read in its `PS_TIMEZONE` (`/api/configurations`), once; while that
+//! can't be read, in the time zone from Settings.
 //!
 //! Sync ([`watermark`]): carts by `date_upd` ascending, each pass from 10 minutes before the
 //! watermark (the latest `date_upd` read), the first one from 30 days back. A cart that became
@@ -26,6 +27,7 @@
 //! multiple `sort` keys, `date=1`, the `[]` empty answer, and the canceled state's id (`6`).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,6 +66,8 @@ pub struct Prestashop {
     clock: Arc<dyn Clock>,
     /// The shop's time zone, countries and currencies, read once.
     tz: Mutex<Option<Tz>>,
+    /// The `PS_TIMEZONE` fallback was logged (once, not every page).
+    tz_warned: AtomicBool,
     countries: Mutex<HashMap<String, String>>,
     currencies: Mutex<HashMap<String, String>>,
 }
@@ -93,6 +97,7 @@ impl Prestashop {
             http,
             clock,
             tz: Mutex::new(None),
+            tz_warned: AtomicBool::new(false),
             countries: Mutex::new(HashMap::new()),
             currencies: Mutex::new(HashMap::new()),
         })
@@ -144,6 +149,8 @@ impl Prestashop {
         Ok(values.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect())
     }
 
+    /// The shop's `PS_TIMEZONE`, read once. While the webservice doesn't give it, the owner's
+    /// time zone from Settings (else UTC), asked again next time so a later answer is used.
     async fn timezone(&self) -> Result<Tz, StoreError> {
         if let Some(tz) = *self.tz.lock().unwrap_or_else(|e| e.into_inner()) {
             return Ok(tz);
@@ -154,13 +161,19 @@ impl Prestashop {
         }
         let names = BTreeSet::from(["PS_TIMEZONE".to_string()]);
         let found: Vec<Setting> = self.by_ids("configurations", "name", &names, "[name,value]").await?;
-        let tz =
-            found.iter().find_map(|s| s.value.as_deref()?.trim().parse::<Tz>().ok()).unwrap_or_else(|| {
-                tracing::warn!("PrestaShop PS_TIMEZONE unreadable; reading the shop's times as UTC");
-                chrono_tz::UTC
-            });
-        *self.tz.lock().unwrap_or_else(|e| e.into_inner()) = Some(tz);
-        Ok(tz)
+        match found.iter().find_map(|s| s.value.as_deref()?.trim().parse::<Tz>().ok()) {
+            Some(tz) => {
+                *self.tz.lock().unwrap_or_else(|e| e.into_inner()) = Some(tz);
+                Ok(tz)
+            }
+            None => {
+                let fallback = self.config.timezone.unwrap_or(chrono_tz::UTC);
+                if !self.tz_warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::warn!(%fallback, "PrestaShop PS_TIMEZONE unreadable; reading the shop's times in the time zone from Settings");
+                }
+                Ok(fallback)
+            }
+        }
     }
 
     /// Fills a cache of id → ISO code from `resource` for the ids it lacks.

@@ -354,3 +354,57 @@ async fn prestashop_the_first_sync_reads_the_last_thirty_days_not_every_cart_eve
     assert!(recent >= 1);
     assert_eq!((stored as usize, old), (recent, 0), "only the last 30 days are stored");
 }
+
+#[tokio::test]
+async fn prestashop_an_unreadable_ps_timezone_reads_the_settings_zone_until_the_shop_answers() {
+    let w = world(P, 6, None).await;
+    w.app.engine.setting_set("timezone", "Europe/Madrid").unwrap();
+    w.sandbox.hide_prestashop_timezone(true);
+    w.sync().await;
+    let configurations = || w.sandbox.requests().iter().filter(|r| r.path == "/api/configurations").count();
+    // The sandbox writes Madrid's local time: read in Madrid (Settings), not as UTC, where every
+    // cart would look an hour older than it is.
+    let now = w.app.clock.now();
+    let open = w.sandbox.checkouts(P).into_iter().find(|c| c.completed_at(now).is_none()).unwrap();
+    let updated: String = w
+        .app
+        .engine
+        .db()
+        .conn()
+        .query_row(
+            "SELECT checkout_updated_at FROM carts WHERE external_id = ?1",
+            [open.id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(updated, recupero::storage::ts(open.updated_at), "read in the Settings time zone");
+    // A change of the Settings zone is used from the next poll (here UTC: Madrid's local time
+    // read as UTC is an hour later).
+    w.app.engine.setting_set("timezone", "UTC").unwrap();
+    w.app.clock.advance(Duration::minutes(1));
+    let at = w.app.clock.now();
+    w.sandbox.touch(P, open.id, at);
+    w.sync().await;
+    let updated: String = w
+        .app
+        .engine
+        .db()
+        .conn()
+        .query_row(
+            "SELECT checkout_updated_at FROM carts WHERE external_id = ?1",
+            [open.id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(updated, recupero::storage::ts(at + Duration::hours(1)), "read in the new Settings zone");
+    let asked = configurations();
+    assert!(asked >= 2);
+    // The fallback is not kept: once the shop answers, its zone is read, then kept.
+    w.sandbox.hide_prestashop_timezone(false);
+    w.app.clock.advance(Duration::minutes(1));
+    w.sync().await;
+    assert_eq!(configurations(), asked + 1, "asked again after the fallback");
+    w.app.clock.advance(Duration::minutes(1));
+    w.sync().await;
+    assert_eq!(configurations(), asked + 1, "kept once read");
+}
