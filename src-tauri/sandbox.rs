@@ -171,6 +171,8 @@ struct Inner {
     jumpseller: jumpseller::Shapes,
     /// VTEX's catalog answers every SKU read with this status instead (`vtex`).
     vtex_catalog_refusal: Option<u16>,
+    /// PrestaShop's `configurations` answers `[]` for `PS_TIMEZONE` (see `prestashop.rs`).
+    prestashop_timezone_hidden: bool,
 }
 
 pub(crate) struct Shared {
@@ -381,6 +383,7 @@ impl Sandbox {
                 coupons: Default::default(),
                 jumpseller: Default::default(),
                 vtex_catalog_refusal: None,
+                prestashop_timezone_hidden: false,
             }),
         });
         let app = Router::new()

@@ -76,6 +76,10 @@ impl Engine {
         if key.trim() == "sending_paused" {
             self.events.emit(EngineEvent::PausedChanged { paused: stored == "true" });
         }
+        if key.trim() == "timezone" {
+            // Connectors are built with it (PrestaShop's fallback zone): built again on next use.
+            self.connectors.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        }
         self.events.emit(EngineEvent::SettingsChanged);
         self.emit_status();
         Ok(stored)

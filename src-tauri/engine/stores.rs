@@ -96,7 +96,8 @@ impl Engine {
     /// and the Settings screen's "Test connection" lists.
     pub async fn store_check(&self, input: &StoreInput, limit: usize) -> EngineResult<StoreCheckReport> {
         let settings = self.settings()?;
-        let config = input.config(&settings.default_country)?;
+        let mut config = input.config(&settings.default_country)?;
+        config.timezone = Some(settings.timezone);
         let credentials = self.store_credentials(config.platform, Some(input), None)?;
         let connector = AnyConnector::new(config, credentials, self.clock.clone())?;
         let mut report = StoreCheckReport { consent: connector.consent_source(), ..Default::default() };
@@ -226,6 +227,7 @@ impl Engine {
         config.api_version = options.api_version;
         config.query_string_auth = options.query_string_auth;
         config.page_size = options.page_size;
+        config.timezone = Some(self.settings()?.timezone);
         let credentials = self.store_credentials(platform, None, Some(store_id))?;
         let connector = Arc::new(AnyConnector::new(config, credentials, self.clock.clone())?);
         self.connectors.lock().unwrap_or_else(PoisonError::into_inner).insert(store_id, connector.clone());

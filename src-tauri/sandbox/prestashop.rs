@@ -3,7 +3,8 @@
 //! `filter[field]=[a|b]` (any of) and `[a,b]` (interval; dates with `date=1`), `sort=[f_ASC]`,
 //! `limit=offset,count`; an empty list answered `[]`. Resources served: `carts`, `addresses`,
 //! `customers`, `countries`, `currencies`, `products`, `orders`, `configurations`
-//! (`PS_TIMEZONE` = Europe/Madrid: every date is Madrid's local time, without an offset).
+//! (`PS_TIMEZONE` = Europe/Madrid: every date is Madrid's local time, without an offset; or
+//! `[]` after [`Sandbox::hide_prestashop_timezone`](super::Sandbox::hide_prestashop_timezone)).
 //! A sandbox checkout is a cart of a registered customer whose delivery address holds the phone
 //! (`phone_mobile`, or `phone`); once completed, an order with its `id_cart` exists. No
 //! rate limit (none is documented); faults are served on the carts list.
@@ -276,7 +277,7 @@ fn list_inner(shared: &Shared, resource: &str, query: &str, headers: &HeaderMap)
         }
         "configurations" => {
             let names = filter("name").unwrap_or_default();
-            if names.iter().any(|n| n == "PS_TIMEZONE") {
+            if names.iter().any(|n| n == "PS_TIMEZONE") && !shared.lock().prestashop_timezone_hidden {
                 vec![json!({ "id": 211, "name": "PS_TIMEZONE", "value": TZ.name() })]
             } else {
                 Vec::new()
@@ -285,6 +286,14 @@ fn list_inner(shared: &Shared, resource: &str, query: &str, headers: &HeaderMap)
         _ => return errors(StatusCode::NOT_FOUND, 22, "Resource of type does not exists"),
     };
     json_response(StatusCode::OK, vec![], listing(resource, items))
+}
+
+impl super::Sandbox {
+    /// `configurations` answers `[]` for `PS_TIMEZONE` while `hidden` (a shop whose setting the
+    /// webservice doesn't give); the dates stay Madrid's.
+    pub fn hide_prestashop_timezone(&self, hidden: bool) {
+        self.shared.lock().prestashop_timezone_hidden = hidden;
+    }
 }
 
 async fn one(

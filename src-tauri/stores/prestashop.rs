@@ -9,12 +9,13 @@
 //! those come from `/api/products` (base price, tax excluded), the delivery address
 //! (`/api/addresses`: `phone_mobile`, then `phone`, with `id_country` → `/api/countries`
 //! `iso_code`) and `/api/customers`, each read in one batch per page. Dates are the shop's local
-//! time without an offset: read in its `PS_TIMEZONE` (`/api/configurations`), once.
+//! time without an offset: read in its `PS_TIMEZONE` (`/api/configurations`), once; while that
+//! can't be read, in the time zone from Settings.
 //!
-//! Sync: carts by `date_upd` ascending from a watermark (the last `date_upd` read, inclusive),
-//! moved to each full page's latest `date_upd`; a page that all shares one second goes on by
-//! offset. A cart that became an order is reported completed. A cart without a customer (a
-//! visitor who never gave an address or email) is not a checkout and is left out.
+//! Sync ([`watermark`]): carts by `date_upd` ascending, each pass from 10 minutes before the
+//! watermark (the latest `date_upd` read), the first one from 30 days back. A cart that became
+//! an order is reported completed. A cart without a customer (a visitor who never gave an
+//! address or email) is not a checkout and is left out.
 //!
 //! Completion: an order with the cart's `id_cart`; else an order by the same phone or email
 //! since the checkout (orders by `date_add`, their delivery addresses and customers); a cart the
@@ -26,6 +27,7 @@
 //! multiple `sort` keys, `date=1`, the `[]` empty answer, and the canceled state's id (`6`).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,7 +35,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use url::Url;
 
 use super::completion::{self, OwnRecord};
@@ -48,13 +50,14 @@ use crate::domain::{Cart, ExternalId};
 use crate::secrets::Sensitive;
 
 pub(crate) mod json;
+pub(crate) mod watermark;
 
 use json::{real_id, Address, Cart0, Coded, Customer, Order, Product, Related};
+use watermark::State;
 
 pub const MAX_PER_PAGE: u32 = 100;
 /// The far end of every date interval.
 const END: &str = "2100-01-01 00:00:00";
-const BEGINNING: &str = "2000-01-01 00:00:00";
 
 pub struct Prestashop {
     config: StoreConfig,
@@ -63,16 +66,10 @@ pub struct Prestashop {
     clock: Arc<dyn Clock>,
     /// The shop's time zone, countries and currencies, read once.
     tz: Mutex<Option<Tz>>,
+    /// The `PS_TIMEZONE` fallback was logged (once, not every page).
+    tz_warned: AtomicBool,
     countries: Mutex<HashMap<String, String>>,
     currencies: Mutex<HashMap<String, String>>,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub(crate) struct State {
-    /// Carts updated at or after this shop-local time are still to read.
-    from: Option<String>,
-    /// Carts to skip at `from` (a page that all shared one second).
-    offset: u32,
 }
 
 /// A cart id list for `filter[…]=[a|b|c]`.
@@ -100,6 +97,7 @@ impl Prestashop {
             http,
             clock,
             tz: Mutex::new(None),
+            tz_warned: AtomicBool::new(false),
             countries: Mutex::new(HashMap::new()),
             currencies: Mutex::new(HashMap::new()),
         })
@@ -151,6 +149,8 @@ impl Prestashop {
         Ok(values.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect())
     }
 
+    /// The shop's `PS_TIMEZONE`, read once. While the webservice doesn't give it, the owner's
+    /// time zone from Settings (else UTC), asked again next time so a later answer is used.
     async fn timezone(&self) -> Result<Tz, StoreError> {
         if let Some(tz) = *self.tz.lock().unwrap_or_else(|e| e.into_inner()) {
             return Ok(tz);
@@ -161,13 +161,19 @@ impl Prestashop {
         }
         let names = BTreeSet::from(["PS_TIMEZONE".to_string()]);
         let found: Vec<Setting> = self.by_ids("configurations", "name", &names, "[name,value]").await?;
-        let tz =
-            found.iter().find_map(|s| s.value.as_deref()?.trim().parse::<Tz>().ok()).unwrap_or_else(|| {
-                tracing::warn!("PrestaShop PS_TIMEZONE unreadable; reading the shop's times as UTC");
-                chrono_tz::UTC
-            });
-        *self.tz.lock().unwrap_or_else(|e| e.into_inner()) = Some(tz);
-        Ok(tz)
+        match found.iter().find_map(|s| s.value.as_deref()?.trim().parse::<Tz>().ok()) {
+            Some(tz) => {
+                *self.tz.lock().unwrap_or_else(|e| e.into_inner()) = Some(tz);
+                Ok(tz)
+            }
+            None => {
+                let fallback = self.config.timezone.unwrap_or(chrono_tz::UTC);
+                if !self.tz_warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::warn!(%fallback, "PrestaShop PS_TIMEZONE unreadable; reading the shop's times in the time zone from Settings");
+                }
+                Ok(fallback)
+            }
+        }
     }
 
     /// Fills a cache of id → ISO code from `resource` for the ids it lacks.
@@ -290,13 +296,13 @@ impl StoreConnector for Prestashop {
         let tz = self.timezone().await?;
         let now = self.clock.now();
         let limit = self.config.page_size.unwrap_or(MAX_PER_PAGE).clamp(1, MAX_PER_PAGE);
-        let from = state.from.clone().unwrap_or_else(|| BEGINNING.to_string());
+        let (from, offset) = state.request(now, tz);
         let params = [
             ("display", "full".to_string()),
             ("filter[date_upd]", format!("[{from},{END}]")),
             ("date", "1".to_string()),
             ("sort", "[date_upd_ASC,id_ASC]".to_string()),
-            ("limit", format!("{},{limit}", state.offset)),
+            ("limit", format!("{offset},{limit}")),
         ];
         let body = self.get(self.url(&["carts"], &params)).await?;
         let values = json::list(body, "carts").map_err(StoreError::Protocol)?;
@@ -338,23 +344,8 @@ impl StoreConnector for Prestashop {
             }
             page.add(Some(&id), cart.read(&related, tz, &self.config, &link).map(|r| r.cart), now);
         }
-        if count >= limit as usize {
-            match latest {
-                Some(t) if t > from => {
-                    state.from = Some(t);
-                    state.offset = 0;
-                }
-                _ => state.offset += limit,
-            }
-            page.more = true;
-        } else {
-            if let Some(t) = latest.filter(|t| *t > from) {
-                state.from = Some(t);
-            } else if state.from.is_none() {
-                state.from = Some(json::shop_time(now, tz));
-            }
-            state.offset = 0;
-        }
+        page.more = count >= limit as usize;
+        state.advance(latest, page.more, limit, now, tz);
         page.next = Cursor::encode(&state);
         Ok(page)
     }

@@ -115,6 +115,9 @@ pub struct StoreConfig {
     pub query_string_auth: bool,
     /// Page size; each platform caps it at its documented maximum.
     pub page_size: Option<u32>,
+    /// The owner's time zone (Settings `timezone`): PrestaShop reads the shop's local times in
+    /// it while the shop's own `PS_TIMEZONE` can't be read.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 impl StoreConfig {
@@ -128,6 +131,7 @@ impl StoreConfig {
             api_version: None,
             query_string_auth: false,
             page_size: None,
+            timezone: None,
         })
     }
 

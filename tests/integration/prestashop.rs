@@ -265,3 +265,146 @@ async fn prestashop_a_crash_between_pages_loses_nothing_and_duplicates_nothing()
         .unwrap();
     assert_eq!((rows as usize, distinct as usize), (listed, listed));
 }
+
+/// The `filter[date_upd]` interval's start of a logged carts request, as the shop's local time.
+fn date_upd_from(query: &str) -> chrono::NaiveDateTime {
+    let (_, interval) = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "filter[date_upd]")
+        .unwrap_or_else(|| panic!("no filter[date_upd] in {query}"));
+    let start = interval.trim_start_matches('[').split(',').next().unwrap().to_string();
+    chrono::NaiveDateTime::parse_from_str(&start, "%Y-%m-%d %H:%M:%S").unwrap()
+}
+
+fn madrid(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    t.with_timezone(&chrono_tz::Europe::Madrid).naive_local()
+}
+
+#[tokio::test]
+async fn prestashop_a_cart_committed_late_below_the_watermark_is_read_by_the_next_poll() {
+    let w = world(P, 12, Some(5)).await;
+    w.sync().await;
+    let now = w.app.clock.now();
+    // The watermark: the latest update read.
+    let watermark = w
+        .sandbox
+        .checkouts(P)
+        .iter()
+        .filter(|c| c.created_at <= now)
+        .map(|c| c.updated_at(now))
+        .max()
+        .unwrap();
+    w.app.clock.advance(Duration::minutes(1));
+    // PHP stamped date_upd before its UPDATE landed: the cart shows up after the poll, dated
+    // before the watermark (within the overlap).
+    let late = w.sandbox.add(P, 1, watermark - Duration::minutes(4))[0];
+    w.sandbox.never_completes(P, late);
+    let seen = w.sandbox.requests().len();
+    w.sync().await;
+    assert_eq!(w.count(&format!("external_id = '{late}'")), 1, "the late cart was read");
+    assert_eq!(w.count("1") as usize, listed(&w));
+    let (rows, distinct): (i64, i64) = w
+        .app
+        .engine
+        .db()
+        .conn()
+        .query_row("SELECT count(*), count(DISTINCT external_id) FROM carts", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(rows, distinct, "nothing duplicated");
+    // The poll read again from ten minutes before the watermark.
+    let carts: Vec<_> =
+        w.sandbox.requests()[seen..].iter().filter(|r| r.path == "/api/carts").cloned().collect();
+    let from = date_upd_from(&carts[0].query);
+    let expected = madrid(watermark) - Duration::minutes(10);
+    assert!((from - expected).num_seconds().abs() <= 1, "{from} vs {expected}");
+}
+
+#[tokio::test]
+async fn prestashop_the_first_sync_reads_the_last_thirty_days_not_every_cart_ever() {
+    let app = spawn_app();
+    let now = app.clock.now();
+    // Thirty carts, one every 100 days: the oldest is eight years old.
+    let mut config = SandboxConfig::new(now - Duration::minutes(30), 30);
+    config.rate_limits = false;
+    config.spacing = Duration::days(100);
+    let sandbox = Sandbox::start(config, Arc::new(app.clock.clone()), 0).await.unwrap();
+    let input = StoreInput { page_size: Some(5), ..store_input(&sandbox, P) };
+    let store = app.engine.connect_store(&input).unwrap().id;
+    app.engine.poll_store_until_caught_up(store, true).await.unwrap();
+    let window = now - Duration::days(30);
+    let carts: Vec<_> = sandbox.requests().into_iter().filter(|r| r.path == "/api/carts").collect();
+    let from = date_upd_from(&carts[0].query);
+    assert!((from - madrid(window)).num_minutes().abs() <= 1, "first request from {from}");
+    assert_eq!(carts.len(), 1, "one page: the old carts are not read {carts:?}");
+    let recent = sandbox
+        .checkouts(P)
+        .iter()
+        .filter(|c| c.updated_at(now) >= window && c.completed_at(now).is_none())
+        .count();
+    let conn = app.engine.db().conn();
+    let stored: i64 = conn.query_row("SELECT count(*) FROM carts", [], |r| r.get(0)).unwrap();
+    let old: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM carts WHERE checkout_updated_at < ?1",
+            [recupero::storage::ts(window)],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(recent >= 1);
+    assert_eq!((stored as usize, old), (recent, 0), "only the last 30 days are stored");
+}
+
+#[tokio::test]
+async fn prestashop_an_unreadable_ps_timezone_reads_the_settings_zone_until_the_shop_answers() {
+    let w = world(P, 6, None).await;
+    w.app.engine.setting_set("timezone", "Europe/Madrid").unwrap();
+    w.sandbox.hide_prestashop_timezone(true);
+    w.sync().await;
+    let configurations = || w.sandbox.requests().iter().filter(|r| r.path == "/api/configurations").count();
+    // The sandbox writes Madrid's local time: read in Madrid (Settings), not as UTC, where every
+    // cart would look an hour older than it is.
+    let now = w.app.clock.now();
+    let open = w.sandbox.checkouts(P).into_iter().find(|c| c.completed_at(now).is_none()).unwrap();
+    let updated: String = w
+        .app
+        .engine
+        .db()
+        .conn()
+        .query_row(
+            "SELECT checkout_updated_at FROM carts WHERE external_id = ?1",
+            [open.id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(updated, recupero::storage::ts(open.updated_at), "read in the Settings time zone");
+    // A change of the Settings zone is used from the next poll (here UTC: Madrid's local time
+    // read as UTC is an hour later).
+    w.app.engine.setting_set("timezone", "UTC").unwrap();
+    w.app.clock.advance(Duration::minutes(1));
+    let at = w.app.clock.now();
+    w.sandbox.touch(P, open.id, at);
+    w.sync().await;
+    let updated: String = w
+        .app
+        .engine
+        .db()
+        .conn()
+        .query_row(
+            "SELECT checkout_updated_at FROM carts WHERE external_id = ?1",
+            [open.id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(updated, recupero::storage::ts(at + Duration::hours(1)), "read in the new Settings zone");
+    let asked = configurations();
+    assert!(asked >= 2);
+    // The fallback is not kept: once the shop answers, its zone is read, then kept.
+    w.sandbox.hide_prestashop_timezone(false);
+    w.app.clock.advance(Duration::minutes(1));
+    w.sync().await;
+    assert_eq!(configurations(), asked + 1, "asked again after the fallback");
+    w.app.clock.advance(Duration::minutes(1));
+    w.sync().await;
+    assert_eq!(configurations(), asked + 1, "kept once read");
+}
