@@ -173,6 +173,8 @@ struct Inner {
     vtex_catalog_refusal: Option<u16>,
     /// PrestaShop's `configurations` answers `[]` for `PS_TIMEZONE` (see `prestashop.rs`).
     prestashop_timezone_hidden: bool,
+    /// PrestaShop's key is not granted `configurations` (401, code 26; see `prestashop.rs`).
+    prestashop_configurations_denied: bool,
 }
 
 pub(crate) struct Shared {
@@ -384,6 +386,7 @@ impl Sandbox {
                 jumpseller: Default::default(),
                 vtex_catalog_refusal: None,
                 prestashop_timezone_hidden: false,
+                prestashop_configurations_denied: false,
             }),
         });
         let app = Router::new()

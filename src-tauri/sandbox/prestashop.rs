@@ -4,7 +4,8 @@
 //! `limit=offset,count`; an empty list answered `[]`. Resources served: `carts`, `addresses`,
 //! `customers`, `countries`, `currencies`, `products`, `orders`, `configurations`
 //! (`PS_TIMEZONE` = Europe/Madrid: every date is Madrid's local time, without an offset; or
-//! `[]` after [`Sandbox::hide_prestashop_timezone`](super::Sandbox::hide_prestashop_timezone)).
+//! `[]` after [`Sandbox::hide_prestashop_timezone`](super::Sandbox::hide_prestashop_timezone), or
+//! 401 for a key not granted it after [`Sandbox::deny_prestashop_configurations`](super::Sandbox::deny_prestashop_configurations)).
 //! A sandbox checkout is a cart of a registered customer whose delivery address holds the phone
 //! (`phone_mobile`, or `phone`); once completed, an order with its `id_cart` exists. No
 //! rate limit (none is documented); faults are served on the carts list.
@@ -276,6 +277,11 @@ fn list_inner(shared: &Shared, resource: &str, query: &str, headers: &HeaderMap)
             found.into_iter().skip(skip).take(take).map(|(c, at)| order(c, *at)).collect()
         }
         "configurations" => {
+            if shared.lock().prestashop_configurations_denied {
+                let message =
+                    "Resource of type \"configurations\" is not allowed with this authentication key";
+                return errors(StatusCode::UNAUTHORIZED, 26, message);
+            }
             let names = filter("name").unwrap_or_default();
             if names.iter().any(|n| n == "PS_TIMEZONE") && !shared.lock().prestashop_timezone_hidden {
                 vec![json!({ "id": 211, "name": "PS_TIMEZONE", "value": TZ.name() })]
@@ -293,6 +299,12 @@ impl super::Sandbox {
     /// webservice doesn't give); the dates stay Madrid's.
     pub fn hide_prestashop_timezone(&self, hidden: bool) {
         self.shared.lock().prestashop_timezone_hidden = hidden;
+    }
+
+    /// The webservice key is not granted `configurations`: PrestaShop answers 401 with error 26
+    /// ("Resource of type … is not allowed with this authentication key"), carts still listed.
+    pub fn deny_prestashop_configurations(&self, denied: bool) {
+        self.shared.lock().prestashop_configurations_denied = denied;
     }
 }
 

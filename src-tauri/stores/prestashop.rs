@@ -149,7 +149,8 @@ impl Prestashop {
         Ok(values.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect())
     }
 
-    /// The shop's `PS_TIMEZONE`, read once. While the webservice doesn't give it, the owner's
+    /// The shop's `PS_TIMEZONE`, read once. While the webservice doesn't give it (or the key is
+    /// not granted `configurations`), the owner's
     /// time zone from Settings (else UTC), asked again next time so a later answer is used.
     async fn timezone(&self) -> Result<Tz, StoreError> {
         if let Some(tz) = *self.tz.lock().unwrap_or_else(|e| e.into_inner()) {
@@ -160,7 +161,13 @@ impl Prestashop {
             value: Option<String>,
         }
         let names = BTreeSet::from(["PS_TIMEZONE".to_string()]);
-        let found: Vec<Setting> = self.by_ids("configurations", "name", &names, "[name,value]").await?;
+        let found: Vec<Setting> = match self.by_ids("configurations", "name", &names, "[name,value]").await {
+            Ok(found) => found,
+            // A key not granted `configurations` (401, error 26) reads like a missing setting; a
+            // key refused everywhere fails on the carts themselves.
+            Err(StoreError::Auth { .. }) => Vec::new(),
+            Err(e) => return Err(e),
+        };
         match found.iter().find_map(|s| s.value.as_deref()?.trim().parse::<Tz>().ok()) {
             Some(tz) => {
                 *self.tz.lock().unwrap_or_else(|e| e.into_inner()) = Some(tz);

@@ -408,3 +408,31 @@ async fn prestashop_an_unreadable_ps_timezone_reads_the_settings_zone_until_the_
     w.sync().await;
     assert_eq!(configurations(), asked + 1, "kept once read");
 }
+
+/// A webservice key granted the carts but not `configurations` (PrestaShop answers 401, error
+/// 26) still polls: the shop's times are read in the Settings time zone, as when the setting is
+/// missing, instead of every poll failing as if the key were refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prestashop_a_key_without_configurations_still_polls_in_the_settings_zone() {
+    let w = world(P, 6, None).await;
+    w.app.engine.setting_set("timezone", "Europe/Madrid").unwrap();
+    w.sandbox.deny_prestashop_configurations(true);
+    w.sync().await;
+    let refused =
+        w.sandbox.requests().iter().filter(|r| r.path == "/api/configurations" && r.status == 401).count();
+    assert!(refused >= 1, "the key was refused configurations");
+    let now = w.app.clock.now();
+    let open = w.sandbox.checkouts(P).into_iter().find(|c| c.completed_at(now).is_none()).unwrap();
+    let updated: String = w
+        .app
+        .engine
+        .db()
+        .conn()
+        .query_row(
+            "SELECT checkout_updated_at FROM carts WHERE external_id = ?1",
+            [open.id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(updated, recupero::storage::ts(open.updated_at), "read in the Settings time zone");
+}
