@@ -10,8 +10,8 @@
 //! - Follow-ups, when enabled, are planned once the previous message has left.
 //! - A/B experiment (setting `experiment`): a cart outside the holdout gets its arm, recorded
 //!   (`storage::experiments`); in a `delay:A,B` experiment the arm's minutes are added to the
-//!   instant the timing starts from — hours, the backlog at an opening, the maximum age and the
-//!   deadline then apply as to any cart, counted from that instant.
+//!   instant the timing starts from — hours, the backlog at an opening or a catch-up backlog,
+//!   the maximum age and the deadline then apply as to any cart, counted from that instant.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
@@ -131,6 +131,24 @@ fn catch_up_window(
     Ok(recent.and_then(|w| crate::domain::time::parse_time(&w).ok()).unwrap_or(now))
 }
 
+/// The catch-up backlog of a cart found late that may go from `start`: when that is now (no
+/// delay arm, or its delay already past), the recent catch-up backlog ([`catch_up_window`]);
+/// when it is later (a delay arm's minutes), the backlog that begins exactly then — the arm's
+/// carts found in the same poll share it and are spread from their arm's instant, none before
+/// it (a backlog that began earlier would slot some of them before their instant).
+fn catch_up_backlog(
+    conn: &Connection,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    spread: Duration,
+) -> rusqlite::Result<DateTime<Utc>> {
+    if start > now {
+        Ok(start)
+    } else {
+        catch_up_window(conn, now, spread)
+    }
+}
+
 /// Plans a send at `start` per `timing`; returns the send id, or the skip reason. `backlog`:
 /// the catch-up window a cart found late joins when it can go now.
 #[allow(clippy::too_many_arguments)]
@@ -217,12 +235,12 @@ pub fn plan_first(
         timing = first_send(&rules.hours, now, info.checkout_updated_at, &rules.timing);
     }
     // Found late (abandoned while the app was off, or before the store was connected): with
-    // others like it, it joins one catch-up backlog spread like a night's, never a burst.
+    // others like it, it joins one catch-up backlog spread like a night's, never a burst — a
+    // delay arm's too, from its arm's instant (see [`catch_up_backlog`]).
     let backlog = if matches!(timing, Timing::Now { .. })
-        && delay.is_zero()
         && detected - info.checkout_updated_at > rules.caught_late_after
     {
-        Some(catch_up_window(conn, now, rules.timing.backlog_spread)?)
+        Some(catch_up_backlog(conn, start, now, rules.timing.backlog_spread)?)
     } else {
         None
     };

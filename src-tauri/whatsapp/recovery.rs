@@ -4,11 +4,13 @@
 //! control characters, never empty, cut to length), so a send never fails for its own values;
 //! the customer's first name is used only when it can't carry a link (else a generic greeting).
 
-use crate::domain::cart::summarize_items;
 use crate::domain::customer;
 use crate::domain::{Language, LineItem, Money, TemplateState};
 
 use super::OutgoingTemplate;
+
+mod offer;
+pub use offer::{coupon_offer, with_coupon, OFFER_PARAMETER_CHARS, PRODUCTS_CHARS};
 
 /// What the recovery message says about one cart and its customer.
 #[derive(Debug, Clone, Copy)]
@@ -53,13 +55,15 @@ pub fn language_candidates(customer_language: Option<&str>, store_country: &str)
 }
 
 /// The template message for a cart, shaped after the approved template `t`: {{1}} first name,
-/// {{2}} store name, {{3}} products, {{4}} total, the URL button's suffix when the template has
+/// {{2}} store name, {{3}} products (readable within their budget, which in the older
+/// three-parameter template leaves a coupon's offer its room: see [`with_coupon`]), {{4}}
+/// total, the URL button's suffix when the template has
 /// one, the first product image when its header is an image. `Err(reason)`: this cart can't be
 /// sent with this template.
 pub fn message(cart: &RecoveryCart<'_>, t: &TemplateState) -> Result<OutgoingTemplate, &'static str> {
     let language = template_language_of(&t.language);
     let items = cart.items;
-    let summary = summarize_items(items, 2, &language);
+    let summary = offer::products_within(items, offer::products_budget(t), &language);
     let locale = format!("{}-{}", language.code(), cart.store_country);
     let total = Money::parse(cart.total, cart.currency)
         .map(|m| m.format(&locale))
@@ -97,28 +101,6 @@ pub fn message(cart: &RecoveryCart<'_>, t: &TemplateState) -> Result<OutgoingTem
     })
 }
 
-/// The coupon in a recovery message: the offer ("10% OFF con el cupón RC7HK2M9QX", in the
-/// template's language) joins the total's parameter ({{4}}; {{3}}, the products, in the older
-/// three-parameter template), so every approved recovery template can carry it. Nothing else
-/// changes: the opt-out stays the template's quick-reply button.
-pub fn with_coupon(m: &mut OutgoingTemplate, code: &str, percent: u32) {
-    let offer = coupon_offer(&m.language, code, percent);
-    let slot = if m.body.len() >= 4 { 3 } else { m.body.len().saturating_sub(1) };
-    if let Some(value) = m.body.get_mut(slot) {
-        let joined = if value == "-" { offer } else { format!("{value} · {offer}") };
-        *value = clean_parameter(&joined, 120);
-    }
-}
-
-/// The offer's words in the template's language.
-pub fn coupon_offer(template_language: &str, code: &str, percent: u32) -> String {
-    match template_language_of(template_language) {
-        Language::Es => format!("{percent}% OFF con el cupón {code}"),
-        Language::Pt => format!("{percent}% OFF com o cupom {code}"),
-        Language::En | Language::Other(_) => format!("{percent}% off with code {code}"),
-    }
-}
-
 /// What the recovery template's body says, before it is shaped and cleaned.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyValues<'a> {
@@ -148,7 +130,10 @@ pub fn body_parameters(values: &BodyValues<'_>, t: &TemplateState) -> Result<Vec
     let mut body = vec![
         clean_parameter(first_name.as_deref().unwrap_or(generic), 60),
         clean_parameter(values.store_name, 60),
-        clean_parameter(if values.products.trim().is_empty() { "-" } else { values.products }, 200),
+        clean_parameter(
+            if values.products.trim().is_empty() { "-" } else { values.products },
+            PRODUCTS_CHARS,
+        ),
         clean_parameter(values.total, 40),
     ];
     match t.body_params {
@@ -310,21 +295,6 @@ mod tests {
         assert_eq!(message(&cart_named(Some("O'Brien")), &es).unwrap().body[0], "O'Brien");
         let body = message(&cart_named(Some("Ana\t")), &es).unwrap().body;
         assert_eq!(body[..2], ["Ana", "Luna Store AR"], "every parameter is cleaned");
-    }
-
-    #[test]
-    fn the_coupon_joins_the_total_in_the_templates_language() {
-        let es = TemplateState { language: "es_AR".into(), body_params: Some(4), ..Default::default() };
-        let mut m = message(&cart_named(Some("Ana")), &es).unwrap();
-        let total = m.body[3].clone();
-        with_coupon(&mut m, "RC7HK2M9QX", 10);
-        assert_eq!(m.body[3], format!("{total} · 10% OFF con el cupón RC7HK2M9QX"));
-        assert_eq!(m.body.len(), 4, "no new parameter: the approved template still fits");
-        let older = TemplateState { language: "pt_BR".into(), body_params: Some(3), ..Default::default() };
-        let mut m = message(&cart_named(None), &older).unwrap();
-        with_coupon(&mut m, "RCAAAA2222", 15);
-        assert_eq!(m.body[2], "15% OFF com o cupom RCAAAA2222", "the products' '-' gives way");
-        assert_eq!(coupon_offer("en_US", "RCX", 5), "5% off with code RCX");
     }
 
     #[test]

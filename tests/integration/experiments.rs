@@ -241,3 +241,51 @@ async fn a_coupon_experiment_needs_coupons_and_keeps_them_while_it_runs() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("set coupon_percent (1 to 50) first"), "{}", text(&out.stderr));
 }
+
+/// `delay:0,60` and 40 checkouts abandoned two hours before the app's first poll (it was off):
+/// each arm's late-found carts go out spread over the backlog spread like any catch-up backlog —
+/// arm B's from its own delay on, never before it, and never all at one instant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_found_carts_of_a_delay_arm_are_spread_from_their_arms_delay() {
+    let start = local(BA, 2026, 11, 20, 10, 0); // Friday, open since 09:00
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("experiment", "delay:0,60")]).await;
+    let ids: Vec<u64> = (0..40).map(|_| shop.checkout(start - Duration::hours(2))).collect();
+    shop.run_until(start + Duration::minutes(120), Duration::seconds(20)).await;
+    let spread = Duration::minutes(30); // backlog_spread_minutes' default
+    let mut arms: [Vec<chrono::DateTime<chrono::Utc>>; 2] = [Vec::new(), Vec::new()];
+    for id in &ids {
+        let sent = shop.messages_for(*id);
+        assert_eq!(sent.len(), 1, "one message per cart");
+        let cart = shop.cart_id(*id);
+        let arm: i64 = shop
+            .app
+            .engine
+            .db()
+            .conn()
+            .query_row("SELECT arm FROM experiment_arms WHERE cart_id = ?1", [cart], |r| r.get(0))
+            .unwrap();
+        arms[usize::from(arm == 1)].push(sent[0].at);
+    }
+    assert!(
+        arms.iter().all(|a| a.len() >= 8),
+        "both arms have carts: {} and {}",
+        arms[0].len(),
+        arms[1].len()
+    );
+    for (arm, delay) in [(0, Duration::zero()), (1, Duration::minutes(60))] {
+        let times = &arms[arm];
+        let (first, last) = (*times.iter().min().unwrap(), *times.iter().max().unwrap());
+        assert!(first >= start + delay, "arm {arm}: none before its delay; first at {first}");
+        assert!(last <= start + delay + spread + Duration::minutes(1), "arm {arm}: last at {last}");
+        let expected = spread * (times.len() as i32 - 1) / times.len() as i32;
+        assert!(
+            last - first >= expected - Duration::minutes(1),
+            "arm {arm}: spread over the backlog spread, not a burst: {first} .. {last}"
+        );
+        let mut per_minute = std::collections::BTreeMap::new();
+        for at in times {
+            *per_minute.entry((*at - start).num_minutes()).or_insert(0) += 1;
+        }
+        assert!(per_minute.values().all(|&n| n <= 3), "arm {arm}: {per_minute:?}");
+    }
+}
