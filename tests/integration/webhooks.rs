@@ -785,19 +785,20 @@ async fn an_argentine_customer_who_said_stop_first_is_one_contact_with_their_che
     assert_eq!(h.count("SELECT count(*) FROM contacts WHERE phone_e164 LIKE '+54%1155550101'"), 1);
 
     // 2. A contact split by an older version: the STOP on `+5411…`, the cart's `+54911…` apart.
-    let conn = h.engine().db().conn();
-    conn.execute(
-        "INSERT INTO contacts (phone_e164, wa_id, opted_out_at, opt_out_source, created_at)
-         VALUES ('+541155550202', '541155550202', ?1, 'keyword', ?1)",
-        [recupero::storage::ts(at)],
-    )
-    .unwrap();
-    conn.execute(
-        "INSERT INTO contacts (phone_e164, created_at) VALUES ('+5491155550202', ?1)",
-        [recupero::storage::ts(at)],
-    )
-    .unwrap();
-    drop(conn);
+    {
+        let conn = h.engine().db().conn();
+        conn.execute(
+            "INSERT INTO contacts (phone_e164, wa_id, opted_out_at, opt_out_source, created_at)
+             VALUES ('+541155550202', '541155550202', ?1, 'keyword', ?1)",
+            [recupero::storage::ts(at)],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO contacts (phone_e164, created_at) VALUES ('+5491155550202', ?1)",
+            [recupero::storage::ts(at)],
+        )
+        .unwrap();
+    }
     let split = h.shop.checkout_with_phone(h.shop.now() - Duration::minutes(20), "+54 11 5555-0202");
     h.shop.run_until(h.shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
     assert!(h.shop.messages_for(split).is_empty(), "the older contact's STOP holds after the join");
