@@ -147,6 +147,7 @@ pub fn upsert_from_cart(
     cart: &crate::domain::Cart,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<i64> {
+    join_older_forms(conn, e164)?;
     let customer = cart.customer();
     conn.query_row(
         "INSERT INTO contacts (phone_e164, name, language, marketing_consent, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -163,6 +164,41 @@ pub fn upsert_from_cart(
         ],
         |r| r.get(0),
     )
+}
+
+/// The other ways a contact of this checkout number may be stored: what WhatsApp's side keyed
+/// before [`canonical_e164`] knew the form (an Argentine wa_id without the mobile `9`, Mexico's
+/// `521`, a Brazilian mobile without its ninth digit).
+fn older_forms(e164: &str) -> Vec<String> {
+    let digits = e164.trim_start_matches('+');
+    let mut out = Vec::new();
+    if let Some(rest) = digits.strip_prefix("549").filter(|r| r.len() == 10) {
+        out.push(format!("+54{rest}"));
+    } else if let Some(rest) = digits.strip_prefix("52").filter(|r| r.len() == 10) {
+        out.push(format!("+521{rest}"));
+    } else if let Some(rest) = digits.strip_prefix("55").filter(|r| r.len() == 11 && r.as_bytes()[2] == b'9')
+    {
+        out.push(format!("+55{}{}", &rest[..2], &rest[3..]));
+    }
+    out
+}
+
+/// One customer stays one contact: a contact stored under an older form of the checkout's
+/// number takes the checkout's form, or, when both exist already, is merged into it (the
+/// stricter state wins: an opt-out or a takeover on either holds).
+fn join_older_forms(conn: &Connection, e164: &str) -> rusqlite::Result<()> {
+    for older in older_forms(e164) {
+        let Some(old) = id_by_phone(conn, &older)? else { continue };
+        match id_by_phone(conn, e164)? {
+            Some(current) if current != old => merge::merge(conn, old, current)?,
+            Some(_) => {}
+            None => {
+                conn.prepare_cached("UPDATE contacts SET phone_e164 = ?2 WHERE id = ?1")?
+                    .execute(params![old, e164])?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The customer stopped messages (keyword, button, Meta's 131050): suppressed for good until
@@ -194,12 +230,18 @@ pub fn id_by_phone(conn: &Connection, e164: &str) -> rusqlite::Result<Option<i64
 
 /// The E.164 a checkout would give for the number WhatsApp reports as `wa_id` (digits), the
 /// form contacts are keyed by: Mexico's abolished mobile `1` after 52 is dropped (webhooks
-/// still send `521…`, [`crate::domain::Phone`] stores `+52…`), and a Brazilian mobile
-/// reported without its ninth digit (`55` + area + 8 digits starting 6–9) gets it back.
+/// still send `521…`, [`crate::domain::Phone`] stores `+52…`), an Argentine number reported
+/// without the mobile `9` (`54` + the 10-digit national number, as WhatsApp often reports it)
+/// gets it, as [`crate::domain::Phone`] writes every Argentine number (the national number is
+/// one subscriber's, mobile or not), and a Brazilian mobile reported without its ninth digit
+/// (`55` + area + 8 digits starting 6–9) gets it back.
 pub fn canonical_e164(wa_id: &str) -> String {
     let digits: String = wa_id.chars().filter(char::is_ascii_digit).collect();
     if let Some(rest) = digits.strip_prefix("521").filter(|r| r.len() == 10) {
         return format!("+52{rest}");
+    }
+    if let Some(rest) = digits.strip_prefix("54").filter(|r| r.len() == 10 && !r.starts_with('9')) {
+        return format!("+549{rest}");
     }
     if let Some(rest) = digits.strip_prefix("55").filter(|r| r.len() == 10) {
         if rest[2..].starts_with(['6', '7', '8', '9']) {

@@ -765,3 +765,57 @@ async fn a_delivery_that_keeps_failing_is_quarantined_and_the_owner_told() {
     engine.process_webhooks().unwrap();
     assert_eq!(count("SELECT count(*) FROM messages WHERE direction = 'in'"), 1);
 }
+
+/// WhatsApp reports an Argentine mobile without its `9` (`5411…`) while a checkout's number is
+/// written `+549 11…`: one customer, one contact. A customer who wrote first and said STOP, then
+/// abandons a checkout, is never messaged; and a contact already split in two by an older
+/// version (the STOP on the `+5411…` one) is joined when the checkout comes, the STOP kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_argentine_customer_who_said_stop_first_is_one_contact_with_their_checkout() {
+    let h = hooked().await;
+    let at = h.shop.now();
+    // 1. Wrote first from WhatsApp (wa_id without the 9), then STOP.
+    assert_eq!(h.post_signed(&text_from("541155550101", "Ana", "wamid.AR1", "Hola", at)).await, 200);
+    assert_eq!(h.post_signed(&text_from("541155550101", "Ana", "wamid.AR2", "STOP", at)).await, 200);
+    h.process();
+    let cart = h.shop.checkout_with_phone(h.shop.now() - Duration::minutes(20), "+54 9 11 5555-0101");
+    h.shop.run_until(h.shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
+    assert!(h.shop.messages_for(cart).is_empty(), "the STOP holds for the checkout's number");
+    assert_eq!(not_sent_because(&h, cart), "opted_out");
+    assert_eq!(h.count("SELECT count(*) FROM contacts WHERE phone_e164 LIKE '+54%1155550101'"), 1);
+
+    // 2. A contact split by an older version: the STOP on `+5411…`, the cart's `+54911…` apart.
+    {
+        let conn = h.engine().db().conn();
+        conn.execute(
+            "INSERT INTO contacts (phone_e164, wa_id, opted_out_at, opt_out_source, created_at)
+             VALUES ('+541155550202', '541155550202', ?1, 'keyword', ?1)",
+            [recupero::storage::ts(at)],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO contacts (phone_e164, created_at) VALUES ('+5491155550202', ?1)",
+            [recupero::storage::ts(at)],
+        )
+        .unwrap();
+    }
+    let split = h.shop.checkout_with_phone(h.shop.now() - Duration::minutes(20), "+54 11 5555-0202");
+    h.shop.run_until(h.shop.now() + Duration::minutes(30), Duration::minutes(1)).await;
+    assert!(h.shop.messages_for(split).is_empty(), "the older contact's STOP holds after the join");
+    assert_eq!(not_sent_because(&h, split), "opted_out");
+    assert_eq!(
+        h.count(
+            "SELECT count(*) FROM contacts WHERE phone_e164 LIKE '+54%1155550202' AND merged_into IS NULL"
+        ),
+        1,
+        "one customer, one contact"
+    );
+}
+
+/// Why the cart of checkout `external` was not sent, as its timeline says.
+fn not_sent_because(h: &Hooked, external: u64) -> String {
+    let timeline = h.engine().cart_timeline(h.shop.cart_id(external)).unwrap();
+    assert_eq!(timeline.cart.status, "not_sent");
+    let skipped = timeline.entries.iter().find(|e| e.kind == "skipped");
+    skipped.and_then(|e| e.reason.clone()).unwrap_or_else(|| panic!("{:?}", timeline.entries))
+}
