@@ -204,13 +204,22 @@ fn join_older_forms(conn: &Connection, e164: &str) -> rusqlite::Result<()> {
 /// The customer stopped messages (keyword, button, Meta's 131050): suppressed for good until
 /// they opt back in. Keeps the first opt-out's time and source. Returns true when this is news.
 pub fn opt_out(conn: &Connection, id: i64, source: &str, at: &str) -> rusqlite::Result<bool> {
-    // An opt-out said before the customer's latest opt-in (a STOP delivered late) is stale.
+    // An opt-out said before the customer's latest opt-in (a STOP delivered late) is stale; one
+    // said in the same second counts (WhatsApp's times are whole seconds: silence wins a tie).
     let n = conn
         .prepare_cached(
             "UPDATE contacts SET opted_out_at = ?3, opt_out_source = ?2
-             WHERE id = ?1 AND opted_out_at IS NULL AND (opted_in_at IS NULL OR opted_in_at < ?3)",
+             WHERE id = ?1 AND opted_out_at IS NULL AND (opted_in_at IS NULL OR opted_in_at <= ?3)",
         )?
         .execute(params![id, source, at])?;
+    // The customer's own words on top of an opt-out WhatsApp recorded: theirs from now on, so
+    // WhatsApp's "resume" can't lift what the customer asked for.
+    conn.prepare_cached(
+        "UPDATE contacts SET opt_out_source = ?2
+         WHERE id = ?1 AND opted_out_at IS NOT NULL AND opt_out_source LIKE 'meta\\_%' ESCAPE '\\'
+           AND ?2 NOT LIKE 'meta\\_%' ESCAPE '\\' AND (opted_in_at IS NULL OR opted_in_at <= ?3)",
+    )?
+    .execute(params![id, source, at])?;
     Ok(n == 1)
 }
 
@@ -316,7 +325,8 @@ pub fn opt_back_in(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 /// The customer wrote to opt back in: lift an opt-out they gave us (keyword, button). One
 /// WhatsApp itself enforces (131050, `user_preferences`) is lifted only when WhatsApp says the
 /// customer resumed, since our messages would still be blocked. `said_at`: when the customer
-/// said it; an opt-in said before the opt-out (delivered late) lifts nothing. Both are stored
+/// said it; an opt-in said before the opt-out (delivered late), or in the same second (the order
+/// can't be told: silence wins), lifts nothing. Both are stored
 /// timestamps of one format, so they compare as text. The latest opt-in's time is kept, lifted
 /// or not, so a STOP said before it and delivered after it opts nobody out. Returns true when
 /// lifted.
@@ -324,7 +334,7 @@ pub fn opt_in_by_customer(conn: &Connection, id: i64, said_at: &str) -> rusqlite
     let n = conn
         .prepare_cached(
             "UPDATE contacts SET opted_out_at = NULL, opt_out_source = NULL
-             WHERE id = ?1 AND opted_out_at IS NOT NULL AND opted_out_at <= ?2
+             WHERE id = ?1 AND opted_out_at IS NOT NULL AND opted_out_at < ?2
                AND coalesce(opt_out_source, '') NOT LIKE 'meta\\_%' ESCAPE '\\'",
         )?
         .execute(params![id, said_at])?;

@@ -59,10 +59,11 @@ fn a_customer_lifts_their_own_opt_out_but_not_one_whatsapp_enforces() {
         !opt_in_by_customer(&conn, theirs, "2026-11-20T11:59:59.000Z").unwrap(),
         "an opt-in said before the opt-out lifts nothing"
     );
-    assert!(opt_in_by_customer(&conn, theirs, AT).unwrap());
-    assert!(!opt_in_by_customer(&conn, meta, AT).unwrap(), "WhatsApp would still block our messages");
+    const LATER: &str = "2026-11-20T12:00:01.000Z";
+    assert!(opt_in_by_customer(&conn, theirs, LATER).unwrap());
+    assert!(!opt_in_by_customer(&conn, meta, LATER).unwrap(), "WhatsApp would still block our messages");
     assert!(get(&conn, meta).unwrap().unwrap().opted_out_at.is_some());
-    assert!(!opt_in_by_customer(&conn, theirs, AT).unwrap(), "nothing to lift twice");
+    assert!(!opt_in_by_customer(&conn, theirs, LATER).unwrap(), "nothing to lift twice");
 }
 
 #[test]
@@ -90,4 +91,33 @@ fn a_reply_from_521_lands_on_the_contact_the_cart_created() {
     assert_eq!(resolve_wa_id(&conn, "5215512345678", None, AT).unwrap(), cart_contact);
     let n: i64 = conn.query_row("SELECT count(*) FROM contacts", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 1, "one customer, one contact");
+}
+
+#[test]
+fn a_stop_and_an_alta_in_the_same_second_leave_the_customer_opted_out() {
+    let conn = db();
+    // ALTA then STOP, one second (WhatsApp's times are whole seconds).
+    let a = resolve_wa_id(&conn, "5491150000011", None, AT).unwrap();
+    assert!(!opt_in_by_customer(&conn, a, AT).unwrap());
+    assert!(opt_out(&conn, a, "keyword", AT).unwrap(), "the STOP counts");
+    // STOP then ALTA in the same second: the order can't be told, silence wins.
+    let b = resolve_wa_id(&conn, "5491150000012", None, AT).unwrap();
+    assert!(opt_out(&conn, b, "keyword", AT).unwrap());
+    assert!(!opt_in_by_customer(&conn, b, AT).unwrap());
+    assert!(get(&conn, b).unwrap().unwrap().opted_out_at.is_some());
+}
+
+#[test]
+fn whatsapps_resume_never_lifts_a_stop_the_customer_also_said_in_words() {
+    let conn = db();
+    let id = resolve_wa_id(&conn, "5491150000013", None, AT).unwrap();
+    assert!(opt_out(&conn, id, "meta_user_preferences", AT).unwrap());
+    assert!(!opt_out(&conn, id, "keyword", "2026-11-20T12:05:00.000Z").unwrap(), "not news");
+    assert_eq!(get(&conn, id).unwrap().unwrap().opt_out_source.as_deref(), Some("keyword"));
+    assert!(!opt_back_in(&conn, id).unwrap(), "WhatsApp's resume lifts only its own");
+    assert!(get(&conn, id).unwrap().unwrap().opted_out_at.is_some());
+    // WhatsApp's own stop alone is lifted by its resume.
+    let other = resolve_wa_id(&conn, "5491150000014", None, AT).unwrap();
+    assert!(opt_out(&conn, other, "meta_user_preferences", AT).unwrap());
+    assert!(opt_back_in(&conn, other).unwrap());
 }
