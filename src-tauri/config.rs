@@ -192,6 +192,13 @@ pub fn effective(stored: &BTreeMap<String, String>) -> BTreeMap<String, String> 
     out
 }
 
+/// Settings that are secrets of a kind: the webhook address's secret path (with unsigned
+/// deliveries allowed, the only barrier against forged ones) and Meta's verify token. Shown to
+/// the owner, who registers them; never written to the logs or the event log.
+pub fn is_secret_word(key: &str) -> bool {
+    matches!(key.trim(), "webhook_path" | "webhook_verify_token")
+}
+
 /// The rules that join two settings, checked with every key's effective value after `key`
 /// changed (the change is refused, and named after `key`, when they break): a `coupon:on,off`
 /// experiment needs coupons (`coupon_percent` above 0), else both arms would go without.

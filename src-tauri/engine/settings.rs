@@ -24,6 +24,15 @@ pub(super) fn ensure_webhook_secrets(db: &Db, now: chrono::DateTime<chrono::Utc>
     Ok(())
 }
 
+/// A setting's value as the logs and the event log keep it: the webhook's secret words hidden.
+fn logged<'a>(key: &str, value: &'a str) -> &'a str {
+    if crate::config::is_secret_word(key) && !value.is_empty() {
+        "(hidden)"
+    } else {
+        value
+    }
+}
+
 impl Engine {
     pub fn settings(&self) -> EngineResult<Settings> {
         Ok(Settings::load(&self.db.conn())?)
@@ -64,12 +73,12 @@ impl Engine {
                 &storage::ts(now),
                 None,
                 None,
-                &LogEvent::SettingChanged { key: key.trim(), value: &stored },
+                &LogEvent::SettingChanged { key: key.trim(), value: logged(key, &stored) },
             )?;
             tx.commit()?;
             stored
         };
-        tracing::info!(key = key.trim(), value = %stored, "setting changed");
+        tracing::info!(key = key.trim(), value = %logged(key, &stored), "setting changed");
         if key.trim().starts_with("tunnel_") || key.trim() == "cloudflared_path" {
             self.tunnel_settings_changed();
         }

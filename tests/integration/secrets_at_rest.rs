@@ -93,3 +93,40 @@ fn a_secret_written_to_the_keychain_reads_back_through_a_fresh_store() {
         "deleted for good"
     );
 }
+
+/// The webhook address's secret path and Meta's verify token, set by the owner, are kept (and
+/// shown by `config get`) but never written to the log files or the append-only event log.
+#[test]
+fn the_webhooks_secret_words_are_kept_but_never_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path_word = "Pq7-secret_path_word_0123456789";
+    let token_word = "Vt9-verify_token_word_987";
+    for (key, word) in [("webhook_path", path_word), ("webhook_verify_token", token_word)] {
+        let out = recupero(dir.path(), &["config", "set", key, word], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        // The owner's own terminal may echo it (stdout); the log lines (stderr) never carry it.
+        assert!(!contains_bytes(&out.stderr, word.as_bytes()), "{key} logged: {}", text(&out.stderr));
+        let shown = recupero(dir.path(), &["config", "get", key], None);
+        assert_eq!(text(&shown.stdout).trim(), word, "kept for the owner to register");
+    }
+    let logs = files_under(&dir.path().join("logs"));
+    assert!(!logs.is_empty(), "the binary wrote its log");
+    for f in &logs {
+        let bytes = std::fs::read(f).unwrap();
+        for word in [path_word, token_word] {
+            assert!(!contains_bytes(&bytes, word.as_bytes()), "{word} in {}", f.display());
+        }
+    }
+    let conn = rusqlite::Connection::open(dir.path().join("recupero.sqlite3")).unwrap();
+    let events: Vec<String> = conn
+        .prepare("SELECT kind || ' ' || data FROM events")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(events.iter().any(|e| e.contains("webhook_path")), "the change itself is logged: {events:?}");
+    for word in [path_word, token_word] {
+        assert!(!events.iter().any(|e| e.contains(word)), "{word} in the event log");
+    }
+}
