@@ -451,6 +451,44 @@ async fn a_cart_customer_who_changes_number_keeps_their_stop_and_thread() {
     assert_eq!(h.shop.wa.messages().len(), sent_before, "nothing sent to an opted-out customer");
 }
 
+/// The same number change when Meta's `user_id_update` leaves the new number out: the customer
+/// then writes from the new number under the new BSUID. Their STOP follows them there (and stays
+/// on the old number): nothing is sent to them, whichever number a checkout carries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_change_without_the_new_number_in_the_update_keeps_the_stop() {
+    let h = hooked().await;
+    let (_, _, wa_id) = one_reminder(&h).await;
+    writes(&h, &Customer::with_number(&wa_id, Some(ANA), "Ana"), "STOP").await;
+    let sent_before = h.shop.wa.messages().len();
+
+    const NEW: &str = "AR.4402576394655899";
+    const NEW_NUMBER: &str = "5491177770004";
+    h.shop.app.clock.advance(chrono::Duration::minutes(5));
+    let update = envelope(
+        "user_id_update",
+        json!({"messaging_product": "whatsapp", "metadata": metadata(),
+            "user_id_update": [{"detail": "User id for Ana has been updated.",
+                "user_id": {"previous": ANA, "current": NEW}, "timestamp": unix(h.shop.now())}]}),
+    );
+    assert_eq!(h.post_signed(&update).await, 200);
+    h.process();
+    h.shop.app.clock.advance(chrono::Duration::minutes(1));
+    writes(&h, &Customer::with_number(NEW_NUMBER, Some(NEW), "Ana"), "Hola de nuevo").await;
+    let opted_out = |digits: &str| {
+        h.count(&format!(
+            "SELECT count(*) FROM contacts WHERE phone_e164 LIKE '%{}' AND opted_out_at IS NOT NULL AND merged_into IS NULL",
+            &digits[5..]
+        ))
+    };
+    assert_eq!(opted_out(NEW_NUMBER), 1, "the STOP follows the customer to the new number");
+    assert_eq!(opted_out(&wa_id), 1, "and stays on the old one");
+    // A checkout typed with the new number is never messaged.
+    let cart = h.shop.checkout_with_phone(h.shop.now() - chrono::Duration::minutes(20), "+54 9 11 7777-0004");
+    h.shop.run_until(h.shop.now() + chrono::Duration::minutes(30), chrono::Duration::minutes(1)).await;
+    assert!(h.shop.messages_for(cart).is_empty());
+    assert_eq!(h.shop.wa.messages().len(), sent_before, "nothing sent to an opted-out customer");
+}
+
 /// A forged delivery (unsigned, accepted while the owner allows it without an app secret) that
 /// pairs a stranger's number with a username customer's BSUID is filed under the customer it
 /// names, but links nothing: the owner's reply still goes to the customer's BSUID, never to the

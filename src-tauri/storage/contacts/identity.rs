@@ -165,9 +165,21 @@ pub fn resolve(conn: &Connection, who: &Identity, now: &str) -> rusqlite::Result
     };
     if let Some(b) = user.filter(|&b| b != id) {
         // A BSUID names one number: the contact with the number this message carries takes it,
-        // another contact with its own number gives it up.
+        // another contact with its own number gives it up. The BSUID is the person, so their
+        // STOP and a takeover follow them to the number they write from now (and stay on the
+        // old number too): a missed reminder is the lesser harm.
         conn.prepare_cached("UPDATE contacts SET user_id = NULL, parent_user_id = NULL WHERE id = ?1")?
             .execute([b])?;
+        conn.prepare_cached(
+            "UPDATE contacts AS k SET
+                opted_out_at = CASE WHEN k.opted_out_at IS NULL AND g.opted_out_at IS NOT NULL
+                                    THEN g.opted_out_at ELSE k.opted_out_at END,
+                opt_out_source = CASE WHEN k.opted_out_at IS NULL AND g.opted_out_at IS NOT NULL
+                                      THEN 'number_changed' ELSE k.opt_out_source END,
+                takeover_at = COALESCE(k.takeover_at, g.takeover_at)
+             FROM contacts AS g WHERE k.id = ?1 AND g.id = ?2",
+        )?
+        .execute(params![id, b])?;
     }
     remember(conn, id, who)?;
     Ok(id)
