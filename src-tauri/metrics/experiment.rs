@@ -209,7 +209,7 @@ mod tests {
             outcome: outcome.map(String::from),
             total: Money::parse("100.00", "ARS").ok(),
             first_reply_at: None,
-            converted_unreached: false,
+            bought_in_window: false,
             bought_at: bought.map(at),
         }
     }

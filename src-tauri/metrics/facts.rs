@@ -19,10 +19,11 @@
 //! - **Pending**: the first message is still planned or in flight.
 //! - **Not sent**: everything else with a phone (skipped for a pre-send reason).
 //!
-//! Outcomes are the tracker's (`recovered`, `holdout_converted`, …). One addition for the
-//! intention-to-treat rate: a messaged cart whose message never reached the customer (refused,
-//! or never confirmed) and that was bought within the attribution window after the attempt is a
-//! *conversion* of the messaged group — as a holdout cart bought in the window is — though not
+//! Outcomes are the tracker's (`recovered`, `holdout_converted`, …). For the intention-to-treat
+//! rate, the outcome is "bought within the attribution window after the attempt", whatever
+//! happened in between: a messaged cart whose message never reached the customer (refused,
+//! accepted and then failed, or never confirmed), or whose customer opted out before buying, is
+//! a *conversion* of the messaged group — as a holdout cart bought in the window is — though not
 //! a recovery credited to Recupero (no revenue is claimed for it).
 
 use chrono::{DateTime, Duration, Utc};
@@ -38,7 +39,8 @@ use crate::storage::ts;
 pub enum Group {
     NoPhone,
     /// `sent_at`: when the first message left (or was attempted); `reached`: WhatsApp accepted
-    /// it (`false`: refused for good, or its fate unknown).
+    /// it and never reported it failed (`false`: refused for good, accepted and then failed, or
+    /// its fate unknown).
     Messaged {
         sent_at: DateTime<Utc>,
         reached: bool,
@@ -60,9 +62,9 @@ pub struct CartFact {
     /// The customer's first message after the first message left (messaged carts only), within
     /// the attribution window.
     pub first_reply_at: Option<DateTime<Utc>>,
-    /// A messaged cart the message never reached, bought within the attribution window after
-    /// the attempt (see the module's doc): counts in the group's rate, not as a recovery.
-    pub converted_unreached: bool,
+    /// A messaged cart bought within the attribution window after the attempt, whatever
+    /// happened in between (see the module's doc): counts in the group's rate.
+    pub bought_in_window: bool,
     /// When the cart was bought, if it was (whatever the tracker's verdict).
     pub bought_at: Option<DateTime<Utc>>,
 }
@@ -73,9 +75,10 @@ impl CartFact {
     }
 
     /// Counts in the messaged group's rate (intention to treat): recovered, or bought within
-    /// the window after a first message that never reached the customer.
+    /// the window after the attempt whatever happened in between (the message never reached
+    /// the customer, or they opted out before buying).
     pub fn converted(&self) -> bool {
-        self.recovered() || (matches!(self.group, Group::Messaged { .. }) && self.converted_unreached)
+        self.recovered() || (matches!(self.group, Group::Messaged { .. }) && self.bought_in_window)
     }
 
     pub fn holdout_converted(&self) -> bool {
@@ -125,7 +128,8 @@ pub fn classify(row: &CartRow) -> Option<Group> {
     let time = |t: &Option<String>| t.as_deref().and_then(|t| parse_time(t).ok());
     if !row.holdout {
         if let Some(sent) = time(&send.sent_at) {
-            return Some(Group::Messaged { sent_at: sent, reached: true });
+            // Accepted, then reported failed (131026 in a later status): it never arrived.
+            return Some(Group::Messaged { sent_at: sent, reached: send.state != "failed" });
         }
         // Attempted: the request left and the answer is in (refused for good) or will never be
         // known for sure (`unknown`). Intention to treat: still the messaged group.
@@ -230,8 +234,8 @@ fn read(
                 .and_then(|t| parse_time(&t).ok()),
             _ => None,
         };
-        let converted_unreached = match group {
-            Group::Messaged { sent_at, reached: false } => row
+        let bought_in_window = match group {
+            Group::Messaged { sent_at, .. } => row
                 .completed_at
                 .as_deref()
                 .and_then(|c| parse_time(c).ok())
@@ -245,7 +249,7 @@ fn read(
             outcome,
             total: Money::parse(&total, &currency).ok(),
             first_reply_at,
-            converted_unreached,
+            bought_in_window,
             bought_at: row.completed_at.as_deref().and_then(|c| parse_time(c).ok()),
         };
         out.push((tag, fact));

@@ -302,7 +302,7 @@ detected: number, withPhone: number,
 messaged: number, 
 /**
  * Of `messaged`, the carts the first message never reached (WhatsApp refused it for good,
- * e.g. 131026 not on WhatsApp, or its fate stayed unknown).
+ * e.g. 131026 not on WhatsApp, before or after accepting it, or its fate stayed unknown).
  */
 unreached: number, 
 /**
