@@ -241,3 +241,28 @@ async fn a_coupon_experiment_needs_coupons_and_keeps_them_while_it_runs() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("set coupon_percent (1 to 50) first"), "{}", text(&out.stderr));
 }
+
+/// The purchase sweep asks about the messaged group as it does about the holdout: a cart whose
+/// first message WhatsApp refused before accepting it (131026) is in the messaged denominator,
+/// so a purchase through a fresh order by the same phone is looked for and counts in the rate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_purchase_sweep_also_asks_about_carts_the_first_message_never_reached() {
+    let start = local(BA, 2026, 11, 16, 10, 0); // Monday
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("backlog_spread_minutes", "0")]).await;
+    shop.wa.inject(WaFault::Error { code: 131026 });
+    let refused = shop.checkout_with_phone(start - Duration::minutes(20), "+54 9 11 6000-0003");
+    shop.run_until(start + Duration::minutes(10), Duration::minutes(1)).await;
+    assert!(shop.messages_for(refused).is_empty());
+    assert_eq!(shop.send(refused, 0).0, "failed");
+    let bought_at = start + Duration::days(1);
+    shop.store
+        .add_order(shop.platform, recupero::sandbox::NewOrder::by(Some("011 15-6000-0003"), None, bought_at));
+    shop.app.clock.set(bought_at + Duration::hours(1));
+    let report = shop.app.engine.sweep_purchases().await.unwrap();
+    assert_eq!(report.checked, 1, "the refused cart is asked about: {report:?}");
+    assert_eq!(report.bought.len(), 1, "{report:?}");
+    let m = shop.app.engine.metrics(None, None).unwrap();
+    assert_eq!((m.carts.messaged, m.carts.unreached), (1, 1), "{:?}", m.carts);
+    assert_eq!((m.recovery.count, m.recovery.denominator), (1, 1), "bought in the window after the attempt");
+    assert!(m.revenue.is_empty(), "never revenue Recupero earned");
+}
