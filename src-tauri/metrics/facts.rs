@@ -27,7 +27,7 @@
 //! a recovery credited to Recupero (no revenue is claimed for it).
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::period::Range;
 use crate::domain::time::parse_time;
@@ -67,6 +67,9 @@ pub struct CartFact {
     pub bought_in_window: bool,
     /// When the cart was bought, if it was (whatever the tracker's verdict).
     pub bought_at: Option<DateTime<Utc>>,
+    /// The discount its coupon gave, when a purchase redeemed it (see `metrics::coupons`); read
+    /// for recovered carts only (the ones whose revenue it comes off).
+    pub discount: Option<Money>,
 }
 
 impl CartFact {
@@ -194,6 +197,10 @@ fn read(
         "SELECT min(m.created_at) FROM messages m JOIN conversations v ON v.id = m.conversation_id
          WHERE v.contact_id = ?1 AND m.direction = 'in' AND m.created_at >= ?2 AND m.created_at < ?3",
     )?;
+    let mut coupon = conn.prepare(
+        "SELECT currency, discount FROM coupons
+         WHERE cart_id = ?1 AND redeemed_at IS NOT NULL AND discount IS NOT NULL",
+    )?;
     let rows = stmt.query_map(args, |r| {
         let send = match r.get::<_, Option<String>>(10)? {
             Some(state) => Some(FirstSend {
@@ -251,6 +258,18 @@ fn read(
             first_reply_at,
             bought_in_window,
             bought_at: row.completed_at.as_deref().and_then(|c| parse_time(c).ok()),
+            discount: None,
+        };
+        let fact = CartFact {
+            discount: if fact.recovered() {
+                coupon
+                    .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                    .optional()?
+                    .and_then(|(currency, amount)| Money::parse(&amount, &currency).ok())
+            } else {
+                None
+            },
+            ..fact
         };
         out.push((tag, fact));
     }

@@ -738,3 +738,53 @@ fn a_purchase_after_opting_out_still_converts_in_the_messaged_group() {
     assert_eq!(m.holdout_recovery, Share { count: 1, denominator: 1, rate: Some(1.0) });
     assert!(m.revenue.is_empty(), "an opted-out purchase is not revenue Recupero earned");
 }
+
+/// Only the discount of recovered carts comes off the recovered revenue: the housekeeping round
+/// may also find the code of a cart that is not a recovery used (bought late, or its coupon
+/// looked up as expired), and that discount was never in the revenue.
+#[test]
+fn only_recovered_carts_coupon_discount_is_netted_out_of_revenue() {
+    let shop = Shop::new();
+    let (a, _) = shop.customer("+5491123456789");
+    let (b, _) = shop.customer("+5491155554444");
+    let sent = |at: &'static str| Some(("sent", Some(at), None));
+    let recovered = shop.cart(
+        Some((a, "+5491123456789")),
+        ("ARS", "300.00"),
+        "2026-11-18T13:00:00Z",
+        "recovered",
+        false,
+        sent("2026-11-18T13:30:00Z"),
+        Some("recovered"),
+    );
+    let late = shop.cart(
+        Some((b, "+5491155554444")),
+        ("ARS", "200.00"),
+        "2026-11-18T14:00:00Z",
+        "completed",
+        false,
+        sent("2026-11-18T14:30:00Z"),
+        Some("bought_late"),
+    );
+    let conn = shop.conn();
+    for (cart, discount) in [(recovered, "30.00"), (late, "20.00")] {
+        conn.execute(
+            "INSERT INTO coupons (cart_id, send_id, store_id, code, percent, currency, platform_id, reserved_at,
+               created_at, expires_at, redeemed_at, discount)
+             SELECT ?1, s.id, 1, 'RC' || ?1, 10, 'ARS', 'p' || ?1, ?2, ?2, ?2, ?2, ?3 FROM sends s WHERE s.cart_id = ?1",
+            params![cart, ts("2026-11-18T13:00:00Z"), discount],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let m = shop.metrics("2026-11-16", "2026-11-22");
+    assert_eq!(m.revenue, vec![amount("ARS", "270.00")], "300 less its own coupon's 30 only");
+    let coupons = m.coupons.as_ref().unwrap();
+    assert_eq!(coupons.redeemed, 2);
+    assert_eq!(coupons.gross_revenue, vec![amount("ARS", "300.00")]);
+    let range = Range { from: at("2026-11-16T03:00:00Z"), to: at("2026-11-23T03:00:00Z") };
+    let facts = facts::carts(&shop.conn(), &range, chrono::Duration::days(7)).unwrap();
+    let discount =
+        |id: i64| facts.iter().find(|f| f.id == id).unwrap().discount.map(|d| d.amount().to_string());
+    assert_eq!(discount(recovered).as_deref(), Some("30.00"), "each cart carries its own coupon's discount");
+}

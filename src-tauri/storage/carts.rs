@@ -74,10 +74,8 @@ ALTER TABLE carts ADD COLUMN purchase_checked_at TEXT;
 
 /// Carts whose purchase the sweep should look for: not bought yet, whose first message was
 /// attempted (or, for the holdout, whose message would have left) at or after `since`, least
-/// recently checked first, none checked after `checked_before`. Both groups alike, so the lift
-/// stays honest: the messaged group as Results counts it (`metrics::facts::classify`) — the
-/// message accepted, refused for good, never confirmed, or told "not now" and then skipped —
-/// not only the carts it reached.
+/// recently checked first, none checked after `checked_before`. Both groups alike, as Results
+/// counts them (`metrics::facts::classify`: reached or not), so the lift stays honest.
 pub fn sweep_candidates(
     conn: &Connection,
     since: &str,
