@@ -114,6 +114,8 @@ pub struct FirstSend {
     pub error_code: Option<String>,
     /// The first instant the send was planned for.
     pub planned_at: Option<String>,
+    /// When it passed the holdout point (every check a holdout cart passes), if it did.
+    pub passed_at: Option<String>,
 }
 
 /// The group of a cart, or `None` when it is not a detected abandoned cart.
@@ -147,6 +149,13 @@ pub fn classify(row: &CartRow) -> Option<Group> {
         {
             return Some(Group::Messaged { sent_at: planned, reached: false });
         }
+        // Passed the holdout point, then held back (a coupon store, a picture) and skipped or
+        // stopped: its holdout twin was counted at that point, so it counts from there too.
+        if let (false, Some(passed)) =
+            (matches!(send.state.as_str(), "planned" | "leased"), time(&send.passed_at))
+        {
+            return Some(Group::Messaged { sent_at: passed, reached: false });
+        }
     }
     Some(match send.state.as_str() {
         "skipped" if row.holdout && send.skip_reason.as_deref() == Some("holdout") => Group::Holdout,
@@ -155,11 +164,11 @@ pub fn classify(row: &CartRow) -> Option<Group> {
     })
 }
 
-/// The columns [`read`] expects, then a 17th: a tag the caller chose (an experiment's arm).
+/// The columns [`read`] expects, then an 18th: a tag the caller chose (an experiment's arm).
 const CART_COLUMNS: &str =
     "c.id, c.status, c.phone_e164 IS NOT NULL, c.holdout, c.detected_at, c.completed_at,
     c.outcome, c.currency, c.total, c.contact_id, s.state, s.sent_at, s.skip_reason, s.sending_at,
-    s.error_code, COALESCE(s.planned_at, s.due_at)";
+    s.error_code, COALESCE(s.planned_at, s.due_at), s.passed_at";
 
 /// The detected carts of `range` (by detection time), with their customer's first reply.
 pub fn carts(conn: &Connection, range: &Range, attribution: Duration) -> rusqlite::Result<Vec<CartFact>> {
@@ -210,6 +219,7 @@ fn read(
                 sending_at: r.get(13)?,
                 error_code: r.get(14)?,
                 planned_at: r.get(15)?,
+                passed_at: r.get(16)?,
             }),
             None => None,
         };
@@ -222,7 +232,7 @@ fn read(
             send,
         };
         let extra: (i64, Option<String>, String, String, Option<i64>, i64) =
-            (r.get(0)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(16)?);
+            (r.get(0)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(17)?);
         Ok((row, extra))
     })?;
     let mut out = Vec::new();

@@ -88,7 +88,7 @@ pub fn sweep_candidates(
            AND ((c.holdout = 0 AND COALESCE(s.sent_at,
                   CASE WHEN s.state IN ('failed', 'unknown') THEN s.sending_at END,
                   CASE WHEN s.state = 'skipped' AND s.error_code IS NOT NULL
-                       THEN COALESCE(s.planned_at, s.due_at) END) >= ?1)
+                       THEN COALESCE(s.planned_at, s.due_at) END, s.passed_at) >= ?1)
              OR (c.holdout = 1 AND s.state = 'skipped' AND s.skip_reason = 'holdout' AND s.updated_at >= ?1))
            AND (c.purchase_checked_at IS NULL OR c.purchase_checked_at < ?2)
          ORDER BY coalesce(c.purchase_checked_at, ''), c.id
