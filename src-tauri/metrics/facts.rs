@@ -11,7 +11,9 @@
 //!   WhatsApp accepted it (`sent`, or accepted and failed later), refused it for good (`failed`,
 //!   e.g. 131026 not on WhatsApp, 131050 stopped marketing) or never answered (`unknown`).
 //!   Whatever WhatsApp answered, the cart stays in the group it was assigned to — also when
-//!   WhatsApp said "not now" (throughput, account) and the cart was skipped before the retry.
+//!   WhatsApp said "not now" (throughput, account) and the cart was skipped before the retry,
+//!   and when it passed the holdout point (`passed_at`) and was then held back (a coupon store,
+//!   the picture) and skipped before its request left.
 //! - **Holdout**: a holdout cart that reached the instant its message would have gone (skipped
 //!   with reason `holdout`, after every check a real message passes), the same bar as an
 //!   attempted one, so both groups lose the same carts (bought before the instant, opted out,
