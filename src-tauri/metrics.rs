@@ -82,7 +82,7 @@ pub struct CartCounts {
     /// intention to treat: the same pre-send exclusions as the holdout, and only those).
     pub messaged: u64,
     /// Of `messaged`, the carts the first message never reached (WhatsApp refused it for good,
-    /// e.g. 131026 not on WhatsApp, or its fate stayed unknown).
+    /// e.g. 131026 not on WhatsApp, before or after accepting it, or its fate stayed unknown).
     pub unreached: u64,
     /// Holdout carts that reached the instant their message would have gone.
     pub holdout: u64,

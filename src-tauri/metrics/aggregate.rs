@@ -46,13 +46,15 @@ struct Tally {
     detected: u64,
     with_phone: u64,
     messaged: u64,
-    /// Messaged carts the first message never reached (refused for good, or never confirmed).
+    /// Messaged carts the first message never reached (refused for good, accepted and then
+    /// failed, or never confirmed).
     unreached: u64,
     holdout: u64,
     pending: u64,
     not_sent: u64,
     recovered: u64,
-    /// Recovered, plus the unreached messaged carts bought inside the window (intention to treat).
+    /// Recovered, plus the other messaged carts bought inside the window (intention to treat:
+    /// never reached, or opted out before buying).
     converted: u64,
     recovered_holdout: u64,
     replied: u64,

@@ -29,20 +29,29 @@ pub struct CouponFigures {
     pub redeemed: u64,
     /// Codes the store refused to create (the message went without one).
     pub refused: u64,
-    /// The discount the redeemed codes gave, per currency.
+    /// The discount the redeemed codes gave, per currency (all of them; only recovered carts'
+    /// part comes off the revenue).
     pub discount: Vec<Amount>,
     /// The recovered revenue before the discount (the headline `revenue` is net of it).
     pub gross_revenue: Vec<Amount>,
 }
 
-/// (created, redeemed, refused, discount per currency) of coupons of carts detected in `range`
-/// (`None`: every coupon).
-pub fn read(
-    conn: &Connection,
-    range: Option<&Range>,
-) -> rusqlite::Result<(u64, u64, u64, BTreeMap<Currency, Decimal>)> {
+/// What [`read`] finds: codes created, redeemed and refused, the discount every redeemed code
+/// gave, and the part of it recovered carts got (the part in the recovered revenue).
+#[derive(Debug, Default)]
+pub struct Read {
+    pub created: u64,
+    pub redeemed: u64,
+    pub refused: u64,
+    pub discount: BTreeMap<Currency, Decimal>,
+    pub recovered_discount: BTreeMap<Currency, Decimal>,
+}
+
+/// The coupons of carts detected in `range` (`None`: every coupon).
+pub fn read(conn: &Connection, range: Option<&Range>) -> rusqlite::Result<Read> {
     let mut stmt = conn.prepare_cached(
-        "SELECT k.platform_id IS NOT NULL, k.redeemed_at IS NOT NULL, k.refused_at IS NOT NULL, k.currency, k.discount
+        "SELECT k.platform_id IS NOT NULL, k.redeemed_at IS NOT NULL, k.refused_at IS NOT NULL, k.currency, k.discount,
+                c.outcome IS 'recovered'
          FROM coupons k JOIN carts c ON c.id = k.cart_id
          WHERE ?1 IS NULL OR (c.detected_at >= ?1 AND c.detected_at < ?2)",
     )?;
@@ -55,37 +64,45 @@ pub fn read(
             r.get::<_, bool>(2)?,
             r.get::<_, String>(3)?,
             r.get::<_, Option<String>>(4)?,
+            r.get::<_, bool>(5)?,
         ))
     })?;
-    let (mut created, mut redeemed, mut refused) = (0, 0, 0);
-    let mut discount: BTreeMap<Currency, Decimal> = BTreeMap::new();
+    let mut out = Read::default();
+    let add = |map: &mut BTreeMap<Currency, Decimal>, c: Currency, a: Decimal| {
+        let slot = map.entry(c).or_default();
+        *slot = slot.checked_add(a).unwrap_or(*slot);
+    };
     for row in rows {
-        let (made, used, no, currency, amount) = row?;
-        created += u64::from(made);
-        refused += u64::from(no);
+        let (made, used, no, currency, amount, recovered) = row?;
+        out.created += u64::from(made);
+        out.refused += u64::from(no);
         if used {
-            redeemed += 1;
+            out.redeemed += 1;
             let parsed = (Currency::parse(&currency).ok(), amount.and_then(|a| a.parse::<Decimal>().ok()));
             if let (Some(c), Some(a)) = parsed {
-                let slot = discount.entry(c).or_default();
-                *slot = slot.checked_add(a).unwrap_or(*slot);
+                add(&mut out.discount, c, a);
+                if recovered {
+                    add(&mut out.recovered_discount, c, a);
+                }
             }
         }
     }
-    Ok((created, redeemed, refused, discount))
+    Ok(out)
 }
 
-/// Adds the coupons' figures to `m` and nets their discount out of its revenue and ROI.
+/// Adds the coupons' figures to `m` and nets the discount of its recovered carts (those whose
+/// totals make its revenue; a code housekeeping found used on another cart's purchase was never
+/// in it) out of its revenue and ROI.
 pub fn apply(m: &mut Metrics, conn: &Connection, range: &Range) -> rusqlite::Result<()> {
-    let (created, redeemed, refused, discount) = read(conn, Some(range))?;
+    let Read { created, redeemed, refused, discount, recovered_discount } = read(conn, Some(range))?;
     if created + refused == 0 {
         return Ok(());
     }
     let gross = m.revenue.clone();
-    m.revenue = gross.iter().map(|a| net(a, &discount)).collect();
+    m.revenue = gross.iter().map(|a| net(a, &recovered_discount)).collect();
     for line in &mut m.cost.roi {
         let Ok(c) = Currency::parse(&line.currency) else { continue };
-        let Some(d) = discount.get(&c) else { continue };
+        let Some(d) = recovered_discount.get(&c) else { continue };
         let (Ok(rev), Ok(cost)) = (line.revenue.parse::<Decimal>(), line.cost.parse::<Decimal>()) else {
             continue;
         };
@@ -107,7 +124,7 @@ pub fn apply(m: &mut Metrics, conn: &Connection, range: &Range) -> rusqlite::Res
 
 /// Every coupon so far (the demo's report, `recupero results`): `gross_revenue` is left empty.
 pub fn totals(conn: &Connection) -> rusqlite::Result<CouponFigures> {
-    let (created, redeemed, refused, discount) = read(conn, None)?;
+    let Read { created, redeemed, refused, discount, .. } = read(conn, None)?;
     Ok(CouponFigures {
         created,
         redeemed,

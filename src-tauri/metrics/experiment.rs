@@ -48,7 +48,8 @@ pub struct ArmResult {
     pub high: Option<f64>,
     /// Carts of the arm still waiting for their first message.
     pub pending: u64,
-    /// Recovered revenue per currency (messages that arrived).
+    /// Recovered revenue per currency (messages that arrived), net of the discount the arm's
+    /// own recovered carts' coupons gave.
     pub revenue: Vec<Amount>,
 }
 
@@ -130,7 +131,13 @@ pub fn result(row: &ExperimentRow, carts: &[(i64, CartFact)], attribution: Durat
         if cart.recovered() {
             t.recovered += 1;
             if let Some(total) = cart.total {
-                t.revenue.add(total.currency(), total.amount());
+                // Net of the discount the cart's own coupon gave (the coupon arm paid less).
+                let discount = cart
+                    .discount
+                    .filter(|d| d.currency() == total.currency())
+                    .map_or(rust_decimal::Decimal::ZERO, |d| d.amount());
+                let net = (total.amount() - discount).max(rust_decimal::Decimal::ZERO);
+                t.revenue.add(total.currency(), net);
             }
         }
     }
@@ -164,10 +171,11 @@ pub fn result(row: &ExperimentRow, carts: &[(i64, CartFact)], attribution: Durat
     };
     let more_needed = needed.map(|n| n.saturating_sub(a.carts).saturating_add(n.saturating_sub(b.carts)));
     let verdict = match d {
-        Some(d) if d.significant() => "more_than_chance",
         // Fewer than ten carts in an arm: say nothing yet, whatever the numbers.
-        Some(_) if a.carts >= 10 && b.carts >= 10 => "not_yet",
-        _ => "too_early",
+        Some(_) if a.carts < 10 || b.carts < 10 => "too_early",
+        Some(d) if d.significant() => "more_than_chance",
+        Some(_) => "not_yet",
+        None => "too_early",
     };
     ExperimentResult {
         id: row.id,
@@ -209,8 +217,9 @@ mod tests {
             outcome: outcome.map(String::from),
             total: Money::parse("100.00", "ARS").ok(),
             first_reply_at: None,
-            converted_unreached: false,
+            bought_in_window: false,
             bought_at: bought.map(at),
+            discount: None,
         }
     }
 
@@ -284,5 +293,40 @@ mod tests {
             (None, None, "too_early")
         );
         assert_eq!((empty.needed_per_arm, empty.more_needed), (None, None));
+    }
+
+    /// Below ten carts in an arm the verdict is `too_early`, however far apart the rates look:
+    /// 4 of 4 against 0 of 4 leaves 0 out of the interval, and still proves nothing yet.
+    #[test]
+    fn fewer_than_ten_carts_in_an_arm_are_too_early_even_when_the_interval_leaves_zero_out() {
+        let sent = Group::Messaged { sent_at: at(15), reached: true };
+        let carts: Vec<(i64, CartFact)> = (0..8)
+            .map(|i| {
+                let bought = i % 2 == 0;
+                (i % 2, cart(i, sent, bought.then_some("recovered"), bought.then_some(60)))
+            })
+            .collect();
+        let r = experiment(&carts);
+        assert_eq!(
+            (r.arms[0].converted, r.arms[0].carts, r.arms[1].converted, r.arms[1].carts),
+            (4, 4, 0, 4)
+        );
+        assert_eq!(r.difference.significant, Some(true), "the interval alone would say so");
+        assert_eq!(r.verdict, "too_early");
+    }
+
+    /// Each arm's revenue is net of the discount its own recovered carts' coupons gave: in
+    /// `coupon:on,off` the "on" arm paid less per purchase.
+    #[test]
+    fn each_arms_revenue_is_net_of_its_own_carts_coupon_discount() {
+        let sent = Group::Messaged { sent_at: at(15), reached: true };
+        let mut with_coupon = cart(1, sent, Some("recovered"), Some(60));
+        with_coupon.discount = Money::parse("10.00", "ARS").ok();
+        let mut unrecovered = cart(2, sent, Some("bought_late"), Some(8 * 24 * 60));
+        unrecovered.discount = Money::parse("10.00", "ARS").ok();
+        let without = cart(3, sent, Some("recovered"), Some(60));
+        let r = experiment(&[(0, with_coupon), (0, unrecovered), (1, without)]);
+        assert_eq!(r.arms[0].revenue, vec![Amount { currency: "ARS".into(), amount: "90.00".into() }]);
+        assert_eq!(r.arms[1].revenue, vec![Amount { currency: "ARS".into(), amount: "100.00".into() }]);
     }
 }

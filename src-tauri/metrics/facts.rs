@@ -11,7 +11,9 @@
 //!   WhatsApp accepted it (`sent`, or accepted and failed later), refused it for good (`failed`,
 //!   e.g. 131026 not on WhatsApp, 131050 stopped marketing) or never answered (`unknown`).
 //!   Whatever WhatsApp answered, the cart stays in the group it was assigned to — also when
-//!   WhatsApp said "not now" (throughput, account) and the cart was skipped before the retry.
+//!   WhatsApp said "not now" (throughput, account) and the cart was skipped before the retry,
+//!   and when it passed the holdout point (`passed_at`) and was then held back (a coupon store,
+//!   the picture) and skipped before its request left.
 //! - **Holdout**: a holdout cart that reached the instant its message would have gone (skipped
 //!   with reason `holdout`, after every check a real message passes), the same bar as an
 //!   attempted one, so both groups lose the same carts (bought before the instant, opted out,
@@ -19,14 +21,15 @@
 //! - **Pending**: the first message is still planned or in flight.
 //! - **Not sent**: everything else with a phone (skipped for a pre-send reason).
 //!
-//! Outcomes are the tracker's (`recovered`, `holdout_converted`, …). One addition for the
-//! intention-to-treat rate: a messaged cart whose message never reached the customer (refused,
-//! or never confirmed) and that was bought within the attribution window after the attempt is a
-//! *conversion* of the messaged group — as a holdout cart bought in the window is — though not
+//! Outcomes are the tracker's (`recovered`, `holdout_converted`, …). For the intention-to-treat
+//! rate, the outcome is "bought within the attribution window after the attempt", whatever
+//! happened in between: a messaged cart whose message never reached the customer (refused,
+//! accepted and then failed, or never confirmed), or whose customer opted out before buying, is
+//! a *conversion* of the messaged group — as a holdout cart bought in the window is — though not
 //! a recovery credited to Recupero (no revenue is claimed for it).
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::period::Range;
 use crate::domain::time::parse_time;
@@ -38,7 +41,8 @@ use crate::storage::ts;
 pub enum Group {
     NoPhone,
     /// `sent_at`: when the first message left (or was attempted); `reached`: WhatsApp accepted
-    /// it (`false`: refused for good, or its fate unknown).
+    /// it and never reported it failed (`false`: refused for good, accepted and then failed, or
+    /// its fate unknown).
     Messaged {
         sent_at: DateTime<Utc>,
         reached: bool,
@@ -60,11 +64,14 @@ pub struct CartFact {
     /// The customer's first message after the first message left (messaged carts only), within
     /// the attribution window.
     pub first_reply_at: Option<DateTime<Utc>>,
-    /// A messaged cart the message never reached, bought within the attribution window after
-    /// the attempt (see the module's doc): counts in the group's rate, not as a recovery.
-    pub converted_unreached: bool,
+    /// A messaged cart bought within the attribution window after the attempt, whatever
+    /// happened in between (see the module's doc): counts in the group's rate.
+    pub bought_in_window: bool,
     /// When the cart was bought, if it was (whatever the tracker's verdict).
     pub bought_at: Option<DateTime<Utc>>,
+    /// The discount its coupon gave, when a purchase redeemed it (see `metrics::coupons`); read
+    /// for recovered carts only (the ones whose revenue it comes off).
+    pub discount: Option<Money>,
 }
 
 impl CartFact {
@@ -73,9 +80,10 @@ impl CartFact {
     }
 
     /// Counts in the messaged group's rate (intention to treat): recovered, or bought within
-    /// the window after a first message that never reached the customer.
+    /// the window after the attempt whatever happened in between (the message never reached
+    /// the customer, or they opted out before buying).
     pub fn converted(&self) -> bool {
-        self.recovered() || (matches!(self.group, Group::Messaged { .. }) && self.converted_unreached)
+        self.recovered() || (matches!(self.group, Group::Messaged { .. }) && self.bought_in_window)
     }
 
     pub fn holdout_converted(&self) -> bool {
@@ -108,6 +116,8 @@ pub struct FirstSend {
     pub error_code: Option<String>,
     /// The first instant the send was planned for.
     pub planned_at: Option<String>,
+    /// When it passed the holdout point (every check a holdout cart passes), if it did.
+    pub passed_at: Option<String>,
 }
 
 /// The group of a cart, or `None` when it is not a detected abandoned cart.
@@ -125,7 +135,8 @@ pub fn classify(row: &CartRow) -> Option<Group> {
     let time = |t: &Option<String>| t.as_deref().and_then(|t| parse_time(t).ok());
     if !row.holdout {
         if let Some(sent) = time(&send.sent_at) {
-            return Some(Group::Messaged { sent_at: sent, reached: true });
+            // Accepted, then reported failed (131026 in a later status): it never arrived.
+            return Some(Group::Messaged { sent_at: sent, reached: send.state != "failed" });
         }
         // Attempted: the request left and the answer is in (refused for good) or will never be
         // known for sure (`unknown`). Intention to treat: still the messaged group.
@@ -140,6 +151,13 @@ pub fn classify(row: &CartRow) -> Option<Group> {
         {
             return Some(Group::Messaged { sent_at: planned, reached: false });
         }
+        // Passed the holdout point, then held back (a coupon store, a picture) and skipped or
+        // stopped: its holdout twin was counted at that point, so it counts from there too.
+        if let (false, Some(passed)) =
+            (matches!(send.state.as_str(), "planned" | "leased"), time(&send.passed_at))
+        {
+            return Some(Group::Messaged { sent_at: passed, reached: false });
+        }
     }
     Some(match send.state.as_str() {
         "skipped" if row.holdout && send.skip_reason.as_deref() == Some("holdout") => Group::Holdout,
@@ -148,11 +166,11 @@ pub fn classify(row: &CartRow) -> Option<Group> {
     })
 }
 
-/// The columns [`read`] expects, then a 17th: a tag the caller chose (an experiment's arm).
+/// The columns [`read`] expects, then an 18th: a tag the caller chose (an experiment's arm).
 const CART_COLUMNS: &str =
     "c.id, c.status, c.phone_e164 IS NOT NULL, c.holdout, c.detected_at, c.completed_at,
     c.outcome, c.currency, c.total, c.contact_id, s.state, s.sent_at, s.skip_reason, s.sending_at,
-    s.error_code, COALESCE(s.planned_at, s.due_at)";
+    s.error_code, COALESCE(s.planned_at, s.due_at), s.passed_at";
 
 /// The detected carts of `range` (by detection time), with their customer's first reply.
 pub fn carts(conn: &Connection, range: &Range, attribution: Duration) -> rusqlite::Result<Vec<CartFact>> {
@@ -190,6 +208,10 @@ fn read(
         "SELECT min(m.created_at) FROM messages m JOIN conversations v ON v.id = m.conversation_id
          WHERE v.contact_id = ?1 AND m.direction = 'in' AND m.created_at >= ?2 AND m.created_at < ?3",
     )?;
+    let mut coupon = conn.prepare(
+        "SELECT currency, discount FROM coupons
+         WHERE cart_id = ?1 AND redeemed_at IS NOT NULL AND discount IS NOT NULL",
+    )?;
     let rows = stmt.query_map(args, |r| {
         let send = match r.get::<_, Option<String>>(10)? {
             Some(state) => Some(FirstSend {
@@ -199,6 +221,7 @@ fn read(
                 sending_at: r.get(13)?,
                 error_code: r.get(14)?,
                 planned_at: r.get(15)?,
+                passed_at: r.get(16)?,
             }),
             None => None,
         };
@@ -211,7 +234,7 @@ fn read(
             send,
         };
         let extra: (i64, Option<String>, String, String, Option<i64>, i64) =
-            (r.get(0)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(16)?);
+            (r.get(0)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(17)?);
         Ok((row, extra))
     })?;
     let mut out = Vec::new();
@@ -230,8 +253,8 @@ fn read(
                 .and_then(|t| parse_time(&t).ok()),
             _ => None,
         };
-        let converted_unreached = match group {
-            Group::Messaged { sent_at, reached: false } => row
+        let bought_in_window = match group {
+            Group::Messaged { sent_at, .. } => row
                 .completed_at
                 .as_deref()
                 .and_then(|c| parse_time(c).ok())
@@ -245,8 +268,20 @@ fn read(
             outcome,
             total: Money::parse(&total, &currency).ok(),
             first_reply_at,
-            converted_unreached,
+            bought_in_window,
             bought_at: row.completed_at.as_deref().and_then(|c| parse_time(c).ok()),
+            discount: None,
+        };
+        let fact = CartFact {
+            discount: if fact.recovered() {
+                coupon
+                    .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                    .optional()?
+                    .and_then(|(currency, amount)| Money::parse(&amount, &currency).ok())
+            } else {
+                None
+            },
+            ..fact
         };
         out.push((tag, fact));
     }

@@ -268,7 +268,7 @@ fn seeded_week() -> Shop {
         sent("2026-11-10T13:00:00Z"),
         Some("recovered"),
     );
-    // c11 — Fri 20, MX, accepted then undeliverable: messaged (written to), not recovered.
+    // c11 — Fri 20, MX, accepted then undeliverable: messaged, never reached, not bought.
     shop.cart(
         Some((mx, "+525512345678")),
         ("MXN", "80.00"),
@@ -335,7 +335,7 @@ fn the_funnel_counts_each_detected_cart_once() {
         m.carts.messaged, 6,
         "c1 c2 c3, c11 (accepted, then undeliverable), c4 (refused) and c5 (unknown): all attempted"
     );
-    assert_eq!(m.carts.unreached, 2, "c4 c5");
+    assert_eq!(m.carts.unreached, 3, "c4 c5, and c11: accepted, then undeliverable, it never arrived");
     assert_eq!(m.carts.holdout, 2, "c6 c7");
     assert_eq!(m.carts.not_sent, 1, "c12 opted out before the send");
     assert_eq!(m.carts.pending, 0);
@@ -552,7 +552,7 @@ fn the_json_has_the_contract_shape() {
     }
     assert_eq!(v["carts"]["withPhone"], 9);
     assert_eq!(v["carts"]["notSent"], 1);
-    assert_eq!(v["carts"]["unreached"], 2);
+    assert_eq!(v["carts"]["unreached"], 3);
     assert_eq!(v["cost"]["ratesAsOf"], rates::default_table().as_of.as_str());
     assert_eq!(v["daily"][0]["recoveredHoldout"], 0);
     assert!(v["revenue"][0]["amount"].is_string(), "money is text, never a float");
@@ -660,4 +660,131 @@ fn a_refused_first_message_keeps_its_cart_in_the_messaged_group() {
     );
     assert!(m.revenue.is_empty(), "no revenue is claimed for a message that never arrived");
     assert_eq!(m.weekly.iter().map(|w| w.recovered).sum::<u64>(), 0, "nor a recovery");
+}
+
+/// A first message WhatsApp accepted and then reported failed (a later status webhook, 131026)
+/// keeps its `sent_at`; the cart stays messaged but was never reached, and a purchase inside the
+/// window after it converts in the messaged rate (the tracker had called it
+/// `bought_before_message`, as it finds no message that left) — never as revenue.
+#[test]
+fn a_message_accepted_then_failed_still_converts_when_bought_in_the_window() {
+    let shop = Shop::new();
+    let (a, _) = shop.customer("+5491123456789");
+    let cart = shop.cart(
+        Some((a, "+5491123456789")),
+        ("ARS", "300.00"),
+        "2026-11-18T13:00:00Z",
+        "not_sent",
+        false,
+        Some(("failed", Some("2026-11-18T13:30:00Z"), None)),
+        Some("bought_before_message"),
+    );
+    let conn = shop.conn();
+    conn.execute(
+        "UPDATE carts SET completed_at = ?2 WHERE id = ?1",
+        params![cart, ts("2026-11-19T13:30:00Z")],
+    )
+    .unwrap();
+    conn.execute("UPDATE sends SET error_code = '131026' WHERE cart_id = ?1", params![cart]).unwrap();
+    drop(conn);
+    let m = shop.metrics("2026-11-16", "2026-11-22");
+    assert_eq!((m.carts.messaged, m.carts.unreached), (1, 1), "{:?}", m.carts);
+    assert_eq!(m.recovery, Share { count: 1, denominator: 1, rate: Some(1.0) });
+    assert!(m.revenue.is_empty(), "the message never arrived: no revenue is claimed");
+}
+
+/// Intention to treat: a reached cart whose customer pressed STOP and then bought inside the
+/// window converts in the messaged rate, as a holdout cart bought in its window does (the
+/// tracker's `bought_after_optout` keeps the opt-out visible and claims no revenue).
+#[test]
+fn a_purchase_after_opting_out_still_converts_in_the_messaged_group() {
+    let shop = Shop::new();
+    let (a, _) = shop.customer("+5491123456789");
+    let (h, _) = shop.customer("+5491166667777");
+    let cart = shop.cart(
+        Some((a, "+5491123456789")),
+        ("ARS", "300.00"),
+        "2026-11-18T13:00:00Z",
+        "completed",
+        false,
+        Some(("sent", Some("2026-11-18T13:30:00Z"), None)),
+        Some("bought_after_optout"),
+    );
+    let holdout = shop.cart(
+        Some((h, "+5491166667777")),
+        ("ARS", "70.00"),
+        "2026-11-18T13:00:00Z",
+        "completed",
+        true,
+        Some(("skipped", None, Some("holdout"))),
+        Some("holdout_converted"),
+    );
+    let conn = shop.conn();
+    for id in [cart, holdout] {
+        conn.execute(
+            "UPDATE carts SET completed_at = ?2 WHERE id = ?1",
+            params![id, ts("2026-11-19T10:00:00Z")],
+        )
+        .unwrap();
+    }
+    conn.execute(
+        "UPDATE contacts SET opted_out_at = ?2 WHERE id = ?1",
+        params![a, ts("2026-11-18T14:00:00Z")],
+    )
+    .unwrap();
+    drop(conn);
+    let m = shop.metrics("2026-11-16", "2026-11-22");
+    assert_eq!(m.recovery, Share { count: 1, denominator: 1, rate: Some(1.0) }, "{:?}", m.carts);
+    assert_eq!(m.holdout_recovery, Share { count: 1, denominator: 1, rate: Some(1.0) });
+    assert!(m.revenue.is_empty(), "an opted-out purchase is not revenue Recupero earned");
+}
+
+/// Only the discount of recovered carts comes off the recovered revenue: the housekeeping round
+/// may also find the code of a cart that is not a recovery used (bought late, or its coupon
+/// looked up as expired), and that discount was never in the revenue.
+#[test]
+fn only_recovered_carts_coupon_discount_is_netted_out_of_revenue() {
+    let shop = Shop::new();
+    let (a, _) = shop.customer("+5491123456789");
+    let (b, _) = shop.customer("+5491155554444");
+    let sent = |at: &'static str| Some(("sent", Some(at), None));
+    let recovered = shop.cart(
+        Some((a, "+5491123456789")),
+        ("ARS", "300.00"),
+        "2026-11-18T13:00:00Z",
+        "recovered",
+        false,
+        sent("2026-11-18T13:30:00Z"),
+        Some("recovered"),
+    );
+    let late = shop.cart(
+        Some((b, "+5491155554444")),
+        ("ARS", "200.00"),
+        "2026-11-18T14:00:00Z",
+        "completed",
+        false,
+        sent("2026-11-18T14:30:00Z"),
+        Some("bought_late"),
+    );
+    let conn = shop.conn();
+    for (cart, discount) in [(recovered, "30.00"), (late, "20.00")] {
+        conn.execute(
+            "INSERT INTO coupons (cart_id, send_id, store_id, code, percent, currency, platform_id, reserved_at,
+               created_at, expires_at, redeemed_at, discount)
+             SELECT ?1, s.id, 1, 'RC' || ?1, 10, 'ARS', 'p' || ?1, ?2, ?2, ?2, ?2, ?3 FROM sends s WHERE s.cart_id = ?1",
+            params![cart, ts("2026-11-18T13:00:00Z"), discount],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let m = shop.metrics("2026-11-16", "2026-11-22");
+    assert_eq!(m.revenue, vec![amount("ARS", "270.00")], "300 less its own coupon's 30 only");
+    let coupons = m.coupons.as_ref().unwrap();
+    assert_eq!(coupons.redeemed, 2);
+    assert_eq!(coupons.gross_revenue, vec![amount("ARS", "300.00")]);
+    let range = Range { from: at("2026-11-16T03:00:00Z"), to: at("2026-11-23T03:00:00Z") };
+    let facts = facts::carts(&shop.conn(), &range, chrono::Duration::days(7)).unwrap();
+    let discount =
+        |id: i64| facts.iter().find(|f| f.id == id).unwrap().discount.map(|d| d.amount().to_string());
+    assert_eq!(discount(recovered).as_deref(), Some("30.00"), "each cart carries its own coupon's discount");
 }

@@ -197,6 +197,8 @@ pub async fn dispatch_step(
             }
             continue;
         }
+        // Its twin passed the same point: from here the cart is messaged, whatever comes after.
+        sends::mark_passed_holdout_point(&db.conn(), id, &ts(now))?;
         // 4b. The reminder with the product's picture, when it is on and can go so: uploaded now,
         //     before the send is marked as leaving (see `media`); the hours checked again after.
         //     The database's checks run again too: a STOP may have come during the upload.

@@ -72,10 +72,10 @@ pub(crate) const SCHEMA_V8: &str = "
 ALTER TABLE carts ADD COLUMN purchase_checked_at TEXT;
 ";
 
-/// Carts whose purchase the sweep should look for: not bought yet, whose first message left
-/// (or, for the holdout, whose message would have left) at or after `since`, least recently
-/// checked first, none checked after `checked_before`. Both groups alike, so the lift stays
-/// honest.
+/// Carts whose purchase the sweep should look for: not bought yet, whose first message was
+/// attempted (or, for the holdout, whose message would have left) at or after `since`, least
+/// recently checked first, none checked after `checked_before`. Both groups alike, as Results
+/// counts them (`metrics::facts::classify`: reached or not), so the lift stays honest.
 pub fn sweep_candidates(
     conn: &Connection,
     since: &str,
@@ -85,7 +85,10 @@ pub fn sweep_candidates(
     let mut stmt = conn.prepare_cached(
         "SELECT c.id FROM carts c JOIN sends s ON s.cart_id = c.id AND s.step = 0
          WHERE c.completed_at IS NULL AND c.outcome IS NULL
-           AND ((c.holdout = 0 AND s.sent_at IS NOT NULL AND s.sent_at >= ?1)
+           AND ((c.holdout = 0 AND COALESCE(s.sent_at,
+                  CASE WHEN s.state IN ('failed', 'unknown') THEN s.sending_at END,
+                  CASE WHEN s.state = 'skipped' AND s.error_code IS NOT NULL
+                       THEN COALESCE(s.planned_at, s.due_at) END, s.passed_at) >= ?1)
              OR (c.holdout = 1 AND s.state = 'skipped' AND s.skip_reason = 'holdout' AND s.updated_at >= ?1))
            AND (c.purchase_checked_at IS NULL OR c.purchase_checked_at < ?2)
          ORDER BY coalesce(c.purchase_checked_at, ''), c.id

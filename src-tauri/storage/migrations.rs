@@ -35,6 +35,7 @@ use super::{
 /// 17: stores may be Jumpseller, PrestaShop or VTEX (the table is rebuilt: `shops::SCHEMA_V17`).
 /// 18: each cart's coupon (`coupon_percent`): its code, reserved before the store is asked, the
 ///     store's id for it, and its end (deleted, redeemed with the discount given).
+/// 19: when a first message passed the holdout point (`sends.passed_at`: intention to treat).
 fn migrations() -> Vec<String> {
     vec![
         [
@@ -65,6 +66,7 @@ fn migrations() -> Vec<String> {
         experiments::SCHEMA_V16.to_string(),
         shops::SCHEMA_V17.to_string(),
         coupons::SCHEMA_V18.to_string(),
+        sends::SCHEMA_V19.to_string(),
     ]
 }
 

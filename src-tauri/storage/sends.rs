@@ -120,6 +120,20 @@ CREATE INDEX sends_window ON sends(window_opens_at, state);
 CREATE INDEX sends_recipient ON sends(recipient, sent_at);
 ";
 
+/// `passed_at`: the first instant a first message passed the holdout point (every check a
+/// holdout cart passes): from there the cart is in the messaged group whatever comes after (a
+/// coupon store or a picture that holds it back, a purchase meanwhile) — intention to treat.
+pub(crate) const SCHEMA_V19: &str = "
+ALTER TABLE sends ADD COLUMN passed_at TEXT;
+";
+
+/// Records that a send passed the holdout point at `now` (the first time only).
+pub fn mark_passed_holdout_point(conn: &Connection, id: i64, now: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE sends SET passed_at = COALESCE(passed_at, ?2) WHERE id = ?1")?
+        .execute(rusqlite::params![id, now])?;
+    Ok(())
+}
+
 /// The idempotency key of a cart's step: stable for the life of the database, and what Meta
 /// echoes back (`biz_opaque_callback_data`) in status webhooks.
 pub fn idempotency_key(cart_id: i64, step: i64) -> String {

@@ -289,3 +289,54 @@ async fn late_found_carts_of_a_delay_arm_are_spread_from_their_arms_delay() {
         assert!(per_minute.values().all(|&n| n <= 3), "arm {arm}: {per_minute:?}");
     }
 }
+
+/// The purchase sweep asks about the messaged group as it does about the holdout: a cart whose
+/// first message WhatsApp refused before accepting it (131026) is in the messaged denominator,
+/// so a purchase through a fresh order by the same phone is looked for and counts in the rate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_purchase_sweep_also_asks_about_carts_the_first_message_never_reached() {
+    let start = local(BA, 2026, 11, 16, 10, 0); // Monday
+    let shop = Shop::open(BA, "mon-fri 09:00-18:00", start, &[("backlog_spread_minutes", "0")]).await;
+    shop.wa.inject(WaFault::Error { code: 131026 });
+    let refused = shop.checkout_with_phone(start - Duration::minutes(20), "+54 9 11 6000-0003");
+    shop.run_until(start + Duration::minutes(10), Duration::minutes(1)).await;
+    assert!(shop.messages_for(refused).is_empty());
+    assert_eq!(shop.send(refused, 0).0, "failed");
+    let bought_at = start + Duration::days(1);
+    shop.store
+        .add_order(shop.platform, recupero::sandbox::NewOrder::by(Some("011 15-6000-0003"), None, bought_at));
+    shop.app.clock.set(bought_at + Duration::hours(1));
+    let report = shop.app.engine.sweep_purchases().await.unwrap();
+    assert_eq!(report.checked, 1, "the refused cart is asked about: {report:?}");
+    assert_eq!(report.bought.len(), 1, "{report:?}");
+    let m = shop.app.engine.metrics(None, None).unwrap();
+    assert_eq!((m.carts.messaged, m.carts.unreached), (1, 1), "{:?}", m.carts);
+    assert_eq!((m.recovery.count, m.recovery.denominator), (1, 1), "bought in the window after the attempt");
+    assert!(m.revenue.is_empty(), "never revenue Recupero earned");
+}
+
+/// Intention to treat from the holdout point: a messaged cart that passed it (every check a
+/// holdout cart passes) and was then held back by a coupon store that did not answer stays in
+/// the messaged group when the customer buys meanwhile — as its holdout twin, counted at that
+/// point, would — and the purchase converts in the messaged rate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cart_held_after_the_holdout_point_and_bought_meanwhile_stays_messaged() {
+    use recupero::stores::Platform;
+    let start = local(BA, 2026, 11, 20, 10, 0);
+    let settings =
+        [("coupon_percent", "10"), ("coupon_step", "0"), ("coupon_valid_hours", "24"), ("followups", "0")];
+    let shop = Shop::open_on(Platform::Tiendanube, BA, "mon-sun 00:00-24:00", start, &settings).await;
+    shop.store.lose_next_coupon_answer(Platform::Tiendanube);
+    let id = shop.checkout(start - Duration::minutes(20));
+    shop.run_until(start + Duration::minutes(3), Duration::minutes(1)).await;
+    assert!(shop.messages_for(id).is_empty(), "held for the coupon store");
+    shop.store.complete(Platform::Tiendanube, id, shop.now());
+    shop.run_until(shop.now() + Duration::minutes(20), Duration::minutes(1)).await;
+    assert!(shop.messages_for(id).is_empty());
+    assert_eq!(shop.send(id, 0), ("skipped".into(), Some("purchased".into())));
+    let m =
+        shop.app.engine.metrics(Some(start - Duration::hours(2)), Some(start + Duration::hours(2))).unwrap();
+    assert_eq!((m.carts.messaged, m.carts.unreached, m.carts.not_sent), (1, 1, 0), "{:?}", m.carts);
+    assert_eq!((m.recovery.count, m.recovery.denominator), (1, 1), "bought after the holdout point");
+    assert!(m.revenue.is_empty(), "no message went: no revenue is claimed");
+}

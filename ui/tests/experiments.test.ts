@@ -103,6 +103,46 @@ describe('Experiments on Results', () => {
     expect(ended.querySelector('[data-testid="results-experiment-verdict"]')!.textContent).toContain('más que azar');
   });
 
+  it('says no difference is seen yet rather than "About — carts", and never "0 more carts"', async () => {
+    const [running] = experiments();
+    const arm = (value: string, carts: number, converted: number) => ({
+      ...running.arms[0],
+      arm: value === '15' ? 'A' : 'B',
+      value,
+      carts,
+      messaged: carts,
+      converted,
+      recovered: converted,
+      rate: converted / carts,
+    });
+    const same = {
+      ...running,
+      id: 7,
+      arms: [arm('15', 20, 2), arm('60', 20, 2)],
+      difference: { ...running.difference, difference: 0, low: -0.18, high: 0.18 },
+      neededPerArm: null,
+      moreNeeded: null,
+      verdict: 'not_yet' as const,
+    };
+    const early = { ...same, id: 6, arms: [arm('15', 4, 0), arm('60', 4, 0)], verdict: 'too_early' as const };
+    const enough = { ...running, id: 5, neededPerArm: 30, moreNeeded: 0, verdict: 'not_yet' as const };
+    backend.metrics = { ...sampleMetrics(), experiments: [same, early, enough] };
+    render(App);
+    await waitFor(() => expect(document.body.dataset.ready).toBe('true'));
+    await fireEvent.click(screen.getByTestId('nav-results'));
+    const cards = await screen.findAllByTestId('results-experiment');
+    const verdicts = cards.map((c) => c.querySelector('[data-testid="results-experiment-verdict"]')!.textContent!);
+    for (const v of verdicts) {
+      expect(v).not.toMatch(/unos — |— carritos|\(— más\)/);
+      expect(v).not.toMatch(/\b0 carritos más/);
+      expect(v).not.toContain('(0 más)');
+    }
+    expect(verdicts[0]).toContain('todavía no se ve diferencia entre las variantes');
+    expect(verdicts[1]).toContain('Es pronto');
+    expect(verdicts[1]).toContain('todavía no se ve diferencia');
+    expect(verdicts[2]).toContain('ya tiene los 30 carritos');
+  });
+
   it('says the comparison is intention-to-treat, with the carts the message never reached', async () => {
     backend.metrics = sampleMetrics();
     render(App);

@@ -22,6 +22,7 @@ fn row(
             skip_reason: r.map(String::from),
             error_code: None,
             planned_at: Some("2026-11-20T13:04:00.000Z".into()),
+            passed_at: None,
         }),
     }
 }
@@ -35,7 +36,10 @@ fn carts_fall_into_one_group_each() {
     let messaged = classify(&row("sent", true, false, Some(("sent", SENT_AT, None))));
     assert!(matches!(messaged, Some(Group::Messaged { .. })));
     let failed_after = classify(&row("not_sent", true, false, Some(("failed", SENT_AT, None))));
-    assert!(matches!(failed_after, Some(Group::Messaged { .. })), "accepted, then undeliverable: written to");
+    assert!(
+        matches!(failed_after, Some(Group::Messaged { reached: false, .. })),
+        "accepted, then undeliverable: attempted, never reached"
+    );
     assert!(
         matches!(
             classify(&row("planned", true, false, Some(("unknown", None, None)))),
@@ -85,6 +89,34 @@ fn a_terminally_refused_first_message_keeps_its_cart_in_the_messaged_group() {
     let mut never_left = row("not_sent", true, false, Some(("failed", None, None)));
     never_left.send.as_mut().unwrap().sending_at = None;
     assert_eq!(classify(&never_left), Some(Group::NotSent), "a failure before any request is no attempt");
+}
+
+/// A first message that passed the holdout point (every check its holdout twin passed) and was
+/// then held back (the coupon store) and skipped stays messaged from that instant; one still
+/// waiting to go is pending, and one skipped before the point is not sent.
+#[test]
+fn a_send_that_passed_the_holdout_point_stays_messaged_whatever_comes_after() {
+    const PASSED: &str = "2026-11-20T13:04:30.000Z";
+    let passed = |state: &str, reason: Option<&str>| {
+        let mut r = row("not_sent", true, false, Some((state, None, reason)));
+        r.send.as_mut().unwrap().passed_at = Some(PASSED.into());
+        classify(&r)
+    };
+    let at = parse_time(PASSED).unwrap();
+    for reason in ["purchased", "opted_out", "too_old", "replied"] {
+        assert_eq!(
+            passed("skipped", Some(reason)),
+            Some(Group::Messaged { sent_at: at, reached: false }),
+            "{reason}"
+        );
+    }
+    assert_eq!(passed("planned", None), Some(Group::Pending), "held, still to go");
+    assert_eq!(passed("leased", None), Some(Group::Pending));
+    assert_eq!(
+        classify(&row("not_sent", true, false, Some(("skipped", None, Some("purchased"))))),
+        Some(Group::NotSent),
+        "skipped before the point"
+    );
 }
 
 #[test]

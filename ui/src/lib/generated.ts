@@ -302,7 +302,7 @@ detected: number, withPhone: number,
 messaged: number, 
 /**
  * Of `messaged`, the carts the first message never reached (WhatsApp refused it for good,
- * e.g. 131026 not on WhatsApp, or its fate stayed unknown).
+ * e.g. 131026 not on WhatsApp, before or after accepting it, or its fate stayed unknown).
  */
 unreached: number, 
 /**
@@ -417,7 +417,8 @@ redeemed: number,
  */
 refused: number, 
 /**
- * The discount the redeemed codes gave, per currency.
+ * The discount the redeemed codes gave, per currency (all of them; only recovered carts'
+ * part comes off the revenue).
  */
 discount: Array<Amount>, 
 /**
@@ -571,7 +572,8 @@ low: number | null, high: number | null,
  */
 pending: number, 
 /**
- * Recovered revenue per currency (messages that arrived).
+ * Recovered revenue per currency (messages that arrived), net of the discount the arm's
+ * own recovered carts' coupons gave.
  */
 revenue: Array<Amount>, };
 
