@@ -20,6 +20,20 @@ use crate::support::{spawn_app, store_input};
 const P: Platform = Platform::Prestashop;
 
 /// The carts without an order (ordered ones are completions, never new carts).
+/// The stored update time of the cart of checkout `external` (as text, as stored).
+fn updated_at(w: &World, external: impl ToString) -> String {
+    w.app
+        .engine
+        .db()
+        .conn()
+        .query_row(
+            "SELECT checkout_updated_at FROM carts WHERE external_id = ?1",
+            [external.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 fn listed(w: &World) -> usize {
     let now = w.app.clock.now();
     w.sandbox.checkouts(P).iter().filter(|c| c.created_at <= now && c.completed_at(now).is_none()).count()
@@ -84,15 +98,7 @@ async fn prestashop_incremental_sync_reads_only_what_changed_and_never_duplicate
     for id in &new_ids {
         assert_eq!(w.count(&format!("external_id = '{id}'")), 1);
     }
-    let updated: String = w
-        .app
-        .engine
-        .db()
-        .conn()
-        .query_row("SELECT checkout_updated_at FROM carts WHERE external_id = ?1", [old.to_string()], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let updated = updated_at(&w, old);
     assert_eq!(updated, recupero::storage::ts(now), "the change was read");
     let carts: Vec<_> =
         w.sandbox.requests()[seen..].iter().filter(|r| r.path == "/api/carts").cloned().collect();
@@ -366,17 +372,7 @@ async fn prestashop_an_unreadable_ps_timezone_reads_the_settings_zone_until_the_
     // cart would look an hour older than it is.
     let now = w.app.clock.now();
     let open = w.sandbox.checkouts(P).into_iter().find(|c| c.completed_at(now).is_none()).unwrap();
-    let updated: String = w
-        .app
-        .engine
-        .db()
-        .conn()
-        .query_row(
-            "SELECT checkout_updated_at FROM carts WHERE external_id = ?1",
-            [open.id.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let updated = updated_at(&w, open.id);
     assert_eq!(updated, recupero::storage::ts(open.updated_at), "read in the Settings time zone");
     // A change of the Settings zone is used from the next poll (here UTC: Madrid's local time
     // read as UTC is an hour later).
@@ -385,17 +381,7 @@ async fn prestashop_an_unreadable_ps_timezone_reads_the_settings_zone_until_the_
     let at = w.app.clock.now();
     w.sandbox.touch(P, open.id, at);
     w.sync().await;
-    let updated: String = w
-        .app
-        .engine
-        .db()
-        .conn()
-        .query_row(
-            "SELECT checkout_updated_at FROM carts WHERE external_id = ?1",
-            [open.id.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let updated = updated_at(&w, open.id);
     assert_eq!(updated, recupero::storage::ts(at + Duration::hours(1)), "read in the new Settings zone");
     let asked = configurations();
     assert!(asked >= 2);
@@ -423,16 +409,6 @@ async fn prestashop_a_key_without_configurations_still_polls_in_the_settings_zon
     assert!(refused >= 1, "the key was refused configurations");
     let now = w.app.clock.now();
     let open = w.sandbox.checkouts(P).into_iter().find(|c| c.completed_at(now).is_none()).unwrap();
-    let updated: String = w
-        .app
-        .engine
-        .db()
-        .conn()
-        .query_row(
-            "SELECT checkout_updated_at FROM carts WHERE external_id = ?1",
-            [open.id.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let updated = updated_at(&w, open.id);
     assert_eq!(updated, recupero::storage::ts(open.updated_at), "read in the Settings time zone");
 }
