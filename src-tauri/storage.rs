@@ -44,6 +44,13 @@ pub enum StorageError {
          it aside and start again, or point --data-dir elsewhere."
     )]
     Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "the database {path} is missing and a restore was being applied here ({marker} is still \
+         there): nothing was created in its place. The previous database is in the `backups` \
+         folder as before-restore.db (or -2, -3…): copy it back to {path}, or run \
+         `recupero restore FILE`; then delete {marker}."
+    )]
+    RestoreIncomplete { path: PathBuf, marker: PathBuf },
     #[error("could not open the database {path}: {source}")]
     Open { path: PathBuf, source: rusqlite::Error },
     #[error(transparent)]
@@ -81,6 +88,11 @@ impl Db {
                 kept = %kept.as_deref().map(|k| k.display().to_string()).unwrap_or_default(),
                 "the staged restore is now the database; the previous one was kept"
             ),
+        }
+        // Never an empty database where a restore was just applied or a swap stopped half-way.
+        let marker = backup::restore_marker_path(path);
+        if !path.exists() && marker.exists() {
+            return Err(StorageError::RestoreIncomplete { path: path.to_path_buf(), marker });
         }
         let existed = path.exists() && std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false);
         if existed {

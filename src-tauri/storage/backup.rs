@@ -18,6 +18,12 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use super::migrations;
 
+mod swap;
+
+#[cfg(test)]
+use swap::BEFORE_SWAP;
+pub use swap::{apply_pending_restore, in_use, restore_marker_path, Restore, RESTORE_LOCK, RESTORE_MARKER};
+
 /// The folder, inside the data directory, that holds the automatic and manual copies.
 pub const BACKUPS_DIR: &str = "backups";
 /// A restore waiting for the next `Db::open`, inside the data directory.
@@ -233,118 +239,6 @@ pub fn stage_restore(source: &Path, db_path: &Path) -> Result<i64, BackupError> 
         .map_err(|e| BackupError::Write { path: pending.clone(), detail: e.to_string() })?;
     sync_dir(&pending);
     Ok(version)
-}
-
-/// What [`apply_pending_restore`] did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Restore {
-    /// No restore was staged.
-    NonePending,
-    /// Another process has the database open: the staged restore waits for the next start.
-    InUse,
-    /// The staged file is now the database; the previous one was kept at `kept` (None when
-    /// there was no previous database).
-    Applied { kept: Option<PathBuf> },
-    /// The staged file failed the checks: it was moved to `aside` and nothing else changed.
-    Refused { aside: PathBuf, reason: String },
-}
-
-/// Applies a staged restore, if any, before the database at `db_path` is opened: only when no
-/// other process has it open (SQLite's own lock, see [`in_use`]). The current database (with its
-/// WAL folded in, or as it is when it cannot be read) moves to `backups/before-restore.db`.
-pub fn apply_pending_restore(db_path: &Path) -> Result<Restore, BackupError> {
-    let pending = pending_restore_path(db_path);
-    if !exists(&pending) {
-        return Ok(Restore::NonePending);
-    }
-    // A file dropped there by hand (or staged by a newer build before a downgrade) gets the same
-    // checks as one staged by `stage_restore`; a refused one is moved aside, never deleted, and
-    // the current database opens as it is.
-    if let Err(refused) = check_database(&pending) {
-        let dir = backups_dir(db_path);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| BackupError::Write { path: dir.clone(), detail: e.to_string() })?;
-        let aside = free_name(&dir, "refused-restore");
-        std::fs::rename(&pending, &aside)
-            .map_err(|e| BackupError::Write { path: aside.clone(), detail: e.to_string() })?;
-        return Ok(Restore::Refused { aside, reason: refused.to_string() });
-    }
-    let mut kept = None;
-    if exists(db_path) {
-        match hold_exclusively(db_path) {
-            Lock::InUse => return Ok(Restore::InUse),
-            Lock::Held(conn) => {
-                // Fold the WAL into the file so the kept copy is one self-contained file.
-                if let Err(e) = conn.pragma_update(None, "journal_mode", "DELETE") {
-                    tracing::warn!(error = %e, "could not fold the WAL in before the restore; keeping it beside the old database");
-                }
-                drop(conn);
-            }
-            Lock::Unreadable(detail) => {
-                tracing::warn!(detail, "the current database cannot be read; keeping it as it is");
-            }
-        }
-        let dir = backups_dir(db_path);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| BackupError::Write { path: dir.clone(), detail: e.to_string() })?;
-        let dest = free_name(&dir, "before-restore");
-        let fail = |e: std::io::Error| BackupError::Write { path: dest.clone(), detail: e.to_string() };
-        std::fs::rename(db_path, &dest).map_err(fail)?;
-        for suffix in ["-wal", "-shm", "-journal"] {
-            let side = with_suffix(db_path, suffix);
-            if exists(&side) {
-                std::fs::rename(&side, with_suffix(&dest, suffix)).map_err(fail)?;
-            }
-        }
-        kept = Some(dest);
-    }
-    std::fs::rename(&pending, db_path)
-        .map_err(|e| BackupError::Write { path: db_path.to_path_buf(), detail: e.to_string() })?;
-    sync_dir(db_path);
-    Ok(Restore::Applied { kept })
-}
-
-enum Lock {
-    /// This connection holds SQLite's exclusive lock on the file: nobody else has it open.
-    Held(Connection),
-    /// Another connection (in this process or another) has the database open.
-    InUse,
-    /// The file cannot be read as a database (damaged): nobody can be using it.
-    Unreadable(String),
-}
-
-/// Every Recupero process keeps a shared lock on its database file for as long as its
-/// connection is open (WAL mode holds it from the first read), so an exclusive lock taken
-/// without waiting succeeds only when no process has the file open — the app, `serve`, the
-/// tray process or a CLI command, on any OS, for this data directory only.
-fn hold_exclusively(db_path: &Path) -> Lock {
-    let attempt = || -> rusqlite::Result<Connection> {
-        let conn = Connection::open_with_flags(
-            db_path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(Duration::ZERO)?;
-        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
-        // The first read takes the lock (in WAL mode, an exclusive one at once).
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
-        // In rollback-journal mode a read only takes a shared lock: ask for the write lock too.
-        conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;")?;
-        Ok(conn)
-    };
-    match attempt() {
-        Ok(conn) => Lock::Held(conn),
-        Err(e)
-            if matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)) =>
-        {
-            Lock::InUse
-        }
-        Err(e) => Lock::Unreadable(e.to_string()),
-    }
-}
-
-/// True when another connection has the database at `db_path` open (see [`hold_exclusively`]).
-pub fn in_use(db_path: &Path) -> bool {
-    exists(db_path) && matches!(hold_exclusively(db_path), Lock::InUse)
 }
 
 fn sync_file(path: &Path) -> std::io::Result<()> {

@@ -280,3 +280,116 @@ fn a_bad_file_left_as_the_staged_restore_is_moved_aside_and_the_database_opens_a
     let aside = dir.path().join(BACKUPS_DIR).join("refused-restore.db");
     assert_eq!(std::fs::read(aside).unwrap(), b"not a database at all", "moved, never deleted");
 }
+
+fn setting(db: &Db, key: &str) -> Option<String> {
+    db.conn().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).ok()
+}
+
+fn integrity(db: &Db) -> String {
+    db.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
+}
+
+/// Two processes starting at once after a restore was staged: the second `Db::open` runs while
+/// the first is between its check and its renames. The swap is serialized, so the restored rows
+/// end up as the database, the old one is kept, and nothing opens an empty file.
+#[test]
+fn a_second_open_during_the_swap_waits_and_then_opens_the_restored_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    let source = dir.path().join("other.db");
+    database_at(&source, migrations::latest_version(), "restored");
+    {
+        let db = Db::open(&path).unwrap();
+        db.conn().execute("INSERT INTO settings(key, value, updated_at) VALUES ('marker', 'current', '2026-12-01T00:00:00.000Z')", []).unwrap();
+    }
+    stage_restore(&source, &path).unwrap();
+
+    type Opener = std::thread::JoinHandle<Result<Db, StorageError>>;
+    let second: std::sync::Arc<std::sync::Mutex<Option<Opener>>> = Default::default();
+    let slot = second.clone();
+    let racer = path.clone();
+    BEFORE_SWAP.with(|h| {
+        *h.borrow_mut() = Some(Box::new(move |_: &Path| {
+            let racer = racer.clone();
+            let (done, finished) = std::sync::mpsc::channel();
+            let handle = std::thread::spawn(move || {
+                let opened = Db::open(&racer);
+                let _ = done.send(());
+                opened
+            });
+            // The second process gets its chance to run to the end (it must not be able to).
+            let _ = finished.recv_timeout(Duration::from_millis(700));
+            *slot.lock().unwrap() = Some(handle);
+        }));
+    });
+    let first = apply_pending_restore(&path);
+    BEFORE_SWAP.with(|h| h.borrow_mut().take());
+    let second_db = second.lock().unwrap().take().expect("the hook ran").join().unwrap();
+    let first = first.expect("the first swap completes");
+    assert!(matches!(first, Restore::Applied { kept: Some(_) }), "{first:?}");
+    let second_db = second_db.expect("the second process opens normally");
+    assert_eq!(setting(&second_db, "marker").as_deref(), Some("restored"));
+    assert_eq!(integrity(&second_db), "ok");
+    drop(second_db);
+    let db = Db::open(&path).unwrap();
+    assert_eq!(setting(&db, "marker").as_deref(), Some("restored"), "the owner sees the restored rows");
+    assert_eq!(integrity(&db), "ok");
+    let backups = dir.path().join(BACKUPS_DIR);
+    assert_eq!(files(&backups), ["before-restore.db".to_string()], "one swap, one kept copy");
+    assert_eq!(marker(&backups.join("before-restore.db")), "current", "the old database is kept");
+}
+
+/// A WAL left behind by another database (X) at `<db>-wal`, with no database beside it, is
+/// moved aside, never applied to the restored file (Y).
+#[test]
+fn a_leftover_wal_of_another_database_is_never_applied_to_the_restored_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    let wal = with_suffix(&path, "-wal");
+    {
+        // X, with committed rows that live only in its WAL.
+        let db = Db::open(&path).unwrap();
+        let conn = db.conn();
+        conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+        for i in 0..50 {
+            conn.execute(
+                "INSERT INTO settings(key, value, updated_at) VALUES (?1, 'from X', '2026-12-01T00:00:00.000Z')",
+                [format!("x{i}")],
+            )
+            .unwrap();
+        }
+        conn.execute("INSERT OR REPLACE INTO settings(key, value, updated_at) VALUES ('marker', 'X', '2026-12-01T00:00:00.000Z')", []).unwrap();
+        std::fs::copy(&wal, dir.path().join("x.wal")).unwrap();
+    }
+    std::fs::remove_file(&path).unwrap();
+    let _ = std::fs::remove_file(with_suffix(&path, "-shm"));
+    std::fs::rename(dir.path().join("x.wal"), &wal).unwrap();
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+
+    let source = dir.path().join("y.db");
+    database_at(&source, migrations::latest_version(), "Y");
+    stage_restore(&source, &path).unwrap();
+    let db = Db::open(&path).unwrap();
+    assert_eq!(setting(&db, "marker").as_deref(), Some("Y"), "Y's rows are unchanged");
+    assert_eq!(setting(&db, "x0"), None, "nothing of X's WAL was applied");
+    assert_eq!(integrity(&db), "ok");
+    let backups = files(&dir.path().join(BACKUPS_DIR));
+    assert!(backups.iter().any(|f| f.ends_with("-wal")), "the stray WAL is kept aside: {backups:?}");
+}
+
+/// A swap that stopped half-way (the marker is there, the database is not) is never papered
+/// over with a new empty database; a fresh data directory still gets one.
+#[test]
+fn a_missing_database_after_a_half_done_restore_is_refused_not_recreated_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    std::fs::write(restore_marker_path(&path), b"x").unwrap();
+    let err = Db::open(&path).err().expect("refused");
+    assert!(matches!(err, StorageError::RestoreIncomplete { .. }), "{err}");
+    assert!(err.to_string().contains("before-restore"), "{err}");
+    assert!(!path.exists(), "no empty database was created");
+
+    let fresh = tempfile::tempdir().unwrap();
+    let db = Db::open(&fresh.path().join(DB_FILE)).unwrap();
+    assert_eq!(integrity(&db), "ok");
+}
