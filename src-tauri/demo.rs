@@ -51,6 +51,25 @@ fn owners_only(key: &str) -> bool {
         || matches!(key, "template_name" | "sending_paused" | crate::metrics::spend::NOTIFIED_KEY)
 }
 
+/// Refuses a demo folder whose database holds a real store (someone pointed a real shop at it,
+/// e.g. `--data-dir <dir>/demo`): every demo only ever deletes its own data. Shared by
+/// `recupero demo` and the live demo in the app.
+pub(crate) fn refuse_a_real_store(demo: &AppPaths) -> anyhow::Result<()> {
+    let db_path = demo.db_path();
+    if db_path.exists() {
+        let db = Db::open(&db_path)?;
+        let real = storage::shops::names_other_than(&db.conn(), DEMO_STORE)?;
+        if !real.is_empty() {
+            anyhow::bail!(
+                "the demo folder {} has a real store connected ({}); move it aside to run the demo",
+                demo.data_dir.display(),
+                real.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Starts the demo's database afresh in `demo` (`<data dir>/demo/`) with the owner's settings
 /// read (read-only) from `owner_db`, less the ones that are the owner's alone. Refuses a demo
 /// folder whose database holds a real store (someone pointed a real shop at it): the demo only
@@ -65,17 +84,7 @@ fn fresh_database(demo: &AppPaths, owner_db: &std::path::Path) -> anyhow::Result
     };
     demo.create_dirs()?;
     let db_path = demo.db_path();
-    if db_path.exists() {
-        let db = Db::open(&db_path)?;
-        let real = storage::shops::names_other_than(&db.conn(), DEMO_STORE)?;
-        if !real.is_empty() {
-            anyhow::bail!(
-                "the demo folder {} has a real store connected ({}); move it aside to run the demo",
-                demo.data_dir.display(),
-                real.join(", ")
-            );
-        }
-    }
+    refuse_a_real_store(demo)?;
     for suffix in ["", "-wal", "-shm"] {
         let file = std::path::PathBuf::from(format!("{}{suffix}", db_path.display()));
         if file.exists() {

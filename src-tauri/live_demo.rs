@@ -80,9 +80,11 @@ pub fn demo_paths(real: &AppPaths) -> AppPaths {
     real.demo()
 }
 
-/// Removes the previous demo's database (each demo starts fresh).
+/// Removes the previous demo's database (each demo starts fresh) — never one that holds a real
+/// store (see [`crate::demo::refuse_a_real_store`]).
 fn fresh(paths: &AppPaths) -> anyhow::Result<()> {
     paths.create_dirs()?;
+    crate::demo::refuse_a_real_store(paths)?;
     let db = paths.db_path();
     for suffix in ["", "-wal", "-shm"] {
         let file = std::path::PathBuf::from(format!("{}{suffix}", db.display()));

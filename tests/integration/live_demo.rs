@@ -90,3 +90,44 @@ async fn the_live_demo_shows_the_whole_loop_in_its_own_database() {
     let demo = LiveDemo::start(&real, &base, Arc::new(clock.clone())).await.unwrap();
     assert_eq!(cart_count(&demo), 0);
 }
+
+/// The live demo only ever deletes its own data, like `recupero demo`: a real shop's database in
+/// `<data dir>/demo/` (someone ran the app with `--data-dir <dir>/demo`) is refused, left as it
+/// was, and the error says why and what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_demo_refuses_a_demo_folder_with_a_real_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = AppPaths::resolve(Some(dir.path())).unwrap();
+    let clock = Arc::new(TestClock::at(Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap()));
+    let demo_dir = demo_paths(&real).data_dir;
+    {
+        let engine = crate::support::engine_on(&demo_dir, clock.clone());
+        engine
+            .connect_store(&recupero::stores::StoreInput {
+                platform: "tiendanube".into(),
+                base_url: "https://api.tiendanube.com".into(),
+                name: Some("Mi tienda".into()),
+                store_id: Some("123".into()),
+                token: Some(recupero::secrets::Sensitive::new("t0ken".into())),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let db_path = demo_paths(&real).db_path();
+    let before = std::fs::metadata(&db_path).unwrap().len();
+    let settings_db = tempfile::tempdir().unwrap();
+    let base = {
+        let db = storage::Db::open(&settings_db.path().join("s.db")).unwrap();
+        let s = Settings::load(&db.conn()).unwrap();
+        s
+    };
+    let err = LiveDemo::start(&real, &base, clock).await.err().expect("refused");
+    let why = format!("{err:#}");
+    assert!(why.contains("real store connected (Mi tienda)"), "{why}");
+    assert!(why.contains("move it aside"), "{why}");
+    assert!(db_path.exists(), "the real shop's database survives");
+    assert!(std::fs::metadata(&db_path).unwrap().len() >= before);
+    let db = storage::Db::open(&db_path).unwrap();
+    let names = storage::shops::names_other_than(&db.conn(), "").unwrap();
+    assert!(names.iter().any(|n| n == "Mi tienda"), "{names:?}");
+}
