@@ -393,3 +393,50 @@ fn a_missing_database_after_a_half_done_restore_is_refused_not_recreated_empty()
     let db = Db::open(&fresh.path().join(DB_FILE)).unwrap();
     assert_eq!(integrity(&db), "ok");
 }
+
+/// Two openers racing after each of several staged restores: every restore is applied exactly
+/// once, both openers see it, and each previous database is kept.
+#[test]
+fn openers_racing_a_staged_restore_all_see_it_and_every_old_database_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    drop(Db::open(&path).unwrap());
+    for round in 1..=4 {
+        let source = dir.path().join(format!("round-{round}.db"));
+        database_at(&source, migrations::latest_version(), &format!("round {round}"));
+        stage_restore(&source, &path).unwrap();
+        let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let openers: Vec<_> = (0..2)
+            .map(|_| {
+                let (start, path) = (start.clone(), path.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    let db = Db::open(&path).unwrap();
+                    (setting(&db, "marker"), integrity(&db))
+                })
+            })
+            .collect();
+        for opener in openers {
+            let (seen, integrity) = opener.join().unwrap();
+            assert_eq!(seen, Some(format!("round {round}")));
+            assert_eq!(integrity, "ok");
+        }
+        let kept = files(&dir.path().join(BACKUPS_DIR));
+        assert_eq!(kept.iter().filter(|f| f.starts_with("before-restore")).count(), round, "{kept:?}");
+    }
+}
+
+/// Only a file SQLite finds damaged counts as "unreadable, nobody can be using it": anything
+/// else it cannot open (here a folder where the database should be) leaves the restore staged.
+#[test]
+fn a_database_that_cannot_be_checked_is_not_swapped_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    std::fs::create_dir(&path).unwrap();
+    let source = dir.path().join("good.db");
+    database_at(&source, migrations::latest_version(), "good");
+    stage_restore(&source, &path).unwrap();
+    assert_eq!(apply_pending_restore(&path).unwrap(), Restore::InUse);
+    assert!(path.is_dir(), "left where it was");
+    assert!(pending_restore_path(&path).exists(), "the restore stays staged");
+}
